@@ -1,0 +1,235 @@
+"""The headless CLI through its entry point: import, list, show, search, export."""
+
+import json
+import zipfile
+from pathlib import Path
+
+from .conftest import FIXTURES, SAMPLES
+
+NOTE_EXAMPLE = FIXTURES / "threadreader" / "note-example.txt"
+
+
+def ids_by_title(cli) -> dict[str, str]:
+    return {t["title"]: t["id"] for t in json.loads(cli("list", "--json").out)}
+
+
+def test_import_samples_then_list_json_contract(cli):
+    result = cli("import", SAMPLES)
+    assert result.code == 0, result.err
+    assert "0 files failed" in result.out
+    listed = json.loads(cli("list", "--json").out)
+    assert len(listed) >= 8
+    for item in listed:
+        assert set(item) == {"id", "author_name", "author_handle", "date", "title", "post_count",
+                             "declared_count", "complete", "source"}
+    mira = next(t for t in listed if t["author_handle"] == "mira_bakes" and t["complete"])
+    assert mira["date"] == "2021-10-15" and mira["post_count"] == 7 and mira["declared_count"] == 7
+
+
+def test_list_is_newest_first(cli):
+    cli("import", NOTE_EXAMPLE, SAMPLES / "threadreader" / "mira-sourdough.txt")
+    dates = [t["date"] for t in json.loads(cli("list", "--json").out)]
+    assert dates == ["2021-10-15", "2021-09-02", "--03-03", "--02-28", "--02-20"]
+
+
+def test_show_text_has_author_date_and_numbering(cli):
+    cli("import", NOTE_EXAMPLE)
+    thread_id = ids_by_title(cli)["I kept a paper notebook next to my keyboard for a year while debugging."]
+    out = cli("show", thread_id).out
+    lines = out.splitlines()
+    assert lines[0] == "Dana Example (@dana_example) · 3 Mar · 5 tweets · 2 min read"
+    assert [line for line in lines if line.endswith("/5") and line[0].isdigit()] == ["1/5", "2/5", "3/5", "4/5", "5/5"]
+    assert "[image]" in out
+
+
+def test_show_json_contract_and_id_prefix(cli):
+    cli("import", NOTE_EXAMPLE)
+    thread_id = ids_by_title(cli)["Most flaky tests I have fixed were not flaky. They were order-dependent."]
+    data = json.loads(cli("show", thread_id[:8], "--json").out)
+    assert data["id"] == thread_id and data["complete"] is False and data["declared_count"] == 9
+    assert [p["n"] for p in data["posts"]] == [1, 2]
+    assert set(data["posts"][0]) >= {"n", "text", "media", "links", "quoted"}
+    assert data["posts"][0]["quoted"] is None
+
+
+def test_show_unknown_id_fails_with_one_line(cli):
+    cli("import", NOTE_EXAMPLE)
+    result = cli("show", "nope-not-an-id")
+    assert result.code == 1
+    assert "no thread with id 'nope-not-an-id'" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_search_json_hits(cli):
+    cli("import", SAMPLES)
+    hits = json.loads(cli("search", "grep", "--json").out)
+    assert hits and all(set(h) == {"thread_id", "n", "snippet"} for h in hits)
+    assert any("grep is the best search engine" in h["snippet"] for h in hits)
+    assert json.loads(cli("search", "zzzunfindable", "--json").out) == []
+
+
+def test_search_matches_author_and_handle_case_insensitively(cli):
+    cli("import", SAMPLES)
+    by_handle = json.loads(cli("search", "@THEO_TYPES", "--json").out)
+    by_name = json.loads(cli("search", "theo", "park", "--json").out)
+    assert by_handle and {h["thread_id"] for h in by_handle} == {h["thread_id"] for h in by_name}
+
+
+def test_export_writes_markdown_per_thread(cli, tmp_path):
+    cli("import", NOTE_EXAMPLE)
+    out = tmp_path / "md"
+    result = cli("export", "--out", out)
+    assert result.code == 0
+    files = sorted(out.glob("*.md"))
+    assert len(files) == 3
+    main = next(f for f in files if "paper-notebook" in f.name).read_text()
+    assert "**Dana Example (@dana\\_example)** · 3 Mar · 5 tweets" in main
+    assert "## 1/5" in main and "## 5/5" in main
+    preview = next(f for f in files if "flaky" in f.name).read_text()
+    assert "Preview: 2 of 9 tweets" in preview
+
+
+def test_export_selected_ids_only(cli, tmp_path):
+    cli("import", NOTE_EXAMPLE)
+    thread_id = ids_by_title(cli)["Unpopular opinion: a README is a product, not a chore."]
+    cli("export", thread_id, "--out", tmp_path / "one")
+    assert len(list((tmp_path / "one").glob("*.md"))) == 1
+
+
+def test_reimport_changes_nothing(cli, db_path):
+    cli("import", SAMPLES)
+    before = json.loads(cli("list", "--json").out)
+    result = cli("import", SAMPLES)
+    assert " 0 added, 0 updated," in result.out
+    assert json.loads(cli("list", "--json").out) == before
+
+
+def test_full_thread_replaces_its_preview(cli, tmp_path):
+    cli("import", NOTE_EXAMPLE)
+    full = tmp_path / "flaky.txt"
+    full.write_text(
+        "Dana Example Profile picture\n28 Feb\n3 tweets, 1 min read\n"
+        "Most flaky tests I have fixed were not flaky. They were order-dependent.\n\n"
+        "A thread on how to find them in an afternoon: ↓\nStep two.\nStep three.\n\n• • •\n\n"
+        "More from @dana_example\n\nDid Thread Reader help you today?\n"
+    )
+    result = cli("import", full)
+    assert "0 added, 1 updated" in result.out
+    listed = json.loads(cli("list", "--json").out)
+    assert len(listed) == 3
+    flaky = next(t for t in listed if t["title"].startswith("Most flaky"))
+    assert flaky["complete"] is True and flaky["post_count"] == 3
+    # Importing the page with the preview again keeps the full copy.
+    cli("import", NOTE_EXAMPLE)
+    again = next(t for t in json.loads(cli("list", "--json").out) if t["title"].startswith("Most flaky"))
+    assert again["post_count"] == 3
+
+
+def test_bad_files_fail_one_line_each_and_the_rest_imports(cli, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "junk.bin").write_bytes(bytes(range(256)) * 40)
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "notes.txt").write_text("Shopping list\n- milk\n- eggs\n")
+    (bad / "latin1.txt").write_bytes("Dana Example Profile picture\n3 Mar\n1 tweets, 1 min read\ncaf\xe9\n".encode("latin-1"))
+    (bad / "broken.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 30)
+    (bad / "good.txt").write_bytes(NOTE_EXAMPLE.read_bytes())
+    result = cli("import", bad)
+    assert result.code == 1
+    failed = [line for line in result.err.splitlines() if line.startswith("failed: ")]
+    assert len(failed) == 5, result.err
+    reasons = "\n".join(failed)
+    assert "junk.bin: binary data" in reasons
+    assert "empty.txt: empty file" in reasons
+    assert "notes.txt: not a format threads-tui knows" in reasons
+    assert "latin1.txt: not UTF-8 text (byte 0xe9" in reasons
+    assert "broken.zip: a broken or truncated zip archive" in reasons
+    assert "3 added" in result.out and "5 files failed" in result.out
+    assert "Traceback" not in result.err
+
+
+def test_missing_path_is_a_failure_not_a_traceback(cli):
+    result = cli("import", "/definitely/not/here.txt")
+    assert result.code == 1
+    assert "failed: /definitely/not/here.txt: no such file or folder" in result.err
+
+
+def test_utf16_with_bom_imports(cli, tmp_path):
+    path = tmp_path / "utf16.txt"
+    path.write_bytes(NOTE_EXAMPLE.read_text().encode("utf-16"))
+    assert cli("import", path).code == 0
+    assert len(json.loads(cli("list", "--json").out)) == 3
+
+
+def test_zip_of_pages_is_read_in_place(cli, tmp_path):
+    archive = tmp_path / "pages.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(NOTE_EXAMPLE, "saved/dana.txt")
+        zf.writestr("saved/readme.md", "not a thread")
+    result = cli("import", archive)
+    assert result.code == 0
+    assert "3 added" in result.out
+    assert "readme.md: not a format" in result.err
+
+
+def test_broken_library_is_never_overwritten(cli, db_path):
+    db_path.parent.mkdir(parents=True)
+    broken = b'{"threads": {"1": {"id": "x"'  # truncated JSON
+    db_path.write_bytes(broken)
+    for args in (("import", NOTE_EXAMPLE), ("list",), ("search", "x")):
+        result = cli(*args)
+        assert result.code == 1
+        assert f"cannot read library {db_path}" in result.err
+        assert "--db" in result.err and "Traceback" not in result.err
+        assert db_path.read_bytes() == broken
+
+
+def test_library_from_a_newer_version_is_refused(cli, db_path):
+    db_path.parent.mkdir(parents=True)
+    newer = json.dumps({"meta": {"1": {"schema": 99, "generation": 1, "shards": {}}}}).encode()
+    db_path.write_bytes(newer)
+    result = cli("import", NOTE_EXAMPLE)
+    assert result.code == 1 and "schema version 99 is newer" in result.err
+    assert db_path.read_bytes() == newer
+
+
+def test_markup_and_escapes_in_text_are_data(cli, tmp_path):
+    page = tmp_path / "evil.txt"
+    page.write_text(
+        "Mal \x1b[2JOry Profile picture\n3 Mar\n1 tweets, 1 min read\n"
+        "[bold red]not markup[/] \x1b]0;owned\x07title \x1b[31mred\x9b1m\n\n• • •\n"
+    )
+    assert cli("import", page).code == 0
+    shown = cli("show", json.loads(cli("list", "--json").out)[0]["id"])
+    assert "\x1b" not in shown.out and "\x9b" not in shown.out and "\x07" not in shown.out
+    assert "[bold red]not markup[/] title red" in shown.out
+    assert shown.out.startswith("Mal Ory · 3 Mar")
+
+
+def test_usage_errors_exit_2(cli):
+    assert cli("show").code == 2
+    assert cli("import").code == 2
+    assert cli("list", "--bogus").code == 2
+
+
+def test_db_option_and_env_var_choose_the_library(cli, tmp_path, db_path):
+    other = tmp_path / "other.json"
+    cli("--db", other, "import", NOTE_EXAMPLE)
+    assert other.exists() and not db_path.exists()
+    assert len(json.loads(cli("list", "--db", other, "--json").out)) == 3
+    assert json.loads(cli("list", "--json").out) == []
+
+
+def test_help_on_every_command(cli):
+    for command in ("import", "list", "show", "search", "export"):
+        result = cli(command, "--help")
+        assert result.code == 0 and "usage: threads-tui " + command in result.out
+
+
+def test_installed_entry_point_runs_as_a_process(cli_process):
+    result = cli_process("import", NOTE_EXAMPLE)
+    assert result.code == 0, result.err
+    assert "3 added" in result.out
+    listed = cli_process("list", "--json")
+    assert len(json.loads(listed.out)) == 3
+    assert cli_process("show", "does-not-exist").code == 1

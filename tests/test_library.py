@@ -1,0 +1,84 @@
+"""The library on disk: layout, atomic commits, state, and the headless core's hygiene."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tui.library import Library, LibraryError
+from tui.model import Post, Thread
+
+
+def make_thread(text: str, author: str = "dana", posts: int = 2, complete: bool = True) -> Thread:
+    return Thread(posts=[Post(f"{text} {i}") for i in range(posts)], author_handle=author,
+                  complete=complete, declared_count=None if complete else posts + 3)
+
+
+def test_new_library_is_created_only_on_first_write(db_path):
+    library = Library.open(db_path)
+    assert len(library) == 0 and not db_path.exists()
+    library.add_threads([make_thread("hello")])
+    assert db_path.exists()
+    data = json.loads(db_path.read_text())
+    assert data["meta"]["1"]["schema"] == 1
+
+
+def test_commit_leaves_no_temporary_files_and_removes_superseded_shards(db_path):
+    library = Library.open(db_path)
+    for round_ in range(3):
+        library.add_threads([make_thread(f"thread {n} v{round_}") for n in range(20)])
+    leftovers = [p.name for p in db_path.parent.rglob("*.tmp")]
+    assert leftovers == []
+    shards = list(library.posts_dir.iterdir())
+    live = set(library._meta()["shards"].values())
+    assert {p.name for p in shards} == live
+
+
+def test_second_process_sees_and_keeps_changes_of_the_first(db_path):
+    first = Library.open(db_path)
+    second = Library.open(db_path)
+    first.add_threads([make_thread("from first")])
+    second.add_threads([make_thread("from second")])  # re-reads under the lock
+    reopened = Library.open(db_path)
+    assert len(reopened) == 2
+    assert first.reload_if_changed() and len(first) == 2
+
+
+def test_state_is_kept_per_thread(db_path):
+    library = Library.open(db_path)
+    thread = make_thread("stateful")
+    library.add_threads([thread])
+    library.set_state(thread.id, bookmarked=True, position=3)
+    library.set_state(thread.id, read=True)
+    assert Library.open(db_path).state(thread.id) == {"id": thread.id, "bookmarked": True, "position": 3, "read": True}
+
+
+def test_failed_write_keeps_old_library_and_memory_matches_disk(db_path, monkeypatch):
+    library = Library.open(db_path)
+    library.add_threads([make_thread("kept")])
+    before = db_path.read_bytes()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tui.storage.os.fsync", disk_full)
+    with pytest.raises(LibraryError, match="No space left on device"):
+        library.add_threads([make_thread("lost")])
+    monkeypatch.undo()
+    assert db_path.read_bytes() == before
+    assert len(library) == 1
+    assert [p.name for p in db_path.parent.rglob("*.tmp")] == []
+
+
+def test_folder_given_as_library_is_an_error(tmp_path):
+    with pytest.raises(LibraryError, match="is a folder"):
+        Library.open(tmp_path)
+
+
+def test_headless_core_never_imports_textual():
+    code = (
+        "import sys, tui.cli, tui.library, tui.importing, tui.search, tui.export, tui.formatting; "
+        "assert not any(m == 'textual' or m.startswith('textual.') for m in sys.modules), 'textual imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

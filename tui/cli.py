@@ -1,0 +1,258 @@
+"""The `threads-tui` command: the reader, and headless commands for scripts.
+
+Exit codes: 0 success; 1 a failure (a file that did not import, an unknown
+id, a library that cannot be read or written); 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import orjson
+
+from . import __version__
+from .library import DB_ENV_VAR, Library, LibraryError, default_db_path
+from .text import strip_control
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+COMMANDS = ("import", "list", "show", "search", "export")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with one line, never a traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _add_db_option(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
+    # On subcommands the default is SUPPRESS so they don't overwrite a top-level --db.
+    parser.add_argument(
+        "--db", type=Path, metavar="PATH", default=None if top_level else argparse.SUPPRESS,
+        help=f"library file (default: ${DB_ENV_VAR}, else {default_db_path()})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="threads-tui",
+        description="Read, search and quote saved threads in the terminal. "
+        "With no command, opens the reader after importing any PATHs given.",
+        epilog="Commands: " + ", ".join(COMMANDS) + ". 'threads-tui COMMAND --help' for each. "
+        "Exit codes: 0 ok, 1 failure, 2 usage error.",
+    )
+    parser.add_argument("--version", action="version", version=f"threads-tui {__version__}")
+    _add_db_option(parser, top_level=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    read = commands.add_parser("read", help="open the reader (the default)")
+    read.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders to import first")
+    _add_db_option(read)
+
+    importing = commands.add_parser("import", help="import files or folders into the library",
+                                    description="Import files or folders; one line per file that fails, "
+                                    "then a summary. Exit 1 if any file failed.")
+    importing.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    importing.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_db_option(importing)
+
+    listing = commands.add_parser("list", help="list threads, newest first",
+                                  description="List the library's threads, newest first.")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    _add_db_option(listing)
+
+    show = commands.add_parser("show", help="print one thread as clean text",
+                               description="Print a thread: author and date on top, posts numbered 1/N.")
+    show.add_argument("id", metavar="ID", help="thread id (or a unique prefix of one)")
+    show.add_argument("--json", action="store_true", help="print the thread as JSON")
+    _add_db_option(show)
+
+    search = commands.add_parser("search", help="search post text, authors and handles",
+                                 description="Find posts holding every word of QUERY (case-insensitive).")
+    search.add_argument("query", nargs="+", metavar="QUERY")
+    search.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    search.add_argument("--limit", type=int, default=None, help="at most this many hits")
+    _add_db_option(search)
+
+    export = commands.add_parser("export", help="write threads as Markdown files",
+                                 description="Write one Markdown file per thread (every thread when no ID).")
+    export.add_argument("ids", nargs="*", metavar="ID")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write into")
+    _add_db_option(export)
+    return parser
+
+
+def _normalise_argv(argv: list[str]) -> list[str]:
+    """No command given means `read`: `threads-tui samples/` opens the reader."""
+    position = 0
+    while position < len(argv):
+        arg = argv[position]
+        if arg == "--db":
+            position += 2
+            continue
+        if arg.startswith("--db="):
+            position += 1
+            continue
+        if arg in ("-h", "--help", "--version") or arg in COMMANDS or arg == "read":
+            return argv
+        if arg == "--":
+            return [*argv[:position], "read", *argv[position:]]
+        if arg.startswith("-"):
+            return argv
+        return [*argv[:position], "read", *argv[position:]]
+    return [*argv, "read"]
+
+
+def _say(text: str, stream: Any = None) -> None:
+    """Print text from the library: never an escape sequence."""
+    print(strip_control(text), file=stream or sys.stdout)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _open_library(db: Path | None) -> Library:
+    return Library.open(db)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importing import run_import
+
+    library = _open_library(args.db)
+    report = run_import(args.paths, library)
+    if args.json:
+        _print_json({
+            "added": report.counts.added,
+            "updated": report.counts.updated,
+            "unchanged": report.counts.unchanged,
+            "failed": [{"file": f.name, "reason": f.reason} for f in report.failures],
+            "warnings": [{"file": w.name, "reason": w.reason} for w in report.warnings],
+        })
+    else:
+        for warning in report.warnings:
+            _say(f"warning: {warning.line()}", sys.stderr)
+        for failure in report.failures:
+            _say(f"failed: {failure.line()}", sys.stderr)
+        _say(f"Imported {report.files_imported} of {report.files_done} files into {library.path}: "
+             f"{report.summary_line()}.")
+    return EXIT_FAILURE if report.failures else EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    library = _open_library(args.db)
+    summaries = library.summaries()
+    if args.json:
+        keys = ("id", "author_name", "author_handle", "date", "title", "post_count",
+                "declared_count", "complete", "source")
+        _print_json([{key: doc.get(key) for key in keys} for doc in summaries])
+        return EXIT_OK
+    if not summaries:
+        _say(f"The library {library.path} is empty. Import with: threads-tui import PATH")
+        return EXIT_OK
+    from .model import PartialDate
+
+    for doc in summaries:
+        date = PartialDate.from_iso(doc.get("date"))
+        who = f"@{doc['author_handle']}" if doc.get("author_handle") else (doc.get("author_name") or "?")
+        count = str(doc["post_count"]) if doc.get("complete") else f"{doc['post_count']}/{doc.get('declared_count') or '?'}"
+        _say(f"{doc['id']}  {date.human() if date else '-':>11}  {who:<20} {count:>6}  {doc.get('title', '')}")
+    return EXIT_OK
+
+
+def _resolve(library: Library, id_or_prefix: str) -> str | None:
+    thread_id = library.resolve_id(id_or_prefix)
+    if thread_id is None:
+        _say(f"threads-tui: no thread with id {id_or_prefix!r} in {library.path} "
+             "(see 'threads-tui list')", sys.stderr)
+    return thread_id
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .formatting import thread_as_text
+
+    library = _open_library(args.db)
+    thread_id = _resolve(library, args.id)
+    thread = library.thread(thread_id) if thread_id else None
+    if thread is None:
+        return EXIT_FAILURE
+    if args.json:
+        _print_json(thread.detail())
+    else:
+        sys.stdout.write(strip_control(thread_as_text(thread)))
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .search import search_threads
+
+    library = _open_library(args.db)
+    query = " ".join(args.query)
+    hits = list(search_threads(library.iter_threads(), query, limit=args.limit))
+    if args.json:
+        _print_json([hit.to_json() for hit in hits])
+    else:
+        for hit in hits:
+            _say(f"{hit.thread_id} {hit.n:>3}  {hit.snippet}")
+        _say(f"{len(hits)} hit{'s' if len(hits) != 1 else ''} for {query!r}", sys.stderr)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_threads
+
+    library = _open_library(args.db)
+    ids: list[str] = []
+    for wanted in args.ids:
+        thread_id = _resolve(library, wanted)
+        if thread_id is None:
+            return EXIT_FAILURE
+        ids.append(thread_id)
+    threads = [library.thread(i) for i in ids] if ids else list(library.iter_threads())
+    written = export_threads([t for t in threads if t is not None], args.out)
+    _say(f"Wrote {len(written)} Markdown file{'s' if len(written) != 1 else ''} to {args.out}")
+    return EXIT_OK
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    from .app import run_reader
+
+    library = _open_library(args.db)
+    return run_reader(library, args.paths)
+
+
+HANDLERS = {
+    "import": cmd_import,
+    "list": cmd_list,
+    "show": cmd_show,
+    "search": cmd_search,
+    "export": cmd_export,
+    "read": cmd_read,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `threads-tui` console script."""
+    arguments = _normalise_argv(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(arguments)
+    try:
+        return HANDLERS[args.command](args)
+    except LibraryError as error:
+        _say(f"threads-tui: {error}", sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        _say("threads-tui: interrupted", sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""What every importer shares: sources (files, zip members), failures, results."""
+
+from __future__ import annotations
+
+import codecs
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from ..model import Thread
+
+HEAD_BYTES = 64 * 1024
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+
+class ImportFailure(Exception):
+    """A file cannot be imported; the message is the one line the user sees."""
+
+
+@dataclass
+class Source:
+    """One input to an importer: a file on disk, or a member of a zip read in place."""
+
+    name: str
+    path: Path | None = None
+    zip_file: zipfile.ZipFile | None = None
+    member: zipfile.ZipInfo | None = None
+    _head: bytes | None = field(default=None, repr=False)
+
+    @property
+    def size(self) -> int:
+        if self.member is not None:
+            return self.member.file_size
+        assert self.path is not None
+        return self.path.stat().st_size
+
+    def _open(self):
+        if self.member is not None:
+            assert self.zip_file is not None
+            return self.zip_file.open(self.member)
+        assert self.path is not None
+        return open(self.path, "rb")
+
+    def head(self) -> bytes:
+        """The first 64 KiB, for detection."""
+        if self._head is None:
+            try:
+                with self._open() as handle:
+                    self._head = handle.read(HEAD_BYTES)
+            except (OSError, zipfile.BadZipFile, EOFError, RuntimeError) as error:
+                raise ImportFailure(f"cannot read: {_reason(error)}") from error
+        return self._head
+
+    def head_text(self) -> str:
+        """The head decoded leniently, for detection only."""
+        return decode_text(self.head(), strict=False)
+
+    def read_bytes(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+        """The whole content; fails (without reading further) past `max_bytes`."""
+        try:
+            with self._open() as handle:
+                payload = handle.read(max_bytes + 1)
+        except (OSError, zipfile.BadZipFile, EOFError, RuntimeError) as error:
+            raise ImportFailure(f"cannot read: {_reason(error)}") from error
+        if len(payload) > max_bytes:
+            raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
+        return payload
+
+    def read_text(self, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+        """The whole content as text: UTF-8, or UTF-16/UTF-8 with a byte-order mark."""
+        return decode_text(self.read_bytes(max_bytes), strict=True)
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    return str(error) or type(error).__name__
+
+
+def decode_text(payload: bytes, strict: bool = True) -> str:
+    """Decode by byte-order mark, else as UTF-8; strict mode explains what is wrong."""
+    if payload.startswith(codecs.BOM_UTF8):
+        encoding, payload = "utf-8", payload[len(codecs.BOM_UTF8):]
+    elif payload.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8"
+    if not strict:
+        return payload.decode(encoding, errors="replace")
+    if encoding == "utf-8" and b"\x00" in payload[:HEAD_BYTES]:
+        raise ImportFailure("binary data, not text")
+    try:
+        return payload.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise ImportFailure(
+            f"not {encoding.upper()} text (byte 0x{payload[error.start]:02x} at offset {error.start})"
+        ) from error
+
+
+@dataclass
+class ParseResult:
+    """The threads an importer found, and notes worth telling the user."""
+
+    threads: list[Thread] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Importer:
+    """One input format. Subclasses set `name`, and implement `detect` and `parse`.
+
+    An instance lives for one import run, so formats whose threads span files
+    (a status and its context) can pool them and build threads in `finish`.
+    """
+
+    name: ClassVar[str] = ""
+    max_bytes: ClassVar[int] = DEFAULT_MAX_BYTES
+
+    def detect(self, source: Source) -> bool:
+        """Whether this source is in this format, judged by content (cheaply)."""
+        raise NotImplementedError
+
+    def parse(self, source: Source) -> ParseResult:
+        """The threads in the source; raise ImportFailure with one line on bad input."""
+        raise NotImplementedError
+
+    def detect_zip(self, zip_file: zipfile.ZipFile) -> bool:
+        """Whether a whole zip is in this format (an account archive)."""
+        return False
+
+    def parse_zip(self, zip_file: zipfile.ZipFile, name: str) -> ParseResult:
+        raise NotImplementedError
+
+    def detect_dir(self, path: Path) -> bool:
+        """Whether a whole folder is in this format (an unpacked archive)."""
+        return False
+
+    def parse_dir(self, path: Path) -> ParseResult:
+        raise NotImplementedError
+
+    def finish(self) -> ParseResult:
+        """Threads from pooled sources, once every file of the run was seen."""
+        return ParseResult()

@@ -1,0 +1,245 @@
+"""Thread Reader pages saved as plain text (see shared/formats/threadreader-text.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..model import MONTHS, Media, PartialDate, Post, Thread
+from ..text import clean_line, clean_text, strip_control
+from .base import Importer, ImportFailure, ParseResult, Source
+
+_MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_COUNTS = r"(\d[\d,]*) tweets?, (\d+) min read"
+# `15 Oct`, `15 Oct 2021`, `Oct 15, 2021`, optionally followed by the counts.
+_DAY_MONTH = re.compile(rf"^(\d{{1,2}}) {_MONTH}(?:,? (\d{{4}}))?(?:,? {_COUNTS})?$", re.I)
+_MONTH_DAY = re.compile(rf"^{_MONTH} (\d{{1,2}})(?:, (\d{{4}}))?(?:,? {_COUNTS})?$", re.I)
+_COUNTS_LINE = re.compile(rf"^{_COUNTS}$", re.I)
+_PROFILE = re.compile(r"^(.+?) Profile picture$")
+_END_MARK = re.compile(r"^•\s*•\s*•$")
+_MORE_FROM = re.compile(r"^More from @(\w{1,50})$")
+_READ_MORE = re.compile(r"^Read (\d[\d,]*) tweets?$")
+_FOOTER = re.compile(r"^(Did Thread Reader help you today\?|Support us!|Follow Us on Twitter!)")
+_LIST_ITEM = re.compile(r"^(?:[•◦▪‣●·\-–—*]|\d{1,3}[.)])\s")
+_NUMBERED = re.compile(r"^\d{1,3}[.)/]\s")
+_TRAILING_IMAGES = re.compile(r"(?:\s?Image)+$")
+
+
+@dataclass
+class _DateCounts:
+    date: PartialDate
+    declared: int | None = None
+    minutes: int | None = None
+
+
+def _parse_date_line(line: str) -> _DateCounts | None:
+    """A date line, with the counts when they share the line."""
+    match = _DAY_MONTH.match(line)
+    if match:
+        day, month, year, count, minutes = match.groups()
+    else:
+        match = _MONTH_DAY.match(line)
+        if not match:
+            return None
+        month, day, year, count, minutes = match.groups()
+    day_number = int(day)
+    if not 1 <= day_number <= 31:
+        return None
+    date = PartialDate(int(year) if year else None, MONTHS.index(month[:3].lower()) + 1, day_number)
+    return _DateCounts(
+        date,
+        int(count.replace(",", "")) if count else None,
+        int(minutes) if minutes else None,
+    )
+
+
+@dataclass
+class _Draft:
+    """A tweet being assembled line by line."""
+
+    lines: list[str] = field(default_factory=list)
+    images: int = 0
+
+    def to_post(self) -> Post:
+        return Post(
+            text=clean_text("\n".join(self.lines)),
+            media=[Media("image") for _ in range(self.images)],
+        )
+
+
+# How list items are treated when splitting: the note's rule first, then
+# the fallbacks tried when its count disagrees with the page's.
+LIST_ITEMS_CONTINUE = "continue"      # every list item continues its tweet
+NUMBERED_START_TWEETS = "numbered"    # `1.` lines start tweets (numbered threads)
+LIST_ITEMS_START_TWEETS = "all"       # any line after a non-empty line starts a tweet
+SPLIT_RULES = (LIST_ITEMS_CONTINUE, NUMBERED_START_TWEETS, LIST_ITEMS_START_TWEETS)
+
+
+def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post]:
+    """Split body lines into tweets by the rule of the format note.
+
+    A non-empty line right after another non-empty line starts a new tweet,
+    unless it is a list item (how list items count is set by `rule`).
+    """
+    drafts: list[_Draft] = []
+    previous_blank = True
+    for raw in lines:
+        line = raw.rstrip()
+        if not line.strip():
+            previous_blank = True
+            continue
+        if rule == LIST_ITEMS_START_TWEETS:
+            continues = False
+        elif rule == NUMBERED_START_TWEETS:
+            continues = bool(_LIST_ITEM.match(line)) and not _NUMBERED.match(line)
+        else:
+            continues = bool(_LIST_ITEM.match(line))
+        starts_tweet = not drafts or (not previous_blank and not continues)
+        images = 0
+        marks = _TRAILING_IMAGES.search(line)
+        if marks:
+            images = marks.group(0).count("Image")
+            line = line[: marks.start()].rstrip()
+        if starts_tweet:
+            drafts.append(_Draft())
+        draft = drafts[-1]
+        if draft.lines and previous_blank:
+            draft.lines.append("")
+        if line:
+            draft.lines.append(line)
+        draft.images += images
+        previous_blank = False
+    return [d.to_post() for d in drafts]
+
+
+def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str | None]:
+    """Split, checked against the declared count; a warning when they disagree."""
+    posts = split_tweets(lines)
+    if declared is None or len(posts) == declared:
+        return posts, None
+    for rule in SPLIT_RULES[1:]:
+        alternative = split_tweets(lines, rule)
+        if len(alternative) == declared:
+            return alternative, None
+    return posts, f"the page says {declared} tweets but the text splits into {len(posts)}"
+
+
+class ThreadReaderTextImporter(Importer):
+    """A Thread Reader unroll saved as text: one thread plus "More from" previews."""
+
+    name = "Thread Reader text"
+    max_bytes = 32 * 1024 * 1024
+
+    def detect(self, source: Source) -> bool:
+        head = source.head_text()
+        if head.lstrip()[:1] in ("<", "{", "["):
+            return False
+        lines = [line.strip() for line in head.splitlines()[:40]]
+        has_profile = any(_PROFILE.match(line) for line in lines)
+        has_counts = any(re.search(_COUNTS, line) for line in lines)
+        return has_profile and has_counts
+
+    def parse(self, source: Source) -> ParseResult:
+        text = strip_control(source.read_text(self.max_bytes))
+        lines = [line.rstrip() for line in text.split("\n")]
+        return parse_page(lines, source.name)
+
+
+def parse_page(lines: list[str], source_name: str) -> ParseResult:
+    """Parse the lines of a saved page into the main thread and its previews."""
+    result = ParseResult()
+    index = 0
+    author_name: str | None = None
+    while index < len(lines):
+        match = _PROFILE.match(lines[index].strip())
+        index += 1
+        if match:
+            author_name = clean_line(match.group(1))
+            break
+    else:
+        raise ImportFailure("no 'Profile picture' line: not a Thread Reader page")
+
+    header: _DateCounts | None = None
+    while index < len(lines) and header is None:
+        line = lines[index].strip()
+        index += 1
+        if line:
+            header = _parse_date_line(line)
+            if header is None:
+                raise ImportFailure(f"line {index}: expected the thread's date, found {line[:40]!r}")
+    if header is None:
+        raise ImportFailure("no date line after the profile line")
+    if header.declared is None:
+        following = index
+        while following < len(lines) and not lines[following].strip():
+            following += 1
+        counts = _COUNTS_LINE.match(lines[following].strip()) if following < len(lines) else None
+        if counts:
+            header.declared = int(counts.group(1).replace(",", ""))
+            header.minutes = int(counts.group(2))
+            index = following + 1
+
+    body: list[str] = []
+    while index < len(lines) and not _END_MARK.match(lines[index].strip()):
+        body.append(lines[index])
+        index += 1
+    if index >= len(lines):
+        raise ImportFailure("no end mark '• • •' after the tweets: the page looks cut short")
+
+    handle: str | None = None
+    rest = lines[index + 1:]
+    previews: list[tuple[_DateCounts, list[str], int]] = []
+    position = 0
+    while position < len(rest):
+        match = _MORE_FROM.match(rest[position].strip())
+        position += 1
+        if match:
+            handle = match.group(1)
+            break
+    current: tuple[_DateCounts, list[str]] | None = None
+    while handle and position < len(rest):
+        line = rest[position].strip()
+        position += 1
+        if current is None:
+            if _FOOTER.match(line):
+                break
+            date = _parse_date_line(line) if line else None
+            if date:
+                current = (date, [])
+            continue
+        read_more = _READ_MORE.match(line)
+        if read_more:
+            previews.append((current[0], current[1], int(read_more.group(1).replace(",", ""))))
+            current = None
+        else:
+            current[1].append(rest[position - 1])
+
+    posts, warning = _best_split(body, header.declared)
+    if not posts:
+        raise ImportFailure("no tweets between the header and the end mark")
+    if warning:
+        result.warnings.append(warning)
+    result.threads.append(Thread(
+        posts=posts,
+        author_name=author_name,
+        author_handle=handle,
+        date=header.date,
+        declared_count=header.declared,
+        complete=True,
+        source=source_name,
+        read_minutes=header.minutes,
+    ))
+    for date, preview_lines, declared in previews:
+        preview_posts = split_tweets(preview_lines)
+        if not preview_posts:
+            continue
+        result.threads.append(Thread(
+            posts=preview_posts,
+            author_name=author_name,
+            author_handle=handle,
+            date=date.date,
+            declared_count=declared,
+            complete=len(preview_posts) >= declared,
+            source=source_name,
+        ))
+    return result

@@ -1,0 +1,368 @@
+"""The library: threads kept in TinyDB, written atomically under a lock (no Textual here).
+
+Layout on disk, for a library at `library.json`:
+
+- `library.json`: TinyDB with tables `meta` (schema version, generation,
+  shard map), `threads` (one small summary per thread) and `state`
+  (bookmarks, read marks, reading positions).
+- `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the
+  full threads, split into shards by id, so that opening one thread reads
+  one small file and start-up reads only the summaries.
+- `library.json.lock`: the inter-process lock taken for every write.
+
+A commit writes the changed shards under new names, then replaces
+`library.json` (the single commit point), then removes the superseded
+shards. A crash at any moment leaves the old or the new library.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.table import Document
+
+from .model import PartialDate, Thread
+from .storage import AtomicJSONStorage, StorageReadError, StorageWriteError
+
+SCHEMA_VERSION = 1
+DB_ENV_VAR = "THREADS_TUI_DB"
+LOCK_TIMEOUT_SECONDS = 30.0
+_META_ID = 1
+
+
+class LibraryError(Exception):
+    """A library problem the user must be told about in one line."""
+
+
+def default_db_path() -> Path:
+    """`$THREADS_TUI_DB`, else `library.json` in the user data directory."""
+    env = os.environ.get(DB_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("threads-tui", appauthor=False)) / "library.json"
+
+
+def doc_id_for(thread_id: str) -> int:
+    """A stable TinyDB document id for a thread id (60 bits of its hash)."""
+    return int(hashlib.sha1(thread_id.encode()).hexdigest()[:15], 16)
+
+
+def shard_for(thread_id: str) -> str:
+    """The posts shard a thread lives in: two hex digits of its hash."""
+    return hashlib.sha1(thread_id.encode()).hexdigest()[:2]
+
+
+def summary_doc(thread: Thread) -> dict[str, Any]:
+    """What the `threads` table keeps of a thread: enough to list it."""
+    doc = thread.summary()
+    doc["word_count"] = thread.word_count
+    return doc
+
+
+def summary_sort_key(doc: dict[str, Any]) -> tuple:
+    """Newest first; threads with no date last; ties by title then id."""
+    date = PartialDate.from_iso(doc.get("date"))
+    key = date.sort_key() if date else (0, 0, 0)
+    return (tuple(-part for part in key), doc.get("title") or "", doc["id"])
+
+
+@dataclass
+class ImportCounts:
+    """What an import did to the library, by thread id."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+class Library:
+    """A threads-tui library on disk. Reads are lock-free; writes lock, re-read and commit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path).expanduser()
+        self.posts_dir = self.path.with_name(self.path.name + ".posts")
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._db: TinyDB | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._shard_cache: dict[str, TinyDB] = {}
+        self._sorted: list[dict[str, Any]] | None = None
+
+    # -- opening and reloading -------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> Library:
+        """Open (not create) the library; raise LibraryError if it cannot be read."""
+        library = cls(path or default_db_path())
+        library._load()
+        return library
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+    def _load(self) -> None:
+        if self.path.exists() and self.path.is_dir():
+            raise LibraryError(f"cannot read library {self.path}: it is a folder, not a file")
+        stamp = self._file_stamp()
+        db = TinyDB(self.path, storage=AtomicJSONStorage)
+        try:
+            data = db.storage.read()
+        except StorageReadError as error:
+            raise self._unreadable(error.reason) from error
+        if data:
+            self._check_schema(db, data)
+        self._db = db
+        self._stamp = stamp
+        self._sorted = None
+
+    def _unreadable(self, reason: str) -> LibraryError:
+        return LibraryError(
+            f"cannot read library {self.path}: {reason}. The file was left as it is; "
+            f"to start a fresh library elsewhere use --db NEW_PATH (or ${DB_ENV_VAR})."
+        )
+
+    def _check_schema(self, db: TinyDB, data: dict[str, Any]) -> None:
+        meta = db.table("meta").get(doc_id=_META_ID)
+        if meta is None:
+            raise self._unreadable("not a threads-tui library (no schema version)")
+        version = meta.get("schema")
+        if not isinstance(version, int) or version < 1:
+            raise self._unreadable(f"unknown schema version {version!r}")
+        if version > SCHEMA_VERSION:
+            raise self._unreadable(
+                f"schema version {version} is newer than this threads-tui understands "
+                f"({SCHEMA_VERSION}); upgrade threads-tui to read it"
+            )
+
+    def changed_on_disk(self) -> bool:
+        """Whether another process committed since this one last read."""
+        return self._file_stamp() != self._stamp
+
+    def reload_if_changed(self) -> bool:
+        """Re-read the library if another process changed it; True if it did."""
+        if not self.changed_on_disk():
+            return False
+        self._load()
+        return True
+
+    @property
+    def db(self) -> TinyDB:
+        assert self._db is not None, "library not loaded"
+        return self._db
+
+    def _meta(self) -> dict[str, Any]:
+        meta = self.db.table("meta").get(doc_id=_META_ID)
+        return dict(meta) if meta else {"schema": SCHEMA_VERSION, "generation": 0, "shards": {}}
+
+    # -- reading ----------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.db.table("threads"))
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """Every thread's summary, newest first."""
+        if self._sorted is None:
+            raw = self.db.table("threads")._read_table()
+            self._sorted = sorted(raw.values(), key=summary_sort_key)
+        return self._sorted
+
+    def summary(self, thread_id: str) -> dict[str, Any] | None:
+        doc = self.db.table("threads").get(doc_id=doc_id_for(thread_id))
+        return dict(doc) if doc else None
+
+    def resolve_id(self, id_or_prefix: str) -> str | None:
+        """A full thread id from an id or a unique prefix of one."""
+        if self.summary(id_or_prefix):
+            return id_or_prefix
+        matches = [d["id"] for d in self.summaries() if d["id"].startswith(id_or_prefix)]
+        return matches[0] if len(matches) == 1 else None
+
+    def by_author(self, summary: dict[str, Any]) -> list[dict[str, Any]]:
+        """Other threads by the same author (handle, else name), newest first."""
+        handle = (summary.get("author_handle") or "").casefold()
+        name = summary.get("author_name")
+        return [
+            d for d in self.summaries()
+            if d["id"] != summary["id"]
+            and (
+                (handle and (d.get("author_handle") or "").casefold() == handle)
+                or (not handle and name and d.get("author_name") == name)
+            )
+        ]
+
+    def _shard_path(self, file_name: str) -> Path:
+        return self.posts_dir / file_name
+
+    def _shard_db(self, shard: str) -> TinyDB | None:
+        file_name = self._meta()["shards"].get(shard)
+        if file_name is None:
+            return None
+        cached = self._shard_cache.get(file_name)
+        if cached is None:
+            cached = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
+            try:
+                cached.storage.read()
+            except StorageReadError as error:
+                raise LibraryError(f"cannot read library posts {error.path}: {error.reason}") from error
+            self._shard_cache[file_name] = cached
+        return cached
+
+    def thread(self, thread_id: str) -> Thread | None:
+        """The full thread, read from its shard; None if not in the library."""
+        for attempt in range(2):
+            try:
+                shard = self._shard_db(shard_for(thread_id))
+                break
+            except LibraryError:
+                # A writer may have replaced the shard since we read the summaries.
+                if attempt or not self.reload_if_changed():
+                    raise
+        if shard is None:
+            return None
+        doc = shard.table("posts").get(doc_id=doc_id_for(thread_id))
+        return Thread.from_dict(doc) if doc else None
+
+    def iter_threads(self) -> Iterator[Thread]:
+        """Every thread in the library, newest first."""
+        for doc in self.summaries():
+            thread = self.thread(doc["id"])
+            if thread is not None:
+                yield thread
+
+    def state(self, thread_id: str) -> dict[str, Any]:
+        """Reading state of a thread: `read`, `bookmarked`, `position`."""
+        doc = self.db.table("state").get(doc_id=doc_id_for(thread_id))
+        return dict(doc) if doc else {}
+
+    def all_states(self) -> dict[str, dict[str, Any]]:
+        """Reading state of every thread that has one, by thread id."""
+        return {d["id"]: dict(d) for d in self.db.table("state")._read_table().values()}
+
+    # -- writing ----------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the lock, start from what is on disk now, commit at the end."""
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(self.lock_path, timeout=LOCK_TIMEOUT_SECONDS)
+            lock.acquire()
+        except Timeout as error:
+            raise LibraryError(
+                f"library {self.path} is busy: another threads-tui has held its lock "
+                f"for {LOCK_TIMEOUT_SECONDS:.0f} s"
+            ) from error
+        except OSError as error:
+            raise LibraryError(f"cannot lock library {self.path}: {error.strerror or error}") from error
+        try:
+            if self._db is None or self.changed_on_disk():
+                self._load()
+            yield
+        finally:
+            lock.release()
+
+    def add_threads(self, threads: Iterable[Thread]) -> ImportCounts:
+        """Add or update threads; the same content twice changes nothing, a fuller copy wins."""
+        counts = ImportCounts()
+        with self._writing():
+            pending: dict[str, Thread] = {}
+            for thread in threads:
+                previous = pending.get(thread.id) or self.thread(thread.id)
+                if previous is None:
+                    if thread.id not in pending:
+                        counts.added.append(thread.id)
+                    pending[thread.id] = thread
+                elif previous.content_key() == thread.content_key():
+                    if thread.id not in pending:
+                        counts.unchanged.append(thread.id)
+                elif thread.fullness() >= previous.fullness():
+                    if thread.id not in pending:
+                        counts.updated.append(thread.id)
+                    pending[thread.id] = thread
+                elif thread.id not in pending:
+                    counts.unchanged.append(thread.id)
+            if pending:
+                self._commit(pending.values())
+        return counts
+
+    def set_state(self, thread_id: str, **fields: Any) -> None:
+        """Update a thread's reading state (`read`, `bookmarked`, `position`)."""
+        with self._writing():
+            table = self.db.table("state")
+            doc_id = doc_id_for(thread_id)
+            current = dict(table.get(doc_id=doc_id) or {"id": thread_id})
+            current.update(fields)
+            self._replace_docs(table, [(thread_id, current)])
+            self._commit(())
+
+    def _commit(self, threads: Iterable[Thread]) -> None:
+        meta = copy.deepcopy(self._meta())
+        generation = meta["generation"] + 1
+        shards: dict[str, list[Thread]] = {}
+        for thread in threads:
+            shards.setdefault(shard_for(thread.id), []).append(thread)
+
+        superseded: list[Path] = []
+        new_files: list[Path] = []
+        try:
+            for shard, members in shards.items():
+                file_name = f"{shard}.{generation}.json"
+                db = self._shard_db(shard) or TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
+                self._replace_docs(db.table("posts"), [(t.id, t.to_dict()) for t in members])
+                new_path = self._shard_path(file_name)
+                if db.storage.path != new_path:
+                    superseded.append(db.storage.path)
+                db.storage.path = new_path
+                db.storage.dirty = True
+                new_files.append(new_path)
+                db.storage.flush()
+                self._shard_cache[file_name] = db
+                meta["shards"][shard] = file_name
+            meta["generation"] = generation
+            meta["schema"] = SCHEMA_VERSION
+            self._replace_docs(self.db.table("threads"), [(t.id, summary_doc(t)) for t in threads])
+            self._replace_docs(self.db.table("meta"), [(None, meta)])
+            self.db.storage.flush()
+        except StorageWriteError as error:
+            for path in new_files:
+                path.unlink(missing_ok=True)
+            self._shard_cache.clear()
+            self._load()  # memory was changed: go back to what is on disk
+            raise LibraryError(f"could not write library {self.path}: {error.reason}; it was left as it was") from error
+        self._stamp = self._file_stamp()
+        self._sorted = None
+        for path in superseded:
+            path.unlink(missing_ok=True)
+            self._shard_cache.pop(path.name, None)
+        self._remove_stray_shards(set(meta["shards"].values()))
+
+    def _replace_docs(self, table: Any, docs: list[tuple[str | None, dict[str, Any]]]) -> None:
+        ids = [doc_id_for(key) if key is not None else _META_ID for key, _ in docs]
+        table.remove(doc_ids=[i for i in ids if table.contains(doc_id=i)])
+        table.insert_multiple(Document(doc, doc_id=i) for i, (_, doc) in zip(ids, docs))
+
+    def _remove_stray_shards(self, live: set[str]) -> None:
+        """Remove shard files a crashed writer left behind (called under the lock)."""
+        try:
+            entries = list(self.posts_dir.iterdir())
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name not in live:
+                try:
+                    entry.unlink()
+                except OSError:
+                    pass

@@ -1,0 +1,231 @@
+"""The data model: threads, posts, media and partial dates (no Textual here)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+MEDIA_KINDS = ("image", "video", "link")
+WORDS_PER_MINUTE = 200
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July",
+               "August", "September", "October", "November", "December")
+
+_ISO_DATE = re.compile(r"^(?:(\d{4})|-)-(\d{2})-(\d{2})$")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PartialDate:
+    """A calendar date where any part may be unknown (`15 Oct` has no year)."""
+
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+
+    def iso(self) -> str | None:
+        """ISO 8601 text: `2021-10-15`, or `--10-15` when the year is unknown."""
+        if self.month is None:
+            return f"{self.year:04d}" if self.year is not None else None
+        if self.day is None:
+            return f"{self.year:04d}-{self.month:02d}" if self.year else f"--{self.month:02d}"
+        if self.year is None:
+            return f"--{self.month:02d}-{self.day:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    @classmethod
+    def from_iso(cls, text: str | None) -> PartialDate | None:
+        """Parse what `iso()` writes (full dates, `--MM-DD`); None for None."""
+        if not text:
+            return None
+        match = _ISO_DATE.match(text)
+        if match:
+            year = int(match.group(1)) if match.group(1) else None
+            return cls(year, int(match.group(2)), int(match.group(3)))
+        if text.startswith("--"):
+            return cls(None, int(text[2:4]), None)
+        parts = text.split("-")
+        return cls(int(parts[0]), int(parts[1]) if len(parts) > 1 else None, None)
+
+    def sort_key(self) -> tuple[int, int, int]:
+        """Newest-first sorting key: unknown parts sort as oldest."""
+        return (self.year or 0, self.month or 0, self.day or 0)
+
+    def human(self) -> str:
+        """Short display form: `3 Mar 2023`, `3 Mar` without a year."""
+        parts: list[str] = []
+        if self.day is not None:
+            parts.append(str(self.day))
+        if self.month is not None:
+            parts.append(MONTHS[self.month - 1].capitalize())
+        if self.year is not None:
+            parts.append(str(self.year))
+        return " ".join(parts)
+
+
+@dataclass(slots=True)
+class Media:
+    """An image, video or link card attached to a post."""
+
+    kind: str
+    url: str | None = None
+    alt: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "url": self.url, "alt": self.alt}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Media:
+        return cls(data["kind"], data.get("url"), data.get("alt"))
+
+
+@dataclass(slots=True)
+class Post:
+    """One post of a thread: clean text plus what is known about it."""
+
+    text: str
+    id: str | None = None
+    time: str | None = None
+    media: list[Media] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    quoted: Post | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "id": self.id,
+            "time": self.time,
+            "media": [m.to_dict() for m in self.media],
+            "links": list(self.links),
+            "quoted": self.quoted.to_dict() if self.quoted else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Post:
+        quoted = data.get("quoted")
+        return cls(
+            text=data["text"],
+            id=data.get("id"),
+            time=data.get("time"),
+            media=[Media.from_dict(m) for m in data.get("media") or ()],
+            links=list(data.get("links") or ()),
+            quoted=cls.from_dict(quoted) if quoted else None,
+        )
+
+
+def make_thread_id(first_post_id: str | None, author: str | None, first_text: str) -> str:
+    """The stable id: the source's id of the first post, else a hash of author and text."""
+    if first_post_id:
+        return first_post_id
+    normalized = " ".join(first_text.split()).casefold()
+    digest = hashlib.sha256(f"{(author or '').casefold()}\n{normalized}".encode()).hexdigest()
+    return f"h{digest[:20]}"
+
+
+def title_of(text: str, limit: int = 120) -> str:
+    """The first non-empty line of a post, cut to `limit` characters."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
+
+
+@dataclass(slots=True)
+class Thread:
+    """A thread: an author, a date and ordered posts, with where it came from."""
+
+    posts: list[Post]
+    author_name: str | None = None
+    author_handle: str | None = None
+    date: PartialDate | None = None
+    declared_count: int | None = None
+    complete: bool = True
+    source: str = ""
+    read_minutes: int | None = None
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            first = self.posts[0] if self.posts else Post("")
+            self.id = make_thread_id(first.id, self.author_handle or self.author_name, first.text)
+
+    @property
+    def title(self) -> str:
+        return title_of(self.posts[0].text) if self.posts else ""
+
+    @property
+    def post_count(self) -> int:
+        return len(self.posts)
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(p.text.split()) for p in self.posts)
+
+    def minutes_to_read(self) -> int:
+        """The source's read time where given, else words at 200 a minute."""
+        if self.read_minutes is not None:
+            return self.read_minutes
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+    def summary(self) -> dict[str, Any]:
+        """The fields of `list --json`: everything but the posts."""
+        return {
+            "id": self.id,
+            "author_name": self.author_name,
+            "author_handle": self.author_handle,
+            "date": self.date.iso() if self.date else None,
+            "title": self.title,
+            "post_count": self.post_count,
+            "declared_count": self.declared_count,
+            "complete": self.complete,
+            "source": self.source,
+            "read_minutes": self.minutes_to_read(),
+        }
+
+    def detail(self) -> dict[str, Any]:
+        """The fields of `show --json`: the summary plus numbered posts."""
+        data = self.summary()
+        data["posts"] = [{"n": n, **p.to_dict()} for n, p in enumerate(self.posts, 1)]
+        return data
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form: `from_dict(to_dict())` gives the same thread."""
+        return {
+            "id": self.id,
+            "author_name": self.author_name,
+            "author_handle": self.author_handle,
+            "date": self.date.iso() if self.date else None,
+            "declared_count": self.declared_count,
+            "complete": self.complete,
+            "source": self.source,
+            "read_minutes": self.read_minutes,
+            "posts": [p.to_dict() for p in self.posts],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Thread:
+        return cls(
+            posts=[Post.from_dict(p) for p in data.get("posts") or ()],
+            author_name=data.get("author_name"),
+            author_handle=data.get("author_handle"),
+            date=PartialDate.from_iso(data.get("date")),
+            declared_count=data.get("declared_count"),
+            complete=bool(data.get("complete", True)),
+            source=data.get("source") or "",
+            read_minutes=data.get("read_minutes"),
+            id=data["id"],
+        )
+
+    def content_key(self) -> Any:
+        """What makes two copies the same thread content (source path aside)."""
+        data = self.to_dict()
+        data.pop("source", None)
+        return data
+
+    def fullness(self) -> tuple[int, int]:
+        """Ordering for "a fuller copy replaces a partial one"."""
+        return (int(self.complete), self.post_count)

@@ -1,0 +1,42 @@
+"""Making imported text safe and clean: it is data, never terminal control."""
+
+from __future__ import annotations
+
+import re
+
+# ESC-introduced sequences (CSI, OSC, DCS, APC, PM, SOS and two-byte escapes)
+# and their 8-bit C1 forms. OSC/DCS-style strings end at BEL or ST.
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+    (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?            # CSI ... final byte
+  | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])      # OSC, DCS, SOS, PM, APC ...
+        [^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?    # ... up to BEL or ST
+  | \x1b[ -/]*[0-~]?                             # other escapes
+    """,
+    re.VERBOSE,
+)
+# Every C0 control but tab and newline, DEL, and the C1 range.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+
+def strip_control(text: str) -> str:
+    """Remove escape sequences and control characters; keep tabs and newlines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return _CONTROL.sub("", text)
+
+
+def clean_text(text: str) -> str:
+    """Safe post text: controls stripped, line ends trimmed, at most one blank line in a row."""
+    text = strip_control(text).replace("\t", " ")
+    lines = [line.rstrip() for line in text.split("\n")]
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip("\n")
+
+
+def clean_line(text: str | None) -> str | None:
+    """Safe one-line value (names, handles, alt text); None stays None, empty becomes None."""
+    if text is None:
+        return None
+    text = " ".join(strip_control(text).split())
+    return text or None
