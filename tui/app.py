@@ -1,12 +1,230 @@
-"""Stand-in reader (replaced by the full reader)."""
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Static
+"""The reader app: wiring, global keys, workers, and the state it keeps between runs."""
 
-def run_reader(library, paths):
-    class Reader(App):
-        BINDINGS = [("q", "quit", "Quit")]
-        def compose(self) -> ComposeResult:
-            yield Static(f"{len(library)} threads", markup=False)
-            yield Footer()
-    Reader().run()
-    return 0
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from .clipboard import copy_to_system_clipboard, describe_copy
+from .importing import run_import
+from .library import Library, LibraryError
+from .messages import LibraryChanged, OpenThread
+from .screens.help import HelpScreen
+from .screens.import_screen import ImportScreen
+from .screens.main import MainScreen
+from .screens.search import SearchResult, SearchScreen
+from .search import Hit, query_terms
+from .widgets.reading_pane import ThreadView
+from .widgets.summary_list import SummaryList
+
+STYLES_DIR_NAMES = ("styles",)
+WATCH_LIBRARY_SECONDS = 2.0
+SAVE_STATE_SECONDS = 1.0
+MARK_READ_AFTER_SECONDS = 1.5
+
+
+def styles_dir() -> Path:
+    """`styles/` inside the installed package (wheel), else beside it (source tree)."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "styles", package.parent / "styles"):
+        if (candidate / "app.tcss").is_file():
+            return candidate
+    raise FileNotFoundError("threads-tui styles/app.tcss not found; the installation is incomplete")
+
+
+class ThreadsApp(App[int]):
+    """threads-tui: read, search and quote saved threads."""
+
+    TITLE = "threads-tui"
+    CSS_PATH: ClassVar[Any] = [styles_dir() / "app.tcss"]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+        Binding("i", "import", "Import", id="import"),
+        Binding("slash", "search", "Search", id="search", key_display="/"),
+    ]
+
+    def __init__(self, library: Library, import_paths: Sequence[Path] = ()) -> None:
+        super().__init__()
+        self.library = library
+        self.import_paths = list(import_paths)
+        self.states: dict[str, dict[str, Any]] = library.all_states()
+        self.pending_states: dict[str, dict[str, Any]] = {}
+        self.hits: list[Hit] = []
+        self.hit_index = -1
+        self.hit_query = ""
+        self.mark_read_after = MARK_READ_AFTER_SECONDS
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    @property
+    def main_screen(self) -> MainScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        self.set_interval(WATCH_LIBRARY_SECONDS, self._check_library)
+        if self.import_paths:
+            self._import_at_start(self.import_paths)
+
+    # -- library ----------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="import-at-start", exit_on_error=False)
+    def _import_at_start(self, paths: list[Path]) -> None:
+        try:
+            report = run_import(paths, Library.open(self.library.path))
+        except LibraryError as error:
+            self.call_from_thread(self.notify, str(error), severity="error", timeout=10)
+            return
+        names = ", ".join(str(p) for p in paths)
+        message = f"Imported {names}: {report.summary_line()}."
+        if report.failures:
+            message += "\n" + "\n".join(f.line() for f in report.failures[:5])
+            message += "\nPress i to import again and see every failure." if len(report.failures) > 5 else ""
+        self.call_from_thread(self.notify, message, severity="warning" if report.failures else "information")
+        self.call_from_thread(self.post_message, LibraryChanged())
+
+    def _check_library(self) -> None:
+        if self.library.changed_on_disk():
+            self._reload_library()
+
+    @on(LibraryChanged)
+    def _library_changed(self) -> None:
+        self._reload_library()
+
+    @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
+    def _reload_library(self) -> None:
+        try:
+            library = Library.open(self.library.path)
+        except LibraryError as error:
+            self.call_from_thread(self.notify, str(error), severity="error", timeout=10)
+            return
+        self.call_from_thread(self._swap_library, library)
+
+    def _swap_library(self, library: Library) -> None:
+        self.library = library
+        states = library.all_states()
+        for thread_id, fields in self.pending_states.items():
+            states.setdefault(thread_id, {"id": thread_id}).update(fields)
+        self.states = states
+        self.main_screen.refresh_threads()
+
+    # -- reading state ----------------------------------------------------
+
+    def update_state(self, thread_id: str, **fields: Any) -> None:
+        """Change a thread's reading state now; it is saved shortly, off the UI thread."""
+        self.states.setdefault(thread_id, {"id": thread_id}).update(fields)
+        self.pending_states.setdefault(thread_id, {}).update(fields)
+        self.set_timer(SAVE_STATE_SECONDS, self._save_states)
+
+    def _save_states(self) -> None:
+        if self.pending_states:
+            pending, self.pending_states = self.pending_states, {}
+            self._write_states(pending)
+
+    @work(thread=True, group="save-state", exit_on_error=False)
+    def _write_states(self, pending: dict[str, dict[str, Any]]) -> None:
+        try:
+            Library.open(self.library.path).set_states(pending)
+        except LibraryError as error:
+            self.call_from_thread(self.notify, f"Reading state not saved: {error}", severity="error")
+
+    def save_states_now(self) -> None:
+        """Write pending reading state before exit (called after the app stops)."""
+        if self.pending_states:
+            Library.open(self.library.path).set_states(self.pending_states)
+            self.pending_states = {}
+
+    # -- copy -------------------------------------------------------------
+
+    def copy_text(self, text: str, what: str) -> None:
+        """Copy via OSC 52 at once, and via the system clipboard in a worker."""
+        self.copy_to_clipboard(text)
+        self._copy_to_system(text, what)
+
+    @work(thread=True, group="clipboard", exit_on_error=False)
+    def _copy_to_system(self, text: str, what: str) -> None:
+        system = copy_to_system_clipboard(text)
+        self.call_from_thread(self.notify, describe_copy(what, text, system), title="Copied")
+
+    # -- search -----------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.push_screen(SearchScreen(self.hit_query), self._search_done)
+
+    def _search_done(self, result: SearchResult | None) -> None:
+        if result is None or not result.hits:
+            return
+        self.hits, self.hit_query = result.hits, result.query
+        self.go_to_hit(result.index)
+
+    def go_to_hit(self, index: int) -> None:
+        self.hit_index = index % len(self.hits)
+        hit = self.hits[self.hit_index]
+        self.main_screen.post_message(OpenThread(hit.thread_id, hit.n - 1, tuple(query_terms(self.hit_query))))
+        self.notify(f"Hit {self.hit_index + 1} of {len(self.hits)} for {self.hit_query!r} (n / N for more)",
+                    timeout=2)
+
+    def step_hit(self, step: int) -> None:
+        if not self.hits:
+            self.notify("No search hits: press / to search.", severity="warning")
+            return
+        self.go_to_hit(self.hit_index + step)
+
+    # -- other global actions ----------------------------------------------
+
+    async def action_quit(self) -> None:
+        self.main_screen.remember_position()
+        self.exit(0)
+
+    def action_import(self) -> None:
+        self.push_screen(ImportScreen())
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def help_sections(self) -> list[tuple[str, list[BindingType]]]:
+        return [
+            ("Everywhere", [*self.BINDINGS, Binding("tab,shift+tab", "", "Move between panes"),
+                            Binding("ctrl+p", "", "Command palette: every action by name")]),
+            ("Main screen", MainScreen.BINDINGS),
+            ("Thread list and More from", SummaryList.BINDINGS),
+            ("Reading pane", ThreadView.BINDINGS),
+        ]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main_screen
+        yield SystemCommand("Import", "Import files or folders into the library (i)", self.action_import)
+        yield SystemCommand("Search", "Search the whole library (/)", self.action_search)
+        yield SystemCommand("Next hit", "Go to the next search hit (n)", main.action_next_hit)
+        yield SystemCommand("Previous hit", "Go to the previous search hit (N)", main.action_previous_hit)
+        yield SystemCommand("Copy post", "Copy the current post (c)", main.action_copy_post)
+        yield SystemCommand("Copy thread", "Copy the whole thread as clean text (C)", main.action_copy_thread)
+        yield SystemCommand("Bookmark", "Bookmark the open thread, or remove its bookmark (m)",
+                            main.action_toggle_bookmark)
+        yield SystemCommand("Bookmarked only", "Show only bookmarked threads, or all (B)",
+                            main.action_toggle_bookmarked_only)
+        yield SystemCommand("Filter", "Filter the thread list by title or author (f)", main.action_filter)
+        yield SystemCommand("Sidebar", "Show or hide More from @author (s)", main.action_toggle_sidebar)
+        yield SystemCommand("Help", "Show every key (?)", self.action_help)
+
+
+def run_reader(library: Library, import_paths: Sequence[Path] = ()) -> int:
+    """Run the reader until it quits; save reading state on the way out."""
+    app = ThreadsApp(library, import_paths)
+    app.run()
+    try:
+        app.save_states_now()
+    except LibraryError as error:
+        print(f"threads-tui: reading state not saved: {error}")
+        return 1
+    return app.return_code or 0

@@ -300,12 +300,18 @@ class Library:
 
     def set_state(self, thread_id: str, **fields: Any) -> None:
         """Update a thread's reading state (`read`, `bookmarked`, `position`)."""
+        self.set_states({thread_id: fields})
+
+    def set_states(self, changes: dict[str, dict[str, Any]]) -> None:
+        """Update the reading state of several threads in one write."""
         with self._writing():
             table = self.db.table("state")
-            doc_id = doc_id_for(thread_id)
-            current = dict(table.get(doc_id=doc_id) or {"id": thread_id})
-            current.update(fields)
-            self._replace_docs(table, [(thread_id, current)])
+            docs = []
+            for thread_id, fields in changes.items():
+                current = dict(table.get(doc_id=doc_id_for(thread_id)) or {"id": thread_id})
+                current.update(fields)
+                docs.append((thread_id, current))
+            self._replace_docs(table, docs)
             self._commit(())
 
     def _commit(self, threads: Iterable[Thread]) -> None:

@@ -23,6 +23,8 @@ _FOOTER = re.compile(r"^(Did Thread Reader help you today\?|Support us!|Follow U
 _LIST_ITEM = re.compile(r"^(?:[•◦▪‣●·\-–—*]|\d{1,3}[.)])\s")
 _NUMBERED = re.compile(r"^\d{1,3}[.)/]\s")
 _TRAILING_IMAGES = re.compile(r"(?:\s?Image)+$")
+# HTML, XML or JSON, which other importers read: never a saved text page.
+_MARKUP_OR_JSON_START = re.compile(r"^\s*(?:<|\{|\[\s*[\[{\"\d\]-])")
 
 
 @dataclass
@@ -132,7 +134,7 @@ class ThreadReaderTextImporter(Importer):
 
     def detect(self, source: Source) -> bool:
         head = source.head_text()
-        if head.lstrip()[:1] in ("<", "{", "["):
+        if _MARKUP_OR_JSON_START.match(head):
             return False
         lines = [line.strip() for line in head.splitlines()[:40]]
         has_profile = any(_PROFILE.match(line) for line in lines)

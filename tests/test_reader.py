@@ -1,0 +1,381 @@
+"""The reader through the Pilot: every key in DESIGN.md's table, on the sample library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui.app import ThreadsApp
+from tui.importing import run_import
+from tui.library import Library
+from tui.screens.help import HelpScreen
+from tui.screens.import_screen import ImportScreen
+from tui.screens.search import SearchScreen
+from tui.widgets.author_list import AuthorList
+from tui.widgets.reading_pane import ThreadView
+from tui.widgets.thread_list import ThreadList
+
+from .conftest import FIXTURES, SAMPLES
+
+WIDE = (120, 40)
+NARROW = (80, 24)
+
+
+@pytest.fixture
+def sample_db(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A library holding samples/, and no system clipboard (OSC 52 only)."""
+    monkeypatch.setenv("THREADS_TUI_NO_SYSTEM_CLIPBOARD", "1")
+    report = run_import([SAMPLES], Library.open(db_path))
+    assert not report.failures
+    return db_path
+
+
+def make_app(db: Path) -> ThreadsApp:
+    app = ThreadsApp(Library.open(db))
+    app.mark_read_after = 0.2
+    return app
+
+
+def view_text(app: ThreadsApp) -> str:
+    """What the reading pane holds, as plain text (all lines, not just visible ones)."""
+    view = app.screen.query_one(ThreadView)
+    return "\n".join(text.plain for text, _ in view._lines)
+
+
+def flat(text: str) -> str:
+    """Text with wrapping undone: runs of whitespace as one space."""
+    return " ".join(text.split())
+
+
+def visible_lines(widget) -> list[str]:
+    return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+async def settle(pilot, delay: float = 0.05) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(delay)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def header(app: ThreadsApp) -> str:
+    return str(app.screen.query_one("#thread-header").render())
+
+
+async def test_opens_with_library_newest_first_and_first_thread_open(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        thread_list = app.screen.query_one(ThreadList)
+        assert app.focused is thread_list
+        titles = [item["title"] for item in thread_list.items]
+        assert titles[0].startswith("I baked one sourdough loaf")
+        assert len(titles) == len(app.library)
+        assert header(app).startswith("Mira Holt (@mira_bakes) · 15 Oct 2021 · 7 tweets · 3 min read")
+        lines = visible_lines(thread_list)
+        assert "I baked one sourdough" in lines[0]
+        assert "@mira_bakes · 15 Oct 2021" in lines[1]
+
+
+async def test_j_k_and_arrows_move_through_threads_and_open_them(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        thread_list = app.screen.query_one(ThreadList)
+        await pilot.press("j")
+        await settle(pilot)
+        assert thread_list.cursor == 1
+        assert app.screen.thread.id == thread_list.items[1]["id"]
+        assert "Rye is not wheat" in view_text(app)
+        await pilot.press("down", "down", "k")
+        await settle(pilot)
+        assert thread_list.cursor == 2
+        await pilot.press("G")
+        await settle(pilot)
+        assert thread_list.cursor == len(thread_list.items) - 1
+        await pilot.press("g")
+        assert thread_list.cursor == 0
+
+
+async def test_reading_pane_numbers_posts_and_steps_pages(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        view = app.screen.query_one(ThreadView)
+        assert app.focused is view
+        text = view_text(app)
+        assert [line for line in text.splitlines() if line.endswith("/7") and line[0].isdigit()] == [
+            f"{n}/7" for n in range(1, 8)]
+        assert "[image]" in text and "- a Dutch oven" in text
+        await pilot.press("j", "j")
+        assert view.current == 2
+        await pilot.press("k")
+        assert view.current == 1
+        await pilot.press("g")
+        assert view.current == 0 and view.scroll_y == 0
+        await pilot.press("space")
+        assert view.scroll_y > 0
+        scrolled = view.scroll_y
+        await pilot.press("b")
+        assert view.scroll_y < scrolled
+        await pilot.press("G")
+        assert view.current == 6 and view.scroll_y == view.max_scroll_y
+        await pilot.press("pageup")
+        assert view.scroll_y < view.max_scroll_y
+
+
+async def test_tab_moves_focus_between_panes(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.focused, ThreadList)
+        await pilot.press("tab")
+        assert isinstance(app.focused, ThreadView)
+        await pilot.press("tab")
+        assert isinstance(app.focused, AuthorList)
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, ThreadView)
+
+
+async def test_copy_post_and_thread_as_clean_text(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "j", "j", "j", "c")
+        await settle(pilot)
+        assert app.clipboard.startswith("4/7\nHydration is the number people argue about.")
+        assert app.clipboard.endswith("[image]\n[image]")
+        messages = [n.message for n in app._notifications]
+        assert any("Copied post 4/7" in m and "terminal clipboard (OSC 52)" in m for m in messages)
+        await pilot.press("C")
+        await settle(pilot)
+        assert app.clipboard.startswith("Mira Holt (@mira_bakes) · 15 Oct 2021 · 7 tweets · 3 min read\n\n1/7\n")
+        assert "\n7/7\n" in app.clipboard
+
+
+async def test_search_opens_the_thread_at_the_hit_and_n_steps(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"text")
+        await settle(pilot, 0.4)
+        hits = app.screen.hits
+        assert len(hits) >= 2
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, SearchScreen)
+        first = app.hits[0]
+        assert app.screen.thread.id == first.thread_id
+        assert app.screen.query_one(ThreadView).current == first.n - 1
+        assert "text" in app.screen.query_one(ThreadView).terms
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.hit_index == 1
+        second = app.hits[1]
+        assert (app.screen.thread.id, app.screen.query_one(ThreadView).current) == (second.thread_id, second.n - 1)
+        await pilot.press("N")
+        await settle(pilot)
+        assert app.hit_index == 0
+
+
+async def test_search_finds_authors_and_handles_and_says_when_nothing_matches(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"@ines_on_rails")
+        await settle(pilot, 0.4)
+        assert {h.thread_id for h in app.screen.hits} == {
+            s["id"] for s in app.library.summaries() if s["author_handle"] == "ines_on_rails"}
+        await pilot.press(*"zzqx")
+        await settle(pilot, 0.4)
+        assert app.screen.hits == []
+        assert "No hits" in str(app.screen.query_one("#search-status").render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, SearchScreen)
+
+
+async def test_import_key_runs_in_a_worker_and_reports(sample_db, tmp_path):
+    bad = tmp_path / "junk.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        before = len(app.library)
+        await pilot.press("i")
+        assert isinstance(app.screen, ImportScreen)
+        app.screen.query_one("#import-path").value = f"{FIXTURES / 'threadreader'}; {bad}"
+        await pilot.press("enter")
+        await settle(pilot, 0.2)
+        report = str(app.screen.query_one("#import-report").render())
+        assert "3 added, 0 updated, 0 unchanged, 1 file failed" in report
+        assert f"failed: {bad}: binary data" in report
+        await pilot.press("escape")
+        await settle(pilot, 0.2)
+        assert len(app.library) == before + 3
+        assert len(app.screen.query_one(ThreadList).items) == before + 3
+
+
+async def test_import_path_input_completes(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("i")
+        path_input = app.screen.query_one("#import-path")
+        path_input.focus()
+        await pilot.press(*str(SAMPLES / "threadreader" / "mira"))
+        await settle(pilot, 0.2)
+        await pilot.press("right")
+        assert path_input.value == str(SAMPLES / "threadreader" / "mira-sourdough.txt")
+
+
+async def test_bookmark_key_persists_and_filters(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "m")
+        await settle(pilot)
+        bookmarked_id = app.screen.thread.id
+        assert app.states[bookmarked_id]["bookmarked"] is True
+        assert "★" in visible_lines(app.screen.query_one(ThreadList))[2]
+        await pilot.press("B")
+        await settle(pilot)
+        assert [s["id"] for s in app.screen.query_one(ThreadList).items] == [bookmarked_id]
+        await pilot.press("B")
+        await pilot.pause(1.3)
+        await settle(pilot)
+    assert Library.open(sample_db).state(bookmarked_id)["bookmarked"] is True
+
+
+async def test_filter_narrows_the_list_as_you_type(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"theo")
+        await settle(pilot)
+        items = app.screen.query_one(ThreadList).items
+        assert items and all(i["author_handle"] == "theo_types" for i in items)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(app.screen.query_one(ThreadList).items) == len(app.library)
+
+
+async def test_more_from_author_lists_other_threads_and_enter_opens(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"every terminal", "enter")
+        await settle(pilot)
+        assert app.screen.thread.title.startswith("Every terminal habit")
+        author_list = app.screen.query_one(AuthorList)
+        assert "More from @theo_types" in str(app.screen.query_one("#sidebar-title").render())
+        assert [i["date"] for i in author_list.items] == ["--12-21", "--12-02", "--01-04"]
+        author_list.focus()
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert app.screen.thread.title.startswith("Why I stopped using a mouse")
+        assert "Preview: 1 of 11 tweets. The other 10 are missing from this copy." in flat(view_text(app))
+        assert "1 of 11 tweets (preview)" in header(app)
+
+
+async def test_help_lists_every_key(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        shown = " ".join(str(s.render()) for s in app.screen.query(".help-section"))
+        for description in ("Import", "Search", "Copy", "Copy thread", "Next hit", "Previous hit", "Bookmark",
+                            "Bookmarked only", "Filter", "Sidebar", "Help", "Quit", "Next post",
+                            "Page down", "Page up", "Top", "Bottom", "Move between panes", "Command palette"):
+            assert description in shown, description
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_reaches_actions(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"copy thread")
+        await settle(pilot, 0.4)
+        await pilot.press("enter")
+        await settle(pilot, 0.2)
+        assert app.clipboard.startswith("Mira Holt (@mira_bakes)")
+
+
+async def test_narrow_terminal_hides_sidebar_and_s_toggles_it(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        sidebar = app.screen.query_one("#sidebar")
+        assert not sidebar.display
+        assert app.screen.query_one(ThreadView).size.width >= 40
+        await pilot.press("s")
+        await pilot.pause()
+        assert sidebar.display
+        await pilot.press("s")
+        await pilot.pause()
+        assert not sidebar.display
+
+
+async def test_quit_saves_reading_position_and_read_marks(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "j", "j")
+        await pilot.pause(0.3)
+        thread_id = app.screen.thread.id
+        await pilot.press("q")
+    app.save_states_now()
+    state = Library.open(sample_db).state(thread_id)
+    assert state["position"] == 2 and state["read"] is True
+
+    again = make_app(sample_db)
+    async with again.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert again.screen.query_one(ThreadView).current == 2
+        assert "●" not in visible_lines(again.screen.query_one(ThreadList))[0]
+
+
+async def test_markup_and_escapes_in_threads_show_as_typed(db_path, tmp_path):
+    page = tmp_path / "evil.txt"
+    page.write_text(
+        "[red]Mal[/red] Profile picture\n3 Mar\n2 tweets, 1 min read\n"
+        "[bold]not bold[/bold] and [link=https://x.example]click[/link] \x1b[31mred\x1b]0;t\x07\n"
+        "Second $var [@click=app.quit]quit[/]\n\n• • •\n"
+    )
+    run_import([page], Library.open(db_path))
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        text = view_text(app)
+        assert "[bold]not bold[/bold] and [link=https://x.example]click[/link] red" in flat(text)
+        assert "Second $var [@click=app.quit]quit[/]" in flat(text)
+        assert header(app).startswith("[red]Mal[/red] · 3 Mar")
+        rendered = "".join(visible_lines(app.screen.query_one(ThreadView)))
+        assert "[bold]not bold[/bold]" in rendered and "\x1b" not in rendered
+        assert "[red]Mal[/red] · 3 Mar" in visible_lines(app.screen.query_one(ThreadList))[1]
+
+
+async def test_reader_picks_up_changes_made_by_another_process(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        before = len(app.screen.query_one(ThreadList).items)
+        run_import([FIXTURES / "threadreader"], Library.open(sample_db))
+        await pilot.pause(2.5)
+        await settle(pilot)
+        assert len(app.screen.query_one(ThreadList).items) == before + 3
+
+
+async def test_empty_library_says_how_to_import(db_path):
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert "No threads. Press i to import." in visible_lines(app.screen.query_one(ThreadList))[0]
+        await pilot.press("c")
+        await settle(pilot)
+        assert any("nothing to copy" in n.message for n in app._notifications)

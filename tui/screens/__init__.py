@@ -1,0 +1,1 @@
+"""The reader's screens: main, help, import and search."""

@@ -1,0 +1,59 @@
+"""The help screen: every key, grouped by where it works, read from the bindings themselves."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEY_NAMES = {
+    "down": "↓", "up": "↑", "pagedown": "pgdn", "pageup": "pgup", "question_mark": "?",
+    "slash": "/", "space": "space", "enter": "enter", "escape": "esc", "tab": "tab",
+    "shift+tab": "shift+tab", "ctrl+p": "ctrl+p",
+}
+
+
+def key_label(keys: str) -> str:
+    """`j,down` as `j / ↓`."""
+    return " / ".join(KEY_NAMES.get(key, key) for key in keys.split(","))
+
+
+KEY_COLUMN = 20
+
+
+def bindings_text(title: str, bindings: list[BindingType]) -> Text:
+    """A titled section: one line per key with its description."""
+    text = Text(title, style="bold underline")
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.description:
+            text.append("\n" + key_label(binding.key).ljust(KEY_COLUMN), style="bold")
+            text.append(binding.description)
+    return text
+
+
+class HelpScreen(ModalScreen[None]):
+    """All keys with their descriptions; esc, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close help"),
+    ]
+
+    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog"):
+            yield Static("threads-tui keys", id="help-title", markup=False)
+            with VerticalScroll(id="help-body"):
+                for title, bindings in self.sections:
+                    yield Static(bindings_text(title, bindings), classes="help-section")
+            yield Static("esc, q or ? closes · ctrl+p finds any command", id="help-hint", markup=False)
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)

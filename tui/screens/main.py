@@ -1,0 +1,260 @@
+"""The main screen: thread list, reading pane and "More from @author" sidebar."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from ..formatting import post_as_text, thread_as_text
+from ..messages import OpenThread
+from ..model import Thread
+from ..widgets.author_list import AuthorList
+from ..widgets.reading_pane import ReadingPane
+from ..widgets.summary_list import SummaryList
+from ..widgets.thread_list import ThreadList
+
+if TYPE_CHECKING:
+    from ..app import ThreadsApp
+
+class MainScreen(Screen):
+    """Three panes and a footer; narrow terminals hide the sidebar (`s` shows it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "copy_post", "Copy", id="copy-post"),
+        Binding("C", "copy_thread", "Copy thread", id="copy-thread"),
+        Binding("n", "next_hit", "Next hit", id="next-hit", show=False),
+        Binding("N", "previous_hit", "Previous hit", id="previous-hit", show=False),
+        Binding("m", "toggle_bookmark", "Bookmark", id="bookmark"),
+        Binding("B", "toggle_bookmarked_only", "Bookmarked only", id="bookmarked-only", show=False),
+        Binding("f", "filter", "Filter", id="filter", show=False),
+        Binding("s", "toggle_sidebar", "Sidebar", id="sidebar", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]
+
+    app: ThreadsApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread: Thread | None = None
+        self.filter_text = ""
+        self.bookmarked_only = False
+        self.sidebar_forced: bool | None = None
+        self._read_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            with Vertical(id="list-pane"):
+                yield Input(id="filter", placeholder="Filter by title or author…")
+                yield ThreadList(id="thread-list")
+            yield ReadingPane(id="reading-pane")
+            with Vertical(id="sidebar"):
+                yield Static("More from", id="sidebar-title", markup=False)
+                yield AuthorList(id="author-list")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#list-pane").border_title = "Threads"
+        self.refresh_threads()
+        self.query_one(ThreadList).focus()
+
+    # -- the thread list --------------------------------------------------
+
+    @property
+    def thread_list(self) -> ThreadList:
+        return self.query_one(ThreadList)
+
+    @property
+    def reading_pane(self) -> ReadingPane:
+        return self.query_one(ReadingPane)
+
+    def visible_summaries(self) -> list[dict[str, Any]]:
+        """The library's summaries after the filter and the bookmarked-only switch."""
+        summaries = self.app.library.summaries()
+        if self.bookmarked_only:
+            states = self.app.states
+            summaries = [s for s in summaries if states.get(s["id"], {}).get("bookmarked")]
+        words = self.filter_text.casefold().split()
+        if words:
+            def matches(summary: dict[str, Any]) -> bool:
+                haystack = " ".join((summary.get("title") or "", summary.get("author_name") or "",
+                                     "@" + (summary.get("author_handle") or ""))).casefold()
+                return all(word in haystack for word in words)
+            summaries = [s for s in summaries if matches(s)]
+        return summaries
+
+    def refresh_threads(self) -> None:
+        """Reload the list from the library, keeping the selection where it can."""
+        thread_list = self.thread_list
+        thread_list.states = self.app.states
+        keep = thread_list.current["id"] if thread_list.current else None
+        items = self.visible_summaries()
+        thread_list.set_items(items, keep_id=keep)
+        count = f"{len(items)}" if len(items) == len(self.app.library) else f"{len(items)} of {len(self.app.library)}"
+        label = "Bookmarked" if self.bookmarked_only else "Threads"
+        self.query_one("#list-pane").border_title = f"{label} ({count})"
+        current = thread_list.current
+        if current is None:
+            self._show(None)
+        elif self.thread is None or self.thread.id != current["id"]:
+            self.open_thread(current["id"], self.app.states.get(current["id"], {}).get("position", 0))
+        else:
+            self.refresh_sidebar()
+
+    @on(SummaryList.Highlighted, "#thread-list")
+    def _thread_highlighted(self, event: SummaryList.Highlighted) -> None:
+        thread_id = event.item["id"]
+        if self.thread is None or self.thread.id != thread_id:
+            self.open_thread(thread_id, self.app.states.get(thread_id, {}).get("position", 0))
+
+    @on(SummaryList.Selected, "#thread-list")
+    def _thread_selected(self, event: SummaryList.Selected) -> None:
+        self.reading_pane.view.focus()
+        self._mark_read()
+
+    @on(SummaryList.Selected, "#author-list")
+    def _author_thread_selected(self, event: SummaryList.Selected) -> None:
+        self.post_message(OpenThread(event.item["id"]))
+
+    @on(OpenThread)
+    def _open_requested(self, message: OpenThread) -> None:
+        self.open_thread(message.thread_id, message.index, message.terms, focus_reader=message.focus_reader)
+        self._select_in_list(message.thread_id)
+
+    def _select_in_list(self, thread_id: str) -> None:
+        thread_list = self.thread_list
+        index = next((i for i, s in enumerate(thread_list.items) if s["id"] == thread_id), None)
+        if index is None and (self.filter_text or self.bookmarked_only):
+            self.filter_text, self.bookmarked_only = "", False
+            self.query_one("#filter", Input).value = ""
+            thread_list.set_items(self.visible_summaries(), keep_id=thread_id)
+        elif index is not None and index != thread_list.cursor:
+            thread_list.set_reactive(SummaryList.cursor, index)
+            thread_list.refresh_items()
+            thread_list.call_after_refresh(thread_list._scroll_to_cursor)
+
+    # -- opening threads --------------------------------------------------
+
+    def open_thread(self, thread_id: str, index: int = 0, terms: tuple[str, ...] = (),
+                    focus_reader: bool = False) -> None:
+        """Load a thread off the UI thread, then show it at post `index`."""
+        self.remember_position()
+        self._load_thread(thread_id, index, terms, focus_reader)
+
+    @work(thread=True, exclusive=True, group="open-thread", exit_on_error=False)
+    def _load_thread(self, thread_id: str, index: int, terms: tuple[str, ...], focus_reader: bool) -> None:
+        thread = self.app.library.thread(thread_id)
+        self.app.call_from_thread(self._show, thread, index, terms, focus_reader)
+
+    def _show(self, thread: Thread | None, index: int = 0, terms: tuple[str, ...] = (),
+              focus_reader: bool = False) -> None:
+        self.thread = thread
+        self.reading_pane.show(thread, index, terms)
+        self.refresh_sidebar()
+        if self._read_timer is not None:
+            self._read_timer.stop()
+        if thread is not None:
+            self._read_timer = self.set_timer(self.app.mark_read_after, self._mark_read)
+        if focus_reader:
+            self.reading_pane.view.focus()
+
+    def _mark_read(self) -> None:
+        if self.thread is not None and not self.app.states.get(self.thread.id, {}).get("read"):
+            self.app.update_state(self.thread.id, read=True)
+            self.thread_list.refresh_items()
+
+    def remember_position(self) -> None:
+        """Keep the open thread's current post, to reopen it there next time."""
+        if self.thread is not None:
+            position = self.reading_pane.view.current
+            if self.app.states.get(self.thread.id, {}).get("position", 0) != position:
+                self.app.update_state(self.thread.id, position=position)
+
+    def refresh_sidebar(self) -> None:
+        title = self.query_one("#sidebar-title", Static)
+        author_list = self.query_one(AuthorList)
+        summary = self.app.library.summary(self.thread.id) if self.thread else None
+        if summary is None:
+            title.update("More from")
+            author_list.set_items([])
+            return
+        who = f"@{summary['author_handle']}" if summary.get("author_handle") else (summary.get("author_name") or "?")
+        title.update(f"More from {who}")
+        keep = author_list.current["id"] if author_list.current else None
+        author_list.set_items(self.app.library.by_author(summary), keep_id=keep)
+
+    # -- actions ----------------------------------------------------------
+
+    def current_post_index(self) -> int:
+        return self.reading_pane.view.current
+
+    def action_copy_post(self) -> None:
+        if self.thread is None or not self.thread.posts:
+            self.notify("No thread open: nothing to copy.", severity="warning")
+            return
+        index = min(self.current_post_index(), self.thread.post_count - 1)
+        text = post_as_text(self.thread.posts[index], index + 1, self.thread.post_count)
+        self.app.copy_text(text, f"post {index + 1}/{self.thread.post_count}")
+
+    def action_copy_thread(self) -> None:
+        if self.thread is None:
+            self.notify("No thread open: nothing to copy.", severity="warning")
+            return
+        self.app.copy_text(thread_as_text(self.thread), f"the thread ({self.thread.post_count} posts)")
+
+    def action_next_hit(self) -> None:
+        self.app.step_hit(+1)
+
+    def action_previous_hit(self) -> None:
+        self.app.step_hit(-1)
+
+    def action_toggle_bookmark(self) -> None:
+        if self.thread is None:
+            return
+        bookmarked = not self.app.states.get(self.thread.id, {}).get("bookmarked")
+        self.app.update_state(self.thread.id, bookmarked=bookmarked)
+        self.thread_list.refresh_items()
+        self.notify("Bookmarked." if bookmarked else "Bookmark removed.")
+        if self.bookmarked_only and not bookmarked:
+            self.refresh_threads()
+
+    def action_toggle_bookmarked_only(self) -> None:
+        self.bookmarked_only = not self.bookmarked_only
+        self.refresh_threads()
+        self.notify("Showing bookmarked threads only (B shows all)." if self.bookmarked_only
+                    else "Showing all threads.")
+
+    def action_filter(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        filter_input.add_class("-active")
+        filter_input.focus()
+
+    def action_clear_filter(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        if filter_input.has_class("-active") or self.filter_text:
+            filter_input.value = ""
+            filter_input.remove_class("-active")
+            self.filter_text = ""
+            self.refresh_threads()
+            self.thread_list.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.refresh_threads()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.thread_list.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        visible = self.query_one("#sidebar").display
+        self.set_class(not visible, "-sidebar-shown")
+        self.set_class(visible, "-sidebar-hidden")

@@ -1,0 +1,129 @@
+"""The search screen: type a query, see hits from the whole library, open one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from ..search import Hit, query_terms, search_threads
+
+if TYPE_CHECKING:
+    from ..app import ThreadsApp
+
+MAX_HITS_SHOWN = 500
+SEARCH_DELAY_SECONDS = 0.25
+
+
+class SearchResult:
+    """What the search screen hands back: every hit, and the one chosen."""
+
+    def __init__(self, query: str, hits: list[Hit], index: int) -> None:
+        self.query = query
+        self.hits = hits
+        self.index = index
+
+
+class SearchScreen(ModalScreen["SearchResult | None"]):
+    """Search text, authors and handles; enter opens the thread at the hit."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close search"),
+        Binding("down", "focus_results", "Results", show=False),
+    ]
+
+    app: ThreadsApp
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial_query = query
+        self.hits: list[Hit] = []
+        self.query_text = ""
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="search-dialog"):
+            yield Input(value=self.initial_query, placeholder="Search text, authors and @handles", id="search-input")
+            yield Static("Type to search the whole library.", id="search-status", markup=False)
+            yield OptionList(id="search-results", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#search-dialog").border_title = "Search"
+        if self.initial_query:
+            self._run_search(self.initial_query)
+
+    @on(Input.Changed, "#search-input")
+    def _query_changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SEARCH_DELAY_SECONDS, lambda: self._run_search(event.value))
+
+    @on(Input.Submitted, "#search-input")
+    def _query_submitted(self, event: Input.Submitted) -> None:
+        if self.hits and self.query_text == event.value:
+            self.dismiss(SearchResult(self.query_text, self.hits, 0))
+        else:
+            self._run_search(event.value, open_first=True)
+
+    def _run_search(self, query: str, open_first: bool = False) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        if not query_terms(query):
+            self.hits, self.query_text = [], query
+            self.query_one(OptionList).clear_options()
+            self.query_one("#search-status", Static).update("Type to search the whole library.")
+            return
+        self.query_one("#search-status", Static).update(f"Searching for {query!r}…")
+        self._search(query, open_first)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, query: str, open_first: bool) -> None:
+        worker = get_current_worker()
+        hits = list(search_threads(self.app.library.iter_threads(), query,
+                                   cancelled=lambda: worker.is_cancelled))
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_hits, query, hits, open_first)
+
+    def _show_hits(self, query: str, hits: list[Hit], open_first: bool) -> None:
+        self.hits, self.query_text = hits, query
+        results = self.query_one(OptionList)
+        results.clear_options()
+        results.add_options([Option(self._hit_prompt(hit), id=str(i)) for i, hit in enumerate(hits[:MAX_HITS_SHOWN])])
+        shown = f" (showing the first {MAX_HITS_SHOWN})" if len(hits) > MAX_HITS_SHOWN else ""
+        status = (f"{len(hits)} hit{'s' if len(hits) != 1 else ''} for {query!r}{shown}. "
+                  "↓ to the list, enter opens, n / N step through hits later." if hits
+                  else f"No hits for {query!r}.")
+        self.query_one("#search-status", Static).update(status)
+        if hits:
+            results.highlighted = 0
+        if open_first and hits:
+            self.dismiss(SearchResult(query, hits, 0))
+
+    def _hit_prompt(self, hit: Hit) -> Text:
+        summary = self.app.library.summary(hit.thread_id) or {}
+        who = f"@{summary['author_handle']}" if summary.get("author_handle") else (summary.get("author_name") or "?")
+        prompt = Text(f"{who} · {summary.get('title', '')[:60]} · {hit.n}/{summary.get('post_count', '?')}\n",
+                      style="dim")
+        snippet = Text("  " + hit.snippet)
+        for start, end in hit.spans:
+            snippet.stylize("bold reverse", start + 2, end + 2)
+        return prompt + snippet
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def _hit_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(SearchResult(self.query_text, self.hits, int(event.option.id or 0)))
+
+    def action_focus_results(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""The reader's widgets: they render and send messages; they never parse files or touch TinyDB."""

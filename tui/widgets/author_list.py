@@ -1,0 +1,29 @@
+"""The "More from @author" sidebar list: date and title, then size or preview state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from .summary_list import Summary, SummaryList
+from .thread_list import PREVIEW_MARK, count_label, date_label
+
+
+class AuthorList(SummaryList):
+    """Right pane: the author's other threads in the library, newest first.
+
+    The first line is the title, the second the date and the size, or how
+    much of a preview is held.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(empty_text="No other threads by this author.", **kwargs)
+
+    def format_item(self, item: Summary, width: int) -> list[Text]:
+        first = Text(item.get("title") or "(no text)")
+        second = Text(f"{date_label(item)} · ", style=self.secondary_style())
+        if not item.get("complete"):
+            second.append(PREVIEW_MARK + " ", style=self.mark_style())
+        second.append(count_label(item), style=self.secondary_style())
+        return [first, second]

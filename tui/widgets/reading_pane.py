@@ -1,0 +1,261 @@
+"""The reading pane: a header line and the thread's posts as flowing, wrapped text.
+
+| key | action |
+|---|---|
+| `j` / `down`, `k` / `up` | next / previous post |
+| `space` / `pgdn`, `b` / `pgup` | page down / up |
+| `g` / `home`, `G` / `end` | top / bottom |
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from ..formatting import byline, count_text, date_text, media_line, missing_text
+from ..model import Post, Thread
+from ..text import strip_control
+
+_LINK = re.compile(r"https?://\S+")
+_MENTION = re.compile(r"(?<![\w@])@\w+(?:@[\w.-]+\w)?")
+_HASHTAG = re.compile(r"(?<![\w#&])#\w+")
+MAX_TEXT_WIDTH = 100
+QUOTE_PREFIX = "│ "
+
+
+class ThreadView(ScrollView, can_focus=True):
+    """The posts of one thread, numbered `n/N`, drawn line by line."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "thread-view--label",
+        "thread-view--current",
+        "thread-view--separator",
+        "thread-view--link",
+        "thread-view--mention",
+        "thread-view--media",
+        "thread-view--quote",
+        "thread-view--notice",
+        "thread-view--hit",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "next_post", "Next post", show=False),
+        Binding("k,up", "previous_post", "Previous post", show=False),
+        Binding("space,pagedown", "page_down", "Page down", show=False),
+        Binding("b,pageup", "page_up", "Page up", show=False),
+        Binding("g,home", "top", "Top", show=False),
+        Binding("G,end", "bottom", "Bottom", show=False),
+    ]
+
+    current: reactive[int] = reactive(0, init=False)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.thread: Thread | None = None
+        self.terms: tuple[str, ...] = ()
+        self._lines: list[tuple[Text, str]] = []
+        self._post_starts: list[int] = []
+        self._built_width = 0
+        self._syncing = False
+
+    # -- content ----------------------------------------------------------
+
+    def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = ()) -> None:
+        """Display a thread with post `position` at the top; highlight `terms`."""
+        self.thread = thread
+        self.terms = tuple(terms)
+        self._built_width = 0
+        self._rebuild()
+        self.go_to_post(position)
+
+    def _text_width(self) -> int:
+        return max(10, min(self.scrollable_content_region.width - 1, MAX_TEXT_WIDTH))
+
+    def _rebuild(self) -> None:
+        width = self._text_width()
+        if width == self._built_width:
+            return
+        self._built_width = width
+        self._lines, self._post_starts = self._layout(width)
+        self.virtual_size = Size(width, len(self._lines))
+        self.refresh()
+
+    def _styled(self, text: str, base: str = "") -> Text:
+        styled = Text(strip_control(text), style=self.get_component_rich_style(base, partial=True) if base else "")
+        styled.highlight_regex(_LINK, self.get_component_rich_style("thread-view--link", partial=True))
+        styled.highlight_regex(_MENTION, self.get_component_rich_style("thread-view--mention", partial=True))
+        styled.highlight_regex(_HASHTAG, self.get_component_rich_style("thread-view--mention", partial=True))
+        if self.terms:
+            styled.highlight_words(self.terms, self.get_component_rich_style("thread-view--hit", partial=True),
+                                   case_sensitive=False)
+        return styled
+
+    def _wrap(self, text: Text, width: int, kind: str, prefix: str = "") -> list[tuple[Text, str]]:
+        lines = text.wrap(self.app.console, max(1, width - len(prefix)))
+        out = []
+        for line in lines:
+            if prefix:
+                line = Text(prefix, style=self.get_component_rich_style("thread-view--quote", partial=True)) + line
+            out.append((line, kind))
+        return out
+
+    def _post_lines(self, post: Post, n: int, total: int, width: int) -> list[tuple[Text, str]]:
+        lines: list[tuple[Text, str]] = [(Text(f"{n}/{total}"), "label")]
+        for paragraph in post.text.split("\n"):
+            if paragraph:
+                lines += self._wrap(self._styled(paragraph), width, "text")
+            else:
+                lines.append((Text(""), "text"))
+        media_style = self.get_component_rich_style("thread-view--media", partial=True)
+        for media in post.media:
+            lines += self._wrap(Text(strip_control(media_line(media)), style=media_style), width, "media")
+        if post.quoted:
+            quoted = post.quoted
+            quote_style = "thread-view--quote"
+            for paragraph in quoted.text.split("\n"):
+                lines += self._wrap(self._styled(paragraph, quote_style), width, "quote", QUOTE_PREFIX)
+            for media in quoted.media:
+                lines += self._wrap(Text(strip_control(media_line(media)), style=media_style), width,
+                                    "quote", QUOTE_PREFIX)
+        return lines
+
+    def _layout(self, width: int) -> tuple[list[tuple[Text, str]], list[int]]:
+        thread = self.thread
+        if thread is None:
+            return [(Text("Select a thread to read it."), "notice")], []
+        lines: list[tuple[Text, str]] = []
+        notice = missing_text(thread)
+        if notice:
+            lines += self._wrap(Text(notice), width, "notice")
+            lines.append((Text(""), "text"))
+        starts: list[int] = []
+        total = thread.post_count
+        for n, post in enumerate(thread.posts, 1):
+            if n > 1:
+                lines.append((Text(""), "text"))
+                lines.append((Text("─" * min(width, 24)), "separator"))
+                lines.append((Text(""), "text"))
+            starts.append(len(lines))
+            lines += self._post_lines(post, n, total, width)
+        lines.append((Text(""), "text"))
+        return lines, starts
+
+    # -- position ---------------------------------------------------------
+
+    def post_at_line(self, line: int) -> int:
+        """The index of the post shown at `line`."""
+        return max(0, bisect_right(self._post_starts, line) - 1)
+
+    def go_to_post(self, index: int) -> None:
+        """Make post `index` current and scroll it to the top."""
+        if not self._post_starts:
+            self.scroll_to(y=0, animate=False, force=True)
+            return
+        index = max(0, min(index, len(self._post_starts) - 1))
+        self._syncing = True
+        try:
+            self.current = index
+            self.scroll_to(y=max(0, self._post_starts[index] - 1 if index else 0), animate=False, force=True)
+        finally:
+            self._syncing = False
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if not self._syncing and self._post_starts:
+            at_bottom = new_value >= self.max_scroll_y and new_value > 0
+            self.current = len(self._post_starts) - 1 if at_bottom else self.post_at_line(int(new_value) + 1)
+
+    def watch_current(self) -> None:
+        self.refresh()
+
+    def action_next_post(self) -> None:
+        self.go_to_post(self.current + 1)
+
+    def action_previous_post(self) -> None:
+        self.go_to_post(self.current - 1)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+    def action_top(self) -> None:
+        self.scroll_home(animate=False)
+        self.go_to_post(0)
+
+    def action_bottom(self) -> None:
+        self.scroll_end(animate=False)
+        self._syncing = True
+        self.current = max(0, len(self._post_starts) - 1)
+        self._syncing = False
+
+    # -- drawing ----------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.thread is not None:
+            keep = self.current
+            self._rebuild()
+            self.go_to_post(keep)
+        else:
+            self._rebuild()
+
+    def _line_style(self, kind: str) -> Style:
+        name = {
+            "label": "thread-view--label",
+            "separator": "thread-view--separator",
+            "notice": "thread-view--notice",
+        }.get(kind)
+        return self.get_component_rich_style(name, partial=True) if name else Style()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line_number = int(self.scroll_y) + y
+        base = self.rich_style
+        if line_number >= len(self._lines):
+            return Strip.blank(width, base)
+        text, kind = self._lines[line_number]
+        if kind == "label" and self.post_at_line(line_number) == self.current:
+            text = Text("▶ ", style=self.get_component_rich_style("thread-view--current", partial=True)) + Text(
+                text.plain, style=self.get_component_rich_style("thread-view--current", partial=True))
+        else:
+            text = text.copy()
+            text.stylize_before(self._line_style(kind))
+        segments = list(text.render(self.app.console))
+        return Strip(segments).simplify().crop_extend(0, width, base).apply_style(base)
+
+
+class ReadingPane(Vertical):
+    """Header (author, date, count, read time) above the thread's posts."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="thread-header", markup=False)
+        yield ThreadView(id="thread-view")
+
+    @property
+    def view(self) -> ThreadView:
+        return self.query_one(ThreadView)
+
+    def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = ()) -> None:
+        header = self.query_one("#thread-header", Static)
+        if thread is None:
+            header.update(Text("No thread open"))
+        else:
+            header.update(Text(strip_control(
+                f"{byline(thread)} · {date_text(thread.date)} · {count_text(thread)} · "
+                f"{thread.minutes_to_read()} min read"
+            )))
+        self.view.show(thread, position, terms)

@@ -1,0 +1,201 @@
+"""A keyboard-driven list of thread summaries that draws only the rows on screen.
+
+| key | action |
+|---|---|
+| `j` / `down` | next thread |
+| `k` / `up` | previous thread |
+| `g` / `home`, `G` / `end` | first / last thread |
+| `pgdn` / `pgup` | a page down / up |
+| `enter` | open the highlighted thread |
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Summary = dict[str, Any]
+
+
+class SummaryList(ScrollView, can_focus=True):
+    """Base for the thread list and the author sidebar: rows of `ROW_HEIGHT` lines.
+
+    Subclasses say how an item looks in `format_item`; this class handles
+    the cursor, scrolling, clicks and the messages.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "summary-list--cursor",
+        "summary-list--secondary",
+        "summary-list--mark",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Next", show=False),
+        Binding("k,up", "cursor_up", "Previous", show=False),
+        Binding("g,home", "first", "First", show=False),
+        Binding("G,end", "last", "Last", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+    ROW_HEIGHT: ClassVar[int] = 2
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class Highlighted(Message):
+        """The cursor moved to another item."""
+
+        def __init__(self, summary_list: SummaryList, item: Summary) -> None:
+            super().__init__()
+            self.summary_list = summary_list
+            self.item = item
+
+        @property
+        def control(self) -> SummaryList:
+            return self.summary_list
+
+    class Selected(Highlighted):
+        """Enter (or a click) on an item."""
+
+    def __init__(self, *, empty_text: str = "Nothing here.", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.items: list[Summary] = []
+        self.empty_text = empty_text
+        self._rendered: dict[tuple[int, int, bool], list[Strip]] = {}
+
+    # -- data -------------------------------------------------------------
+
+    def set_items(self, items: list[Summary], keep_id: str | None = None) -> None:
+        """Replace the items; keep the cursor on `keep_id` when it is still there."""
+        self.items = items
+        self._rendered.clear()
+        index = 0
+        if keep_id is not None:
+            index = next((i for i, item in enumerate(items) if item["id"] == keep_id), 0)
+        self.virtual_size = Size(self.size.width, len(items) * self.ROW_HEIGHT)
+        self.set_reactive(SummaryList.cursor, index)
+        self.refresh()
+        if self.is_mounted:
+            self.call_after_refresh(self._scroll_to_cursor)
+
+    @property
+    def current(self) -> Summary | None:
+        if 0 <= self.cursor < len(self.items):
+            return self.items[self.cursor]
+        return None
+
+    def refresh_items(self) -> None:
+        """Redraw every row (marks changed, say)."""
+        self._rendered.clear()
+        self.refresh()
+
+    def format_item(self, item: Summary, width: int) -> list[Text]:
+        """The `ROW_HEIGHT` lines of one item (subclasses override)."""
+        return [Text(item.get("title") or ""), Text("")]
+
+    # -- cursor -----------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.items) - 1)) if self.items else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._rendered.pop((old, self.size.width, True), None)
+        self._rendered.pop((new, self.size.width, False), None)
+        self.refresh()
+        self._scroll_to_cursor()
+        if self.current is not None:
+            self.post_message(self.Highlighted(self, self.current))
+
+    def _scroll_to_cursor(self) -> None:
+        if not self.items:
+            return
+        region = Region(0, self.cursor * self.ROW_HEIGHT, self.size.width, self.ROW_HEIGHT)
+        self.scroll_to_region(region, animate=False, force=True, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = len(self.items) - 1
+
+    def _page_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height // self.ROW_HEIGHT)
+
+    def action_page_down(self) -> None:
+        self.cursor += self._page_rows()
+
+    def action_page_up(self) -> None:
+        self.cursor -= self._page_rows()
+
+    def action_select(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Selected(self, self.current))
+
+    def on_click(self, event: events.Click) -> None:
+        index = (event.y + int(self.scroll_y)) // self.ROW_HEIGHT
+        if 0 <= index < len(self.items):
+            self.cursor = index
+            if event.chain >= 2:
+                self.action_select()
+
+    # -- drawing ----------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._rendered.clear()
+        self.virtual_size = Size(event.size.width, len(self.items) * self.ROW_HEIGHT)
+
+    def _item_strips(self, index: int, width: int) -> list[Strip]:
+        is_cursor = index == self.cursor
+        key = (index, width, is_cursor)
+        strips = self._rendered.get(key)
+        if strips is None:
+            base = self.rich_style
+            if is_cursor:
+                base = base + self.get_component_rich_style("summary-list--cursor")
+            strips = []
+            for line in self.format_item(self.items[index], width):
+                line.no_wrap = True
+                line.overflow = "ellipsis"
+                line.truncate(width, overflow="ellipsis", pad=True)
+                segments = list(line.render(self.app.console))
+                strips.append(Strip(Segment.apply_style(segments, base)).crop_extend(0, width, base))
+            if len(self._rendered) > 4096:
+                self._rendered.clear()
+            self._rendered[key] = strips
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line_number = int(self.scroll_y) + y
+        if not self.items:
+            if line_number == 0:
+                text = Text(self.empty_text, style=self.get_component_rich_style("summary-list--secondary"))
+                text.truncate(width, pad=True)
+                return Strip(list(text.render(self.app.console))).crop_extend(0, width, self.rich_style)
+            return Strip.blank(width, self.rich_style)
+        index, row = divmod(line_number, self.ROW_HEIGHT)
+        if index >= len(self.items):
+            return Strip.blank(width, self.rich_style)
+        return self._item_strips(index, width)[row]
+
+    def secondary_style(self) -> Style:
+        return self.get_component_rich_style("summary-list--secondary", partial=True)
+
+    def mark_style(self) -> Style:
+        return self.get_component_rich_style("summary-list--mark", partial=True)
