@@ -1,0 +1,115 @@
+"""End to end: the installed `threads-tui` in a real terminal (tmux), driven by keys.
+
+Starts the reader on samples/ as README command 1 does, opens a thread,
+copies it (OSC 52 into tmux's buffer, read back with `show-buffer`),
+searches, and quits.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, threads_tui_command
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (bash .ci/run installs it)"),
+]
+
+
+class Tmux:
+    """A private tmux server holding one session."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.socket = f"threads-tui-test-{uuid.uuid4().hex[:8]}"
+        self.size = (width, height)
+
+    def __call__(self, *args: str) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20)
+        if done.returncode != 0:
+            raise AssertionError(f"tmux {' '.join(args)} failed: {done.stderr}")
+        return done.stdout
+
+    def start(self, command: str, env: dict[str, str]) -> None:
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        self("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", str(self.size[0]),
+             "-y", str(self.size[1]), f"cd {ROOT} && env -u COLUMNS -u LINES {exports} {command}")
+        self("set-option", "-g", "set-clipboard", "on")
+        self("set-option", "-g", "remain-on-exit", "on")
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", "e2e")
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
+
+    def keys(self, *keys: str, pause: float = 0.3) -> None:
+        for key in keys:
+            self("send-keys", "-t", "e2e", key)
+            time.sleep(pause)
+
+    def type(self, text: str) -> None:
+        self("send-keys", "-t", "e2e", "-l", text)
+        time.sleep(0.3)
+
+    def pane_dead(self) -> bool:
+        return self("list-panes", "-t", "e2e", "-F", "#{pane_dead}").strip() == "1"
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20)
+
+
+@pytest.fixture
+def tmux():
+    session = Tmux(120, 40)
+    yield session
+    session.kill()
+
+
+def test_read_copy_search_quit_in_a_real_terminal(tmux, tmp_path: Path):
+    command = " ".join(threads_tui_command())
+    env = {"THREADS_TUI_DB": str(tmp_path / "library.json"), "THREADS_TUI_NO_SYSTEM_CLIPBOARD": "1",
+           "TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")}
+    tmux.start(f"{command} samples/", env)
+    screen = tmux.wait_for("Quit")
+    assert "Threads (" in screen and "Search" in screen
+
+    # Open a thread by filtering the list, then read and copy it.
+    tmux.keys("f")
+    tmux.type("sourdough")
+    tmux.keys("Enter")
+    tmux.wait_for("Mira Holt (@mira_bakes) · 15 Oct 2021 · 7 tweets")
+    tmux.keys("Enter", "C")
+    tmux.wait_for("Copied")
+    copied = tmux("show-buffer")
+    assert copied.startswith("Mira Holt (@mira_bakes) · 15 Oct 2021 · 7 tweets · 3 min read\n\n1/7\n")
+    assert "\n7/7\n" in copied
+
+    # Search the whole library and open the hit.
+    tmux.keys("/")
+    tmux.wait_for("Search text, authors and @handles")
+    tmux.type("grep")
+    tmux.wait_for("1 hit for 'grep'")
+    tmux.keys("Enter")
+    screen = tmux.wait_for("Theo Park (@theo_types) · 12 Jan · 6 tweets")
+    assert "▶ 5/6" in screen
+
+    tmux.keys("q")
+    deadline = time.monotonic() + 10
+    while not tmux.pane_dead() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert tmux.pane_dead(), tmux.screen()
