@@ -35,6 +35,7 @@ _MENTION = re.compile(r"(?<![\w@])@\w+(?:@[\w.-]+\w)?")
 _HASHTAG = re.compile(r"(?<![\w#&])#\w+")
 MAX_TEXT_WIDTH = 100
 QUOTE_PREFIX = "│ "
+LAYOUT_CHUNK_POSTS = 40
 
 
 class ThreadView(ScrollView, can_focus=True):
@@ -68,8 +69,9 @@ class ThreadView(ScrollView, can_focus=True):
         self.terms: tuple[str, ...] = ()
         self._lines: list[tuple[Text, str]] = []
         self._post_starts: list[int] = []
-        self._built_width = 0
+        self._width = 0
         self._syncing = False
+        self._layout_pending = False
 
     # -- content ----------------------------------------------------------
 
@@ -77,20 +79,67 @@ class ThreadView(ScrollView, can_focus=True):
         """Display a thread with post `position` at the top; highlight `terms`."""
         self.thread = thread
         self.terms = tuple(terms)
-        self._built_width = 0
-        self._rebuild()
+        self._reset_layout()
         self.go_to_post(position)
 
     def _text_width(self) -> int:
         return max(10, min(self.scrollable_content_region.width - 1, MAX_TEXT_WIDTH))
 
-    def _rebuild(self) -> None:
-        width = self._text_width()
-        if width == self._built_width:
+    @property
+    def fully_laid_out(self) -> bool:
+        return self.thread is None or len(self._post_starts) >= self.thread.post_count
+
+    def _reset_layout(self) -> None:
+        """Start laying out from the first post, at the current width."""
+        self._width = self._text_width()
+        self._lines, self._post_starts = [], []
+        thread = self.thread
+        if thread is None:
+            self._lines.append((Text("Select a thread to read it."), "notice"))
+        else:
+            notice = missing_text(thread)
+            if notice:
+                self._lines += self._wrap(Text(notice), self._width, "notice")
+                self._lines.append((Text(""), "text"))
+        self._sync_size()
+
+    def _lay_out_posts(self, until: int) -> None:
+        """Lay out posts up to index `until` (inclusive): long threads are laid out as needed."""
+        thread = self.thread
+        if thread is None:
             return
-        self._built_width = width
-        self._lines, self._post_starts = self._layout(width)
-        self.virtual_size = Size(width, len(self._lines))
+        width, total = self._width, thread.post_count
+        for index in range(len(self._post_starts), min(until + 1, total)):
+            if index:
+                self._lines += [(Text(""), "text"), (Text("─" * min(width, 24)), "separator"), (Text(""), "text")]
+            self._post_starts.append(len(self._lines))
+            self._lines += self._post_lines(thread.posts[index], index + 1, total, width)
+            if index == total - 1:
+                self._lines.append((Text(""), "text"))
+        self._sync_size()
+
+    def _lay_out_screenful_after(self, index: int) -> None:
+        """Lay out post `index` and enough after it to fill the pane twice over."""
+        self._lay_out_posts(index)
+        screen_lines = max(self.size.height, 24) * 2
+        target = (self._post_starts[index] if index < len(self._post_starts) else len(self._lines)) + screen_lines
+        while not self.fully_laid_out and len(self._lines) < target:
+            self._lay_out_posts(len(self._post_starts) + 4)
+        self._schedule_rest()
+
+    def _schedule_rest(self) -> None:
+        if not self.fully_laid_out and not self._layout_pending:
+            self._layout_pending = True
+            self.call_later(self._lay_out_more)
+
+    def _lay_out_more(self) -> None:
+        """Lay out the next chunk off the critical path, leaving room for keys between chunks."""
+        self._layout_pending = False
+        self._lay_out_posts(len(self._post_starts) + LAYOUT_CHUNK_POSTS - 1)
+        self._schedule_rest()
+
+    def _sync_size(self) -> None:
+        self.virtual_size = Size(self._width, len(self._lines))
         self.refresh()
 
     def _styled(self, text: str, base: str = "") -> Text:
@@ -132,27 +181,6 @@ class ThreadView(ScrollView, can_focus=True):
                                     "quote", QUOTE_PREFIX)
         return lines
 
-    def _layout(self, width: int) -> tuple[list[tuple[Text, str]], list[int]]:
-        thread = self.thread
-        if thread is None:
-            return [(Text("Select a thread to read it."), "notice")], []
-        lines: list[tuple[Text, str]] = []
-        notice = missing_text(thread)
-        if notice:
-            lines += self._wrap(Text(notice), width, "notice")
-            lines.append((Text(""), "text"))
-        starts: list[int] = []
-        total = thread.post_count
-        for n, post in enumerate(thread.posts, 1):
-            if n > 1:
-                lines.append((Text(""), "text"))
-                lines.append((Text("─" * min(width, 24)), "separator"))
-                lines.append((Text(""), "text"))
-            starts.append(len(lines))
-            lines += self._post_lines(post, n, total, width)
-        lines.append((Text(""), "text"))
-        return lines, starts
-
     # -- position ---------------------------------------------------------
 
     def post_at_line(self, line: int) -> int:
@@ -161,10 +189,11 @@ class ThreadView(ScrollView, can_focus=True):
 
     def go_to_post(self, index: int) -> None:
         """Make post `index` current and scroll it to the top."""
-        if not self._post_starts:
+        if self.thread is None or not self.thread.posts:
             self.scroll_to(y=0, animate=False, force=True)
             return
-        index = max(0, min(index, len(self._post_starts) - 1))
+        index = max(0, min(index, self.thread.post_count - 1))
+        self._lay_out_screenful_after(index)
         self._syncing = True
         try:
             self.current = index
@@ -175,7 +204,9 @@ class ThreadView(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if not self._syncing and self._post_starts:
-            at_bottom = new_value >= self.max_scroll_y and new_value > 0
+            if new_value + self.size.height * 2 > len(self._lines) and not self.fully_laid_out:
+                self._lay_out_posts(len(self._post_starts) + LAYOUT_CHUNK_POSTS - 1)
+            at_bottom = self.fully_laid_out and new_value >= self.max_scroll_y and new_value > 0
             self.current = len(self._post_starts) - 1 if at_bottom else self.post_at_line(int(new_value) + 1)
 
     def watch_current(self) -> None:
@@ -198,6 +229,8 @@ class ThreadView(ScrollView, can_focus=True):
         self.go_to_post(0)
 
     def action_bottom(self) -> None:
+        if self.thread is not None:
+            self._lay_out_posts(self.thread.post_count - 1)
         self.scroll_end(animate=False)
         self._syncing = True
         self.current = max(0, len(self._post_starts) - 1)
@@ -206,12 +239,10 @@ class ThreadView(ScrollView, can_focus=True):
     # -- drawing ----------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.thread is not None:
+        if self._text_width() != self._width:
             keep = self.current
-            self._rebuild()
+            self._reset_layout()
             self.go_to_post(keep)
-        else:
-            self._rebuild()
 
     def _line_style(self, kind: str) -> Style:
         name = {
