@@ -103,19 +103,18 @@ def test_note_example_through_the_cli(cli):
     assert "Saving this!" not in cli("show", listed["id"]).out
 
 
-def test_facet_worked_example_counts_utf8_bytes(tmp_path, cli):
-    text = "Café 🌊 map: example.org/maps/riv… #rivers"
-    assert len(text.encode("utf-8")) == 47
-    facets = [link_facet(16, 39, "https://example.org/maps/river-walks-2024"),
-              {"index": {"byteStart": 40, "byteEnd": 47},
-               "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "rivers"}]}]
-    path = write(tmp_path, {"thread": node(post(SAM, "3kmap", text, 0, facets=facets))})
+def test_facet_worked_example_counts_utf8_bytes(cli):
+    path = FIXTURES / "bluesky" / "facet-example.json"
+    text = json.loads(path.read_text())["thread"]["post"]["record"]["text"]
+    assert text == "Café 🌊 map: example.org/maps/riv… #rivers" and len(text.encode("utf-8")) == 47
+    expected = "Café 🌊 map: https://example.org/maps/river-walks-2024 #rivers"
     (thread,) = parse(path).threads
-    assert thread.posts[0].text == "Café 🌊 map: https://example.org/maps/river-walks-2024 #rivers"
+    assert thread.posts[0].text == expected
     assert thread.posts[0].links == ["https://example.org/maps/river-walks-2024"]
     assert cli("import", path).code == 0
     shown = json.loads(cli("show", uri(SAM, "3kmap"), "--json").out)
-    assert shown["posts"][0]["text"] == "Café 🌊 map: https://example.org/maps/river-walks-2024 #rivers"
+    assert shown["posts"][0]["text"] == expected
+    assert shown["posts"][0]["links"] == ["https://example.org/maps/river-walks-2024"]
 
 
 def test_several_facets_after_emoji_are_replaced_last_first(tmp_path):

@@ -11,7 +11,6 @@ from tui.importers.base import ImportFailure, Source
 from tui.importers.mastodon_api import MastodonApiImporter
 from tui.importers.mastodon_archive import MastodonArchiveImporter
 from tui.importers.mastodon_common import html_to_text, post_text
-from tui.importing import ImportRun
 from tui.model import PartialDate
 
 from .conftest import FIXTURES, SAMPLES
@@ -381,17 +380,13 @@ def test_malformed_api_files_fail_with_one_line_and_leave_the_library_unchanged(
     assert listed(cli) == before
 
 
-def test_a_bad_file_pools_nothing_and_the_rest_of_the_import_goes_on(tmp_path):
+def test_a_bad_status_pools_nothing_and_the_rest_of_the_import_goes_on(tmp_path, cli):
     bad = write(tmp_path, "status.json", {k: v for k, v in json.loads(STATUS.read_text()).items() if k != "account"})
-    run = ImportRun([MastodonApiImporter])
-    results = []
-    for _name, parse in run.sources([CONTEXT, bad]):
-        try:
-            results.append(parse())
-        except ImportFailure as failure:
-            assert str(failure) == "`account` is missing"
-    (thread,) = run.importers[0].finish().threads
-    assert thread.complete is False and thread.post_count == 2
+    result = cli("import", CONTEXT, bad)
+    assert result.code == 1
+    assert result.err.splitlines() == [f"failed: {bad}: `account` is missing"]
+    (summary,) = listed(cli)
+    assert (summary["post_count"], summary["complete"]) == (2, False)
 
 
 # --- Samples -----------------------------------------------------------------

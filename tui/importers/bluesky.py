@@ -39,8 +39,9 @@ class BlueskyThreadImporter(Importer):
 def build_thread(focal_node: Obj, source_name: str) -> Thread:
     """Walk up the parents and down the replies by the focal post's author."""
     if not _is_post_node(focal_node):
-        raise ImportFailure(f"`thread` is {focal_node.data.get('$type')!r}, not a post: "
-                            "the focal post is not in the file")
+        kind = focal_node.data.get("$type")
+        name = kind.rsplit("#", 1)[-1][:60] if isinstance(kind, str) else "node without a post"
+        raise ImportFailure(f"`thread` is a {name}, not a threadViewPost: the focal post is not in the file")
     focal = focal_node.obj("post")
     author = focal.obj("author")
     did = author.text("did")

@@ -147,8 +147,12 @@ def build_threads(pool: _Pool) -> ParseResult:
     """One thread per conversation: its first post and the chain of its author's self-replies."""
     nodes = {s.id: _Node(s.id, s.reply_to, s.account_id, s.created, s, s.source)
              for s in pool.statuses.values()}
+    answers: dict[str, set[str]] = {}
+    for status in pool.statuses.values():
+        if status.reply_to is not None:
+            answers.setdefault(status.reply_to, set()).add(status.id)
     for number, context in enumerate(pool.contexts):
-        if not _focal_missing(context, pool.statuses):
+        if not _focal_missing(context, pool.statuses, answers):
             continue
         gap_id = context.focal_id or f"\0focal post of context {number}"
         nodes.setdefault(gap_id, _Node(gap_id, context.parent_id, context.author_id, _UNKNOWN_TIME,
@@ -184,14 +188,17 @@ def build_threads(pool: _Pool) -> ParseResult:
     return result
 
 
-def _focal_missing(context: _Context, statuses: dict[str, _Status]) -> bool:
-    """Whether no pooled status is the context's focal post."""
+def _focal_missing(context: _Context, statuses: dict[str, _Status], answers: dict[str, set[str]]) -> bool:
+    """Whether no pooled status is the context's focal post.
+
+    Without replies naming it, the focal post is any pooled answer to the
+    last ancestor that the context itself does not hold.
+    """
     if context.focal_id is not None:
         return context.focal_id not in statuses
     if context.parent_id is None:
         return False  # an empty context: there is nothing around a gap
-    return not any(s.reply_to == context.parent_id and s.id not in context.member_ids
-                   for s in statuses.values())
+    return not answers.get(context.parent_id, set()) - context.member_ids
 
 
 def _self_chain(top: _Node, replies: dict[str, list[_Node]]) -> list[_Node]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -65,27 +66,24 @@ def _archive_folder(names: Iterable[str]) -> str | None:
     return next((folder for folder in folders if folder + ACTOR in names), None)
 
 
-def _load(source: Source, file_name: str, max_bytes: int) -> Obj:
+@contextmanager
+def _failures_in(file_name: str) -> Iterator[None]:
+    """Say which file of the archive a failure is about."""
     try:
-        return Obj.at(load_json(source, max_bytes))
+        yield
     except ImportFailure as failure:
         raise ImportFailure(f"{file_name}: {failure}") from failure
 
 
 def parse_archive(actor_source: Source, outbox_source: Source, source_name: str) -> ParseResult:
-    """Self-threads: own posts linked by self-replies, in `published` order."""
-    actor = _load(actor_source, ACTOR, ACTOR_MAX_BYTES)
-    outbox = _load(outbox_source, OUTBOX, OUTBOX_MAX_BYTES)
-    try:
+    """Self-threads: own posts linked by self-replies, the root first, then in `published` order."""
+    with _failures_in(ACTOR):
+        actor = Obj.at(load_json(actor_source, ACTOR_MAX_BYTES))
         actor_id = actor.text("id")
         handle = handle_for(actor.text("preferredUsername"), actor_id)
         name = clean_line(actor.optional_text("name"))
-    except ImportFailure as failure:
-        raise ImportFailure(f"{ACTOR}: {failure}") from failure
-    try:
-        notes = _read_notes(outbox)
-    except ImportFailure as failure:
-        raise ImportFailure(f"{OUTBOX}: {failure}") from failure
+    with _failures_in(OUTBOX):
+        notes = _read_notes(Obj.at(load_json(outbox_source, OUTBOX_MAX_BYTES)))
 
     own_prefix = actor_id.rstrip("/") + "/"
     replies: dict[str, list[_Note]] = {}
@@ -98,10 +96,10 @@ def parse_archive(actor_source: Source, outbox_source: Source, source_name: str)
             continue
         # A root answering one of the user's own posts that is gone: the chain broke there.
         after_gap = root.reply_to is not None and root.reply_to.startswith(own_prefix)
-        members = _descendants(root, replies)
-        if len(members) < 2 and not after_gap:
+        below = _descendants(root, replies)
+        if not below and not after_gap:
             continue  # a lone post, or a reply to someone else: not a thread
-        members.sort(key=lambda note: (note.published, note.id))
+        members = [root, *sorted(below, key=lambda note: (note.published, note.id))]
         result.threads.append(Thread(
             posts=[note.post for note in members],
             author_name=name,
@@ -140,10 +138,10 @@ def _read_notes(outbox: Obj) -> dict[str, _Note]:
 
 
 def _descendants(root: _Note, replies: dict[str, list[_Note]]) -> list[_Note]:
-    """The root and every own reply below it (walked with a stack: no recursion)."""
+    """Every own reply below the root (walked with a stack: no recursion)."""
     found: list[_Note] = []
-    seen: set[str] = set()
-    stack = [root]
+    seen = {root.id}
+    stack = list(replies.get(root.id, ()))
     while stack:
         note = stack.pop()
         if note.id in seen:
