@@ -136,7 +136,8 @@ def test_several_facets_after_emoji_are_replaced_last_first(tmp_path):
 def test_facets_out_of_range_inside_a_character_or_overlapping_keep_their_text(tmp_path):
     text = "é tail"
     facets = [link_facet(1, 2, "https://inside.example"), link_facet(3, 99, "https://far.example"),
-              link_facet(3, 7, "https://tail.example"), link_facet(2, 5, "https://overlap.example")]
+              link_facet(3, 7, "https://tail.example"), link_facet(2, 5, "https://overlap.example"),
+              link_facet(0, 2, " ")]
     thread = parse_thread(tmp_path, node(post(SAM, "3k1", text, 0, facets=facets)))
     assert thread.posts[0].text == "é https://tail.example"
     assert "https://tail.example" in thread.posts[0].links

@@ -137,16 +137,15 @@ def apply_facets(record: Obj) -> tuple[str, list[str]]:
         index = facet.obj("index")
         start, end = index.integer("byteStart"), index.integer("byteEnd")
         for feature in facet.objects("features"):
-            if feature.data.get("$type") == LINK_FACET:
-                spans.append((start, end, feature.text("uri")))
+            if feature.data.get("$type") == LINK_FACET and (link := clean_line(feature.text("uri"))):
+                spans.append((start, end, link))
     spans.sort(key=lambda span: (span[0], span[1]))
     limit = len(data)
     for start, end, uri in reversed(spans):
         if 0 <= start <= end <= limit and _char_boundary(data, start) and _char_boundary(data, end):
             data = data[:start] + uri.encode("utf-8") + data[end:]
             limit = start
-    text = data.decode("utf-8")
-    return text, [link for _, _, uri in spans if (link := clean_line(uri))]
+    return data.decode("utf-8"), [link for _, _, link in spans]
 
 
 def _char_boundary(data: bytes, offset: int) -> bool:
