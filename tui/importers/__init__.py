@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from .base import Importer, ImportFailure, ParseResult, Source
+from .bluesky import BlueskyThreadImporter
+from .mastodon_api import MastodonApiImporter
+from .mastodon_archive import MastodonArchiveImporter
 from .threadreader_text import ThreadReaderTextImporter
 
 # Order matters where formats overlap: more specific formats come first.
 IMPORTERS: list[type[Importer]] = [
     ThreadReaderTextImporter,
+    BlueskyThreadImporter,
+    MastodonArchiveImporter,
+    MastodonApiImporter,
 ]
 
 __all__ = ["IMPORTERS", "Importer", "ImportFailure", "ParseResult", "Source"]

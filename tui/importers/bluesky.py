@@ -1,0 +1,209 @@
+"""Bluesky threads saved as the API's getPostThread JSON (see shared/formats/bluesky.md)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from ..model import Media, Post, Thread
+from ..text import clean_line, clean_text
+from .base import Importer, ImportFailure, ParseResult, Source
+from .json_input import Obj, load_json, utc_date
+
+THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
+LINK_FACET = "app.bsky.richtext.facet#link"
+IMAGES = "app.bsky.embed.images#view"
+VIDEO = "app.bsky.embed.video#view"
+EXTERNAL = "app.bsky.embed.external#view"
+RECORD = "app.bsky.embed.record#view"
+RECORD_WITH_MEDIA = "app.bsky.embed.recordWithMedia#view"
+VIEW_RECORD = "app.bsky.embed.record#viewRecord"
+
+_TOP_LEVEL_THREAD = re.compile(r'^\s*\{\s*"thread"\s*:')
+
+
+class BlueskyThreadImporter(Importer):
+    """A getPostThread response: the author's self-thread through the focal post."""
+
+    name = "Bluesky thread JSON"
+
+    def detect(self, source: Source) -> bool:
+        head = source.head_text().lstrip("\ufeff")
+        return bool(_TOP_LEVEL_THREAD.match(head)) and "app.bsky.feed.defs#" in head
+
+    def parse(self, source: Source) -> ParseResult:
+        document = Obj.at(load_json(source, self.max_bytes))
+        return ParseResult(threads=[build_thread(document.obj("thread"), source.name)])
+
+
+def build_thread(focal_node: Obj, source_name: str) -> Thread:
+    """Walk up the parents and down the replies by the focal post's author."""
+    if not _is_post_node(focal_node):
+        kind = focal_node.data.get("$type")
+        name = kind.rsplit("#", 1)[-1][:60] if isinstance(kind, str) else "node without a post"
+        raise ImportFailure(f"`thread` is a {name}, not a threadViewPost: the focal post is not in the file")
+    focal = focal_node.obj("post")
+    author = focal.obj("author")
+    did = author.text("did")
+
+    above: list[Obj] = []
+    node = focal_node
+    while (parent := node.optional_obj("parent")) is not None and _is_post_node(parent):
+        post = parent.obj("post")
+        if _did_of(post) != did:
+            break
+        above.append(post)
+        node = parent
+
+    below: list[Obj] = []
+    node, uri = focal_node, focal.text("uri")
+    while (found := _next_self_reply(node, did, uri)) is not None:
+        node, post = found
+        below.append(post)
+        uri = post.text("uri")
+
+    chain = [*reversed(above), focal, *below]
+    first_record = chain[0].obj("record")
+    reply = first_record.optional_obj("reply")
+    start_missing = reply is not None and _uri_did(reply.obj("parent").text("uri")) == did
+    return Thread(
+        posts=[_post(post) for post in chain],
+        author_name=clean_line(author.optional_text("displayName")),
+        author_handle=clean_line(author.text("handle")),
+        date=utc_date(first_record.time("createdAt")),
+        complete=not start_missing,
+        source=source_name,
+    )
+
+
+def _is_post_node(node: Obj) -> bool:
+    """A threadViewPost (not a notFoundPost or blockedPost)."""
+    kind = node.data.get("$type")
+    return kind == THREAD_VIEW or (kind is None and "post" in node.data)
+
+
+def _did_of(post: Obj) -> str:
+    return post.obj("author").text("did")
+
+
+def _uri_did(uri: str) -> str:
+    """The repository (DID) of an `at://did/collection/rkey` address."""
+    return uri.removeprefix("at://").split("/", 1)[0]
+
+
+def _next_self_reply(node: Obj, did: str, uri: str) -> tuple[Obj, Obj] | None:
+    """The author's earliest reply to this very post, as (node, post)."""
+    best: tuple[datetime, Obj, Obj] | None = None
+    for reply in node.objects("replies", required=False):
+        if not _is_post_node(reply):
+            continue
+        post = reply.obj("post")
+        if _did_of(post) != did:
+            continue
+        record = post.obj("record")
+        answers = record.optional_obj("reply")
+        if answers is None or answers.obj("parent").text("uri") != uri:
+            continue
+        created = record.time("createdAt")
+        if best is None or created < best[0]:
+            best = (created, reply, post)
+    return None if best is None else (best[1], best[2])
+
+
+def _post(post: Obj) -> Post:
+    record = post.obj("record")
+    text, links = apply_facets(record)
+    media, embed_links, quoted = _embed(post.optional_obj("embed"))
+    return Post(
+        text=clean_text(text),
+        id=clean_line(post.text("uri")),
+        time=clean_line(record.text("createdAt")),
+        media=media,
+        links=_unique(links + embed_links),
+        quoted=quoted,
+    )
+
+
+def apply_facets(record: Obj) -> tuple[str, list[str]]:
+    """The record's text with link facets replaced by their full URI, and those URIs.
+
+    Facets count UTF-8 bytes; replacing from the last to the first keeps the
+    earlier offsets right. A facet out of range, inside a character or
+    overlapping one already replaced keeps its text (its URI is still a link).
+    """
+    data = (record.optional_text("text") or "").encode("utf-8")
+    spans: list[tuple[int, int, str]] = []
+    for facet in record.objects("facets", required=False):
+        index = facet.obj("index")
+        start, end = index.integer("byteStart"), index.integer("byteEnd")
+        for feature in facet.objects("features"):
+            if feature.data.get("$type") == LINK_FACET and (link := clean_line(feature.text("uri"))):
+                spans.append((start, end, link))
+    spans.sort(key=lambda span: (span[0], span[1]))
+    limit = len(data)
+    for start, end, uri in reversed(spans):
+        if 0 <= start <= end <= limit and _char_boundary(data, start) and _char_boundary(data, end):
+            data = data[:start] + uri.encode("utf-8") + data[end:]
+            limit = start
+    return data.decode("utf-8"), [link for _, _, link in spans]
+
+
+def _char_boundary(data: bytes, offset: int) -> bool:
+    return offset == len(data) or data[offset] & 0xC0 != 0x80
+
+
+def _embed(embed: Obj | None) -> tuple[list[Media], list[str], Post | None]:
+    """Media, links and the quoted post of a post's embed view."""
+    if embed is None:
+        return [], [], None
+    kind = embed.data.get("$type")
+    if kind == RECORD:
+        return [], [], _quoted(embed.obj("record"))
+    if kind == RECORD_WITH_MEDIA:
+        media, links = _media(embed.obj("media"))
+        return media, links, _quoted(embed.obj("record").obj("record"))
+    media, links = _media(embed)
+    return media, links, None
+
+
+def _media(view: Obj) -> tuple[list[Media], list[str]]:
+    """Images, a video or a link card (anything else: nothing)."""
+    kind = view.data.get("$type")
+    if kind == IMAGES:
+        return [Media("image", clean_line(image.optional_text("fullsize")),
+                      clean_line(image.optional_text("alt")))
+                for image in view.objects("images")], []
+    if kind == VIDEO:
+        return [Media("video", clean_line(view.optional_text("playlist")),
+                      clean_line(view.optional_text("alt")))], []
+    if kind == EXTERNAL:
+        card = view.obj("external")
+        uri = clean_line(card.text("uri"))
+        return [Media("link", uri, clean_line(card.optional_text("title")))], [uri] if uri else []
+    return [], []
+
+
+def _quoted(record: Obj) -> Post | None:
+    """The quoted post of a record view; None when it is not found, blocked or detached."""
+    if record.data.get("$type") != VIEW_RECORD:
+        return None
+    value = record.obj("value")
+    text, links = apply_facets(value)
+    media: list[Media] = []
+    for view in record.objects("embeds", required=False):
+        if view.data.get("$type") == RECORD_WITH_MEDIA:
+            view = view.obj("media")
+        view_media, view_links = _media(view)
+        media += view_media
+        links += view_links
+    return Post(
+        text=clean_text(text),
+        id=clean_line(record.text("uri")),
+        time=clean_line(value.optional_text("createdAt")),
+        media=media,
+        links=_unique(links),
+    )
+
+
+def _unique(links: list[str]) -> list[str]:
+    return list(dict.fromkeys(links))

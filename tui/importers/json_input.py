@@ -1,0 +1,112 @@
+"""Reading JSON input: one-line failures that say what is wrong and where (`thread.post`)."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from ..model import PartialDate
+from .base import ImportFailure, Source, decode_text
+
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_TYPE_NAMES = ((bool, "a boolean"), (int, "a number"), (float, "a number"), (str, "a string"),
+               (list, "an array"), (dict, "an object"))
+
+
+def load_json(source: Source, max_bytes: int) -> Any:
+    """The parsed content of a JSON source, read up to `max_bytes`."""
+    payload: bytes | str = source.read_bytes(max_bytes)
+    if payload.startswith(_BOMS):
+        payload = decode_text(payload)
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError as error:
+        if str(error).startswith("depth limit exceeded"):
+            raise ImportFailure("JSON nested too deeply to read (over 1024 levels)") from error
+        raise ImportFailure(f"not valid JSON ({error})") from error
+
+
+def type_name(value: Any) -> str:
+    """How a JSON value is called in a failure: `an array`, `null`."""
+    if value is None:
+        return "null"
+    return next(name for kind, name in _TYPE_NAMES if isinstance(value, kind))
+
+
+def parse_time(text: str, where: str) -> datetime:
+    """An ISO 8601 timestamp as an aware UTC datetime (no zone given means UTC)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ImportFailure(f"`{where}` is not a date and time: {text[:40]!r}") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def utc_date(moment: datetime) -> PartialDate:
+    return PartialDate(moment.year, moment.month, moment.day)
+
+
+@dataclass(frozen=True, slots=True)
+class Obj:
+    """A JSON object and its path in the file, so a wrong shape fails with one clear line."""
+
+    data: dict[str, Any]
+    path: str
+
+    @classmethod
+    def at(cls, value: Any, path: str = "") -> Obj:
+        if not isinstance(value, dict):
+            where = f"`{path}`" if path else "the file"
+            raise ImportFailure(f"{where} should hold a JSON object, not {type_name(value)}")
+        return cls(value, path)
+
+    def where(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def _get(self, key: str, kinds: tuple[type, ...], kind_name: str, required: bool) -> Any:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise ImportFailure(f"`{self.where(key)}` is {'null' if key in self.data else 'missing'}")
+            return None
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise ImportFailure(f"`{self.where(key)}` should be {kind_name}, not {type_name(value)}")
+        return value
+
+    def text(self, key: str) -> str:
+        return self._get(key, (str,), "a string", True)
+
+    def optional_text(self, key: str) -> str | None:
+        return self._get(key, (str,), "a string", False)
+
+    def integer(self, key: str) -> int:
+        return self._get(key, (int,), "a whole number", True)
+
+    def ident(self, key: str) -> str:
+        """An id, given as a string or a number."""
+        return str(self._get(key, (str, int), "a string", True))
+
+    def optional_ident(self, key: str) -> str | None:
+        value = self._get(key, (str, int), "a string", False)
+        return None if value is None else str(value)
+
+    def obj(self, key: str) -> Obj:
+        return Obj(self._get(key, (dict,), "an object", True), self.where(key))
+
+    def optional_obj(self, key: str) -> Obj | None:
+        value = self._get(key, (dict,), "an object", False)
+        return None if value is None else Obj(value, self.where(key))
+
+    def objects(self, key: str, required: bool = True) -> list[Obj]:
+        """The objects of an array (missing and optional: none)."""
+        items = self._get(key, (list,), "an array", required) or []
+        return [Obj.at(item, f"{self.where(key)}[{index}]") for index, item in enumerate(items)]
+
+    def time(self, key: str) -> datetime:
+        return parse_time(self.text(key), self.where(key))

@@ -1,0 +1,221 @@
+"""Mastodon threads saved from the API: status and context files, pooled over one import run.
+
+See shared/formats/mastodon.md. `parse` only collects statuses; `finish` builds
+the threads once every file was seen, so a status and its context saved as
+two files make one whole thread.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from ..model import Post, Thread
+from ..text import clean_line
+from .base import Importer, ParseResult, Source
+from .json_input import Obj, load_json, utc_date
+from .mastodon_common import handle_for, media_for, post_text
+
+_CONTEXT_START = re.compile(r'^\s*\{\s*"(?:ancestors|descendants)"\s*:')
+_STATUS_KEYS = ('"account"', '"in_reply_to_id"', '"spoiler_text"', '"reblog"')
+_UNKNOWN_TIME = datetime.min.replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class _Status:
+    """A post from a status or context file."""
+
+    id: str
+    reply_to: str | None
+    reply_to_account: str | None
+    account_id: str
+    created: datetime
+    post: Post
+    author_handle: str | None
+    author_name: str | None
+    source: str
+
+
+@dataclass
+class _Node:
+    """A status, or the focal post a context file lacks (`status` None: a gap)."""
+
+    id: str
+    reply_to: str | None
+    account_id: str | None
+    created: datetime
+    status: _Status | None
+    source: str
+
+
+@dataclass
+class _Context:
+    """What a context file says of its focal post, which it does not hold."""
+
+    focal_id: str | None
+    parent_id: str | None
+    author_id: str | None
+    member_ids: set[str]
+    source: str
+
+
+@dataclass
+class _Pool:
+    statuses: dict[str, _Status] = field(default_factory=dict)
+    contexts: list[_Context] = field(default_factory=list)
+    status_files: list[str] = field(default_factory=list)
+
+
+class MastodonApiImporter(Importer):
+    """`/api/v1/statuses/<id>` and `/context` JSON: the conversation author's self-thread."""
+
+    name = "Mastodon API JSON"
+
+    def __init__(self) -> None:
+        self.pool = _Pool()
+
+    def detect(self, source: Source) -> bool:
+        head = source.head_text().lstrip("\ufeff")
+        if _CONTEXT_START.match(head):
+            return True
+        return head.lstrip().startswith("{") and '"content"' in head and any(
+            key in head for key in _STATUS_KEYS)
+
+    def parse(self, source: Source) -> ParseResult:
+        """Check the file and pool its statuses (nothing is pooled from a bad file)."""
+        document = Obj.at(load_json(source, self.max_bytes))
+        if "ancestors" in document.data or "descendants" in document.data:
+            ancestors = [_read_status(s, source.name) for s in document.objects("ancestors")]
+            descendants = [_read_status(s, source.name) for s in document.objects("descendants")]
+            self.pool.contexts.append(_context(ancestors, descendants, source.name))
+            statuses = [s for s in ancestors + descendants if s is not None]
+        else:
+            status = _read_status(document, source.name)
+            if status is None:
+                return ParseResult(warnings=["a boost of someone's post (`reblog`), not a thread"])
+            statuses = [status]
+            self.pool.status_files.append(source.name)
+        for status in statuses:
+            self.pool.statuses.setdefault(status.id, status)
+        return ParseResult()
+
+    def finish(self) -> ParseResult:
+        return build_threads(self.pool)
+
+
+def _read_status(status: Obj, source_name: str) -> _Status | None:
+    """A status, or None for a boost."""
+    if status.data.get("reblog") is not None:
+        return None
+    account = status.obj("account")
+    acct = account.optional_text("acct") or ""
+    text, links = post_text(status.text("content"), status.optional_text("spoiler_text"))
+    media = [media_for(item.optional_text("type"), item.optional_text("url"), item.optional_text("description"))
+             for item in status.objects("media_attachments", required=False)]
+    return _Status(
+        id=status.ident("id"),
+        reply_to=status.optional_ident("in_reply_to_id"),
+        reply_to_account=status.optional_ident("in_reply_to_account_id"),
+        account_id=account.ident("id"),
+        created=status.time("created_at"),
+        post=Post(text, id=clean_line(status.text("uri")), time=clean_line(status.text("created_at")),
+                  media=media, links=links),
+        author_handle=clean_line(acct) if "@" in acct else handle_for(
+            account.text("username"), account.optional_text("url")),
+        author_name=clean_line(account.optional_text("display_name")),
+        source=source_name,
+    )
+
+
+def _context(ancestors: list[_Status | None], descendants: list[_Status | None], source_name: str) -> _Context:
+    """The focal post: what descendants answer that the file does not hold; its parent is the last ancestor."""
+    member_ids = {s.id for s in ancestors + descendants if s is not None}
+    answer = next((s for s in descendants
+                   if s is not None and s.reply_to is not None and s.reply_to not in member_ids), None)
+    parents = [s for s in ancestors if s is not None]
+    return _Context(
+        focal_id=answer.reply_to if answer else None,
+        parent_id=parents[-1].id if parents else None,
+        author_id=answer.reply_to_account if answer else None,
+        member_ids=member_ids,
+        source=source_name,
+    )
+
+
+def build_threads(pool: _Pool) -> ParseResult:
+    """One thread per conversation: its first post and the chain of its author's self-replies."""
+    nodes = {s.id: _Node(s.id, s.reply_to, s.account_id, s.created, s, s.source)
+             for s in pool.statuses.values()}
+    answers: dict[str, set[str]] = {}
+    for status in pool.statuses.values():
+        if status.reply_to is not None:
+            answers.setdefault(status.reply_to, set()).add(status.id)
+    for number, context in enumerate(pool.contexts):
+        if not _focal_missing(context, pool.statuses, answers):
+            continue
+        gap_id = context.focal_id or f"\0focal post of context {number}"
+        nodes.setdefault(gap_id, _Node(gap_id, context.parent_id, context.author_id, _UNKNOWN_TIME,
+                                       None, context.source))
+    replies: dict[str, list[_Node]] = {}
+    for node in nodes.values():
+        if node.reply_to in nodes:
+            replies.setdefault(node.reply_to, []).append(node)
+
+    result = ParseResult()
+    used_sources: set[str] = set()
+    for top in nodes.values():
+        if top.reply_to in nodes:
+            continue
+        chain = _self_chain(top, replies)
+        statuses = [node.status for node in chain if node.status is not None]
+        if len(chain) < 2 or not statuses:
+            continue
+        complete = len(statuses) == len(chain) and statuses[0].reply_to is None
+        used_sources.update(node.source for node in chain)
+        result.threads.append(Thread(
+            posts=[status.post for status in statuses],
+            author_name=statuses[0].author_name,
+            author_handle=statuses[0].author_handle,
+            date=utc_date(statuses[0].created),
+            complete=complete,
+            source=", ".join(dict.fromkeys(node.source for node in chain)),
+        ))
+    result.warnings += [f"{name}: one post on its own, not a thread (import it with its context)"
+                        for name in pool.status_files if name not in used_sources]
+    result.warnings += [f"{context.source}: no self-thread of the conversation's first author in it"
+                        for context in pool.contexts if context.source not in used_sources]
+    return result
+
+
+def _focal_missing(context: _Context, statuses: dict[str, _Status], answers: dict[str, set[str]]) -> bool:
+    """Whether no pooled status is the context's focal post.
+
+    Without replies naming it, the focal post is any pooled answer to the
+    last ancestor that the context itself does not hold.
+    """
+    if context.focal_id is not None:
+        return context.focal_id not in statuses
+    if context.parent_id is None:
+        return False  # an empty context: there is nothing around a gap
+    return not answers.get(context.parent_id, set()) - context.member_ids
+
+
+def _self_chain(top: _Node, replies: dict[str, list[_Node]]) -> list[_Node]:
+    """The top post and, repeatedly, its author's earliest reply to the last one.
+
+    A gap (a missing focal post) continues the chain unless what answers it
+    says it was someone else's (`in_reply_to_account_id`).
+    """
+    author_id = top.account_id
+    chain = [top]
+    seen = {top.id}
+    while True:
+        options = [node for node in replies.get(chain[-1].id, ())
+                   if node.id not in seen and (node.account_id == author_id
+                                               or (node.status is None and node.account_id is None))]
+        if not options:
+            return chain
+        following = min(options, key=lambda node: (node.status is None, node.created, node.id))
+        chain.append(following)
+        seen.add(following.id)

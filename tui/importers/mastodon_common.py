@@ -1,0 +1,96 @@
+"""What the Mastodon archive and API importers share: HTML content to text, handles, media."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..model import Media
+from ..text import clean_line, clean_text
+
+# Elements that stand apart as paragraphs (Mastodon writes <p>; other servers more).
+_BLOCKS = frozenset({"p", "div", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
+_UNSHOWN = frozenset({"script", "style", "template", "head", "title"})
+_LINK_TEXT_CLASSES = frozenset({"mention", "hashtag"})
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+_PLAYABLE = frozenset({"video", "gifv", "audio"})
+
+
+def html_to_text(html: str) -> tuple[str, list[str]]:
+    """Post text and links from Mastodon's HTML `content`.
+
+    Paragraphs are separated by a blank line and `<br>` breaks a line.
+    Mention and hashtag links stay as their text; other links become their
+    `href` (whatever spans cut up the text shown). Entities are decoded once,
+    by the parser. The tree is walked with a stack, so deep nesting is fine.
+    """
+    parts: list[str] = []
+    links: list[str] = []
+    pending: list[LexborNode | str] = list(reversed(_children(LexborHTMLParser(html).body)))
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        tag = item.tag
+        if tag == "-text":
+            parts.append(_HTML_SPACE.sub(" ", item.text()))
+        elif tag == "br":
+            parts.append("\n")
+        elif tag in _UNSHOWN or tag.startswith("-"):
+            continue
+        elif tag == "a" and (href := _link_target(item)):
+            parts.append(href)
+            links.append(href)
+        else:
+            if tag in _BLOCKS:
+                parts.append("\n\n")
+                pending.append("\n\n")
+            elif tag == "li":
+                parts.append("\n")
+            pending.extend(reversed(_children(item)))
+    lines = (line.strip(" ") for line in "".join(parts).split("\n"))
+    return clean_text("\n".join(lines)), list(dict.fromkeys(links))
+
+
+def _children(node: LexborNode | None) -> list[LexborNode]:
+    children: list[LexborNode] = []
+    child = node.child if node is not None else None
+    while child is not None:
+        children.append(child)
+        child = child.next
+    return children
+
+
+def _link_target(link: LexborNode) -> str | None:
+    """The href of a link shown as its address; None for mentions, hashtags and bare anchors."""
+    classes = set((link.attributes.get("class") or "").split())
+    if classes & _LINK_TEXT_CLASSES:
+        return None
+    return clean_line(link.attributes.get("href"))
+
+
+def post_text(content: str, warning: str | None) -> tuple[str, list[str]]:
+    """A post's text, the content warning first (`CW: ...` and a blank line), and its links."""
+    text, links = html_to_text(content)
+    warning = clean_line(warning)
+    if warning:
+        text = clean_text(f"CW: {warning}\n\n{text}")
+    return text, links
+
+
+def handle_for(username: str, profile_url: str | None) -> str | None:
+    """`user@instance`: the instance is the host of the profile (or actor) URL."""
+    try:
+        host = urlsplit(profile_url or "").hostname
+    except ValueError:  # a malformed address, such as an unclosed `[`
+        host = None
+    return clean_line(f"{username}@{host}" if host else username)
+
+
+def media_for(kind: str | None, url: str | None, alt: str | None) -> Media:
+    """An attachment; `kind` is an API type (`gifv`) or a media type (`video/mp4`)."""
+    general = (kind or "").split("/", 1)[0].lower()
+    return Media("video" if general in _PLAYABLE else "image", clean_line(url), clean_line(alt))
