@@ -24,9 +24,9 @@ NARROW = (80, 24)
 
 @pytest.fixture
 def sample_db(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A library holding samples/, and no system clipboard (OSC 52 only)."""
+    """A library holding the Thread Reader samples, and no system clipboard (OSC 52 only)."""
     monkeypatch.setenv("THREADS_TUI_NO_SYSTEM_CLIPBOARD", "1")
-    report = run_import([SAMPLES], Library.open(db_path))
+    report = run_import([SAMPLES / "threadreader"], Library.open(db_path))
     assert not report.failures
     return db_path
 
@@ -369,6 +369,23 @@ async def test_reader_picks_up_changes_made_by_another_process(sample_db):
         await pilot.pause(2.5)
         await settle(pilot)
         assert len(app.screen.query_one(ThreadList).items) == before + 3
+
+
+async def test_every_sample_format_opens_in_the_reader(db_path):
+    report = run_import([SAMPLES], Library.open(db_path))
+    assert not report.failures
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        thread_list = app.screen.query_one(ThreadList)
+        assert len(thread_list.items) == len(app.library) == len(report.counts.added)
+        sources = {Path(item["source"].split(",")[0]).parent.name for item in thread_list.items}
+        assert {"threadreader", "bluesky", "mastodon"} <= sources
+        for _ in thread_list.items:
+            await settle(pilot)
+            assert app.screen.thread is not None and app.screen.thread.id == thread_list.current["id"]
+            assert view_text(app).startswith(("1/", "Preview", "Incomplete"))
+            await pilot.press("j")
 
 
 async def test_empty_library_says_how_to_import(db_path):
