@@ -17,11 +17,15 @@ _ESCAPE_SEQUENCE = re.compile(
 )
 # Every C0 control but tab and newline, DEL, and the C1 range.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Anything the slow path would change; most text has none of it.
+_NEEDS_STRIPPING = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 
 def strip_control(text: str) -> str:
     """Remove escape sequences and control characters; keep tabs and newlines."""
+    if not _NEEDS_STRIPPING.search(text):
+        return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPE_SEQUENCE.sub("", text)
     return _CONTROL.sub("", text)
@@ -30,8 +34,11 @@ def strip_control(text: str) -> str:
 def clean_text(text: str) -> str:
     """Safe post text: controls stripped, line ends trimmed, at most one blank line in a row."""
     text = strip_control(text).replace("\t", " ")
-    lines = [line.rstrip() for line in text.split("\n")]
-    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip("\n")
+    if " \n" in text or text.endswith(" "):
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    if "\n\n\n" in text:
+        text = _BLANK_RUN.sub("\n\n", text)
+    return text.strip("\n")
 
 
 def clean_line(text: str | None) -> str | None:
