@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from .base import Importer, ImportFailure, ParseResult, Source
+from .threadreader_html import ThreadReaderHtmlImporter
 from .threadreader_text import ThreadReaderTextImporter
+from .twitter_archive import TwitterArchiveImporter
 
 # Order matters where formats overlap: more specific formats come first.
 IMPORTERS: list[type[Importer]] = [
+    TwitterArchiveImporter,
+    ThreadReaderHtmlImporter,
     ThreadReaderTextImporter,
 ]
 
