@@ -264,8 +264,13 @@ class ThreadReaderHtmlImporter(Importer):
         if not path.name.endswith(_ASSETS_SUFFIX):
             return False
         stem = path.name.removesuffix(_ASSETS_SUFFIX)
-        pages = (path.with_name(stem + extension) for extension in (".html", ".htm"))
-        return any(page.is_file() and self.detect(Source(str(page), path=page)) for page in pages)
+        return any(self._is_page(path.with_name(stem + extension)) for extension in (".html", ".htm"))
+
+    def _is_page(self, path: Path) -> bool:
+        try:
+            return path.is_file() and self.detect(Source(str(path), path=path))
+        except (OSError, ImportFailure):
+            return False
 
     def parse_dir(self, path: Path) -> ParseResult:
         """The page's styles, scripts and images: nothing to import, nothing wrong."""

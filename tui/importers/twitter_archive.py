@@ -12,7 +12,7 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +28,7 @@ MARKER_FILES = ("manifest.js", "tweets.js", "tweet.js")
 # The tweet files by name, for archives without a manifest: never
 # `tweet-headers.js`, `deleted-tweets.js` or the like.
 _TWEET_FILE = re.compile(r"^tweets?(?:-part(\d{1,6}))?\.js$")
+_TCO_LINK = re.compile(r"https?://t\.co/[A-Za-z0-9]+")
 _JS_PREFIX = b"window."
 _CREATED_AT_EXAMPLE = "Fri Nov 03 09:15:00 +0000 2023"
 
@@ -247,13 +248,16 @@ class Tweet:
 
 
 def _created_at(value: str, where: str) -> datetime:
-    """`Fri Nov 03 09:15:00 +0000 2023` in UTC, read without the locale's month names."""
-    parts = value.split()
+    """`Fri Nov 03 09:15:00 +0000 2023` in UTC (read by hand: strptime is slow and follows the locale)."""
     try:
-        if len(parts) != 6:
-            raise ValueError(value)
-        month = MONTHS.index(parts[1][:3].lower()) + 1
-        moment = datetime.strptime(f"{parts[5]} {month} {parts[2]} {parts[3]} {parts[4]}", "%Y %m %d %H:%M:%S %z")
+        _, month_name, day, clock, offset, year = value.split()
+        hour, minute, second = clock.split(":")
+        if len(offset) != 5 or offset[0] not in "+-":
+            raise ValueError(offset)
+        shift = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:]))
+        zone = timezone(-shift if offset[0] == "-" else shift)
+        month = MONTHS.index(month_name.lower()) + 1
+        moment = datetime(int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=zone)
         return moment.astimezone(UTC)
     except (ValueError, OverflowError) as error:
         raise ImportFailure(
@@ -308,9 +312,10 @@ def _post(tweet: dict[str, Any], id_str: str, created: datetime, where: str) -> 
     media, media_links = _media(tweet, where)
     replacements.update((link, "") for link in media_links)
     if replacements:
-        # One pass, longest first: an expanded URL is never rewritten again.
-        pattern = re.compile("|".join(map(re.escape, sorted(replacements, key=len, reverse=True))))
-        text = pattern.sub(lambda match: replacements[match.group(0)], text)
+        # One pass, so an expanded URL is never rewritten again.
+        pattern = _TCO_LINK if all(map(_TCO_LINK.fullmatch, replacements)) else re.compile(
+            "|".join(map(re.escape, sorted(replacements, key=len, reverse=True))))
+        text = pattern.sub(lambda match: replacements.get(match.group(0), match.group(0)), text)
     return Post(
         text=clean_text(text).strip(),
         id=id_str,
