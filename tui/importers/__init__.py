@@ -6,10 +6,14 @@ from .base import Importer, ImportFailure, ParseResult, Source
 from .bluesky import BlueskyThreadImporter
 from .mastodon_api import MastodonApiImporter
 from .mastodon_archive import MastodonArchiveImporter
+from .threadreader_html import ThreadReaderHtmlImporter
 from .threadreader_text import ThreadReaderTextImporter
+from .twitter_archive import TwitterArchiveImporter
 
 # Order matters where formats overlap: more specific formats come first.
 IMPORTERS: list[type[Importer]] = [
+    TwitterArchiveImporter,
+    ThreadReaderHtmlImporter,
     ThreadReaderTextImporter,
     BlueskyThreadImporter,
     MastodonArchiveImporter,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -12,6 +13,9 @@ from ..model import Thread
 
 HEAD_BYTES = 64 * 1024
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+# What reading a file or a zip member can raise: I/O, a broken or encrypted
+# zip, a corrupt compressed stream, an unsupported compression method.
+READ_ERRORS = (OSError, zipfile.BadZipFile, EOFError, RuntimeError, zlib.error, NotImplementedError)
 
 
 class ImportFailure(Exception):
@@ -48,7 +52,7 @@ class Source:
             try:
                 with self._open() as handle:
                     self._head = handle.read(HEAD_BYTES)
-            except (OSError, zipfile.BadZipFile, EOFError, RuntimeError) as error:
+            except READ_ERRORS as error:
                 raise ImportFailure(f"cannot read: {_reason(error)}") from error
         return self._head
 
@@ -61,7 +65,7 @@ class Source:
         try:
             with self._open() as handle:
                 payload = handle.read(max_bytes + 1)
-        except (OSError, zipfile.BadZipFile, EOFError, RuntimeError) as error:
+        except READ_ERRORS as error:
             raise ImportFailure(f"cannot read: {_reason(error)}") from error
         if len(payload) > max_bytes:
             raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")

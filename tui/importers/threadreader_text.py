@@ -10,11 +10,11 @@ from ..text import clean_line, clean_text, strip_control
 from .base import Importer, ImportFailure, ParseResult, Source
 
 _MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-_COUNTS = r"(\d[\d,]*) tweets?, (\d+) min read"
+COUNTS = r"(\d[\d,]*) tweets?, (\d+) min read"
 # `15 Oct`, `15 Oct 2021`, `Oct 15, 2021`, optionally followed by the counts.
-_DAY_MONTH = re.compile(rf"^(\d{{1,2}}) {_MONTH}(?:,? (\d{{4}}))?(?:,? {_COUNTS})?$", re.I)
-_MONTH_DAY = re.compile(rf"^{_MONTH} (\d{{1,2}})(?:, (\d{{4}}))?(?:,? {_COUNTS})?$", re.I)
-_COUNTS_LINE = re.compile(rf"^{_COUNTS}$", re.I)
+_DAY_MONTH = re.compile(rf"^(\d{{1,2}}) {_MONTH}(?:,? (\d{{4}}))?(?:,? {COUNTS})?$", re.I)
+_MONTH_DAY = re.compile(rf"^{_MONTH} (\d{{1,2}})(?:, (\d{{4}}))?(?:,? {COUNTS})?$", re.I)
+_COUNTS_LINE = re.compile(rf"^{COUNTS}$", re.I)
 _PROFILE = re.compile(r"^(.+?) Profile picture$")
 _END_MARK = re.compile(r"^•\s*•\s*•$")
 _MORE_FROM = re.compile(r"^More from @(\w{1,50})$")
@@ -28,13 +28,13 @@ _MARKUP_OR_JSON_START = re.compile(r"^\s*(?:<|\{|\[\s*[\[{\"\d\]-])")
 
 
 @dataclass
-class _DateCounts:
+class DateCounts:
     date: PartialDate
     declared: int | None = None
     minutes: int | None = None
 
 
-def _parse_date_line(line: str) -> _DateCounts | None:
+def parse_date_line(line: str) -> DateCounts | None:
     """A date line, with the counts when they share the line."""
     match = _DAY_MONTH.match(line)
     if match:
@@ -48,7 +48,7 @@ def _parse_date_line(line: str) -> _DateCounts | None:
     if not 1 <= day_number <= 31:
         return None
     date = PartialDate(int(year) if year else None, MONTHS.index(month[:3].lower()) + 1, day_number)
-    return _DateCounts(
+    return DateCounts(
         date,
         int(count.replace(",", "")) if count else None,
         int(minutes) if minutes else None,
@@ -138,7 +138,7 @@ class ThreadReaderTextImporter(Importer):
             return False
         lines = [line.strip() for line in head.splitlines()[:40]]
         has_profile = any(_PROFILE.match(line) for line in lines)
-        has_counts = any(re.search(_COUNTS, line) for line in lines)
+        has_counts = any(re.search(COUNTS, line) for line in lines)
         return has_profile and has_counts
 
     def parse(self, source: Source) -> ParseResult:
@@ -161,12 +161,12 @@ def parse_page(lines: list[str], source_name: str) -> ParseResult:
     else:
         raise ImportFailure("no 'Profile picture' line: not a Thread Reader page")
 
-    header: _DateCounts | None = None
+    header: DateCounts | None = None
     while index < len(lines) and header is None:
         line = lines[index].strip()
         index += 1
         if line:
-            header = _parse_date_line(line)
+            header = parse_date_line(line)
             if header is None:
                 raise ImportFailure(f"line {index}: expected the thread's date, found {line[:40]!r}")
     if header is None:
@@ -190,7 +190,7 @@ def parse_page(lines: list[str], source_name: str) -> ParseResult:
 
     handle: str | None = None
     rest = lines[index + 1:]
-    previews: list[tuple[_DateCounts, list[str], int]] = []
+    previews: list[tuple[DateCounts, list[str], int]] = []
     position = 0
     while position < len(rest):
         match = _MORE_FROM.match(rest[position].strip())
@@ -198,14 +198,14 @@ def parse_page(lines: list[str], source_name: str) -> ParseResult:
         if match:
             handle = match.group(1)
             break
-    current: tuple[_DateCounts, list[str]] | None = None
+    current: tuple[DateCounts, list[str]] | None = None
     while handle and position < len(rest):
         line = rest[position].strip()
         position += 1
         if current is None:
             if _FOOTER.match(line):
                 break
-            date = _parse_date_line(line) if line else None
+            date = parse_date_line(line) if line else None
             if date:
                 current = (date, [])
             continue

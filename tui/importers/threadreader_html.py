@@ -1,0 +1,277 @@
+"""Thread Reader pages saved as HTML (see shared/formats/threadreader-html.md).
+
+Only the tweet markup is relied on (`.t-main`, `div.content-tweet` and the
+entity classes inside); the header is read by its text, not its classes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..model import Media, PartialDate, Post, Thread
+from ..text import clean_line, clean_text
+from .base import Importer, ImportFailure, ParseResult, Source
+from .threadreader_text import COUNTS, parse_date_line
+from .tweet_time import is_tweet_id, snowflake_time, utc_date, utc_iso
+
+_DETECT_MARKERS = ("content-tweet", "t-main", "threadreaderapp", "thread reader app")
+_ASSETS_SUFFIX = "_files"
+_PROFILE_SUFFIX = " Profile picture"
+_COUNTS = re.compile(COUNTS, re.I)
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+_STATUS_URL = re.compile(r"/status(?:es)?/(\d{1,20})")
+_NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "button", "svg", "head", "title"})
+_BLOCK_TAGS = frozenset({"p", "div", "blockquote", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _classes(node: LexborNode) -> set[str]:
+    return set((node.attributes.get("class") or "").split())
+
+
+def _children(node: LexborNode) -> list[LexborNode]:
+    children = []
+    child = node.first_child
+    while child is not None:
+        children.append(child)
+        child = child.next
+    return children
+
+
+def _media_url(node: LexborNode) -> str | None:
+    """The real address of a lazy-loaded image or video: `data-src`, else a real `src`."""
+    for attribute in ("data-src", "src"):
+        value = (node.attributes.get(attribute) or "").strip()
+        if value.startswith("//"):
+            value = "https:" + value
+        if value.startswith(("https://", "http://")):
+            return clean_line(value)
+    return None
+
+
+def _tweet_id(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value if is_tweet_id(value) else None
+
+
+class _TextBuilder:
+    """Text as the page shows it: `<br>` breaks lines, the source's own whitespace is a space."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.at_line_start = True
+
+    def add(self, text: str) -> None:
+        text = _HTML_SPACE.sub(" ", text)
+        if self.at_line_start:
+            text = text.lstrip(" ")
+        if text:
+            self.parts.append(text)
+            self.at_line_start = False
+
+    def line_break(self) -> None:
+        self.parts.append("\n")
+        self.at_line_start = True
+
+    def block_edge(self) -> None:
+        """A block element starts or ends: a new line, never an empty one."""
+        if not self.at_line_start:
+            self.line_break()
+
+    def text(self) -> str:
+        lines = "".join(self.parts).split("\n")
+        return clean_text("\n".join(line.strip(" ") for line in lines))
+
+
+@dataclass
+class _Draft:
+    """A tweet (or a quoted one) being read from its markup."""
+
+    text: _TextBuilder = field(default_factory=_TextBuilder)
+    media: list[Media] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    quoted: Post | None = None
+
+    def to_post(self, tweet_id: str | None) -> Post:
+        moment = snowflake_time(tweet_id)
+        return Post(
+            text=self.text.text(),
+            id=tweet_id,
+            time=utc_iso(moment) if moment else None,
+            media=self.media,
+            links=self.links,
+            quoted=self.quoted,
+        )
+
+
+_BLOCK_END = object()  # a marker on the walk's stack: a block element ends here
+
+
+def _read(root: LexborNode) -> _Draft:
+    """Read a tweet's content: text, `<br>`, links, images, video, a quoted tweet; chrome dropped."""
+    draft = _Draft()
+    stack: list[LexborNode | object] = list(reversed(_children(root)))
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, LexborNode):
+            draft.text.block_edge()
+            continue
+        if node.is_text_node:
+            draft.text.add(node.text_content or "")
+            continue
+        tag = node.tag or ""
+        classes = _classes(node)
+        if not node.is_element_node or tag in _NOT_TEXT_TAGS or "tw-permalink" in classes \
+                or ("row" in classes and node.parent == root):
+            continue
+        if tag == "br":
+            draft.text.line_break()
+        elif "entity-image" in classes:
+            images = node.css("img") or [node]
+            draft.media += [Media("image", _media_url(image), _alt(image)) for image in images]
+        elif "entity-video" in classes:
+            sources = [node, *node.css("[data-src], [src]")]
+            url = next(filter(None, map(_media_url, sources)), None)
+            draft.media.append(Media("video", url))
+        elif "entity-embed" in classes:
+            if draft.quoted is None:
+                draft.quoted = _read(node).to_post(_quoted_id(node))
+        elif tag == "a" and "entity-url" in classes and node.attributes.get("href"):
+            href = clean_line(node.attributes["href"]) or ""
+            draft.text.add(href)
+            draft.links.append(href)
+        elif tag == "img" and node.attributes.get("data-src"):
+            draft.media.append(Media("image", _media_url(node), _alt(node)))
+        else:
+            if tag in _BLOCK_TAGS:
+                draft.text.block_edge()
+                stack.append(_BLOCK_END)
+            stack.extend(reversed(_children(node)))
+    return draft
+
+
+def _alt(image: LexborNode) -> str | None:
+    """An image's alt text; the page's generic `Image` says nothing."""
+    alt = clean_line(image.attributes.get("alt"))
+    return None if alt is None or alt.casefold() == "image" else alt
+
+
+def _quoted_id(embed: LexborNode) -> str | None:
+    """The quoted tweet's id: a `data-tweet`, else a link to its status page."""
+    for node in (embed, *embed.css("[data-tweet]")):
+        found = _tweet_id(node.attributes.get("data-tweet"))
+        if found:
+            return found
+    for link in embed.css("a[href]"):
+        match = _STATUS_URL.search(link.attributes.get("href") or "")
+        if match:
+            return match.group(1)
+    return None
+
+
+@dataclass
+class _Header:
+    """What the text above `.t-main` tells: name, date, counts."""
+
+    name: str | None = None
+    date: PartialDate | None = None
+    declared: int | None = None
+    minutes: int | None = None
+
+
+def _header(tree: LexborHTMLParser, main: LexborNode) -> _Header:
+    """Look for the avatar's `<Name> Profile picture`, a date and `N tweets, M min read` before `.t-main`."""
+    header = _Header()
+    for node in tree.root.traverse(include_text=True):
+        if node == main:
+            break
+        if node.tag == "img" and header.name is None:
+            alt = clean_line(node.attributes.get("alt")) or ""
+            if alt.endswith(_PROFILE_SUFFIX):
+                header.name = clean_line(alt.removesuffix(_PROFILE_SUFFIX))
+        if not node.is_text_node or (node.parent and node.parent.tag in _NOT_TEXT_TAGS):
+            continue
+        line = clean_line(node.text_content) or ""
+        date = parse_date_line(line) if header.date is None else None
+        if date:
+            header.date = date.date
+        counts = _COUNTS.search(line) if header.declared is None else None
+        if counts:
+            header.declared = int(counts.group(1).replace(",", ""))
+            header.minutes = int(counts.group(2))
+    return header
+
+
+def _tweets(main: LexborNode) -> list[LexborNode]:
+    """The thread's own tweets: `div.content-tweet` in `.t-main`, not inside another tweet or a quote."""
+    tweets = []
+    for node in main.css("div.content-tweet"):
+        parent = node.parent
+        while parent is not None and parent != main and not _classes(parent) & {"content-tweet", "entity-embed"}:
+            parent = parent.parent
+        if parent == main:
+            tweets.append(node)
+    return tweets
+
+
+def parse_page(html: str, source_name: str) -> ParseResult:
+    """The main thread of a saved Thread Reader page (its previews are left out)."""
+    tree = LexborHTMLParser(html)
+    main = tree.css_first(".t-main")
+    if main is None:
+        raise ImportFailure("no .t-main element: not a saved Thread Reader thread")
+    tweets = _tweets(main)
+    if not tweets:
+        raise ImportFailure(".t-main holds no tweets (no div.content-tweet)")
+    posts = [_read(tweet).to_post(_tweet_id(tweet.attributes.get("data-tweet"))) for tweet in tweets]
+    header = _header(tree, main)
+    first_time = snowflake_time(posts[0].id)
+    handle = clean_line((tweets[0].attributes.get("data-screenname") or "").lstrip("@"))
+    result = ParseResult()
+    if header.declared is not None and header.declared != len(posts):
+        result.warnings.append(f"the page says {header.declared} tweets but holds {len(posts)}")
+    result.threads.append(Thread(
+        posts=posts,
+        author_name=header.name,
+        author_handle=handle,
+        date=utc_date(first_time) if first_time else header.date,
+        declared_count=header.declared,
+        complete=True,
+        source=source_name,
+        read_minutes=header.minutes,
+    ))
+    return result
+
+
+class ThreadReaderHtmlImporter(Importer):
+    """A Thread Reader unroll saved as HTML: the tweets of `.t-main`."""
+
+    name = "Thread Reader HTML"
+    max_bytes = 32 * 1024 * 1024
+
+    def detect(self, source: Source) -> bool:
+        head = source.head_text().lstrip()
+        return head.startswith("<") and any(marker in head.lower() for marker in _DETECT_MARKERS)
+
+    def parse(self, source: Source) -> ParseResult:
+        return parse_page(source.read_text(self.max_bytes), source.name)
+
+    def detect_dir(self, path: Path) -> bool:
+        """The `<name>_files/` folder a "complete" save puts beside `<name>.html`."""
+        if not path.name.endswith(_ASSETS_SUFFIX):
+            return False
+        stem = path.name.removesuffix(_ASSETS_SUFFIX)
+        return any(self._is_page(path.with_name(stem + extension)) for extension in (".html", ".htm"))
+
+    def _is_page(self, path: Path) -> bool:
+        try:
+            return path.is_file() and self.detect(Source(str(path), path=path))
+        except (OSError, ImportFailure):
+            return False
+
+    def parse_dir(self, path: Path) -> ParseResult:
+        """The page's styles, scripts and images: nothing to import, nothing wrong."""
+        return ParseResult()
