@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -12,16 +12,18 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from .clipboard import copy_to_system_clipboard, describe_copy
-from .importing import run_import
 from .library import Library, LibraryError
 from .messages import LibraryChanged, OpenThread
-from .screens.help import HelpScreen
-from .screens.import_screen import ImportScreen
 from .screens.main import MainScreen
-from .screens.search import SearchResult, SearchScreen
 from .search import Hit, query_terms
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
+
+if TYPE_CHECKING:
+    from .screens.search import SearchResult
+
+# Screens and the import machinery are imported when first used: start-up
+# pays only for the main screen.
 
 STYLES_DIR_NAMES = ("styles",)
 WATCH_LIBRARY_SECONDS = 2.0
@@ -79,6 +81,8 @@ class ThreadsApp(App[int]):
 
     @work(thread=True, exclusive=True, group="import-at-start", exit_on_error=False)
     def _import_at_start(self, paths: list[Path]) -> None:
+        from .importing import run_import
+
         try:
             report = run_import(paths, Library.open(self.library.path))
         except LibraryError as error:
@@ -158,6 +162,8 @@ class ThreadsApp(App[int]):
     # -- search -----------------------------------------------------------
 
     def action_search(self) -> None:
+        from .screens.search import SearchScreen
+
         self.push_screen(SearchScreen(self.hit_query), self._search_done)
 
     def _search_done(self, result: SearchResult | None) -> None:
@@ -186,9 +192,13 @@ class ThreadsApp(App[int]):
         self.exit(0)
 
     def action_import(self) -> None:
+        from .screens.import_screen import ImportScreen
+
         self.push_screen(ImportScreen())
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.help_sections()))
 
     def help_sections(self) -> list[tuple[str, list[BindingType]]]:
