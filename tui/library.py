@@ -453,14 +453,14 @@ class Library:
             self.db.storage.flush()
         except StorageWriteError as error:
             for path in new_files:
-                path.unlink(missing_ok=True)
+                _remove_quietly(path)
             self._shard_cache.clear()
             self._load(migrate=False)  # memory was changed: go back to what is on disk
             raise LibraryError(f"could not write library {self.path}: {error.reason}; it was left as it was") from error
         self._stamp = self._file_stamp()
         self._sorted = None
         for path in superseded:
-            path.unlink(missing_ok=True)
+            _remove_quietly(path)
             self._shard_cache.pop(path.name, None)
         self._remove_stray_shards(set(meta["shards"].values()))
         remove_stale_temp_files(self.path)
@@ -478,7 +478,12 @@ class Library:
             return
         for entry in entries:
             if entry.name not in live:
-                try:
-                    os.unlink(entry.path)
-                except OSError:
-                    pass
+                _remove_quietly(Path(entry.path))
+
+
+def _remove_quietly(path: Path) -> None:
+    """Remove a file if it can be; cleaning up never turns success or a clear error into a crash."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
