@@ -80,7 +80,7 @@ class ImportRun:
         pending = [Path(path) for path in reversed(list(paths))]
         while pending:
             path = pending.pop()
-            name = str(path)
+            name = display_name(path)
             try:
                 info = path.stat()
             except OSError as error:
@@ -112,7 +112,7 @@ class ImportRun:
                 yield name, _failing("not a regular file")
 
     def _parse_file(self, path: Path) -> ParseResult:
-        source = Source(str(path), path=path)
+        source = Source(display_name(path), path=path)
         if source.size == 0:
             raise ImportFailure("empty file")
         head = source.head()
@@ -138,13 +138,13 @@ class ImportRun:
         with zip_file:
             for importer in self.importers:
                 if importer.detect_zip(zip_file):
-                    return importer.parse_zip(zip_file, str(path))
+                    return importer.parse_zip(zip_file, display_name(path))
             combined = ParseResult()
             failures = 0
             for member in zip_file.infolist():
                 if member.is_dir():
                     continue
-                source = Source(f"{path}:{member.filename}", zip_file=zip_file, member=member)
+                source = Source(f"{display_name(path)}:{member.filename}", zip_file=zip_file, member=member)
                 try:
                     if _unsafe_member_name(member.filename):
                         raise ImportFailure("unsafe path in the zip (absolute or with '..'): skipped, nothing unpacked")
@@ -224,6 +224,11 @@ class ImportRun:
         if progress:
             progress(report, "")
         return report
+
+
+def display_name(path: Path) -> str:
+    """A path as text that can be printed and stored: undecodable bytes become U+FFFD."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
 
 
 def _guarded(step: Callable[[], T]) -> T:
