@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -49,9 +48,9 @@ def cli(db_path: Path, capsys: pytest.CaptureFixture[str]):
 
 
 def threads_tui_command() -> list[str]:
-    """The installed console script, else the module (same entry point)."""
-    script = shutil.which("threads-tui")
-    return [script] if script else [sys.executable, "-m", "tui"]
+    """The console script installed beside this Python, else the module (same entry point)."""
+    script = Path(sys.executable).parent / "threads-tui"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tui"]
 
 
 @pytest.fixture

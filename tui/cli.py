@@ -7,6 +7,7 @@ id, a library that cannot be read or written); 2 a usage error.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,8 @@ from .text import strip_control
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+# orjson escapes C0 controls in strings but writes DEL and C1 controls (8-bit CSI, OSC...) raw.
+_RAW_JSON_CONTROL = re.compile("[\x7f-\x9f]")
 COMMANDS = ("import", "list", "show", "search", "export")
 
 
@@ -116,7 +119,9 @@ def _say(text: str, stream: Any = None) -> None:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    """Print JSON with every control character escaped, so none reaches the terminal."""
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    sys.stdout.write(_RAW_JSON_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def _open_library(db: Path | None) -> Library:

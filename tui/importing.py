@@ -6,17 +6,24 @@ No Textual here: the CLI and the reader's import worker both call `run_import`.
 from __future__ import annotations
 
 import os
+import stat
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
+from .importers.base import READ_ERRORS
 from .library import ImportCounts, Library
 from .model import Thread
 
 MAX_ZIP_MEMBERS = 100_000
+MAX_ZIP_DIRECTORY_BYTES = 32 * 1024 * 1024
+# Starts the failure line of an importer bug, so tests can tell bugs from bad input.
+INTERNAL_ERROR = "threads-tui could not read it: an internal error"
 COMMIT_EVERY_THREADS = 5_000
+T = TypeVar("T")
 
 
 @dataclass
@@ -27,7 +34,8 @@ class FileFailure:
     reason: str
 
     def line(self) -> str:
-        return f"{self.name}: {self.reason}"
+        """`name: reason` on one line, whatever the file name holds."""
+        return " ".join(f"{self.name}: {self.reason}".splitlines())
 
 
 @dataclass
@@ -63,46 +71,49 @@ class ImportRun:
         return ", ".join(importer.name for importer in self.importers)
 
     def sources(self, paths: Iterable[Path]) -> Iterator[tuple[str, Callable[[], ParseResult]]]:
-        """Each unit of work: a display name and a function that parses it."""
-        seen_dirs: set[tuple[int, int]] = set()
-        for path in paths:
-            yield from self._walk(Path(path), seen_dirs)
+        """Each unit of work: a display name and a function that parses it.
 
-    def _walk(self, path: Path, seen_dirs: set[tuple[int, int]]) -> Iterator[tuple[str, Callable[[], ParseResult]]]:
-        name = str(path)
-        try:
-            info = path.stat()
-        except OSError as error:
-            reason = "no such file or folder" if isinstance(error, FileNotFoundError) else (
-                error.strerror or str(error)).lower()
-            yield name, _failing(reason)
-            return
-        if path.is_dir():
-            key = (info.st_dev, info.st_ino)
-            if key in seen_dirs:
-                return  # a symlink loop or a folder named twice: seen already
-            seen_dirs.add(key)
-            for importer in self.importers:
-                if importer.detect_dir(path):
-                    yield name, lambda importer=importer: importer.parse_dir(path)
-                    return
+        Folders are walked depth-first in name order, hidden entries skipped;
+        a folder reached twice (a symlink loop) is walked once.
+        """
+        seen_dirs: set[tuple[int, int]] = set()
+        pending = [Path(path) for path in reversed(list(paths))]
+        while pending:
+            path = pending.pop()
+            name = display_name(path)
             try:
-                children = sorted(os.scandir(path), key=lambda entry: entry.name)
+                info = path.stat()
             except OSError as error:
-                yield name, _failing(f"cannot list folder: {(error.strerror or str(error)).lower()}")
-                return
-            for child in children:
-                if child.name.startswith("."):
+                yield name, _failing(_os_reason(error))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                key = (info.st_dev, info.st_ino)
+                if key in seen_dirs:
                     continue
-                yield from self._walk(Path(child.path), seen_dirs)
-            return
-        if not path.is_file():
-            yield name, _failing("not a regular file")
-            return
-        yield name, lambda: self._parse_file(path)
+                seen_dirs.add(key)
+                # List first: a folder that cannot be listed cannot be inspected either.
+                try:
+                    children = sorted(entry.name for entry in os.scandir(path))
+                except OSError as error:
+                    yield name, _failing(f"cannot list folder: {_os_reason(error)}")
+                    continue
+                try:
+                    whole = _guarded(lambda folder=path: next(
+                        (imp for imp in self.importers if imp.detect_dir(folder)), None))
+                except ImportFailure as failure:
+                    yield name, _failing(str(failure))
+                    continue
+                if whole is not None:
+                    yield name, lambda importer=whole, folder=path: importer.parse_dir(folder)
+                    continue
+                pending.extend(path / child for child in reversed(children) if not child.startswith("."))
+            elif stat.S_ISREG(info.st_mode):
+                yield name, lambda file=path: self._parse_file(file)
+            else:
+                yield name, _failing("not a regular file")
 
     def _parse_file(self, path: Path) -> ParseResult:
-        source = Source(str(path), path=path)
+        source = Source(display_name(path), path=path)
         if source.size == 0:
             raise ImportFailure("empty file")
         head = source.head()
@@ -113,22 +124,31 @@ class ImportRun:
         return self._parse_source(source)
 
     def _parse_zip(self, path: Path) -> ParseResult:
+        """A zip read in place, member by member: nothing is ever unpacked to disk."""
         try:
+            with open(path, "rb") as handle:
+                end_record = zipfile._EndRecData(handle)  # the archive's own counts, before loading it
+            if end_record is None:
+                raise ImportFailure("a broken zip archive (no end record)")
+            entries, directory_size = end_record[zipfile._ECD_ENTRIES_TOTAL], end_record[zipfile._ECD_SIZE]
+            if entries > MAX_ZIP_MEMBERS or directory_size > MAX_ZIP_DIRECTORY_BYTES:
+                raise ImportFailure(f"zip lists {entries} files, more than threads-tui reads ({MAX_ZIP_MEMBERS})")
             zip_file = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as error:
-            raise ImportFailure(f"a broken zip archive ({error})") from error
+        except READ_ERRORS as error:
+            raise ImportFailure(f"a broken zip archive ({_short(error)})") from error
         with zip_file:
             for importer in self.importers:
                 if importer.detect_zip(zip_file):
-                    return importer.parse_zip(zip_file, str(path))
+                    return importer.parse_zip(zip_file, display_name(path))
             combined = ParseResult()
-            members = [m for m in zip_file.infolist() if not m.is_dir()]
-            if len(members) > MAX_ZIP_MEMBERS:
-                raise ImportFailure(f"zip holds {len(members)} files, more than {MAX_ZIP_MEMBERS}")
             failures = 0
-            for member in members:
-                source = Source(f"{path}:{member.filename}", zip_file=zip_file, member=member)
+            for member in zip_file.infolist():
+                if member.is_dir():
+                    continue
+                source = Source(f"{display_name(path)}:{member.filename}", zip_file=zip_file, member=member)
                 try:
+                    if _unsafe_member_name(member.filename):
+                        raise ImportFailure("unsafe path in the zip (absolute or with '..'): skipped, nothing unpacked")
                     part = self._parse_source(source)
                 except ImportFailure as failure:
                     failures += 1
@@ -179,13 +199,9 @@ class ImportRun:
             if cancelled():
                 break
             try:
-                result = parse()
+                result = _guarded(parse)
             except ImportFailure as failure:
                 report.failures.append(FileFailure(name, str(failure)))
-            except RecursionError:
-                report.failures.append(FileFailure(name, "nested too deeply to read"))
-            except MemoryError:
-                report.failures.append(FileFailure(name, "too large to read in memory"))
             else:
                 report.files_imported += 1
                 report.threads_found += len(result.threads)
@@ -198,7 +214,7 @@ class ImportRun:
                 commit()
         for importer in self.importers:
             try:
-                pooled = importer.finish()
+                pooled = _guarded(importer.finish)
             except ImportFailure as failure:
                 report.failures.append(FileFailure(importer.name, str(failure)))
                 continue
@@ -209,6 +225,41 @@ class ImportRun:
         if progress:
             progress(report, "")
         return report
+
+
+def display_name(path: Path) -> str:
+    """A path as text that can be printed and stored: undecodable bytes become U+FFFD."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
+
+
+def _guarded(step: Callable[[], T]) -> T:
+    """Run an importer step; whatever goes wrong becomes one ImportFailure line."""
+    try:
+        return step()
+    except ImportFailure:
+        raise
+    except RecursionError as error:
+        raise ImportFailure("nested too deeply to read") from error
+    except MemoryError as error:
+        raise ImportFailure("too large to read in memory") from error
+    except Exception as error:
+        raise ImportFailure(f"{INTERNAL_ERROR} ({type(error).__name__}: {_short(error)}); please report it") from error
+
+
+def _short(error: BaseException) -> str:
+    """An exception's message on one short line."""
+    return " ".join(str(error).split())[:200] or type(error).__name__
+
+
+def _os_reason(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "no such file or folder"
+    return (error.strerror or str(error)).lower()
+
+
+def _unsafe_member_name(name: str) -> bool:
+    """Whether a zip member's name would escape a folder it was unpacked into."""
+    return name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/")
 
 
 def _failing(reason: str) -> Callable[[], ParseResult]:

@@ -9,10 +9,15 @@ Layout on disk, for a library at `library.json`:
   full threads, split into shards by id, so that opening one thread reads
   one small file and start-up reads only the summaries.
 - `library.json.lock`: the inter-process lock taken for every write.
+- `library.json.v<N>.bak`: the library as it was before a migration from
+  schema version N.
 
 A commit writes the changed shards under new names, then replaces
 `library.json` (the single commit point), then removes the superseded
-shards. A crash at any moment leaves the old or the new library.
+shards and any temporary files a killed writer left. A crash at any moment
+leaves the old or the new library. Every write holds the lock and first
+re-reads the library if its content changed, so concurrent writers lose
+nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +38,21 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from .model import PartialDate, Thread
-from .storage import AtomicJSONStorage, StorageReadError, StorageWriteError
+from .storage import (
+    AtomicJSONStorage,
+    StorageReadError,
+    StorageWriteError,
+    file_digest,
+    remove_stale_temp_files,
+    write_atomic,
+)
 
 SCHEMA_VERSION = 1
 DB_ENV_VAR = "THREADS_TUI_DB"
 LOCK_TIMEOUT_SECONDS = 30.0
 _META_ID = 1
+_SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
+_BAD_DOCUMENT = (KeyError, TypeError, ValueError, AttributeError)
 
 
 class LibraryError(Exception):
@@ -76,6 +91,42 @@ def summary_sort_key(doc: dict[str, Any]) -> tuple:
     return (tuple(-part for part in key), doc.get("title") or "", doc["id"])
 
 
+# -- schema migrations ------------------------------------------------------
+
+Migration = Callable[[dict[str, Any]], tuple[dict[str, Any], list[Thread]]]
+
+
+def _migrate_from_0(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
+    """Version 0 had no shards: each whole thread, posts included, sat in `threads`."""
+    threads = [Thread.from_dict(doc) for doc in data.get("threads", {}).values()]
+    upgraded = {
+        "meta": {str(_META_ID): {"schema": 1, "generation": 0, "shards": {}}},
+        "threads": {},
+        "state": data.get("state", {}),
+    }
+    return upgraded, threads
+
+
+# MIGRATIONS[n] turns raw library data of version n into version n + 1,
+# returning the threads whose posts must be (re)written into shards.
+MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0}
+
+
+def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    """What is wrong with current-version data that the code relies on, if anything."""
+    for name, table in data.items():
+        if not all(key.isdigit() and isinstance(doc, dict) for key, doc in table.items()):
+            return f"table {name!r} holds malformed entries"
+    shards = meta.get("shards")
+    if not isinstance(meta.get("generation"), int) or not isinstance(shards, dict):
+        return "no generation or shard map"
+    if not all(isinstance(name, str) and _SHARD_FILE.fullmatch(name) for name in shards.values()):
+        return "a shard file name is malformed"
+    if not all(isinstance(doc.get("id"), str) for doc in data.get("threads", {}).values()):
+        return "a thread summary has no id"
+    return None
+
+
 @dataclass
 class ImportCounts:
     """What an import did to the library, by thread id."""
@@ -92,6 +143,7 @@ class Library:
         self.path = Path(path).expanduser()
         self.posts_dir = self.path.with_name(self.path.name + ".posts")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._lock = FileLock(self.lock_path, timeout=LOCK_TIMEOUT_SECONDS)
         self._db: TinyDB | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._shard_cache: dict[str, TinyDB] = {}
@@ -101,7 +153,7 @@ class Library:
 
     @classmethod
     def open(cls, path: Path | None = None) -> Library:
-        """Open (not create) the library; raise LibraryError if it cannot be read."""
+        """Open (not create) the library, migrating an older schema; LibraryError if unreadable."""
         library = cls(path or default_db_path())
         library._load()
         return library
@@ -113,8 +165,8 @@ class Library:
             return None
         return (info.st_ino, info.st_mtime_ns, info.st_size)
 
-    def _load(self) -> None:
-        if self.path.exists() and self.path.is_dir():
+    def _load(self, migrate: bool = True) -> None:
+        if self.path.is_dir():
             raise LibraryError(f"cannot read library {self.path}: it is a folder, not a file")
         stamp = self._file_stamp()
         db = TinyDB(self.path, storage=AtomicJSONStorage)
@@ -122,34 +174,84 @@ class Library:
             data = db.storage.read()
         except StorageReadError as error:
             raise self._unreadable(error.reason) from error
-        if data:
-            self._check_schema(db, data)
-        self._db = db
-        self._stamp = stamp
-        self._sorted = None
+        version = self._schema_version(data) if data else SCHEMA_VERSION
+        previous = (self._db, self._stamp)
+        self._db, self._stamp, self._sorted = db, stamp, None
+        live = set(self._meta()["shards"].values()) if version == SCHEMA_VERSION else set()
+        self._shard_cache = {name: shard for name, shard in self._shard_cache.items() if name in live}
+        if version < SCHEMA_VERSION and migrate:
+            try:
+                self._migrate(version)
+            except LibraryError:
+                self._db, self._stamp = previous
+                raise
 
-    def _unreadable(self, reason: str) -> LibraryError:
+    def _unreadable(self, reason: str, path: Path | None = None) -> LibraryError:
         return LibraryError(
-            f"cannot read library {self.path}: {reason}. The file was left as it is; "
+            f"cannot read library {path or self.path}: {reason}. The file was left as it is; "
             f"to start a fresh library elsewhere use --db NEW_PATH (or ${DB_ENV_VAR})."
         )
 
-    def _check_schema(self, db: TinyDB, data: dict[str, Any]) -> None:
-        meta = db.table("meta").get(doc_id=_META_ID)
-        if meta is None:
+    def _schema_version(self, data: dict[str, Any]) -> int:
+        """The schema version of raw library data, checked to be one this code can use."""
+        meta = data.get("meta", {}).get(str(_META_ID))
+        if not isinstance(meta, dict) or "schema" not in meta:
             raise self._unreadable("not a threads-tui library (no schema version)")
-        version = meta.get("schema")
-        if not isinstance(version, int) or version < 1:
+        version = meta["schema"]
+        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
             raise self._unreadable(f"unknown schema version {version!r}")
         if version > SCHEMA_VERSION:
             raise self._unreadable(
                 f"schema version {version} is newer than this threads-tui understands "
                 f"({SCHEMA_VERSION}); upgrade threads-tui to read it"
             )
+        if version == SCHEMA_VERSION and (problem := _shape_problem(data, meta)):
+            raise self._unreadable(f"the library is damaged ({problem})")
+        return version
+
+    def _migrate(self, version: int) -> None:
+        """Bring a library of an older schema up to date, keeping a backup of the old file."""
+        with self._locked():
+            if self._changed_under_lock():
+                self._load()  # another process got here first
+                return
+            original = self.path.read_bytes()
+            backup = self._backup_path(version, original)
+            try:
+                if not backup.exists():
+                    write_atomic(backup, original)
+            except StorageWriteError as error:
+                raise LibraryError(
+                    f"could not back up library {self.path} before upgrading it: {error.reason}; "
+                    "it was left as it was"
+                ) from error
+            data = self.db.storage.read()
+            threads: dict[str, Thread] = {}
+            try:
+                for step in range(version, SCHEMA_VERSION):
+                    data, moved = MIGRATIONS[step](data)
+                    threads.update((thread.id, thread) for thread in moved)
+            except _BAD_DOCUMENT as error:
+                raise self._unreadable(f"cannot upgrade it from schema version {version} ({error!r})") from error
+            self.db.storage.write(data)
+            self._commit(threads.values())
+
+    def _backup_path(self, version: int, original: bytes) -> Path:
+        """`library.json.v<N>.bak`, or the first free `.bak.<n>` if one with other content exists."""
+        base = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        candidate, number = base, 1
+        while candidate.exists() and candidate.read_bytes() != original:
+            number += 1
+            candidate = base.with_name(f"{base.name}.{number}")
+        return candidate
 
     def changed_on_disk(self) -> bool:
-        """Whether another process committed since this one last read."""
+        """Whether another process committed since this one last read (cheap: no read)."""
         return self._file_stamp() != self._stamp
+
+    def _changed_under_lock(self) -> bool:
+        """Exact check by content, for writers: a reused inode can fool `changed_on_disk`."""
+        return self._db is None or file_digest(self.path) != self.db.storage.digest
 
     def reload_if_changed(self) -> bool:
         """Re-read the library if another process changed it; True if it did."""
@@ -216,7 +318,7 @@ class Library:
             try:
                 cached.storage.read()
             except StorageReadError as error:
-                raise LibraryError(f"cannot read library posts {error.path}: {error.reason}") from error
+                raise self._unreadable(error.reason, error.path) from error
             self._shard_cache[file_name] = cached
         return cached
 
@@ -232,8 +334,11 @@ class Library:
                     raise
         if shard is None:
             return None
-        doc = shard.table("posts").get(doc_id=doc_id_for(thread_id))
-        return Thread.from_dict(doc) if doc else None
+        try:
+            doc = shard.table("posts").get(doc_id=doc_id_for(thread_id))
+            return Thread.from_dict(doc) if doc else None
+        except _BAD_DOCUMENT as error:
+            raise self._unreadable(f"thread {thread_id} is damaged ({error!r})", shard.storage.path) from error
 
     def iter_threads(self) -> Iterator[Thread]:
         """Every thread in the library, newest first."""
@@ -254,12 +359,11 @@ class Library:
     # -- writing ----------------------------------------------------------
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """Hold the lock, start from what is on disk now, commit at the end."""
+    def _locked(self) -> Iterator[None]:
+        """Hold the inter-process lock (re-entrant within this Library)."""
         try:
             self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(self.lock_path, timeout=LOCK_TIMEOUT_SECONDS)
-            lock.acquire()
+            self._lock.acquire()
         except Timeout as error:
             raise LibraryError(
                 f"library {self.path} is busy: another threads-tui has held its lock "
@@ -268,11 +372,17 @@ class Library:
         except OSError as error:
             raise LibraryError(f"cannot lock library {self.path}: {error.strerror or error}") from error
         try:
-            if self._db is None or self.changed_on_disk():
-                self._load()
             yield
         finally:
-            lock.release()
+            self._lock.release()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the lock, start from what is on disk now, commit at the end."""
+        with self._locked():
+            if self._changed_under_lock():
+                self._load()
+            yield
 
     def add_threads(self, threads: Iterable[Thread]) -> ImportCounts:
         """Add or update threads; the same content twice changes nothing, a fuller copy wins."""
@@ -315,6 +425,8 @@ class Library:
             self._commit(())
 
     def _commit(self, threads: Iterable[Thread]) -> None:
+        """Write changed shards, then `library.json`, then clean up; called under the lock."""
+        threads = list(threads)
         meta = copy.deepcopy(self._meta())
         generation = meta["generation"] + 1
         shards: dict[str, list[Thread]] = {}
@@ -326,7 +438,10 @@ class Library:
         try:
             for shard, members in shards.items():
                 file_name = f"{shard}.{generation}.json"
-                db = self._shard_db(shard) or TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
+                db = self._shard_db(shard)
+                if db is None:  # not `or`: an open TinyDB is falsy when its default table is empty
+                    db = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
+                    db.storage.write({})  # a new shard starts empty, whatever a killed writer left there
                 self._replace_docs(db.table("posts"), [(t.id, t.to_dict()) for t in members])
                 new_path = self._shard_path(file_name)
                 if db.storage.path != new_path:
@@ -344,16 +459,17 @@ class Library:
             self.db.storage.flush()
         except StorageWriteError as error:
             for path in new_files:
-                path.unlink(missing_ok=True)
+                _remove_quietly(path)
             self._shard_cache.clear()
-            self._load()  # memory was changed: go back to what is on disk
+            self._load(migrate=False)  # memory was changed: go back to what is on disk
             raise LibraryError(f"could not write library {self.path}: {error.reason}; it was left as it was") from error
         self._stamp = self._file_stamp()
         self._sorted = None
         for path in superseded:
-            path.unlink(missing_ok=True)
+            _remove_quietly(path)
             self._shard_cache.pop(path.name, None)
         self._remove_stray_shards(set(meta["shards"].values()))
+        remove_stale_temp_files(self.path)
 
     def _replace_docs(self, table: Any, docs: list[tuple[str | None, dict[str, Any]]]) -> None:
         ids = [doc_id_for(key) if key is not None else _META_ID for key, _ in docs]
@@ -361,14 +477,19 @@ class Library:
         table.insert_multiple(Document(doc, doc_id=i) for i, (_, doc) in zip(ids, docs))
 
     def _remove_stray_shards(self, live: set[str]) -> None:
-        """Remove shard files a crashed writer left behind (called under the lock)."""
+        """Remove shard and temporary files a killed writer left behind (called under the lock)."""
         try:
-            entries = list(self.posts_dir.iterdir())
+            entries = list(os.scandir(self.posts_dir))
         except OSError:
             return
         for entry in entries:
             if entry.name not in live:
-                try:
-                    entry.unlink()
-                except OSError:
-                    pass
+                _remove_quietly(Path(entry.path))
+
+
+def _remove_quietly(path: Path) -> None:
+    """Remove a file if it can be; cleaning up never turns success or a clear error into a crash."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass

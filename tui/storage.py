@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,23 @@ class StorageWriteError(Exception):
         self.reason = reason
 
 
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def digest_of(payload: bytes) -> bytes:
+    """A short content hash, to tell whether a file changed since it was read."""
+    return hashlib.blake2b(payload, digest_size=16).digest()
+
+
+def file_digest(path: Path) -> bytes | None:
+    """The content hash of a file; None when it does not exist or cannot be read."""
+    try:
+        return digest_of(path.read_bytes())
+    except OSError:
+        return None
+
+
 def fsync_dir(path: Path) -> None:
     """Make a rename inside `path` durable."""
     try:
@@ -43,17 +62,22 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
 def write_atomic(path: Path, payload: bytes) -> None:
     """Write `payload` to `path`: temporary file in the same folder, fsync, rename, fsync folder.
 
     On any failure the temporary file is removed and the old file is untouched.
+    A kill can leave a temporary file behind; `remove_stale_temp_files` clears it.
     """
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=folder)
     except OSError as error:
-        raise StorageWriteError(path, error.strerror or str(error)) from error
+        raise StorageWriteError(path, _reason(error)) from error
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -66,19 +90,41 @@ def write_atomic(path: Path, payload: bytes) -> None:
         except OSError:
             pass
         if isinstance(error, OSError):
-            raise StorageWriteError(path, error.strerror or str(error)) from error
+            raise StorageWriteError(path, _reason(error)) from error
         raise
     fsync_dir(folder)
 
 
-def read_json_file(path: Path) -> Any | None:
-    """Parse a JSON file with orjson; None when it does not exist."""
+def remove_stale_temp_files(path: Path) -> None:
+    """Remove temporary files that a killed `write_atomic` of `path` (or its backups) left.
+
+    Call it only while holding the lock that guards writes of `path`.
+    """
+    own = re.compile(rf"{re.escape(_temp_prefix(path))}(?:v\d+\.bak\.)?[a-z0-9_]{{8}}\.tmp")
     try:
-        payload = path.read_bytes()
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if own.fullmatch(entry.name):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def read_json_bytes(path: Path) -> bytes | None:
+    """The bytes of a JSON file; None when it does not exist."""
+    try:
+        return path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as error:
-        raise StorageReadError(path, error.strerror or str(error)) from error
+        raise StorageReadError(path, _reason(error)) from error
+
+
+def parse_json(path: Path, payload: bytes) -> Any:
+    """Parse JSON with orjson, naming the file and what is wrong when it fails."""
     if not payload.strip():
         raise StorageReadError(path, "the file is empty")
     try:
@@ -93,6 +139,7 @@ class AtomicJSONStorage(Storage):
     TinyDB calls `write` after every operation; keeping those in memory makes
     bulk imports one disk write, and `flush` is the single commit point.
     Closing never writes: only an explicit `flush` touches the disk.
+    `digest` is the content hash of the file as last read or written.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -100,15 +147,18 @@ class AtomicJSONStorage(Storage):
         self._data: dict[str, Any] | None = None
         self._loaded = False
         self.dirty = False
+        self.digest: bytes | None = None
 
     def read(self) -> dict[str, Any] | None:
         if not self._loaded:
-            data = read_json_file(self.path)
+            payload = read_json_bytes(self.path)
+            data = None if payload is None else parse_json(self.path, payload)
             if data is not None and not (
                 isinstance(data, dict) and all(isinstance(v, dict) for v in data.values())
             ):
                 raise StorageReadError(self.path, "not a threads-tui library (unexpected JSON shape)")
             self._data = data
+            self.digest = None if payload is None else digest_of(payload)
             self._loaded = True
         return self._data
 
@@ -121,7 +171,9 @@ class AtomicJSONStorage(Storage):
         """Write the in-memory data to disk atomically, if anything changed."""
         if not self.dirty:
             return
-        write_atomic(self.path, orjson.dumps(self._data or {}))
+        payload = orjson.dumps(self._data or {})
+        write_atomic(self.path, payload)
+        self.digest = digest_of(payload)
         self.dirty = False
 
     def close(self) -> None:

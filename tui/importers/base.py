@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import lzma
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -13,9 +14,11 @@ from ..model import Thread
 
 HEAD_BYTES = 64 * 1024
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-# What reading a file or a zip member can raise: I/O, a broken or encrypted
-# zip, a corrupt compressed stream, an unsupported compression method.
-READ_ERRORS = (OSError, zipfile.BadZipFile, EOFError, RuntimeError, zlib.error, NotImplementedError)
+# What reading a file or a (possibly hostile) zip member can raise.
+READ_ERRORS = (
+    OSError, EOFError, RuntimeError, NotImplementedError, ValueError,
+    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError,
+)
 
 
 class ImportFailure(Exception):
@@ -34,10 +37,14 @@ class Source:
 
     @property
     def size(self) -> int:
+        """The size in bytes: a zip member's declared size, which reads never exceed."""
         if self.member is not None:
             return self.member.file_size
         assert self.path is not None
-        return self.path.stat().st_size
+        try:
+            return self.path.stat().st_size
+        except OSError as error:
+            raise ImportFailure(f"cannot read: {_reason(error)}") from error
 
     def _open(self):
         if self.member is not None:
@@ -86,6 +93,8 @@ def decode_text(payload: bytes, strict: bool = True) -> str:
     """Decode by byte-order mark, else as UTF-8; strict mode explains what is wrong."""
     if payload.startswith(codecs.BOM_UTF8):
         encoding, payload = "utf-8", payload[len(codecs.BOM_UTF8):]
+    elif payload.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding = "utf-32"
     elif payload.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     else:

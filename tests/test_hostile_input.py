@@ -1,0 +1,285 @@
+"""Hostile input: one clear line per bad file, the library unchanged by it, time and memory bounded.
+
+Each test makes its file, runs a real `threads-tui import` child and measures
+that child's peak RSS (getrusage(RUSAGE_CHILDREN) of a fresh parent).
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tui.importing import INTERNAL_ERROR
+
+from .conftest import FIXTURES, SAMPLES
+from .safety_helpers import MIB, library_files, run_cli, run_cli_measured, thread_page
+
+NOTE_EXAMPLE = FIXTURES / "threadreader" / "note-example.txt"
+PEAK_RSS_LIMIT_MIB = 600
+SECONDS_LIMIT = 30
+HEADER = thread_page("mal", 0).split("\n", 3)  # profile line, date line, counts line, rest
+PAGE_HEAD = "\n".join(HEADER[:3]).encode() + b"\n"
+
+
+@pytest.fixture
+def library(db_path: Path) -> Path:
+    """A library holding the samples."""
+    assert run_cli(db_path, "import", SAMPLES).returncode == 0
+    return db_path
+
+
+def import_measured(db_path: Path, *paths: Path, **kwargs) -> tuple:
+    """Import in a child; return the measurement, the seconds taken, and check the bounds."""
+    started = time.monotonic()
+    measured = run_cli_measured(db_path, "import", *paths, **kwargs)
+    seconds = time.monotonic() - started
+    print(f"\n  {paths[0].name[:40]}: exit {measured.code}, peak RSS {measured.peak_rss_mib:.0f} MiB, "
+          f"{seconds:.1f} s; {measured.failed_lines()}")
+    assert "Traceback" not in measured.err and INTERNAL_ERROR not in measured.err, measured.err
+    assert measured.peak_rss_mib < PEAK_RSS_LIMIT_MIB
+    assert seconds < SECONDS_LIMIT
+    return measured, seconds
+
+
+def write_binary_junk(path: Path) -> None:
+    path.write_bytes(random.Random(1).randbytes(MIB))
+
+
+def write_empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def write_latin1_page(path: Path) -> None:
+    path.write_bytes(thread_page("josé", 1).encode("latin-1", errors="replace"))
+
+
+def write_utf16_without_bom(path: Path) -> None:
+    path.write_bytes(thread_page("kim", 1).encode("utf-16-le"))
+
+
+def write_long_line(path: Path, prefix: bytes = b"") -> None:
+    """A 200 MB file that is one line, written in 1 MiB pieces."""
+    chunk = b"a" * MIB
+    with open(path, "wb") as handle:
+        handle.write(prefix)
+        for _ in range(200):
+            handle.write(chunk)
+
+
+def write_long_line_after_a_page_header(path: Path) -> None:
+    write_long_line(path, PAGE_HEAD)
+
+
+def write_deep_json(path: Path) -> None:
+    depth = 1_000_000
+    path.write_bytes(b'{"posts": ' + b"[" * depth + b"]" * depth + b"}")
+
+
+def write_zip_bomb(path: Path) -> None:
+    """A ~5 MB zip that inflates to 2 GiB: a page header then zeros, and plain zeros."""
+    zeros = bytes(MIB)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, head in (("thread.txt", PAGE_HEAD), ("zeros.bin", b"")):
+            with archive.open(name, "w") as member:
+                member.write(head)
+                for _ in range(1024):
+                    member.write(zeros)
+
+
+def write_zip_with_unsafe_paths(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for number, name in enumerate(("../escape.txt", "/absolute.txt", "a/../../up.txt", "..\\win.txt")):
+            archive.writestr(name, thread_page("eve", number))
+
+
+def write_zip_with_too_many_entries(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for number in range(100_001):
+            archive.writestr(zipfile.ZipInfo(str(number)), b"")
+
+
+def write_broken_zip(path: Path) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("page.txt", thread_page("zed", 1) * 50)
+    payload = bytearray(path.read_bytes())
+    payload[60:90] = bytes(30)  # inside the compressed data
+    path.write_bytes(bytes(payload))
+
+
+HOSTILE: dict[str, tuple[Callable[[Path], None], str]] = {
+    "junk.bin": (write_binary_junk, "binary data"),
+    "empty.txt": (write_empty, "empty file"),
+    "latin1.txt": (write_latin1_page, "not UTF-8 text (byte 0xe9 at offset"),
+    "utf16-no-bom.txt": (write_utf16_without_bom, "binary data"),
+    "long-line.txt": (write_long_line, "not a format threads-tui knows"),
+    "long-line-page.txt": (write_long_line_after_a_page_header, "too large"),
+    "deep.json": (write_deep_json, ""),
+    "bomb.zip": (write_zip_bomb, "no file in the zip holds a thread"),
+    "unsafe-paths.zip": (write_zip_with_unsafe_paths, "no file in the zip holds a thread"),
+    "many-entries.zip": (write_zip_with_too_many_entries, "zip lists 100001 files, more than"),
+    "broken-data.zip": (write_broken_zip, "no file in the zip holds a thread"),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_file_fails_in_one_line_and_leaves_the_library_alone(tmp_path, library, name):
+    write, reason = HOSTILE[name]
+    path = tmp_path / "in" / name
+    path.parent.mkdir()
+    write(path)
+    before = library_files(library)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+
+    measured, _ = import_measured(library, path, cwd=cwd)
+
+    assert measured.code == 1
+    failed, = measured.failed_lines()
+    assert failed.startswith(f"failed: {path}: ") and reason in failed, failed
+    assert library_files(library) == before
+    assert list(cwd.iterdir()) == [] and not list(tmp_path.rglob("escape.txt"))
+
+
+def test_zip_members_with_unsafe_paths_are_skipped_with_a_line_each(tmp_path, library):
+    path = tmp_path / "unsafe.zip"
+    write_zip_with_unsafe_paths(path)
+    measured, _ = import_measured(library, path)
+    warnings = [line for line in measured.err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 4
+    assert all("unsafe path in the zip" in line and "nothing unpacked" in line for line in warnings)
+    assert f"warning: {path}:../escape.txt: " in measured.err
+
+
+def test_utf16_and_utf32_with_a_bom_import(tmp_path, library):
+    for number, encoding in enumerate(("utf-16", "utf-32", "utf-8-sig")):
+        path = tmp_path / f"{encoding}.txt"
+        path.write_bytes(thread_page("uma", number).encode(encoding))
+        measured, _ = import_measured(library, path)
+        assert measured.code == 0 and "1 added" in measured.out
+
+
+def test_symlink_loops_are_walked_once(tmp_path, library):
+    folder = tmp_path / "loops"
+    (folder / "a" / "b").mkdir(parents=True)
+    (folder / "a" / "b" / "page.txt").write_text(thread_page("lou", 1))
+    (folder / "a" / "b" / "up").symlink_to("../..")
+    (folder / "a" / "here").symlink_to(".")
+    (folder / "self").symlink_to("self")
+    (folder / "ping").symlink_to("pong")
+    (folder / "pong").symlink_to("ping")
+
+    measured, seconds = import_measured(library, folder)
+
+    assert "1 added" in measured.out and seconds < 10
+    assert sorted(line.split(": ", 2)[1] for line in measured.failed_lines()) == [
+        str(folder / "ping"), str(folder / "pong"), str(folder / "self")]
+    assert all("too many levels of symbolic links" in line for line in measured.failed_lines())
+
+
+def test_fifo_and_special_files_are_refused_without_blocking(tmp_path, library):
+    folder = tmp_path / "special"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "null.txt").symlink_to("/dev/zero")
+    (folder / "page.txt").write_text(thread_page("fay", 1))
+    measured, seconds = import_measured(library, folder)
+    assert "1 added" in measured.out and seconds < 10
+    assert sorted(measured.failed_lines()) == [f"failed: {folder / 'null.txt'}: not a regular file",
+                                               f"failed: {folder / 'pipe.txt'}: not a regular file"]
+
+
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, PR_CAPBSET_DROP = 1, 2, 24
+
+
+def _drop_root_file_access() -> None:
+    """In the child, before exec: root loses its power to read any file."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
+
+
+def test_unreadable_files_and_folders_fail_one_line_each(tmp_path, library):
+    folder = tmp_path / "locked"
+    (folder / "closed").mkdir(parents=True)
+    (folder / "closed" / "inside.txt").write_text(thread_page("ola", 2))
+    (folder / "secret.txt").write_text(thread_page("ola", 1))
+    (folder / "open.txt").write_text(thread_page("ola", 3))
+    (folder / "secret.txt").chmod(0)
+    (folder / "closed").chmod(0)
+    drop = _drop_root_file_access if os.geteuid() == 0 else None
+    probe = subprocess.run([sys.executable, "-c", f"open({str(folder / 'secret.txt')!r}).read()"],
+                           capture_output=True, preexec_fn=drop)
+    try:
+        if probe.returncode == 0:
+            pytest.skip("running as root and unable to drop the power to read any file (no CAP_SETPCAP)")
+        measured, _ = import_measured(library, folder, preexec_fn=drop)
+    finally:
+        (folder / "closed").chmod(0o755)
+    assert measured.code == 1 and "1 added" in measured.out
+    assert sorted(measured.failed_lines()) == [
+        f"failed: {folder / 'closed'}: cannot list folder: permission denied",
+        f"failed: {folder / 'secret.txt'}: cannot read: permission denied",
+    ]
+
+
+def test_control_sequences_in_file_names_never_reach_the_terminal(tmp_path, library):
+    folder = tmp_path / "names"
+    folder.mkdir()
+    (folder / "evil\x1b]0;owned\x07\x1b[2J\x9b31m.txt").write_bytes(b"\x00junk")
+    (folder / "bell\x07\nnewline.txt").write_text("nothing to see")
+    Path(os.fsdecode(os.fsencode(folder) + b"/not-utf8-\xff.txt")).write_text(thread_page("nat", 1))
+    text = run_cli(library, "import", folder)
+    as_json = run_cli(library, "import", "--json", folder)
+    for output in (text.stdout, text.stderr, as_json.stdout, as_json.stderr):
+        assert not any(ch in output for ch in "\x1b\x07\x9b"), repr(output)
+        assert "Traceback" not in output
+    assert len(text.stderr.splitlines()) == 2 and "1 added" in text.stdout
+    assert len(json.loads(as_json.stdout)["failed"]) == 2
+    sources = {t["source"] for t in json.loads(run_cli(library, "list", "--json").stdout)}
+    assert str(folder / "not-utf8-\ufffd.txt") in sources
+
+
+def test_escapes_and_markup_in_imported_text_are_shown_as_typed(tmp_path, library):
+    page = tmp_path / "evil.txt"
+    page.write_text(
+        "Mal \x1b[2JOry\x9b2J Profile picture\n3 Mar\n1 tweets, 1 min read\n"
+        "[bold red]not markup[/] \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \x1b[31mred\x7f\x9d0;t\x9c\n\n• • •\n"
+    )
+    assert run_cli(library, "import", page).returncode == 0
+    thread_id = next(t["id"] for t in json.loads(run_cli(library, "list", "--json").stdout)
+                     if t["author_name"] == "Mal Ory")
+    outputs = [run_cli(library, *args).stdout for args in (
+        ("list",), ("list", "--json"), ("show", thread_id), ("show", thread_id, "--json"), ("search", "markup"))]
+    for output in outputs:
+        assert not any(ch in output for ch in "\x1b\x07\x7f\x9b\x9c\x9d"), repr(output)
+    assert "[bold red]not markup[/] link red" in outputs[2]
+
+
+def test_a_big_import_stays_within_memory(tmp_path, db_path):
+    """Many ordinary files at once: memory grows with the threads, not with file sizes."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(2000):
+        (folder / f"{number}.txt").write_text(thread_page(f"user{number % 50}", number, posts=8))
+    measured, _ = import_measured(db_path, folder)
+    assert measured.code == 0 and "2000 added" in measured.out
+
+
+def test_bom_alone_and_truncated_utf16_fail_clearly(tmp_path, library):
+    for name, payload in (("bom.txt", codecs.BOM_UTF16_LE), ("odd.txt", thread_page("ivy", 1).encode("utf-16")[:-1])):
+        path = tmp_path / name
+        path.write_bytes(payload)
+        measured, _ = import_measured(library, path)
+        failed, = measured.failed_lines()
+        assert measured.code == 1 and failed.startswith(f"failed: {path}: ")
