@@ -119,7 +119,8 @@ def main() -> int:
             raise RuntimeError(f"import failed: {report.failures[:3]}")
         long_report = run_import([long_thread_page(work)], Library.open(db))
         long_id = (long_report.counts.added or long_report.counts.unchanged)[0]
-        library_files = [db, *sorted(Library(db).posts_dir.iterdir())]
+        # The baseline greps the library as stored (summaries and posts), not the derived search files.
+        library_files = [db, *sorted(Library(db).posts_dir.glob("*.json"))]
         library_bytes = sum(f.stat().st_size for f in library_files)
 
         say("measuring …")

@@ -74,7 +74,7 @@ def test_sigkill_at_random_moments_leaves_old_or_new_library(tmp_path, db_path):
     assert check_library_whole(db_path) == held | set().union(*expected.values())
     assert temp_files(db_path) == []
     library = Library.open(db_path)
-    assert {p.name for p in library.posts_dir.iterdir()} == set(library._meta()["shards"].values())
+    assert {p.name for p in library.posts_dir.iterdir()} == library.live_post_files()
     assert sum(outcomes.values()) == KILL_ROUNDS - 1
 
 

@@ -31,8 +31,8 @@ def test_commit_leaves_no_temporary_files_and_removes_superseded_shards(db_path)
     leftovers = [p.name for p in db_path.parent.rglob("*.tmp")]
     assert leftovers == []
     shards = list(library.posts_dir.iterdir())
-    live = set(library._meta()["shards"].values())
-    assert {p.name for p in shards} == live
+    assert {p.name for p in shards} == library.live_post_files()
+    assert {p.suffix for p in shards} == {".json", ".search"}
 
 
 def test_second_process_sees_and_keeps_changes_of_the_first(db_path):

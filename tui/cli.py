@@ -196,11 +196,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from .search import search_threads
+    from .search import search_library
 
     library = _open_library(args.db)
     query = " ".join(args.query)
-    hits = list(search_threads(library.iter_threads(), query, limit=args.limit))
+    hits = search_library(library, query, snippets=args.limit)
+    if args.limit is not None:
+        hits = hits[: args.limit]
     if args.json:
         _print_json([hit.to_json() for hit in hits])
     else:

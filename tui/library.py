@@ -6,8 +6,11 @@ Layout on disk, for a library at `library.json`:
   shard map), `threads` (one small summary per thread) and `state`
   (bookmarks, read marks, reading positions).
 - `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the
-  full threads, split into shards by id, so that opening one thread reads
+  full threads, split into 64 shards by id, so that opening one thread reads
   one small file and start-up reads only the summaries.
+- `library.json.posts/<shard>.<generation>.search`: beside each shard, its
+  posts as lowercased text, one line each, for search (see `search.py`);
+  derived data, rebuilt from the shard whenever it is missing.
 - `library.json.lock`: the inter-process lock taken for every write.
 - `library.json.v<N>.bak`: the library as it was before a migration from
   schema version N.
@@ -26,6 +29,7 @@ import copy
 import hashlib
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,20 +41,26 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from .model import PartialDate, Thread
+from .model import Thread
+from .search import search_lines
 from .storage import (
     AtomicJSONStorage,
     StorageReadError,
     StorageWriteError,
     file_digest,
+    fsync_dir,
     remove_stale_temp_files,
     write_atomic,
+    write_new_file,
 )
 
 SCHEMA_VERSION = 1
 DB_ENV_VAR = "THREADS_TUI_DB"
 LOCK_TIMEOUT_SECONDS = 30.0
 _META_ID = 1
+SHARD_COUNT = 64
+SHARD_CACHE_SIZE = 16
+SEARCH_SUFFIX = ".search"
 _SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
 _BAD_DOCUMENT = (KeyError, TypeError, ValueError, AttributeError)
 
@@ -73,22 +83,26 @@ def doc_id_for(thread_id: str) -> int:
 
 
 def shard_for(thread_id: str) -> str:
-    """The posts shard a thread lives in: two hex digits of its hash."""
-    return hashlib.sha1(thread_id.encode()).hexdigest()[:2]
+    """The posts shard a thread lives in: one of SHARD_COUNT, as two hex digits."""
+    return f"{int(hashlib.sha1(thread_id.encode()).hexdigest()[:8], 16) % SHARD_COUNT:02x}"
 
 
 def summary_doc(thread: Thread) -> dict[str, Any]:
     """What the `threads` table keeps of a thread: enough to list it."""
-    doc = thread.summary()
-    doc["word_count"] = thread.word_count
-    return doc
+    return thread.summary()
 
 
-def summary_sort_key(doc: dict[str, Any]) -> tuple:
-    """Newest first; threads with no date last; ties by title then id."""
-    date = PartialDate.from_iso(doc.get("date"))
-    key = date.sort_key() if date else (0, 0, 0)
-    return (tuple(-part for part in key), doc.get("title") or "", doc["id"])
+def _date_sort_text(doc: dict[str, Any]) -> str:
+    """The ISO date as text that sorts by time; an unknown year as year 0."""
+    date = doc.get("date") or ""
+    return "0000" + date[1:] if date.startswith("--") else date
+
+
+def sort_newest_first(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Newest first; undated threads last; ties by title, then id."""
+    ordered = sorted(docs, key=lambda doc: (doc.get("title") or "", doc["id"]))
+    ordered.sort(key=_date_sort_text, reverse=True)  # stable: ties keep title order
+    return ordered
 
 
 # -- schema migrations ------------------------------------------------------
@@ -146,8 +160,10 @@ class Library:
         self._lock = FileLock(self.lock_path, timeout=LOCK_TIMEOUT_SECONDS)
         self._db: TinyDB | None = None
         self._stamp: tuple[int, int, int] | None = None
-        self._shard_cache: dict[str, TinyDB] = {}
+        self._shard_cache: OrderedDict[str, TinyDB] = OrderedDict()
         self._sorted: list[dict[str, Any]] | None = None
+        self._order: dict[str, int] | None = None
+        self._search_blobs: list[bytes] | None = None
 
     # -- opening and reloading -------------------------------------------
 
@@ -176,9 +192,10 @@ class Library:
             raise self._unreadable(error.reason) from error
         version = self._schema_version(data) if data else SCHEMA_VERSION
         previous = (self._db, self._stamp)
-        self._db, self._stamp, self._sorted = db, stamp, None
+        self._db, self._stamp = db, stamp
+        self._forget_derived()
         live = set(self._meta()["shards"].values()) if version == SCHEMA_VERSION else set()
-        self._shard_cache = {name: shard for name, shard in self._shard_cache.items() if name in live}
+        self._shard_cache = OrderedDict((name, shard) for name, shard in self._shard_cache.items() if name in live)
         if version < SCHEMA_VERSION and migrate:
             try:
                 self._migrate(version)
@@ -274,12 +291,41 @@ class Library:
     def __len__(self) -> int:
         return len(self.db.table("threads"))
 
+    def _forget_derived(self) -> None:
+        """Drop what is computed from the tables: it is rebuilt when next asked for."""
+        self._sorted = self._order = self._search_blobs = None
+
     def summaries(self) -> list[dict[str, Any]]:
         """Every thread's summary, newest first."""
         if self._sorted is None:
-            raw = self.db.table("threads")._read_table()
-            self._sorted = sorted(raw.values(), key=summary_sort_key)
+            self._sorted = sort_newest_first(self.db.table("threads")._read_table().values())
         return self._sorted
+
+    def order_index(self) -> dict[str, int]:
+        """Each thread id's position in `summaries()`."""
+        if self._order is None:
+            self._order = {doc["id"]: index for index, doc in enumerate(self.summaries())}
+        return self._order
+
+    def live_post_files(self) -> set[str]:
+        """The names in the posts folder that the library refers to: shards and their search files."""
+        shards = set(self._meta()["shards"].values())
+        return shards | {_search_name(name) for name in shards}
+
+    def search_blobs(self) -> list[bytes]:
+        """The search text of every shard (see `search.py`), read once and kept."""
+        if self._search_blobs is None:
+            blobs = []
+            for shard, file_name in sorted(self._meta()["shards"].items()):
+                try:
+                    blobs.append((self.posts_dir / _search_name(file_name)).read_bytes())
+                except OSError:
+                    # Derived data: rebuild it from the shard itself.
+                    db = self._shard_db(shard)
+                    if db is not None:
+                        blobs.append(_shard_search_text(db))
+            self._search_blobs = blobs
+        return self._search_blobs
 
     def summary(self, thread_id: str) -> dict[str, Any] | None:
         doc = self.db.table("threads").get(doc_id=doc_id_for(thread_id))
@@ -320,6 +366,10 @@ class Library:
             except StorageReadError as error:
                 raise self._unreadable(error.reason, error.path) from error
             self._shard_cache[file_name] = cached
+            while len(self._shard_cache) > SHARD_CACHE_SIZE:
+                self._shard_cache.popitem(last=False)
+        else:
+            self._shard_cache.move_to_end(file_name)
         return cached
 
     def thread(self, thread_id: str) -> Thread | None:
@@ -436,6 +486,11 @@ class Library:
         superseded: list[Path] = []
         new_files: list[Path] = []
         try:
+            if shards:
+                try:
+                    self.posts_dir.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise StorageWriteError(self.posts_dir, error.strerror or str(error)) from error
             for shard, members in shards.items():
                 file_name = f"{shard}.{generation}.json"
                 db = self._shard_db(shard)
@@ -445,13 +500,17 @@ class Library:
                 self._replace_docs(db.table("posts"), [(t.id, t.to_dict()) for t in members])
                 new_path = self._shard_path(file_name)
                 if db.storage.path != new_path:
-                    superseded.append(db.storage.path)
+                    superseded += [db.storage.path, self.posts_dir / _search_name(db.storage.path.name)]
                 db.storage.path = new_path
                 db.storage.dirty = True
-                new_files.append(new_path)
-                db.storage.flush()
+                search_path = self.posts_dir / _search_name(file_name)
+                new_files += [new_path, search_path]
+                db.storage.flush(new_file=True)
+                write_new_file(search_path, _shard_search_text(db))
                 self._shard_cache[file_name] = db
                 meta["shards"][shard] = file_name
+            if shards:
+                fsync_dir(self.posts_dir)  # the new names are durable before anything refers to them
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
             self._replace_docs(self.db.table("threads"), [(t.id, summary_doc(t)) for t in threads])
@@ -464,11 +523,11 @@ class Library:
             self._load(migrate=False)  # memory was changed: go back to what is on disk
             raise LibraryError(f"could not write library {self.path}: {error.reason}; it was left as it was") from error
         self._stamp = self._file_stamp()
-        self._sorted = None
+        self._forget_derived()
         for path in superseded:
             _remove_quietly(path)
             self._shard_cache.pop(path.name, None)
-        self._remove_stray_shards(set(meta["shards"].values()))
+        self._remove_stray_shards(self.live_post_files())
         remove_stale_temp_files(self.path)
 
     def _replace_docs(self, table: Any, docs: list[tuple[str | None, dict[str, Any]]]) -> None:
@@ -485,6 +544,16 @@ class Library:
         for entry in entries:
             if entry.name not in live:
                 _remove_quietly(Path(entry.path))
+
+
+def _search_name(shard_file_name: str) -> str:
+    """`07.12.search` for the shard file `07.12.json`."""
+    return shard_file_name.removesuffix(".json") + SEARCH_SUFFIX
+
+
+def _shard_search_text(db: TinyDB) -> bytes:
+    """The search file content of a shard: every post of every thread, a line each."""
+    return b"".join(search_lines(doc) for doc in db.table("posts")._read_table().values())
 
 
 def _remove_quietly(path: Path) -> None:

@@ -1,11 +1,19 @@
-"""Searching the library: every post whose text, author or handle holds all query words."""
+"""Searching the library: every post whose text, author or handle holds all query words.
+
+The library keeps, beside each posts shard, a compact search file: one line
+per post, `thread id TAB n TAB lowercased author, handle and text`. A search
+scans those bytes with `bytes.find` (no JSON, no objects), then reads the
+posts it found for their snippets. No Textual here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from .model import Thread
+if TYPE_CHECKING:
+    from .library import Library
 
 SNIPPET_CHARS = 90
 
@@ -16,7 +24,7 @@ class Hit:
 
     thread_id: str
     n: int
-    snippet: str
+    snippet: str = ""
     spans: tuple[tuple[int, int], ...] = ()
 
     def to_json(self) -> dict[str, object]:
@@ -24,17 +32,57 @@ class Hit:
 
 
 def query_terms(query: str) -> list[str]:
-    """The words of a query, case-folded; a leading `@` matches handles as typed."""
-    return [term for term in query.casefold().split() if term]
+    """The words of a query, lowercased, as the search files hold text."""
+    return [term for term in query.lower().split() if term]
 
 
-def make_snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def search_lines(doc: dict[str, Any]) -> bytes:
+    """The search file lines of one stored thread (its `to_dict` form)."""
+    author = _flat(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}").lower()
+    thread_id = _flat(doc["id"])
+    return "".join(
+        f"{thread_id}\t{n}\t{author} {_flat(post.get('text') or '').lower()}\n"
+        for n, post in enumerate(doc.get("posts") or (), 1)
+    ).encode("utf-8")
+
+
+def find_posts(blobs: Iterable[bytes], terms: Sequence[str],
+               cancelled: Callable[[], bool] = lambda: False) -> list[tuple[str, int]]:
+    """`(thread id, n)` of every line whose text part holds every term."""
+    encoded = sorted((term.encode("utf-8") for term in terms), key=len, reverse=True)
+    if not encoded:
+        return []
+    key, others = encoded[0], encoded[1:]
+    found: list[tuple[str, int]] = []
+    for blob in blobs:
+        if cancelled():
+            break
+        position = blob.find(key)
+        while position >= 0:
+            start = blob.rfind(b"\n", 0, position) + 1
+            end = blob.find(b"\n", position)
+            end = len(blob) if end < 0 else end
+            id_end = blob.find(b"\t", start, end)
+            n_end = blob.find(b"\t", id_end + 1, end)
+            if n_end > 0:
+                text = blob[n_end + 1:end]
+                if key in text and all(other in text for other in others):
+                    found.append((blob[start:id_end].decode("utf-8"), int(blob[id_end + 1:n_end])))
+            position = blob.find(key, end)
+    return found
+
+
+def make_snippet(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
     """A one-line window of `text` around the first match, and where terms occur in it."""
-    flat = " ".join(text.split())
-    folded = flat.casefold()
-    # casefold can change lengths (ß -> ss); spans are only exact where it did not.
-    same_length = len(folded) == len(flat)
-    first = min((folded.find(t) for t in terms if t in folded), default=0) if same_length else 0
+    flat = _flat(text)
+    lowered = flat.lower()
+    # lower() can change lengths (rarely); spans are only exact where it did not.
+    same_length = len(lowered) == len(flat)
+    first = min((lowered.find(t) for t in terms if t in lowered), default=0) if same_length else 0
     start = max(0, first - width // 3)
     if start:
         space = flat.rfind(" ", 0, start)
@@ -44,7 +92,7 @@ def make_snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> tup
     suffix = "…" if start + width < len(flat) else ""
     spans: list[tuple[int, int]] = []
     if same_length:
-        window = snippet.casefold()
+        window = snippet.lower()
         for term in terms:
             position = window.find(term)
             while position >= 0:
@@ -53,26 +101,24 @@ def make_snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> tup
     return prefix + snippet + suffix, tuple(sorted(spans))
 
 
-def search_threads(
-    threads: Iterable[Thread],
-    query: str,
-    limit: int | None = None,
-    cancelled: Callable[[], bool] = lambda: False,
-) -> Iterator[Hit]:
-    """Hits in library order (newest thread first, then post order)."""
+def search_library(library: Library, query: str, snippets: int | None = None,
+                   cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:
+    """Every hit, newest thread first then post order; the first `snippets` hits (all if None) get snippets."""
     terms = query_terms(query)
     if not terms:
-        return
-    found = 0
-    for thread in threads:
+        return []
+    pairs = find_posts(library.search_blobs(), terms, cancelled)
+    order = library.order_index()
+    pairs.sort(key=lambda pair: (order.get(pair[0], len(order)), pair[1]))
+    hits: list[Hit] = []
+    for index, (thread_id, n) in enumerate(pairs):
         if cancelled():
-            return
-        author = f"{thread.author_name or ''} @{thread.author_handle or ''}".casefold()
-        for n, post in enumerate(thread.posts, 1):
-            text = post.text.casefold()
-            if all(term in text or term in author for term in terms):
-                snippet, spans = make_snippet(post.text, terms)
-                yield Hit(thread.id, n, snippet, spans)
-                found += 1
-                if limit is not None and found >= limit:
-                    return
+            break
+        if snippets is not None and index >= snippets:
+            hits.append(Hit(thread_id, n))
+            continue
+        thread = library.thread(thread_id)
+        text = thread.posts[n - 1].text if thread is not None and n <= thread.post_count else ""
+        snippet, spans = make_snippet(text, terms)
+        hits.append(Hit(thread_id, n, snippet, spans))
+    return hits

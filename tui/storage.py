@@ -95,6 +95,25 @@ def write_atomic(path: Path, payload: bytes) -> None:
     fsync_dir(folder)
 
 
+def write_new_file(path: Path, payload: bytes) -> None:
+    """Write a file under a name nothing refers to yet: write and fsync, no rename.
+
+    The caller makes the name durable (one `fsync_dir` for many files) before
+    committing a reference to it; a partial file from a kill is never referred to.
+    """
+    try:
+        with open(path, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        raise StorageWriteError(path, _reason(error)) from error
+
+
 def remove_stale_temp_files(path: Path) -> None:
     """Remove temporary files that a killed `write_atomic` of `path` (or its backups) left.
 
@@ -167,12 +186,16 @@ class AtomicJSONStorage(Storage):
         self._loaded = True
         self.dirty = True
 
-    def flush(self) -> None:
-        """Write the in-memory data to disk atomically, if anything changed."""
+    def flush(self, new_file: bool = False) -> None:
+        """Write the in-memory data to disk atomically, if anything changed.
+
+        `new_file`: the path is a fresh name nobody refers to yet, so a plain
+        write and fsync suffice (see `write_new_file`).
+        """
         if not self.dirty:
             return
         payload = orjson.dumps(self._data or {})
-        write_atomic(self.path, payload)
+        (write_new_file if new_file else write_atomic)(self.path, payload)
         self.digest = digest_of(payload)
         self.dirty = False
 

@@ -15,7 +15,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from ..search import Hit, query_terms, search_threads
+from ..search import Hit, query_terms, search_library
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
@@ -88,8 +88,8 @@ class SearchScreen(ModalScreen["SearchResult | None"]):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str, open_first: bool) -> None:
         worker = get_current_worker()
-        hits = list(search_threads(self.app.library.iter_threads(), query,
-                                   cancelled=lambda: worker.is_cancelled))
+        hits = search_library(self.app.library, query, snippets=MAX_HITS_SHOWN,
+                              cancelled=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_hits, query, hits, open_first)
 

@@ -1,0 +1,65 @@
+"""Search over the library's compact search files: what matches, in what order, kept in sync."""
+
+from tui.importing import run_import
+from tui.library import Library
+from tui.model import PartialDate, Post, Thread
+from tui.search import find_posts, make_snippet, search_library, search_lines
+
+
+def thread(texts, handle="ada", name="Ada Lovelace", complete=True, declared=None):
+    return Thread(posts=[Post(t) for t in texts], author_handle=handle, author_name=name,
+                  complete=complete, declared_count=declared)
+
+
+def test_every_term_must_be_in_the_post_or_its_author():
+    blob = search_lines(thread(["Tea and toast", "Coffee only"]).to_dict())
+    assert find_posts([blob], ["tea", "toast"]) == [(thread(["Tea and toast"]).id, 1)]
+    assert [n for _, n in find_posts([blob], ["ada", "coffee"])] == [2]
+    assert [n for _, n in find_posts([blob], ["@ada"])] == [1, 2]
+    assert find_posts([blob], ["tea", "coffee"]) == []
+
+
+def test_ids_and_numbers_are_not_searched_as_text():
+    blob = search_lines(Thread(posts=[Post("plain words", id="1720000000000000100")]).to_dict())
+    assert find_posts([blob], ["1720000000000000100"]) == []
+    assert find_posts([blob], ["\t"]) == []
+
+
+def test_snippet_marks_every_occurrence():
+    snippet, spans = make_snippet("A word, another WORD and words", ["word"])
+    assert snippet == "A word, another WORD and words"
+    assert [snippet[a:b] for a, b in spans] == ["word", "WORD", "word"]
+
+
+def test_hits_are_newest_thread_first_then_post_order(db_path):
+    library = Library.open(db_path)
+    old = Thread(posts=[Post("kiwi one"), Post("kiwi two")], author_handle="a", date=None)
+    new = Thread(posts=[Post("kiwi three")], author_handle="b", date=PartialDate(2024, 1, 1))
+    library.add_threads([old, new])
+    hits = search_library(Library.open(db_path), "KIWI")
+    assert [(h.thread_id, h.n) for h in hits] == [(new.id, 1), (old.id, 1), (old.id, 2)]
+    assert hits[0].snippet == "kiwi three"
+
+
+def test_search_follows_updates_and_rebuilds_missing_search_files(db_path):
+    library = Library.open(db_path)
+    preview = thread(["Opening words here", "apricot"], complete=False, declared=3)
+    library.add_threads([preview])
+    full = thread(["Opening words here", "banana", "cherry"])
+    assert full.id == preview.id
+    library.add_threads([full])
+    reopened = Library.open(db_path)
+    assert search_library(reopened, "apricot") == []
+    assert [h.n for h in search_library(reopened, "cherry")] == [3]
+    for path in reopened.posts_dir.glob("*.search"):
+        path.unlink()
+    assert [h.n for h in search_library(Library.open(db_path), "banana")] == [2]
+
+
+def test_search_sees_a_reader_libraries_own_commits(db_path):
+    library = Library.open(db_path)
+    assert search_library(library, "plum") == []
+    library.add_threads([thread(["a plum tree"])])
+    assert [h.n for h in search_library(library, "plum")] == [1]
+
+
