@@ -13,9 +13,10 @@ def thread(texts, handle="ada", name="Ada Lovelace", complete=True, declared=Non
 
 def test_every_term_must_be_in_the_post_or_its_author():
     blob = search_lines(thread(["Tea and toast", "Coffee only"]).to_dict())
-    assert find_posts([blob], ["tea", "toast"]) == [(thread(["Tea and toast"]).id, 1)]
-    assert [n for _, n in find_posts([blob], ["ada", "coffee"])] == [2]
-    assert [n for _, n in find_posts([blob], ["@ada"])] == [1, 2]
+    [tea] = find_posts([blob], ["tea", "toast"])
+    assert (tea.thread_id, tea.n, tea.text) == (thread(["Tea and toast"]).id, 1, "Tea and toast")
+    assert [found.n for found in find_posts([blob], ["ada", "coffee"])] == [2]
+    assert [found.n for found in find_posts([blob], ["@ada"])] == [1, 2]
     assert find_posts([blob], ["tea", "coffee"]) == []
 
 
@@ -23,6 +24,13 @@ def test_ids_and_numbers_are_not_searched_as_text():
     blob = search_lines(Thread(posts=[Post("plain words", id="1720000000000000100")]).to_dict())
     assert find_posts([blob], ["1720000000000000100"]) == []
     assert find_posts([blob], ["\t"]) == []
+    assert find_posts([blob], ["plain"])[0].text == "plain words"
+
+
+def test_only_the_lowercased_part_is_matched():
+    blob = search_lines(thread(["MiXeD Case"]).to_dict())
+    assert [f.text for f in find_posts([blob], ["mixed"])] == ["MiXeD Case"]
+    assert find_posts([blob], ["MiXeD"]) == []  # terms are lowercased by query_terms before this
 
 
 def test_snippet_marks_every_occurrence():

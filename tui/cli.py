@@ -200,7 +200,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     library = _open_library(args.db)
     query = " ".join(args.query)
-    hits = search_library(library, query, snippets=args.limit)
+    hits = search_library(library, query)
     if args.limit is not None:
         hits = hits[: args.limit]
     if args.json:

@@ -29,6 +29,7 @@ import copy
 import hashlib
 import os
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -161,6 +162,7 @@ class Library:
         self._db: TinyDB | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._shard_cache: OrderedDict[str, TinyDB] = OrderedDict()
+        self._shard_cache_lock = threading.Lock()  # the reader loads threads from several workers
         self._sorted: list[dict[str, Any]] | None = None
         self._order: dict[str, int] | None = None
         self._search_blobs: list[bytes] | None = None
@@ -358,18 +360,20 @@ class Library:
         file_name = self._meta()["shards"].get(shard)
         if file_name is None:
             return None
-        cached = self._shard_cache.get(file_name)
-        if cached is None:
-            cached = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
-            try:
-                cached.storage.read()
-            except StorageReadError as error:
-                raise self._unreadable(error.reason, error.path) from error
+        with self._shard_cache_lock:
+            cached = self._shard_cache.get(file_name)
+            if cached is not None:
+                self._shard_cache.move_to_end(file_name)
+                return cached
+        cached = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
+        try:
+            cached.storage.read()
+        except StorageReadError as error:
+            raise self._unreadable(error.reason, error.path) from error
+        with self._shard_cache_lock:
             self._shard_cache[file_name] = cached
             while len(self._shard_cache) > SHARD_CACHE_SIZE:
                 self._shard_cache.popitem(last=False)
-        else:
-            self._shard_cache.move_to_end(file_name)
         return cached
 
     def thread(self, thread_id: str) -> Thread | None:

@@ -1,9 +1,9 @@
 """Searching the library: every post whose text, author or handle holds all query words.
 
 The library keeps, beside each posts shard, a compact search file: one line
-per post, `thread id TAB n TAB lowercased author, handle and text`. A search
-scans those bytes with `bytes.find` (no JSON, no objects), then reads the
-posts it found for their snippets. No Textual here.
+per post, `thread id TAB n TAB lowercased author, handle and text TAB the
+text as written`. A search scans those bytes with `bytes.find` (no JSON, no
+objects) and takes its snippets from the same lines. No Textual here.
 """
 
 from __future__ import annotations
@@ -44,20 +44,30 @@ def search_lines(doc: dict[str, Any]) -> bytes:
     """The search file lines of one stored thread (its `to_dict` form)."""
     author = _flat(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}").lower()
     thread_id = _flat(doc["id"])
-    return "".join(
-        f"{thread_id}\t{n}\t{author} {_flat(post.get('text') or '').lower()}\n"
-        for n, post in enumerate(doc.get("posts") or (), 1)
-    ).encode("utf-8")
+    lines = []
+    for n, post in enumerate(doc.get("posts") or (), 1):
+        text = _flat(post.get("text") or "")
+        lines.append(f"{thread_id}\t{n}\t{author} {text.lower()}\t{text}\n")
+    return "".join(lines).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A post that holds every term: where it is, and its text as written (flattened)."""
+
+    thread_id: str
+    n: int
+    text: str
 
 
 def find_posts(blobs: Iterable[bytes], terms: Sequence[str],
-               cancelled: Callable[[], bool] = lambda: False) -> list[tuple[str, int]]:
-    """`(thread id, n)` of every line whose text part holds every term."""
+               cancelled: Callable[[], bool] = lambda: False) -> list[Found]:
+    """Every line whose lowercased part holds every term."""
     encoded = sorted((term.encode("utf-8") for term in terms), key=len, reverse=True)
     if not encoded:
         return []
     key, others = encoded[0], encoded[1:]
-    found: list[tuple[str, int]] = []
+    found: list[Found] = []
     for blob in blobs:
         if cancelled():
             break
@@ -66,12 +76,12 @@ def find_posts(blobs: Iterable[bytes], terms: Sequence[str],
             start = blob.rfind(b"\n", 0, position) + 1
             end = blob.find(b"\n", position)
             end = len(blob) if end < 0 else end
-            id_end = blob.find(b"\t", start, end)
-            n_end = blob.find(b"\t", id_end + 1, end)
-            if n_end > 0:
-                text = blob[n_end + 1:end]
-                if key in text and all(other in text for other in others):
-                    found.append((blob[start:id_end].decode("utf-8"), int(blob[id_end + 1:n_end])))
+            fields = blob[start:end].split(b"\t", 3)
+            if len(fields) == 4:
+                lowered = fields[2]
+                if key in lowered and all(other in lowered for other in others):
+                    found.append(Found(fields[0].decode("utf-8"), int(fields[1]),
+                                       fields[3].decode("utf-8", errors="replace")))
             position = blob.find(key, end)
     return found
 
@@ -101,24 +111,12 @@ def make_snippet(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) ->
     return prefix + snippet + suffix, tuple(sorted(spans))
 
 
-def search_library(library: Library, query: str, snippets: int | None = None,
-                   cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:
-    """Every hit, newest thread first then post order; the first `snippets` hits (all if None) get snippets."""
+def search_library(library: Library, query: str, cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:
+    """Every hit, newest thread first, then in post order, each with its snippet."""
     terms = query_terms(query)
     if not terms:
         return []
-    pairs = find_posts(library.search_blobs(), terms, cancelled)
+    found = find_posts(library.search_blobs(), terms, cancelled)
     order = library.order_index()
-    pairs.sort(key=lambda pair: (order.get(pair[0], len(order)), pair[1]))
-    hits: list[Hit] = []
-    for index, (thread_id, n) in enumerate(pairs):
-        if cancelled():
-            break
-        if snippets is not None and index >= snippets:
-            hits.append(Hit(thread_id, n))
-            continue
-        thread = library.thread(thread_id)
-        text = thread.posts[n - 1].text if thread is not None and n <= thread.post_count else ""
-        snippet, spans = make_snippet(text, terms)
-        hits.append(Hit(thread_id, n, snippet, spans))
-    return hits
+    found.sort(key=lambda post: (order.get(post.thread_id, len(order)), post.n))
+    return [Hit(post.thread_id, post.n, *make_snippet(post.text, terms)) for post in found]

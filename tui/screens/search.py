@@ -88,8 +88,7 @@ class SearchScreen(ModalScreen["SearchResult | None"]):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str, open_first: bool) -> None:
         worker = get_current_worker()
-        hits = search_library(self.app.library, query, snippets=MAX_HITS_SHOWN,
-                              cancelled=lambda: worker.is_cancelled)
+        hits = search_library(self.app.library, query, cancelled=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_hits, query, hits, open_first)
 
