@@ -35,13 +35,21 @@ def bare() -> None:
     from textual.app import App
     from textual.widgets import Static
 
+    drawn: list[float] = []
+
+    class FirstDraw(Static):
+        def render_line(self, y: int):
+            if not drawn:
+                drawn.append(since_t0())
+            return super().render_line(y)
+
     class Bare(App):
         def compose(self):
-            yield Static("hello")
+            yield FirstDraw("hello")
 
     async def pilot(p):
-        await p.pause()
-        emit(seconds=since_t0())
+        await wait_until(p, lambda: bool(drawn))
+        emit(seconds=drawn[0])
         p.app.exit()
 
     Bare().run(headless=True, size=(120, 40), auto_pilot=pilot)
@@ -73,15 +81,23 @@ async def mounted(pilot, widget_type):
 
 
 def start(db: str) -> None:
+    from tui.widgets.thread_list import ThreadList
+
+    drawn: list[float] = []
+    original = ThreadList.render_line
+
+    def render_line(self, y: int):
+        if self.items and not drawn:
+            drawn.append(since_t0())
+        return original(self, y)
+
+    ThreadList.render_line = render_line  # the moment the list is first drawn with threads
     app = reader(db)
 
     async def pilot(p):
-        from tui.widgets.thread_list import ThreadList
-
         thread_list = await mounted(p, ThreadList)
-        await wait_until(p, lambda: bool(thread_list.items))
-        await p.pause()
-        emit(seconds=since_t0(), rows=len(thread_list.items), rss_mib=peak_rss_mib())
+        await wait_until(p, lambda: bool(drawn))
+        emit(seconds=drawn[0], rows=len(thread_list.items), rss_mib=peak_rss_mib())
         p.app.exit()
 
     app.run(headless=True, size=(120, 40), auto_pilot=pilot)

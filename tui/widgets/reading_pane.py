@@ -36,6 +36,7 @@ _HASHTAG = re.compile(r"(?<![\w#&])#\w+")
 MAX_TEXT_WIDTH = 100
 QUOTE_PREFIX = "│ "
 LAYOUT_CHUNK_POSTS = 40
+LAYOUT_PAUSE_SECONDS = 0.05
 
 
 class ThreadView(ScrollView, can_focus=True):
@@ -128,12 +129,13 @@ class ThreadView(ScrollView, can_focus=True):
         self._schedule_rest()
 
     def _schedule_rest(self) -> None:
+        # A pause between chunks lets frames and keys in: the rest is laid out while idle.
         if not self.fully_laid_out and not self._layout_pending:
             self._layout_pending = True
-            self.call_later(self._lay_out_more)
+            self.set_timer(LAYOUT_PAUSE_SECONDS, self._lay_out_more)
 
     def _lay_out_more(self) -> None:
-        """Lay out the next chunk off the critical path, leaving room for keys between chunks."""
+        """Lay out the next chunk of a long thread."""
         self._layout_pending = False
         self._lay_out_posts(len(self._post_starts) + LAYOUT_CHUNK_POSTS - 1)
         self._schedule_rest()
