@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
-from .importers.base import READ_ERRORS
+from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS
 from .library import ImportCounts, Library
 from .model import Thread
 
@@ -198,7 +198,7 @@ class ImportRun:
             if cancelled():
                 break
             try:
-                result = _guarded(parse)
+                result = _within_limits(_guarded(parse))
             except ImportFailure as failure:
                 report.failures.append(FileFailure(name, str(failure)))
             else:
@@ -213,7 +213,7 @@ class ImportRun:
                 commit()
         for importer in self.importers:
             try:
-                pooled = _guarded(importer.finish)
+                pooled = _within_limits(_guarded(importer.finish))
             except ImportFailure as failure:
                 report.failures.append(FileFailure(importer.name, str(failure)))
                 continue
@@ -243,6 +243,14 @@ def _guarded(step: Callable[[], T]) -> T:
         raise ImportFailure("too large to read in memory") from error
     except Exception as error:
         raise ImportFailure(f"{INTERNAL_ERROR} ({type(error).__name__}: {_short(error)}); please report it") from error
+
+
+def _within_limits(result: ParseResult) -> ParseResult:
+    """Refuse results no real file holds, whatever the importer let through."""
+    longest = max((thread.post_count for thread in result.threads), default=0)
+    if longest > MAX_POSTS_PER_THREAD:
+        raise ImportFailure(f"a thread of {longest} posts, more than threads-tui keeps ({MAX_POSTS_PER_THREAD})")
+    return result
 
 
 def _short(error: BaseException) -> str:
