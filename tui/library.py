@@ -91,6 +91,16 @@ def summary_sort_key(doc: dict[str, Any]) -> tuple:
     return (tuple(-part for part in key), doc.get("title") or "", doc["id"])
 
 
+def _checked_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored summary, checked for what listing it needs (ValueError, IndexError if damaged)."""
+    date = PartialDate.from_iso(doc.get("date"))
+    if date:
+        date.human()
+    if not isinstance(doc.get("title", ""), str) or not isinstance(doc.get("post_count"), int):
+        raise ValueError(f"summary of thread {doc['id']} is malformed")
+    return doc
+
+
 # -- schema migrations ------------------------------------------------------
 
 Migration = Callable[[dict[str, Any]], tuple[dict[str, Any], list[Thread]]]
@@ -275,10 +285,13 @@ class Library:
         return len(self.db.table("threads"))
 
     def summaries(self) -> list[dict[str, Any]]:
-        """Every thread's summary, newest first."""
+        """Every thread's summary, newest first; LibraryError if one is damaged."""
         if self._sorted is None:
             raw = self.db.table("threads")._read_table()
-            self._sorted = sorted(raw.values(), key=summary_sort_key)
+            try:
+                self._sorted = sorted(map(_checked_summary, raw.values()), key=summary_sort_key)
+            except _BAD_DOCUMENT + (IndexError,) as error:
+                raise self._unreadable(f"the library is damaged ({error!r})") from error
         return self._sorted
 
     def summary(self, thread_id: str) -> dict[str, Any] | None:
