@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tui.library import Library
+from tui.library import Library, shard_for
 from tui.model import Post, Thread
 
 from .conftest import ROOT, threads_tui_command
@@ -16,7 +16,7 @@ from .safety_helpers import cli_env, listed_ids, write_pages
 _WRITER = """
 import sys
 from pathlib import Path
-from tui.library import Library
+from tui.library import Library, shard_for
 from tui.model import Post, Thread
 
 library = Library.open(Path(sys.argv[1]))
@@ -81,3 +81,15 @@ def test_writer_notices_a_change_that_stat_cannot_see(db_path):
     second._stamp = second._file_stamp()  # as if inode, mtime and size had all come out equal
     second.add_threads([Thread(posts=[Post("six")])])
     assert len(Library.open(db_path)) == 3
+
+
+def test_reader_reads_a_thread_whose_shard_another_writer_replaced(db_path):
+    reader, writer = Library.open(db_path), Library.open(db_path)
+    old = Thread(posts=[Post("an old thread")])
+    writer.add_threads([old])
+    reader.reload_if_changed()
+    neighbour = next(thread for n in range(10_000)
+                     if shard_for((thread := Thread(posts=[Post(f"neighbour {n}")])).id) == shard_for(old.id))
+    writer.add_threads([neighbour])  # rewrites the shard under a new name and removes the old file
+
+    assert reader.thread(old.id) is not None and reader.thread(neighbour.id) is not None

@@ -329,7 +329,8 @@ class Library:
         if cached is None:
             cached = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
             try:
-                cached.storage.read()
+                if cached.storage.read() is None:
+                    raise StorageReadError(cached.storage.path, "the file is missing")
             except StorageReadError as error:
                 raise self._unreadable(error.reason, error.path) from error
             self._shard_cache[file_name] = cached
@@ -342,7 +343,7 @@ class Library:
                 shard = self._shard_db(shard_for(thread_id))
                 break
             except LibraryError:
-                # A writer may have replaced the shard since we read the summaries.
+                # A writer may have replaced (and removed) the shard since we read the summaries.
                 if attempt or not self.reload_if_changed():
                     raise
         if shard is None:
