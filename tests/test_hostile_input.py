@@ -95,6 +95,10 @@ def write_deep_json(path: Path) -> None:
     path.write_bytes(b'{"posts": ' + b"[" * depth + b"]" * depth + b"}")
 
 
+def write_deep_html(path: Path) -> None:
+    path.write_bytes(b"<!DOCTYPE html><html><body>" + b"<div>" * 1_000_000 + b"</body></html>")
+
+
 def write_zip_bomb(path: Path) -> None:
     """A ~5 MB zip that inflates to 2 GiB: a page header then zeros, and plain zeros."""
     zeros = bytes(MIB)
@@ -136,6 +140,7 @@ HOSTILE: dict[str, tuple[Callable[[Path], None], str]] = {
     "tiny-lines.txt": (write_tiny_lines, "more than 10000 tweets in one thread"),
     "too-many-tiny-lines.txt": (write_too_many_tiny_lines, "too large"),
     "deep.json": (write_deep_json, ""),
+    "deep.html": (write_deep_html, ""),
     "bomb.zip": (write_zip_bomb, "no file in the zip holds a thread"),
     "unsafe-paths.zip": (write_zip_with_unsafe_paths, "no file in the zip holds a thread"),
     "many-entries.zip": (write_zip_with_too_many_entries, "zip lists 100001 files, more than"),

@@ -92,8 +92,7 @@ class ImportRun:
                     continue
                 seen_dirs.add(key)
                 try:
-                    whole = _guarded(lambda folder=path: next(
-                        (imp for imp in self.importers if imp.detect_dir(folder)), None))
+                    whole = _guarded(lambda folder=path: self._folder_importer(folder))
                 except ImportFailure as failure:
                     yield name, _failing(str(failure))
                     continue
@@ -110,6 +109,10 @@ class ImportRun:
                 yield name, lambda file=path: self._parse_file(file)
             else:
                 yield name, _failing("not a regular file")
+
+    def _folder_importer(self, folder: Path) -> Importer | None:
+        """The importer that reads this whole folder (an unpacked archive), if any."""
+        return next((importer for importer in self.importers if importer.detect_dir(folder)), None)
 
     def _parse_file(self, path: Path) -> ParseResult:
         source = Source(display_name(path), path=path)
@@ -130,8 +133,11 @@ class ImportRun:
             if end_record is None:
                 raise ImportFailure("a broken zip archive (no end record)")
             entries, directory_size = end_record[zipfile._ECD_ENTRIES_TOTAL], end_record[zipfile._ECD_SIZE]
-            if entries > MAX_ZIP_MEMBERS or directory_size > MAX_ZIP_DIRECTORY_BYTES:
+            if entries > MAX_ZIP_MEMBERS:
                 raise ImportFailure(f"zip lists {entries} files, more than threads-tui reads ({MAX_ZIP_MEMBERS})")
+            if directory_size > MAX_ZIP_DIRECTORY_BYTES:
+                raise ImportFailure(f"zip's list of files is {directory_size // 1048576} MiB, "
+                                    f"more than threads-tui reads ({MAX_ZIP_DIRECTORY_BYTES // 1048576} MiB)")
             zip_file = zipfile.ZipFile(path)
         except READ_ERRORS as error:
             raise ImportFailure(f"a broken zip archive ({_short(error)})") from error
