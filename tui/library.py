@@ -52,7 +52,7 @@ DB_ENV_VAR = "THREADS_TUI_DB"
 LOCK_TIMEOUT_SECONDS = 30.0
 _META_ID = 1
 _SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
-_BAD_DOCUMENT = (KeyError, TypeError, ValueError, AttributeError)
+_BAD_DOCUMENT = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
 class LibraryError(Exception):
@@ -290,7 +290,7 @@ class Library:
             raw = self.db.table("threads")._read_table()
             try:
                 self._sorted = sorted(map(_checked_summary, raw.values()), key=summary_sort_key)
-            except _BAD_DOCUMENT + (IndexError,) as error:
+            except _BAD_DOCUMENT as error:
                 raise self._unreadable(f"the library is damaged ({error!r})") from error
         return self._sorted
 
