@@ -6,6 +6,8 @@ import json
 import os
 import random
 import resource
+import shlex
+import shutil
 import signal
 import subprocess
 import time
@@ -100,6 +102,35 @@ def test_full_disk_leaves_old_library_and_no_temp_files(tmp_path, db_path, limit
     assert library_files(db_path) == before
     assert temp_files(db_path) == []
     assert len(listed_ids(db_path)) == 3
+
+
+def test_really_full_disk_leaves_old_library_and_no_temp_files(tmp_path):
+    """A 256 KiB tmpfs mounted in a private mount namespace fills up during the import."""
+    small, pages = tmp_path / "small", write_pages(tmp_path / "pages", "zoe", 300)
+    small.mkdir()
+    db_path = small / "lib" / "library.json"
+    command = shlex.join(threads_tui_command())
+    script = f"""
+        mount -t tmpfs -o size=256k tmpfs {small} || exit 99
+        export THREADS_TUI_DB={db_path}
+        {command} import {NOTE_EXAMPLE} >/dev/null || exit 98
+        cp -a {small}/lib {tmp_path}/before
+        {command} import {pages} 2>{tmp_path}/err
+        echo $? >{tmp_path}/code
+        cp -a {small}/lib {tmp_path}/after
+    """
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("mounting a small file system needs root and unshare")
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], timeout=60)
+    if done.returncode == 99:
+        pytest.skip("cannot mount a small file system here")
+    assert done.returncode == 0
+    assert (tmp_path / "code").read_text().strip() == "1"
+    assert (tmp_path / "err").read_text() == (
+        f"threads-tui: could not write library {db_path}: No space left on device; it was left as it was\n")
+    after = library_files(tmp_path / "after" / "library.json")
+    assert after == library_files(tmp_path / "before" / "library.json")
+    assert not [name for name in after if name.endswith(".tmp")]
 
 
 def test_full_disk_on_first_write_creates_nothing(tmp_path, db_path):

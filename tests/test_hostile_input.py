@@ -81,9 +81,22 @@ def write_long_line_after_a_page_header(path: Path) -> None:
     write_long_line(path, PAGE_HEAD)
 
 
+def write_tiny_lines(path: Path, size: int = 4 * MIB - 4096) -> None:
+    """A page whose every line would be a post: memory per post dwarfs its two bytes."""
+    path.write_bytes(PAGE_HEAD + b"ab\n" * (size // 3) + "\n• • •\n".encode())
+
+
+def write_too_many_tiny_lines(path: Path) -> None:
+    write_tiny_lines(path, 32 * MIB)
+
+
 def write_deep_json(path: Path) -> None:
     depth = 1_000_000
     path.write_bytes(b'{"posts": ' + b"[" * depth + b"]" * depth + b"}")
+
+
+def write_deep_html(path: Path) -> None:
+    path.write_bytes(b"<!DOCTYPE html><html><body>" + b"<div>" * 1_000_000 + b"</body></html>")
 
 
 def write_zip_bomb(path: Path) -> None:
@@ -124,7 +137,10 @@ HOSTILE: dict[str, tuple[Callable[[Path], None], str]] = {
     "utf16-no-bom.txt": (write_utf16_without_bom, "binary data"),
     "long-line.txt": (write_long_line, "not a format threads-tui knows"),
     "long-line-page.txt": (write_long_line_after_a_page_header, "too large"),
+    "tiny-lines.txt": (write_tiny_lines, "more than 10000 tweets in one thread"),
+    "too-many-tiny-lines.txt": (write_too_many_tiny_lines, "too large"),
     "deep.json": (write_deep_json, ""),
+    "deep.html": (write_deep_html, ""),
     "bomb.zip": (write_zip_bomb, "no file in the zip holds a thread"),
     "unsafe-paths.zip": (write_zip_with_unsafe_paths, "no file in the zip holds a thread"),
     "many-entries.zip": (write_zip_with_too_many_entries, "zip lists 100001 files, more than"),
@@ -266,14 +282,17 @@ def test_escapes_and_markup_in_imported_text_are_shown_as_typed(tmp_path, librar
     assert "[bold red]not markup[/] link red" in outputs[2]
 
 
-def test_a_big_import_stays_within_memory(tmp_path, db_path):
-    """Many ordinary files at once: memory grows with the threads, not with file sizes."""
+def test_largest_files_that_import_stay_within_memory(tmp_path, db_path):
+    """Many ordinary files at once, and the worst page under the size limit: one post of 1M lines."""
     folder = tmp_path / "many"
     folder.mkdir()
     for number in range(2000):
         (folder / f"{number}.txt").write_text(thread_page(f"user{number % 50}", number, posts=8))
-    measured, _ = import_measured(db_path, folder)
-    assert measured.code == 0 and "2000 added" in measured.out
+    paragraphs = tmp_path / "paragraphs.txt"
+    paragraphs.write_bytes(PAGE_HEAD + b"ab\n\n" * (MIB - 1024) + "\n• • •\n".encode())
+    for path, added in ((folder, "2000 added"), (paragraphs, "1 added")):
+        measured, _ = import_measured(db_path, path)
+        assert measured.code == 0 and added in measured.out
 
 
 def test_bom_alone_and_truncated_utf16_fail_clearly(tmp_path, library):

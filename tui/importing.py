@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
-from .importers.base import READ_ERRORS
+from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS
 from .library import ImportCounts, Library
 from .model import Thread
 
@@ -98,8 +98,7 @@ class ImportRun:
                     yield name, _failing(f"cannot list folder: {_os_reason(error)}")
                     continue
                 try:
-                    whole = _guarded(lambda folder=path: next(
-                        (imp for imp in self.importers if imp.detect_dir(folder)), None))
+                    whole = _guarded(lambda folder=path: self._folder_importer(folder))
                 except ImportFailure as failure:
                     yield name, _failing(str(failure))
                     continue
@@ -111,6 +110,10 @@ class ImportRun:
                 yield name, lambda file=path: self._parse_file(file)
             else:
                 yield name, _failing("not a regular file")
+
+    def _folder_importer(self, folder: Path) -> Importer | None:
+        """The importer that reads this whole folder (an unpacked archive), if any."""
+        return next((importer for importer in self.importers if importer.detect_dir(folder)), None)
 
     def _parse_file(self, path: Path) -> ParseResult:
         source = Source(display_name(path), path=path)
@@ -131,8 +134,11 @@ class ImportRun:
             if end_record is None:
                 raise ImportFailure("a broken zip archive (no end record)")
             entries, directory_size = end_record[zipfile._ECD_ENTRIES_TOTAL], end_record[zipfile._ECD_SIZE]
-            if entries > MAX_ZIP_MEMBERS or directory_size > MAX_ZIP_DIRECTORY_BYTES:
+            if entries > MAX_ZIP_MEMBERS:
                 raise ImportFailure(f"zip lists {entries} files, more than threads-tui reads ({MAX_ZIP_MEMBERS})")
+            if directory_size > MAX_ZIP_DIRECTORY_BYTES:
+                raise ImportFailure(f"zip's list of files is {directory_size // 1048576} MiB, "
+                                    f"more than threads-tui reads ({MAX_ZIP_DIRECTORY_BYTES // 1048576} MiB)")
             zip_file = zipfile.ZipFile(path)
         except READ_ERRORS as error:
             raise ImportFailure(f"a broken zip archive ({_short(error)})") from error
@@ -199,7 +205,7 @@ class ImportRun:
             if cancelled():
                 break
             try:
-                result = _guarded(parse)
+                result = _within_limits(_guarded(parse))
             except ImportFailure as failure:
                 report.failures.append(FileFailure(name, str(failure)))
             else:
@@ -214,7 +220,7 @@ class ImportRun:
                 commit()
         for importer in self.importers:
             try:
-                pooled = _guarded(importer.finish)
+                pooled = _within_limits(_guarded(importer.finish))
             except ImportFailure as failure:
                 report.failures.append(FileFailure(importer.name, str(failure)))
                 continue
@@ -244,6 +250,14 @@ def _guarded(step: Callable[[], T]) -> T:
         raise ImportFailure("too large to read in memory") from error
     except Exception as error:
         raise ImportFailure(f"{INTERNAL_ERROR} ({type(error).__name__}: {_short(error)}); please report it") from error
+
+
+def _within_limits(result: ParseResult) -> ParseResult:
+    """Refuse results no real file holds, whatever the importer let through."""
+    longest = max((thread.post_count for thread in result.threads), default=0)
+    if longest > MAX_POSTS_PER_THREAD:
+        raise ImportFailure(f"a thread of {longest} posts, more than threads-tui keeps ({MAX_POSTS_PER_THREAD})")
+    return result
 
 
 def _short(error: BaseException) -> str:

@@ -63,7 +63,7 @@ SHARD_COUNT = 64
 SHARD_CACHE_SIZE = 16
 SEARCH_SUFFIX = ".search"
 _SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
-_BAD_DOCUMENT = (KeyError, TypeError, ValueError, AttributeError)
+_BAD_DOCUMENT = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
 class LibraryError(Exception):
@@ -104,6 +104,19 @@ def sort_newest_first(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     ordered = sorted(docs, key=lambda doc: (doc.get("title") or "", doc["id"]))
     ordered.sort(key=_date_sort_text, reverse=True)  # stable: ties keep title order
     return ordered
+
+
+_SUMMARY_DATE = re.compile(r"(?:\d{4}|-)-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?|\d{4}")
+
+
+def _checked_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored summary, checked for what listing it needs (ValueError if damaged)."""
+    date = doc.get("date")
+    if date is not None and not (isinstance(date, str) and _SUMMARY_DATE.fullmatch(date)):
+        raise ValueError(f"summary of thread {doc['id']} has a malformed date {date!r}")
+    if not isinstance(doc.get("title", ""), str) or not isinstance(doc.get("post_count"), int):
+        raise ValueError(f"summary of thread {doc['id']} is malformed")
+    return doc
 
 
 # -- schema migrations ------------------------------------------------------
@@ -298,9 +311,13 @@ class Library:
         self._sorted = self._order = self._search_blobs = None
 
     def summaries(self) -> list[dict[str, Any]]:
-        """Every thread's summary, newest first."""
+        """Every thread's summary, newest first; LibraryError if one is damaged."""
         if self._sorted is None:
-            self._sorted = sort_newest_first(self.db.table("threads")._read_table().values())
+            raw = self.db.table("threads")._read_table()
+            try:
+                self._sorted = sort_newest_first(map(_checked_summary, raw.values()))
+            except _BAD_DOCUMENT as error:
+                raise self._unreadable(f"the library is damaged ({error!r})") from error
         return self._sorted
 
     def order_index(self) -> dict[str, int]:
@@ -367,7 +384,8 @@ class Library:
                 return cached
         cached = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
         try:
-            cached.storage.read()
+            if cached.storage.read() is None:
+                raise StorageReadError(cached.storage.path, "the file is missing")
         except StorageReadError as error:
             raise self._unreadable(error.reason, error.path) from error
         with self._shard_cache_lock:
@@ -383,7 +401,7 @@ class Library:
                 shard = self._shard_db(shard_for(thread_id))
                 break
             except LibraryError:
-                # A writer may have replaced the shard since we read the summaries.
+                # A writer may have replaced (and removed) the shard since we read the summaries.
                 if attempt or not self.reload_if_changed():
                     raise
         if shard is None:

@@ -74,7 +74,9 @@ def write_atomic(path: Path, payload: bytes) -> None:
     """
     folder = path.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            fsync_dir(folder.parent)
         fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=folder)
     except OSError as error:
         raise StorageWriteError(path, _reason(error)) from error

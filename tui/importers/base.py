@@ -14,6 +14,8 @@ from ..model import Thread
 
 HEAD_BYTES = 64 * 1024
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+# No real thread is this long; importers stop here so tiny posts cannot exhaust memory.
+MAX_POSTS_PER_THREAD = 10_000
 # What reading a file or a (possibly hostile) zip member can raise.
 READ_ERRORS = (
     OSError, EOFError, RuntimeError, NotImplementedError, ValueError,

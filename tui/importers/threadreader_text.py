@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..model import MONTHS, Media, PartialDate, Post, Thread
 from ..text import clean_line, clean_text, strip_control
-from .base import Importer, ImportFailure, ParseResult, Source
+from .base import MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source
 
 _MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 COUNTS = r"(\d[\d,]*) tweets?, (\d+) min read"
@@ -103,6 +103,8 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post
             images = marks.group(0).count("Image")
             line = line[: marks.start()].rstrip()
         if starts_tweet:
+            if len(drafts) == MAX_POSTS_PER_THREAD:
+                raise ImportFailure(f"more than {MAX_POSTS_PER_THREAD} tweets in one thread")
             drafts.append(_Draft())
         draft = drafts[-1]
         if draft.lines and previous_blank:
@@ -130,7 +132,7 @@ class ThreadReaderTextImporter(Importer):
     """A Thread Reader unroll saved as text: one thread plus "More from" previews."""
 
     name = "Thread Reader text"
-    max_bytes = 32 * 1024 * 1024
+    max_bytes = 4 * 1024 * 1024  # a saved unroll is well under 1 MiB; parsing costs ~25x the size
 
     def detect(self, source: Source) -> bool:
         head = source.head_text()
