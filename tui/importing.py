@@ -22,7 +22,7 @@ MAX_ZIP_MEMBERS = 100_000
 MAX_ZIP_DIRECTORY_BYTES = 32 * 1024 * 1024
 # Starts the failure line of an importer bug, so tests can tell bugs from bad input.
 INTERNAL_ERROR = "threads-tui could not read it: an internal error"
-COMMIT_EVERY_THREADS = 5_000
+COMMIT_EVERY_THREADS = 10_000
 T = TypeVar("T")
 
 
@@ -77,10 +77,14 @@ class ImportRun:
         a folder reached twice (a symlink loop) is walked once.
         """
         seen_dirs: set[tuple[int, int]] = set()
-        pending = [Path(path) for path in reversed(list(paths))]
+        # (path, is_dir) where a folder listing already told which it is; None: ask the disk.
+        pending: list[tuple[Path, bool | None]] = [(Path(path), None) for path in reversed(list(paths))]
         while pending:
-            path = pending.pop()
+            path, is_dir = pending.pop()
             name = display_name(path)
+            if is_dir is False:  # a regular file seen in a listing: no stat needed
+                yield name, lambda file=path: self._parse_file(file)
+                continue
             try:
                 info = path.stat()
             except OSError as error:
@@ -93,7 +97,8 @@ class ImportRun:
                 seen_dirs.add(key)
                 # List first: a folder that cannot be listed cannot be inspected either.
                 try:
-                    children = sorted(entry.name for entry in os.scandir(path))
+                    with os.scandir(path) as listing:
+                        children = sorted((entry.name, _kind(entry)) for entry in listing)
                 except OSError as error:
                     yield name, _failing(f"cannot list folder: {_os_reason(error)}")
                     continue
@@ -105,7 +110,7 @@ class ImportRun:
                 if whole is not None:
                     yield name, lambda importer=whole, folder=path: importer.parse_dir(folder)
                     continue
-                pending.extend(path / child for child in reversed(children) if not child.startswith("."))
+                pending.extend((path / child, kind) for child, kind in reversed(children) if not child.startswith("."))
             elif stat.S_ISREG(info.st_mode):
                 yield name, lambda file=path: self._parse_file(file)
             else:
@@ -116,14 +121,13 @@ class ImportRun:
         return next((importer for importer in self.importers if importer.detect_dir(folder)), None)
 
     def _parse_file(self, path: Path) -> ParseResult:
-        source = Source(display_name(path), path=path)
+        source = Source.read_small_file(display_name(path), path)
         if source.size == 0:
             raise ImportFailure("empty file")
-        head = source.head()
-        if zipfile.is_zipfile(path):
+        if source.head()[:2] == b"PK":
+            if not zipfile.is_zipfile(path):
+                raise ImportFailure("a broken or truncated zip archive")
             return self._parse_zip(path)
-        if head[:2] == b"PK":
-            raise ImportFailure("a broken or truncated zip archive")
         return self._parse_source(source)
 
     def _parse_zip(self, path: Path) -> ParseResult:
@@ -231,6 +235,18 @@ class ImportRun:
         if progress:
             progress(report, "")
         return report
+
+
+def _kind(entry: os.DirEntry[str]) -> bool | None:
+    """False for a plain regular file, True for a folder, None when a stat must decide (links, others)."""
+    try:
+        if entry.is_symlink():
+            return None
+        if entry.is_file(follow_symlinks=False):
+            return False
+        return True if entry.is_dir(follow_symlinks=False) else None
+    except OSError:
+        return None
 
 
 def display_name(path: Path) -> str:

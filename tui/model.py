@@ -98,8 +98,8 @@ class Post:
             "text": self.text,
             "id": self.id,
             "time": self.time,
-            "media": [m.to_dict() for m in self.media],
-            "links": list(self.links),
+            "media": [m.to_dict() for m in self.media] if self.media else [],
+            "links": list(self.links) if self.links else [],
             "quoted": self.quoted.to_dict() if self.quoted else None,
         }
 

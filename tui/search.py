@@ -40,13 +40,18 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def _one_line(text: str) -> str:
+    """Text on one line with no tabs: the search file's fields stay apart."""
+    return text.replace("\n", " ").replace("\t", " ")
+
+
 def search_lines(doc: dict[str, Any]) -> bytes:
     """The search file lines of one stored thread (its `to_dict` form)."""
-    author = _flat(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}").lower()
-    thread_id = _flat(doc["id"])
+    author = _one_line(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}").lower()
+    thread_id = _one_line(doc["id"])
     lines = []
     for n, post in enumerate(doc.get("posts") or (), 1):
-        text = _flat(post.get("text") or "")
+        text = _one_line(post.get("text") or "")
         lines.append(f"{thread_id}\t{n}\t{author} {text.lower()}\t{text}\n")
     return "".join(lines).encode("utf-8")
 

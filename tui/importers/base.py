@@ -14,6 +14,8 @@ from ..model import Thread
 
 HEAD_BYTES = 64 * 1024
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+# Files up to this size are read once, whole, and detection looks at that copy.
+SMALL_FILE_BYTES = 1024 * 1024
 # No real thread is this long; importers stop here so tiny posts cannot exhaust memory.
 MAX_POSTS_PER_THREAD = 10_000
 # What reading a file or a (possibly hostile) zip member can raise.
@@ -36,10 +38,25 @@ class Source:
     zip_file: zipfile.ZipFile | None = None
     member: zipfile.ZipInfo | None = None
     _head: bytes | None = field(default=None, repr=False)
+    _content: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def read_small_file(cls, name: str, path: Path) -> Source:
+        """A file on disk, read at most once: whole if it is small, else only its head."""
+        try:
+            with open(path, "rb") as handle:
+                start = handle.read(SMALL_FILE_BYTES + 1)
+        except READ_ERRORS as error:
+            raise ImportFailure(f"cannot read: {_reason(error)}") from error
+        if len(start) <= SMALL_FILE_BYTES:
+            return cls(name, path=path, _head=start[:HEAD_BYTES], _content=start)
+        return cls(name, path=path, _head=start[:HEAD_BYTES])
 
     @property
     def size(self) -> int:
         """The size in bytes: a zip member's declared size, which reads never exceed."""
+        if self._content is not None:
+            return len(self._content)
         if self.member is not None:
             return self.member.file_size
         assert self.path is not None
@@ -71,6 +88,8 @@ class Source:
 
     def read_bytes(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         """The whole content; fails (without reading further) past `max_bytes`."""
+        if self._content is not None and len(self._content) <= max_bytes:
+            return self._content
         try:
             with self._open() as handle:
                 payload = handle.read(max_bytes + 1)

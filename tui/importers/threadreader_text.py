@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..model import MONTHS, Media, PartialDate, Post, Thread
-from ..text import clean_line, clean_text, strip_control
+from ..text import clean_line, strip_control
 from .base import MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source
 
 _MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
@@ -64,7 +64,7 @@ class _Draft:
 
     def to_post(self) -> Post:
         return Post(
-            text=clean_text("\n".join(self.lines)),
+            text="\n".join(self.lines).strip("\n"),  # the page was cleaned whole, lines trimmed
             media=[Media("image") for _ in range(self.images)],
         )
 
@@ -98,7 +98,7 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post
             continues = bool(_LIST_ITEM.match(line))
         starts_tweet = not drafts or (not previous_blank and not continues)
         images = 0
-        marks = _TRAILING_IMAGES.search(line)
+        marks = _TRAILING_IMAGES.search(line) if line.endswith("Image") else None
         if marks:
             images = marks.group(0).count("Image")
             line = line[: marks.start()].rstrip()
@@ -144,7 +144,7 @@ class ThreadReaderTextImporter(Importer):
         return has_profile and has_counts
 
     def parse(self, source: Source) -> ParseResult:
-        text = strip_control(source.read_text(self.max_bytes))
+        text = strip_control(source.read_text(self.max_bytes)).replace("\t", " ")
         lines = [line.rstrip() for line in text.split("\n")]
         return parse_page(lines, source.name)
 
