@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -240,6 +241,9 @@ class ThreadsApp(App[int]):
 
 def run_reader(library: Library, import_paths: Sequence[Path] = ()) -> int:
     """Run the reader until it quits; save reading state on the way out."""
+    # The library's summaries live as long as the app: keep them out of every
+    # garbage collection pass, so frames never wait on a scan of them.
+    gc.freeze()
     app = ThreadsApp(library, import_paths)
     app.run()
     try:

@@ -5,10 +5,12 @@ No Textual here: the CLI and the reader's import worker both call `run_import`.
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -22,7 +24,7 @@ MAX_ZIP_MEMBERS = 100_000
 MAX_ZIP_DIRECTORY_BYTES = 32 * 1024 * 1024
 # Starts the failure line of an importer bug, so tests can tell bugs from bad input.
 INTERNAL_ERROR = "threads-tui could not read it: an internal error"
-COMMIT_EVERY_THREADS = 10_000
+COMMIT_EVERY_THREADS = 20_000
 T = TypeVar("T")
 
 
@@ -186,6 +188,18 @@ class ImportRun:
             raise ImportFailure("binary data, not a saved thread")
         raise ImportFailure(f"not a format threads-tui knows (it reads: {self.names()})")
 
+    @staticmethod
+    @contextmanager
+    def _fewer_collections() -> Iterator[None]:
+        """Collect garbage less often while importing: it makes many long-lived objects
+        and few cycles, and frequent collections over them cost about a third of the time."""
+        thresholds = gc.get_threshold()
+        gc.set_threshold(100_000, 50, 1000)
+        try:
+            yield
+        finally:
+            gc.set_threshold(*thresholds)
+
     def run(
         self,
         paths: Iterable[Path],
@@ -194,6 +208,16 @@ class ImportRun:
         cancelled: Callable[[], bool] = lambda: False,
     ) -> ImportReport:
         """Import every path into the library, committing in batches; report what happened."""
+        with self._fewer_collections():
+            return self._run(paths, library, progress, cancelled)
+
+    def _run(
+        self,
+        paths: Iterable[Path],
+        library: Library,
+        progress: ProgressCallback | None,
+        cancelled: Callable[[], bool],
+    ) -> ImportReport:
         report = self.report
         batch: list[Thread] = []
 

@@ -77,6 +77,14 @@ LIST_ITEMS_START_TWEETS = "all"       # any line after a non-empty line starts a
 SPLIT_RULES = (LIST_ITEMS_CONTINUE, NUMBERED_START_TWEETS, LIST_ITEMS_START_TWEETS)
 
 
+_LIST_MARKS = frozenset("•◦▪‣●·-–—*0123456789")
+
+
+def _is_list_item(line: str) -> bool:
+    """Whether a line starts a list item (`•`, `-`, `1.` and the like)."""
+    return line[:1] in _LIST_MARKS and bool(_LIST_ITEM.match(line))
+
+
 def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post]:
     """Split body lines into tweets by the rule of the format note.
 
@@ -93,9 +101,9 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post
         if rule == LIST_ITEMS_START_TWEETS:
             continues = False
         elif rule == NUMBERED_START_TWEETS:
-            continues = bool(_LIST_ITEM.match(line)) and not _NUMBERED.match(line)
+            continues = _is_list_item(line) and not _NUMBERED.match(line)
         else:
-            continues = bool(_LIST_ITEM.match(line))
+            continues = _is_list_item(line)
         starts_tweet = not drafts or (not previous_blank and not continues)
         images = 0
         marks = _TRAILING_IMAGES.search(line) if line.endswith("Image") else None
@@ -184,7 +192,7 @@ def parse_page(lines: list[str], source_name: str) -> ParseResult:
             index = following + 1
 
     body: list[str] = []
-    while index < len(lines) and not _END_MARK.match(lines[index].strip()):
+    while index < len(lines) and not ("•" in lines[index] and _END_MARK.match(lines[index].strip())):
         body.append(lines[index])
         index += 1
     if index >= len(lines):
