@@ -74,6 +74,16 @@ async def wait_until(pilot, condition, timeout: float = 60.0) -> None:
         await pilot.pause(0.001)
 
 
+async def idle(pilot) -> None:
+    """Wait until start-up work is done: workers finished, the open thread laid out."""
+    from tui.widgets.reading_pane import ThreadView
+
+    view = await mounted(pilot, ThreadView)
+    await pilot.app.workers.wait_for_complete()
+    await wait_until(pilot, lambda: view.fully_laid_out)
+    await pilot.pause()
+
+
 async def mounted(pilot, widget_type):
     """The screen's widget of `widget_type`, once the screen has composed it."""
     await wait_until(pilot, lambda: bool(pilot.app.screen.query(widget_type)))
@@ -103,75 +113,109 @@ def start(db: str) -> None:
     app.run(headless=True, size=(120, 40), auto_pilot=pilot)
 
 
+def first_draw(widget_type, ready) -> tuple[list[float], list[bool]]:
+    """Record when a `widget_type` first draws while `ready(widget)`, once armed.
+
+    Returns the list the time goes into, and the list to append to (arm) when
+    the measurement starts.
+    """
+    drawn: list[float] = []
+    armed: list[bool] = []
+    original = widget_type.render_line
+
+    def render_line(self, y: int):
+        if armed and not drawn and ready(self):
+            drawn.append(time.perf_counter())
+        return original(self, y)
+
+    widget_type.render_line = render_line
+    return drawn, armed
+
+
 def search(db: str, word: str) -> None:
+    from tui.screens.search import SearchScreen
+    from tui.widgets.hit_list import HitList
+
+    drawn, armed = first_draw(HitList, lambda widget: bool(widget.items))
     app = reader(db)
 
     async def pilot(p):
-        from tui.screens.search import SearchScreen
-        from tui.widgets.thread_list import ThreadList
-
-        await mounted(p, ThreadList)
-        await p.app.workers.wait_for_complete()
+        await idle(p)
         await p.press("slash")
         search_input = await mounted(p, "#search-input")
         search_input.value = word
         await p.pause()
+        armed.append(True)
         began = time.perf_counter()
         await p.press("enter")  # the keypress that searches
+        await wait_until(p, lambda: bool(drawn))
+        elapsed = drawn[0] - began
+        hits = len(p.app.screen.hits)
+        await p.press("enter")  # open the first hit, as a reader would
         await wait_until(p, lambda: not isinstance(p.app.screen, SearchScreen))
         await p.app.workers.wait_for_complete()
         await p.pause()
-        elapsed = time.perf_counter() - began
-        emit(seconds=elapsed, hits=len(p.app.hits), rss_mib=peak_rss_mib())
+        emit(seconds=elapsed, hits=hits, rss_mib=peak_rss_mib())
         p.app.exit()
 
     app.run(headless=True, size=(120, 40), auto_pilot=pilot)
 
 
 def open_thread(db: str, thread_id: str) -> None:
+    from tui.messages import OpenThread
+    from tui.widgets.reading_pane import ThreadView
+
+    drawn, armed = first_draw(ThreadView, lambda view: view.thread is not None and view.thread.id == thread_id)
     app = reader(db)
 
     async def pilot(p):
-        from tui.messages import OpenThread
-        from tui.widgets.reading_pane import ThreadView
-
+        await idle(p)
+        other = next(s["id"] for s in p.app.library.summaries() if s["id"] != thread_id)
+        p.app.screen.post_message(OpenThread(other))  # start from another thread
         view = await mounted(p, ThreadView)
-        await p.app.workers.wait_for_complete()
-        await p.pause()
+        await wait_until(p, lambda: view.thread is not None and view.thread.id == other)
+        await idle(p)
+        armed.append(True)
         began = time.perf_counter()
         p.app.screen.post_message(OpenThread(thread_id))
-        await wait_until(p, lambda: view.thread is not None and view.thread.id == thread_id)
-        await p.pause()
-        emit(seconds=time.perf_counter() - began, posts=view.thread.post_count)
+        await wait_until(p, lambda: bool(drawn))
+        view = p.app.screen.query_one(ThreadView)
+        emit(seconds=drawn[0] - began, posts=view.thread.post_count)
         p.app.exit()
 
     app.run(headless=True, size=(120, 40), auto_pilot=pilot)
 
 
 def scroll(db: str, thread_id: str) -> None:
+    from tui.messages import OpenThread
+    from tui.widgets.reading_pane import ThreadView
+    from tui.widgets.thread_list import ThreadList
+
+    list_drawn, list_armed = first_draw(ThreadList, lambda widget: True)
+    view_drawn, view_armed = first_draw(ThreadView, lambda widget: True)
     app = reader(db)
 
-    async def pilot(p):
-        from tui.messages import OpenThread
-        from tui.widgets.reading_pane import ThreadView
-        from tui.widgets.thread_list import ThreadList
-
-        await mounted(p, ThreadList)
-        await p.app.workers.wait_for_complete()
-        await p.pause()
-        slowest_list = 0.0
+    async def slowest_frame(p, key: str, drawn: list[float], armed: list[bool]) -> float:
+        """The longest time from a keypress to the pane's next frame, over 40 presses."""
+        slowest = 0.0
         for _ in range(40):
+            drawn.clear()
+            armed.append(True)
             began = time.perf_counter()
-            await p.press("pagedown")
-            slowest_list = max(slowest_list, time.perf_counter() - began)
+            await p.press(key)
+            await wait_until(p, lambda: bool(drawn))
+            slowest = max(slowest, drawn[0] - began)
+            armed.clear()
+        return slowest
+
+    async def pilot(p):
+        await idle(p)
+        slowest_list = await slowest_frame(p, "pagedown", list_drawn, list_armed)
         view = p.app.screen.query_one(ThreadView)
         p.app.screen.post_message(OpenThread(thread_id))
         await wait_until(p, lambda: view.thread is not None and view.thread.id == thread_id)
-        slowest_thread = 0.0
-        for _ in range(40):
-            began = time.perf_counter()
-            await p.press("space")
-            slowest_thread = max(slowest_thread, time.perf_counter() - began)
+        await idle(p)
+        slowest_thread = await slowest_frame(p, "space", view_drawn, view_armed)
         emit(list_seconds=slowest_list, thread_seconds=slowest_thread,
              rows=len(p.app.screen.query_one(ThreadList).items))
         p.app.exit()

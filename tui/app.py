@@ -75,7 +75,6 @@ class ThreadsApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_interval(WATCH_LIBRARY_SECONDS, self._check_library)
-        self.call_after_refresh(self._warm_search, self.library)
         if self.import_paths:
             self._import_at_start(self.import_paths)
 
@@ -97,14 +96,6 @@ class ThreadsApp(App[int]):
             message += "\nPress i to import again and see every failure." if len(report.failures) > 5 else ""
         self.call_from_thread(self.notify, message, severity="warning" if report.failures else "information")
         self.call_from_thread(self.post_message, LibraryChanged())
-
-    @work(thread=True, group="warm-search", exit_on_error=False)
-    def _warm_search(self, library: Library) -> None:
-        """Read the search files after the first frame, so the first search is quick."""
-        try:
-            library.search_blobs()
-        except LibraryError:
-            pass  # searching will say what is wrong
 
     def _check_library(self) -> None:
         if self.library.changed_on_disk():
@@ -130,7 +121,6 @@ class ThreadsApp(App[int]):
             states.setdefault(thread_id, {"id": thread_id}).update(fields)
         self.states = states
         self.main_screen.refresh_threads()
-        self._warm_search(library)
 
     # -- reading state ----------------------------------------------------
 

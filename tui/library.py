@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import mmap
 import os
 import re
 import threading
@@ -60,7 +61,7 @@ DB_ENV_VAR = "THREADS_TUI_DB"
 LOCK_TIMEOUT_SECONDS = 30.0
 _META_ID = 1
 SHARD_COUNT = 64
-SHARD_CACHE_SIZE = 16
+SHARD_CACHE_SIZE = 4
 SEARCH_SUFFIX = ".search"
 _SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
 _BAD_DOCUMENT = (KeyError, TypeError, ValueError, AttributeError, IndexError)
@@ -178,7 +179,6 @@ class Library:
         self._shard_cache_lock = threading.Lock()  # the reader loads threads from several workers
         self._sorted: list[dict[str, Any]] | None = None
         self._order: dict[str, int] | None = None
-        self._search_blobs: list[bytes] | None = None
 
     # -- opening and reloading -------------------------------------------
 
@@ -308,7 +308,7 @@ class Library:
 
     def _forget_derived(self) -> None:
         """Drop what is computed from the tables: it is rebuilt when next asked for."""
-        self._sorted = self._order = self._search_blobs = None
+        self._sorted = self._order = None
 
     def summaries(self) -> list[dict[str, Any]]:
         """Every thread's summary, newest first; LibraryError if one is damaged."""
@@ -331,20 +331,22 @@ class Library:
         shards = set(self._meta()["shards"].values())
         return shards | {_search_name(name) for name in shards}
 
-    def search_blobs(self) -> list[bytes]:
-        """The search text of every shard (see `search.py`), read once and kept."""
-        if self._search_blobs is None:
-            blobs = []
-            for shard, file_name in sorted(self._meta()["shards"].items()):
-                try:
-                    blobs.append((self.posts_dir / _search_name(file_name)).read_bytes())
-                except OSError:
-                    # Derived data: rebuild it from the shard itself.
-                    db = self._shard_db(shard)
-                    if db is not None:
-                        blobs.append(_shard_search_text(db))
-            self._search_blobs = blobs
-        return self._search_blobs
+    def search_blobs(self) -> Iterator[bytes | mmap.mmap]:
+        """The search text of each shard in turn (see `search.py`), mapped, not copied, into memory."""
+        for shard, file_name in sorted(self._meta()["shards"].items()):
+            try:
+                with open(self.posts_dir / _search_name(file_name), "rb") as handle:
+                    if os.fstat(handle.fileno()).st_size == 0:
+                        continue
+                    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                        yield mapped
+                        continue
+            except OSError:
+                pass
+            # Derived data: rebuild it from the shard itself.
+            db = self._shard_db(shard)
+            if db is not None:
+                yield _shard_search_text(db)
 
     def summary(self, thread_id: str) -> dict[str, Any] | None:
         doc = self.db.table("threads").get(doc_id=doc_id_for(thread_id))

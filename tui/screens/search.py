@@ -11,16 +11,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ..search import Hit, query_terms, search_library
+from ..widgets.hit_list import HitList, hit_item
+from ..widgets.summary_list import SummaryList
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
 
-MAX_HITS_SHOWN = 500
 SEARCH_DELAY_SECONDS = 0.25
 
 
@@ -54,7 +54,7 @@ class SearchScreen(ModalScreen["SearchResult | None"]):
         with Vertical(id="search-dialog"):
             yield Input(value=self.initial_query, placeholder="Search text, authors and @handles", id="search-input")
             yield Static("Type to search the whole library.", id="search-status", markup=False)
-            yield OptionList(id="search-results", markup=False)
+            yield HitList(id="search-results")
 
     def on_mount(self) -> None:
         self.query_one("#search-dialog").border_title = "Search"
@@ -69,60 +69,46 @@ class SearchScreen(ModalScreen["SearchResult | None"]):
 
     @on(Input.Submitted, "#search-input")
     def _query_submitted(self, event: Input.Submitted) -> None:
+        """Enter searches now and shows the hits; enter again opens the first one."""
         if self.hits and self.query_text == event.value:
             self.dismiss(SearchResult(self.query_text, self.hits, 0))
         else:
-            self._run_search(event.value, open_first=True)
+            self._run_search(event.value)
 
-    def _run_search(self, query: str, open_first: bool = False) -> None:
+    def _run_search(self, query: str) -> None:
         if self._timer is not None:
             self._timer.stop()
         if not query_terms(query):
             self.hits, self.query_text = [], query
-            self.query_one(OptionList).clear_options()
+            self.query_one(HitList).set_items([])
             self.query_one("#search-status", Static).update("Type to search the whole library.")
             return
         self.query_one("#search-status", Static).update(f"Searching for {query!r}…")
-        self._search(query, open_first)
+        self._search(query)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, query: str, open_first: bool) -> None:
+    def _search(self, query: str) -> None:
         worker = get_current_worker()
         hits = search_library(self.app.library, query, cancelled=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_hits, query, hits, open_first)
+            self.app.call_from_thread(self._show_hits, query, hits)
 
-    def _show_hits(self, query: str, hits: list[Hit], open_first: bool) -> None:
+    def _show_hits(self, query: str, hits: list[Hit]) -> None:
         self.hits, self.query_text = hits, query
-        results = self.query_one(OptionList)
-        results.clear_options()
-        results.add_options([Option(self._hit_prompt(hit), id=str(i)) for i, hit in enumerate(hits[:MAX_HITS_SHOWN])])
-        shown = f" (showing the first {MAX_HITS_SHOWN})" if len(hits) > MAX_HITS_SHOWN else ""
-        status = (f"{len(hits)} hit{'s' if len(hits) != 1 else ''} for {query!r}{shown}. "
-                  "↓ to the list, enter opens, n / N step through hits later." if hits
+        library = self.app.library
+        self.query_one(HitList).set_items([hit_item(i, hit, library.summary(hit.thread_id))
+                                           for i, hit in enumerate(hits)])
+        status = (f"{len(hits)} hit{'s' if len(hits) != 1 else ''} for {query!r}. "
+                  "Enter opens the first, ↓ picks another; n / N step through hits later." if hits
                   else f"No hits for {query!r}.")
         self.query_one("#search-status", Static).update(status)
-        if hits:
-            results.highlighted = 0
-        if open_first and hits:
-            self.dismiss(SearchResult(query, hits, 0))
 
-    def _hit_prompt(self, hit: Hit) -> Text:
-        summary = self.app.library.summary(hit.thread_id) or {}
-        who = f"@{summary['author_handle']}" if summary.get("author_handle") else (summary.get("author_name") or "?")
-        prompt = Text(f"{who} · {summary.get('title', '')[:60]} · {hit.n}/{summary.get('post_count', '?')}\n",
-                      style="dim")
-        snippet = Text("  " + hit.snippet)
-        for start, end in hit.spans:
-            snippet.stylize("bold reverse", start + 2, end + 2)
-        return prompt + snippet
-
-    @on(OptionList.OptionSelected, "#search-results")
-    def _hit_chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(SearchResult(self.query_text, self.hits, int(event.option.id or 0)))
+    @on(SummaryList.Selected, "#search-results")
+    def _hit_chosen(self, event: SummaryList.Selected) -> None:
+        self.dismiss(SearchResult(self.query_text, self.hits, int(event.item["id"])))
 
     def action_focus_results(self) -> None:
-        self.query_one(OptionList).focus()
+        self.query_one(HitList).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
