@@ -32,7 +32,7 @@ def page(index: int, posts: int, rng: random.Random) -> str:
     ]
     for n in range(posts):
         text = f"{index}-{n} " + sentence(rng, rng.randint(12, 40))
-        if rng.random() < 0.001:
+        if rng.random() < 0.001 or (index, n) == (0, 0):  # at least one hit at any size
             text += f" {RARE_WORD}"
         lines.append(text)
     lines += ["", "• • •", "", f"More from @author_{author}", "", "Did Thread Reader help you today?", ""]
