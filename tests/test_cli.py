@@ -233,3 +233,26 @@ def test_installed_entry_point_runs_as_a_process(cli_process):
     listed = cli_process("list", "--json")
     assert len(json.loads(listed.out)) == 3
     assert cli_process("show", "does-not-exist").code == 1
+
+
+def test_ambiguous_id_prefix_says_so(cli):
+    cli("import", SAMPLES / "mastodon")
+    result = cli("show", "https")
+    assert result.code == 1 and "'https' is the start of 2 thread ids" in result.err
+
+
+def test_bluesky_and_mastodon_threads_count_posts_not_tweets(cli):
+    cli("import", SAMPLES / "bluesky")
+    thread_id = json.loads(cli("list", "--json").out)[0]["id"]
+    assert " · 3 posts · " in cli("show", thread_id).out.splitlines()[0]
+
+
+def test_reader_with_a_missing_path_or_no_terminal_fails_clearly(cli, tmp_path):
+    result = cli("bogus-command")
+    assert result.code == 2 and "no such file or folder: bogus-command" in result.err
+    result = cli(tmp_path)  # in tests stdout is not a terminal
+    assert result.code == 2 and "the reader needs a terminal" in result.err
+
+
+def test_empty_search_is_a_usage_error(cli):
+    assert cli("search", " ").code == 2

@@ -227,8 +227,9 @@ async def test_import_path_input_completes(sample_db):
         path_input.focus()
         await pilot.press(*str(SAMPLES / "threadreader" / "mira"))
         await settle(pilot, 0.2)
-        await pilot.press("right")
+        await pilot.press("tab")
         assert path_input.value == str(SAMPLES / "threadreader" / "mira-sourdough.txt")
+        assert app.focused is path_input
 
 
 async def test_bookmark_key_persists_and_filters(sample_db):

@@ -173,11 +173,16 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _resolve(library: Library, id_or_prefix: str) -> str | None:
-    thread_id = library.resolve_id(id_or_prefix)
-    if thread_id is None:
+    matches = library.matching_ids(id_or_prefix)
+    if len(matches) > 1:
+        _say(f"threads-tui: {id_or_prefix!r} is the start of {len(matches)} thread ids "
+             f"({', '.join(matches[:3])}{', …' if len(matches) > 3 else ''}); give more of it", sys.stderr)
+        return None
+    if not matches:
         _say(f"threads-tui: no thread with id {id_or_prefix!r} in {library.path} "
              "(see 'threads-tui list')", sys.stderr)
-    return thread_id
+        return None
+    return matches[0]
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -200,6 +205,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     library = _open_library(args.db)
     query = " ".join(args.query)
+    if not query.split():
+        _say("threads-tui: search needs at least one word", sys.stderr)
+        return EXIT_USAGE
     hits = search_library(library, query)
     if args.limit is not None:
         hits = hits[: args.limit]
@@ -229,6 +237,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_read(args: argparse.Namespace) -> int:
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if missing:
+        _say(f"threads-tui: no such file or folder: {', '.join(missing)} "
+             f"(commands are: {', '.join(COMMANDS)}; see 'threads-tui --help')", sys.stderr)
+        return EXIT_USAGE
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        _say("threads-tui: the reader needs a terminal; for scripts use a command: "
+             f"{', '.join(COMMANDS)} (see 'threads-tui --help')", sys.stderr)
+        return EXIT_USAGE
+
     from .app import run_reader
 
     library = _open_library(args.db)

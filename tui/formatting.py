@@ -18,9 +18,15 @@ def date_text(date: PartialDate | None) -> str:
     return date.human() if date else "date unknown"
 
 
+def is_from_twitter(thread: Thread) -> bool:
+    """Tweet ids are numbers; Thread Reader text pages (hashed ids) are Twitter threads too."""
+    return thread.id.isdigit() or thread.id.startswith("h")
+
+
 def count_text(thread: Thread) -> str:
-    """`5 tweets`, or `2 of 9 tweets (preview)` for an incomplete thread."""
-    noun = "tweet" if (thread.declared_count or thread.post_count) == 1 else "tweets"
+    """`5 tweets` (`5 posts` for Bluesky and Mastodon), or `2 of 9 tweets (preview)`."""
+    noun = "tweet" if is_from_twitter(thread) else "post"
+    noun += "" if (thread.declared_count or thread.post_count) == 1 else "s"
     if thread.complete:
         return f"{thread.post_count} {noun}"
     if thread.declared_count and thread.declared_count > thread.post_count:

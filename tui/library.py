@@ -352,11 +352,15 @@ class Library:
         doc = self.db.table("threads").get(doc_id=doc_id_for(thread_id))
         return dict(doc) if doc else None
 
+    def matching_ids(self, id_or_prefix: str) -> list[str]:
+        """The thread id itself, else every id that starts with `id_or_prefix`."""
+        if self.summary(id_or_prefix):
+            return [id_or_prefix]
+        return [d["id"] for d in self.summaries() if d["id"].startswith(id_or_prefix)]
+
     def resolve_id(self, id_or_prefix: str) -> str | None:
         """A full thread id from an id or a unique prefix of one."""
-        if self.summary(id_or_prefix):
-            return id_or_prefix
-        matches = [d["id"] for d in self.summaries() if d["id"].startswith(id_or_prefix)]
+        matches = self.matching_ids(id_or_prefix)
         return matches[0] if len(matches) == 1 else None
 
     def by_author(self, summary: dict[str, Any]) -> list[dict[str, Any]]:

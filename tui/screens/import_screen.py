@@ -39,6 +39,7 @@ class ImportScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close / cancel"),
+        Binding("tab", "complete", "Complete the path", show=False, priority=True),
     ]
 
     app: ThreadsApp
@@ -112,6 +113,13 @@ class ImportScreen(ModalScreen[None]):
         self.running = False
         self.query_one("#import-progress").display = False
         self.query_one("#import-status", Static).update(Text(message, style="red"))
+
+    def action_complete(self) -> None:
+        """Accept the path completion shown in the input (tab, like a shell)."""
+        path_input = self.query_one("#import-path", Input)
+        path_input.focus()
+        path_input.cursor_position = len(path_input.value)
+        path_input.action_cursor_right()  # at the end, this accepts the suggestion
 
     def action_close(self) -> None:
         if self.running:

@@ -207,7 +207,7 @@ class MainScreen(Screen):
         if self.thread is None:
             self.notify("No thread open: nothing to copy.", severity="warning")
             return
-        self.app.copy_text(thread_as_text(self.thread), f"the thread ({self.thread.post_count} posts)")
+        self.app.copy_text(thread_as_text(self.thread), f"the thread of {self.thread.post_count} posts")
 
     def action_next_hit(self) -> None:
         self.app.step_hit(+1)

@@ -15,7 +15,7 @@ def hit_item(index: int, hit: Any, summary: Summary | None) -> Summary:
 
 
 class HitList(SummaryList):
-    """`@author · title · n/N` above the snippet, matches highlighted."""
+    """`n/N · @author · title` above the snippet, matches highlighted."""
 
     COMPONENT_CLASSES = SummaryList.COMPONENT_CLASSES | {"hit-list--match"}
 
@@ -25,7 +25,7 @@ class HitList(SummaryList):
     def format_item(self, item: Summary, width: int) -> list[Text]:
         hit, summary = item["hit"], item["summary"]
         who = f"@{summary['author_handle']}" if summary.get("author_handle") else (summary.get("author_name") or "?")
-        where = Text(f"{who} · {summary.get('title', '')} · {hit.n}/{summary.get('post_count', '?')}",
+        where = Text(f"{hit.n}/{summary.get('post_count', '?')} · {who} · {summary.get('title', '')}",
                      style=self.secondary_style())
         snippet = Text("  " + hit.snippet)
         match_style = self.get_component_rich_style("hit-list--match", partial=True)
