@@ -3,7 +3,7 @@
 from tui.importing import run_import
 from tui.library import Library
 from tui.model import PartialDate, Post, Thread
-from tui.search import find_posts, make_snippet, search_library, search_lines
+from tui.search import find_posts, make_snippet, search_file, search_layout, search_library
 
 
 def thread(texts, handle="ada", name="Ada Lovelace", complete=True, declared=None):
@@ -12,7 +12,7 @@ def thread(texts, handle="ada", name="Ada Lovelace", complete=True, declared=Non
 
 
 def test_every_term_must_be_in_the_post_or_its_author():
-    blob = search_lines(thread(["Tea and toast", "Coffee only"]).to_dict())
+    blob = search_file([thread(["Tea and toast", "Coffee only"]).to_dict()])
     [tea] = find_posts([blob], ["tea", "toast"])
     assert (tea.thread_id, tea.n, tea.text) == (thread(["Tea and toast"]).id, 1, "Tea and toast")
     assert [found.n for found in find_posts([blob], ["ada", "coffee"])] == [2]
@@ -21,14 +21,14 @@ def test_every_term_must_be_in_the_post_or_its_author():
 
 
 def test_ids_and_numbers_are_not_searched_as_text():
-    blob = search_lines(Thread(posts=[Post("plain words", id="1720000000000000100")]).to_dict())
+    blob = search_file([Thread(posts=[Post("plain words", id="1720000000000000100")]).to_dict()])
     assert find_posts([blob], ["1720000000000000100"]) == []
     assert find_posts([blob], ["\t"]) == []
     assert find_posts([blob], ["plain"])[0].text == "plain words"
 
 
 def test_only_the_lowercased_part_is_matched():
-    blob = search_lines(thread(["MiXeD Case"]).to_dict())
+    blob = search_file([thread(["MiXeD Case"]).to_dict()])
     assert [f.text for f in find_posts([blob], ["mixed"])] == ["MiXeD Case"]
     assert find_posts([blob], ["MiXeD"]) == []  # terms are lowercased by query_terms before this
 
@@ -46,7 +46,7 @@ def test_hits_are_newest_thread_first_then_post_order(db_path):
     library.add_threads([old, new])
     hits = search_library(Library.open(db_path), "KIWI")
     assert [(h.thread_id, h.n) for h in hits] == [(new.id, 1), (old.id, 1), (old.id, 2)]
-    assert hits[0].snippet == "kiwi three"
+    assert hits[0].snippet() == ("kiwi three", ((0, 4),))
 
 
 def test_search_follows_updates_and_rebuilds_missing_search_files(db_path):
@@ -71,3 +71,34 @@ def test_search_sees_a_reader_libraries_own_commits(db_path):
     assert [h.n for h in search_library(library, "plum")] == [1]
 
 
+
+
+def test_posts_are_found_by_line_whatever_lowercasing_does_to_lengths():
+    # "İ" lowercases to two code points: the lowercased lines are longer than the text as written.
+    first = thread(["İSTANBUL at night", "then a ferry"], handle="ada")
+    second = thread(["A ferry again", "ÆØÅ and the ferry home"], handle="bo", name="Bo")
+    blob = search_file([first.to_dict(), second.to_dict()])
+    found = find_posts([blob], ["ferry"])
+    assert [(f.thread_id, f.n, f.text) for f in found] == [
+        (first.id, 2, "then a ferry"), (second.id, 1, "A ferry again"), (second.id, 2, "ÆØÅ and the ferry home")]
+    assert [(f.thread_id, f.n) for f in find_posts([blob], ["istanbul"])] == []
+    assert [(f.thread_id, f.n) for f in find_posts([blob], ["i̇stanbul"])] == [(first.id, 1)]
+    assert [(f.thread_id, f.n) for f in find_posts([blob], ["æøå", "@bo"])] == [(second.id, 2)]
+
+
+def test_a_file_that_is_not_a_current_search_file_is_not_read():
+    blob = search_file([thread(["pear"]).to_dict()])
+    assert search_layout(blob) is not None
+    assert search_layout(b"h0123\t1\tada @ada pear\tpear\n") is None  # the old one-section format
+    assert search_layout(blob[: len(blob) // 2]) is None
+    assert find_posts([blob[:30]], ["pear"]) == []
+
+
+def test_old_or_damaged_search_files_are_rebuilt_from_the_shards(db_path):
+    Library.open(db_path).add_threads([thread(["a quince tart", "and a fig"])])
+    library = Library.open(db_path)
+    [search_path] = library.posts_dir.glob("*.search")
+    search_path.write_bytes(b"h0123\t1\tada @ada a quince tart\ta quince tart\n")
+    assert [h.n for h in search_library(library, "fig")] == [2]
+    search_path.write_bytes(search_path.read_bytes()[:10])
+    assert [h.snippet()[0] for h in search_library(library, "quince")] == ["a quince tart"]

@@ -215,7 +215,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         _print_json([hit.to_json() for hit in hits])
     else:
         for hit in hits:
-            _say(f"{hit.thread_id} {hit.n:>3}  {hit.snippet}")
+            _say(f"{hit.thread_id} {hit.n:>3}  {hit.snippet()[0]}")
         _say(f"{len(hits)} hit{'s' if len(hits) != 1 else ''} for {query!r}", sys.stderr)
     return EXIT_OK
 

@@ -10,7 +10,7 @@ Layout on disk, for a library at `library.json`:
   one small file and start-up reads only the summaries.
 - `library.json.posts/<shard>.<generation>.search`: beside each shard, its
   posts as lowercased text, one line each, for search (see `search.py`);
-  derived data, rebuilt from the shard whenever it is missing.
+  derived data, rebuilt from the shard whenever it is missing or unreadable.
 - `library.json.lock`: the inter-process lock taken for every write.
 - `library.json.v<N>.bak`: the library as it was before a migration from
   schema version N.
@@ -44,7 +44,7 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from .model import Thread
-from .search import search_lines
+from .search import search_file, search_layout
 from .storage import (
     AtomicJSONStorage,
     StorageReadError,
@@ -332,15 +332,15 @@ class Library:
         return shards | {_search_name(name) for name in shards}
 
     def search_blobs(self) -> Iterator[bytes | mmap.mmap]:
-        """The search text of each shard in turn (see `search.py`), mapped, not copied, into memory."""
+        """The search file of each shard in turn (see `search.py`), mapped, not copied, into memory."""
         for shard, file_name in sorted(self._meta()["shards"].items()):
             try:
                 with open(self.posts_dir / _search_name(file_name), "rb") as handle:
-                    if os.fstat(handle.fileno()).st_size == 0:
-                        continue
-                    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                        yield mapped
-                        continue
+                    if os.fstat(handle.fileno()).st_size:
+                        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                            if search_layout(mapped) is not None:
+                                yield mapped
+                                continue
             except OSError:
                 pass
             # Derived data: rebuild it from the shard itself.
@@ -349,8 +349,9 @@ class Library:
                 yield _shard_search_text(db)
 
     def summary(self, thread_id: str) -> dict[str, Any] | None:
-        doc = self.db.table("threads").get(doc_id=doc_id_for(thread_id))
-        return dict(doc) if doc else None
+        """A thread's summary (shared with `summaries()`: do not change it); None if not here."""
+        index = self.order_index().get(thread_id)
+        return None if index is None else self.summaries()[index]
 
     def matching_ids(self, id_or_prefix: str) -> list[str]:
         """The thread id itself, else every id that starts with `id_or_prefix`."""
@@ -581,7 +582,7 @@ def _search_name(shard_file_name: str) -> str:
 
 def _shard_search_text(db: TinyDB) -> bytes:
     """The search file content of a shard: every post of every thread, a line each."""
-    return b"".join(search_lines(doc) for doc in db.table("posts")._read_table().values())
+    return search_file(db.table("posts")._read_table().values())
 
 
 def _remove_quietly(path: Path) -> None:

@@ -1,34 +1,46 @@
 """Searching the library: every post whose text, author or handle holds all query words.
 
-The library keeps, beside each posts shard, a compact search file: one line
-per post, `thread id TAB n TAB lowercased author, handle and text TAB the
-text as written`. A search scans those bytes with `bytes.find` (no JSON, no
-objects) and takes its snippets from the same lines. No Textual here.
+Beside each posts shard the library keeps a search file (see `search_file`):
+the posts' lowercased text, one line each, which a search scans with
+`bytes.find` (no JSON, no objects), and the posts as written, which only
+hits are read from. No Textual here.
 """
 
 from __future__ import annotations
 
+import struct
+import sys
+from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .library import Library
 
 SNIPPET_CHARS = 90
+# The byte order is in the magic: a file written on another kind of machine is rebuilt, not misread.
+SEARCH_FILE_MAGIC = f"threads-tui search 2 {sys.byteorder}\n".encode()
+# After the magic: the length of the lowercased section, then the number of posts.
+_HEADER = struct.Struct("=QQ")
+_OFFSET_SIZE = 8
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One matching post: its thread, its 1-based number, and a snippet with match spans."""
+class Hit(NamedTuple):
+    """One matching post: its thread, its 1-based number, its text as written and the query's terms."""
 
     thread_id: str
     n: int
-    snippet: str = ""
-    spans: tuple[tuple[int, int], ...] = ()
+    text: str
+    terms: tuple[str, ...] = ()
+
+    def snippet(self) -> tuple[str, tuple[tuple[int, int], ...]]:
+        """A one-line window of the text around the first match, and where the terms are in it."""
+        return make_snippet(self.text, self.terms)
 
     def to_json(self) -> dict[str, object]:
-        return {"thread_id": self.thread_id, "n": self.n, "snippet": self.snippet}
+        return {"thread_id": self.thread_id, "n": self.n, "snippet": self.snippet()[0]}
 
 
 def query_terms(query: str) -> list[str]:
@@ -41,53 +53,109 @@ def _flat(text: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    """Text on one line with no tabs: the search file's fields stay apart."""
+    """Text on one line with no tabs: lines and fields stay apart."""
     return text.replace("\n", " ").replace("\t", " ")
 
 
-def search_lines(doc: dict[str, Any]) -> bytes:
-    """The search file lines of one stored thread (its `to_dict` form)."""
-    author = _one_line(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}").lower()
-    thread_id = _one_line(doc["id"])
-    lines = []
-    for n, post in enumerate(doc.get("posts") or (), 1):
-        text = _one_line(post.get("text") or "")
-        lines.append(f"{thread_id}\t{n}\t{author} {text.lower()}\t{text}\n")
-    return "".join(lines).encode("utf-8")
+def search_file(docs: Iterable[dict[str, Any]]) -> bytes:
+    """The search file of stored threads (their `to_dict` form).
+
+    Layout: the magic line; the lowercased section's length and the number of
+    posts; the lowercased section, a line per post (`author @handle text`);
+    where each of those lines starts; where each post starts in the last
+    section; the last section, a line per post as written (`thread id TAB n
+    TAB text`). A search scans only the lowercased section: ids, numbers and
+    the text as written are never matched.
+    """
+    lowered: list[bytes] = []
+    written: list[bytes] = []
+    lowered_starts, written_starts = array("Q"), array("Q")
+    lowered_length = written_length = 0
+    for doc in docs:
+        author = _one_line(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}").lower()
+        thread_id = _one_line(doc["id"])
+        for n, post in enumerate(doc.get("posts") or (), 1):
+            text = _one_line(post.get("text") or "")
+            lowered_line = f"{author} {text.lower()}\n".encode("utf-8")
+            written_line = f"{thread_id}\t{n}\t{text}\n".encode("utf-8")
+            lowered_starts.append(lowered_length)
+            written_starts.append(written_length)
+            lowered_length += len(lowered_line)
+            written_length += len(written_line)
+            lowered.append(lowered_line)
+            written.append(written_line)
+    header = SEARCH_FILE_MAGIC + _HEADER.pack(lowered_length, len(lowered_starts))
+    return b"".join((header, *lowered, lowered_starts.tobytes(), written_starts.tobytes(), *written))
 
 
 @dataclass(frozen=True, slots=True)
-class Found:
-    """A post that holds every term: where it is, and its text as written (flattened)."""
+class SearchLayout:
+    """The sections of one search file: where the lowercased lines are, and their indexes."""
 
-    thread_id: str
-    n: int
-    text: str
+    lowered_start: int
+    lowered_end: int
+    lowered_starts: memoryview  # each lowercased line's start, from `lowered_start`
+    written_starts: memoryview  # each post's start in the written section, from `written_start`
+    written_start: int
 
 
-def find_posts(blobs: Iterable[bytes], terms: Sequence[str],
-               cancelled: Callable[[], bool] = lambda: False) -> list[Found]:
-    """Every line whose lowercased part holds every term."""
+def search_layout(blob: Any) -> SearchLayout | None:
+    """The sections of a search file; None if it is not one this code wrote (old or damaged)."""
+    start = len(SEARCH_FILE_MAGIC)
+    if blob[:start] != SEARCH_FILE_MAGIC or len(blob) < start + _HEADER.size:
+        return None
+    lowered_length, posts = _HEADER.unpack_from(blob, start)
+    lowered_start = start + _HEADER.size
+    lowered_end = lowered_start + lowered_length
+    written_start = lowered_end + 2 * posts * _OFFSET_SIZE
+    if written_start > len(blob) or (lowered_length and blob[lowered_end - 1:lowered_end] != b"\n"):
+        return None
+    view = memoryview(blob)
+    middle = lowered_end + posts * _OFFSET_SIZE
+    return SearchLayout(lowered_start, lowered_end, view[lowered_end:middle].cast("Q"),
+                        view[middle:written_start].cast("Q"), written_start)
+
+
+def _find_in(blob: Any, layout: SearchLayout, terms: tuple[str, ...],
+             key: bytes, others: Sequence[bytes]) -> list[Hit]:
+    """The posts of one search file whose lowercased line holds `key` and all `others`."""
+    found: list[Hit] = []
+    low, high = layout.lowered_start, layout.lowered_end
+    lowered_starts, written_starts, written_start = layout.lowered_starts, layout.written_starts, layout.written_start
+    position = blob.find(key, low, high)
+    while position >= 0:
+        line_index = bisect_right(lowered_starts, position - low) - 1
+        end = blob.find(b"\n", position, high)
+        if not others or all(other in blob[low + lowered_starts[line_index]:end] for other in others):
+            start = written_start + written_starts[line_index]
+            fields = blob[start:blob.find(b"\n", start)].split(b"\t", 2)
+            if len(fields) == 3 and fields[1].isdigit():  # else the file is damaged: skip the line
+                found.append(Hit(fields[0].decode("utf-8"), int(fields[1]),
+                                 fields[2].decode("utf-8", errors="replace"), terms))
+        position = blob.find(key, end, high)
+    return found
+
+
+def find_posts(blobs: Iterable[Any], terms: Sequence[str],
+               cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:
+    """Every post whose lowercased line holds every (lowercased) term, in file order."""
+    terms = tuple(terms)
     encoded = sorted((term.encode("utf-8") for term in terms), key=len, reverse=True)
     if not encoded:
         return []
     key, others = encoded[0], encoded[1:]
-    found: list[Found] = []
+    found: list[Hit] = []
     for blob in blobs:
         if cancelled():
             break
-        position = blob.find(key)
-        while position >= 0:
-            start = blob.rfind(b"\n", 0, position) + 1
-            end = blob.find(b"\n", position)
-            end = len(blob) if end < 0 else end
-            fields = blob[start:end].split(b"\t", 3)
-            if len(fields) == 4:
-                lowered = fields[2]
-                if key in lowered and all(other in lowered for other in others):
-                    found.append(Found(fields[0].decode("utf-8"), int(fields[1]),
-                                       fields[3].decode("utf-8", errors="replace")))
-            position = blob.find(key, end)
+        layout = search_layout(blob)
+        if layout is None:
+            continue
+        try:
+            found += _find_in(blob, layout, terms, key, others)
+        finally:  # a mapped file cannot be closed while views of it remain
+            layout.lowered_starts.release()
+            layout.written_starts.release()
     return found
 
 
@@ -117,11 +185,12 @@ def make_snippet(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) ->
 
 
 def search_library(library: Library, query: str, cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:
-    """Every hit, newest thread first, then in post order, each with its snippet."""
+    """Every hit, newest thread first, then in post order."""
     terms = query_terms(query)
     if not terms:
         return []
     found = find_posts(library.search_blobs(), terms, cancelled)
     order = library.order_index()
-    found.sort(key=lambda post: (order.get(post.thread_id, len(order)), post.n))
-    return [Hit(post.thread_id, post.n, *make_snippet(post.text, terms)) for post in found]
+    unknown = len(order)
+    found.sort(key=lambda hit: (order.get(hit.thread_id, unknown), hit.n))
+    return found

@@ -17,14 +17,24 @@ _ESCAPE_SEQUENCE = re.compile(
 )
 # Every C0 control but tab and newline, DEL, and the C1 range.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Anything the slow path would change; most text has none of it.
-_NEEDS_STRIPPING = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What the slow path would change, found fast: C0 controls but tab and newline,
+# and DEL, as bytes; the C1 range as its UTF-8 form (U+0080-U+009F is C2 80-9F).
+_C0_AND_DEL = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
 _BLANK_RUN = re.compile(r"\n{3,}")
+
+
+def _has_control(text: str) -> bool:
+    """Whether `text` holds anything `strip_control` removes (bytes scans: a regex class is slow)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data.translate(None, _C0_AND_DEL)) != len(data):
+        return True
+    return not text.isascii() and _C1_UTF8.search(data) is not None
 
 
 def strip_control(text: str) -> str:
     """Remove escape sequences and control characters; keep tabs and newlines."""
-    if not _NEEDS_STRIPPING.search(text):
+    if not _has_control(text):
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPE_SEQUENCE.sub("", text)

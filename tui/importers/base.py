@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import lzma
+import os
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -39,13 +40,18 @@ class Source:
     member: zipfile.ZipInfo | None = None
     _head: bytes | None = field(default=None, repr=False)
     _content: bytes | None = field(default=None, repr=False)
+    _head_text: str | None = field(default=None, repr=False)
 
     @classmethod
     def read_small_file(cls, name: str, path: Path) -> Source:
         """A file on disk, read at most once: whole if it is small, else only its head."""
         try:
             with open(path, "rb") as handle:
-                start = handle.read(SMALL_FILE_BYTES + 1)
+                # Ask for the size first: a read buffer as big as the file, not the megabyte it could be.
+                size = os.fstat(handle.fileno()).st_size
+                start = handle.read(min(size, SMALL_FILE_BYTES) + 1)
+                if size < len(start) <= SMALL_FILE_BYTES:  # it grew, or the system does not know its size
+                    start += handle.read(SMALL_FILE_BYTES + 1 - len(start))
         except READ_ERRORS as error:
             raise ImportFailure(f"cannot read: {_reason(error)}") from error
         if len(start) <= SMALL_FILE_BYTES:
@@ -83,8 +89,10 @@ class Source:
         return self._head
 
     def head_text(self) -> str:
-        """The head decoded leniently, for detection only."""
-        return decode_text(self.head(), strict=False)
+        """The head decoded leniently, for detection only (decoded once, for every importer)."""
+        if self._head_text is None:
+            self._head_text = decode_text(self.head(), strict=False)
+        return self._head_text
 
     def read_bytes(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         """The whole content; fails (without reading further) past `max_bytes`."""
@@ -122,7 +130,7 @@ def decode_text(payload: bytes, strict: bool = True) -> str:
         encoding = "utf-8"
     if not strict:
         return payload.decode(encoding, errors="replace")
-    if encoding == "utf-8" and b"\x00" in payload[:HEAD_BYTES]:
+    if encoding == "utf-8" and payload.find(b"\x00", 0, HEAD_BYTES) >= 0:
         raise ImportFailure("binary data, not text")
     try:
         return payload.decode(encoding)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..model import MONTHS, Media, PartialDate, Post, Thread
 from ..text import clean_line, strip_control
@@ -15,6 +15,10 @@ COUNTS = r"(\d[\d,]*) tweets?, (\d+) min read"
 _DAY_MONTH = re.compile(rf"^(\d{{1,2}}) {_MONTH}(?:,? (\d{{4}}))?(?:,? {COUNTS})?$", re.I)
 _MONTH_DAY = re.compile(rf"^{_MONTH} (\d{{1,2}})(?:, (\d{{4}}))?(?:,? {COUNTS})?$", re.I)
 _COUNTS_LINE = re.compile(rf"^{COUNTS}$", re.I)
+# Detection looks for a profile line and the counts within the first lines.
+DETECT_LINES = 40
+_PROFILE_ANYWHERE = re.compile(r"^[ \t]*\S.*? Profile picture[ \t\r]*$", re.M)
+_COUNTS_ANYWHERE = re.compile(COUNTS)
 _PROFILE = re.compile(r"^(.+?) Profile picture$")
 _END_MARK = re.compile(r"^•\s*•\s*•$")
 _MORE_FROM = re.compile(r"^More from @(\w{1,50})$")
@@ -55,20 +59,6 @@ def parse_date_line(line: str) -> DateCounts | None:
     )
 
 
-@dataclass
-class _Draft:
-    """A tweet being assembled line by line."""
-
-    lines: list[str] = field(default_factory=list)
-    images: int = 0
-
-    def to_post(self) -> Post:
-        return Post(
-            text="\n".join(self.lines).strip("\n"),  # the page was cleaned whole, lines trimmed
-            media=[Media("image") for _ in range(self.images)],
-        )
-
-
 # How list items are treated when splitting: the note's rule first, then
 # the fallbacks tried when its count disagrees with the page's.
 LIST_ITEMS_CONTINUE = "continue"      # every list item continues its tweet
@@ -91,37 +81,41 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post
     A non-empty line right after another non-empty line starts a new tweet,
     unless it is a list item (how list items count is set by `rule`).
     """
-    drafts: list[_Draft] = []
+    tweets: list[list[str]] = []  # each tweet's lines, "" between paragraphs
+    images: list[int] = []
     previous_blank = True
     for raw in lines:
         line = raw.rstrip()
-        if not line.strip():
+        if not line:
             previous_blank = True
             continue
-        if rule == LIST_ITEMS_START_TWEETS:
-            continues = False
-        elif rule == NUMBERED_START_TWEETS:
-            continues = _is_list_item(line) and not _NUMBERED.match(line)
+        if not tweets:
+            starts_tweet = True
+        elif previous_blank:
+            starts_tweet = False
+        elif rule == LIST_ITEMS_START_TWEETS or not _is_list_item(line):
+            starts_tweet = True
         else:
-            continues = _is_list_item(line)
-        starts_tweet = not drafts or (not previous_blank and not continues)
-        images = 0
+            starts_tweet = rule == NUMBERED_START_TWEETS and _NUMBERED.match(line) is not None
         marks = _TRAILING_IMAGES.search(line) if line.endswith("Image") else None
         if marks:
-            images = marks.group(0).count("Image")
             line = line[: marks.start()].rstrip()
         if starts_tweet:
-            if len(drafts) == MAX_POSTS_PER_THREAD:
+            if len(tweets) == MAX_POSTS_PER_THREAD:
                 raise ImportFailure(f"more than {MAX_POSTS_PER_THREAD} tweets in one thread")
-            drafts.append(_Draft())
-        draft = drafts[-1]
-        if draft.lines and previous_blank:
-            draft.lines.append("")
-        if line:
-            draft.lines.append(line)
-        draft.images += images
+            tweets.append([line] if line else [])
+            images.append(0)
+        elif line:
+            tweet = tweets[-1]
+            if previous_blank and tweet:
+                tweet.append("")
+            tweet.append(line)
+        if marks:
+            images[-1] += marks.group(0).count("Image")
         previous_blank = False
-    return [d.to_post() for d in drafts]
+    # The page was cleaned whole and its lines trimmed: joining the lines is all that is left.
+    return [Post("\n".join(tweet).strip("\n"), media=[Media("image") for _ in range(count)] if count else [])
+            for tweet, count in zip(tweets, images)]
 
 
 def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str | None]:
@@ -146,10 +140,8 @@ class ThreadReaderTextImporter(Importer):
         head = source.head_text()
         if _MARKUP_OR_JSON_START.match(head):
             return False
-        lines = [line.strip() for line in head.splitlines()[:40]]
-        has_profile = any(_PROFILE.match(line) for line in lines)
-        has_counts = any(re.search(COUNTS, line) for line in lines)
-        return has_profile and has_counts
+        top = "\n".join(head.split("\n", DETECT_LINES)[:DETECT_LINES])
+        return bool(_PROFILE_ANYWHERE.search(top)) and bool(_COUNTS_ANYWHERE.search(top))
 
     def parse(self, source: Source) -> ParseResult:
         text = strip_control(source.read_text(self.max_bytes)).replace("\t", " ")

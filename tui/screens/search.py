@@ -54,7 +54,7 @@ class SearchScreen(ModalScreen["SearchResult | None"]):
         with Vertical(id="search-dialog"):
             yield Input(value=self.initial_query, placeholder="Search text, authors and @handles", id="search-input")
             yield Static("Type to search the whole library.", id="search-status", markup=False)
-            yield HitList(id="search-results")
+            yield HitList(summary_of=lambda thread_id: self.app.library.summary(thread_id), id="search-results")
 
     def on_mount(self) -> None:
         self.query_one("#search-dialog").border_title = "Search"
@@ -95,9 +95,7 @@ class SearchScreen(ModalScreen["SearchResult | None"]):
 
     def _show_hits(self, query: str, hits: list[Hit]) -> None:
         self.hits, self.query_text = hits, query
-        library = self.app.library
-        self.query_one(HitList).set_items([hit_item(i, hit, library.summary(hit.thread_id))
-                                           for i, hit in enumerate(hits)])
+        self.query_one(HitList).set_items([hit_item(i, hit) for i, hit in enumerate(hits)])
         status = (f"{len(hits)} hit{'s' if len(hits) != 1 else ''} for {query!r}. "
                   "Enter opens the first, ↓ picks another; n / N step through hits later." if hits
                   else f"No hits for {query!r}.")

@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
 
 from .summary_list import Summary, SummaryList
 
+SummaryOf = Callable[[str], "Summary | None"]
 
-def hit_item(index: int, hit: Any, summary: Summary | None) -> Summary:
-    """A list item for one hit: `hit` (a search.Hit) and its thread's summary."""
-    return {"id": str(index), "hit": hit, "summary": summary or {}}
+
+def hit_item(index: int, hit: Any) -> Summary:
+    """A list item for one hit (a search.Hit); its thread's summary is looked up when drawn."""
+    return {"id": str(index), "hit": hit}
 
 
 class HitList(SummaryList):
-    """`n/N · @author · title` above the snippet, matches highlighted."""
+    """`n/N · @author · title` above the snippet, matches highlighted.
+
+    Snippets and summaries are made only for the hits drawn: a common word
+    can have tens of thousands.
+    """
 
     COMPONENT_CLASSES = SummaryList.COMPONENT_CLASSES | {"hit-list--match"}
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, summary_of: SummaryOf = lambda thread_id: None, **kwargs: Any) -> None:
         super().__init__(empty_text="No hits yet.", **kwargs)
+        self.summary_of = summary_of
 
     def format_item(self, item: Summary, width: int) -> list[Text]:
-        hit, summary = item["hit"], item["summary"]
+        hit = item["hit"]
+        summary = self.summary_of(hit.thread_id) or {}
         who = f"@{summary['author_handle']}" if summary.get("author_handle") else (summary.get("author_name") or "?")
         where = Text(f"{hit.n}/{summary.get('post_count', '?')} · {who} · {summary.get('title', '')}",
                      style=self.secondary_style())
-        snippet = Text("  " + hit.snippet)
+        text, spans = hit.snippet()
+        snippet = Text("  " + text)
         match_style = self.get_component_rich_style("hit-list--match", partial=True)
-        for start, end in hit.spans:
+        for start, end in spans:
             snippet.stylize(match_style, start + 2, end + 2)
         return [where, snippet]
