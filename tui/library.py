@@ -52,6 +52,7 @@ from .storage import (
     file_digest,
     fsync_dir,
     remove_stale_temp_files,
+    sync_files,
     write_atomic,
     write_new_file,
 )
@@ -465,27 +466,39 @@ class Library:
 
     def add_threads(self, threads: Iterable[Thread]) -> ImportCounts:
         """Add or update threads; the same content twice changes nothing, a fuller copy wins."""
-        counts = ImportCounts()
+        threads = list(threads)
         with self._writing():
+            stored = self._stored_copies({thread.id for thread in threads})
             pending: dict[str, Thread] = {}
             for thread in threads:
-                previous = pending.get(thread.id) or self.thread(thread.id)
-                if previous is None:
-                    if thread.id not in pending:
-                        counts.added.append(thread.id)
+                previous = pending.get(thread.id) or stored.get(thread.id)
+                if previous is None or (thread.fullness() >= previous.fullness()
+                                        and previous.content_key() != thread.content_key()):
                     pending[thread.id] = thread
-                elif previous.content_key() == thread.content_key():
-                    if thread.id not in pending:
-                        counts.unchanged.append(thread.id)
-                elif thread.fullness() >= previous.fullness():
-                    if thread.id not in pending:
-                        counts.updated.append(thread.id)
-                    pending[thread.id] = thread
-                elif thread.id not in pending:
-                    counts.unchanged.append(thread.id)
             if pending:
                 self._commit(pending.values())
+        counts = ImportCounts()
+        for thread_id in dict.fromkeys(thread.id for thread in threads):
+            if thread_id not in pending:
+                counts.unchanged.append(thread_id)
+            else:
+                (counts.updated if thread_id in stored else counts.added).append(thread_id)
         return counts
+
+    def _stored_copies(self, thread_ids: set[str]) -> dict[str, Thread]:
+        """The library's copies of those threads it holds, each shard read once."""
+        summaries = self.db.table("threads")
+        by_shard: dict[str, list[str]] = {}
+        for thread_id in thread_ids:
+            if summaries.contains(doc_id=doc_id_for(thread_id)):
+                by_shard.setdefault(shard_for(thread_id), []).append(thread_id)
+        stored: dict[str, Thread] = {}
+        for members in by_shard.values():
+            for thread_id in members:
+                thread = self.thread(thread_id)
+                if thread is not None:
+                    stored[thread_id] = thread
+        return stored
 
     def set_state(self, thread_id: str, **fields: Any) -> None:
         """Update a thread's reading state (`read`, `bookmarked`, `position`)."""
@@ -539,7 +552,8 @@ class Library:
                 self._shard_cache[file_name] = db
                 meta["shards"][shard] = file_name
             if shards:
-                fsync_dir(self.posts_dir)  # the new names are durable before anything refers to them
+                sync_files(new_files)
+                fsync_dir(self.posts_dir)  # the new files are durable before anything refers to them
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
             self._replace_docs(self.db.table("threads"), [(t.id, summary_doc(t)) for t in threads])

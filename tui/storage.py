@@ -98,22 +98,41 @@ def write_atomic(path: Path, payload: bytes) -> None:
 
 
 def write_new_file(path: Path, payload: bytes) -> None:
-    """Write a file under a name nothing refers to yet: write and fsync, no rename.
+    """Write a file under a name nothing refers to yet: no temporary file, no rename, no fsync.
 
-    The caller makes the name durable (one `fsync_dir` for many files) before
-    committing a reference to it; a partial file from a kill is never referred to.
+    The caller makes many such files durable at once (`sync_files`, then one
+    `fsync_dir`) before committing a reference to them; a partial file from a
+    kill is never referred to.
     """
     try:
         with open(path, "wb") as handle:
             handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
     except OSError as error:
         try:
             os.unlink(path)
         except OSError:
             pass
         raise StorageWriteError(path, _reason(error)) from error
+
+
+def sync_files(paths: list[Path]) -> None:
+    """fsync files written by `write_new_file`, all written before any is synced.
+
+    One after another, the first sync waits for the disk and the journal
+    commit it forces carries the others, where per-file write-and-sync would
+    wait once per file.
+    """
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as error:
+            raise StorageWriteError(path, _reason(error)) from error
+        try:
+            os.fsync(fd)
+        except OSError as error:
+            raise StorageWriteError(path, _reason(error)) from error
+        finally:
+            os.close(fd)
 
 
 def remove_stale_temp_files(path: Path) -> None:
@@ -192,7 +211,7 @@ class AtomicJSONStorage(Storage):
         """Write the in-memory data to disk atomically, if anything changed.
 
         `new_file`: the path is a fresh name nobody refers to yet, so a plain
-        write and fsync suffice (see `write_new_file`).
+        write suffices; the caller syncs it (see `write_new_file`).
         """
         if not self.dirty:
             return
