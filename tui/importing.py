@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import orjson
+
+from .import_pool import Unit, ordered_outcomes
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
 from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS
-from .library import ImportCounts, Library
-from .model import Thread
+from .library import ImportCounts, Library, StoredThread
 
 MAX_ZIP_MEMBERS = 100_000
 MAX_ZIP_DIRECTORY_BYTES = 32 * 1024 * 1024
@@ -62,18 +64,44 @@ class ImportReport:
 ProgressCallback = Callable[[ImportReport, str], None]
 
 
-class ImportRun:
-    """One import: a fresh instance of every importer, so pooled formats see all files."""
+@dataclass
+class Parsed:
+    """What one unit gave: its threads, ready to store, and notes for the user."""
 
-    def __init__(self, importers: Iterable[type[Importer]] = IMPORTERS) -> None:
+    threads: list[StoredThread]
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, result: ParseResult) -> Parsed:
+        return cls([StoredThread.of(thread) for thread in result.threads], result.warnings)
+
+
+# What parsing one unit gives: its threads, or the one line saying why it failed.
+Outcome = Parsed | str
+
+
+class ParseInMainProcess(Exception):
+    """A worker process met a file only the main process can parse (an archive, a pooled format)."""
+
+
+class ImportRun:
+    """One import: a fresh instance of every importer, so pooled formats see all files.
+
+    `in_worker`: this run parses single files for another process's import,
+    and refuses (ParseInMainProcess) what needs the whole run: archives,
+    whose members may be of any format, and formats that pool files.
+    """
+
+    def __init__(self, importers: Iterable[type[Importer]] = IMPORTERS, in_worker: bool = False) -> None:
         self.importers = [cls() for cls in importers]
         self.report = ImportReport()
+        self.in_worker = in_worker
 
     def names(self) -> str:
         return ", ".join(importer.name for importer in self.importers)
 
-    def sources(self, paths: Iterable[Path]) -> Iterator[tuple[str, Callable[[], ParseResult]]]:
-        """Each unit of work: a display name and a function that parses it.
+    def sources(self, paths: Iterable[Path]) -> Iterator[Unit]:
+        """Each unit of work: a display name, a function that parses it, and the plain file it is.
 
         Folders are walked depth-first in name order, hidden entries skipped;
         a folder reached twice (a symlink loop) is walked once.
@@ -85,12 +113,12 @@ class ImportRun:
             path, is_dir = pending.pop()
             name = display_name(path)
             if is_dir is False:  # a regular file seen in a listing: no stat needed
-                yield name, lambda file=path: self._parse_file(file)
+                yield self._file_unit(name, path)
                 continue
             try:
                 info = path.stat()
             except OSError as error:
-                yield name, _failing(_os_reason(error))
+                yield Unit(name, _failing(_os_reason(error)))
                 continue
             if stat.S_ISDIR(info.st_mode):
                 key = (info.st_dev, info.st_ino)
@@ -102,21 +130,24 @@ class ImportRun:
                     with os.scandir(path) as listing:
                         children = sorted((entry.name, _kind(entry)) for entry in listing)
                 except OSError as error:
-                    yield name, _failing(f"cannot list folder: {_os_reason(error)}")
+                    yield Unit(name, _failing(f"cannot list folder: {_os_reason(error)}"))
                     continue
                 try:
                     whole = _guarded(lambda folder=path: self._folder_importer(folder))
                 except ImportFailure as failure:
-                    yield name, _failing(str(failure))
+                    yield Unit(name, _failing(str(failure)))
                     continue
                 if whole is not None:
-                    yield name, lambda importer=whole, folder=path: importer.parse_dir(folder)
+                    yield Unit(name, lambda importer=whole, folder=path: importer.parse_dir(folder))
                     continue
                 pending.extend((path / child, kind) for child, kind in reversed(children) if not child.startswith("."))
             elif stat.S_ISREG(info.st_mode):
-                yield name, lambda file=path: self._parse_file(file)
+                yield self._file_unit(name, path)
             else:
-                yield name, _failing("not a regular file")
+                yield Unit(name, _failing("not a regular file"))
+
+    def _file_unit(self, name: str, path: Path) -> Unit:
+        return Unit(name, lambda: self._parse_file(path), file=path)
 
     def _folder_importer(self, folder: Path) -> Importer | None:
         """The importer that reads this whole folder (an unpacked archive), if any."""
@@ -127,6 +158,8 @@ class ImportRun:
         if source.size == 0:
             raise ImportFailure("empty file")
         if source.head()[:2] == b"PK":
+            if self.in_worker:
+                raise ParseInMainProcess
             if not zipfile.is_zipfile(path):
                 raise ImportFailure("a broken or truncated zip archive")
             return self._parse_zip(path)
@@ -178,6 +211,8 @@ class ImportRun:
         head = source.head()
         for importer in self.importers:
             if importer.detect(source):
+                if self.in_worker and _pools_files(importer):
+                    raise ParseInMainProcess
                 if source.size > importer.max_bytes:
                     raise ImportFailure(
                         f"too large for a {importer.name} file "
@@ -219,7 +254,7 @@ class ImportRun:
         cancelled: Callable[[], bool],
     ) -> ImportReport:
         report = self.report
-        batch: list[Thread] = []
+        batch: list[StoredThread] = []
 
         def commit() -> None:
             if batch:
@@ -229,32 +264,30 @@ class ImportRun:
                 report.counts.unchanged += counts.unchanged
                 batch.clear()
 
-        for name, parse in self.sources(paths):
+        for unit, outcome in ordered_outcomes(self.sources(paths), _parse_unit, parse_files_in_worker,
+                                              _outcomes_from_worker):
             if cancelled():
                 break
-            try:
-                result = _within_limits(_guarded(parse))
-            except ImportFailure as failure:
-                report.failures.append(FileFailure(name, str(failure)))
+            if isinstance(outcome, str):
+                report.failures.append(FileFailure(unit.name, outcome))
             else:
                 report.files_imported += 1
-                report.threads_found += len(result.threads)
-                report.warnings += [FileFailure(name, w) for w in result.warnings]
-                batch.extend(result.threads)
+                report.threads_found += len(outcome.threads)
+                report.warnings += [FileFailure(unit.name, w) for w in outcome.warnings]
+                batch.extend(outcome.threads)
             report.files_done += 1
             if progress:
-                progress(report, name)
+                progress(report, unit.name)
             if len(batch) >= COMMIT_EVERY_THREADS:
                 commit()
         for importer in self.importers:
-            try:
-                pooled = _within_limits(_guarded(importer.finish))
-            except ImportFailure as failure:
-                report.failures.append(FileFailure(importer.name, str(failure)))
+            finished = _parse_unit(Unit(importer.name, importer.finish))
+            if isinstance(finished, str):
+                report.failures.append(FileFailure(importer.name, finished))
                 continue
-            report.threads_found += len(pooled.threads)
-            report.warnings += [FileFailure(importer.name, w) for w in pooled.warnings]
-            batch.extend(pooled.threads)
+            report.threads_found += len(finished.threads)
+            report.warnings += [FileFailure(importer.name, w) for w in finished.warnings]
+            batch.extend(finished.threads)
         commit()
         if progress:
             progress(report, "")
@@ -278,11 +311,65 @@ def display_name(path: Path) -> str:
     return os.fsencode(path).decode("utf-8", errors="replace")
 
 
+def _parse_unit(unit: Unit) -> Outcome:
+    """Parse one unit in this process: its threads ready to store, or why it failed."""
+    try:
+        return _guarded(lambda: Parsed.of(_within_limits(unit.parse())))
+    except ImportFailure as failure:
+        return str(failure)
+
+
+_worker_run: ImportRun | None = None
+
+
+def parse_files_in_worker(paths: list[Path]) -> bytes:
+    """In a worker process: parse plain files, and give the outcomes as JSON (see `_outcomes_from_worker`).
+
+    JSON, not pickle: the main process reads it many times faster, and the
+    main process is what the import waits on.
+    """
+    global _worker_run
+    if _worker_run is None:
+        _worker_run = ImportRun(in_worker=True)
+    run = _worker_run
+    outcomes: list[dict[str, Any] | None] = []
+    for path in paths:
+        try:
+            outcome = _parse_unit(Unit(display_name(path), lambda file=path: run._parse_file(file)))
+        except ParseInMainProcess:
+            outcomes.append(None)
+            continue
+        if isinstance(outcome, str):
+            outcomes.append({"failure": outcome})
+        else:
+            outcomes.append({"threads": [(t.doc, t.summary) for t in outcome.threads], "warnings": outcome.warnings})
+    return orjson.dumps(outcomes)
+
+
+def _outcomes_from_worker(payload: bytes) -> list[Outcome | None]:
+    """The outcomes `parse_files_in_worker` gave; None where the main process must parse."""
+    outcomes: list[Outcome | None] = []
+    for entry in orjson.loads(payload):
+        if entry is None:
+            outcomes.append(None)
+        elif "failure" in entry:
+            outcomes.append(entry["failure"])
+        else:
+            outcomes.append(Parsed([StoredThread(doc, summary) for doc, summary in entry["threads"]],
+                                   entry["warnings"]))
+    return outcomes
+
+
+def _pools_files(importer: Importer) -> bool:
+    """Whether an importer builds threads across files (in `finish`): only one run may see them all."""
+    return type(importer).finish is not Importer.finish
+
+
 def _guarded(step: Callable[[], T]) -> T:
     """Run an importer step; whatever goes wrong becomes one ImportFailure line."""
     try:
         return step()
-    except ImportFailure:
+    except (ImportFailure, ParseInMainProcess):
         raise
     except RecursionError as error:
         raise ImportFailure("nested too deeply to read") from error

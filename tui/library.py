@@ -90,9 +90,34 @@ def shard_for(thread_id: str) -> str:
     return f"{int(hashlib.sha1(thread_id.encode()).hexdigest()[:8], 16) % SHARD_COUNT:02x}"
 
 
-def summary_doc(thread: Thread) -> dict[str, Any]:
-    """What the `threads` table keeps of a thread: enough to list it."""
-    return thread.summary()
+@dataclass(frozen=True, slots=True)
+class StoredThread:
+    """A thread in the form the library keeps: its document (posts included) and its summary.
+
+    Made where the thread is parsed (a worker process, in a large import), so
+    that committing only files documents away.
+    """
+
+    doc: dict[str, Any]  # `Thread.to_dict()`
+    summary: dict[str, Any]  # `Thread.summary()`: what the `threads` table keeps, enough to list it
+
+    @classmethod
+    def of(cls, thread: Thread) -> StoredThread:
+        return cls(thread.to_dict(), thread.summary())
+
+    @property
+    def id(self) -> str:
+        return self.doc["id"]
+
+
+def _fullness(doc: dict[str, Any]) -> tuple[int, int]:
+    """Ordering for "a fuller copy replaces a partial one" (as `Thread.fullness`)."""
+    return (int(bool(doc.get("complete"))), len(doc.get("posts") or ()))
+
+
+def _same_content(doc: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether two stored threads hold the same thread (where each came from aside)."""
+    return {**doc, "source": None} == {**other, "source": None}
 
 
 def _date_sort_text(doc: dict[str, Any]) -> str:
@@ -267,7 +292,7 @@ class Library:
             except _BAD_DOCUMENT as error:
                 raise self._unreadable(f"cannot upgrade it from schema version {version} ({error!r})") from error
             self.db.storage.write(data)
-            self._commit(threads.values())
+            self._commit(StoredThread.of(thread) for thread in threads.values())
 
     def _backup_path(self, version: int, original: bytes) -> Path:
         """`library.json.v<N>.bak`, or the first free `.bak.<n>` if one with other content exists."""
@@ -464,40 +489,42 @@ class Library:
                 self._load()
             yield
 
-    def add_threads(self, threads: Iterable[Thread]) -> ImportCounts:
+    def add_threads(self, threads: Iterable[Thread | StoredThread]) -> ImportCounts:
         """Add or update threads; the same content twice changes nothing, a fuller copy wins."""
-        threads = list(threads)
+        incoming = [t if isinstance(t, StoredThread) else StoredThread.of(t) for t in threads]
         with self._writing():
-            stored = self._stored_copies({thread.id for thread in threads})
-            pending: dict[str, Thread] = {}
-            for thread in threads:
-                previous = pending.get(thread.id) or stored.get(thread.id)
-                if previous is None or (thread.fullness() >= previous.fullness()
-                                        and previous.content_key() != thread.content_key()):
+            stored = self._stored_docs({thread.id for thread in incoming})
+            pending: dict[str, StoredThread] = {}
+            for thread in incoming:
+                previous = pending[thread.id].doc if thread.id in pending else stored.get(thread.id)
+                if previous is None or (_fullness(thread.doc) >= _fullness(previous)
+                                        and not _same_content(previous, thread.doc)):
                     pending[thread.id] = thread
             if pending:
                 self._commit(pending.values())
         counts = ImportCounts()
-        for thread_id in dict.fromkeys(thread.id for thread in threads):
+        for thread_id in dict.fromkeys(thread.id for thread in incoming):
             if thread_id not in pending:
                 counts.unchanged.append(thread_id)
             else:
                 (counts.updated if thread_id in stored else counts.added).append(thread_id)
         return counts
 
-    def _stored_copies(self, thread_ids: set[str]) -> dict[str, Thread]:
-        """The library's copies of those threads it holds, each shard read once."""
+    def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
+        """The library's documents of those threads it holds, each shard read once."""
         summaries = self.db.table("threads")
         by_shard: dict[str, list[str]] = {}
         for thread_id in thread_ids:
             if summaries.contains(doc_id=doc_id_for(thread_id)):
                 by_shard.setdefault(shard_for(thread_id), []).append(thread_id)
-        stored: dict[str, Thread] = {}
-        for members in by_shard.values():
+        stored: dict[str, dict[str, Any]] = {}
+        for shard, members in by_shard.items():
+            db = self._shard_db(shard)
+            posts = db.table("posts") if db is not None else None
             for thread_id in members:
-                thread = self.thread(thread_id)
-                if thread is not None:
-                    stored[thread_id] = thread
+                doc = posts.get(doc_id=doc_id_for(thread_id)) if posts is not None else None
+                if doc is not None:
+                    stored[thread_id] = dict(doc)
         return stored
 
     def set_state(self, thread_id: str, **fields: Any) -> None:
@@ -516,12 +543,12 @@ class Library:
             self._replace_docs(table, docs)
             self._commit(())
 
-    def _commit(self, threads: Iterable[Thread]) -> None:
+    def _commit(self, threads: Iterable[StoredThread]) -> None:
         """Write changed shards, then `library.json`, then clean up; called under the lock."""
         threads = list(threads)
         meta = copy.deepcopy(self._meta())
         generation = meta["generation"] + 1
-        shards: dict[str, list[Thread]] = {}
+        shards: dict[str, list[StoredThread]] = {}
         for thread in threads:
             shards.setdefault(shard_for(thread.id), []).append(thread)
 
@@ -539,7 +566,7 @@ class Library:
                 if db is None:  # not `or`: an open TinyDB is falsy when its default table is empty
                     db = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
                     db.storage.write({})  # a new shard starts empty, whatever a killed writer left there
-                self._replace_docs(db.table("posts"), [(t.id, t.to_dict()) for t in members])
+                self._replace_docs(db.table("posts"), [(t.id, t.doc) for t in members])
                 new_path = self._shard_path(file_name)
                 if db.storage.path != new_path:
                     superseded += [db.storage.path, self.posts_dir / _search_name(db.storage.path.name)]
@@ -556,7 +583,7 @@ class Library:
                 fsync_dir(self.posts_dir)  # the new files are durable before anything refers to them
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
-            self._replace_docs(self.db.table("threads"), [(t.id, summary_doc(t)) for t in threads])
+            self._replace_docs(self.db.table("threads"), [(t.id, t.summary) for t in threads])
             self._replace_docs(self.db.table("meta"), [(None, meta)])
             self.db.storage.flush()
         except StorageWriteError as error:

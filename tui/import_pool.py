@@ -1,0 +1,184 @@
+"""Parsing many files in worker processes, so a large CLI import uses every core (no Textual here).
+
+The caller walks the paths and hands over its units of work in order; units
+that name a plain file go to the workers in chunks, the rest are parsed in
+the calling process, and every outcome comes back in the order of the walk.
+Small imports never start a pool: its start-up would cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import TypeVar
+
+# Below this many plain files a pool does not pay for its start-up.
+PARALLEL_MIN_FILES = 400
+CHUNK_FILES = 64
+CHUNKS_IN_FLIGHT_PER_WORKER = 4
+MAX_WORKERS = 8
+ORPHAN_CHECK_SECONDS = 0.5
+
+Outcome = TypeVar("Outcome")
+Chunk = TypeVar("Chunk")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of work: a display name, how to parse it here, and the plain file it is, if one."""
+
+    name: str
+    parse: Callable[[], object]
+    file: Path | None = None
+
+
+def worker_count() -> int:
+    """How many worker processes: one per core this process may run on."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_WORKERS)
+
+
+def _watch_parent() -> None:
+    """In a worker: exit when the process that started it is gone (killed, say)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="threads-tui-orphan-watch", daemon=True).start()
+
+
+def _fork_context() -> multiprocessing.context.BaseContext | None:
+    """fork, where it is safe: on a system that has it, from a process running one thread (the CLI).
+
+    Not from the reader, whose other threads may hold locks a forked child
+    would wait on forever; and not spawn, whose fresh interpreters print any
+    start-up error straight onto the reader's screen. The reader parses in
+    its own process.
+    """
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return None
+
+
+@dataclass
+class _Pending:
+    """A unit waiting for its outcome: from a chunk's worker, else parsed here when its turn comes."""
+
+    unit: Unit
+    chunk: Future | None = None
+    index: int = 0
+    last_of_chunk: bool = False
+
+
+def ordered_outcomes(
+    units: Iterable[Unit],
+    parse_here: Callable[[Unit], Outcome],
+    parse_files: Callable[[list[Path]], Chunk],
+    read_chunk: Callable[[Chunk], list[Outcome | None]],
+    min_files: int | None = None,
+) -> Iterator[tuple[Unit, Outcome]]:
+    """Each unit with its outcome, in order.
+
+    `parse_files` runs in a worker process (so it is a module-level function)
+    on a chunk of files; `read_chunk` turns what it sent back into one outcome
+    per file, None for a file the worker could not parse alone (an archive, a
+    format that pools files), which is then parsed here. A pool starts only
+    for `min_files` plain files or more (PARALLEL_MIN_FILES when None).
+    """
+    min_files = PARALLEL_MIN_FILES if min_files is None else min_files
+    units = iter(units)
+    lookahead: list[Unit] = []
+    files = 0
+    for unit in units:
+        lookahead.append(unit)
+        files += unit.file is not None
+        if files >= min_files:
+            break
+    workers = worker_count()
+    context = _fork_context()
+    if files < min_files or workers < 2 or context is None:
+        for unit in chain(lookahead, units):
+            yield unit, parse_here(unit)
+        return
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_watch_parent)
+    try:
+        yield from _through_pool(executor, lookahead, units, parse_here, parse_files, read_chunk,
+                                 workers * CHUNKS_IN_FLIGHT_PER_WORKER)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: Iterator[Unit],
+                  parse_here: Callable[[Unit], Outcome], parse_files: Callable[[list[Path]], Chunk],
+                  read_chunk: Callable[[Chunk], list[Outcome | None]],
+                  chunks_in_flight: int) -> Iterator[tuple[Unit, Outcome]]:
+    """Submit plain files in chunks while walking on; give outcomes as the head of the line is ready."""
+    queue: deque[_Pending] = deque()
+    read: dict[Future, list[Outcome | None]] = {}  # each chunk's outcomes, read once
+    chunk: list[Unit] = []
+    in_flight = 0
+    broken = False
+
+    def submit() -> None:
+        nonlocal broken, in_flight
+        if not chunk:
+            return
+        future: Future | None = None
+        if not broken:
+            try:
+                future = executor.submit(parse_files, [unit.file for unit in chunk])
+                in_flight += 1
+            except BrokenProcessPool:
+                broken = True
+        queue.extend(_Pending(unit, future, index, index == len(chunk) - 1) for index, unit in enumerate(chunk))
+        chunk.clear()
+
+    def settle(pending: _Pending) -> Outcome:
+        nonlocal broken, in_flight
+        outcome = None
+        if pending.chunk is not None:
+            in_flight -= pending.last_of_chunk
+            try:
+                if pending.chunk not in read:
+                    read[pending.chunk] = read_chunk(pending.chunk.result())
+                outcome = read[pending.chunk][pending.index]
+            except BrokenProcessPool:  # a worker died (out of memory, say): go on without the pool
+                broken = True
+            if pending.last_of_chunk:
+                read.pop(pending.chunk, None)
+        return parse_here(pending.unit) if outcome is None else outcome
+
+    def head_ready() -> bool:
+        head = queue[0].chunk
+        return head is None or head.done() or in_flight >= chunks_in_flight
+
+    for unit in chain(lookahead, rest):
+        if unit.file is not None:
+            chunk.append(unit)
+            if len(chunk) >= CHUNK_FILES:
+                submit()
+        else:
+            submit()
+            queue.append(_Pending(unit))
+        while queue and head_ready():
+            pending = queue.popleft()
+            yield pending.unit, settle(pending)
+    submit()
+    while queue:
+        pending = queue.popleft()
+        yield pending.unit, settle(pending)
