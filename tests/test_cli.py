@@ -18,7 +18,7 @@ def test_import_samples_then_list_json_contract(cli):
     assert result.code == 0, result.err
     assert "0 files failed" in result.out
     listed = json.loads(cli("list", "--json").out)
-    assert len(listed) >= 8
+    assert len(listed) == 15  # 6 main threads and 6 previews of Thread Reader pages, 3 more formats' threads
     for item in listed:
         assert set(item) == {"id", "author_name", "author_handle", "date", "title", "post_count",
                              "declared_count", "complete", "source"}
@@ -242,9 +242,12 @@ def test_ambiguous_id_prefix_says_so(cli):
 
 
 def test_bluesky_and_mastodon_threads_count_posts_not_tweets(cli):
-    cli("import", SAMPLES / "bluesky")
-    thread_id = json.loads(cli("list", "--json").out)[0]["id"]
-    assert " · 3 posts · " in cli("show", thread_id).out.splitlines()[0]
+    cli("import", SAMPLES / "bluesky", SAMPLES / "mastodon")
+    listed = json.loads(cli("list", "--json").out)
+    assert {t["id"].split(":", 1)[0] for t in listed} == {"at", "https"}
+    for thread in listed:
+        header = cli("show", thread["id"]).out.splitlines()[0]
+        assert f" · {thread['post_count']} posts · " in header and "tweets" not in header
 
 
 def test_reader_with_a_missing_path_or_no_terminal_fails_clearly(cli, tmp_path):
@@ -252,6 +255,48 @@ def test_reader_with_a_missing_path_or_no_terminal_fails_clearly(cli, tmp_path):
     assert result.code == 2 and "no such file or folder: bogus-command" in result.err
     result = cli(tmp_path)  # in tests stdout is not a terminal
     assert result.code == 2 and "the reader needs a terminal" in result.err
+
+
+def test_reader_on_a_damaged_library_says_which_file_in_one_line(cli, db_path):
+    cli("import", NOTE_EXAMPLE)
+    data = json.loads(db_path.read_text())
+    next(iter(data["threads"].values()))["date"] = "yesterday"
+    damaged = json.dumps(data).encode()
+    db_path.write_bytes(damaged)
+    result = cli()
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.count("\n") == 1 and f"cannot read library {db_path}" in result.err
+    assert "malformed date 'yesterday'" in result.err
+    assert db_path.read_bytes() == damaged
+
+
+def test_a_library_file_holding_json_null_is_refused_and_kept(cli, db_path):
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(b"null")
+    for args in (("list",), ("import", NOTE_EXAMPLE)):
+        result = cli(*args)
+        assert result.code == 1 and f"cannot read library {db_path}" in result.err
+        assert "not a threads-tui library" in result.err
+    assert db_path.read_bytes() == b"null"
+
+
+def test_export_to_a_folder_that_cannot_be_made_fails_in_one_line(cli, tmp_path):
+    cli("import", NOTE_EXAMPLE)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for out in (blocker, blocker / "below"):
+        result = cli("export", "--out", out)
+        assert result.code == 1 and "Traceback" not in result.err
+        assert result.err.startswith(f"threads-tui: cannot write to {out}: ")
+    assert blocker.read_text() == "not a folder"
+
+
+def test_search_limit_must_be_positive(cli):
+    cli("import", SAMPLES)
+    assert len(json.loads(cli("search", "the", "--limit", "2", "--json").out)) == 2
+    for bad in ("0", "-1", "two"):
+        result = cli("search", "the", "--limit", bad)
+        assert result.code == 2 and "--limit" in result.err
 
 
 def test_empty_search_is_a_usage_error(cli):

@@ -10,6 +10,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def check_library_whole(db_path: Path) -> set[str]:
 def _debris(db_path: Path) -> set[str]:
     """Temporary and unreferenced shard files: what a writer killed inside a commit leaves."""
     library = Library.open(db_path)
-    live = set(library._meta()["shards"].values())
+    live = library.live_post_files()
     return set(temp_files(db_path)) | {p.name for p in library.posts_dir.iterdir() if p.name not in live}
 
 
@@ -89,7 +90,59 @@ def test_sigkill_at_random_moments_leaves_old_or_new_library(tmp_path, db_path):
     library = Library.open(db_path)
     assert {p.name for p in library.posts_dir.iterdir()} == library.live_post_files()
     print(f"\n  {KILL_ROUNDS - 1} kills (seed {seed}): {outcomes}")
-    assert outcomes["old"] + outcomes["new"] == KILL_ROUNDS - 1
+
+
+# Runs an import in this child, killing the child with SIGKILL at the N-th call of one
+# function the commit goes through: a kill at an exact point of a real commit.
+_KILL_AT = """
+import os, signal, sys
+import tui.library, tui.storage
+module, name, nth, after = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "after"
+owner = {"library": tui.library, "storage": tui.storage, "os": tui.storage.os}[module]
+real = getattr(owner, name)
+calls = 0
+def killing(*args, **kwargs):
+    global calls
+    calls += 1
+    if calls == nth and not after:
+        os.kill(os.getpid(), signal.SIGKILL)
+    result = real(*args, **kwargs)
+    if calls == nth and after:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+setattr(owner, name, killing)
+from tui.cli import main
+sys.exit(main(["import", *sys.argv[5:]]))
+"""
+
+# (module, function, which call, before or after it, library afterwards)
+COMMIT_KILL_POINTS = [
+    ("library", "write_new_file", 1, "before", "old"),   # the first new shard file
+    ("library", "write_new_file", 3, "after", "old"),    # some shard and search files written
+    ("library", "sync_files", 1, "before", "old"),       # every new file written, none synced
+    ("library", "fsync_dir", 1, "before", "old"),        # new files synced, their names not yet
+    ("os", "replace", 1, "before", "old"),               # library.json's temporary file written, not renamed
+    ("os", "replace", 1, "after", "new"),                # renamed: the commit point passed
+    ("library", "_remove_quietly", 1, "before", "new"),  # cleaning up superseded shards
+]
+
+
+@pytest.mark.parametrize("module, name, nth, when, expected", COMMIT_KILL_POINTS,
+                         ids=[f"{m}.{n}#{k}-{w}" for m, n, k, w, _ in COMMIT_KILL_POINTS])
+def test_sigkill_at_each_step_of_a_commit(tmp_path, db_path, module, name, nth, when, expected):
+    assert run_cli(db_path, "import", SAMPLES).returncode == 0
+    held = check_library_whole(db_path)
+    batch = write_pages(tmp_path / "batch", "kat", 40, more=2)
+    added = batch_ids(batch, tmp_path)
+    child = subprocess.run([sys.executable, "-c", _KILL_AT, module, name, str(nth), when, str(batch)],
+                           env=cli_env(db_path), capture_output=True, text=True, timeout=60)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    after = check_library_whole(db_path)
+    assert after == (held if expected == "old" else held | added)
+    # The next write clears what the killed writer left, and loses nothing.
+    assert run_cli(db_path, "import", batch).returncode == 0
+    assert check_library_whole(db_path) == held | added
+    assert temp_files(db_path) == [] and not _debris(db_path)
 
 
 def _limit_file_size(limit: int):

@@ -1,7 +1,9 @@
 """The `threads-tui` command: the reader, and headless commands for scripts.
 
 Exit codes: 0 success; 1 a failure (a file that did not import, an unknown
-id, a library that cannot be read or written); 2 a usage error.
+id, a library that cannot be read or written, an export folder that cannot be
+written); 2 a usage error (also: the reader started without a terminal);
+130 interrupted (ctrl+c).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read, search and quote saved threads in the terminal. "
         "With no command, opens the reader after importing any PATHs given.",
         epilog="Commands: " + ", ".join(COMMANDS) + ". 'threads-tui COMMAND --help' for each. "
-        "Exit codes: 0 ok, 1 failure, 2 usage error.",
+        "Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"threads-tui {__version__}")
     _add_db_option(parser, top_level=True)
@@ -81,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Find posts holding every word of QUERY (case-insensitive).")
     search.add_argument("query", nargs="+", metavar="QUERY")
     search.add_argument("--json", action="store_true", help="print a JSON array of hits")
-    search.add_argument("--limit", type=int, default=None, help="at most this many hits")
+    search.add_argument("--limit", type=_positive_int, default=None, metavar="N", help="at most N hits")
     _add_db_option(search)
 
     export = commands.add_parser("export", help="write threads as Markdown files",
@@ -90,6 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write into")
     _add_db_option(export)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _normalise_argv(argv: list[str]) -> list[str]:
@@ -221,7 +234,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import export_threads
+    from .export import ExportError, export_threads
 
     library = _open_library(args.db)
     ids: list[str] = []
@@ -230,8 +243,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         if thread_id is None:
             return EXIT_FAILURE
         ids.append(thread_id)
-    threads = [library.thread(i) for i in ids] if ids else list(library.iter_threads())
-    written = export_threads([t for t in threads if t is not None], args.out)
+    threads = (t for t in map(library.thread, ids) if t is not None) if ids else library.iter_threads()
+    try:
+        written = export_threads(threads, args.out)
+    except ExportError as error:
+        _say(f"threads-tui: {error}", sys.stderr)
+        return EXIT_FAILURE
     _say(f"Wrote {len(written)} Markdown file{'s' if len(written) != 1 else ''} to {args.out}")
     return EXIT_OK
 
@@ -242,6 +259,8 @@ def cmd_read(args: argparse.Namespace) -> int:
         _say(f"threads-tui: no such file or folder: {', '.join(missing)} "
              f"(commands are: {', '.join(COMMANDS)}; see 'threads-tui --help')", sys.stderr)
         return EXIT_USAGE
+    library = _open_library(args.db)
+    library.summaries()  # a damaged library is told here, in one line, not inside the reader
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         _say("threads-tui: the reader needs a terminal; for scripts use a command: "
              f"{', '.join(COMMANDS)} (see 'threads-tui --help')", sys.stderr)
@@ -249,7 +268,6 @@ def cmd_read(args: argparse.Namespace) -> int:
 
     from .app import run_reader
 
-    library = _open_library(args.db)
     return run_reader(library, args.paths)
 
 

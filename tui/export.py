@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .formatting import thread_as_markdown
 from .model import Thread
-from .storage import write_atomic
+from .storage import StorageWriteError, write_atomic
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
@@ -22,12 +22,22 @@ def file_name_for(thread: Thread) -> str:
     return f"{date}-{author or 'unknown'}-{slug}-{safe_id}.md"
 
 
+class ExportError(Exception):
+    """The export folder or a file in it cannot be written (one line for the user)."""
+
+
 def export_threads(threads: Iterable[Thread], folder: Path) -> list[Path]:
     """Write each thread as Markdown into `folder`; return the files written."""
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ExportError(f"cannot write to {folder}: {error.strerror or error}") from error
     written = []
     for thread in threads:
         path = folder / file_name_for(thread)
-        write_atomic(path, thread_as_markdown(thread).encode())
+        try:
+            write_atomic(path, thread_as_markdown(thread).encode())
+        except StorageWriteError as error:
+            raise ExportError(f"cannot write {path}: {error.reason} ({len(written)} written before it)") from error
         written.append(path)
     return written

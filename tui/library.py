@@ -429,14 +429,15 @@ class Library:
 
     def thread(self, thread_id: str) -> Thread | None:
         """The full thread, read from its shard; None if not in the library."""
-        for attempt in range(2):
-            try:
-                shard = self._shard_db(shard_for(thread_id))
-                break
-            except LibraryError:
-                # A writer may have replaced (and removed) the shard since we read the summaries.
-                if attempt or not self.reload_if_changed():
-                    raise
+        try:
+            shard = self._shard_db(shard_for(thread_id))
+        except LibraryError:
+            # A writer may have replaced (and removed) the shard since this copy read the
+            # library: read the thread from the library as it is now. This copy is left as
+            # it is (other threads may be reading it); its owner reloads it.
+            if not self.changed_on_disk():
+                raise
+            return Library.open(self.path).thread(thread_id)
         if shard is None:
             return None
         try:
@@ -446,11 +447,17 @@ class Library:
             raise self._unreadable(f"thread {thread_id} is damaged ({error!r})", shard.storage.path) from error
 
     def iter_threads(self) -> Iterator[Thread]:
-        """Every thread in the library, newest first."""
-        for doc in self.summaries():
-            thread = self.thread(doc["id"])
-            if thread is not None:
-                yield thread
+        """Every thread in the library, shard by shard (each shard read once; not in date order)."""
+        for shard in sorted(self._meta()["shards"]):
+            db = self._shard_db(shard)
+            if db is None:
+                continue
+            for doc in list(db.table("posts")._read_table().values()):
+                try:
+                    yield Thread.from_dict(doc)
+                except _BAD_DOCUMENT as error:
+                    raise self._unreadable(f"thread {doc.get('id')!r} is damaged ({error!r})",
+                                           db.storage.path) from error
 
     def state(self, thread_id: str) -> dict[str, Any]:
         """Reading state of a thread: `read`, `bookmarked`, `position`."""
@@ -502,6 +509,8 @@ class Library:
                     pending[thread.id] = thread
             if pending:
                 self._commit(pending.values())
+            else:
+                self._clear_debris()
         counts = ImportCounts()
         for thread_id in dict.fromkeys(thread.id for thread in incoming):
             if thread_id not in pending:
@@ -576,7 +585,8 @@ class Library:
                 new_files += [new_path, search_path]
                 db.storage.flush(new_file=True)
                 write_new_file(search_path, _shard_search_text(db))
-                self._shard_cache[file_name] = db
+                with self._shard_cache_lock:
+                    self._shard_cache[file_name] = db
                 meta["shards"][shard] = file_name
             if shards:
                 sync_files(new_files)
@@ -589,14 +599,20 @@ class Library:
         except StorageWriteError as error:
             for path in new_files:
                 _remove_quietly(path)
-            self._shard_cache.clear()
+            with self._shard_cache_lock:
+                self._shard_cache.clear()
             self._load(migrate=False)  # memory was changed: go back to what is on disk
             raise LibraryError(f"could not write library {self.path}: {error.reason}; it was left as it was") from error
         self._stamp = self._file_stamp()
         self._forget_derived()
         for path in superseded:
             _remove_quietly(path)
-            self._shard_cache.pop(path.name, None)
+            with self._shard_cache_lock:
+                self._shard_cache.pop(path.name, None)
+        self._clear_debris()
+
+    def _clear_debris(self) -> None:
+        """Remove what a killed writer left: unreferenced shard files, temporary files (under the lock)."""
         self._remove_stray_shards(self.live_post_files())
         remove_stale_temp_files(self.path)
 

@@ -193,7 +193,7 @@ class AtomicJSONStorage(Storage):
         if not self._loaded:
             payload = read_json_bytes(self.path)
             data = None if payload is None else parse_json(self.path, payload)
-            if data is not None and not (
+            if payload is not None and not (
                 isinstance(data, dict) and all(isinstance(v, dict) for v in data.values())
             ):
                 raise StorageReadError(self.path, "not a threads-tui library (unexpected JSON shape)")
