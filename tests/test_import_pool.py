@@ -35,11 +35,15 @@ def mixed_folder(root: Path) -> Path:
 
 
 def import_report(paths: list[Path], db: Path) -> tuple[list, list[str], list[dict]]:
-    """Counts, failure and warning lines, and the listed threads of an import."""
+    """Counts, failure and warning lines, listed threads and the alias index after an import."""
     report = ImportRun().run(paths, Library.open(db))
     counts = [report.counts.added, report.counts.updated, report.counts.unchanged]
-    listed = [{k: v for k, v in s.items() if k != "source"} for s in Library.open(db).summaries()]
-    return counts, [f.line() for f in report.failures + report.warnings], listed
+    library = Library.open(db)
+    listed = [{k: v for k, v in s.items() if k != "source"} for s in library.summaries()]
+    aliases = {}
+    for shard in library._meta()["shards"]:
+        aliases |= {doc["alias"]: doc["id"] for doc in library._shard_db(shard).table("aliases").all()}
+    return counts, [f.line() for f in report.failures + report.warnings], listed, aliases
 
 
 def test_a_pool_gives_what_one_process_gives(tmp_path, monkeypatch):
@@ -59,7 +63,8 @@ def test_a_pool_gives_what_one_process_gives(tmp_path, monkeypatch):
     pooled = import_report([folder], tmp_path / "pooled" / "library.json")
     assert len(started) == 1
     assert pooled == alone
-    counts, failures, listed = pooled
+    counts, failures, listed, aliases = pooled
+    assert len(aliases) > 10, "the X archive's threads are known by their other posts' ids"
     assert len(counts[0]) == len(listed) > PARALLEL_MIN_FILES
     assert [line.split(": ", 1)[1] for line in failures] == ["empty file", "binary data, not a saved thread"]
     assert {s["author_handle"] for s in listed} >= {"ada", "bo", "jonas_fixes"}

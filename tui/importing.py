@@ -342,7 +342,8 @@ def parse_files_in_worker(paths: list[Path]) -> bytes:
         if isinstance(outcome, str):
             outcomes.append({"failure": outcome})
         else:
-            outcomes.append({"threads": [(t.doc, t.summary) for t in outcome.threads], "warnings": outcome.warnings})
+            outcomes.append({"threads": [(t.doc, t.summary, t.aliases) for t in outcome.threads],
+                             "warnings": outcome.warnings})
     return orjson.dumps(outcomes)
 
 
@@ -355,7 +356,7 @@ def _outcomes_from_worker(payload: bytes) -> list[Outcome | None]:
         elif "failure" in entry:
             outcomes.append(entry["failure"])
         else:
-            outcomes.append(Parsed([StoredThread(doc, summary) for doc, summary in entry["threads"]],
+            outcomes.append(Parsed([StoredThread(doc, summary, tuple(aliases)) for doc, summary, aliases in entry["threads"]],
                                    entry["warnings"]))
     return outcomes
 

@@ -43,7 +43,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from .model import Thread
+from .model import Thread, make_thread_id
 from .search import search_file, search_layout
 from .storage import (
     AtomicJSONStorage,
@@ -100,14 +100,30 @@ class StoredThread:
 
     doc: dict[str, Any]  # `Thread.to_dict()`
     summary: dict[str, Any]  # `Thread.summary()`: what the `threads` table keeps, enough to list it
+    aliases: tuple[str, ...] = ()  # `aliases_of(doc)`
 
     @classmethod
     def of(cls, thread: Thread) -> StoredThread:
-        return cls(thread.to_dict(), thread.summary())
+        doc = thread.to_dict()
+        return cls(doc, thread.summary(), aliases_of(doc))
 
     @property
     def id(self) -> str:
         return self.doc["id"]
+
+
+def aliases_of(doc: dict[str, Any]) -> tuple[str, ...]:
+    """The other ids an earlier, partial copy of this thread may be stored under.
+
+    The id of each post (a copy missing the first posts starts at a later
+    one) and the hash of its author and first text (the id of a copy from a
+    source without post ids, such as a Thread Reader preview).
+    """
+    posts = doc.get("posts") or ()
+    keys = [post["id"] for post in posts if post.get("id")]
+    if posts:
+        keys.append(make_thread_id(None, doc.get("author_handle") or doc.get("author_name"), posts[0].get("text") or ""))
+    return tuple(key for key in dict.fromkeys(keys) if key != doc["id"])
 
 
 def _fullness(doc: dict[str, Any]) -> tuple[int, int]:
@@ -118,6 +134,53 @@ def _fullness(doc: dict[str, Any]) -> tuple[int, int]:
 def _same_content(doc: dict[str, Any], other: dict[str, Any]) -> bool:
     """Whether two stored threads hold the same thread (where each came from aside)."""
     return {**doc, "source": None} == {**other, "source": None}
+
+
+def _replaces(doc: dict[str, Any], previous: dict[str, Any]) -> bool:
+    """Whether a new copy of a thread replaces the stored one: as full or fuller, and different."""
+    return _fullness(doc) >= _fullness(previous) and not _same_content(doc, previous)
+
+
+def _fuller(doc: dict[str, Any], other: dict[str, Any]) -> bool:
+    return _fullness(doc) > _fullness(other)
+
+
+ALIASES_TABLE = "aliases"  # in each shard: alias -> thread id, for the aliases that fall in that shard
+
+
+@dataclass
+class _Changes:
+    """What one commit does: threads to store (with their aliases), threads to remove."""
+
+    threads: list[StoredThread] = field(default_factory=list)
+    written_ids: set[str] = field(default_factory=set)
+    replaced: set[str] = field(default_factory=set)  # written ids that replace an earlier copy
+    removed: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> its stored document
+    carried: list[tuple[str, str]] = field(default_factory=list)  # (earlier id, the id that takes its state)
+    stale_aliases: set[str] = field(default_factory=set)  # aliases no thread has any more
+
+    def write(self, thread: StoredThread, previous: dict[str, Any] | None) -> None:
+        self.threads.append(thread)
+        self.written_ids.add(thread.id)
+        if previous is not None:
+            self.replaced.add(thread.id)
+            self.stale_aliases |= set(aliases_of(previous)) - set(thread.aliases)
+
+    def remove(self, doc: dict[str, Any], into: str) -> None:
+        self.removed[doc["id"]] = doc
+        self.replaced.add(into)
+        self.carried.append((doc["id"], into))
+        self.stale_aliases |= set(aliases_of(doc))
+
+    def alias_docs(self) -> dict[str, str]:
+        """Alias -> thread id for every alias of a thread written (later threads win)."""
+        return {alias: thread.id for thread in self.threads for alias in thread.aliases}
+
+    def shards(self) -> set[str]:
+        """Every shard this commit touches."""
+        ids = {t.id for t in self.threads} | set(self.removed)
+        return {shard_for(i) for i in ids} | {shard_for(a) for a in self.alias_docs()} | {
+            shard_for(a) for a in self.stale_aliases}
 
 
 def _date_sort_text(doc: dict[str, Any]) -> str:
@@ -292,7 +355,10 @@ class Library:
             except _BAD_DOCUMENT as error:
                 raise self._unreadable(f"cannot upgrade it from schema version {version} ({error!r})") from error
             self.db.storage.write(data)
-            self._commit(StoredThread.of(thread) for thread in threads.values())
+            changes = _Changes()
+            for thread in threads.values():
+                changes.write(StoredThread.of(thread), None)
+            self._commit(changes)
 
     def _backup_path(self, version: int, original: bytes) -> Path:
         """`library.json.v<N>.bak`, or the first free `.bak.<n>` if one with other content exists."""
@@ -497,27 +563,73 @@ class Library:
             yield
 
     def add_threads(self, threads: Iterable[Thread | StoredThread]) -> ImportCounts:
-        """Add or update threads; the same content twice changes nothing, a fuller copy wins."""
-        incoming = [t if isinstance(t, StoredThread) else StoredThread.of(t) for t in threads]
+        """Add or update threads; the same content twice changes nothing, a fuller copy wins.
+
+        A copy of the same thread stored under another id (a preview from a
+        source without post ids, a copy missing the first posts: see
+        `aliases_of`) counts as the same thread: the fuller copy replaces the
+        other, which keeps its reading state, or the new one changes nothing.
+        """
+        incoming: dict[str, StoredThread] = {}  # the fullest copy of each id in this batch
+        order: list[str] = []
+        for thread in threads:
+            thread = thread if isinstance(thread, StoredThread) else StoredThread.of(thread)
+            previous = incoming.get(thread.id)
+            if previous is None:
+                order.append(thread.id)
+            if previous is None or _replaces(thread.doc, previous.doc):
+                incoming[thread.id] = thread
         with self._writing():
-            stored = self._stored_docs({thread.id for thread in incoming})
-            pending: dict[str, StoredThread] = {}
-            for thread in incoming:
-                previous = pending[thread.id].doc if thread.id in pending else stored.get(thread.id)
-                if previous is None or (_fullness(thread.doc) >= _fullness(previous)
-                                        and not _same_content(previous, thread.doc)):
-                    pending[thread.id] = thread
-            if pending:
-                self._commit(pending.values())
+            changes = self._changes_for(incoming)
+            if changes.threads or changes.removed:
+                self._commit(changes)
             else:
                 self._clear_debris()
         counts = ImportCounts()
-        for thread_id in dict.fromkeys(thread.id for thread in incoming):
-            if thread_id not in pending:
+        for thread_id in order:
+            if thread_id not in changes.written_ids:
                 counts.unchanged.append(thread_id)
+            elif thread_id in changes.replaced:
+                counts.updated.append(thread_id)
             else:
-                (counts.updated if thread_id in stored else counts.added).append(thread_id)
+                counts.added.append(thread_id)
         return counts
+
+    def _changes_for(self, incoming: dict[str, StoredThread]) -> _Changes:
+        """What storing these threads changes, against the library as it is (called under the lock)."""
+        for thread in list(incoming.values()):  # within the batch, a copy a fuller one covers is left out
+            for alias in thread.aliases:
+                other = incoming.get(alias)
+                if thread.id in incoming and other is not None and not _fuller(other.doc, thread.doc):
+                    del incoming[alias]
+        summaries = self.db.table("threads")
+
+        def held(thread_id: str) -> bool:
+            return summaries.contains(doc_id=doc_id_for(thread_id))
+
+        earlier_ids = {alias for thread in incoming.values() for alias in thread.aliases if held(alias)}
+        stored = self._stored_docs({thread_id for thread_id in incoming if held(thread_id)} | earlier_ids)
+        covering = self._alias_targets([thread_id for thread_id in incoming if thread_id not in stored])
+        stored.update(self._stored_docs(set(covering.values()) - stored.keys()))
+        changes = _Changes()
+        for thread_id, thread in incoming.items():
+            previous = stored.get(thread_id)
+            if previous is not None:
+                if not _replaces(thread.doc, previous):
+                    continue
+            else:
+                holder = stored.get(covering.get(thread_id, ""))
+                if holder is not None and not _fuller(thread.doc, holder):
+                    continue  # a copy as full or fuller is stored under another id
+            changes.write(thread, previous)
+            for alias in thread.aliases:
+                earlier = stored.get(alias)
+                if (earlier is not None and alias not in incoming and alias not in changes.removed
+                        and not _fuller(earlier, thread.doc)):
+                    changes.remove(earlier, into=thread_id)
+        for earlier_id, later_id in changes.carried:
+            self._carry_state(earlier_id, later_id)
+        return changes
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The library's documents of those threads it holds, each shard read once."""
@@ -536,6 +648,39 @@ class Library:
                     stored[thread_id] = dict(doc)
         return stored
 
+    def _alias_targets(self, keys: Iterable[str]) -> dict[str, str]:
+        """For each key that is an alias of a thread the library holds, that thread's id."""
+        summaries = self.db.table("threads")
+        live = self._meta()["shards"]
+        by_shard: dict[str, list[str]] = {}
+        for key in keys:
+            if shard_for(key) in live:
+                by_shard.setdefault(shard_for(key), []).append(key)
+        targets: dict[str, str] = {}
+        for shard, members in by_shard.items():
+            db = self._shard_db(shard)
+            if db is None:
+                continue
+            aliases = db.table(ALIASES_TABLE)
+            for key in members:
+                entry = aliases.get(doc_id=doc_id_for(key))
+                if entry and entry.get("alias") == key and summaries.contains(doc_id=doc_id_for(entry["id"])):
+                    targets[key] = entry["id"]
+        return targets
+
+    def _carry_state(self, from_id: str, to_id: str) -> None:
+        """Give a thread the bookmark and read mark of the copy it replaces (in memory, until the commit)."""
+        table = self.db.table("state")
+        earlier = table.get(doc_id=doc_id_for(from_id))
+        if earlier is None:
+            return
+        later = dict(table.get(doc_id=doc_id_for(to_id)) or {"id": to_id})
+        for key in ("bookmarked", "read"):
+            if earlier.get(key) and not later.get(key):
+                later[key] = earlier[key]
+        self._replace_docs(table, [(to_id, later)])
+        table.remove(doc_ids=[doc_id_for(from_id)])
+
     def set_state(self, thread_id: str, **fields: Any) -> None:
         """Update a thread's reading state (`read`, `bookmarked`, `position`)."""
         self.set_states({thread_id: fields})
@@ -550,32 +695,50 @@ class Library:
                 current.update(fields)
                 docs.append((thread_id, current))
             self._replace_docs(table, docs)
-            self._commit(())
+            self._commit(_Changes())
 
-    def _commit(self, threads: Iterable[StoredThread]) -> None:
+    def _commit(self, changes: _Changes) -> None:
         """Write changed shards, then `library.json`, then clean up; called under the lock."""
-        threads = list(threads)
         meta = copy.deepcopy(self._meta())
         generation = meta["generation"] + 1
-        shards: dict[str, list[StoredThread]] = {}
-        for thread in threads:
-            shards.setdefault(shard_for(thread.id), []).append(thread)
+        writes: dict[str, list[StoredThread]] = {}
+        for thread in changes.threads:
+            writes.setdefault(shard_for(thread.id), []).append(thread)
+        removals: dict[str, list[str]] = {}
+        for thread_id in changes.removed:
+            removals.setdefault(shard_for(thread_id), []).append(thread_id)
+        alias_sets: dict[str, list[tuple[str, str]]] = {}
+        for alias, thread_id in changes.alias_docs().items():
+            alias_sets.setdefault(shard_for(alias), []).append((alias, thread_id))
+        alias_drops: dict[str, list[str]] = {}
+        for alias in changes.stale_aliases:
+            alias_drops.setdefault(shard_for(alias), []).append(alias)
+        gone = set(changes.removed)
 
         superseded: list[Path] = []
         new_files: list[Path] = []
         try:
-            if shards:
+            touched = changes.shards()
+            if touched:
                 try:
                     self.posts_dir.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
                     raise StorageWriteError(self.posts_dir, error.strerror or str(error)) from error
-            for shard, members in shards.items():
+            for shard in sorted(touched):
                 file_name = f"{shard}.{generation}.json"
                 db = self._shard_db(shard)
                 if db is None:  # not `or`: an open TinyDB is falsy when its default table is empty
                     db = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
                     db.storage.write({})  # a new shard starts empty, whatever a killed writer left there
-                self._replace_docs(db.table("posts"), [(t.id, t.doc) for t in members])
+                posts = db.table("posts")
+                self._remove_docs(posts, removals.get(shard, ()))
+                self._replace_docs(posts, [(t.id, t.doc) for t in writes.get(shard, ())])
+                aliases = db.table(ALIASES_TABLE)
+                dropped = [a for a in alias_drops.get(shard, ())
+                           if (entry := aliases.get(doc_id=doc_id_for(a))) and (
+                               entry.get("id") in gone or entry.get("id") in changes.written_ids)]
+                self._remove_docs(aliases, dropped)
+                self._replace_docs(aliases, [(a, {"alias": a, "id": i}) for a, i in alias_sets.get(shard, ())])
                 new_path = self._shard_path(file_name)
                 if db.storage.path != new_path:
                     superseded += [db.storage.path, self.posts_dir / _search_name(db.storage.path.name)]
@@ -588,12 +751,15 @@ class Library:
                 with self._shard_cache_lock:
                     self._shard_cache[file_name] = db
                 meta["shards"][shard] = file_name
-            if shards:
+            if touched:
                 sync_files(new_files)
                 fsync_dir(self.posts_dir)  # the new files are durable before anything refers to them
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
-            self._replace_docs(self.db.table("threads"), [(t.id, t.summary) for t in threads])
+            summaries = self.db.table("threads")
+            self._remove_docs(summaries, gone)
+            self._replace_docs(summaries, [(t.id, t.summary) for t in changes.threads])
+            self._remove_docs(self.db.table("state"), [i for i in gone if i not in changes.written_ids])
             self._replace_docs(self.db.table("meta"), [(None, meta)])
             self.db.storage.flush()
         except StorageWriteError as error:
@@ -616,9 +782,19 @@ class Library:
         self._remove_stray_shards(self.live_post_files())
         remove_stale_temp_files(self.path)
 
+    def _remove_docs(self, table: Any, keys: Iterable[str]) -> None:
+        ids = [doc_id_for(key) for key in keys]
+        present = [i for i in ids if table.contains(doc_id=i)]
+        if present:
+            table.remove(doc_ids=present)
+
     def _replace_docs(self, table: Any, docs: list[tuple[str | None, dict[str, Any]]]) -> None:
+        if not docs:
+            return  # each TinyDB write re-keys the whole table: skip the empty ones
         ids = [doc_id_for(key) if key is not None else _META_ID for key, _ in docs]
-        table.remove(doc_ids=[i for i in ids if table.contains(doc_id=i)])
+        present = [i for i in ids if table.contains(doc_id=i)]
+        if present:
+            table.remove(doc_ids=present)
         table.insert_multiple(Document(doc, doc_id=i) for i, (_, doc) in zip(ids, docs))
 
     def _remove_stray_shards(self, live: set[str]) -> None:
