@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tui.library import Library, LibraryError
+from tui.library import Library, LibraryError, shard_for
 from tui.model import Post, Thread
 
 
@@ -83,3 +83,53 @@ def test_headless_core_never_imports_textual():
         "assert not any(m == 'textual' or m.startswith('textual.') for m in sys.modules), 'textual imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_library_with_a_damaged_summary_is_never_rewritten(db_path):
+    Library.open(db_path).add_threads([make_thread("kept")])
+    data = json.loads(db_path.read_text())
+    next(iter(data["threads"].values()))["post_count"] = "seven"
+    damaged = json.dumps(data).encode()
+    db_path.write_bytes(damaged)
+    for write in (lambda lib: lib.add_threads([make_thread("new")]), lambda lib: lib.set_state("x", read=True)):
+        with pytest.raises(LibraryError, match="damaged"):
+            write(Library(db_path))
+    assert db_path.read_bytes() == damaged
+
+
+def test_a_damaged_thread_in_a_shard_fails_the_write_in_one_line_and_leaves_no_files(db_path):
+    library = Library.open(db_path)
+    thread = make_thread("stored")
+    library.add_threads([thread])
+    [shard] = library.posts_dir.glob("*.json")
+    data = json.loads(shard.read_text())
+    for doc in data["posts"].values():
+        doc["posts"] = "garbage"
+    shard.write_text(json.dumps(data))
+    before = sorted(p.name for p in library.posts_dir.iterdir())
+    neighbour = next(make_thread(f"same shard {n}") for n in range(500)
+                     if shard.name.startswith(shard_for(make_thread(f"same shard {n}").id)))
+    with pytest.raises(LibraryError, match=rf"cannot read library {shard}: a stored thread is damaged"):
+        Library.open(db_path).add_threads([neighbour])
+    assert sorted(p.name for p in library.posts_dir.iterdir()) == before
+
+
+def test_rewrites_keep_the_files_permissions(db_path):
+    library = Library.open(db_path)
+    library.add_threads([make_thread("first")])
+    db_path.chmod(0o640)
+    library.add_threads([make_thread("second")])
+    assert db_path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_first_write_that_fails_leaves_nothing_behind(tmp_path, monkeypatch):
+    db_path = tmp_path / "new" / "library.json"
+    import tui.library
+
+    def full_disk(paths):
+        raise tui.library.StorageWriteError(paths[0], "No space left on device")
+
+    monkeypatch.setattr(tui.library, "sync_files", full_disk)
+    with pytest.raises(LibraryError, match="No space left on device"):
+        Library.open(db_path).add_threads([make_thread("lost")])
+    assert not Library(db_path).posts_dir.exists() and not db_path.exists()

@@ -26,7 +26,10 @@ MAX_ZIP_MEMBERS = 100_000
 MAX_ZIP_DIRECTORY_BYTES = 32 * 1024 * 1024
 # Starts the failure line of an importer bug, so tests can tell bugs from bad input.
 INTERNAL_ERROR = "threads-tui could not read it: an internal error"
+# A batch is committed when it holds this many threads or this much text, whichever comes
+# first: memory stays bounded whatever the files hold (huge threads, one page many times over).
 COMMIT_EVERY_THREADS = 20_000
+COMMIT_EVERY_TEXT_BYTES = 64 * 1024 * 1024
 T = TypeVar("T")
 
 
@@ -255,14 +258,17 @@ class ImportRun:
     ) -> ImportReport:
         report = self.report
         batch: list[StoredThread] = []
+        batch_text = 0
 
         def commit() -> None:
+            nonlocal batch_text
             if batch:
                 counts = library.add_threads(batch)
                 report.counts.added += counts.added
                 report.counts.updated += counts.updated
                 report.counts.unchanged += counts.unchanged
                 batch.clear()
+                batch_text = 0
 
         for unit, outcome in ordered_outcomes(self.sources(paths), _parse_unit, parse_files_in_worker,
                                               _outcomes_from_worker):
@@ -275,10 +281,11 @@ class ImportRun:
                 report.threads_found += len(outcome.threads)
                 report.warnings += [FileFailure(unit.name, w) for w in outcome.warnings]
                 batch.extend(outcome.threads)
+                batch_text += sum(len(post.get("text") or "") for t in outcome.threads for post in t.doc["posts"])
             report.files_done += 1
             if progress:
                 progress(report, unit.name)
-            if len(batch) >= COMMIT_EVERY_THREADS:
+            if len(batch) >= COMMIT_EVERY_THREADS or batch_text >= COMMIT_EVERY_TEXT_BYTES:
                 commit()
         for importer in self.importers:
             finished = _parse_unit(Unit(importer.name, importer.finish))

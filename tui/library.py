@@ -405,12 +405,15 @@ class Library:
     def summaries(self) -> list[dict[str, Any]]:
         """Every thread's summary, newest first; LibraryError if one is damaged."""
         if self._sorted is None:
-            raw = self.db.table("threads")._read_table()
-            try:
-                self._sorted = sort_newest_first(map(_checked_summary, raw.values()))
-            except _BAD_DOCUMENT as error:
-                raise self._unreadable(f"the library is damaged ({error!r})") from error
+            self._sorted = sort_newest_first(self._checked_summaries())
         return self._sorted
+
+    def _checked_summaries(self) -> list[dict[str, Any]]:
+        """Every thread's summary, each checked; LibraryError if one is damaged."""
+        try:
+            return [_checked_summary(doc) for doc in self.db.table("threads")._read_table().values()]
+        except _BAD_DOCUMENT as error:
+            raise self._unreadable(f"the library is damaged ({error!r})") from error
 
     def order_index(self) -> dict[str, int]:
         """Each thread id's position in `summaries()`."""
@@ -556,10 +559,13 @@ class Library:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        """Hold the lock, start from what is on disk now, commit at the end."""
+        """Hold the lock and start from what is on disk now, which must be whole: a damaged
+        library is never rewritten (it would carry the damage on, or lose what it held)."""
         with self._locked():
             if self._changed_under_lock():
                 self._load()
+            if self._sorted is None:
+                self._checked_summaries()
             yield
 
     def add_threads(self, threads: Iterable[Thread | StoredThread]) -> ImportCounts:
@@ -717,16 +723,20 @@ class Library:
 
         superseded: list[Path] = []
         new_files: list[Path] = []
+        made_posts_dir = False
+        reading = self.path
         try:
             touched = changes.shards()
-            if touched:
+            if touched and not self.posts_dir.is_dir():
                 try:
                     self.posts_dir.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
                     raise StorageWriteError(self.posts_dir, error.strerror or str(error)) from error
+                made_posts_dir = True
             for shard in sorted(touched):
                 file_name = f"{shard}.{generation}.json"
                 db = self._shard_db(shard)
+                reading = db.storage.path if db is not None else self.path
                 if db is None:  # not `or`: an open TinyDB is falsy when its default table is empty
                     db = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
                     db.storage.write({})  # a new shard starts empty, whatever a killed writer left there
@@ -762,13 +772,21 @@ class Library:
             self._remove_docs(self.db.table("state"), [i for i in gone if i not in changes.written_ids])
             self._replace_docs(self.db.table("meta"), [(None, meta)])
             self.db.storage.flush()
-        except StorageWriteError as error:
+        except (StorageWriteError, *_BAD_DOCUMENT) as error:
             for path in new_files:
                 _remove_quietly(path)
+            if made_posts_dir:
+                try:
+                    self.posts_dir.rmdir()
+                except OSError:
+                    pass
             with self._shard_cache_lock:
                 self._shard_cache.clear()
             self._load(migrate=False)  # memory was changed: go back to what is on disk
-            raise LibraryError(f"could not write library {self.path}: {error.reason}; it was left as it was") from error
+            if isinstance(error, StorageWriteError):
+                raise LibraryError(f"could not write library {self.path}: {error.reason}; "
+                                   "it was left as it was") from error
+            raise self._unreadable(f"a stored thread is damaged ({error!r})", reading) from error
         self._stamp = self._file_stamp()
         self._forget_derived()
         for path in superseded:

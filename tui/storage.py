@@ -66,6 +66,23 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}."
 
 
+def _read_umask() -> int:
+    umask = os.umask(0o022)  # the only way to read it is to set it: done once, at import
+    os.umask(umask)
+    return umask
+
+
+_NEW_FILE_MODE = 0o666 & ~_read_umask()
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits a rewritten file keeps: its own, or for a new file what the umask allows."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return _NEW_FILE_MODE
+
+
 def write_atomic(path: Path, payload: bytes) -> None:
     """Write `payload` to `path`: temporary file in the same folder, fsync, rename, fsync folder.
 
@@ -81,6 +98,7 @@ def write_atomic(path: Path, payload: bytes) -> None:
     except OSError as error:
         raise StorageWriteError(path, _reason(error)) from error
     try:
+        os.fchmod(fd, _mode_for(path))  # mkstemp makes 0600: keep the file's own mode
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()

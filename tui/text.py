@@ -15,12 +15,17 @@ _ESCAPE_SEQUENCE = re.compile(
     """,
     re.VERBOSE,
 )
-# Every C0 control but tab and newline, DEL, and the C1 range.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Every C0 control but tab and newline, DEL, the C1 range, and the bidirectional
+# embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which can
+# make a terminal show text in another order than it has.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Line and paragraph separators: line breaks to a reader, but not to every terminal.
+_SEPARATORS = {0x2028: "\n", 0x2029: "\n\n"}
 # What the slow path would change, found fast: C0 controls but tab and newline,
-# and DEL, as bytes; the C1 range as its UTF-8 form (U+0080-U+009F is C2 80-9F).
+# and DEL, as bytes; the rest in their UTF-8 forms (U+0080-U+009F is C2 80-9F,
+# U+2028-U+202E is E2 80 A8-AE, U+2066-U+2069 is E2 81 A6-A9).
 _C0_AND_DEL = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
-_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+_OTHER_CONTROL_UTF8 = re.compile(rb"\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 
@@ -29,14 +34,14 @@ def _has_control(text: str) -> bool:
     data = text.encode("utf-8", "surrogatepass")
     if len(data.translate(None, _C0_AND_DEL)) != len(data):
         return True
-    return not text.isascii() and _C1_UTF8.search(data) is not None
+    return not text.isascii() and _OTHER_CONTROL_UTF8.search(data) is not None
 
 
 def strip_control(text: str) -> str:
-    """Remove escape sequences and control characters; keep tabs and newlines."""
+    """Remove escape sequences, control and bidirectional-override characters; keep tabs and newlines."""
     if not _has_control(text):
         return text
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_SEPARATORS)
     text = _ESCAPE_SEQUENCE.sub("", text)
     return _CONTROL.sub("", text)
 
