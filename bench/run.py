@@ -37,7 +37,7 @@ LONG_THREAD_POSTS = 1000
 
 def probe(*args: str) -> dict:
     """Run one probe in a fresh process; its JSON answer."""
-    env = dict(os.environ, BENCH_T0=repr(time.time()), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("COLUMNS", None)
     env.pop("LINES", None)
     env["BENCH_T0"] = repr(time.time())
@@ -84,10 +84,20 @@ def long_thread_page(folder: Path) -> Path:
     return path
 
 
-def row(name: str, value: float, baseline: float, goal: float, unit: str = "s") -> dict:
+def row(name: str, value: float, baseline: float, goal: float, unit: str = "s", budget: bool = False) -> dict:
+    """One goal: the value, what it is set against, and whether it is met.
+
+    `budget`: the baseline is a fixed budget from the issue (200 MiB, one frame
+    at 30 fps), not something measured in this run.
+    """
     ratio = value / baseline if baseline else float("inf")
     return {"what": name, "value": value, "baseline": baseline, "ratio": ratio, "goal": goal,
-            "unit": unit, "ok": ratio <= goal}
+            "unit": unit, "ok": ratio <= goal, "baseline_kind": "budget" if budget else "measured"}
+
+
+def cold_start_goal(threads: int) -> float:
+    """The issue's goal for cold start: 3x a bare app at 20k threads, 5x at 100k."""
+    return 3.0 if threads <= 20_000 else 5.0
 
 
 def main() -> int:
@@ -132,13 +142,14 @@ def main() -> int:
         grep = grep_seconds(library_files, RARE_WORD)
 
         rows = [
-            row(f"cold start to thread list ({start['rows']} threads)", start["seconds"], bare, 3.0),
+            row(f"cold start to thread list ({start['rows']} threads)", start["seconds"], bare,
+                cold_start_goal(args.threads)),
             row(f"search {RARE_WORD!r}, keypress to {search['hits']} hits drawn", search["seconds"], grep, 1.0),
             row(f"open a {opened['posts']}-post thread, keypress to posts drawn", opened["seconds"], bare, 0.5),
             row(f"import {len(paths)} pages", import_seconds, split_seconds, 5.0),
-            row("peak memory after a search", search["rss_mib"], 200.0, 1.0, unit="MiB"),
-            row("slowest page-down frame, thread list", scrolled["list_seconds"], 1 / 30, 1.0),
-            row("slowest page-down frame, long thread", scrolled["thread_seconds"], 1 / 30, 1.0),
+            row("peak memory after a search", search["rss_mib"], 200.0, 1.0, unit="MiB", budget=True),
+            row("slowest page-down frame, thread list", scrolled["list_seconds"], 1 / 30, 1.0, budget=True),
+            row("slowest page-down frame, long thread", scrolled["thread_seconds"], 1 / 30, 1.0, budget=True),
         ]
         result = {
             "threads": args.threads, "posts_per_thread": args.posts, "library_mib": library_bytes / 1048576,
@@ -153,10 +164,11 @@ def main() -> int:
             print(f"{'what':<58} {'value':>10} {'baseline':>10} {'ratio':>7} {'goal':>6}  ok")
             for r in rows:
                 unit = r["unit"]
-                print(f"{r['what']:<58} {r['value']:>8.3f}{unit:>2} {r['baseline']:>8.3f}{unit:>2} "
+                mark = "*" if r["baseline_kind"] == "budget" else " "
+                print(f"{r['what']:<58} {r['value']:>8.3f}{unit:>2} {r['baseline']:>8.3f}{unit:>2}{mark}"
                       f"{r['ratio']:>6.2f}x {r['goal']:>5.1f}x  {'yes' if r['ok'] else 'NO'}")
-            print("baselines: bare Textual app start; grep -c -i over the library files; Python reading and "
-                  "splitting the pages; 200 MiB; one frame at 30 fps")
+            print("baselines measured in this run: a bare Textual app's start; grep -c -i over the library "
+                  "files; Python reading and splitting the pages. * a fixed budget: 200 MiB; one frame at 30 fps")
         return 0 if all(r["ok"] for r in rows) else 1
     finally:
         if args.keep is None:

@@ -21,4 +21,6 @@ def test_bench_runs_every_row_at_a_small_size(tmp_path):
     for row in result["rows"]:
         assert row["value"] > 0 and row["baseline"] > 0 and row["ok"] == (row["ratio"] <= row["goal"])
     assert rows["open"]["what"].startswith("open a 1000-post thread")
+    assert {row["what"].split(" ")[0] for row in result["rows"] if row["baseline_kind"] == "budget"} == {
+        "peak", "slowest"}
     assert "search 'zebracorn'" in rows["search"]["what"]
