@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
-from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS
+from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS, error_reason
 from .library import ImportCounts, Library
 from .model import Thread
 
@@ -90,7 +90,7 @@ class ImportRun:
             try:
                 info = path.stat()
             except OSError as error:
-                yield name, _failing(_os_reason(error))
+                yield name, _failing(error_reason(error))
                 continue
             if stat.S_ISDIR(info.st_mode):
                 key = (info.st_dev, info.st_ino)
@@ -102,7 +102,7 @@ class ImportRun:
                     with os.scandir(path) as listing:
                         children = sorted((entry.name, _kind(entry)) for entry in listing)
                 except OSError as error:
-                    yield name, _failing(f"cannot list folder: {_os_reason(error)}")
+                    yield name, _failing(f"cannot list folder: {error_reason(error)}")
                     continue
                 try:
                     whole = _guarded(lambda folder=path: self._folder_importer(folder))
@@ -303,12 +303,6 @@ def _within_limits(result: ParseResult) -> ParseResult:
 def _short(error: BaseException) -> str:
     """An exception's message on one short line."""
     return " ".join(str(error).split())[:200] or type(error).__name__
-
-
-def _os_reason(error: OSError) -> str:
-    if isinstance(error, FileNotFoundError):
-        return "no such file or folder"
-    return (error.strerror or str(error)).lower()
 
 
 def _unsafe_member_name(name: str) -> bool:

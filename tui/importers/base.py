@@ -8,10 +8,11 @@ import os
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
-from ..model import Thread
+from ..model import PartialDate, Thread
 
 HEAD_BYTES = 64 * 1024
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -53,7 +54,7 @@ class Source:
                 if size < len(start) <= SMALL_FILE_BYTES:  # it grew, or the system does not know its size
                     start += handle.read(SMALL_FILE_BYTES + 1 - len(start))
         except READ_ERRORS as error:
-            raise ImportFailure(f"cannot read: {_reason(error)}") from error
+            raise ImportFailure(f"cannot read: {error_reason(error)}") from error
         if len(start) <= SMALL_FILE_BYTES:
             return cls(name, path=path, _head=start[:HEAD_BYTES], _content=start)
         return cls(name, path=path, _head=start[:HEAD_BYTES])
@@ -69,7 +70,7 @@ class Source:
         try:
             return self.path.stat().st_size
         except OSError as error:
-            raise ImportFailure(f"cannot read: {_reason(error)}") from error
+            raise ImportFailure(f"cannot read: {error_reason(error)}") from error
 
     def _open(self):
         if self.member is not None:
@@ -85,7 +86,7 @@ class Source:
                 with self._open() as handle:
                     self._head = handle.read(HEAD_BYTES)
             except READ_ERRORS as error:
-                raise ImportFailure(f"cannot read: {_reason(error)}") from error
+                raise ImportFailure(f"cannot read: {error_reason(error)}") from error
         return self._head
 
     def head_text(self) -> str:
@@ -102,7 +103,7 @@ class Source:
             with self._open() as handle:
                 payload = handle.read(max_bytes + 1)
         except READ_ERRORS as error:
-            raise ImportFailure(f"cannot read: {_reason(error)}") from error
+            raise ImportFailure(f"cannot read: {error_reason(error)}") from error
         if len(payload) > max_bytes:
             raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
         return payload
@@ -112,7 +113,10 @@ class Source:
         return decode_text(self.read_bytes(max_bytes), strict=True)
 
 
-def _reason(error: BaseException) -> str:
+def error_reason(error: BaseException) -> str:
+    """Why reading failed, in the system's words where it gives them (`permission denied`)."""
+    if isinstance(error, FileNotFoundError):
+        return "no such file or folder"
     if isinstance(error, OSError) and error.strerror:
         return error.strerror.lower()
     return str(error) or type(error).__name__
@@ -138,6 +142,12 @@ def decode_text(payload: bytes, strict: bool = True) -> str:
         raise ImportFailure(
             f"not {encoding.upper()} text (byte 0x{payload[error.start]:02x} at offset {error.start})"
         ) from error
+
+
+def utc_date(moment: datetime) -> PartialDate:
+    """The full calendar date of a moment, in UTC."""
+    moment = moment.astimezone(UTC)
+    return PartialDate(moment.year, moment.month, moment.day)
 
 
 @dataclass

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from ..model import Media, Post, Thread
 from ..text import clean_line, clean_text
-from .base import Importer, ImportFailure, ParseResult, Source
-from .json_input import Obj, load_json, utc_date
+from .base import Importer, ImportFailure, ParseResult, Source, utc_date
+from .json_input import Obj, load_json
 
 THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
 LINK_FACET = "app.bsky.richtext.facet#link"

@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 
 from ..model import Post, Thread
 from ..text import clean_line
-from .base import Importer, ParseResult, Source
-from .json_input import Obj, load_json, utc_date
+from .base import Importer, ParseResult, Source, utc_date
+from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
 
 _CONTEXT_START = re.compile(r'^\s*\{\s*"(?:ancestors|descendants)"\s*:')

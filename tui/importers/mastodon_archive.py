@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..model import Post, Thread
 from ..text import clean_line
-from .base import Importer, ImportFailure, ParseResult, Source
-from .json_input import Obj, load_json, utc_date
+from .base import Importer, ImportFailure, ParseResult, Source, utc_date
+from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
 
 OUTBOX = "outbox.json"

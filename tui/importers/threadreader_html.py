@@ -14,15 +14,15 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..model import Media, PartialDate, Post, Thread
 from ..text import clean_line, clean_text
-from .base import Importer, ImportFailure, ParseResult, Source
+from .base import Importer, ImportFailure, ParseResult, Source, utc_date
+from .html_common import HTML_SPACE, children
 from .threadreader_text import COUNTS, parse_date_line
-from .tweet_time import is_tweet_id, snowflake_time, utc_date, utc_iso
+from .tweet_time import is_tweet_id, snowflake_time, utc_iso
 
 _DETECT_MARKERS = ("content-tweet", "t-main", "threadreaderapp", "thread reader app")
 _ASSETS_SUFFIX = "_files"
 _PROFILE_SUFFIX = " Profile picture"
 _COUNTS = re.compile(COUNTS, re.I)
-_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _STATUS_URL = re.compile(r"/status(?:es)?/(\d{1,20})")
 _NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "button", "svg", "head", "title"})
 _BLOCK_TAGS = frozenset({"p", "div", "blockquote", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
@@ -30,15 +30,6 @@ _BLOCK_TAGS = frozenset({"p", "div", "blockquote", "li", "ul", "ol", "h1", "h2",
 
 def _classes(node: LexborNode) -> set[str]:
     return set((node.attributes.get("class") or "").split())
-
-
-def _children(node: LexborNode) -> list[LexborNode]:
-    children = []
-    child = node.first_child
-    while child is not None:
-        children.append(child)
-        child = child.next
-    return children
 
 
 def _media_url(node: LexborNode) -> str | None:
@@ -65,7 +56,7 @@ class _TextBuilder:
         self.at_line_start = True
 
     def add(self, text: str) -> None:
-        text = _HTML_SPACE.sub(" ", text)
+        text = HTML_SPACE.sub(" ", text)
         if self.at_line_start:
             text = text.lstrip(" ")
         if text:
@@ -113,7 +104,7 @@ _BLOCK_END = object()  # a marker on the walk's stack: a block element ends here
 def _read(root: LexborNode) -> _Draft:
     """Read a tweet's content: text, `<br>`, links, images, video, a quoted tweet; chrome dropped."""
     draft = _Draft()
-    stack: list[LexborNode | object] = list(reversed(_children(root)))
+    stack: list[LexborNode | object] = list(reversed(children(root)))
     while stack:
         node = stack.pop()
         if not isinstance(node, LexborNode):
@@ -149,7 +140,7 @@ def _read(root: LexborNode) -> _Draft:
             if tag in _BLOCK_TAGS:
                 draft.text.block_edge()
                 stack.append(_BLOCK_END)
-            stack.extend(reversed(_children(node)))
+            stack.extend(reversed(children(node)))
     return draft
 
 
