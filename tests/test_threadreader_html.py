@@ -154,6 +154,14 @@ def test_header_date_when_the_id_is_no_snowflake(tmp_path):
     assert (thread.date, thread.id, thread.posts[0].time) == (PartialDate(None, 3, 3), "12345", None)
 
 
+def test_an_impossible_header_date_is_no_date(tmp_path):
+    header = '<div>Feb 30, 2021</div><div>Mar 3, 2021</div>'
+    thread = parse_html(tmp_path, page(tweet("Hello.", tweet_id="12345"), header=header)).threads[0]
+    assert thread.date == PartialDate(2021, 3, 3)
+    only_bad = parse_html(tmp_path, page(tweet("Hello.", tweet_id="12345"), header="<div>31 Apr</div>"))
+    assert (only_bad.threads[0].date, only_bad.warnings) == (None, [])
+
+
 def test_header_in_another_shape_is_found_by_its_text(tmp_path):
     header = ('<header><span>Mar 3, 2023</span> · <b>7 tweets, 2 min read</b>'
               '<img alt="Ana María Example Profile picture"></header>')

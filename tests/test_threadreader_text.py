@@ -73,6 +73,38 @@ def test_date_and_counts_in_every_shape(tmp_path, header, expected):
     assert (thread.date, thread.declared_count, thread.read_minutes) == expected
 
 
+@pytest.mark.parametrize("header,date", [
+    ("29 Feb\n1 tweets, 1 min read", PartialDate(None, 2, 29)),  # no year: it may be a leap year
+    ("Feb 29, 2020, 1 tweets, 1 min read", PartialDate(2020, 2, 29)),
+    ("31 Jan 2021\n1 tweets, 1 min read", PartialDate(2021, 1, 31)),
+])
+def test_real_dates_are_kept(tmp_path, header, date):
+    result = parse_text(tmp_path, page("One tweet.", header=header))
+    assert (result.threads[0].date, result.warnings) == (date, [])
+
+
+@pytest.mark.parametrize("header,line", [
+    ("Feb 30, 2021\n1 tweets, 1 min read", "Feb 30, 2021"),
+    ("Feb 29, 2021, 1 tweets, 1 min read", "Feb 29, 2021, 1 tweets, 1 min read"),
+    ("31 Apr\n1 tweets, 1 min read", "31 Apr"),
+])
+def test_a_day_the_month_lacks_leaves_the_date_unknown_and_says_so(tmp_path, header, line):
+    result = parse_text(tmp_path, page("One tweet.", header=header))
+    (thread,) = result.threads
+    assert (thread.date, thread.declared_count, thread.read_minutes) == (None, 1, 1)
+    assert [p.text for p in thread.posts] == ["One tweet."]
+    assert result.warnings == [f"the date line {line!r} shows a day its month lacks: the date is left unknown"]
+
+
+def test_a_preview_with_an_impossible_date_is_kept_undated(tmp_path):
+    more = "More from @dana_example\n\n30 Feb\nA preview tweet.\nRead 3 tweets\n12 Feb\nAnother.\nRead 2 tweets\n"
+    result = parse_text(tmp_path, page("One tweet.", header="3 Mar\n1 tweets, 1 min read", more=more))
+    _, undated, dated = result.threads
+    assert [(t.date, [p.text for p in t.posts], t.declared_count) for t in (undated, dated)] == [
+        (None, ["A preview tweet."], 3), (PartialDate(None, 2, 12), ["Another."], 2)]
+    assert result.warnings == ["the date line '30 Feb' shows a day its month lacks: the date is left unknown"]
+
+
 def test_split_disagreeing_with_count_is_reported_not_hidden(tmp_path):
     result = parse_text(tmp_path, page("Only one tweet here.\nAnd a second."))
     assert result.threads[0].post_count == 2

@@ -187,7 +187,7 @@ def _header(tree: LexborHTMLParser, main: LexborNode) -> _Header:
             continue
         line = clean_line(node.text_content) or ""
         date = parse_date_line(line) if header.date is None else None
-        if date:
+        if date and date.date:
             header.date = date.date
         counts = _COUNTS.search(line) if header.declared is None else None
         if counts:

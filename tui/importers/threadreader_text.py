@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 
@@ -31,15 +32,25 @@ _TRAILING_IMAGES = re.compile(r"(?:\s?Image)+$")
 _MARKUP_OR_JSON_START = re.compile(r"^\s*(?:<|\{|\[\s*[\[{\"\d\]-])")
 
 
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 @dataclass
 class DateCounts:
-    date: PartialDate
+    """A date line: its date (None when the page shows a day the month lacks) and any counts on it."""
+
+    date: PartialDate | None
     declared: int | None = None
     minutes: int | None = None
+    text: str = ""
 
 
 def parse_date_line(line: str) -> DateCounts | None:
-    """A date line, with the counts when they share the line."""
+    """A date line, with the counts when they share the line; None when the line is no date line.
+
+    A day of 1 to 31 that its month lacks (`Feb 30`, `31 Apr`, `29 Feb 2021`)
+    leaves the line a date line whose date is unknown: nothing is invented.
+    """
     match = _DAY_MONTH.match(line)
     if match:
         day, month, year, count, minutes = match.groups()
@@ -51,12 +62,20 @@ def parse_date_line(line: str) -> DateCounts | None:
     day_number = int(day)
     if not 1 <= day_number <= 31:
         return None
-    date = PartialDate(int(year) if year else None, MONTHS.index(month[:3].lower()) + 1, day_number)
+    year_number = int(year) if year else None
+    month_number = MONTHS.index(month[:3].lower()) + 1
+    real = day_number <= _MONTH_DAYS[month_number - 1] and not (
+        month_number == 2 and day_number == 29 and year_number is not None and not calendar.isleap(year_number))
     return DateCounts(
-        date,
+        PartialDate(year_number, month_number, day_number) if real else None,
         int(count.replace(",", "")) if count else None,
         int(minutes) if minutes else None,
+        line,
     )
+
+
+def _no_date(line: DateCounts) -> str:
+    return f"the date line {line.text[:40]!r} shows a day its month lacks: the date is left unknown"
 
 
 # How list items are treated when splitting: the note's rule first, then
@@ -173,6 +192,8 @@ def parse_page(lines: list[str], source_name: str) -> ParseResult:
                 raise ImportFailure(f"line {index}: expected the thread's date, found {line[:40]!r}")
     if header is None:
         raise ImportFailure("no date line after the profile line")
+    if header.date is None:
+        result.warnings.append(_no_date(header))
     if header.declared is None:
         following = index
         while following < len(lines) and not lines[following].strip():
@@ -237,6 +258,8 @@ def parse_page(lines: list[str], source_name: str) -> ParseResult:
         preview_posts = split_tweets(preview_lines)
         if not preview_posts:
             continue
+        if date.date is None:
+            result.warnings.append(_no_date(date))
         result.threads.append(Thread(
             posts=preview_posts,
             author_name=author_name,
