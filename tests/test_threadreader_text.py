@@ -65,6 +65,7 @@ def test_detection_is_by_content_not_name(tmp_path):
 
 @pytest.mark.parametrize("header,expected", [
     ("15 Oct, 23 tweets, 4 min read", (PartialDate(None, 10, 15), 23, 4)),
+    ("Oct 15, 2021, 23 tweets, 4 min read", (PartialDate(2021, 10, 15), 23, 4)),
     ("Oct 15, 2021\n23 tweets, 4 min read", (PartialDate(2021, 10, 15), 23, 4)),
     ("15 Oct\n23 tweets, 4 min read", (PartialDate(None, 10, 15), 23, 4)),
 ])
@@ -124,6 +125,38 @@ def test_trailing_spaces_and_lone_space_lines_are_ignored(tmp_path):
     body = "First tweet. \nSecond tweet.  \n \nstill second.\nThird. \n"
     thread = parse_text(tmp_path, page(body, header="3 Mar\n3 tweets, 1 min read")).threads[0]
     assert [p.text for p in thread.posts] == ["First tweet.", "Second tweet.\n\nstill second.", "Third."]
+
+
+def test_a_line_of_only_a_space_between_tweets_is_no_break_when_the_count_says_so(tmp_path):
+    body = "First tweet, followed by a lone space.\n \nSecond tweet.\nThird tweet.\n\nIts second paragraph."
+    result = parse_text(tmp_path, page(body, header="3 Mar\n3 tweets, 1 min read"))
+    assert result.warnings == []
+    assert [p.text for p in result.threads[0].posts] == [
+        "First tweet, followed by a lone space.", "Second tweet.", "Third tweet.\n\nIts second paragraph."]
+    # With nothing to check against, the note's rule stands: the space line is a paragraph break.
+    unchecked = parse_text(tmp_path, page(body, header="3 Mar"))
+    assert [p.text for p in unchecked.threads[0].posts] == [
+        "First tweet, followed by a lone space.\n\nSecond tweet.", "Third tweet.\n\nIts second paragraph."]
+
+
+def test_a_space_line_after_the_last_preview_tweet_before_read_n_tweets(tmp_path):
+    more = ("More from @dana_example\n\n28 Feb\nMost flaky tests were not flaky.\n\nA thread: ↓\n"
+            "Step one: run the suite in a random order.\n \nRead 9 tweets\n20 Feb\n"
+            "Unpopular opinion: a README is a product.\n \nRead 4 tweets\n")
+    result = parse_text(tmp_path, page("One tweet.", header="3 Mar\n1 tweets, 1 min read", more=more))
+    _, first, second = result.threads
+    assert [(t.date, [p.text for p in t.posts], t.declared_count, t.complete) for t in (first, second)] == [
+        (PartialDate(None, 2, 28), ["Most flaky tests were not flaky.\n\nA thread: ↓",
+                                    "Step one: run the suite in a random order."], 9, False),
+        (PartialDate(None, 2, 20), ["Unpopular opinion: a README is a product."], 4, False),
+    ]
+    assert result.warnings == []
+
+
+def test_curly_quotes_ellipses_and_emoji_come_through_as_they_are(tmp_path):
+    body = "It’s not “flaky”… it’s order-dependent 🧪🔀\nNext… 👇🏽"
+    thread = parse_text(tmp_path, page(body, header="3 Mar\n2 tweets, 1 min read")).threads[0]
+    assert [p.text for p in thread.posts] == ["It’s not “flaky”… it’s order-dependent 🧪🔀", "Next… 👇🏽"]
 
 
 def test_image_marks_glued_or_spaced_become_media(tmp_path):

@@ -94,11 +94,12 @@ def _is_list_item(line: str) -> bool:
     return line[:1] in _LIST_MARKS and bool(_LIST_ITEM.match(line))
 
 
-def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post]:
+def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE, spaces_are_blank: bool = True) -> list[Post]:
     """Split body lines into tweets by the rule of the format note.
 
     A non-empty line right after another non-empty line starts a new tweet,
-    unless it is a list item (how list items count is set by `rule`).
+    unless it is a list item (how list items count is set by `rule`). A line
+    of only spaces is a blank line, or with `spaces_are_blank` false no line at all.
     """
     tweets: list[list[str]] = []  # each tweet's lines, "" between paragraphs
     images: list[int] = []
@@ -106,7 +107,8 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post
     for raw in lines:
         line = raw.rstrip()
         if not line:
-            previous_blank = True
+            if spaces_are_blank or not raw:
+                previous_blank = True
             continue
         if not tweets:
             starts_tweet = True
@@ -138,12 +140,20 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post
 
 
 def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str | None]:
-    """Split, checked against the declared count; a warning when they disagree."""
+    """Split, checked against the declared count; a warning when they disagree.
+
+    When the note's rule gives another count, each list-item rule is tried,
+    then each again with lines of only spaces taken for no line (the note: a
+    line may be followed by a space and nothing else), not paragraph breaks.
+    """
     posts = split_tweets(lines)
     if declared is None or len(posts) == declared:
         return posts, None
-    for rule in SPLIT_RULES[1:]:
-        alternative = split_tweets(lines, rule)
+    ways = [(rule, True) for rule in SPLIT_RULES[1:]]
+    if any(raw and not raw.strip() for raw in lines):
+        ways += [(rule, False) for rule in SPLIT_RULES]
+    for rule, spaces_are_blank in ways:
+        alternative = split_tweets(lines, rule, spaces_are_blank)
         if len(alternative) == declared:
             return alternative, None
     return posts, f"the page says {declared} tweets but the text splits into {len(posts)}"
@@ -164,8 +174,8 @@ class ThreadReaderTextImporter(Importer):
 
     def parse(self, source: Source) -> ParseResult:
         text = strip_control(source.read_text(self.max_bytes)).replace("\t", " ")
-        lines = [line.rstrip() for line in text.split("\n")]
-        return parse_page(lines, source.name)
+        # Lines keep their trailing spaces: a line of only spaces is told from an empty one.
+        return parse_page(text.split("\n"), source.name)
 
 
 def parse_page(lines: list[str], source_name: str) -> ParseResult:
