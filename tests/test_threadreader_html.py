@@ -91,6 +91,17 @@ def test_links_put_the_full_href_in_text_and_links_never_the_permalink(tmp_path)
     assert post.links == ["https://example.net/long-path?a=1&section=2"]
 
 
+def test_addresses_written_as_text_are_links_too_each_once_in_order(tmp_path):
+    post = first_post(tmp_path, (
+        'Plain https://example.org/a, then <a class="entity-url" href="https://example.com/b">example.com/b</a>, '
+        'www.example.net/c and <a class="entity-url" href="https://example.org/a">example.org/a</a> again. '
+        'Red https://example.org/&#27;[31md'))
+    assert post.text == ("Plain https://example.org/a, then https://example.com/b, www.example.net/c and "
+                         "https://example.org/a again. Red https://example.org/d")
+    assert post.links == ["https://example.org/a", "https://example.com/b", "www.example.net/c",
+                          "https://example.org/d"]
+
+
 @pytest.mark.parametrize("br", ["<br>", "<br/>", "<br />", "<BR />", "<BR>", "<br\n>"])
 def test_br_written_any_way_breaks_lines_and_two_end_a_paragraph(tmp_path, br):
     post = first_post(tmp_path, f"\n   One line{br}\n   next line{br}{br}\n   A new   paragraph\n   here.\n")

@@ -159,6 +159,27 @@ def test_curly_quotes_ellipses_and_emoji_come_through_as_they_are(tmp_path):
     assert [p.text for p in thread.posts] == ["It’s not “flaky”… it’s order-dependent 🧪🔀", "Next… 👇🏽"]
 
 
+def test_links_stay_plain_text_and_are_listed_in_order_once(tmp_path):
+    body = ("Notes: https://example.org/notebook-method, and (see www.example.com/b). Again: "
+            "https://example.org/notebook-method\nWiki: https://en.example.org/wiki/Notebook_(paper)!\n"
+            "Shortened, so not an address: https://example.net/long-pa… or example.net/other\nNo links here.")
+    posts = parse_text(tmp_path, page(body, header="3 Mar\n4 tweets, 1 min read")).threads[0].posts
+    assert [(p.text, p.links) for p in posts] == [
+        ("Notes: https://example.org/notebook-method, and (see www.example.com/b). Again: "
+         "https://example.org/notebook-method", ["https://example.org/notebook-method", "www.example.com/b"]),
+        ("Wiki: https://en.example.org/wiki/Notebook_(paper)!", ["https://en.example.org/wiki/Notebook_(paper)"]),
+        ("Shortened, so not an address: https://example.net/long-pa… or example.net/other", []),
+        ("No links here.", []),
+    ]
+
+
+def test_links_in_previews_too(tmp_path):
+    more = "More from @dana_example\n\n28 Feb\nMy notes: https://example.org/flaky\nRead 9 tweets\n"
+    preview = parse_text(tmp_path, page("One.", header="3 Mar\n1 tweets, 1 min read", more=more)).threads[1]
+    assert [(p.text, p.links) for p in preview.posts] == [("My notes: https://example.org/flaky",
+                                                          ["https://example.org/flaky"])]
+
+
 def test_image_marks_glued_or_spaced_become_media(tmp_path):
     body = "Look at the right?ImageImage\nHear why. Image"
     thread = parse_text(tmp_path, page(body, header="3 Mar\n2 tweets, 1 min read")).threads[0]

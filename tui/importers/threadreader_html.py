@@ -13,10 +13,10 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..model import Media, PartialDate, Post, Thread
-from ..text import clean_line, clean_text
+from ..text import clean_line, clean_text, strip_control
 from .base import Importer, ImportFailure, ParseResult, Source, utc_date
 from .html_common import HTML_SPACE, children
-from .threadreader_text import COUNTS, parse_date_line
+from .threadreader_text import COUNTS, links_in, parse_date_line
 from .tweet_time import is_tweet_id, snowflake_time, utc_iso
 
 _DETECT_MARKERS = ("content-tweet", "t-main", "threadreaderapp", "thread reader app")
@@ -93,7 +93,7 @@ class _Draft:
             id=tweet_id,
             time=utc_iso(moment) if moment else None,
             media=self.media,
-            links=self.links,
+            links=list(dict.fromkeys(self.links)),
             quoted=self.quoted,
         )
 
@@ -111,7 +111,10 @@ def _read(root: LexborNode) -> _Draft:
             draft.text.block_edge()
             continue
         if node.is_text_node:
-            draft.text.add(node.text_content or "")
+            text = node.text_content or ""
+            draft.text.add(text)
+            if "/" in text or "www." in text:  # an address written as text, not as a link
+                draft.links += links_in(strip_control(text))
             continue
         tag = node.tag or ""
         classes = _classes(node)

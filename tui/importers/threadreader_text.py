@@ -33,6 +33,30 @@ _MARKUP_OR_JSON_START = re.compile(r"^\s*(?:<|\{|\[\s*[\[{\"\d\]-])")
 
 
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+# Links in plain text: an http(s) address, or one starting `www.`.
+_URL = re.compile(r"(?:(?i:https?)://|\bwww\.)[^\s<>\"]+")
+_URL_TRAILING = ".,;:!?'\"’”»*)]}"
+_URL_CLOSING = {")": "(", "]": "[", "}": "{"}
+
+
+def links_in(text: str) -> list[str]:
+    """The addresses written in text, in order, each once.
+
+    Punctuation after an address is not part of it (a closing bracket is when
+    the address opened it); an address cut short with `…` is not the address.
+    """
+    links: list[str] = []
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        while url[-1] in _URL_TRAILING:
+            opening = _URL_CLOSING.get(url[-1])
+            if opening and url.count(opening) >= url.count(url[-1]):
+                break
+            url = url[:-1]
+        if url.endswith(("…", "://", "www.")) or url in links:
+            continue
+        links.append(url)
+    return links
 
 
 @dataclass
@@ -135,8 +159,12 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE, spaces_are_b
             images[-1] += marks.group(0).count("Image")
         previous_blank = False
     # The page was cleaned whole and its lines trimmed: joining the lines is all that is left.
-    return [Post("\n".join(tweet).strip("\n"), media=[Media("image") for _ in range(count)] if count else [])
-            for tweet, count in zip(tweets, images)]
+    posts = [Post("\n".join(tweet).strip("\n"), media=[Media("image") for _ in range(count)] if count else [])
+             for tweet, count in zip(tweets, images)]
+    for post in posts:
+        if "/" in post.text or "www." in post.text:  # cheap tests first: most tweets hold no link
+            post.links = links_in(post.text)
+    return posts
 
 
 def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str | None]:
