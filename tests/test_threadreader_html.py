@@ -130,6 +130,20 @@ def test_tweet_holding_only_an_image_and_a_video(tmp_path):
         {"kind": "video", "url": "https://video.twimg.com/v.mp4", "alt": None}]
 
 
+def test_emoji_drawn_as_images_keep_their_alt_inline(tmp_path):
+    post = first_post(tmp_path, (
+        'Reading list <img class="emoji" draggable="false" alt="📚" '
+        'src="https://abs.twimg.com/emoji/v2/72x72/1f4da.png"> for March<img class="emoji" alt="🧵" '
+        'data-src="https://abs.twimg.com/emoji/v2/72x72/1f9f5.png"><br>'
+        'Families too: <img alt="👩‍👩‍👧‍👦" src="https://abs.twimg.com/emoji/v2/72x72/x.png">, and '
+        '<img src="https://abs.twimg.com/emoji/v2/72x72/y.png"> none without alt.'
+        '<span class="entity-image"><img src="/images/1px.png" data-src="https://pbs.twimg.com/media/B.jpg" '
+        'alt="Cat"></span>'))
+    assert post.text == "Reading list 📚 for March🧵\nFamilies too: 👩‍👩‍👧‍👦, and none without alt."
+    assert [m.to_dict() for m in post.media] == [
+        {"kind": "image", "url": "https://pbs.twimg.com/media/B.jpg", "alt": "Cat"}]
+
+
 def test_quoted_tweet_is_kept_apart_from_the_tweet_text(tmp_path):
     post = first_post(tmp_path, (
         'Agreed with this:<div class="entity-embed"><blockquote class="twitter-tweet">'

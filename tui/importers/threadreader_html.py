@@ -25,6 +25,9 @@ _PROFILE_SUFFIX = " Profile picture"
 _COUNTS = re.compile(COUNTS, re.I)
 _STATUS_URL = re.compile(r"/status(?:es)?/(\d{1,20})")
 _NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "button", "svg", "head", "title"})
+# An image in the text (not in span.entity-image) with an alt this short is an
+# emoji or a symbol drawn as a picture (`<img class="emoji" alt="📚">`): its alt is text.
+_INLINE_ALT_CHARS = 16
 _BLOCK_TAGS = frozenset({"p", "div", "blockquote", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -56,8 +59,9 @@ class _TextBuilder:
         self.at_line_start = True
 
     def add(self, text: str) -> None:
+        """Text as shown: a run of spaces is one space, across elements too (`and <img> more`)."""
         text = HTML_SPACE.sub(" ", text)
-        if self.at_line_start:
+        if self.at_line_start or (self.parts and self.parts[-1].endswith(" ")):
             text = text.lstrip(" ")
         if text:
             self.parts.append(text)
@@ -137,8 +141,12 @@ def _read(root: LexborNode) -> _Draft:
             href = clean_line(node.attributes["href"]) or ""
             draft.text.add(href)
             draft.links.append(href)
-        elif tag == "img" and node.attributes.get("data-src"):
-            draft.media.append(Media("image", _media_url(node), _alt(node)))
+        elif tag == "img":
+            alt, lazy = _alt(node), bool(node.attributes.get("data-src"))
+            if alt and ("emoji" in classes or (len(alt) <= _INLINE_ALT_CHARS and not lazy)):
+                draft.text.add(alt)  # an emoji drawn as an image: its alt is the character
+            elif lazy:
+                draft.media.append(Media("image", _media_url(node), alt))
         else:
             if tag in _BLOCK_TAGS:
                 draft.text.block_edge()
