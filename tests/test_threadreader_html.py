@@ -196,6 +196,34 @@ def test_header_in_another_shape_is_found_by_its_text(tmp_path):
     assert result.warnings == ["the page says 7 tweets but holds 1"]
 
 
+@pytest.mark.parametrize("header,expected", [
+    ('<div class="small">3 Mar · 1 tweets, 1 min read</div>', (PartialDate(None, 3, 3), 1, 1)),
+    ('<div><a href="/user/dana_example">@dana_example</a> <span>@dana_example 3 Mar</span></div>'
+     '<div>1 tweets</div>', (PartialDate(None, 3, 3), 1, None)),
+    ("<div>Mar 3, 2021 · 1 tweet</div>", (PartialDate(2021, 3, 3), 1, None)),
+    ('<div>Top 10 tweets of May 5 fans</div><div>3 Mar</div><div>1 tweets, 1 min read</div>',
+     (PartialDate(None, 3, 3), 1, 1)),
+    ("<div>Published on 3 March 2021, 1,204 tweets later</div>", (PartialDate(2021, 3, 3), 1204, None)),
+], ids=["middle-dot", "after-handle-bare-count", "year-bare-count", "date-line-wins", "in-a-sentence"])
+def test_header_date_and_counts_in_other_shapes(tmp_path, header, expected):
+    thread = parse_html(tmp_path, page(tweet("Hello.", tweet_id="12345"), header=header)).threads[0]
+    assert (thread.date, thread.declared_count, thread.read_minutes) == expected
+
+
+def test_handle_is_from_data_screenname_whatever_the_header_shows(tmp_path):
+    header = ('<div><img alt="Dana Example Profile picture"><a href="/user/dana_old">@dana_old</a>'
+              '<div>3 Mar, 1 tweets, 1 min read</div></div>')
+    thread = parse_html(tmp_path, page(tweet("Hello."), header=header)).threads[0]
+    assert (thread.author_handle, thread.author_name) == ("dana_example", "Dana Example")
+
+
+def test_header_date_with_a_year_when_the_id_is_no_snowflake(tmp_path):
+    header = '<div><img alt="Dana Example Profile picture"><div>Mar 3, 2021</div><div>1 tweets, 1 min read</div></div>'
+    thread = parse_html(tmp_path, page(tweet("Hello.", tweet_id="20"), header=header)).threads[0]
+    assert (thread.date, thread.id, thread.posts[0].time, thread.declared_count) == (
+        PartialDate(2021, 3, 3), "20", None, 1)
+
+
 # Bad input
 
 def library_listing(cli) -> list[dict]:

@@ -16,13 +16,19 @@ from ..model import Media, PartialDate, Post, Thread
 from ..text import clean_line, clean_text, strip_control
 from .base import Importer, ImportFailure, ParseResult, Source, utc_date
 from .html_common import HTML_SPACE, children
-from .threadreader_text import COUNTS, links_in, parse_date_line
+from .threadreader_text import links_in, parse_date_line, shown_date
 from .tweet_time import is_tweet_id, snowflake_time, utc_iso
 
 _DETECT_MARKERS = ("content-tweet", "t-main", "threadreaderapp", "thread reader app")
 _ASSETS_SUFFIX = "_files"
 _PROFILE_SUFFIX = " Profile picture"
-_COUNTS = re.compile(COUNTS, re.I)
+# The header, found by its text anywhere before .t-main: `7 tweets, 2 min read` or
+# `7 tweets`; `3 Mar`, `Mar 3, 2023`, also inside other text (`@dana_example 3 Mar`).
+_COUNTS = re.compile(r"(?<![\d,])(\d[\d,]*) tweets?\b(?:, (\d+) min read)?", re.I)
+_MONTH_NAME = (r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?"
+               r"\.?(?![A-Za-z])")
+_DATE_IN_TEXT = re.compile(rf"(?<![\w@])(?:(\d{{1,2}}) {_MONTH_NAME}(?:,? (\d{{4}})(?!\d))?"
+                           rf"|{_MONTH_NAME} (\d{{1,2}})(?!\d)(?:, (\d{{4}})(?!\d))?)")
 _STATUS_URL = re.compile(r"/status(?:es)?/(\d{1,20})")
 _NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "button", "svg", "head", "title"})
 # An image in the text (not in span.entity-image) with an alt this short is an
@@ -184,9 +190,25 @@ class _Header:
     minutes: int | None = None
 
 
+def _date_in(text: str) -> PartialDate | None:
+    """The first real date shown anywhere in a text (`@dana_example 3 Mar`, `Mar 3, 2023 · 7 tweets`)."""
+    for match in _DATE_IN_TEXT.finditer(text):
+        day, month, year, other_month, other_day, other_year = match.groups()
+        date = shown_date(year, month, day) if day else shown_date(other_year, other_month, other_day)
+        if date:
+            return date
+    return None
+
+
 def _header(tree: LexborHTMLParser, main: LexborNode) -> _Header:
-    """Look for the avatar's `<Name> Profile picture`, a date and `N tweets, M min read` before `.t-main`."""
+    """Look for the avatar's `<Name> Profile picture`, a date and `N tweets, M min read` before `.t-main`.
+
+    A text that is only a date (or a date and the counts) wins over a date
+    inside other text, and `N tweets, M min read` over a bare `N tweets`.
+    """
     header = _Header()
+    date_in_text: PartialDate | None = None
+    bare_count: int | None = None
     for node in tree.root.traverse(include_text=True):
         if node == main:
             break
@@ -197,13 +219,20 @@ def _header(tree: LexborHTMLParser, main: LexborNode) -> _Header:
         if not node.is_text_node or (node.parent and node.parent.tag in _NOT_TEXT_TAGS):
             continue
         line = clean_line(node.text_content) or ""
-        date = parse_date_line(line) if header.date is None else None
-        if date and date.date:
-            header.date = date.date
-        counts = _COUNTS.search(line) if header.declared is None else None
-        if counts:
-            header.declared = int(counts.group(1).replace(",", ""))
-            header.minutes = int(counts.group(2))
+        if header.date is None:
+            date_line = parse_date_line(line)
+            if date_line and date_line.date:
+                header.date = date_line.date
+            elif date_in_text is None:
+                date_in_text = _date_in(line)
+        counts = _COUNTS.search(line) if header.minutes is None else None
+        if counts and counts.group(2):
+            header.declared, header.minutes = int(counts.group(1).replace(",", "")), int(counts.group(2))
+        elif counts and bare_count is None:
+            bare_count = int(counts.group(1).replace(",", ""))
+    header.date = header.date or date_in_text
+    if header.declared is None:
+        header.declared = bare_count
     return header
 
 

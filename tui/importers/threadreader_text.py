@@ -83,19 +83,24 @@ def parse_date_line(line: str) -> DateCounts | None:
         if not match:
             return None
         month, day, year, count, minutes = match.groups()
-    day_number = int(day)
-    if not 1 <= day_number <= 31:
+    if not 1 <= int(day) <= 31:
         return None
-    year_number = int(year) if year else None
-    month_number = MONTHS.index(month[:3].lower()) + 1
-    real = day_number <= _MONTH_DAYS[month_number - 1] and not (
-        month_number == 2 and day_number == 29 and year_number is not None and not calendar.isleap(year_number))
     return DateCounts(
-        PartialDate(year_number, month_number, day_number) if real else None,
+        shown_date(year, month, day),
         int(count.replace(",", "")) if count else None,
         int(minutes) if minutes else None,
         line,
     )
+
+
+def shown_date(year: str | None, month: str, day: str) -> PartialDate | None:
+    """The date a page shows (`Oct`, `15`, no year); None for a day its month lacks."""
+    year_number, day_number = (int(year) if year else None), int(day)
+    month_number = MONTHS.index(month[:3].lower()) + 1
+    if not 1 <= day_number <= _MONTH_DAYS[month_number - 1] or (
+            month_number == 2 and day_number == 29 and year_number is not None and not calendar.isleap(year_number)):
+        return None
+    return PartialDate(year_number, month_number, day_number)
 
 
 def _no_date(line: DateCounts) -> str:
