@@ -209,10 +209,42 @@ def test_a_missing_first_post_is_found_by_whom_the_replies_answer(tmp_path):
         status("4", 3, "1", BO, "Hm", in_reply_to_account_id="7")]}
     (thread,), warnings = pooled(write(tmp_path, "context.json", answers_ivy))
     assert [p.text for p in thread.posts] == ["Two", "Three"] and thread.complete is False
-    unknown = {"ancestors": [], "descendants": [status("2", 1, "1", IVY, "Two")]}
-    threads, warnings = pooled(write(tmp_path, "unknown.json", unknown))
+    # Without `in_reply_to_account_id` (as in the note's example), the reply to the gap names the author.
+    unnamed = {"ancestors": [], "descendants": [status("2", 1, "1", IVY, "Two")]}
+    (thread,), warnings = pooled(write(tmp_path, "unnamed.json", unnamed))
+    assert ([p.text for p in thread.posts], thread.complete, thread.author_handle, warnings) == (
+        ["Two"], False, "ivy@toot.example", [])
+    empty = {"ancestors": [], "descendants": []}
+    threads, warnings = pooled(write(tmp_path, "empty.json", empty))
     assert threads == []
-    assert warnings == [f"{tmp_path / 'unknown.json'}: no self-thread of the conversation's first author in it"]
+    assert warnings == [f"{tmp_path / 'empty.json'}: no self-thread of the conversation's first author in it"]
+
+
+def test_the_note_example_without_its_ancestors_is_still_one_thread(tmp_path):
+    note = json.loads(CONTEXT.read_text())
+    context = write(tmp_path, "context.json", {"ancestors": [], "descendants": note["descendants"]})
+    (thread,), warnings = pooled(context)
+    assert warnings == []
+    assert (thread.author_name, thread.author_handle, thread.complete) == ("Ivy Moor", "ivy@toot.example", False)
+    assert [p.text for p in thread.posts] == [NOTE_TEXTS[1]]
+    root_status = json.loads(STATUS.read_text()) | {"in_reply_to_id": None}
+    (thread,), warnings = pooled(context, write(tmp_path, "status.json", root_status))
+    assert (warnings, thread.complete, thread.id) == ([], True, "https://toot.example/users/ivy/statuses/105")
+    assert [p.text for p in thread.posts] == [FOCAL_TEXT, NOTE_TEXTS[1]]
+
+
+def test_a_gap_answered_by_several_people_is_the_longest_self_reply_chains(tmp_path):
+    context = {"ancestors": [], "descendants": [
+        status("2", 1, "1", BO, "First!"),
+        status("3", 2, "1", IVY, "Part two"),
+        status("4", 3, "3", IVY, "Part three"),
+        status("5", 4, "4", BO, "Nice"),
+        status("6", 5, "2", BO, "Bo again, to himself"),
+        status("7", 6, "4", IVY, "Part four"),
+    ]}
+    (thread,), _ = pooled(write(tmp_path, "context.json", context))
+    assert [p.text for p in thread.posts] == ["Part two", "Part three", "Part four"]
+    assert (thread.author_handle, thread.complete) == ("ivy@toot.example", False)
 
 
 def test_a_gap_known_to_be_someone_elses_does_not_continue_the_thread(tmp_path):
