@@ -1,4 +1,4 @@
-"""What every importer shares: sources (files, zip members), failures, results."""
+"""What every importer shares: sources (files, zip and tar members), failures, results."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import IO, ClassVar
 
 from ..model import PartialDate, Thread
 
@@ -33,12 +33,15 @@ class ImportFailure(Exception):
 
 @dataclass
 class Source:
-    """One input to an importer: a file on disk, or a member of a zip read in place."""
+    """One input to an importer: a file on disk, a member of a zip read in place, or a
+    member of a tar read as a stream (`stream`: its data, read once from the start)."""
 
     name: str
     path: Path | None = None
     zip_file: zipfile.ZipFile | None = None
     member: zipfile.ZipInfo | None = None
+    stream: IO[bytes] | None = None
+    stream_size: int = 0
     _head: bytes | None = field(default=None, repr=False)
     _content: bytes | None = field(default=None, repr=False)
     _head_text: str | None = field(default=None, repr=False)
@@ -66,6 +69,8 @@ class Source:
             return len(self._content)
         if self.member is not None:
             return self.member.file_size
+        if self.stream is not None:
+            return self.stream_size
         assert self.path is not None
         try:
             return self.path.stat().st_size
@@ -83,8 +88,11 @@ class Source:
         """The first 64 KiB, for detection."""
         if self._head is None:
             try:
-                with self._open() as handle:
-                    self._head = handle.read(HEAD_BYTES)
+                if self.stream is not None:
+                    self._head = self.stream.read(HEAD_BYTES)
+                else:
+                    with self._open() as handle:
+                        self._head = handle.read(HEAD_BYTES)
             except READ_ERRORS as error:
                 raise ImportFailure(f"cannot read: {error_reason(error)}") from error
         return self._head
@@ -99,6 +107,8 @@ class Source:
         """The whole content; fails (without reading further) past `max_bytes`."""
         if self._content is not None and len(self._content) <= max_bytes:
             return self._content
+        if self.stream is not None:
+            return self._read_stream(max_bytes)
         try:
             with self._open() as handle:
                 payload = handle.read(max_bytes + 1)
@@ -107,6 +117,18 @@ class Source:
         if len(payload) > max_bytes:
             raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
         return payload
+
+    def _read_stream(self, max_bytes: int) -> bytes:
+        """A tar member, read on from its head: never past its declared size, which is checked first."""
+        assert self.stream is not None
+        if self.stream_size > max_bytes:
+            raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
+        head = self.head()
+        try:
+            self._content = head + self.stream.read(self.stream_size - len(head))
+        except READ_ERRORS as error:
+            raise ImportFailure(f"cannot read: {error_reason(error)}") from error
+        return self._content
 
     def read_text(self, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         """The whole content as text: UTF-8, or UTF-16/UTF-8 with a byte-order mark."""
@@ -179,6 +201,14 @@ class Importer:
     def detect_zip(self, zip_file: zipfile.ZipFile) -> bool:
         """Whether a whole zip is in this format (an account archive)."""
         return False
+
+    # The files an archive in this format holds, by name (at any depth) and the most
+    # bytes read of each: what is kept of a tar, which is read as a stream, once.
+    archive_files: ClassVar[dict[str, int]] = {}
+
+    def parse_archive_files(self, files: dict[str, Source], name: str) -> ParseResult | None:
+        """The threads of a tar whose `archive_files` (by member name) make this format, else None."""
+        return None
 
     def parse_zip(self, zip_file: zipfile.ZipFile, name: str) -> ParseResult:
         raise NotImplementedError
