@@ -78,7 +78,7 @@ def test_note_example_context_alone_through_the_parser():
     assert thread.id == IVY_FIRST
     assert [p.text for p in thread.posts] == NOTE_TEXTS
     assert thread.posts[1].links == ["https://example.com/rye-loaf"]
-    assert thread.posts[1].time == "2023-05-01T18:09:00.000Z"
+    assert thread.posts[1].time == "2023-05-01T18:09:00Z"  # UTC to the second, as the archive writes it
 
 
 def test_note_example_context_alone_through_the_cli(cli):
@@ -391,6 +391,54 @@ def test_an_oversized_member_is_not_read_past_the_cap(tmp_path, monkeypatch):
     monkeypatch.setattr("tui.importers.mastodon_archive.ACTOR_MAX_BYTES", 16)
     with pytest.raises(ImportFailure, match="actor.json: too large"):
         parse_zip(archive_zip(tmp_path))
+
+
+def test_an_archive_reply_to_someone_else_with_a_self_reply_under_it_is_a_thread(tmp_path):
+    items = [create(50, 1, "@bo Agreed, and here is why:", "https://crumb.example/users/bo/statuses/77"),
+             create(51, 2, "Rye needs time.", f"{OWN}50"),
+             create(60, 3, "@bo just this", "https://crumb.example/users/bo/statuses/78")]
+    (thread,) = parse_zip(archive_zip(tmp_path, **{"outbox.json": outbox(items)})).threads
+    assert texts([thread]) == [["@bo Agreed, and here is why:", "Rye needs time."]]
+    assert (thread.id, thread.complete) == (f"{OWN}50", True)  # it answers someone else: nothing is missing
+
+
+@pytest.mark.parametrize("actor", [ACTOR | {"name": ""}, {k: v for k, v in ACTOR.items() if k != "name"}],
+                         ids=["empty-name", "no-name"])
+def test_an_actor_with_an_empty_or_absent_name_has_a_null_name(tmp_path, actor):
+    threads = parse_zip(archive_zip(tmp_path, **{"actor.json": actor})).threads
+    assert {(t.author_name, t.author_handle) for t in threads} == {(None, "ivy@toot.example")}
+
+
+def test_times_with_an_offset_give_utc_dates_in_both_shapes(tmp_path):
+    items = [create(1, 0, "Late bake"), create(2, 1, "Still baking", f"{OWN}1")]
+    items[0]["object"]["published"] = "2023-04-16T23:30:00-05:00"
+    (archived,) = parse_zip(archive_zip(tmp_path, **{"outbox.json": outbox(items)})).threads
+    assert (archived.date, archived.posts[0].time) == (PartialDate(2023, 4, 17), "2023-04-17T04:30:00Z")
+    context = {"ancestors": [status("1", 0, None, IVY, "Late bake") | {"created_at": "2023-05-01T22:15:00.000-04:00"}],
+               "descendants": [status("2", 1, "1", IVY, "Still baking")]}
+    (saved,), _ = pooled(write(tmp_path, "context.json", context))
+    assert (saved.date, saved.posts[0].time) == (PartialDate(2023, 5, 2), "2023-05-02T02:15:00Z")
+
+
+def test_the_archive_and_the_api_files_of_one_thread_are_one_thread(tmp_path, cli):
+    """A Note's `id` is the status's `uri`: the same thread, whichever shape came first."""
+    note = json.loads(CONTEXT.read_text())
+    first, recipe = note["ancestors"][0], note["descendants"][0]
+    focal = json.loads(STATUS.read_text())
+
+    def as_note(api_status: dict) -> dict:
+        return {"type": "Create", "actor": ACTOR["id"], "object": {
+            "id": api_status["uri"], "type": "Note", "published": api_status["created_at"].replace(".000", ""),
+            "inReplyTo": api_status["in_reply_to_id"] and f"{OWN}{api_status['in_reply_to_id']}",
+            "content": api_status["content"], "summary": None, "attachment": []}}
+
+    archive = archive_zip(tmp_path, **{"outbox.json": outbox([as_note(s) for s in (recipe, first, focal)])})
+    assert cli("import", archive).out.endswith(": 1 added, 0 updated, 0 unchanged, 0 files failed.\n")
+    result = cli("import", CONTEXT, STATUS)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.endswith(": 0 added, 0 updated, 1 unchanged, 0 files failed.\n")
+    (summary,) = listed(cli)
+    assert (summary["id"], summary["post_count"], summary["complete"]) == (IVY_FIRST, 3, True)
 
 
 # --- Archive as .tar.gz (before 2023) ------------------------------------------

@@ -102,6 +102,26 @@ def test_addresses_written_as_text_are_links_too_each_once_in_order(tmp_path):
                           "https://example.org/d"]
 
 
+def test_a_link_cut_up_by_truncation_spans_is_its_href(tmp_path):
+    post = first_post(tmp_path, (
+        'Long read: <a class="entity-url" data-preview="true" href="https://example.org/essays/notebooks-2023">'
+        '<span class="invisible">https://</span><span class="js-display-url">example.org/essays/no</span>'
+        '<span class="invisible">tebooks-2023</span><span class="tco-ellipsis">…</span></a> (worth it)'))
+    assert post.text == "Long read: https://example.org/essays/notebooks-2023 (worth it)"
+    assert post.links == ["https://example.org/essays/notebooks-2023"]
+
+
+def test_a_video_without_an_address_has_a_null_url_and_one_lazy_loaded_has_its_data_src(tmp_path):
+    tweets = tweet('Clip:<div class="entity-video"><video poster="/images/1px.png"></video></div>') + tweet(
+        'Lazy:<span class="entity-video"><video data-src="https://video.twimg.com/lazy.mp4" '
+        'src="/images/1px.png"></video></span>', "1631700004194304000")
+    bare, lazy = parse_html(tmp_path, page(tweets)).threads[0].posts
+    assert [(p.text, [m.to_dict() for m in p.media]) for p in (bare, lazy)] == [
+        ("Clip:", [{"kind": "video", "url": None, "alt": None}]),
+        ("Lazy:", [{"kind": "video", "url": "https://video.twimg.com/lazy.mp4", "alt": None}]),
+    ]
+
+
 @pytest.mark.parametrize("br", ["<br>", "<br/>", "<br />", "<BR />", "<BR>", "<br\n>"])
 def test_br_written_any_way_breaks_lines_and_two_end_a_paragraph(tmp_path, br):
     post = first_post(tmp_path, f"\n   One line{br}\n   next line{br}{br}\n   A new   paragraph\n   here.\n")

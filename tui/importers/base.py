@@ -172,6 +172,11 @@ def utc_date(moment: datetime) -> PartialDate:
     return PartialDate(moment.year, moment.month, moment.day)
 
 
+def utc_iso(moment: datetime) -> str:
+    """ISO 8601 in UTC to the second: `2023-11-03T09:10:00Z` (one form, whatever the source wrote)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass
 class ParseResult:
     """The threads an importer found, and notes worth telling the user."""

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from ..model import Post, Thread
 from ..text import clean_line
-from .base import Importer, ParseResult, Source, utc_date
+from .base import Importer, ParseResult, Source, utc_date, utc_iso
 from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
 
@@ -113,14 +113,15 @@ def _read_status(status: Obj, source_name: str) -> _Status | None:
     text, links = post_text(status.text("content"), status.optional_text("spoiler_text"))
     media = [media_for(item.optional_text("type"), item.optional_text("url"), item.optional_text("description"))
              for item in status.objects("media_attachments", required=False)]
+    created = status.time("created_at")
     return _Status(
         id=status.ident("id"),
         reply_to=status.optional_ident("in_reply_to_id"),
         reply_to_account=status.optional_ident("in_reply_to_account_id"),
         account_id=account.ident("id"),
-        created=status.time("created_at"),
-        post=Post(text, id=clean_line(status.text("uri")), time=clean_line(status.text("created_at")),
-                  media=media, links=links),
+        created=created,
+        # The archive's form (to the second, UTC), so one post saved both ways is the same.
+        post=Post(text, id=clean_line(status.text("uri")), time=utc_iso(created), media=media, links=links),
         author_handle=clean_line(acct) if "@" in acct else handle_for(
             account.text("username"), account.optional_text("url")),
         author_name=clean_line(account.optional_text("display_name")),

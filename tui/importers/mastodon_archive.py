@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..model import Post, Thread
 from ..text import clean_line
-from .base import Importer, ImportFailure, ParseResult, Source, utc_date
+from .base import Importer, ImportFailure, ParseResult, Source, utc_date, utc_iso
 from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
 
@@ -134,12 +134,12 @@ def _read_notes(outbox: Obj) -> dict[str, _Note]:
             for item in note.objects("attachment", required=False)
         ]
         note_id = note.text("id")
+        published = note.time("published")
         notes.setdefault(note_id, _Note(
             id=note_id,
             reply_to=note.optional_text("inReplyTo"),
-            published=note.time("published"),
-            post=Post(text, id=clean_line(note_id), time=clean_line(note.text("published")),
-                      media=media, links=links),
+            published=published,
+            post=Post(text, id=clean_line(note_id), time=utc_iso(published), media=media, links=links),
         ))
     return notes
 

@@ -14,10 +14,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..model import Media, PartialDate, Post, Thread
 from ..text import clean_line, clean_text, strip_control
-from .base import Importer, ImportFailure, ParseResult, Source, utc_date
+from .base import Importer, ImportFailure, ParseResult, Source, utc_date, utc_iso
 from .html_common import HTML_SPACE, children
 from .threadreader_text import links_in, parse_date_line, shown_date
-from .tweet_time import is_tweet_id, snowflake_time, utc_iso
+from .tweet_time import is_tweet_id, snowflake_time
 
 _DETECT_MARKERS = ("content-tweet", "t-main", "threadreaderapp", "thread reader app")
 _ASSETS_SUFFIX = "_files"

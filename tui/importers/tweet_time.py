@@ -1,4 +1,4 @@
-"""What the X/Twitter importers share: tweet ids, and a tweet's time as an ISO time, or from its id."""
+"""What the X/Twitter importers share: tweet ids, and a tweet's time from its id."""
 
 from __future__ import annotations
 
@@ -27,8 +27,3 @@ def snowflake_time(tweet_id: str | None) -> datetime | None:
         return datetime.fromtimestamp(((number >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, UTC)
     except (OverflowError, OSError, ValueError):
         return None
-
-
-def utc_iso(moment: datetime) -> str:
-    """ISO 8601 in UTC to the second: `2023-11-03T09:10:00Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

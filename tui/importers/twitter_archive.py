@@ -20,9 +20,9 @@ import orjson
 
 from ..model import MONTHS, Media, Post, Thread
 from ..text import clean_line, clean_text
-from .base import Importer, ImportFailure, ParseResult, Source, error_reason, utc_date
+from .base import Importer, ImportFailure, ParseResult, Source, error_reason, utc_date, utc_iso
 from .json_input import kind_name, type_name
-from .tweet_time import is_tweet_id, utc_iso
+from .tweet_time import is_tweet_id
 
 # Any of these in `data/` makes an archive; the newest archives have all three.
 MARKER_FILES = ("manifest.js", "tweets.js", "tweet.js")
