@@ -313,7 +313,7 @@ def _post(tweet: dict[str, Any], id_str: str, created: datetime, where: str) -> 
         id=id_str,
         time=utc_iso(created),
         media=media,
-        links=[link for link in map(clean_line, links) if link],
+        links=list(dict.fromkeys(link for link in map(clean_line, links) if link)),  # a link used twice, once
     )
 
 
