@@ -194,6 +194,9 @@ class Importer:
 
     name: ClassVar[str] = ""
     max_bytes: ClassVar[int] = DEFAULT_MAX_BYTES
+    # The files an archive in this format holds, by name (at any depth), and the most
+    # bytes read of each: what is kept of a .tar.gz, which is read as a stream, once.
+    archive_files: ClassVar[dict[str, int]] = {}
 
     def detect(self, source: Source) -> bool:
         """Whether this source is in this format, judged by content (cheaply)."""
@@ -207,16 +210,12 @@ class Importer:
         """Whether a whole zip is in this format (an account archive)."""
         return False
 
-    # The files an archive in this format holds, by name (at any depth) and the most
-    # bytes read of each: what is kept of a tar, which is read as a stream, once.
-    archive_files: ClassVar[dict[str, int]] = {}
-
-    def parse_archive_files(self, files: dict[str, Source], name: str) -> ParseResult | None:
-        """The threads of a tar whose `archive_files` (by member name) make this format, else None."""
-        return None
-
     def parse_zip(self, zip_file: zipfile.ZipFile, name: str) -> ParseResult:
         raise NotImplementedError
+
+    def parse_archive_files(self, files: dict[str, Source], name: str) -> ParseResult | None:
+        """The threads of a .tar.gz whose `archive_files` (by member name) make this format, else None."""
+        return None
 
     def detect_dir(self, path: Path) -> bool:
         """Whether a whole folder is in this format (an unpacked archive)."""
