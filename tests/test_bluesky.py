@@ -252,6 +252,64 @@ def test_video_and_link_card(tmp_path):
     assert guide.links == ["https://example.org/walks"]
 
 
+def test_a_detached_quote_is_no_quote_and_a_video_keeps_its_alt(tmp_path):
+    detached = {"$type": "app.bsky.embed.record#view", "record": {
+        "$type": "app.bsky.embed.record#viewDetached", "uri": uri(LU, "3kd"), "detached": True}}
+    video = {"$type": "app.bsky.embed.video#view", "playlist": "https://video.example/p.m3u8",
+             "thumbnail": "https://video.example/t.jpg", "alt": "Torch light on a wet path"}
+    focal = node(post(SAM, "3k1", "Quoted, then detached:", 1, embed=detached), replies=[
+        node(post(SAM, "3k2", "Clip:", 2, uri(SAM, "3k1"), embed=video))])
+    quoting, clip = parse_thread(tmp_path, focal).posts
+    assert (quoting.text, quoting.quoted, quoting.media) == ("Quoted, then detached:", None, [])
+    assert [m.to_dict() for m in clip.media] == [
+        {"kind": "video", "url": "https://video.example/p.m3u8", "alt": "Torch light on a wet path"}]
+
+
+def test_absent_display_name_is_null(tmp_path):
+    view = post(SAM, "3k1", "No name set.", 1)
+    del view["author"]["displayName"]
+    thread = parse_thread(tmp_path, node(view))
+    assert (thread.author_name, thread.author_handle) == (None, "samrowe.bsky.social")
+
+
+def test_a_blocked_parent_at_the_start_is_left_out_and_the_thread_starts_below_it(tmp_path):
+    blocked = {"$type": "app.bsky.feed.defs#blockedPost", "uri": uri(LU, "3k0"), "blocked": True,
+               "author": {"did": LU, "viewer": {"blockedBy": True}}}
+    focal = node(post(SAM, "3k1", "Answering a thread I cannot see.", 1, uri(LU, "3k0")), parent=blocked,
+                 replies=[node(post(SAM, "3k2", "And more.", 2, uri(SAM, "3k1")))])
+    thread = parse_thread(tmp_path, focal)
+    assert [p.text for p in thread.posts] == ["Answering a thread I cannot see.", "And more."]
+    assert (thread.id, thread.complete) == (uri(SAM, "3k1"), True)  # it answers someone else: nothing missing
+
+
+def test_a_created_at_with_an_offset_gives_the_utc_date(tmp_path):
+    view = post(SAM, "3k1", "Late walk.", 1)
+    view["record"]["createdAt"] = "2024-02-10T21:30:00.000-05:00"
+    thread = parse_thread(tmp_path, node(view))
+    assert thread.date == PartialDate(2024, 2, 11)
+    assert thread.posts[0].time == "2024-02-10T21:30:00.000-05:00"
+
+
+def test_a_depth_cut_file_is_replaced_by_the_fuller_one(tmp_path, cli):
+    def chain(posts: int) -> dict:
+        """The thread 3k1 -> 3k2 -> ..., `posts` long, saved from its first post."""
+        below = None
+        for number in range(posts, 0, -1):
+            parent = uri(SAM, f"3k{number - 1}") if number > 1 else None
+            below = node(post(SAM, f"3k{number}", f"Part {number}.", number, parent),
+                         replies=[] if below is None else [below])
+        return {"thread": below}
+
+    cut = write(tmp_path, chain(7), "cut.json")  # what the API gives without `depth`
+    full = write(tmp_path, chain(9), "full.json")
+    assert cli("import", cut).out.endswith(": 1 added, 0 updated, 0 unchanged, 0 files failed.\n")
+    assert cli("import", full).out.endswith(": 0 added, 1 updated, 0 unchanged, 0 files failed.\n")
+    (listed,) = json.loads(cli("list", "--json").out)
+    assert (listed["id"], listed["post_count"], listed["complete"]) == (uri(SAM, "3k1"), 9, True)
+    assert cli("import", cut).out.endswith(": 0 added, 0 updated, 1 unchanged, 0 files failed.\n")
+    assert json.loads(cli("list", "--json").out)[0]["post_count"] == 9
+
+
 def test_empty_display_name_is_null_and_control_characters_are_stripped(tmp_path):
     view = post(LU, "3k1", "Red \x1b[31malert\x1b[0m [bold]kept[/bold]", 1)
     view["author"]["displayName"] = ""
@@ -268,6 +326,22 @@ def test_detection_is_by_content_not_name(tmp_path, cli):
     assert json.loads(cli("list", "--json").out)[0]["id"] == uri(SAM, "3kaa")
     for other in (FIXTURES / "mastodon" / "context.json", FIXTURES / "threadreader" / "note-example.txt"):
         assert not BlueskyThreadImporter().detect(Source(str(other), path=other))
+
+
+def test_detected_whatever_the_order_of_the_top_level_keys(tmp_path, cli):
+    note = json.loads(NOTE_EXAMPLE.read_text())
+    gate = {"uri": "at://did:plc:sam1/app.bsky.feed.threadgate/3kaa", "lists": [],
+            "record": {"$type": "app.bsky.feed.threadgate", "allow": [], "createdAt": "2024-02-10T20:00:00.000Z"}}
+    path = write(tmp_path, {"threadgate": gate, "thread": note["thread"]}, "gated.json")
+    assert BlueskyThreadImporter().detect(Source(str(path), path=path))
+    result = cli("import", path)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.endswith(": 1 added, 0 updated, 0 unchanged, 0 files failed.\n")
+    (thread,) = parse(path).threads
+    assert [p.text for p in thread.posts] == ["Three tips for night walks ↓",
+                                              "1. A red torch keeps your night sight."]
+    plain = write(tmp_path, {"threadgate": gate, "thread": None}, "no-thread.json")
+    assert not BlueskyThreadImporter().detect(Source(str(plain), path=plain))
 
 
 def nested(depth: int) -> str:

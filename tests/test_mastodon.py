@@ -1,7 +1,11 @@
 """The Mastodon importers: API status/context files (pooled per run) and account archives."""
 
+import gzip
+import io
 import json
 import shutil
+import tarfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -74,7 +78,7 @@ def test_note_example_context_alone_through_the_parser():
     assert thread.id == IVY_FIRST
     assert [p.text for p in thread.posts] == NOTE_TEXTS
     assert thread.posts[1].links == ["https://example.com/rye-loaf"]
-    assert thread.posts[1].time == "2023-05-01T18:09:00.000Z"
+    assert thread.posts[1].time == "2023-05-01T18:09:00Z"  # UTC to the second, as the archive writes it
 
 
 def test_note_example_context_alone_through_the_cli(cli):
@@ -209,10 +213,42 @@ def test_a_missing_first_post_is_found_by_whom_the_replies_answer(tmp_path):
         status("4", 3, "1", BO, "Hm", in_reply_to_account_id="7")]}
     (thread,), warnings = pooled(write(tmp_path, "context.json", answers_ivy))
     assert [p.text for p in thread.posts] == ["Two", "Three"] and thread.complete is False
-    unknown = {"ancestors": [], "descendants": [status("2", 1, "1", IVY, "Two")]}
-    threads, warnings = pooled(write(tmp_path, "unknown.json", unknown))
+    # Without `in_reply_to_account_id` (as in the note's example), the reply to the gap names the author.
+    unnamed = {"ancestors": [], "descendants": [status("2", 1, "1", IVY, "Two")]}
+    (thread,), warnings = pooled(write(tmp_path, "unnamed.json", unnamed))
+    assert ([p.text for p in thread.posts], thread.complete, thread.author_handle, warnings) == (
+        ["Two"], False, "ivy@toot.example", [])
+    empty = {"ancestors": [], "descendants": []}
+    threads, warnings = pooled(write(tmp_path, "empty.json", empty))
     assert threads == []
-    assert warnings == [f"{tmp_path / 'unknown.json'}: no self-thread of the conversation's first author in it"]
+    assert warnings == [f"{tmp_path / 'empty.json'}: no self-thread of the conversation's first author in it"]
+
+
+def test_the_note_example_without_its_ancestors_is_still_one_thread(tmp_path):
+    note = json.loads(CONTEXT.read_text())
+    context = write(tmp_path, "context.json", {"ancestors": [], "descendants": note["descendants"]})
+    (thread,), warnings = pooled(context)
+    assert warnings == []
+    assert (thread.author_name, thread.author_handle, thread.complete) == ("Ivy Moor", "ivy@toot.example", False)
+    assert [p.text for p in thread.posts] == [NOTE_TEXTS[1]]
+    root_status = json.loads(STATUS.read_text()) | {"in_reply_to_id": None}
+    (thread,), warnings = pooled(context, write(tmp_path, "status.json", root_status))
+    assert (warnings, thread.complete, thread.id) == ([], True, "https://toot.example/users/ivy/statuses/105")
+    assert [p.text for p in thread.posts] == [FOCAL_TEXT, NOTE_TEXTS[1]]
+
+
+def test_a_gap_answered_by_several_people_is_the_longest_self_reply_chains(tmp_path):
+    context = {"ancestors": [], "descendants": [
+        status("2", 1, "1", BO, "First!"),
+        status("3", 2, "1", IVY, "Part two"),
+        status("4", 3, "3", IVY, "Part three"),
+        status("5", 4, "4", BO, "Nice"),
+        status("6", 5, "2", BO, "Bo again, to himself"),
+        status("7", 6, "4", IVY, "Part four"),
+    ]}
+    (thread,), _ = pooled(write(tmp_path, "context.json", context))
+    assert [p.text for p in thread.posts] == ["Part two", "Part three", "Part four"]
+    assert (thread.author_handle, thread.complete) == ("ivy@toot.example", False)
 
 
 def test_a_gap_known_to_be_someone_elses_does_not_continue_the_thread(tmp_path):
@@ -259,7 +295,7 @@ def outbox(items=OUTBOX_ITEMS) -> dict:
 def make_zip(path: Path, files: dict[str, object], folder: str = "") -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
-            archive.writestr(folder + name, content if isinstance(content, str) else json.dumps(content))
+            archive.writestr(folder + name, content if isinstance(content, (str, bytes)) else json.dumps(content))
     return path
 
 
@@ -355,6 +391,180 @@ def test_an_oversized_member_is_not_read_past_the_cap(tmp_path, monkeypatch):
     monkeypatch.setattr("tui.importers.mastodon_archive.ACTOR_MAX_BYTES", 16)
     with pytest.raises(ImportFailure, match="actor.json: too large"):
         parse_zip(archive_zip(tmp_path))
+
+
+def test_an_archive_reply_to_someone_else_with_a_self_reply_under_it_is_a_thread(tmp_path):
+    items = [create(50, 1, "@bo Agreed, and here is why:", "https://crumb.example/users/bo/statuses/77"),
+             create(51, 2, "Rye needs time.", f"{OWN}50"),
+             create(60, 3, "@bo just this", "https://crumb.example/users/bo/statuses/78")]
+    (thread,) = parse_zip(archive_zip(tmp_path, **{"outbox.json": outbox(items)})).threads
+    assert texts([thread]) == [["@bo Agreed, and here is why:", "Rye needs time."]]
+    assert (thread.id, thread.complete) == (f"{OWN}50", True)  # it answers someone else: nothing is missing
+
+
+@pytest.mark.parametrize("actor", [ACTOR | {"name": ""}, {k: v for k, v in ACTOR.items() if k != "name"}],
+                         ids=["empty-name", "no-name"])
+def test_an_actor_with_an_empty_or_absent_name_has_a_null_name(tmp_path, actor):
+    threads = parse_zip(archive_zip(tmp_path, **{"actor.json": actor})).threads
+    assert {(t.author_name, t.author_handle) for t in threads} == {(None, "ivy@toot.example")}
+
+
+def test_times_with_an_offset_give_utc_dates_in_both_shapes(tmp_path):
+    items = [create(1, 0, "Late bake"), create(2, 1, "Still baking", f"{OWN}1")]
+    items[0]["object"]["published"] = "2023-04-16T23:30:00-05:00"
+    (archived,) = parse_zip(archive_zip(tmp_path, **{"outbox.json": outbox(items)})).threads
+    assert (archived.date, archived.posts[0].time) == (PartialDate(2023, 4, 17), "2023-04-17T04:30:00Z")
+    context = {"ancestors": [status("1", 0, None, IVY, "Late bake") | {"created_at": "2023-05-01T22:15:00.000-04:00"}],
+               "descendants": [status("2", 1, "1", IVY, "Still baking")]}
+    (saved,), _ = pooled(write(tmp_path, "context.json", context))
+    assert (saved.date, saved.posts[0].time) == (PartialDate(2023, 5, 2), "2023-05-02T02:15:00Z")
+
+
+def test_the_archive_and_the_api_files_of_one_thread_are_one_thread(tmp_path, cli):
+    """A Note's `id` is the status's `uri`: the same thread, whichever shape came first."""
+    note = json.loads(CONTEXT.read_text())
+    first, recipe = note["ancestors"][0], note["descendants"][0]
+    focal = json.loads(STATUS.read_text())
+
+    def as_note(api_status: dict) -> dict:
+        return {"type": "Create", "actor": ACTOR["id"], "object": {
+            "id": api_status["uri"], "type": "Note", "published": api_status["created_at"].replace(".000", ""),
+            "inReplyTo": api_status["in_reply_to_id"] and f"{OWN}{api_status['in_reply_to_id']}",
+            "content": api_status["content"], "summary": None, "attachment": []}}
+
+    archive = archive_zip(tmp_path, **{"outbox.json": outbox([as_note(s) for s in (recipe, first, focal)])})
+    assert cli("import", archive).out.endswith(": 1 added, 0 updated, 0 unchanged, 0 files failed.\n")
+    result = cli("import", CONTEXT, STATUS)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.endswith(": 0 added, 0 updated, 1 unchanged, 0 files failed.\n")
+    (summary,) = listed(cli)
+    assert (summary["id"], summary["post_count"], summary["complete"]) == (IVY_FIRST, 3, True)
+
+
+# --- Archive as .tar.gz (before 2023) ------------------------------------------
+
+MEDIA = "media_attachments/files/1/original/loaf.jpg"
+
+
+def make_tar_gz(path: Path, files: dict[str, object], folder: str = "") -> Path:
+    """A .tar.gz as the old exporter wrote it: media first, then the JSON files."""
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in files.items():
+            data = content if isinstance(content, bytes) else (
+                content if isinstance(content, str) else json.dumps(content)).encode()
+            info = tarfile.TarInfo(folder + name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def archive_files(**overrides) -> dict[str, object]:
+    return {MEDIA: b"\xff\xd8\xff\xe0" + bytes(3000), "outbox.json": outbox(),
+            "likes.json": {"orderedItems": []}, "actor.json": ACTOR} | overrides
+
+
+def test_an_archive_as_tar_gz_imports_like_the_zip(tmp_path, cli):
+    packed = make_tar_gz(tmp_path / "archive.tar.gz", archive_files(), folder="./archive-20220605/")
+    renamed = packed.rename(tmp_path / "mastodon-export")
+    result = cli("import", renamed)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.endswith(": 4 added, 0 updated, 0 unchanged, 0 files failed.\n")
+    assert {t["source"] for t in listed(cli)} == {str(renamed)}
+    shown = json.loads(cli("show", f"{OWN}1", "--json").out)
+    assert [p["text"] for p in shown["posts"]] == ["One", "CW: bread photo\n\nTwo", "Three"]
+    assert [m["url"] for m in shown["posts"][1]["media"]] == [
+        "media_attachments/files/1/original/loaf.jpg", "media_attachments/files/2/original/fold.mp4"]
+    # The zip of the same files holds the very same threads: nothing changes.
+    zipped = make_zip(tmp_path / "archive.zip", archive_files())
+    assert cli("import", zipped).out.endswith(": 0 added, 0 updated, 4 unchanged, 0 files failed.\n")
+
+
+def test_tar_gz_members_outside_the_archive_or_not_regular_files_are_never_read(tmp_path, cli):
+    path = make_tar_gz(tmp_path / "archive.tar.gz", archive_files(**{"../outbox.json": outbox(), "/actor.json": ACTOR}))
+    with tarfile.open(path, "r:gz") as archive:
+        members = [(m, archive.extractfile(m).read() if m.isreg() else None) for m in archive.getmembers()]
+    with tarfile.open(path, "w:gz") as archive:
+        for member, data in members:
+            archive.addfile(member, io.BytesIO(data))
+        link = tarfile.TarInfo("secrets.json")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        archive.addfile(link)
+    result = cli("import", path)
+    assert result.code == 0
+    assert result.err.splitlines() == [
+        f"warning: {path}:../outbox.json: unsafe path in the tar.gz (absolute or with '..'): skipped, nothing unpacked",
+        f"warning: {path}:/actor.json: unsafe path in the tar.gz (absolute or with '..'): skipped, nothing unpacked",
+    ]
+    assert len(listed(cli)) == 4
+    assert not (tmp_path.parent / "outbox.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.tar.gz", "lib"]
+
+
+def test_a_tar_gz_of_saved_threads_imports_each_file(tmp_path, cli):
+    path = make_tar_gz(tmp_path / "saved.tar.gz", {
+        "context.json": CONTEXT.read_text(), "status.json": STATUS.read_text(), "notes.bin": b"\x00\x01 junk"})
+    result = cli("import", path)
+    assert result.code == 0
+    assert result.err == f"warning: {path}:notes.bin: binary data, not a saved thread\n"
+    (summary,) = listed(cli)
+    assert (summary["id"], summary["post_count"], summary["complete"]) == (IVY_FIRST, 3, True)
+
+
+def test_a_truncated_or_damaged_tar_gz_fails_with_one_line(tmp_path, cli):
+    cli("import", CONTEXT)
+    before = listed(cli)
+    path = make_tar_gz(tmp_path / "archive.tar.gz", archive_files())
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    result = cli("import", path)
+    assert (result.code, result.err) == (1, f"failed: {path}: a broken or truncated tar.gz archive "
+                                            "(Compressed file ended before the end-of-stream marker was reached)\n")
+    plain = tmp_path / "page.txt.gz"
+    plain.write_bytes(gzip.compress(b"Dana Example Profile picture\n" * 40))
+    result = cli("import", plain)
+    assert (result.code, result.err) == (1, f"failed: {plain}: gzip data, but not a tar archive (invalid header)\n")
+    assert listed(cli) == before
+
+
+def test_tar_gz_caps_the_number_of_members_and_the_bytes_read_of_each(tmp_path, cli, monkeypatch):
+    monkeypatch.setattr("tui.importing.MAX_ZIP_MEMBERS", 4)
+    path = make_tar_gz(tmp_path / "archive.tar.gz", archive_files())
+    assert cli("import", path).code == 0  # 4 members
+    crowded = make_tar_gz(tmp_path / "crowded.tar.gz", archive_files(**{"bookmarks.json": {"orderedItems": []}}))
+    result = cli("import", crowded)
+    assert (result.code, result.err) == (1, f"failed: {crowded}: tar.gz holds more than 4 files, "
+                                            "more than threads-tui reads\n")
+    monkeypatch.setitem(MastodonArchiveImporter.archive_files, "actor.json", 16)
+    monkeypatch.setattr("tui.importers.mastodon_archive.ACTOR_MAX_BYTES", 16)
+    result = cli("import", path)
+    assert (result.code, result.err) == (1, f"failed: {path}: actor.json: too large: over 0 MiB\n")
+
+
+def write_tar_gz_bomb(path: Path, name: str, head: bytes, unpacked_mib: int) -> None:
+    """One member declared `unpacked_mib` MiB: its header and head, then gzip members of 1 MiB of zeros."""
+    info = tarfile.TarInfo(name)
+    info.size = len(head) + unpacked_mib * 1048576
+    zeros = gzip.compress(bytes(1048576), compresslevel=9, mtime=0)
+    with open(path, "wb") as out:
+        out.write(gzip.compress(info.tobuf(format=tarfile.GNU_FORMAT) + head, mtime=0))
+        for _ in range(unpacked_mib):
+            out.write(zeros)
+
+
+@pytest.mark.parametrize("name,head", [
+    ("thread.txt", b"Dana Example Profile picture\n3 Mar\n5 tweets, 2 min read\n"),
+    ("archive/outbox.json", b'{"orderedItems": ['),
+], ids=["page-too-large-to-read", "kept-archive-file"])
+def test_a_gzip_bomb_stops_at_the_unpacking_limit(tmp_path, cli, name, head):
+    path = tmp_path / "bomb.tar.gz"
+    write_tar_gz_bomb(path, name, head, 8192 if name.endswith(".txt") else 200)  # 8 GiB, or under outbox's cap
+    limit = max(64, 50 * path.stat().st_size // 1048576)
+    started = time.monotonic()
+    result = cli("import", path)
+    assert time.monotonic() - started < 20
+    assert (result.code, result.err) == (1, f"failed: {path}: the tar.gz unpacks to more than {limit} MiB "
+                                            "(50 times its size): stopped there, a gzip bomb?\n")
+    assert listed(cli) == []
 
 
 # --- API JSON: malformed ----------------------------------------------------

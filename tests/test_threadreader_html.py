@@ -91,6 +91,37 @@ def test_links_put_the_full_href_in_text_and_links_never_the_permalink(tmp_path)
     assert post.links == ["https://example.net/long-path?a=1&section=2"]
 
 
+def test_addresses_written_as_text_are_links_too_each_once_in_order(tmp_path):
+    post = first_post(tmp_path, (
+        'Plain https://example.org/a, then <a class="entity-url" href="https://example.com/b">example.com/b</a>, '
+        'www.example.net/c and <a class="entity-url" href="https://example.org/a">example.org/a</a> again. '
+        'Red https://example.org/&#27;[31md'))
+    assert post.text == ("Plain https://example.org/a, then https://example.com/b, www.example.net/c and "
+                         "https://example.org/a again. Red https://example.org/d")
+    assert post.links == ["https://example.org/a", "https://example.com/b", "www.example.net/c",
+                          "https://example.org/d"]
+
+
+def test_a_link_cut_up_by_truncation_spans_is_its_href(tmp_path):
+    post = first_post(tmp_path, (
+        'Long read: <a class="entity-url" data-preview="true" href="https://example.org/essays/notebooks-2023">'
+        '<span class="invisible">https://</span><span class="js-display-url">example.org/essays/no</span>'
+        '<span class="invisible">tebooks-2023</span><span class="tco-ellipsis">…</span></a> (worth it)'))
+    assert post.text == "Long read: https://example.org/essays/notebooks-2023 (worth it)"
+    assert post.links == ["https://example.org/essays/notebooks-2023"]
+
+
+def test_a_video_without_an_address_has_a_null_url_and_one_lazy_loaded_has_its_data_src(tmp_path):
+    tweets = tweet('Clip:<div class="entity-video"><video poster="/images/1px.png"></video></div>') + tweet(
+        'Lazy:<span class="entity-video"><video data-src="https://video.twimg.com/lazy.mp4" '
+        'src="/images/1px.png"></video></span>', "1631700004194304000")
+    bare, lazy = parse_html(tmp_path, page(tweets)).threads[0].posts
+    assert [(p.text, [m.to_dict() for m in p.media]) for p in (bare, lazy)] == [
+        ("Clip:", [{"kind": "video", "url": None, "alt": None}]),
+        ("Lazy:", [{"kind": "video", "url": "https://video.twimg.com/lazy.mp4", "alt": None}]),
+    ]
+
+
 @pytest.mark.parametrize("br", ["<br>", "<br/>", "<br />", "<BR />", "<BR>", "<br\n>"])
 def test_br_written_any_way_breaks_lines_and_two_end_a_paragraph(tmp_path, br):
     post = first_post(tmp_path, f"\n   One line{br}\n   next line{br}{br}\n   A new   paragraph\n   here.\n")
@@ -117,6 +148,20 @@ def test_tweet_holding_only_an_image_and_a_video(tmp_path):
         "", [{"kind": "image", "url": "https://pbs.twimg.com/media/A.jpg", "alt": None}])
     assert [m.to_dict() for m in video_post.media] == [
         {"kind": "video", "url": "https://video.twimg.com/v.mp4", "alt": None}]
+
+
+def test_emoji_drawn_as_images_keep_their_alt_inline(tmp_path):
+    post = first_post(tmp_path, (
+        'Reading list <img class="emoji" draggable="false" alt="📚" '
+        'src="https://abs.twimg.com/emoji/v2/72x72/1f4da.png"> for March<img class="emoji" alt="🧵" '
+        'data-src="https://abs.twimg.com/emoji/v2/72x72/1f9f5.png"><br>'
+        'Families too: <img alt="👩‍👩‍👧‍👦" src="https://abs.twimg.com/emoji/v2/72x72/x.png">, and '
+        '<img src="https://abs.twimg.com/emoji/v2/72x72/y.png"> none without alt.'
+        '<span class="entity-image"><img src="/images/1px.png" data-src="https://pbs.twimg.com/media/B.jpg" '
+        'alt="Cat"></span>'))
+    assert post.text == "Reading list 📚 for March🧵\nFamilies too: 👩‍👩‍👧‍👦, and none without alt."
+    assert [m.to_dict() for m in post.media] == [
+        {"kind": "image", "url": "https://pbs.twimg.com/media/B.jpg", "alt": "Cat"}]
 
 
 def test_quoted_tweet_is_kept_apart_from_the_tweet_text(tmp_path):
@@ -154,6 +199,14 @@ def test_header_date_when_the_id_is_no_snowflake(tmp_path):
     assert (thread.date, thread.id, thread.posts[0].time) == (PartialDate(None, 3, 3), "12345", None)
 
 
+def test_an_impossible_header_date_is_no_date(tmp_path):
+    header = '<div>Feb 30, 2021</div><div>Mar 3, 2021</div>'
+    thread = parse_html(tmp_path, page(tweet("Hello.", tweet_id="12345"), header=header)).threads[0]
+    assert thread.date == PartialDate(2021, 3, 3)
+    only_bad = parse_html(tmp_path, page(tweet("Hello.", tweet_id="12345"), header="<div>31 Apr</div>"))
+    assert (only_bad.threads[0].date, only_bad.warnings) == (None, [])
+
+
 def test_header_in_another_shape_is_found_by_its_text(tmp_path):
     header = ('<header><span>Mar 3, 2023</span> · <b>7 tweets, 2 min read</b>'
               '<img alt="Ana María Example Profile picture"></header>')
@@ -161,6 +214,34 @@ def test_header_in_another_shape_is_found_by_its_text(tmp_path):
     thread = result.threads[0]
     assert (thread.author_name, thread.declared_count, thread.read_minutes) == ("Ana María Example", 7, 2)
     assert result.warnings == ["the page says 7 tweets but holds 1"]
+
+
+@pytest.mark.parametrize("header,expected", [
+    ('<div class="small">3 Mar · 1 tweets, 1 min read</div>', (PartialDate(None, 3, 3), 1, 1)),
+    ('<div><a href="/user/dana_example">@dana_example</a> <span>@dana_example 3 Mar</span></div>'
+     '<div>1 tweets</div>', (PartialDate(None, 3, 3), 1, None)),
+    ("<div>Mar 3, 2021 · 1 tweet</div>", (PartialDate(2021, 3, 3), 1, None)),
+    ('<div>Top 10 tweets of May 5 fans</div><div>3 Mar</div><div>1 tweets, 1 min read</div>',
+     (PartialDate(None, 3, 3), 1, 1)),
+    ("<div>Published on 3 March 2021, 1,204 tweets later</div>", (PartialDate(2021, 3, 3), 1204, None)),
+], ids=["middle-dot", "after-handle-bare-count", "year-bare-count", "date-line-wins", "in-a-sentence"])
+def test_header_date_and_counts_in_other_shapes(tmp_path, header, expected):
+    thread = parse_html(tmp_path, page(tweet("Hello.", tweet_id="12345"), header=header)).threads[0]
+    assert (thread.date, thread.declared_count, thread.read_minutes) == expected
+
+
+def test_handle_is_from_data_screenname_whatever_the_header_shows(tmp_path):
+    header = ('<div><img alt="Dana Example Profile picture"><a href="/user/dana_old">@dana_old</a>'
+              '<div>3 Mar, 1 tweets, 1 min read</div></div>')
+    thread = parse_html(tmp_path, page(tweet("Hello."), header=header)).threads[0]
+    assert (thread.author_handle, thread.author_name) == ("dana_example", "Dana Example")
+
+
+def test_header_date_with_a_year_when_the_id_is_no_snowflake(tmp_path):
+    header = '<div><img alt="Dana Example Profile picture"><div>Mar 3, 2021</div><div>1 tweets, 1 min read</div></div>'
+    thread = parse_html(tmp_path, page(tweet("Hello.", tweet_id="20"), header=header)).threads[0]
+    assert (thread.date, thread.id, thread.posts[0].time, thread.declared_count) == (
+        PartialDate(2021, 3, 3), "20", None, 1)
 
 
 # Bad input

@@ -65,12 +65,45 @@ def test_detection_is_by_content_not_name(tmp_path):
 
 @pytest.mark.parametrize("header,expected", [
     ("15 Oct, 23 tweets, 4 min read", (PartialDate(None, 10, 15), 23, 4)),
+    ("Oct 15, 2021, 23 tweets, 4 min read", (PartialDate(2021, 10, 15), 23, 4)),
     ("Oct 15, 2021\n23 tweets, 4 min read", (PartialDate(2021, 10, 15), 23, 4)),
     ("15 Oct\n23 tweets, 4 min read", (PartialDate(None, 10, 15), 23, 4)),
 ])
 def test_date_and_counts_in_every_shape(tmp_path, header, expected):
     thread = parse_text(tmp_path, page("One tweet.", header=header)).threads[0]
     assert (thread.date, thread.declared_count, thread.read_minutes) == expected
+
+
+@pytest.mark.parametrize("header,date", [
+    ("29 Feb\n1 tweets, 1 min read", PartialDate(None, 2, 29)),  # no year: it may be a leap year
+    ("Feb 29, 2020, 1 tweets, 1 min read", PartialDate(2020, 2, 29)),
+    ("31 Jan 2021\n1 tweets, 1 min read", PartialDate(2021, 1, 31)),
+])
+def test_real_dates_are_kept(tmp_path, header, date):
+    result = parse_text(tmp_path, page("One tweet.", header=header))
+    assert (result.threads[0].date, result.warnings) == (date, [])
+
+
+@pytest.mark.parametrize("header,line", [
+    ("Feb 30, 2021\n1 tweets, 1 min read", "Feb 30, 2021"),
+    ("Feb 29, 2021, 1 tweets, 1 min read", "Feb 29, 2021, 1 tweets, 1 min read"),
+    ("31 Apr\n1 tweets, 1 min read", "31 Apr"),
+])
+def test_a_day_the_month_lacks_leaves_the_date_unknown_and_says_so(tmp_path, header, line):
+    result = parse_text(tmp_path, page("One tweet.", header=header))
+    (thread,) = result.threads
+    assert (thread.date, thread.declared_count, thread.read_minutes) == (None, 1, 1)
+    assert [p.text for p in thread.posts] == ["One tweet."]
+    assert result.warnings == [f"the date line {line!r} shows a day its month lacks: the date is left unknown"]
+
+
+def test_a_preview_with_an_impossible_date_is_kept_undated(tmp_path):
+    more = "More from @dana_example\n\n30 Feb\nA preview tweet.\nRead 3 tweets\n12 Feb\nAnother.\nRead 2 tweets\n"
+    result = parse_text(tmp_path, page("One tweet.", header="3 Mar\n1 tweets, 1 min read", more=more))
+    _, undated, dated = result.threads
+    assert [(t.date, [p.text for p in t.posts], t.declared_count) for t in (undated, dated)] == [
+        (None, ["A preview tweet."], 3), (PartialDate(None, 2, 12), ["Another."], 2)]
+    assert result.warnings == ["the date line '30 Feb' shows a day its month lacks: the date is left unknown"]
 
 
 def test_split_disagreeing_with_count_is_reported_not_hidden(tmp_path):
@@ -92,6 +125,59 @@ def test_trailing_spaces_and_lone_space_lines_are_ignored(tmp_path):
     body = "First tweet. \nSecond tweet.  \n \nstill second.\nThird. \n"
     thread = parse_text(tmp_path, page(body, header="3 Mar\n3 tweets, 1 min read")).threads[0]
     assert [p.text for p in thread.posts] == ["First tweet.", "Second tweet.\n\nstill second.", "Third."]
+
+
+def test_a_line_of_only_a_space_between_tweets_is_no_break_when_the_count_says_so(tmp_path):
+    body = "First tweet, followed by a lone space.\n \nSecond tweet.\nThird tweet.\n\nIts second paragraph."
+    result = parse_text(tmp_path, page(body, header="3 Mar\n3 tweets, 1 min read"))
+    assert result.warnings == []
+    assert [p.text for p in result.threads[0].posts] == [
+        "First tweet, followed by a lone space.", "Second tweet.", "Third tweet.\n\nIts second paragraph."]
+    # With nothing to check against, the note's rule stands: the space line is a paragraph break.
+    unchecked = parse_text(tmp_path, page(body, header="3 Mar"))
+    assert [p.text for p in unchecked.threads[0].posts] == [
+        "First tweet, followed by a lone space.\n\nSecond tweet.", "Third tweet.\n\nIts second paragraph."]
+
+
+def test_a_space_line_after_the_last_preview_tweet_before_read_n_tweets(tmp_path):
+    more = ("More from @dana_example\n\n28 Feb\nMost flaky tests were not flaky.\n\nA thread: ↓\n"
+            "Step one: run the suite in a random order.\n \nRead 9 tweets\n20 Feb\n"
+            "Unpopular opinion: a README is a product.\n \nRead 4 tweets\n")
+    result = parse_text(tmp_path, page("One tweet.", header="3 Mar\n1 tweets, 1 min read", more=more))
+    _, first, second = result.threads
+    assert [(t.date, [p.text for p in t.posts], t.declared_count, t.complete) for t in (first, second)] == [
+        (PartialDate(None, 2, 28), ["Most flaky tests were not flaky.\n\nA thread: ↓",
+                                    "Step one: run the suite in a random order."], 9, False),
+        (PartialDate(None, 2, 20), ["Unpopular opinion: a README is a product."], 4, False),
+    ]
+    assert result.warnings == []
+
+
+def test_curly_quotes_ellipses_and_emoji_come_through_as_they_are(tmp_path):
+    body = "It’s not “flaky”… it’s order-dependent 🧪🔀\nNext… 👇🏽"
+    thread = parse_text(tmp_path, page(body, header="3 Mar\n2 tweets, 1 min read")).threads[0]
+    assert [p.text for p in thread.posts] == ["It’s not “flaky”… it’s order-dependent 🧪🔀", "Next… 👇🏽"]
+
+
+def test_links_stay_plain_text_and_are_listed_in_order_once(tmp_path):
+    body = ("Notes: https://example.org/notebook-method, and (see www.example.com/b). Again: "
+            "https://example.org/notebook-method\nWiki: https://en.example.org/wiki/Notebook_(paper)!\n"
+            "Shortened, so not an address: https://example.net/long-pa… or example.net/other\nNo links here.")
+    posts = parse_text(tmp_path, page(body, header="3 Mar\n4 tweets, 1 min read")).threads[0].posts
+    assert [(p.text, p.links) for p in posts] == [
+        ("Notes: https://example.org/notebook-method, and (see www.example.com/b). Again: "
+         "https://example.org/notebook-method", ["https://example.org/notebook-method", "www.example.com/b"]),
+        ("Wiki: https://en.example.org/wiki/Notebook_(paper)!", ["https://en.example.org/wiki/Notebook_(paper)"]),
+        ("Shortened, so not an address: https://example.net/long-pa… or example.net/other", []),
+        ("No links here.", []),
+    ]
+
+
+def test_links_in_previews_too(tmp_path):
+    more = "More from @dana_example\n\n28 Feb\nMy notes: https://example.org/flaky\nRead 9 tweets\n"
+    preview = parse_text(tmp_path, page("One.", header="3 Mar\n1 tweets, 1 min read", more=more)).threads[1]
+    assert [(p.text, p.links) for p in preview.posts] == [("My notes: https://example.org/flaky",
+                                                          ["https://example.org/flaky"])]
 
 
 def test_image_marks_glued_or_spaced_become_media(tmp_path):

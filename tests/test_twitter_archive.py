@@ -269,6 +269,51 @@ def test_entities_decoded_once_before_expanding_urls(tmp_path):
     assert second.text == "[bold]not markup[/bold] red"
 
 
+def test_tco_links_are_replaced_by_string_even_when_the_indices_are_wrong(tmp_path):
+    # Indices count the raw text, entities and emoji included: after decoding they point elsewhere.
+    text = "Tea &amp; 🍞 notes: https://t.co/AbC1 and https://t.co/DeF2 (then https://t.co/AbC1)"
+    urls = [{"url": "https://t.co/AbC1", "expanded_url": "https://example.com/bread?step=2&section=crumb",
+             "display_url": "example.com/bread?step=2…", "indices": ["20", "43"]},
+            {"url": "https://t.co/DeF2", "expanded_url": "https://example.org/rye", "display_url": "example.org/rye",
+             "indices": ["48", "71"]},
+            {"url": "https://t.co/AbC1", "expanded_url": "https://example.com/bread?step=2&section=crumb",
+             "display_url": "example.com/bread?step=2…", "indices": ["78", "101"]}]
+    path = archive(tmp_path, [tweet(ROOT, "Start."), tweet(SECOND, text, ROOT, entities={"urls": urls})])
+    second = parse(path).threads[0].posts[1]
+    assert second.text == ("Tea & 🍞 notes: https://example.com/bread?step=2&section=crumb and "
+                           "https://example.org/rye (then https://example.com/bread?step=2&section=crumb)")
+    assert second.links == ["https://example.com/bread?step=2&section=crumb", "https://example.org/rye"]
+
+
+def test_media_in_entities_only_when_there_are_no_extended_entities(tmp_path):
+    photo = {"url": "https://t.co/m9", "type": "photo", "media_url_https": "https://pbs.twimg.com/media/Only.jpg"}
+    only_entities = tweet(SECOND, "One photo https://t.co/m9", ROOT, entities={"urls": [], "media": [photo]})
+    path = archive(tmp_path, [tweet(ROOT, "Start."), only_entities])
+    second = parse(path).threads[0].posts[1]
+    assert (second.text, [m.to_dict() for m in second.media], second.links) == (
+        "One photo", [{"kind": "image", "url": "https://pbs.twimg.com/media/Only.jpg", "alt": None}], [])
+
+
+def test_created_at_with_an_offset_gives_the_utc_date_and_time(tmp_path):
+    late = tweet(ROOT, "Late bake.")
+    late["tweet"]["created_at"] = "Fri Nov 03 21:30:00 -0500 2023"
+    path = archive(tmp_path, [late, tweet(SECOND, "Still baking.", ROOT)])
+    (thread,) = parse(path).threads
+    assert (thread.date, thread.posts[0].time) == (PartialDate(2023, 11, 4), "2023-11-04T02:30:00Z")
+
+
+def test_a_fuller_archive_replaces_the_partial_thread(cli, tmp_path):
+    older = tmp_path / "older"
+    older.mkdir()
+    partial = archive(older, [tweet(ROOT, "One"), tweet(SECOND, "Two", ROOT)])
+    assert cli("import", partial).out.endswith(": 1 added, 0 updated, 0 unchanged, 0 files failed.\n")
+    fuller = archive(tmp_path, [tweet(ROOT, "One"), tweet(SECOND, "Two", ROOT), tweet(THIRD, "Three", SECOND)])
+    assert cli("import", fuller).out.endswith(": 0 added, 1 updated, 0 unchanged, 0 files failed.\n")
+    assert cli("import", partial).out.endswith(": 0 added, 0 updated, 1 unchanged, 0 files failed.\n")
+    shown = json.loads(cli("show", ROOT, "--json").out)
+    assert ([p["text"] for p in shown["posts"]], shown["source"]) == (["One", "Two", "Three"], str(fuller))
+
+
 def test_media_photos_videos_gifs_and_the_highest_bitrate(tmp_path):
     def video(kind: str, variants: list[dict[str, str]]) -> dict[str, Any]:
         return {"url": "https://t.co/m1", "type": kind, "media_url_https": "https://pbs.twimg.com/thumb.jpg",
@@ -320,23 +365,23 @@ def good_tweets() -> str:
      "data/tweets.js: no 'window.YTD... =' assignment: not an archive data file"),
     ({"data/tweets.js": b"window.YTD.tweets.part0 = [\"caf\xe9\"]"}, "data/tweets.js: not UTF-8 text"),
     ({"data/tweets.js": js("YTD.tweets.part0", ["just", "strings"])},
-     'data/tweets.js: item 1 is text, expected {"tweet": {...}}'),
+     'data/tweets.js: item 1 is a string, expected {"tweet": {...}}'),
     ({"data/tweets.js": js("YTD.tweets.part0", {"tweet": {}})},
      "data/tweets.js: expected a list of tweets after the '=', found an object"),
     ({"data/tweets.js": js("YTD.tweets.part0", [{"tweet": {"id_str": ROOT, "created_at": "x"}}])},
      f"data/tweets.js: tweet {ROOT}: no 'full_text'"),
     ({"data/tweets.js": js("YTD.tweets.part0", [{"tweet": {"id_str": 17, "full_text": "x"}}])},
-     "data/tweets.js: item 1: 'id_str' is a number, expected text"),
+     "data/tweets.js: item 1: 'id_str' is a number, expected a string"),
     ({"data/tweets.js": js("YTD.tweets.part0", [{"tweet": {"id_str": ROOT, "full_text": "x",
                                                            "created_at": "yesterday"}}])},
      f"data/tweets.js: tweet {ROOT}: created_at 'yesterday' is not a date like 'Fri Nov 03 09:15:00 +0000 2023'"),
     ({"data/tweets.js": js("YTD.tweets.part0", [tweet(ROOT, "x", entities={"urls": "none"})])},
-     f"data/tweets.js: tweet {ROOT}: 'urls' is text, expected a list"),
+     f"data/tweets.js: tweet {ROOT}: 'urls' is a string, expected an array"),
     ({"data/tweets.js": good_tweets(), "data/account.js": js("YTD.account.part0", {"username": "x"})},
      'data/account.js: expected [{"account": {...}}], found an object'),
     ({"data/tweets.js": good_tweets(),
       "data/manifest.js": js("__THAR_CONFIG", {"dataTypes": {"tweets": {"files": "data/tweets.js"}}})},
-     "data/manifest.js: dataTypes.tweets.files: 'files' is text, expected a list"),
+     "data/manifest.js: dataTypes.tweets.files: 'files' is a string, expected an array"),
     ({"data/manifest.js": js("__THAR_CONFIG", {})},
      "no tweet file (data/tweets.js or data/tweet.js) in the archive"),
 ])

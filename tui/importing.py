@@ -6,8 +6,10 @@ No Textual here: the CLI and the reader's import worker both call `run_import`.
 from __future__ import annotations
 
 import gc
+import gzip
 import os
 import stat
+import tarfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -19,11 +21,17 @@ import orjson
 
 from .import_pool import Unit, ordered_outcomes
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
-from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS
+from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS, error_reason
 from .library import ImportCounts, Library, StoredThread
 
 MAX_ZIP_MEMBERS = 100_000
 MAX_ZIP_DIRECTORY_BYTES = 32 * 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+# A tar.gz is one stream: skipping a member still unpacks it. So the whole archive may
+# unpack to at most this many times its size (real archives: a few times; a gzip bomb:
+# about a thousand), and to at least the floor, for small archives.
+MAX_TAR_INFLATION = 50
+MIN_TAR_UNPACKED_BYTES = 64 * 1024 * 1024
 # Starts the failure line of an importer bug, so tests can tell bugs from bad input.
 INTERNAL_ERROR = "threads-tui could not read it: an internal error"
 # A batch is committed when it holds this many threads or this much text, whichever comes
@@ -121,7 +129,7 @@ class ImportRun:
             try:
                 info = path.stat()
             except OSError as error:
-                yield Unit(name, _failing(_os_reason(error)))
+                yield Unit(name, _failing(error_reason(error)))
                 continue
             if stat.S_ISDIR(info.st_mode):
                 key = (info.st_dev, info.st_ino)
@@ -133,7 +141,7 @@ class ImportRun:
                     with os.scandir(path) as listing:
                         children = sorted((entry.name, _kind(entry)) for entry in listing)
                 except OSError as error:
-                    yield Unit(name, _failing(f"cannot list folder: {_os_reason(error)}"))
+                    yield Unit(name, _failing(f"cannot list folder: {error_reason(error)}"))
                     continue
                 try:
                     whole = _guarded(lambda folder=path: self._folder_importer(folder))
@@ -160,12 +168,15 @@ class ImportRun:
         source = Source.read_small_file(display_name(path), path)
         if source.size == 0:
             raise ImportFailure("empty file")
-        if source.head()[:2] == b"PK":
-            if self.in_worker:
-                raise ParseInMainProcess
+        magic = source.head()[:2]
+        if magic in (b"PK", GZIP_MAGIC) and self.in_worker:
+            raise ParseInMainProcess
+        if magic == b"PK":
             if not zipfile.is_zipfile(path):
                 raise ImportFailure("a broken or truncated zip archive")
             return self._parse_zip(path)
+        if magic == GZIP_MAGIC:
+            return self._parse_tar(path)
         return self._parse_source(source)
 
     def _parse_zip(self, path: Path) -> ParseResult:
@@ -207,6 +218,70 @@ class ImportRun:
             if not combined.threads and failures:
                 raise ImportFailure("no file in the zip holds a thread")
             return combined
+
+    def _parse_tar(self, path: Path) -> ParseResult:
+        """A .tar.gz read as one stream, member by member: nothing is ever unpacked to disk.
+
+        Only regular files are read, each no further than a file of its format.
+        The files of an account archive (`Importer.archive_files`) are kept until
+        the end, for the importer whose files they are; otherwise every member is
+        imported on its own, as in a zip.
+        """
+        name = display_name(path)
+        wanted = {file: limit for importer in self.importers for file, limit in importer.archive_files.items()}
+        kept: dict[str, Source] = {}
+        combined = ParseResult()
+        member_failures: list[FileFailure] = []
+        members_read = 0
+        try:
+            with open(path, "rb") as packed, gzip.GzipFile(fileobj=packed) as unpacked:
+                limit = max(MIN_TAR_UNPACKED_BYTES, MAX_TAR_INFLATION * os.fstat(packed.fileno()).st_size)
+                stream = _Unpacked(unpacked, limit)
+                try:
+                    tar = tarfile.open(fileobj=stream, mode="r|")
+                except tarfile.ReadError as error:
+                    raise ImportFailure(f"gzip data, but not a tar archive ({_short(error)})") from error
+                with tar:
+                    for number, info in enumerate(iter(tar.next, None)):
+                        if number == MAX_ZIP_MEMBERS:
+                            raise ImportFailure(f"tar.gz holds more than {MAX_ZIP_MEMBERS} files, "
+                                                "more than threads-tui reads")
+                        if not info.isreg():
+                            continue  # folders, links, devices: nothing to read
+                        label = f"{name}:{info.name}"
+                        if _unsafe_member_name(info.name):
+                            self.report.warnings.append(FileFailure(
+                                label, "unsafe path in the tar.gz (absolute or with '..'): skipped, nothing unpacked"))
+                            continue
+                        source = Source(label, stream=tar.extractfile(info), stream_size=info.size)
+                        member = info.name.removeprefix("./")
+                        keep_limit = wanted.get(member.rsplit("/", 1)[-1])
+                        if keep_limit is not None:
+                            kept[member] = source
+                            try:
+                                source.read_bytes(keep_limit)
+                            except ImportFailure:
+                                pass  # too large: said when its importer reads it
+                        try:
+                            part = self._parse_source(source)
+                        except ImportFailure as failure:
+                            member_failures.append(FileFailure(label, str(failure)))
+                            continue
+                        members_read += 1
+                        combined.threads.extend(part.threads)
+                        combined.warnings.extend(part.warnings)
+        except _StreamStopped as stopped:
+            raise ImportFailure(str(stopped)) from None
+        except (tarfile.TarError, OSError) as error:
+            raise ImportFailure(f"a broken or truncated tar.gz archive ({_short(error)})") from error
+        for importer in self.importers:
+            whole = importer.parse_archive_files(kept, name)
+            if whole is not None:
+                return whole
+        self.report.warnings += member_failures
+        if member_failures and not members_read:
+            raise ImportFailure("no file in the tar.gz holds a thread")
+        return combined
 
     def _parse_source(self, source: Source) -> ParseResult:
         if source.size == 0:
@@ -400,14 +475,33 @@ def _short(error: BaseException) -> str:
     return " ".join(str(error).split())[:200] or type(error).__name__
 
 
-def _os_reason(error: OSError) -> str:
-    if isinstance(error, FileNotFoundError):
-        return "no such file or folder"
-    return (error.strerror or str(error)).lower()
+class _StreamStopped(Exception):
+    """A tar.gz stream that cannot be read on; the message is the one line for the whole archive."""
+
+
+class _Unpacked:
+    """The unpacked bytes of a gzip file, for tarfile: refused past `limit`; a read error ends the archive."""
+
+    def __init__(self, unpacked: gzip.GzipFile, limit: int) -> None:
+        self.unpacked = unpacked
+        self.limit = limit
+        self.done = 0
+
+    def read(self, size: int = -1) -> bytes:
+        allowed = self.limit + 1 - self.done
+        try:
+            data = self.unpacked.read(allowed if size < 0 else min(size, allowed))
+        except READ_ERRORS as error:
+            raise _StreamStopped(f"a broken or truncated tar.gz archive ({_short(error)})") from error
+        self.done += len(data)
+        if self.done > self.limit:
+            raise _StreamStopped(f"the tar.gz unpacks to more than {self.limit // 1048576} MiB "
+                                 f"({MAX_TAR_INFLATION} times its size): stopped there, a gzip bomb?")
+        return data
 
 
 def _unsafe_member_name(name: str) -> bool:
-    """Whether a zip member's name would escape a folder it was unpacked into."""
+    """Whether an archive member's name would escape a folder it was unpacked into."""
     return name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/")
 
 

@@ -1,4 +1,4 @@
-"""What every importer shares: sources (files, zip members), failures, results."""
+"""What every importer shares: sources (files, zip and tar members), failures, results."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import os
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import IO, ClassVar
 
-from ..model import Thread
+from ..model import PartialDate, Thread
 
 HEAD_BYTES = 64 * 1024
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -32,12 +33,15 @@ class ImportFailure(Exception):
 
 @dataclass
 class Source:
-    """One input to an importer: a file on disk, or a member of a zip read in place."""
+    """One input to an importer: a file on disk, a member of a zip read in place, or a
+    member of a tar read as a stream (`stream`: its data, read once from the start)."""
 
     name: str
     path: Path | None = None
     zip_file: zipfile.ZipFile | None = None
     member: zipfile.ZipInfo | None = None
+    stream: IO[bytes] | None = None
+    stream_size: int = 0
     _head: bytes | None = field(default=None, repr=False)
     _content: bytes | None = field(default=None, repr=False)
     _head_text: str | None = field(default=None, repr=False)
@@ -53,7 +57,7 @@ class Source:
                 if size < len(start) <= SMALL_FILE_BYTES:  # it grew, or the system does not know its size
                     start += handle.read(SMALL_FILE_BYTES + 1 - len(start))
         except READ_ERRORS as error:
-            raise ImportFailure(f"cannot read: {_reason(error)}") from error
+            raise ImportFailure(f"cannot read: {error_reason(error)}") from error
         if len(start) <= SMALL_FILE_BYTES:
             return cls(name, path=path, _head=start[:HEAD_BYTES], _content=start)
         return cls(name, path=path, _head=start[:HEAD_BYTES])
@@ -65,11 +69,13 @@ class Source:
             return len(self._content)
         if self.member is not None:
             return self.member.file_size
+        if self.stream is not None:
+            return self.stream_size
         assert self.path is not None
         try:
             return self.path.stat().st_size
         except OSError as error:
-            raise ImportFailure(f"cannot read: {_reason(error)}") from error
+            raise ImportFailure(f"cannot read: {error_reason(error)}") from error
 
     def _open(self):
         if self.member is not None:
@@ -82,10 +88,13 @@ class Source:
         """The first 64 KiB, for detection."""
         if self._head is None:
             try:
-                with self._open() as handle:
-                    self._head = handle.read(HEAD_BYTES)
+                if self.stream is not None:
+                    self._head = self.stream.read(HEAD_BYTES)
+                else:
+                    with self._open() as handle:
+                        self._head = handle.read(HEAD_BYTES)
             except READ_ERRORS as error:
-                raise ImportFailure(f"cannot read: {_reason(error)}") from error
+                raise ImportFailure(f"cannot read: {error_reason(error)}") from error
         return self._head
 
     def head_text(self) -> str:
@@ -98,21 +107,38 @@ class Source:
         """The whole content; fails (without reading further) past `max_bytes`."""
         if self._content is not None and len(self._content) <= max_bytes:
             return self._content
+        if self.stream is not None:
+            return self._read_stream(max_bytes)
         try:
             with self._open() as handle:
                 payload = handle.read(max_bytes + 1)
         except READ_ERRORS as error:
-            raise ImportFailure(f"cannot read: {_reason(error)}") from error
+            raise ImportFailure(f"cannot read: {error_reason(error)}") from error
         if len(payload) > max_bytes:
             raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
         return payload
+
+    def _read_stream(self, max_bytes: int) -> bytes:
+        """A tar member, read on from its head: never past its declared size, which is checked first."""
+        assert self.stream is not None
+        if self.stream_size > max_bytes:
+            raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
+        head = self.head()
+        try:
+            self._content = head + self.stream.read(self.stream_size - len(head))
+        except READ_ERRORS as error:
+            raise ImportFailure(f"cannot read: {error_reason(error)}") from error
+        return self._content
 
     def read_text(self, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         """The whole content as text: UTF-8, or UTF-16/UTF-8 with a byte-order mark."""
         return decode_text(self.read_bytes(max_bytes), strict=True)
 
 
-def _reason(error: BaseException) -> str:
+def error_reason(error: BaseException) -> str:
+    """Why reading failed, in the system's words where it gives them (`permission denied`)."""
+    if isinstance(error, FileNotFoundError):
+        return "no such file or folder"
     if isinstance(error, OSError) and error.strerror:
         return error.strerror.lower()
     return str(error) or type(error).__name__
@@ -140,6 +166,17 @@ def decode_text(payload: bytes, strict: bool = True) -> str:
         ) from error
 
 
+def utc_date(moment: datetime) -> PartialDate:
+    """The full calendar date of a moment, in UTC."""
+    moment = moment.astimezone(UTC)
+    return PartialDate(moment.year, moment.month, moment.day)
+
+
+def utc_iso(moment: datetime) -> str:
+    """ISO 8601 in UTC to the second: `2023-11-03T09:10:00Z` (one form, whatever the source wrote)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass
 class ParseResult:
     """The threads an importer found, and notes worth telling the user."""
@@ -157,6 +194,9 @@ class Importer:
 
     name: ClassVar[str] = ""
     max_bytes: ClassVar[int] = DEFAULT_MAX_BYTES
+    # The files an archive in this format holds, by name (at any depth), and the most
+    # bytes read of each: what is kept of a .tar.gz, which is read as a stream, once.
+    archive_files: ClassVar[dict[str, int]] = {}
 
     def detect(self, source: Source) -> bool:
         """Whether this source is in this format, judged by content (cheaply)."""
@@ -172,6 +212,10 @@ class Importer:
 
     def parse_zip(self, zip_file: zipfile.ZipFile, name: str) -> ParseResult:
         raise NotImplementedError
+
+    def parse_archive_files(self, files: dict[str, Source], name: str) -> ParseResult | None:
+        """The threads of a .tar.gz whose `archive_files` (by member name) make this format, else None."""
+        return None
 
     def detect_dir(self, path: Path) -> bool:
         """Whether a whole folder is in this format (an unpacked archive)."""

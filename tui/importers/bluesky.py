@@ -7,8 +7,8 @@ from datetime import datetime
 
 from ..model import Media, Post, Thread
 from ..text import clean_line, clean_text
-from .base import Importer, ImportFailure, ParseResult, Source
-from .json_input import Obj, load_json, utc_date
+from .base import Importer, ImportFailure, ParseResult, Source, utc_date
+from .json_input import Obj, load_json
 
 THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
 LINK_FACET = "app.bsky.richtext.facet#link"
@@ -19,7 +19,10 @@ RECORD = "app.bsky.embed.record#view"
 RECORD_WITH_MEDIA = "app.bsky.embed.recordWithMedia#view"
 VIEW_RECORD = "app.bsky.embed.record#viewRecord"
 
-_TOP_LEVEL_THREAD = re.compile(r'^\s*\{\s*"thread"\s*:')
+# Detection: a JSON object with a `thread` key, anywhere in the head (keys come in any
+# order), and a thread node's `$type` (a notFoundPost focal post still fails clearly).
+_THREAD_KEY = re.compile(r'"thread"\s*:')
+_NODE_TYPE = '"app.bsky.feed.defs#'
 
 
 class BlueskyThreadImporter(Importer):
@@ -28,8 +31,8 @@ class BlueskyThreadImporter(Importer):
     name = "Bluesky thread JSON"
 
     def detect(self, source: Source) -> bool:
-        head = source.head_text().lstrip("\ufeff")
-        return bool(_TOP_LEVEL_THREAD.match(head)) and "app.bsky.feed.defs#" in head
+        head = source.head_text().lstrip("\ufeff \t\r\n")
+        return head.startswith("{") and _NODE_TYPE in head and _THREAD_KEY.search(head) is not None
 
     def parse(self, source: Source) -> ParseResult:
         document = Obj.at(load_json(source, self.max_bytes))

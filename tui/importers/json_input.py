@@ -9,12 +9,11 @@ from typing import Any
 
 import orjson
 
-from ..model import PartialDate
 from .base import ImportFailure, Source, decode_text
 
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_TYPE_NAMES = ((bool, "a boolean"), (int, "a number"), (float, "a number"), (str, "a string"),
-               (list, "an array"), (dict, "an object"))
+_TYPE_NAMES: dict[type, str] = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+                                list: "an array", dict: "an object", type(None): "null"}
 
 
 def load_json(source: Source, max_bytes: int) -> Any:
@@ -32,9 +31,12 @@ def load_json(source: Source, max_bytes: int) -> Any:
 
 def type_name(value: Any) -> str:
     """How a JSON value is called in a failure: `an array`, `null`."""
-    if value is None:
-        return "null"
-    return next(name for kind, name in _TYPE_NAMES if isinstance(value, kind))
+    return kind_name(type(value))
+
+
+def kind_name(kind: type) -> str:
+    """How a JSON type is called in a failure: `a string` for `str`."""
+    return _TYPE_NAMES.get(kind) or next(name for known, name in _TYPE_NAMES.items() if issubclass(kind, known))
 
 
 def parse_time(text: str, where: str) -> datetime:
@@ -46,10 +48,6 @@ def parse_time(text: str, where: str) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
-
-
-def utc_date(moment: datetime) -> PartialDate:
-    return PartialDate(moment.year, moment.month, moment.day)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 
 from ..model import Post, Thread
 from ..text import clean_line
-from .base import Importer, ParseResult, Source
-from .json_input import Obj, load_json, utc_date
+from .base import Importer, ParseResult, Source, utc_date, utc_iso
+from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
 
 _CONTEXT_START = re.compile(r'^\s*\{\s*"(?:ancestors|descendants)"\s*:')
@@ -113,14 +113,15 @@ def _read_status(status: Obj, source_name: str) -> _Status | None:
     text, links = post_text(status.text("content"), status.optional_text("spoiler_text"))
     media = [media_for(item.optional_text("type"), item.optional_text("url"), item.optional_text("description"))
              for item in status.objects("media_attachments", required=False)]
+    created = status.time("created_at")
     return _Status(
         id=status.ident("id"),
         reply_to=status.optional_ident("in_reply_to_id"),
         reply_to_account=status.optional_ident("in_reply_to_account_id"),
         account_id=account.ident("id"),
-        created=status.time("created_at"),
-        post=Post(text, id=clean_line(status.text("uri")), time=clean_line(status.text("created_at")),
-                  media=media, links=links),
+        created=created,
+        # The archive's form (to the second, UTC), so one post saved both ways is the same.
+        post=Post(text, id=clean_line(status.text("uri")), time=utc_iso(created), media=media, links=links),
         author_handle=clean_line(acct) if "@" in acct else handle_for(
             account.text("username"), account.optional_text("url")),
         author_name=clean_line(account.optional_text("display_name")),
@@ -155,8 +156,10 @@ def build_threads(pool: _Pool) -> ParseResult:
         if not _focal_missing(context, pool.statuses, answers):
             continue
         gap_id = context.focal_id or f"\0focal post of context {number}"
-        nodes.setdefault(gap_id, _Node(gap_id, context.parent_id, context.author_id, _UNKNOWN_TIME,
-                                       None, context.source))
+        author_id = context.author_id
+        if author_id is None and context.parent_id is None:
+            author_id = _likely_author(gap_id, pool.statuses, answers)
+        nodes.setdefault(gap_id, _Node(gap_id, context.parent_id, author_id, _UNKNOWN_TIME, None, context.source))
     replies: dict[str, list[_Node]] = {}
     for node in nodes.values():
         if node.reply_to in nodes:
@@ -186,6 +189,27 @@ def build_threads(pool: _Pool) -> ParseResult:
     result.warnings += [f"{context.source}: no self-thread of the conversation's first author in it"
                         for context in pool.contexts if context.source not in used_sources]
     return result
+
+
+def _likely_author(gap_id: str, statuses: dict[str, _Status], answers: dict[str, set[str]]) -> str | None:
+    """Who wrote a missing first post that no reply names (no `in_reply_to_account_id`).
+
+    The author of the longest chain of self-replies that starts right below
+    it; on a tie, the one whose chain starts first. None when nothing answers it.
+    """
+    best: tuple[tuple[int, datetime, str], str] | None = None
+    for answer_id in answers.get(gap_id, ()):
+        first = statuses[answer_id]
+        current, length, seen = first, 1, {first.id}
+        while following := [statuses[i] for i in answers.get(current.id, ())
+                            if i not in seen and statuses[i].account_id == first.account_id]:
+            current = min(following, key=lambda status: (status.created, status.id))
+            seen.add(current.id)
+            length += 1
+        key = (-length, first.created, first.id)
+        if best is None or key < best[0]:
+            best = (key, first.account_id)
+    return best[1] if best else None
 
 
 def _focal_missing(context: _Context, statuses: dict[str, _Status], answers: dict[str, set[str]]) -> bool:

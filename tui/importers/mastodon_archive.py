@@ -1,4 +1,4 @@
-"""Mastodon account archives: outbox.json and actor.json, zipped or unpacked (see shared/formats/mastodon.md)."""
+"""Mastodon account archives: outbox.json and actor.json in a zip, .tar.gz or folder (shared/formats/mastodon.md)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..model import Post, Thread
 from ..text import clean_line
-from .base import Importer, ImportFailure, ParseResult, Source
-from .json_input import Obj, load_json, utc_date
+from .base import Importer, ImportFailure, ParseResult, Source, utc_date, utc_iso
+from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
 
 OUTBOX = "outbox.json"
@@ -32,9 +32,10 @@ class _Note:
 
 
 class MastodonArchiveImporter(Importer):
-    """The user's own self-threads from an account archive (a zip, or its unpacked folder)."""
+    """The user's own self-threads from an account archive (a zip, a .tar.gz before 2023, or unpacked)."""
 
     name = "Mastodon archive"
+    archive_files = {ACTOR: ACTOR_MAX_BYTES, OUTBOX: OUTBOX_MAX_BYTES}
 
     def detect(self, source: Source) -> bool:
         return False  # only whole archives: see detect_zip and detect_dir
@@ -50,6 +51,12 @@ class MastodonArchiveImporter(Importer):
             return Source(f"{name}:{info.filename}", zip_file=zip_file, member=info)
 
         return parse_archive(member(ACTOR), member(OUTBOX), name)
+
+    def parse_archive_files(self, files: dict[str, Source], name: str) -> ParseResult | None:
+        folder = _archive_folder(files)
+        if folder is None:
+            return None
+        return parse_archive(files[folder + ACTOR], files[folder + OUTBOX], name)
 
     def detect_dir(self, path: Path) -> bool:
         return (path / OUTBOX).is_file() and (path / ACTOR).is_file()
@@ -127,12 +134,12 @@ def _read_notes(outbox: Obj) -> dict[str, _Note]:
             for item in note.objects("attachment", required=False)
         ]
         note_id = note.text("id")
+        published = note.time("published")
         notes.setdefault(note_id, _Note(
             id=note_id,
             reply_to=note.optional_text("inReplyTo"),
-            published=note.time("published"),
-            post=Post(text, id=clean_line(note_id), time=clean_line(note.text("published")),
-                      media=media, links=links),
+            published=published,
+            post=Post(text, id=clean_line(note_id), time=utc_iso(published), media=media, links=links),
         ))
     return notes
 

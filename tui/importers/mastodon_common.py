@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..model import Media
 from ..text import clean_line, clean_text
+from .html_common import HTML_SPACE, children
 
 # Elements that stand apart as paragraphs (Mastodon writes <p>; other servers more).
 _BLOCKS = frozenset({"p", "div", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
 _UNSHOWN = frozenset({"script", "style", "template", "head", "title"})
 _LINK_TEXT_CLASSES = frozenset({"mention", "hashtag"})
-_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _PLAYABLE = frozenset({"video", "gifv", "audio"})
 
 
@@ -28,7 +27,7 @@ def html_to_text(html: str) -> tuple[str, list[str]]:
     """
     parts: list[str] = []
     links: list[str] = []
-    pending: list[LexborNode | str] = list(reversed(_children(LexborHTMLParser(html).body)))
+    pending: list[LexborNode | str] = list(reversed(children(LexborHTMLParser(html).body)))
     while pending:
         item = pending.pop()
         if isinstance(item, str):
@@ -36,7 +35,7 @@ def html_to_text(html: str) -> tuple[str, list[str]]:
             continue
         tag = item.tag
         if tag == "-text":
-            parts.append(_HTML_SPACE.sub(" ", item.text()))
+            parts.append(HTML_SPACE.sub(" ", item.text()))
         elif tag == "br":
             parts.append("\n")
         elif tag in _UNSHOWN or tag.startswith("-"):
@@ -50,18 +49,9 @@ def html_to_text(html: str) -> tuple[str, list[str]]:
                 pending.append("\n\n")
             elif tag == "li":
                 parts.append("\n")
-            pending.extend(reversed(_children(item)))
+            pending.extend(reversed(children(item)))
     lines = (line.strip(" ") for line in "".join(parts).split("\n"))
     return clean_text("\n".join(lines)), list(dict.fromkeys(links))
-
-
-def _children(node: LexborNode | None) -> list[LexborNode]:
-    children: list[LexborNode] = []
-    child = node.child if node is not None else None
-    while child is not None:
-        children.append(child)
-        child = child.next
-    return children
 
 
 def _link_target(link: LexborNode) -> str | None:

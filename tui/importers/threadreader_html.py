@@ -13,32 +13,32 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..model import Media, PartialDate, Post, Thread
-from ..text import clean_line, clean_text
-from .base import Importer, ImportFailure, ParseResult, Source
-from .threadreader_text import COUNTS, parse_date_line
-from .tweet_time import is_tweet_id, snowflake_time, utc_date, utc_iso
+from ..text import clean_line, clean_text, strip_control
+from .base import Importer, ImportFailure, ParseResult, Source, utc_date, utc_iso
+from .html_common import HTML_SPACE, children
+from .threadreader_text import links_in, parse_date_line, shown_date
+from .tweet_time import is_tweet_id, snowflake_time
 
 _DETECT_MARKERS = ("content-tweet", "t-main", "threadreaderapp", "thread reader app")
 _ASSETS_SUFFIX = "_files"
 _PROFILE_SUFFIX = " Profile picture"
-_COUNTS = re.compile(COUNTS, re.I)
-_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+# The header, found by its text anywhere before .t-main: `7 tweets, 2 min read` or
+# `7 tweets`; `3 Mar`, `Mar 3, 2023`, also inside other text (`@dana_example 3 Mar`).
+_COUNTS = re.compile(r"(?<![\d,])(\d[\d,]*) tweets?\b(?:, (\d+) min read)?", re.I)
+_MONTH_NAME = (r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?"
+               r"\.?(?![A-Za-z])")
+_DATE_IN_TEXT = re.compile(rf"(?<![\w@])(?:(\d{{1,2}}) {_MONTH_NAME}(?:,? (\d{{4}})(?!\d))?"
+                           rf"|{_MONTH_NAME} (\d{{1,2}})(?!\d)(?:, (\d{{4}})(?!\d))?)")
 _STATUS_URL = re.compile(r"/status(?:es)?/(\d{1,20})")
 _NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "button", "svg", "head", "title"})
+# An image in the text (not in span.entity-image) with an alt this short is an
+# emoji or a symbol drawn as a picture (`<img class="emoji" alt="📚">`): its alt is text.
+_INLINE_ALT_CHARS = 16
 _BLOCK_TAGS = frozenset({"p", "div", "blockquote", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 def _classes(node: LexborNode) -> set[str]:
     return set((node.attributes.get("class") or "").split())
-
-
-def _children(node: LexborNode) -> list[LexborNode]:
-    children = []
-    child = node.first_child
-    while child is not None:
-        children.append(child)
-        child = child.next
-    return children
 
 
 def _media_url(node: LexborNode) -> str | None:
@@ -65,8 +65,9 @@ class _TextBuilder:
         self.at_line_start = True
 
     def add(self, text: str) -> None:
-        text = _HTML_SPACE.sub(" ", text)
-        if self.at_line_start:
+        """Text as shown: a run of spaces is one space, across elements too (`and <img> more`)."""
+        text = HTML_SPACE.sub(" ", text)
+        if self.at_line_start or (self.parts and self.parts[-1].endswith(" ")):
             text = text.lstrip(" ")
         if text:
             self.parts.append(text)
@@ -102,7 +103,7 @@ class _Draft:
             id=tweet_id,
             time=utc_iso(moment) if moment else None,
             media=self.media,
-            links=self.links,
+            links=list(dict.fromkeys(self.links)),
             quoted=self.quoted,
         )
 
@@ -113,14 +114,17 @@ _BLOCK_END = object()  # a marker on the walk's stack: a block element ends here
 def _read(root: LexborNode) -> _Draft:
     """Read a tweet's content: text, `<br>`, links, images, video, a quoted tweet; chrome dropped."""
     draft = _Draft()
-    stack: list[LexborNode | object] = list(reversed(_children(root)))
+    stack: list[LexborNode | object] = list(reversed(children(root)))
     while stack:
         node = stack.pop()
         if not isinstance(node, LexborNode):
             draft.text.block_edge()
             continue
         if node.is_text_node:
-            draft.text.add(node.text_content or "")
+            text = node.text_content or ""
+            draft.text.add(text)
+            if "/" in text or "www." in text:  # an address written as text, not as a link
+                draft.links += links_in(strip_control(text))
             continue
         tag = node.tag or ""
         classes = _classes(node)
@@ -143,13 +147,17 @@ def _read(root: LexborNode) -> _Draft:
             href = clean_line(node.attributes["href"]) or ""
             draft.text.add(href)
             draft.links.append(href)
-        elif tag == "img" and node.attributes.get("data-src"):
-            draft.media.append(Media("image", _media_url(node), _alt(node)))
+        elif tag == "img":
+            alt, lazy = _alt(node), bool(node.attributes.get("data-src"))
+            if alt and ("emoji" in classes or (len(alt) <= _INLINE_ALT_CHARS and not lazy)):
+                draft.text.add(alt)  # an emoji drawn as an image: its alt is the character
+            elif lazy:
+                draft.media.append(Media("image", _media_url(node), alt))
         else:
             if tag in _BLOCK_TAGS:
                 draft.text.block_edge()
                 stack.append(_BLOCK_END)
-            stack.extend(reversed(_children(node)))
+            stack.extend(reversed(children(node)))
     return draft
 
 
@@ -182,9 +190,25 @@ class _Header:
     minutes: int | None = None
 
 
+def _date_in(text: str) -> PartialDate | None:
+    """The first real date shown anywhere in a text (`@dana_example 3 Mar`, `Mar 3, 2023 · 7 tweets`)."""
+    for match in _DATE_IN_TEXT.finditer(text):
+        day, month, year, other_month, other_day, other_year = match.groups()
+        date = shown_date(year, month, day) if day else shown_date(other_year, other_month, other_day)
+        if date:
+            return date
+    return None
+
+
 def _header(tree: LexborHTMLParser, main: LexborNode) -> _Header:
-    """Look for the avatar's `<Name> Profile picture`, a date and `N tweets, M min read` before `.t-main`."""
+    """Look for the avatar's `<Name> Profile picture`, a date and `N tweets, M min read` before `.t-main`.
+
+    A text that is only a date (or a date and the counts) wins over a date
+    inside other text, and `N tweets, M min read` over a bare `N tweets`.
+    """
     header = _Header()
+    date_in_text: PartialDate | None = None
+    bare_count: int | None = None
     for node in tree.root.traverse(include_text=True):
         if node == main:
             break
@@ -195,13 +219,20 @@ def _header(tree: LexborHTMLParser, main: LexborNode) -> _Header:
         if not node.is_text_node or (node.parent and node.parent.tag in _NOT_TEXT_TAGS):
             continue
         line = clean_line(node.text_content) or ""
-        date = parse_date_line(line) if header.date is None else None
-        if date:
-            header.date = date.date
-        counts = _COUNTS.search(line) if header.declared is None else None
-        if counts:
-            header.declared = int(counts.group(1).replace(",", ""))
-            header.minutes = int(counts.group(2))
+        if header.date is None:
+            date_line = parse_date_line(line)
+            if date_line and date_line.date:
+                header.date = date_line.date
+            elif date_in_text is None:
+                date_in_text = _date_in(line)
+        counts = _COUNTS.search(line) if header.minutes is None else None
+        if counts and counts.group(2):
+            header.declared, header.minutes = int(counts.group(1).replace(",", "")), int(counts.group(2))
+        elif counts and bare_count is None:
+            bare_count = int(counts.group(1).replace(",", ""))
+    header.date = header.date or date_in_text
+    if header.declared is None:
+        header.declared = bare_count
     return header
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 
@@ -31,15 +32,49 @@ _TRAILING_IMAGES = re.compile(r"(?:\s?Image)+$")
 _MARKUP_OR_JSON_START = re.compile(r"^\s*(?:<|\{|\[\s*[\[{\"\d\]-])")
 
 
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+# Links in plain text: an http(s) address, or one starting `www.`.
+_URL = re.compile(r"(?:(?i:https?)://|\bwww\.)[^\s<>\"]+")
+_URL_TRAILING = ".,;:!?'\"’”»*)]}"
+_URL_CLOSING = {")": "(", "]": "[", "}": "{"}
+
+
+def links_in(text: str) -> list[str]:
+    """The addresses written in text, in order, each once.
+
+    Punctuation after an address is not part of it (a closing bracket is when
+    the address opened it); an address cut short with `…` is not the address.
+    """
+    links: list[str] = []
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        while url[-1] in _URL_TRAILING:
+            opening = _URL_CLOSING.get(url[-1])
+            if opening and url.count(opening) >= url.count(url[-1]):
+                break
+            url = url[:-1]
+        if url.endswith(("…", "://", "www.")) or url in links:
+            continue
+        links.append(url)
+    return links
+
+
 @dataclass
 class DateCounts:
-    date: PartialDate
+    """A date line: its date (None when the page shows a day the month lacks) and any counts on it."""
+
+    date: PartialDate | None
     declared: int | None = None
     minutes: int | None = None
+    text: str = ""
 
 
 def parse_date_line(line: str) -> DateCounts | None:
-    """A date line, with the counts when they share the line."""
+    """A date line, with the counts when they share the line; None when the line is no date line.
+
+    A day of 1 to 31 that its month lacks (`Feb 30`, `31 Apr`, `29 Feb 2021`)
+    leaves the line a date line whose date is unknown: nothing is invented.
+    """
     match = _DAY_MONTH.match(line)
     if match:
         day, month, year, count, minutes = match.groups()
@@ -48,15 +83,28 @@ def parse_date_line(line: str) -> DateCounts | None:
         if not match:
             return None
         month, day, year, count, minutes = match.groups()
-    day_number = int(day)
-    if not 1 <= day_number <= 31:
+    if not 1 <= int(day) <= 31:
         return None
-    date = PartialDate(int(year) if year else None, MONTHS.index(month[:3].lower()) + 1, day_number)
     return DateCounts(
-        date,
+        shown_date(year, month, day),
         int(count.replace(",", "")) if count else None,
         int(minutes) if minutes else None,
+        line,
     )
+
+
+def shown_date(year: str | None, month: str, day: str) -> PartialDate | None:
+    """The date a page shows (`Oct`, `15`, no year); None for a day its month lacks."""
+    year_number, day_number = (int(year) if year else None), int(day)
+    month_number = MONTHS.index(month[:3].lower()) + 1
+    if not 1 <= day_number <= _MONTH_DAYS[month_number - 1] or (
+            month_number == 2 and day_number == 29 and year_number is not None and not calendar.isleap(year_number)):
+        return None
+    return PartialDate(year_number, month_number, day_number)
+
+
+def _no_date(line: DateCounts) -> str:
+    return f"the date line {line.text[:40]!r} shows a day its month lacks: the date is left unknown"
 
 
 # How list items are treated when splitting: the note's rule first, then
@@ -75,11 +123,12 @@ def _is_list_item(line: str) -> bool:
     return line[:1] in _LIST_MARKS and bool(_LIST_ITEM.match(line))
 
 
-def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post]:
+def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE, spaces_are_blank: bool = True) -> list[Post]:
     """Split body lines into tweets by the rule of the format note.
 
     A non-empty line right after another non-empty line starts a new tweet,
-    unless it is a list item (how list items count is set by `rule`).
+    unless it is a list item (how list items count is set by `rule`). A line
+    of only spaces is a blank line, or with `spaces_are_blank` false no line at all.
     """
     tweets: list[list[str]] = []  # each tweet's lines, "" between paragraphs
     images: list[int] = []
@@ -87,7 +136,8 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post
     for raw in lines:
         line = raw.rstrip()
         if not line:
-            previous_blank = True
+            if spaces_are_blank or not raw:
+                previous_blank = True
             continue
         if not tweets:
             starts_tweet = True
@@ -114,17 +164,29 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE) -> list[Post
             images[-1] += marks.group(0).count("Image")
         previous_blank = False
     # The page was cleaned whole and its lines trimmed: joining the lines is all that is left.
-    return [Post("\n".join(tweet).strip("\n"), media=[Media("image") for _ in range(count)] if count else [])
-            for tweet, count in zip(tweets, images)]
+    posts = [Post("\n".join(tweet).strip("\n"), media=[Media("image") for _ in range(count)] if count else [])
+             for tweet, count in zip(tweets, images)]
+    for post in posts:
+        if "/" in post.text or "www." in post.text:  # cheap tests first: most tweets hold no link
+            post.links = links_in(post.text)
+    return posts
 
 
 def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str | None]:
-    """Split, checked against the declared count; a warning when they disagree."""
+    """Split, checked against the declared count; a warning when they disagree.
+
+    When the note's rule gives another count, each list-item rule is tried,
+    then each again with lines of only spaces taken for no line (the note: a
+    line may be followed by a space and nothing else), not paragraph breaks.
+    """
     posts = split_tweets(lines)
     if declared is None or len(posts) == declared:
         return posts, None
-    for rule in SPLIT_RULES[1:]:
-        alternative = split_tweets(lines, rule)
+    ways = [(rule, True) for rule in SPLIT_RULES[1:]]
+    if any(raw and not raw.strip() for raw in lines):
+        ways += [(rule, False) for rule in SPLIT_RULES]
+    for rule, spaces_are_blank in ways:
+        alternative = split_tweets(lines, rule, spaces_are_blank)
         if len(alternative) == declared:
             return alternative, None
     return posts, f"the page says {declared} tweets but the text splits into {len(posts)}"
@@ -145,8 +207,8 @@ class ThreadReaderTextImporter(Importer):
 
     def parse(self, source: Source) -> ParseResult:
         text = strip_control(source.read_text(self.max_bytes)).replace("\t", " ")
-        lines = [line.rstrip() for line in text.split("\n")]
-        return parse_page(lines, source.name)
+        # Lines keep their trailing spaces: a line of only spaces is told from an empty one.
+        return parse_page(text.split("\n"), source.name)
 
 
 def parse_page(lines: list[str], source_name: str) -> ParseResult:
@@ -173,6 +235,8 @@ def parse_page(lines: list[str], source_name: str) -> ParseResult:
                 raise ImportFailure(f"line {index}: expected the thread's date, found {line[:40]!r}")
     if header is None:
         raise ImportFailure("no date line after the profile line")
+    if header.date is None:
+        result.warnings.append(_no_date(header))
     if header.declared is None:
         following = index
         while following < len(lines) and not lines[following].strip():
@@ -237,6 +301,8 @@ def parse_page(lines: list[str], source_name: str) -> ParseResult:
         preview_posts = split_tweets(preview_lines)
         if not preview_posts:
             continue
+        if date.date is None:
+            result.warnings.append(_no_date(date))
         result.threads.append(Thread(
             posts=preview_posts,
             author_name=author_name,

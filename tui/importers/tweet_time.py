@@ -1,11 +1,9 @@
-"""What the X/Twitter importers share: tweet ids, and a tweet's time as a date, an ISO time, or from its id."""
+"""What the X/Twitter importers share: tweet ids, and a tweet's time from its id."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import TypeGuard
-
-from ..model import PartialDate
 
 SNOWFLAKE_EPOCH_MS = 1288834974657
 # Ids below this are the sequential ids of tweets from before November 2010,
@@ -29,14 +27,3 @@ def snowflake_time(tweet_id: str | None) -> datetime | None:
         return datetime.fromtimestamp(((number >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, UTC)
     except (OverflowError, OSError, ValueError):
         return None
-
-
-def utc_date(moment: datetime) -> PartialDate:
-    """The full calendar date of a moment, in UTC."""
-    moment = moment.astimezone(UTC)
-    return PartialDate(moment.year, moment.month, moment.day)
-
-
-def utc_iso(moment: datetime) -> str:
-    """ISO 8601 in UTC to the second: `2023-11-03T09:10:00Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -20,8 +20,9 @@ import orjson
 
 from ..model import MONTHS, Media, Post, Thread
 from ..text import clean_line, clean_text
-from .base import Importer, ImportFailure, ParseResult, Source
-from .tweet_time import is_tweet_id, utc_date, utc_iso
+from .base import Importer, ImportFailure, ParseResult, Source, error_reason, utc_date, utc_iso
+from .json_input import kind_name, type_name
+from .tweet_time import is_tweet_id
 
 # Any of these in `data/` makes an archive; the newest archives have all three.
 MARKER_FILES = ("manifest.js", "tweets.js", "tweet.js")
@@ -33,21 +34,12 @@ _JS_PREFIX = b"window."
 _CREATED_AT_EXAMPLE = "Fri Nov 03 09:15:00 +0000 2023"
 
 T = TypeVar("T")
-_KIND_NAMES: dict[type, str] = {str: "text", list: "a list", dict: "an object", bool: "true/false",
-                                int: "a number", float: "a number"}
-
-
-def _kind(value: Any) -> str:
-    """How a JSON value is named in messages."""
-    return _KIND_NAMES.get(type(value), "null")
-
-
 def _field(obj: dict[str, Any], key: str, kind: type[T], where: str) -> T | None:
     """An optional field: None when absent or null, a failure when of the wrong kind."""
     value = obj.get(key)
     if value is None or isinstance(value, kind):
         return value
-    raise ImportFailure(f"{where}: {key!r} is {_kind(value)}, expected {_KIND_NAMES[kind]}")
+    raise ImportFailure(f"{where}: {key!r} is {type_name(value)}, expected {kind_name(kind)}")
 
 
 def _required(obj: dict[str, Any], key: str, kind: type[T], where: str) -> T:
@@ -61,7 +53,7 @@ def _objects(value: list[Any] | None, where: str) -> list[dict[str, Any]]:
     """A list that must hold only objects (an absent list is empty)."""
     for number, item in enumerate(value or (), 1):
         if not isinstance(item, dict):
-            raise ImportFailure(f"{where} item {number} is {_kind(item)}, expected an object")
+            raise ImportFailure(f"{where} item {number} is {type_name(item)}, expected an object")
     return value or []
 
 
@@ -90,7 +82,7 @@ class DataFolder:
         try:
             entries = [entry for entry in os.scandir(folder) if entry.is_file()]
         except OSError as error:
-            raise ImportFailure(f"cannot list {folder}: {(error.strerror or str(error)).lower()}") from error
+            raise ImportFailure(f"cannot list {folder}: {error_reason(error)}") from error
         return cls(origin, {e.name: Source(e.path, path=Path(e.path)) for e in entries})
 
     def load(self, name: str, max_bytes: int) -> Any:
@@ -172,7 +164,7 @@ def _account(value: Any, label: str) -> Account:
         return Account()
     if not isinstance(value, list) or not value or not isinstance(value[0], dict) \
             or not isinstance(value[0].get("account"), dict):
-        raise ImportFailure(f'{label}: expected [{{"account": {{...}}}}], found {_kind(value)}')
+        raise ImportFailure(f'{label}: expected [{{"account": {{...}}}}], found {type_name(value)}')
     account = value[0]["account"]
     where = f"{label}: account"
     return Account(
@@ -195,7 +187,7 @@ def _manifest(value: Any) -> Manifest:
     if value is None:
         return Manifest()
     if not isinstance(value, dict):
-        raise ImportFailure(f"{label}: expected an object after the '=', found {_kind(value)}")
+        raise ImportFailure(f"{label}: expected an object after the '=', found {type_name(value)}")
     manifest = Manifest()
     user = _field(value, "userInfo", dict, label)
     if user:
@@ -321,18 +313,18 @@ def _post(tweet: dict[str, Any], id_str: str, created: datetime, where: str) -> 
         id=id_str,
         time=utc_iso(created),
         media=media,
-        links=[link for link in map(clean_line, links) if link],
+        links=list(dict.fromkeys(link for link in map(clean_line, links) if link)),  # a link used twice, once
     )
 
 
 def _read_tweets(value: Any, label: str, into: dict[str, Tweet]) -> None:
     """Add a tweet file's tweets to `into` by id; retweets are left out."""
     if not isinstance(value, list):
-        raise ImportFailure(f"{label}: expected a list of tweets after the '=', found {_kind(value)}")
+        raise ImportFailure(f"{label}: expected a list of tweets after the '=', found {type_name(value)}")
     for number, item in enumerate(value, 1):
         where = f"{label}: item {number}"
         if not isinstance(item, dict) or not isinstance(item.get("tweet"), dict):
-            raise ImportFailure(f'{where} is {_kind(item)}, expected {{"tweet": {{...}}}}')
+            raise ImportFailure(f'{where} is {type_name(item)}, expected {{"tweet": {{...}}}}')
         tweet = item["tweet"]
         id_str = _required(tweet, "id_str", str, where)
         if not is_tweet_id(id_str):
