@@ -35,6 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -80,11 +81,13 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("threads-tui", appauthor=False)) / "library.json"
 
 
+@lru_cache(maxsize=1 << 16)
 def doc_id_for(thread_id: str) -> int:
     """A stable TinyDB document id for a thread id (60 bits of its hash)."""
     return int(hashlib.sha1(thread_id.encode()).hexdigest()[:15], 16)
 
 
+@lru_cache(maxsize=1 << 16)
 def shard_for(thread_id: str) -> str:
     """The posts shard a thread lives in: one of SHARD_COUNT, as two hex digits."""
     return f"{int(hashlib.sha1(thread_id.encode()).hexdigest()[:8], 16) % SHARD_COUNT:02x}"
@@ -484,7 +487,7 @@ class Library:
             if cached is not None:
                 self._shard_cache.move_to_end(file_name)
                 return cached
-        cached = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
+        cached = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage, track_digest=False)
         try:
             if cached.storage.read() is None:
                 raise StorageReadError(cached.storage.path, "the file is missing")
@@ -738,7 +741,7 @@ class Library:
                 db = self._shard_db(shard)
                 reading = db.storage.path if db is not None else self.path
                 if db is None:  # not `or`: an open TinyDB is falsy when its default table is empty
-                    db = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage)
+                    db = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage, track_digest=False)
                     db.storage.write({})  # a new shard starts empty, whatever a killed writer left there
                 posts = db.table("posts")
                 self._remove_docs(posts, removals.get(shard, ()))
@@ -810,9 +813,10 @@ class Library:
         if not docs:
             return  # each TinyDB write re-keys the whole table: skip the empty ones
         ids = [doc_id_for(key) if key is not None else _META_ID for key, _ in docs]
-        present = [i for i in ids if table.contains(doc_id=i)]
-        if present:
-            table.remove(doc_ids=present)
+        if len(table):  # a new shard's tables are empty: nothing to replace
+            present = [i for i in ids if table.contains(doc_id=i)]
+            if present:
+                table.remove(doc_ids=present)
         table.insert_multiple(Document(doc, doc_id=i) for i, (_, doc) in zip(ids, docs))
 
     def _remove_stray_shards(self, live: set[str]) -> None:

@@ -200,11 +200,12 @@ class AtomicJSONStorage(Storage):
     `digest` is the content hash of the file as last read or written.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], track_digest: bool = True) -> None:
         self.path = Path(path)
         self._data: dict[str, Any] | None = None
         self._loaded = False
         self.dirty = False
+        self.track_digest = track_digest  # off for files nobody compares (shards: named by generation)
         self.digest: bytes | None = None
 
     def read(self) -> dict[str, Any] | None:
@@ -216,7 +217,7 @@ class AtomicJSONStorage(Storage):
             ):
                 raise StorageReadError(self.path, "not a threads-tui library (unexpected JSON shape)")
             self._data = data
-            self.digest = None if payload is None else digest_of(payload)
+            self.digest = digest_of(payload) if payload is not None and self.track_digest else None
             self._loaded = True
         return self._data
 
@@ -235,7 +236,7 @@ class AtomicJSONStorage(Storage):
             return
         payload = orjson.dumps(self._data or {})
         (write_new_file if new_file else write_atomic)(self.path, payload)
-        self.digest = digest_of(payload)
+        self.digest = digest_of(payload) if self.track_digest else None
         self.dirty = False
 
     def close(self) -> None:
