@@ -605,19 +605,17 @@ class Library:
         return counts
 
     def _changes_for(self, incoming: dict[str, StoredThread]) -> _Changes:
-        """What storing these threads changes, against the library as it is (called under the lock)."""
-        for thread in list(incoming.values()):  # within the batch, a copy a fuller one covers is left out
+        """What storing these threads changes, against the library as it is (called under the lock).
+
+        Copies in `incoming` that a fuller one in the same batch covers are left out of it.
+        """
+        for thread in list(incoming.values()):
             for alias in thread.aliases:
                 other = incoming.get(alias)
                 if thread.id in incoming and other is not None and not _fuller(other.doc, thread.doc):
                     del incoming[alias]
-        summaries = self.db.table("threads")
-
-        def held(thread_id: str) -> bool:
-            return summaries.contains(doc_id=doc_id_for(thread_id))
-
-        earlier_ids = {alias for thread in incoming.values() for alias in thread.aliases if held(alias)}
-        stored = self._stored_docs({thread_id for thread_id in incoming if held(thread_id)} | earlier_ids)
+        aliases = {alias for thread in incoming.values() for alias in thread.aliases}
+        stored = self._stored_docs(incoming.keys() | aliases)
         covering = self._alias_targets([thread_id for thread_id in incoming if thread_id not in stored])
         stored.update(self._stored_docs(set(covering.values()) - stored.keys()))
         changes = _Changes()
@@ -636,8 +634,6 @@ class Library:
                 if (earlier is not None and alias not in incoming and alias not in changes.removed
                         and not _fuller(earlier, thread.doc)):
                     changes.remove(earlier, into=thread_id)
-        for earlier_id, later_id in changes.carried:
-            self._carry_state(earlier_id, later_id)
         return changes
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -678,7 +674,7 @@ class Library:
         return targets
 
     def _carry_state(self, from_id: str, to_id: str) -> None:
-        """Give a thread the bookmark and read mark of the copy it replaces (in memory, until the commit)."""
+        """Give a thread the bookmark and read mark of the copy it replaces (in memory: the commit writes it)."""
         table = self.db.table("state")
         earlier = table.get(doc_id=doc_id_for(from_id))
         if earlier is None:
@@ -769,6 +765,8 @@ class Library:
                 fsync_dir(self.posts_dir)  # the new files are durable before anything refers to them
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
+            for earlier_id, later_id in changes.carried:
+                self._carry_state(earlier_id, later_id)
             summaries = self.db.table("threads")
             self._remove_docs(summaries, gone)
             self._replace_docs(summaries, [(t.id, t.summary) for t in changes.threads])
