@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .formatting import thread_as_markdown
 from .model import Thread
-from .storage import StorageWriteError, write_atomic
+from .storage import StorageWriteError, fsync_dir, sync_files, write_atomic
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
@@ -33,11 +33,14 @@ def export_threads(threads: Iterable[Thread], folder: Path) -> list[Path]:
     except OSError as error:
         raise ExportError(f"cannot write to {folder}: {error.strerror or error}") from error
     written = []
-    for thread in threads:
-        path = folder / file_name_for(thread)
-        try:
-            write_atomic(path, thread_as_markdown(thread).encode())
-        except StorageWriteError as error:
-            raise ExportError(f"cannot write {path}: {error.reason} ({len(written)} written before it)") from error
-        written.append(path)
+    try:
+        for thread in threads:
+            path = folder / file_name_for(thread)
+            # Each file is whole or absent; all are synced together at the end (a sync each is slow).
+            write_atomic(path, thread_as_markdown(thread).encode(), sync=False)
+            written.append(path)
+        sync_files(written)
+    except StorageWriteError as error:
+        raise ExportError(f"cannot write {error.path}: {error.reason} ({len(written)} written before it)") from error
+    fsync_dir(folder)
     return written

@@ -83,11 +83,12 @@ def _mode_for(path: Path) -> int:
         return _NEW_FILE_MODE
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
+def write_atomic(path: Path, payload: bytes, sync: bool = True) -> None:
     """Write `payload` to `path`: temporary file in the same folder, fsync, rename, fsync folder.
 
     On any failure the temporary file is removed and the old file is untouched.
     A kill can leave a temporary file behind; `remove_stale_temp_files` clears it.
+    `sync=False`: no fsync; the caller makes many files durable at once (`sync_files`, `fsync_dir`).
     """
     folder = path.parent
     try:
@@ -101,8 +102,9 @@ def write_atomic(path: Path, payload: bytes) -> None:
         os.fchmod(fd, _mode_for(path))  # mkstemp makes 0600: keep the file's own mode
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException as error:
         try:
@@ -112,7 +114,8 @@ def write_atomic(path: Path, payload: bytes) -> None:
         if isinstance(error, OSError):
             raise StorageWriteError(path, _reason(error)) from error
         raise
-    fsync_dir(folder)
+    if sync:
+        fsync_dir(folder)
 
 
 def write_new_file(path: Path, payload: bytes) -> None:
