@@ -31,9 +31,12 @@ def sample_db(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return db_path
 
 
-def make_app(db: Path) -> ThreadsApp:
-    app = ThreadsApp(Library.open(db))
-    app.mark_read_after = 0.2
+def make_app(db: Path, import_paths: tuple[Path, ...] = ()) -> ThreadsApp:
+    """The reader on `db`, with its delays at 0: delayed work runs at once, no test waits on a clock."""
+    app = ThreadsApp(Library.open(db), import_paths)
+    app.mark_read_after = 0
+    app.save_state_after = 0
+    app.search_delay = 0
     return app
 
 
@@ -52,9 +55,10 @@ def visible_lines(widget) -> list[str]:
     return [widget.render_line(y).text for y in range(widget.size.height)]
 
 
-async def settle(pilot, delay: float = 0.05) -> None:
+async def settle(pilot) -> None:
+    """Let workers finish and the messages they post be handled (twice: a worker may start another)."""
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause(delay)
+    await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
@@ -162,7 +166,7 @@ async def test_search_opens_the_thread_at_the_hit_and_n_steps(sample_db):
         await pilot.press("slash")
         assert isinstance(app.screen, SearchScreen)
         await pilot.press(*"text")
-        await settle(pilot, 0.4)
+        await settle(pilot)
         hits = app.screen.hits
         assert len(hits) >= 2
         await pilot.press("enter")
@@ -187,11 +191,11 @@ async def test_search_finds_authors_and_handles_and_says_when_nothing_matches(sa
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         await pilot.press("slash", *"@ines_on_rails")
-        await settle(pilot, 0.4)
+        await settle(pilot)
         assert {h.thread_id for h in app.screen.hits} == {
             s["id"] for s in app.library.summaries() if s["author_handle"] == "ines_on_rails"}
         await pilot.press(*"zzqx")
-        await settle(pilot, 0.4)
+        await settle(pilot)
         assert app.screen.hits == []
         assert "No hits" in str(app.screen.query_one("#search-status").render())
         await pilot.press("escape")
@@ -209,12 +213,12 @@ async def test_import_key_runs_in_a_worker_and_reports(sample_db, tmp_path):
         assert isinstance(app.screen, ImportScreen)
         app.screen.query_one("#import-path").value = f"{FIXTURES / 'threadreader'}; {bad}"
         await pilot.press("enter")
-        await settle(pilot, 0.2)
+        await settle(pilot)
         report = str(app.screen.query_one("#import-report").render())
         assert "3 added, 0 updated, 0 unchanged, 1 file failed" in report
         assert f"failed: {bad}: binary data" in report
         await pilot.press("escape")
-        await settle(pilot, 0.2)
+        await settle(pilot)
         assert len(app.library) == before + 3
         assert len(app.screen.query_one(ThreadList).items) == before + 3
 
@@ -226,7 +230,7 @@ async def test_import_path_input_completes(sample_db):
         path_input = app.screen.query_one("#import-path")
         path_input.focus()
         await pilot.press(*str(SAMPLES / "threadreader" / "mira"))
-        await settle(pilot, 0.2)
+        await settle(pilot)
         await pilot.press("tab")
         assert path_input.value == str(SAMPLES / "threadreader" / "mira-sourdough.txt")
         assert app.focused is path_input
@@ -245,7 +249,6 @@ async def test_bookmark_key_persists_and_filters(sample_db):
         await settle(pilot)
         assert [s["id"] for s in app.screen.query_one(ThreadList).items] == [bookmarked_id]
         await pilot.press("B")
-        await pilot.pause(1.3)
         await settle(pilot)
     assert Library.open(sample_db).state(bookmarked_id)["bookmarked"] is True
 
@@ -301,9 +304,9 @@ async def test_command_palette_reaches_actions(sample_db):
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"copy thread")
-        await settle(pilot, 0.4)
+        await settle(pilot)
         await pilot.press("enter")
-        await settle(pilot, 0.2)
+        await settle(pilot)
         assert app.clipboard.startswith("Mira Holt (@mira_bakes)")
 
 
@@ -327,7 +330,7 @@ async def test_quit_saves_reading_position_and_read_marks(sample_db):
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         await pilot.press("enter", "j", "j")
-        await pilot.pause(0.3)
+        await settle(pilot)
         thread_id = app.screen.thread.id
         await pilot.press("q")
     app.save_states_now()
@@ -367,7 +370,7 @@ async def test_reader_picks_up_changes_made_by_another_process(sample_db):
         await settle(pilot)
         before = len(app.screen.query_one(ThreadList).items)
         run_import([FIXTURES / "threadreader"], Library.open(sample_db))
-        await pilot.pause(2.5)
+        app.check_library()
         await settle(pilot)
         assert len(app.screen.query_one(ThreadList).items) == before + 3
 

@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 # Screens and the import machinery are imported when first used: start-up
 # pays only for the main screen.
 
-STYLES_DIR_NAMES = ("styles",)
 WATCH_LIBRARY_SECONDS = 2.0
 SAVE_STATE_SECONDS = 1.0
 MARK_READ_AFTER_SECONDS = 1.5
+SEARCH_DELAY_SECONDS = 0.25
 
 
 def styles_dir() -> Path:
@@ -59,10 +59,14 @@ class ThreadsApp(App[int]):
         self.import_paths = list(import_paths)
         self.states: dict[str, dict[str, Any]] = library.all_states()
         self.pending_states: dict[str, dict[str, Any]] = {}
+        self.changed_this_run: set[str] = set()
         self.hits: list[Hit] = []
         self.hit_index = -1
         self.hit_query = ""
+        # Delays, in seconds; tests set them to 0 to run the delayed work at once.
         self.mark_read_after = MARK_READ_AFTER_SECONDS
+        self.save_state_after = SAVE_STATE_SECONDS
+        self.search_delay = SEARCH_DELAY_SECONDS
 
     def get_default_screen(self) -> Screen:
         return MainScreen()
@@ -74,7 +78,7 @@ class ThreadsApp(App[int]):
         return screen
 
     def on_mount(self) -> None:
-        self.set_interval(WATCH_LIBRARY_SECONDS, self._check_library)
+        self.set_interval(WATCH_LIBRARY_SECONDS, self.check_library)
         if self.import_paths:
             self._import_at_start(self.import_paths)
 
@@ -97,7 +101,8 @@ class ThreadsApp(App[int]):
         self.call_from_thread(self.notify, message, severity="warning" if report.failures else "information")
         self.call_from_thread(self.post_message, LibraryChanged())
 
-    def _check_library(self) -> None:
+    def check_library(self) -> None:
+        """Reload the library if another process changed it (run every few seconds)."""
         if self.library.changed_on_disk():
             self._reload_library()
 
@@ -128,7 +133,11 @@ class ThreadsApp(App[int]):
         """Change a thread's reading state now; it is saved shortly, off the UI thread."""
         self.states.setdefault(thread_id, {"id": thread_id}).update(fields)
         self.pending_states.setdefault(thread_id, {}).update(fields)
-        self.set_timer(SAVE_STATE_SECONDS, self._save_states)
+        self.changed_this_run.add(thread_id)
+        if self.save_state_after > 0:
+            self.set_timer(self.save_state_after, self._save_states)
+        else:
+            self._save_states()
 
     def _save_states(self) -> None:
         if self.pending_states:
@@ -143,10 +152,16 @@ class ThreadsApp(App[int]):
             self.call_from_thread(self.notify, f"Reading state not saved: {error}", severity="error")
 
     def save_states_now(self) -> None:
-        """Write pending reading state before exit (called after the app stops)."""
-        if self.pending_states:
-            Library.open(self.library.path).set_states(self.pending_states)
-            self.pending_states = {}
+        """Write the reading state changed in this run (called after the app stops).
+
+        Everything changed is written again, not only what is pending: a save
+        worker may have been stopped with the app before it wrote.
+        """
+        changed = {thread_id: {key: value for key, value in self.states[thread_id].items() if key != "id"}
+                   for thread_id in self.changed_this_run}
+        if changed:
+            Library.open(self.library.path).set_states(changed)
+        self.pending_states = {}
 
     # -- copy -------------------------------------------------------------
 
@@ -188,7 +203,7 @@ class ThreadsApp(App[int]):
 
     # -- other global actions ----------------------------------------------
 
-    async def action_quit(self) -> None:
+    def action_quit(self) -> None:
         self.main_screen.remember_position()
         self.exit(0)
 

@@ -161,7 +161,10 @@ class MainScreen(Screen):
         if self._read_timer is not None:
             self._read_timer.stop()
         if thread is not None:
-            self._read_timer = self.set_timer(self.app.mark_read_after, self._mark_read)
+            if self.app.mark_read_after > 0:
+                self._read_timer = self.set_timer(self.app.mark_read_after, self._mark_read)
+            else:
+                self._mark_read()
         if focus_reader:
             self.reading_pane.view.focus()
 

@@ -21,8 +21,6 @@ from ..widgets.summary_list import SummaryList
 if TYPE_CHECKING:
     from ..app import ThreadsApp
 
-SEARCH_DELAY_SECONDS = 0.25
-
 
 class SearchResult:
     """What the search screen hands back: every hit, and the one chosen."""
@@ -65,7 +63,10 @@ class SearchScreen(ModalScreen["SearchResult | None"]):
     def _query_changed(self, event: Input.Changed) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(SEARCH_DELAY_SECONDS, lambda: self._run_search(event.value))
+        if self.app.search_delay > 0:
+            self._timer = self.set_timer(self.app.search_delay, lambda: self._run_search(event.value))
+        else:
+            self._run_search(event.value)
 
     @on(Input.Submitted, "#search-input")
     def _query_submitted(self, event: Input.Submitted) -> None:
