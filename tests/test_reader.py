@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from tui.app import ThreadsApp
-from tui.importing import run_import
+from tui.importing import ImportReport, run_import
 from tui.library import Library
 from tui.screens.help import HelpScreen
 from tui.screens.import_screen import ImportScreen
@@ -400,3 +401,62 @@ async def test_empty_library_says_how_to_import(db_path):
         await pilot.press("c")
         await settle(pilot)
         assert any("nothing to copy" in n.message for n in app._notifications)
+
+
+EVIL_NAME = "[bold red]BAD[\\bold] x\x1b]0;pwn2\x07.txt"
+EVIL_SHOWN = "[bold red]BAD[\\bold] x.txt"
+
+
+def rendered(app: ThreadsApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def test_import_dialog_shows_file_and_zip_member_names_as_plain_text(sample_db, tmp_path):
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    (folder / EVIL_NAME).write_bytes(b"junk")
+    with zipfile.ZipFile(folder / "archive.zip", "w") as archive:
+        archive.writestr(f"[@click=app.quit]m[/] {EVIL_NAME}", b"junk")
+        archive.writestr("also-junk.txt", b"junk")
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        screen = app.screen
+        screen._progress(ImportReport(files_done=1), str(folder / EVIL_NAME))
+        status = rendered(app, "#import-status")
+        assert EVIL_SHOWN in status and "\x1b" not in status and "pwn2" not in status
+        screen.query_one("#import-path").value = str(folder)
+        await pilot.press("enter")
+        await settle(pilot)
+        report = rendered(app, "#import-report")
+        assert f"failed: {folder / EVIL_SHOWN}: not a format" in report
+        assert f"archive.zip:[@click=app.quit]m[/] {EVIL_SHOWN}: not a format" in report
+        assert "\x1b" not in report and "\x07" not in report and "pwn2" not in report
+
+
+def toasts(app: ThreadsApp) -> str:
+    """The notifications on screen, as drawn."""
+    return "\n".join(str(toast.render()) for toast in app.screen.query("Toast"))
+
+
+async def test_notifications_show_file_names_and_queries_as_typed(db_path, tmp_path):
+    page = tmp_path / "evil.txt"
+    page.write_text("Mal Profile picture\n3 Mar\n1 tweets, 1 min read\nclosing [/bold] and more\n\n• • •\n")
+    quoting = tmp_path / "quoting.txt"
+    quoting.write_text("Mal Profile picture\n[/b]not a date\n1 tweets, 1 min read\nhello\n")
+    bad = tmp_path / "[b]junk[@click=app.quit]x.txt"
+    bad.write_bytes(b"\x00junk")
+    app = make_app(db_path, import_paths=(page, quoting, bad))
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await settle(pilot)
+        shown = flat(toasts(app))
+        assert f"failed: {bad}: binary data" in shown
+        assert "expected the thread's date, found '[/b]not a date'" in shown
+        await pilot.press("slash", *"[/bold]", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.hit_query == "[/bold]"
+        assert "for '[/bold]'" in flat(toasts(app))
+        assert app.is_running

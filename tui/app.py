@@ -17,6 +17,7 @@ from .library import Library, LibraryError
 from .messages import LibraryChanged, OpenThread
 from .screens.main import MainScreen
 from .search import Hit, query_terms
+from .text import strip_control
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
 
@@ -91,14 +92,14 @@ class ThreadsApp(App[int]):
         try:
             report = run_import(paths, Library.open(self.library.path))
         except LibraryError as error:
-            self.call_from_thread(self.notify, str(error), severity="error", timeout=10)
+            self.notify(str(error), severity="error", timeout=10, markup=False)
             return
         names = ", ".join(str(p) for p in paths)
         message = f"Imported {names}: {report.summary_line()}."
         if report.failures:
-            message += "\n" + "\n".join(f.line() for f in report.failures[:5])
+            message += "\n" + "\n".join(f"failed: {f.line()}" for f in report.failures[:5])
             message += "\nPress i to import again and see every failure." if len(report.failures) > 5 else ""
-        self.call_from_thread(self.notify, message, severity="warning" if report.failures else "information")
+        self.notify(strip_control(message), severity="warning" if report.failures else "information", markup=False)
         self.call_from_thread(self.post_message, LibraryChanged())
 
     def check_library(self) -> None:
@@ -115,7 +116,7 @@ class ThreadsApp(App[int]):
         try:
             library = Library.open(self.library.path)
         except LibraryError as error:
-            self.call_from_thread(self.notify, str(error), severity="error", timeout=10)
+            self.notify(str(error), severity="error", timeout=10, markup=False)
             return
         self.call_from_thread(self._swap_library, library)
 
@@ -149,7 +150,7 @@ class ThreadsApp(App[int]):
         try:
             Library.open(self.library.path).set_states(pending)
         except LibraryError as error:
-            self.call_from_thread(self.notify, f"Reading state not saved: {error}", severity="error")
+            self.notify(f"Reading state not saved: {error}", severity="error", markup=False)
 
     def save_states_now(self) -> None:
         """Write the reading state changed in this run (called after the app stops).
@@ -173,7 +174,7 @@ class ThreadsApp(App[int]):
     @work(thread=True, group="clipboard", exit_on_error=False)
     def _copy_to_system(self, text: str, what: str) -> None:
         system = copy_to_system_clipboard(text)
-        self.call_from_thread(self.notify, describe_copy(what, text, system), title="Copied")
+        self.notify(describe_copy(what, text, system), title="Copied", markup=False)
 
     # -- search -----------------------------------------------------------
 
@@ -193,11 +194,11 @@ class ThreadsApp(App[int]):
         hit = self.hits[self.hit_index]
         self.main_screen.post_message(OpenThread(hit.thread_id, hit.n - 1, tuple(query_terms(self.hit_query))))
         self.notify(f"Hit {self.hit_index + 1} of {len(self.hits)} for {self.hit_query!r} (n / N for more)",
-                    timeout=2)
+                    timeout=2, markup=False)
 
     def step_hit(self, step: int) -> None:
         if not self.hits:
-            self.notify("No search hits: press / to search.", severity="warning")
+            self.notify("No search hits: press / to search.", severity="warning", markup=False)
             return
         self.go_to_hit(self.hit_index + step)
 

@@ -17,10 +17,16 @@ from textual.worker import get_current_worker
 from ..importing import ImportReport, run_import
 from ..library import Library, LibraryError
 from ..messages import LibraryChanged
+from ..text import clean_line
 from ..widgets.path_input import PathSuggester, split_paths
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
+
+
+def one_line(text: str) -> str:
+    """A file name or failure line made safe to show: no escape sequences, control characters or line breaks."""
+    return clean_line(text) or ""
 
 
 def report_text(report: ImportReport) -> Text:
@@ -28,9 +34,9 @@ def report_text(report: ImportReport) -> Text:
     text = Text(f"Done: {report.files_done} files, {report.threads_found} threads found. "
                 f"{report.summary_line()}.", style="bold")
     for failure in report.failures:
-        text.append(f"\nfailed: {failure.line()}", style="red")
+        text.append(f"\nfailed: {one_line(failure.line())}", style="red")
     for warning in report.warnings:
-        text.append(f"\nwarning: {warning.line()}", style="yellow")
+        text.append(f"\nwarning: {one_line(warning.line())}", style="yellow")
     return text
 
 
@@ -97,7 +103,7 @@ class ImportScreen(ModalScreen[None]):
     def _progress(self, report: ImportReport, name: str) -> None:
         self.query_one("#import-status", Static).update(
             f"{report.files_done} files done, {report.threads_found} threads found"
-            + (f" · {name}" if name else "")
+            + (f" · {one_line(name)}" if name else "")
         )
 
     def _finished(self, report: ImportReport, cancelled: bool) -> None:
@@ -112,7 +118,7 @@ class ImportScreen(ModalScreen[None]):
     def _failed(self, message: str) -> None:
         self.running = False
         self.query_one("#import-progress").display = False
-        self.query_one("#import-status", Static).update(Text(message, style="red"))
+        self.query_one("#import-status", Static).update(Text(one_line(message), style="red"))
 
     def action_complete(self) -> None:
         """Accept the path completion shown in the input (tab, like a shell)."""

@@ -200,7 +200,7 @@ class MainScreen(Screen):
 
     def action_copy_post(self) -> None:
         if self.thread is None or not self.thread.posts:
-            self.notify("No thread open: nothing to copy.", severity="warning")
+            self.notify("No thread open: nothing to copy.", severity="warning", markup=False)
             return
         index = min(self.current_post_index(), self.thread.post_count - 1)
         text = post_as_text(self.thread.posts[index], index + 1, self.thread.post_count)
@@ -208,7 +208,7 @@ class MainScreen(Screen):
 
     def action_copy_thread(self) -> None:
         if self.thread is None:
-            self.notify("No thread open: nothing to copy.", severity="warning")
+            self.notify("No thread open: nothing to copy.", severity="warning", markup=False)
             return
         self.app.copy_text(thread_as_text(self.thread), f"the thread of {self.thread.post_count} posts")
 
@@ -224,7 +224,7 @@ class MainScreen(Screen):
         bookmarked = not self.app.states.get(self.thread.id, {}).get("bookmarked")
         self.app.update_state(self.thread.id, bookmarked=bookmarked)
         self.thread_list.refresh_items()
-        self.notify("Bookmarked." if bookmarked else "Bookmark removed.")
+        self.notify("Bookmarked." if bookmarked else "Bookmark removed.", markup=False)
         if self.bookmarked_only and not bookmarked:
             self.refresh_threads()
 
@@ -232,7 +232,7 @@ class MainScreen(Screen):
         self.bookmarked_only = not self.bookmarked_only
         self.refresh_threads()
         self.notify("Showing bookmarked threads only (B shows all)." if self.bookmarked_only
-                    else "Showing all threads.")
+                    else "Showing all threads.", markup=False)
 
     def action_filter(self) -> None:
         filter_input = self.query_one("#filter", Input)
