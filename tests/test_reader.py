@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import zipfile
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from tui.app import ThreadsApp
 from tui.importing import ImportReport, run_import
-from tui.library import Library
+from tui.library import Library, shard_for
 from tui.screens.help import HelpScreen
 from tui.screens.import_screen import ImportScreen
 from tui.screens.search import SearchScreen
@@ -460,3 +461,37 @@ async def test_notifications_show_file_names_and_queries_as_typed(db_path, tmp_p
         assert app.hit_query == "[/bold]"
         assert "for '[/bold]'" in flat(toasts(app))
         assert app.is_running
+
+
+async def test_a_worker_that_fails_is_reported(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await settle(pilot)
+        last = app.screen.query_one(ThreadList).items[-1]["id"]
+        shard = app.library.posts_dir / app.library._meta()["shards"][shard_for(last)]
+        app.library._shard_cache.clear()
+        shard.write_bytes(b'{"posts": {"1": ')
+        await pilot.press("G")
+        await settle(pilot)
+        assert f"Opening the thread failed: cannot read library {shard}: not valid JSON" in flat(toasts(app))
+
+
+async def test_a_library_changed_elsewhere_is_sorted_off_the_ui_thread(sample_db, monkeypatch):
+    import tui.library
+
+    sorted_on: list[str] = []
+    sort = tui.library.sort_newest_first
+
+    def recording_sort(docs):
+        sorted_on.append(threading.current_thread().name)
+        return sort(docs)
+
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(tui.library, "sort_newest_first", recording_sort)
+        run_import([FIXTURES / "threadreader"], Library.open(sample_db))
+        app.check_library()
+        await settle(pilot)
+        assert len(app.screen.query_one(ThreadList).items) == len(app.library)
+        assert sorted_on and threading.main_thread().name not in sorted_on

@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from .clipboard import copy_to_system_clipboard, describe_copy
 from .library import Library, LibraryError
@@ -31,6 +32,27 @@ WATCH_LIBRARY_SECONDS = 2.0
 SAVE_STATE_SECONDS = 1.0
 MARK_READ_AFTER_SECONDS = 1.5
 SEARCH_DELAY_SECONDS = 0.25
+
+
+# What each worker group does, for the message when one fails.
+WORKER_TASKS = {
+    "import-at-start": "The import",
+    "import": "The import",
+    "reload": "Reloading the library",
+    "open-thread": "Opening the thread",
+    "save-state": "Saving the reading state",
+    "clipboard": "Copying to the system clipboard",
+    "search": "The search",
+}
+
+
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells one version of a file from the next: inode, change time, size."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def styles_dir() -> Path:
@@ -68,6 +90,7 @@ class ThreadsApp(App[int]):
         self.mark_read_after = MARK_READ_AFTER_SECONDS
         self.save_state_after = SAVE_STATE_SECONDS
         self.search_delay = SEARCH_DELAY_SECONDS
+        self._unreadable_stamp: tuple[int, int, int] | None = None
 
     def get_default_screen(self) -> Screen:
         return MainScreen()
@@ -83,17 +106,30 @@ class ThreadsApp(App[int]):
         if self.import_paths:
             self._import_at_start(self.import_paths)
 
+    # -- workers ----------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.report_worker_error(event)
+
+    def report_worker_error(self, event: Worker.StateChanged) -> None:
+        """The one handler for failed workers (they run with exit_on_error=False): tell the user.
+
+        Screens hand their workers' state changes here: the message does not bubble.
+        """
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        task = WORKER_TASKS.get(event.worker.group, "A background task")
+        reason = str(error) if isinstance(error, LibraryError) else f"{type(error).__name__}: {error}"
+        self.notify(f"{task} failed: {strip_control(reason)}", severity="error", timeout=10, markup=False)
+
     # -- library ----------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="import-at-start", exit_on_error=False)
     def _import_at_start(self, paths: list[Path]) -> None:
         from .importing import run_import
 
-        try:
-            report = run_import(paths, Library.open(self.library.path))
-        except LibraryError as error:
-            self.notify(str(error), severity="error", timeout=10, markup=False)
-            return
+        report = run_import(paths, Library.open(self.library.path))
         names = ", ".join(str(p) for p in paths)
         message = f"Imported {names}: {report.summary_line()}."
         if report.failures:
@@ -103,8 +139,11 @@ class ThreadsApp(App[int]):
         self.call_from_thread(self.post_message, LibraryChanged())
 
     def check_library(self) -> None:
-        """Reload the library if another process changed it (run every few seconds)."""
-        if self.library.changed_on_disk():
+        """Reload the library if another process changed it (run every few seconds).
+
+        A library that could not be read is tried again only once its file changes.
+        """
+        if self.library.changed_on_disk() and file_stamp(self.library.path) != self._unreadable_stamp:
             self._reload_library()
 
     @on(LibraryChanged)
@@ -113,16 +152,18 @@ class ThreadsApp(App[int]):
 
     @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
     def _reload_library(self) -> None:
+        stamp = file_stamp(self.library.path)
         try:
             library = Library.open(self.library.path)
-        except LibraryError as error:
-            self.notify(str(error), severity="error", timeout=10, markup=False)
-            return
-        self.call_from_thread(self._swap_library, library)
+            library.order_index()  # sorts the summaries here, not on the UI thread
+            states = library.all_states()
+        except LibraryError:
+            self._unreadable_stamp = stamp
+            raise
+        self.call_from_thread(self._swap_library, library, states)
 
-    def _swap_library(self, library: Library) -> None:
+    def _swap_library(self, library: Library, states: dict[str, dict[str, Any]]) -> None:
         self.library = library
-        states = library.all_states()
         for thread_id, fields in self.pending_states.items():
             states.setdefault(thread_id, {"id": thread_id}).update(fields)
         self.states = states
@@ -147,10 +188,7 @@ class ThreadsApp(App[int]):
 
     @work(thread=True, group="save-state", exit_on_error=False)
     def _write_states(self, pending: dict[str, dict[str, Any]]) -> None:
-        try:
-            Library.open(self.library.path).set_states(pending)
-        except LibraryError as error:
-            self.notify(f"Reading state not saved: {error}", severity="error", markup=False)
+        Library.open(self.library.path).set_states(pending)
 
     def save_states_now(self) -> None:
         """Write the reading state changed in this run (called after the app stops).

@@ -12,13 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, ProgressBar, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..importing import ImportReport, run_import
 from ..library import Library, LibraryError
 from ..messages import LibraryChanged
 from ..text import clean_line
 from ..widgets.path_input import PathSuggester, split_paths
+from .base import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
@@ -40,7 +41,7 @@ def report_text(report: ImportReport) -> Text:
     return text
 
 
-class ImportScreen(ModalScreen[None]):
+class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
     """Type a path (tab completes), enter imports; esc cancels or closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -99,6 +100,11 @@ class ImportScreen(ModalScreen[None]):
             self.app.call_from_thread(self._failed, str(error))
             return
         self.app.call_from_thread(self._finished, report, worker.is_cancelled)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.state is WorkerState.ERROR and event.worker.group == "import":
+            self._failed("The import stopped: see the message.")
 
     def _progress(self, report: ImportReport, name: str) -> None:
         self.query_one("#import-status", Static).update(

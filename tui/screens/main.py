@@ -19,11 +19,12 @@ from ..widgets.author_list import AuthorList
 from ..widgets.reading_pane import ReadingPane
 from ..widgets.summary_list import SummaryList
 from ..widgets.thread_list import ThreadList
+from .base import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
 
-class MainScreen(Screen):
+class MainScreen(ReportsWorkerErrors, Screen):
     """Three panes and a footer; narrow terminals hide the sidebar (`s` shows it)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

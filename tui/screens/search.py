@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 from ..search import Hit, query_terms, search_library
 from ..widgets.hit_list import HitList, hit_item
 from ..widgets.summary_list import SummaryList
+from .base import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
@@ -31,7 +32,7 @@ class SearchResult:
         self.index = index
 
 
-class SearchScreen(ModalScreen["SearchResult | None"]):
+class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
     """Search text, authors and handles; enter opens the thread at the hit."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
