@@ -164,8 +164,9 @@ class ThreadsApp(App[int]):
 
     def _swap_library(self, library: Library, states: dict[str, dict[str, Any]]) -> None:
         self.library = library
-        for thread_id, fields in self.pending_states.items():
-            states.setdefault(thread_id, {"id": thread_id}).update(fields)
+        # What this run changed wins over what was read: a save may still be on its way.
+        for thread_id in self.changed_this_run:
+            states[thread_id] = {**states.get(thread_id, {}), **self.states[thread_id]}
         self.states = states
         self.main_screen.refresh_threads()
 
