@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import zipfile
 from pathlib import Path
@@ -495,3 +496,29 @@ async def test_a_library_changed_elsewhere_is_sorted_off_the_ui_thread(sample_db
         await settle(pilot)
         assert len(app.screen.query_one(ThreadList).items) == len(app.library)
         assert sorted_on and threading.main_thread().name not in sorted_on
+
+
+async def test_a_damaged_summary_is_shown_as_an_error_not_a_crash(sample_db):
+    data = json.loads(sample_db.read_text())
+    first = next(iter(data["threads"]))
+    data["threads"][first]["date"] = "not a date"
+    sample_db.write_text(json.dumps(data))
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await settle(pilot)
+        assert app.is_running
+        assert f"cannot read library {sample_db}: the library is damaged" in flat(toasts(app))
+        shown = "".join(view_text(app).split())  # a long path is folded anywhere
+        assert "".join(f"cannot read library {sample_db}: the library is damaged".split()) in shown
+        assert "cannot be read" in flat(" ".join(visible_lines(app.screen.query_one(ThreadList))))
+
+
+async def test_empty_library_at_80_columns_says_how_to_import_in_full(db_path):
+    app = make_app(db_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        assert "No threads. Press i to import." in flat(" ".join(visible_lines(app.screen.query_one(ThreadList))))
+        view = app.screen.query_one(ThreadView)
+        shown = flat(" ".join(visible_lines(view)))
+        assert "Press i to import files or folders, or run threads-tui import PATH." in shown
+        assert "Select a thread" not in shown

@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from ..formatting import post_as_text, thread_as_text
+from ..library import LibraryError
 from ..messages import OpenThread
 from ..model import Thread
 from ..widgets.author_list import AuthorList
@@ -49,6 +50,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.bookmarked_only = False
         self.sidebar_forced: bool | None = None
         self._read_timer: Timer | None = None
+        self._library_error = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -96,18 +98,47 @@ class MainScreen(ReportsWorkerErrors, Screen):
         thread_list = self.thread_list
         thread_list.states = self.app.states
         keep = thread_list.current["id"] if thread_list.current else None
-        items = self.visible_summaries()
+        try:
+            items = self.visible_summaries()
+        except LibraryError as error:
+            self._show_unreadable(str(error))
+            return
+        self._library_error = ""
+        list_notice, reader_notice = self._nothing_here()
+        thread_list.empty_text = list_notice
         thread_list.set_items(items, keep_id=keep)
         count = f"{len(items)}" if len(items) == len(self.app.library) else f"{len(items)} of {len(self.app.library)}"
         label = "Bookmarked" if self.bookmarked_only else "Threads"
         self.query_one("#list-pane").border_title = f"{label} ({count})"
         current = thread_list.current
         if current is None:
-            self._show(None)
+            self._show(None, notice=reader_notice)
         elif self.thread is None or self.thread.id != current["id"]:
             self.open_thread(current["id"], self.app.states.get(current["id"], {}).get("position", 0))
         else:
             self.refresh_sidebar()
+
+    def _nothing_here(self) -> tuple[str, str]:
+        """What the list and the reading pane say when the list is empty."""
+        if not len(self.app.library):
+            return ("No threads. Press i to import.",
+                    "No threads yet. Press i to import files or folders, or run threads-tui import PATH.")
+        if self.filter_text:
+            return "No thread matches the filter.", "No thread matches the filter: esc clears it."
+        if self.bookmarked_only:
+            return "No bookmarked threads.", "No bookmarked threads: m bookmarks the open thread, B shows all."
+        return "", "Select a thread to read it."
+
+    def _show_unreadable(self, message: str) -> None:
+        """The library cannot be listed: say so in the panes and once in a notification."""
+        thread_list = self.thread_list
+        thread_list.empty_text = "The library cannot be read: see the reading pane."
+        thread_list.set_items([])
+        self.query_one("#list-pane").border_title = "Threads (unreadable)"
+        self._show(None, notice=message)
+        if message != self._library_error:
+            self._library_error = message
+            self.notify(message, title="Library", severity="error", timeout=30, markup=False)
 
     @on(SummaryList.Highlighted, "#thread-list")
     def _thread_highlighted(self, event: SummaryList.Highlighted) -> None:
@@ -155,9 +186,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.app.call_from_thread(self._show, thread, index, terms, focus_reader)
 
     def _show(self, thread: Thread | None, index: int = 0, terms: tuple[str, ...] = (),
-              focus_reader: bool = False) -> None:
+              focus_reader: bool = False, notice: str = "") -> None:
         self.thread = thread
-        self.reading_pane.show(thread, index, terms)
+        self.reading_pane.show(thread, index, terms, notice)
         self.refresh_sidebar()
         if self._read_timer is not None:
             self._read_timer.stop()

@@ -68,6 +68,7 @@ class ThreadView(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.thread: Thread | None = None
         self.terms: tuple[str, ...] = ()
+        self.notice = ""
         self._lines: list[tuple[Text, str]] = []
         self._post_starts: list[int] = []
         self._width = 0
@@ -76,10 +77,14 @@ class ThreadView(ScrollView, can_focus=True):
 
     # -- content ----------------------------------------------------------
 
-    def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = ()) -> None:
-        """Display a thread with post `position` at the top; highlight `terms`."""
+    def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = (), notice: str = "") -> None:
+        """Display a thread with post `position` at the top; highlight `terms`.
+
+        With no thread, `notice` says why there is nothing to read.
+        """
         self.thread = thread
         self.terms = tuple(terms)
+        self.notice = notice
         self._reset_layout()
         self.go_to_post(position)
 
@@ -96,7 +101,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._lines, self._post_starts = [], []
         thread = self.thread
         if thread is None:
-            self._lines.append((Text("Select a thread to read it."), "notice"))
+            self._lines += self._wrap(Text(strip_control(self.notice)), self._width, "notice")
         else:
             notice = missing_text(thread)
             if notice:
@@ -282,7 +287,7 @@ class ReadingPane(Vertical):
     def view(self) -> ThreadView:
         return self.query_one(ThreadView)
 
-    def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = ()) -> None:
+    def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = (), notice: str = "") -> None:
         header = self.query_one("#thread-header", Static)
         if thread is None:
             header.update(Text("No thread open"))
@@ -291,4 +296,4 @@ class ReadingPane(Vertical):
                 f"{byline(thread)} · {date_text(thread.date)} · {count_text(thread)} · "
                 f"{thread.minutes_to_read()} min read"
             )))
-        self.view.show(thread, position, terms)
+        self.view.show(thread, position, terms, notice)

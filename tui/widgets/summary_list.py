@@ -184,15 +184,19 @@ class SummaryList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         line_number = int(self.scroll_y) + y
         if not self.items:
-            if line_number == 0:
-                text = Text(self.empty_text, style=self.get_component_rich_style("summary-list--secondary"))
-                text.truncate(width, pad=True)
-                return Strip(list(text.render(self.app.console))).crop_extend(0, width, self.rich_style)
+            lines = self._empty_lines(width)
+            if line_number < len(lines):
+                return Strip(list(lines[line_number].render(self.app.console))).crop_extend(0, width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         index, row = divmod(line_number, self.ROW_HEIGHT)
         if index >= len(self.items):
             return Strip.blank(width, self.rich_style)
         return self._item_strips(index, width)[row]
+
+    def _empty_lines(self, width: int) -> list[Text]:
+        """`empty_text` wrapped to the width: it is never cut off."""
+        text = Text(self.empty_text, style=self.get_component_rich_style("summary-list--secondary"))
+        return list(text.wrap(self.app.console, max(1, width)))
 
     def secondary_style(self) -> Style:
         return self.get_component_rich_style("summary-list--secondary", partial=True)
