@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import zipfile
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import tui.screens.import_screen
 from tui.app import ThreadsApp
 from tui.importing import ImportReport, run_import
 from tui.library import Library, shard_for
@@ -413,6 +415,35 @@ def rendered(app: ThreadsApp, selector: str) -> str:
     return str(app.screen.query_one(selector).render())
 
 
+class HeldImport:
+    """Stands in for `run_import` in the import screen: reports a file per name, then runs until let go or cancelled."""
+
+    def __init__(self, names: tuple[str, ...] = ()) -> None:
+        self.names = names
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, paths, library, progress=None, cancelled=lambda: False) -> ImportReport:
+        report = ImportReport()
+        for name in self.names:
+            report.files_done += 1
+            progress(report, name)
+        self.started.set()
+        while not cancelled() and not self.release.wait(0.01):
+            pass
+        return report
+
+    async def wait_started(self, pilot) -> None:
+        assert await asyncio.to_thread(self.started.wait, 30)
+        await pilot.pause()
+
+
+async def start_import(pilot, value: str) -> None:
+    await pilot.press("i")
+    pilot.app.screen.query_one("#import-path").value = value
+    await pilot.press("enter")
+
+
 async def test_import_dialog_shows_file_and_zip_member_names_as_plain_text(sample_db, tmp_path):
     folder = tmp_path / "evil"
     folder.mkdir()
@@ -423,18 +454,131 @@ async def test_import_dialog_shows_file_and_zip_member_names_as_plain_text(sampl
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
-        await pilot.press("i")
-        screen = app.screen
-        screen._progress(ImportReport(files_done=1), str(folder / EVIL_NAME))
-        status = rendered(app, "#import-status")
-        assert EVIL_SHOWN in status and "\x1b" not in status and "pwn2" not in status
-        screen.query_one("#import-path").value = str(folder)
-        await pilot.press("enter")
+        await start_import(pilot, str(folder))
         await settle(pilot)
         report = rendered(app, "#import-report")
         assert f"failed: {folder / EVIL_SHOWN}: not a format" in report
         assert f"archive.zip:[@click=app.quit]m[/] {EVIL_SHOWN}: not a format" in report
         assert "\x1b" not in report and "\x07" not in report and "pwn2" not in report
+
+
+async def test_import_progress_shows_file_names_as_plain_text(sample_db, monkeypatch):
+    held = HeldImport(names=(f"/somewhere/{EVIL_NAME}",))
+    monkeypatch.setattr(tui.screens.import_screen, "run_import", held)
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await start_import(pilot, "/somewhere")
+        await held.wait_started(pilot)
+        status = rendered(app, "#import-status")
+        assert f"1 file done, 0 threads found · /somewhere/{EVIL_SHOWN}" in status
+        assert "\x1b" not in status and "pwn2" not in status
+        held.release.set()
+        await settle(pilot)
+
+
+async def test_import_progress_is_posted_at_most_every_100_ms(sample_db, monkeypatch):
+    held = HeldImport(names=tuple(f"file-{n}.txt" for n in range(500)))
+    monkeypatch.setattr(tui.screens.import_screen, "run_import", held)
+    monkeypatch.setattr(tui.screens.import_screen, "monotonic", lambda: 1000.0)  # no time passes
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await start_import(pilot, "/somewhere")
+        await held.wait_started(pilot)
+        await settle_messages(pilot)
+        assert "1 file done, 0 threads found · file-0.txt" in rendered(app, "#import-status")
+        held.release.set()
+        await settle(pilot)
+
+
+async def settle_messages(pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+
+
+async def test_esc_during_an_import_cancels_it_as_the_dialog_says(sample_db, monkeypatch):
+    held = HeldImport(names=("one.txt",))
+    monkeypatch.setattr(tui.screens.import_screen, "run_import", held)
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await start_import(pilot, "/somewhere")
+        await held.wait_started(pilot)
+        path_input = app.screen.query_one("#import-path")
+        assert "esc cancels" in rendered(app, "#import-status")
+        assert app.focused is not path_input
+        await pilot.press("x")
+        assert path_input.value == "/somewhere"
+        await pilot.press("escape")
+        assert isinstance(app.screen, ImportScreen)
+        await settle(pilot)
+        assert "Cancelled: the threads read so far were kept." in rendered(app, "#import-status")
+        await pilot.press("x", "y")
+        assert path_input.value == "/somewhere"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ImportScreen)
+
+
+async def test_import_summary_scrolls_by_keys_at_80x24(sample_db, tmp_path):
+    folder = tmp_path / "junk"
+    folder.mkdir()
+    for n in range(40):
+        (folder / f"junk-{n:02}.txt").write_bytes(b"\x00junk")
+    app = make_app(sample_db)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await start_import(pilot, str(folder))
+        await settle(pilot)
+        scroll = app.screen.query_one("#import-report-scroll")
+        assert app.focused is scroll and scroll.max_scroll_y > 0
+        assert "scroll the summary" in rendered(app, "#import-status")
+        await pilot.press("j", "down")
+        assert scroll.scroll_y == 2
+        await pilot.press("G")
+        assert scroll.scroll_y == scroll.max_scroll_y
+        await pilot.press("g")
+        assert scroll.scroll_y == 0
+
+
+async def test_import_wording_one_file_and_an_empty_folder(sample_db, tmp_path):
+    (tmp_path / "empty").mkdir()
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await start_import(pilot, str(FIXTURES / "threadreader" / "note-example.txt"))
+        await settle(pilot)
+        assert rendered(app, "#import-report").startswith("Done: 1 file, 3 threads found.")
+        await pilot.press("tab")
+        await start_import_again(pilot, str(tmp_path / "empty"))
+        await settle(pilot)
+        assert rendered(app, "#import-report") == f"Nothing to import: no files found in {tmp_path / 'empty'}."
+        assert not app.screen.query_one("#import-progress").display
+
+
+async def start_import_again(pilot, value: str) -> None:
+    pilot.app.screen.query_one("#import-path").value = value
+    await pilot.press("enter")
+
+
+async def test_tab_completes_to_the_common_prefix_then_steps_through_matches(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("i")
+        path_input = app.screen.query_one("#import-path")
+        await pilot.press(*f"{SAMPLES}/th", "tab")
+        assert path_input.value == f"{SAMPLES}/threadreader"
+        candidates = rendered(app, "#import-candidates")
+        assert "threadreader/" in candidates and "threadreader-html/" in candidates
+        await pilot.press("tab")
+        assert path_input.value == f"{SAMPLES}/threadreader/"
+        await pilot.press("tab")
+        assert path_input.value == f"{SAMPLES}/threadreader-html/"
+        await pilot.press("tab")
+        assert path_input.value == f"{SAMPLES}/threadreader/"
+        await pilot.press(*"th", "tab")
+        assert path_input.value == f"{SAMPLES}/threadreader/theo-terminal.txt"
+        assert not app.screen.query_one("#import-candidates").display
 
 
 def toasts(app: ThreadsApp) -> str:
