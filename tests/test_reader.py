@@ -666,3 +666,24 @@ async def test_empty_library_at_80_columns_says_how_to_import_in_full(db_path):
         shown = flat(" ".join(visible_lines(view)))
         assert "Press i to import files or folders, or run threads-tui import PATH." in shown
         assert "Select a thread" not in shown
+
+
+async def test_help_scrolls_with_the_reader_keys(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        body = app.screen.query_one("#help-body")
+        assert body.max_scroll_y > 0
+        await pilot.press("j", "j", "k")
+        assert body.scroll_y == 1
+        await pilot.press("G")
+        assert body.scroll_y == body.max_scroll_y
+        await pilot.press("g")
+        assert body.scroll_y == 0
+        await pilot.press("space")
+        assert body.scroll_y > 1
+        await pilot.press("b")
+        assert body.scroll_y == 0
+        await pilot.press("q")
+        assert not isinstance(app.screen, HelpScreen)

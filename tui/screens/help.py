@@ -7,9 +7,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from ..widgets.key_scroll import KeyScroll
 
 KEY_NAMES = {
     "down": "↓", "up": "↑", "pagedown": "pgdn", "pageup": "pgup", "question_mark": "?",
@@ -40,7 +42,7 @@ class HelpScreen(ModalScreen[None]):
     """All keys with their descriptions; esc, q or ? closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close help"),
+        Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close"),
     ]
 
     def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
@@ -50,10 +52,11 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
             yield Static("threads-tui keys", id="help-title", markup=False)
-            with VerticalScroll(id="help-body"):
+            with KeyScroll(id="help-body"):
                 for title, bindings in self.sections:
                     yield Static(bindings_text(title, bindings), classes="help-section")
-            yield Static("esc, q or ? closes · ctrl+p finds any command", id="help-hint", markup=False)
+            yield Static("j k space b g G scroll · esc, q or ? closes · ctrl+p finds any command",
+                         id="help-hint", markup=False)
 
-    def action_dismiss(self) -> None:
-        self.dismiss(None)
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
