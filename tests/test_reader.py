@@ -9,17 +9,20 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from textual.widgets import Footer
 
 import tui.screens.import_screen
 from tui.app import ThreadsApp
 from tui.importing import ImportReport, run_import
+from tui.formatting import author_label
 from tui.library import Library, shard_for
+from tui.model import Post, Thread
 from tui.screens.help import HelpScreen
 from tui.screens.import_screen import ImportScreen
 from tui.screens.search import SearchScreen
 from tui.widgets.author_list import AuthorList
 from tui.widgets.reading_pane import ThreadView
-from tui.widgets.thread_list import ThreadList
+from tui.widgets.thread_list import ThreadList, date_label
 
 from .conftest import FIXTURES, SAMPLES
 
@@ -154,7 +157,8 @@ async def test_copy_post_and_thread_as_clean_text(sample_db):
         await settle(pilot)
         await pilot.press("enter", "j", "j", "j", "c")
         await settle(pilot)
-        assert app.clipboard.startswith("4/7\nHydration is the number people argue about.")
+        assert app.clipboard.startswith(
+            "@mira_bakes (Mira Holt) · 15 Oct 2021 · post 4/7\nHydration is the number people argue about.")
         assert app.clipboard.endswith("[image]\n[image]")
         messages = [n.message for n in app._notifications]
         assert any("Copied post 4/7" in m and "terminal clipboard (OSC 52)" in m for m in messages)
@@ -687,3 +691,146 @@ async def test_help_scrolls_with_the_reader_keys(sample_db):
         assert body.scroll_y == 0
         await pilot.press("q")
         assert not isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("size", [WIDE, NARROW])
+async def test_every_thread_row_shows_author_date_and_count(db_path, size):
+    run_import([SAMPLES], Library.open(db_path))
+    app = make_app(db_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        thread_list = app.screen.query_one(ThreadList)
+        lines = visible_lines(thread_list)
+        rows = min(len(thread_list.items), len(lines) // 2)
+        assert rows >= 8
+        for index, item in enumerate(thread_list.items[:rows]):
+            first, second = lines[2 * index].rstrip(), lines[2 * index + 1].rstrip()
+            count = str(item["post_count"]) if item["complete"] else (
+                f"◐ {item['post_count']}/{item['declared_count'] or '?'}")
+            assert first.endswith(" " + count), (first, count)
+            assert second.endswith(" · " + date_label(item)), second
+            assert second.strip().startswith(author_label(item)[:3]), second
+
+
+async def test_sidebar_rows_are_padded_and_its_empty_text_wraps(db_path):
+    run_import([SAMPLES / "bluesky"], Library.open(db_path))
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        author_list = app.screen.query_one(AuthorList)
+        assert not author_list.items
+        assert "No other threads by this author." in flat(" ".join(visible_lines(author_list)))
+        assert author_list.content_region.x == author_list.region.x + 1
+        title = app.screen.query_one("#sidebar-title")
+        assert author_list.content_region.x == title.content_region.x
+
+
+async def test_preview_posts_are_numbered_against_the_whole_thread(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"stopped using a mouse", "enter")
+        await settle(pilot)
+        assert "1 of 11 tweets (preview)" in header(app)
+        labels = [line for line in view_text(app).splitlines() if line[:1].isdigit() and "/" in line]
+        assert labels == ["1/11"]
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.clipboard.startswith("@theo_types (Theo Park) · 2 Dec · post 1/11\nWhy I stopped using a mouse")
+
+
+def styled_runs(view: ThreadView, component: str) -> list[str]:
+    """The pieces of the reading pane's text drawn in a component class's style."""
+    style = view.get_component_rich_style(component, partial=True)
+    return [text.plain[span.start:span.end] for text, _ in view._lines for span in text.spans if span.style == style]
+
+
+async def test_links_stop_before_brackets_quotes_and_closing_punctuation(db_path, tmp_path):
+    page = tmp_path / "links.txt"
+    page.write_text(
+        "Lin Profile picture\n3 Mar\n1 tweets, 1 min read\n"
+        "[link=https://a.example/x]click[/link] and https://b.example/y]click[/link] "
+        "(https://c.example/z) \"https://d.example/q\" <https://e.example/r>. "
+        "https://en.wikipedia.org/wiki/Foo_(bar) and https://f.example/@lin @lin@g.example\n\n• • •\n")
+    run_import([page], Library.open(db_path))
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        assert styled_runs(view, "thread-view--link") == [
+            "https://a.example/x", "https://b.example/y", "https://c.example/z", "https://d.example/q",
+            "https://e.example/r", "https://en.wikipedia.org/wiki/Foo_(bar)", "https://f.example/@lin"]
+        assert styled_runs(view, "thread-view--mention") == ["@lin@g.example"]
+
+
+def contrast(one, other) -> float:
+    """The WCAG contrast ratio of two colours."""
+    def luminance(color) -> float:
+        channels = [c / 255 for c in color.get_truecolor()]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+async def test_mentions_are_readable_and_unlike_links(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        background = view.background_colors[1].rich_color
+        mention = view.get_component_rich_style("thread-view--mention", partial=True)
+        link = view.get_component_rich_style("thread-view--link", partial=True)
+        assert contrast(mention.color, background) >= 4.5
+        assert contrast(link.color, background) >= 4.5
+        assert mention.color != link.color and not mention.underline
+
+
+async def test_posts_not_tweets_outside_twitter(db_path):
+    library = Library.open(db_path)
+    run_import([SAMPLES / "mastodon", SAMPLES / "bluesky"], library)
+    library.add_threads([Thread(posts=[Post("Part one of five.", id="at://did:plc:nadiaquill/app.bsky.feed.post/9")],
+                                author_name="Nadia Quill", author_handle="nadia-quill.bsky.social",
+                                declared_count=5, complete=False)])
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        thread_list = app.screen.query_one(ThreadList)
+        for index in range(len(thread_list.items)):
+            thread_list.select(index)
+            await settle(pilot)
+            shown = " ".join([header(app), view_text(app), *visible_lines(app.screen.query_one(AuthorList))])
+            assert "tweet" not in shown and " posts" in shown, shown
+        thread_list.select(next(i for i, item in enumerate(thread_list.items) if not item["complete"]))
+        await settle(pilot)
+        assert "1 of 5 posts (preview)" in header(app)
+        assert "Preview: 1 of 5 posts. The other 4 are missing from this copy." in flat(view_text(app))
+
+
+def footer_keys(app: ThreadsApp) -> list[str]:
+    """The footer as drawn, item by item; each must end within the screen's width."""
+    items = []
+    for widget in app.screen.query_one(Footer).query("FooterKey, FooterLabel"):
+        if widget.display and widget.region.width:
+            assert widget.region.right <= app.size.width, widget
+            items.append(" ".join(str(widget.render()).split()))
+    return items
+
+
+async def test_footer_shows_the_keys_of_the_focused_pane_within_80_columns(sample_db):
+    everywhere = ["c", "C", "Copy", "i Import", "/ Search", "? Help", "q Quit"]
+    app = make_app(sample_db)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        assert footer_keys(app) == ["⏎ Open", "f Filter", "B Bookmarked", *everywhere]
+        await pilot.press("tab")
+        await settle(pilot)
+        assert isinstance(app.focused, ThreadView)
+        assert footer_keys(app) == ["space", "b", "Page", "g", "G", "Top/Bottom", "n", "N", "Hits", *everywhere]
+        await pilot.press("s")
+        app.screen.query_one(AuthorList).focus()
+        await settle(pilot)
+        assert footer_keys(app) == ["⏎ Open", *everywhere]
+    async with make_app(sample_db).run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert footer_keys(pilot.app)[-1] == "^p palette"

@@ -70,10 +70,10 @@ class ThreadsApp(App[int]):
     TITLE = "threads-tui"
     CSS_PATH: ClassVar[Any] = [styles_dir() / "app.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
         Binding("i", "import", "Import", id="import"),
         Binding("slash", "search", "Search", id="search", key_display="/"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+        Binding("q", "quit", "Quit", id="quit"),
     ]
 
     def __init__(self, library: Library, import_paths: Sequence[Path] = ()) -> None:

@@ -29,10 +29,15 @@ KEY_COLUMN = 20
 
 
 def bindings_text(title: str, bindings: list[BindingType]) -> Text:
-    """A titled section: one line per key with its description."""
-    text = Text(title, style="bold underline")
+    """A titled section: one line per key with its description.
+
+    Bindings to another node's action (`screen.filter`) only show a key in a
+    pane's footer; that node's own section lists them.
+    """
+    text = Text()
+    text.append(title, style="bold underline")
     for binding in bindings:
-        if isinstance(binding, Binding) and binding.description:
+        if isinstance(binding, Binding) and binding.description and "." not in binding.action:
             text.append("\n" + key_label(binding.key).ljust(KEY_COLUMN), style="bold")
             text.append(binding.description)
     return text

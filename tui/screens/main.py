@@ -11,12 +11,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, get_current_worker
 
-from ..formatting import post_as_text, thread_as_text
+from ..formatting import author_label, count_text, numbered_total, post_with_attribution, thread_as_text
 from ..library import LibraryError
 from ..messages import OpenThread
 from ..model import Thread
 from ..widgets.author_list import AuthorList
+from ..widgets.filter_input import FilterInput
 from ..widgets.reading_pane import ReadingPane
 from ..widgets.summary_list import SummaryList
 from ..widgets.thread_list import ThreadList
@@ -25,19 +27,22 @@ from .base import ReportsWorkerErrors
 if TYPE_CHECKING:
     from ..app import ThreadsApp
 
+COPY_KEYS = Binding.Group("Copy")
+
+
 class MainScreen(ReportsWorkerErrors, Screen):
     """Three panes and a footer; narrow terminals hide the sidebar (`s` shows it)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "copy_post", "Copy", id="copy-post"),
-        Binding("C", "copy_thread", "Copy thread", id="copy-thread"),
+        Binding("c", "copy_post", "Copy", group=COPY_KEYS, id="copy-post"),
+        Binding("C", "copy_thread", "Copy thread", group=COPY_KEYS, id="copy-thread"),
         Binding("n", "next_hit", "Next hit", id="next-hit", show=False),
         Binding("N", "previous_hit", "Previous hit", id="previous-hit", show=False),
-        Binding("m", "toggle_bookmark", "Bookmark", id="bookmark"),
+        Binding("m", "toggle_bookmark", "Bookmark", id="bookmark", show=False),
         Binding("B", "toggle_bookmarked_only", "Bookmarked only", id="bookmarked-only", show=False),
         Binding("f", "filter", "Filter", id="filter", show=False),
         Binding("s", "toggle_sidebar", "Sidebar", id="sidebar", show=False),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
     ]
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]
 
@@ -55,7 +60,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             with Vertical(id="list-pane"):
-                yield Input(id="filter", placeholder="Filter by title or author…")
+                yield FilterInput(id="filter", placeholder="Filter by title or author…")
                 yield ThreadList(id="thread-list")
             yield ReadingPane(id="reading-pane")
             with Vertical(id="sidebar"):
@@ -168,9 +173,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self.query_one("#filter", Input).value = ""
             thread_list.set_items(self.visible_summaries(), keep_id=thread_id)
         elif index is not None and index != thread_list.cursor:
-            thread_list.set_reactive(SummaryList.cursor, index)
-            thread_list.refresh_items()
-            thread_list.call_after_refresh(thread_list._scroll_to_cursor)
+            thread_list.select(index, announce=False)
 
     # -- opening threads --------------------------------------------------
 
@@ -182,8 +185,16 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     @work(thread=True, exclusive=True, group="open-thread", exit_on_error=False)
     def _load_thread(self, thread_id: str, index: int, terms: tuple[str, ...], focus_reader: bool) -> None:
+        worker = get_current_worker()
         thread = self.app.library.thread(thread_id)
-        self.app.call_from_thread(self._show, thread, index, terms, focus_reader)
+        self.app.call_from_thread(self._loaded, worker, thread, index, terms, focus_reader)
+
+    def _loaded(self, worker: Worker[None], thread: Thread | None, index: int, terms: tuple[str, ...],
+                focus_reader: bool) -> None:
+        # A load overtaken by a newer one (the cursor moved on) may finish last: drop it.
+        # Workers are cancelled on this thread, so the check cannot race.
+        if not worker.is_cancelled:
+            self._show(thread, index, terms, focus_reader)
 
     def _show(self, thread: Thread | None, index: int = 0, terms: tuple[str, ...] = (),
               focus_reader: bool = False, notice: str = "") -> None:
@@ -220,8 +231,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             title.update("More from")
             author_list.set_items([])
             return
-        who = f"@{summary['author_handle']}" if summary.get("author_handle") else (summary.get("author_name") or "?")
-        title.update(f"More from {who}")
+        title.update(f"More from {author_label(summary)}")
         keep = author_list.current["id"] if author_list.current else None
         author_list.set_items(self.app.library.by_author(summary), keep_id=keep)
 
@@ -235,14 +245,13 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self.notify("No thread open: nothing to copy.", severity="warning", markup=False)
             return
         index = min(self.current_post_index(), self.thread.post_count - 1)
-        text = post_as_text(self.thread.posts[index], index + 1, self.thread.post_count)
-        self.app.copy_text(text, f"post {index + 1}/{self.thread.post_count}")
+        self.app.copy_text(post_with_attribution(self.thread, index), f"post {index + 1}/{numbered_total(self.thread)}")
 
     def action_copy_thread(self) -> None:
         if self.thread is None:
             self.notify("No thread open: nothing to copy.", severity="warning", markup=False)
             return
-        self.app.copy_text(thread_as_text(self.thread), f"the thread of {self.thread.post_count} posts")
+        self.app.copy_text(thread_as_text(self.thread), f"the thread ({count_text(self.thread)})")
 
     def action_next_hit(self) -> None:
         self.app.step_hit(+1)

@@ -36,8 +36,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
     """Search text, authors and handles; enter opens the thread at the hit."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close search"),
-        Binding("down", "focus_results", "Results", show=False),
+        Binding("escape", "close", "Close search", id="search.close"),
+        Binding("down", "focus_results", "Results", show=False, id="search.results"),
     ]
 
     app: ThreadsApp
@@ -48,6 +48,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
         self.hits: list[Hit] = []
         self.query_text = ""
         self._timer: Timer | None = None
+        self._latest_query = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-dialog"):
@@ -80,6 +81,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
     def _run_search(self, query: str) -> None:
         if self._timer is not None:
             self._timer.stop()
+        self._latest_query = query
         if not query_terms(query):
             self.hits, self.query_text = [], query
             self.query_one(HitList).set_items([])
@@ -96,6 +98,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
             self.app.call_from_thread(self._show_hits, query, hits)
 
     def _show_hits(self, query: str, hits: list[Hit]) -> None:
+        if query != self._latest_query:
+            return  # a search overtaken by a newer one finished late
         self.hits, self.query_text = hits, query
         self.query_one(HitList).set_items([hit_item(i, hit) for i, hit in enumerate(hits)])
         status = (f"{len(hits)} hit{'s' if len(hits) != 1 else ''} for {query!r}. "
