@@ -834,3 +834,42 @@ async def test_footer_shows_the_keys_of_the_focused_pane_within_80_columns(sampl
     async with make_app(sample_db).run_test(size=WIDE) as pilot:
         await settle(pilot)
         assert footer_keys(pilot.app)[-1] == "^p palette"
+
+
+async def test_hiding_the_sidebar_it_has_focus_moves_focus_to_the_reading_pane(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "tab")
+        assert isinstance(app.focused, AuthorList)
+        await pilot.press("s")
+        await pilot.pause()
+        assert not app.screen.query_one("#sidebar").display
+        assert isinstance(app.focused, ThreadView)
+
+
+async def test_sidebar_choice_holds_for_one_width_class_and_never_squeezes_the_reading_pane(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        sidebar = app.screen.query_one("#sidebar")
+        view = app.screen.query_one(ThreadView)
+        await pilot.press("s", "s")  # hidden, then shown again, at 120 columns
+        await pilot.pause()
+        assert sidebar.display
+        await pilot.resize_terminal(*NARROW)
+        await settle(pilot)
+        assert not sidebar.display and view.size.width >= 40
+        await pilot.press("s")  # shown at 80 columns: the thread list makes room
+        await pilot.pause()
+        assert sidebar.display and view.size.width >= 40
+        assert app.focused is not None and app.focused.display
+        await pilot.resize_terminal(*WIDE)
+        await settle(pilot)
+        assert sidebar.display and app.screen.query_one("#list-pane").display
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.resize_terminal(*NARROW)
+        await pilot.resize_terminal(*WIDE)
+        await settle(pilot)
+        assert sidebar.display

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from ..app import ThreadsApp
 
 COPY_KEYS = Binding.Group("Copy")
+# From this width the sidebar shows by default; below it, showing it hides the thread list.
+SIDEBAR_MIN_WIDTH = 110
 
 
 class MainScreen(ReportsWorkerErrors, Screen):
@@ -44,7 +46,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         Binding("s", "toggle_sidebar", "Sidebar", id="sidebar", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
     ]
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
 
     app: ThreadsApp
 
@@ -53,7 +55,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.thread: Thread | None = None
         self.filter_text = ""
         self.bookmarked_only = False
-        self.sidebar_forced: bool | None = None
+        self._wide: bool | None = None
         self._read_timer: Timer | None = None
         self._library_error = ""
 
@@ -299,6 +301,32 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.thread_list.focus()
 
     def action_toggle_sidebar(self) -> None:
-        visible = self.query_one("#sidebar").display
-        self.set_class(not visible, "-sidebar-shown")
-        self.set_class(visible, "-sidebar-hidden")
+        """Show or hide the sidebar, for as long as the terminal stays this wide or this narrow.
+
+        Below SIDEBAR_MIN_WIDTH the sidebar takes the thread list's place
+        rather than squeezing the reading pane.
+        """
+        sidebar = self.query_one("#sidebar")
+        showing = not sidebar.display
+        self.set_class(showing, "-sidebar-shown")
+        self.set_class(not showing, "-sidebar-hidden")
+        focused = self.focused
+        if not showing and focused is not None and sidebar in focused.ancestors_with_self:
+            self.reading_pane.view.focus()
+        elif showing and self.has_class("-narrow") and focused is not None and \
+                self.query_one("#list-pane") in focused.ancestors_with_self:
+            self.query_one(AuthorList).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        wide = event.size.width >= SIDEBAR_MIN_WIDTH
+        if wide != self._wide:
+            if self._wide is not None:
+                # Crossing the breakpoint: a choice made with s held for the old width only.
+                self.remove_class("-sidebar-shown", "-sidebar-hidden")
+                self.call_after_refresh(self._focus_something_visible)
+            self._wide = wide
+
+    def _focus_something_visible(self) -> None:
+        """After a pane was hidden by a resize, focus is never left on nothing."""
+        if self.focused is None or not all(node.display for node in self.focused.ancestors_with_self):
+            self.reading_pane.view.focus()

@@ -55,7 +55,8 @@ class ThreadList(SummaryList):
         self.states: dict[str, dict[str, Any]] = {}
 
     def format_item(self, item: Summary, width: int) -> list[Text]:
-        width -= 1  # a column between the count and the border
+        if not self.show_vertical_scrollbar:
+            width -= 1  # a column between the count and the border
         state = self.states.get(item["id"], {})
         marks = (
             (BOOKMARK_MARK if state.get("bookmarked") else " ")
