@@ -873,3 +873,56 @@ async def test_sidebar_choice_holds_for_one_width_class_and_never_squeezes_the_r
         await pilot.resize_terminal(*WIDE)
         await settle(pilot)
         assert sidebar.display
+
+
+def is_read(app: ThreadsApp, thread_id: str) -> bool:
+    return bool(app.states.get(thread_id, {}).get("read"))
+
+
+async def test_resting_on_a_thread_in_the_list_leaves_it_unread(sample_db):
+    app = make_app(sample_db)  # mark_read_after is 0: any dwell rule would mark at once
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        items = app.screen.query_one(ThreadList).items
+        await pilot.press("j", "j")
+        await settle(pilot)
+        assert app.screen.thread.id == items[2]["id"]
+        assert not any(is_read(app, item["id"]) for item in items[:3])
+        assert "●" in visible_lines(app.screen.query_one(ThreadList))[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert is_read(app, items[2]["id"]) and not is_read(app, items[0]["id"])
+
+
+async def test_enter_right_after_moving_marks_the_thread_it_opens(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        items = app.screen.query_one(ThreadList).items
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert is_read(app, items[1]["id"]) and not is_read(app, items[0]["id"])
+
+
+async def test_reading_in_the_pane_or_dwelling_there_marks_read(sample_db):
+    app = make_app(sample_db)
+    app.mark_read_after = 3600
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        first = app.screen.thread.id
+        await pilot.press("tab")
+        await settle(pilot)
+        assert isinstance(app.focused, ThreadView) and not is_read(app, first)
+        await pilot.press("space")
+        await settle(pilot)
+        assert is_read(app, first)
+        await pilot.press("shift+tab", "j")
+        await settle(pilot)
+        second = app.screen.thread.id
+        app.mark_read_after = 0
+        await pilot.press("tab")
+        await settle(pilot)
+        assert is_read(app, second)
+        await pilot.press("question_mark")
+        assert "counts as read once you open it (enter)" in flat(
+            " ".join(str(s.render()) for s in app.screen.query(".help-note")))

@@ -21,6 +21,7 @@ from .search import Hit, query_terms
 from .text import strip_control
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
+from .widgets.thread_list import UNREAD_MARK
 
 if TYPE_CHECKING:
     from .screens.search import SearchResult
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 WATCH_LIBRARY_SECONDS = 2.0
 SAVE_STATE_SECONDS = 1.0
-MARK_READ_AFTER_SECONDS = 1.5
+MARK_READ_AFTER_SECONDS = 5.0  # focus on the reading pane this long marks its thread read
 SEARCH_DELAY_SECONDS = 0.25
 
 
@@ -255,7 +256,7 @@ class ThreadsApp(App[int]):
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.help_sections()))
+        self.push_screen(HelpScreen(self.help_sections(), self.help_notes()))
 
     def help_sections(self) -> list[tuple[str, list[BindingType]]]:
         return [
@@ -264,6 +265,14 @@ class ThreadsApp(App[int]):
             ("Main screen", MainScreen.BINDINGS),
             ("Thread list and More from", SummaryList.BINDINGS),
             ("Reading pane", ThreadView.BINDINGS),
+        ]
+
+    def help_notes(self) -> list[tuple[str, str]]:
+        return [
+            ("Read and unread",
+             f"{UNREAD_MARK} marks a thread you have not read. It counts as read once you open it (enter), "
+             "move through it in the reading pane (keys or the mouse wheel), or keep the reading pane focused "
+             f"for {self.mark_read_after:g} seconds. Moving through the list with j / k leaves threads unread."),
         ]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -50,9 +50,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close"),
     ]
 
-    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[BindingType]]], notes: list[tuple[str, str]] = ()) -> None:
         super().__init__()
         self.sections = sections
+        self.notes = list(notes)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
@@ -60,6 +61,11 @@ class HelpScreen(ModalScreen[None]):
             with KeyScroll(id="help-body"):
                 for title, bindings in self.sections:
                     yield Static(bindings_text(title, bindings), classes="help-section")
+                for title, note in self.notes:
+                    text = Text()
+                    text.append(title, style="bold underline")
+                    text.append("\n" + note)
+                    yield Static(text, classes="help-section help-note")
             yield Static("j k space b g G scroll · esc, q or ? closes · ctrl+p finds any command",
                          id="help-hint", markup=False)
 

@@ -19,7 +19,7 @@ from ..messages import OpenThread
 from ..model import Thread
 from ..widgets.author_list import AuthorList
 from ..widgets.filter_input import FilterInput
-from ..widgets.reading_pane import ReadingPane
+from ..widgets.reading_pane import ReadingPane, ThreadView
 from ..widgets.summary_list import SummaryList
 from ..widgets.thread_list import ThreadList
 from .base import ReportsWorkerErrors
@@ -57,6 +57,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.bookmarked_only = False
         self._wide: bool | None = None
         self._read_timer: Timer | None = None
+        self._read_when_shown: str | None = None
         self._library_error = ""
 
     def compose(self) -> ComposeResult:
@@ -156,7 +157,10 @@ class MainScreen(ReportsWorkerErrors, Screen):
     @on(SummaryList.Selected, "#thread-list")
     def _thread_selected(self, event: SummaryList.Selected) -> None:
         self.reading_pane.view.focus()
-        self._mark_read()
+        if self.thread is not None and self.thread.id == event.item["id"]:
+            self._mark_read()
+        else:
+            self._read_when_shown = event.item["id"]  # still loading
 
     @on(SummaryList.Selected, "#author-list")
     def _author_thread_selected(self, event: SummaryList.Selected) -> None:
@@ -203,15 +207,36 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.thread = thread
         self.reading_pane.show(thread, index, terms, notice)
         self.refresh_sidebar()
-        if self._read_timer is not None:
-            self._read_timer.stop()
-        if thread is not None:
-            if self.app.mark_read_after > 0:
-                self._read_timer = self.set_timer(self.app.mark_read_after, self._mark_read)
-            else:
-                self._mark_read()
         if focus_reader:
             self.reading_pane.view.focus()
+        if thread is not None and (focus_reader or thread.id == self._read_when_shown):
+            self._read_when_shown = None
+            self._mark_read()
+        elif self.focused is self.reading_pane.view:
+            self._start_dwell()
+
+    # -- read marks: opened, read in, or dwelt on in the reading pane ------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is self.reading_pane.view:
+            self._start_dwell()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if event.widget is self.reading_pane.view and self._read_timer is not None:
+            self._read_timer.stop()
+
+    @on(ThreadView.Moved)
+    def _moved_in_thread(self) -> None:
+        self._mark_read()
+
+    def _start_dwell(self) -> None:
+        """Mark the open thread read once the reading pane has had focus a while."""
+        if self._read_timer is not None:
+            self._read_timer.stop()
+        if self.app.mark_read_after > 0:
+            self._read_timer = self.set_timer(self.app.mark_read_after, self._mark_read)
+        else:
+            self._mark_read()
 
     def _mark_read(self) -> None:
         if self.thread is not None and not self.app.states.get(self.thread.id, {}).get("read"):

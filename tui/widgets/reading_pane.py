@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -87,6 +88,9 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     ]
 
     current: reactive[int] = reactive(0, init=False)
+
+    class Moved(Message):
+        """The user moved through the thread (a key or the mouse wheel): they are reading it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -251,22 +255,34 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
 
     def action_next_post(self) -> None:
+        self.post_message(self.Moved())
         self.go_to_post(self.current + 1)
 
     def action_previous_post(self) -> None:
+        self.post_message(self.Moved())
         self.go_to_post(self.current - 1)
 
     def action_page_down(self) -> None:
+        self.post_message(self.Moved())
         self.scroll_page_down(animate=False)
 
     def action_page_up(self) -> None:
+        self.post_message(self.Moved())
         self.scroll_page_up(animate=False)
 
     def action_top(self) -> None:
+        self.post_message(self.Moved())
         self.scroll_home(animate=False)
         self.go_to_post(0)
 
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self.post_message(self.Moved())
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.post_message(self.Moved())
+
     def action_bottom(self) -> None:
+        self.post_message(self.Moved())
         if self.thread is not None:
             self._lay_out_posts(self.thread.post_count - 1)
         self.scroll_end(animate=False)
