@@ -926,3 +926,48 @@ async def test_reading_in_the_pane_or_dwelling_there_marks_read(sample_db):
         await pilot.press("question_mark")
         assert "counts as read once you open it (enter)" in flat(
             " ".join(str(s.render()) for s in app.screen.query(".help-note")))
+
+
+async def run_command(pilot, name: str) -> None:
+    """Run a command by name from the command palette."""
+    await pilot.press("ctrl+p", *name)
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_command_palette_has_every_reading_action(sample_db):
+    app = make_app(sample_db)
+    app.mark_read_after = 3600
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        items = app.screen.query_one(ThreadList).items
+        await pilot.press("j")
+        await settle(pilot)
+        await run_command(pilot, "open thread")
+        assert app.focused is view and is_read(app, items[1]["id"])
+        await pilot.press("shift+tab", "k")
+        await settle(pilot)
+        await run_command(pilot, "bottom")
+        assert view.current == 6
+        await run_command(pilot, "top")
+        assert view.current == 0 and view.scroll_y == 0
+        await run_command(pilot, "next post")
+        assert view.current == 1
+        await run_command(pilot, "previous post")
+        assert view.current == 0
+        await run_command(pilot, "page down")
+        assert view.scroll_y > 0
+        await run_command(pilot, "page up")
+        assert view.scroll_y == 0
+        app.screen.query_one(ThreadList).focus()
+        await run_command(pilot, "focus next pane")
+        assert app.focused is view
+        await run_command(pilot, "focus previous pane")
+        assert isinstance(app.focused, ThreadList)
+        await pilot.press("f", *"theo", "enter")
+        await settle(pilot)
+        assert len(app.screen.query_one(ThreadList).items) < len(app.library)
+        await run_command(pilot, "clear filter")
+        assert len(app.screen.query_one(ThreadList).items) == len(app.library)

@@ -278,6 +278,18 @@ class ThreadsApp(App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main_screen
+        view = main.reading_pane.view
+        yield SystemCommand("Open thread", "Open the thread selected in the list (enter)", main.action_open_selected)
+        yield SystemCommand("Next post", "Go to the next post in the reading pane (j)", view.action_next_post)
+        yield SystemCommand("Previous post", "Go to the previous post in the reading pane (k)",
+                            view.action_previous_post)
+        yield SystemCommand("Page down", "Page down in the reading pane (space)", view.action_page_down)
+        yield SystemCommand("Page up", "Page up in the reading pane (b)", view.action_page_up)
+        yield SystemCommand("Top", "Go to the first post of the thread (g)", view.action_top)
+        yield SystemCommand("Bottom", "Go to the last post of the thread (G)", view.action_bottom)
+        yield SystemCommand("Focus next pane", "Move focus to the next pane (tab)", self.action_focus_next)
+        yield SystemCommand("Focus previous pane", "Move focus to the previous pane (shift+tab)",
+                            self.action_focus_previous)
         yield SystemCommand("Import", "Import files or folders into the library (i)", self.action_import)
         yield SystemCommand("Search", "Search the whole library (/)", self.action_search)
         yield SystemCommand("Next hit", "Go to the next search hit (n)", main.action_next_hit)
@@ -289,6 +301,7 @@ class ThreadsApp(App[int]):
         yield SystemCommand("Bookmarked only", "Show only bookmarked threads, or all (B)",
                             main.action_toggle_bookmarked_only)
         yield SystemCommand("Filter", "Filter the thread list by title or author (f)", main.action_filter)
+        yield SystemCommand("Clear filter", "Show every thread again (esc)", main.action_clear_filter)
         yield SystemCommand("Sidebar", "Show or hide More from @author (s)", main.action_toggle_sidebar)
         yield SystemCommand("Help", "Show every key (?)", self.action_help)
 

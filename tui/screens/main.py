@@ -264,6 +264,10 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     # -- actions ----------------------------------------------------------
 
+    def action_open_selected(self) -> None:
+        """Open the thread selected in the list, as enter there does."""
+        self.thread_list.action_select()
+
     def current_post_index(self) -> int:
         return self.reading_pane.view.current
 
