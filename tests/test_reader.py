@@ -601,7 +601,7 @@ async def test_notifications_show_file_names_and_queries_as_typed(db_path, tmp_p
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await settle(pilot)
         shown = flat(toasts(app))
-        assert f"failed: {bad}: binary data" in shown
+        assert f"failed: {bad.name}: binary data" in shown
         assert "expected the thread's date, found '[/b]not a date'" in shown
         await pilot.press("slash", *"[/bold]", "enter")
         await settle(pilot)
@@ -971,3 +971,19 @@ async def test_command_palette_has_every_reading_action(sample_db):
         assert len(app.screen.query_one(ThreadList).items) < len(app.library)
         await run_command(pilot, "clear filter")
         assert len(app.screen.query_one(ThreadList).items) == len(app.library)
+
+
+async def test_notifications_stay_small_at_80x24(sample_db, tmp_path):
+    folder = tmp_path / "junk"
+    folder.mkdir()
+    for n in range(6):
+        (folder / f"junk-{n}.txt").write_bytes(b"\x00junk")
+    app = make_app(sample_db, import_paths=(folder,))
+    async with app.run_test(size=NARROW, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        shown = list(app.screen.query("Toast"))
+        assert len(shown) == 2
+        assert sum(toast.region.height for toast in shown) <= 12, [toast.region.height for toast in shown]
+        assert "and 4 more: i imports again and lists all." in flat(toasts(app))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -33,6 +34,7 @@ WATCH_LIBRARY_SECONDS = 2.0
 SAVE_STATE_SECONDS = 1.0
 MARK_READ_AFTER_SECONDS = 5.0  # focus on the reading pane this long marks its thread read
 SEARCH_DELAY_SECONDS = 0.25
+FAILURES_NOTIFIED = 2  # failed files named in the import-at-start notification; the import dialog lists all
 
 
 # What each worker group does, for the message when one fails.
@@ -69,6 +71,7 @@ class ThreadsApp(App[int]):
     """threads-tui: read, search and quote saved threads."""
 
     TITLE = "threads-tui"
+    NOTIFICATION_TIMEOUT: ClassVar[float] = 3  # short: at 80x24 a notification covers the reading pane
     CSS_PATH: ClassVar[Any] = [styles_dir() / "app.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "import", "Import", id="import"),
@@ -131,12 +134,15 @@ class ThreadsApp(App[int]):
         from .importing import run_import
 
         report = run_import(paths, Library.open(self.library.path))
-        names = ", ".join(str(p) for p in paths)
-        message = f"Imported {names}: {report.summary_line()}."
-        if report.failures:
-            message += "\n" + "\n".join(f"failed: {f.line()}" for f in report.failures[:5])
-            message += "\nPress i to import again and see every failure." if len(report.failures) > 5 else ""
-        self.notify(strip_control(message), severity="warning" if report.failures else "information", markup=False)
+        # Names without their folders: a notification is narrow, and the import dialog gives whole paths.
+        names = ", ".join(path.name or str(path) for path in paths)
+        lines = [f"Imported {names}: {report.summary_line()}."]
+        lines += [f"failed: {os.path.basename(failure.name)}: {failure.reason}"
+                  for failure in report.failures[:FAILURES_NOTIFIED]]
+        if len(report.failures) > FAILURES_NOTIFIED:
+            lines.append(f"and {len(report.failures) - FAILURES_NOTIFIED} more: i imports again and lists all.")
+        self.notify(strip_control("\n".join(lines)), severity="warning" if report.failures else "information",
+                    timeout=8 if report.failures else None, markup=False)
         self.call_from_thread(self.post_message, LibraryChanged())
 
     def check_library(self) -> None:
@@ -214,7 +220,7 @@ class ThreadsApp(App[int]):
     @work(thread=True, group="clipboard", exit_on_error=False)
     def _copy_to_system(self, text: str, what: str) -> None:
         system = copy_to_system_clipboard(text)
-        self.notify(describe_copy(what, text, system), title="Copied", markup=False)
+        self.notify(describe_copy(what, text, system), markup=False)
 
     # -- search -----------------------------------------------------------
 
