@@ -9,7 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from textual.widgets import Footer
+from textual.command import CommandList
+from textual.widgets import Footer, Input
 
 import tui.screens.import_screen
 from tui.app import ThreadsApp
@@ -312,10 +313,7 @@ async def test_command_palette_reaches_actions(sample_db):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p", *"copy thread")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "copy thread")
         assert app.clipboard.startswith("Mira Holt (@mira_bakes)")
 
 
@@ -929,9 +927,14 @@ async def test_reading_in_the_pane_or_dwelling_there_marks_read(sample_db):
 
 
 async def run_command(pilot, name: str) -> None:
-    """Run a command by name from the command palette."""
-    await pilot.press("ctrl+p", *name)
-    await settle(pilot)
+    """Run a command by name from the command palette (typed in one go: a search per key is slow)."""
+    await pilot.press("ctrl+p")
+    palette = pilot.app.screen
+    palette.query_one(Input).value = name
+    for _ in range(200):  # until the palette has found and highlighted a command
+        await pilot.pause()
+        if palette.query_one(CommandList).highlighted is not None:
+            break
     await pilot.press("enter")
     await settle(pilot)
 
