@@ -36,7 +36,6 @@ MARK_READ_AFTER_SECONDS = 5.0  # focus on the reading pane this long marks its t
 SEARCH_DELAY_SECONDS = 0.25
 FAILURES_NOTIFIED = 2  # failed files named in the import-at-start notification; the import dialog lists all
 
-
 # What each worker group does, for the message when one fails.
 WORKER_TASKS = {
     "import-at-start": "The import",

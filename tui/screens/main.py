@@ -33,7 +33,7 @@ SIDEBAR_MIN_WIDTH = 110
 
 
 class MainScreen(ReportsWorkerErrors, Screen):
-    """Three panes and a footer; narrow terminals hide the sidebar (`s` shows it)."""
+    """Three panes and a footer; below 110 columns the sidebar hides (`s` shows it in the list's place)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "copy_post", "Copy", group=COPY_KEYS, id="copy-post"),
@@ -151,6 +151,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
     @on(SummaryList.Highlighted, "#thread-list")
     def _thread_highlighted(self, event: SummaryList.Highlighted) -> None:
         thread_id = event.item["id"]
+        if thread_id != self._read_when_shown:
+            self._read_when_shown = None  # the cursor moved on before the opened thread loaded
         if self.thread is None or self.thread.id != thread_id:
             self.open_thread(thread_id, self.app.states.get(thread_id, {}).get("position", 0))
 

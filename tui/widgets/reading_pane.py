@@ -5,6 +5,10 @@
 | `j` / `down`, `k` / `up` | next / previous post |
 | `space` / `pgdn`, `b` / `pgup` | page down / up |
 | `g` / `home`, `G` / `end` | top / bottom |
+| `n` / `N` | next / previous search hit (the main screen's, in this pane's footer) |
+
+Moving through a thread by key or mouse wheel posts `ThreadView.Moved`: the
+main screen marks the thread read.
 """
 
 from __future__ import annotations
