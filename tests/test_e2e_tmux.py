@@ -90,6 +90,7 @@ def test_read_copy_search_quit_in_a_real_terminal(tmux, tmp_path: Path):
 
     # Open a thread by filtering the list, then read and copy it.
     tmux.keys("f")
+    tmux.wait_for("Filter by title or author")
     tmux.type("sourdough")
     tmux.keys("Enter")
     tmux.wait_for("Mira Holt (@mira_bakes) · 15 Oct 2021 · 7 tweets")

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
+import zipfile
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList
+from textual.widgets import Footer, Input
 
+import tui.screens.import_screen
 from tui.app import ThreadsApp
-from tui.importing import run_import
-from tui.library import Library
+from tui.importing import ImportReport, run_import
+from tui.formatting import author_label
+from tui.library import Library, shard_for
+from tui.model import Post, Thread
 from tui.screens.help import HelpScreen
 from tui.screens.import_screen import ImportScreen
 from tui.screens.search import SearchScreen
 from tui.widgets.author_list import AuthorList
 from tui.widgets.reading_pane import ThreadView
-from tui.widgets.thread_list import ThreadList
+from tui.widgets.thread_list import ThreadList, date_label
 
 from .conftest import FIXTURES, SAMPLES
 
@@ -31,9 +40,12 @@ def sample_db(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return db_path
 
 
-def make_app(db: Path) -> ThreadsApp:
-    app = ThreadsApp(Library.open(db))
-    app.mark_read_after = 0.2
+def make_app(db: Path, import_paths: tuple[Path, ...] = ()) -> ThreadsApp:
+    """The reader on `db`, with its delays at 0: delayed work runs at once, no test waits on a clock."""
+    app = ThreadsApp(Library.open(db), import_paths)
+    app.mark_read_after = 0
+    app.save_state_after = 0
+    app.search_delay = 0
     return app
 
 
@@ -52,9 +64,10 @@ def visible_lines(widget) -> list[str]:
     return [widget.render_line(y).text for y in range(widget.size.height)]
 
 
-async def settle(pilot, delay: float = 0.05) -> None:
+async def settle(pilot) -> None:
+    """Let workers finish and the messages they post be handled (twice: a worker may start another)."""
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause(delay)
+    await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
@@ -145,7 +158,8 @@ async def test_copy_post_and_thread_as_clean_text(sample_db):
         await settle(pilot)
         await pilot.press("enter", "j", "j", "j", "c")
         await settle(pilot)
-        assert app.clipboard.startswith("4/7\nHydration is the number people argue about.")
+        assert app.clipboard.startswith(
+            "@mira_bakes (Mira Holt) · 15 Oct 2021 · post 4/7\nHydration is the number people argue about.")
         assert app.clipboard.endswith("[image]\n[image]")
         messages = [n.message for n in app._notifications]
         assert any("Copied post 4/7" in m and "terminal clipboard (OSC 52)" in m for m in messages)
@@ -162,7 +176,7 @@ async def test_search_opens_the_thread_at_the_hit_and_n_steps(sample_db):
         await pilot.press("slash")
         assert isinstance(app.screen, SearchScreen)
         await pilot.press(*"text")
-        await settle(pilot, 0.4)
+        await settle(pilot)
         hits = app.screen.hits
         assert len(hits) >= 2
         await pilot.press("enter")
@@ -187,11 +201,11 @@ async def test_search_finds_authors_and_handles_and_says_when_nothing_matches(sa
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         await pilot.press("slash", *"@ines_on_rails")
-        await settle(pilot, 0.4)
+        await settle(pilot)
         assert {h.thread_id for h in app.screen.hits} == {
             s["id"] for s in app.library.summaries() if s["author_handle"] == "ines_on_rails"}
         await pilot.press(*"zzqx")
-        await settle(pilot, 0.4)
+        await settle(pilot)
         assert app.screen.hits == []
         assert "No hits" in str(app.screen.query_one("#search-status").render())
         await pilot.press("escape")
@@ -209,12 +223,12 @@ async def test_import_key_runs_in_a_worker_and_reports(sample_db, tmp_path):
         assert isinstance(app.screen, ImportScreen)
         app.screen.query_one("#import-path").value = f"{FIXTURES / 'threadreader'}; {bad}"
         await pilot.press("enter")
-        await settle(pilot, 0.2)
+        await settle(pilot)
         report = str(app.screen.query_one("#import-report").render())
         assert "3 added, 0 updated, 0 unchanged, 1 file failed" in report
         assert f"failed: {bad}: binary data" in report
         await pilot.press("escape")
-        await settle(pilot, 0.2)
+        await settle(pilot)
         assert len(app.library) == before + 3
         assert len(app.screen.query_one(ThreadList).items) == before + 3
 
@@ -226,7 +240,7 @@ async def test_import_path_input_completes(sample_db):
         path_input = app.screen.query_one("#import-path")
         path_input.focus()
         await pilot.press(*str(SAMPLES / "threadreader" / "mira"))
-        await settle(pilot, 0.2)
+        await settle(pilot)
         await pilot.press("tab")
         assert path_input.value == str(SAMPLES / "threadreader" / "mira-sourdough.txt")
         assert app.focused is path_input
@@ -245,7 +259,6 @@ async def test_bookmark_key_persists_and_filters(sample_db):
         await settle(pilot)
         assert [s["id"] for s in app.screen.query_one(ThreadList).items] == [bookmarked_id]
         await pilot.press("B")
-        await pilot.pause(1.3)
         await settle(pilot)
     assert Library.open(sample_db).state(bookmarked_id)["bookmarked"] is True
 
@@ -300,10 +313,7 @@ async def test_command_palette_reaches_actions(sample_db):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p", *"copy thread")
-        await settle(pilot, 0.4)
-        await pilot.press("enter")
-        await settle(pilot, 0.2)
+        await run_command(pilot, "copy thread")
         assert app.clipboard.startswith("Mira Holt (@mira_bakes)")
 
 
@@ -327,7 +337,7 @@ async def test_quit_saves_reading_position_and_read_marks(sample_db):
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         await pilot.press("enter", "j", "j")
-        await pilot.pause(0.3)
+        await settle(pilot)
         thread_id = app.screen.thread.id
         await pilot.press("q")
     app.save_states_now()
@@ -367,7 +377,7 @@ async def test_reader_picks_up_changes_made_by_another_process(sample_db):
         await settle(pilot)
         before = len(app.screen.query_one(ThreadList).items)
         run_import([FIXTURES / "threadreader"], Library.open(sample_db))
-        await pilot.pause(2.5)
+        app.check_library()
         await settle(pilot)
         assert len(app.screen.query_one(ThreadList).items) == before + 3
 
@@ -397,3 +407,586 @@ async def test_empty_library_says_how_to_import(db_path):
         await pilot.press("c")
         await settle(pilot)
         assert any("nothing to copy" in n.message for n in app._notifications)
+
+
+EVIL_NAME = "[bold red]BAD[\\bold] x\x1b]0;pwn2\x07.txt"
+EVIL_SHOWN = "[bold red]BAD[\\bold] x.txt"
+
+
+def rendered(app: ThreadsApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+class HeldImport:
+    """Stands in for `run_import` in the import screen: reports a file per name, then runs until let go or cancelled."""
+
+    def __init__(self, names: tuple[str, ...] = ()) -> None:
+        self.names = names
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, paths, library, progress=None, cancelled=lambda: False) -> ImportReport:
+        report = ImportReport()
+        for name in self.names:
+            report.files_done += 1
+            progress(report, name)
+        self.started.set()
+        while not cancelled() and not self.release.wait(0.01):
+            pass
+        return report
+
+    async def wait_started(self, pilot) -> None:
+        assert await asyncio.to_thread(self.started.wait, 30)
+        await pilot.pause()
+
+
+async def start_import(pilot, value: str) -> None:
+    await pilot.press("i")
+    pilot.app.screen.query_one("#import-path").value = value
+    await pilot.press("enter")
+
+
+async def test_import_dialog_shows_file_and_zip_member_names_as_plain_text(sample_db, tmp_path):
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    (folder / EVIL_NAME).write_bytes(b"junk")
+    with zipfile.ZipFile(folder / "archive.zip", "w") as archive:
+        archive.writestr(f"[@click=app.quit]m[/] {EVIL_NAME}", b"junk")
+        archive.writestr("also-junk.txt", b"junk")
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await start_import(pilot, str(folder))
+        await settle(pilot)
+        report = rendered(app, "#import-report")
+        assert f"failed: {folder / EVIL_SHOWN}: not a format" in report
+        assert f"archive.zip:[@click=app.quit]m[/] {EVIL_SHOWN}: not a format" in report
+        assert "\x1b" not in report and "\x07" not in report and "pwn2" not in report
+
+
+async def test_import_progress_shows_file_names_as_plain_text(sample_db, monkeypatch):
+    held = HeldImport(names=(f"/somewhere/{EVIL_NAME}",))
+    monkeypatch.setattr(tui.screens.import_screen, "run_import", held)
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await start_import(pilot, "/somewhere")
+        await held.wait_started(pilot)
+        status = rendered(app, "#import-status")
+        assert f"1 file done, 0 threads found · /somewhere/{EVIL_SHOWN}" in status
+        assert "\x1b" not in status and "pwn2" not in status
+        held.release.set()
+        await settle(pilot)
+
+
+async def test_import_progress_is_posted_at_most_every_100_ms(sample_db, monkeypatch):
+    held = HeldImport(names=tuple(f"file-{n}.txt" for n in range(500)))
+    monkeypatch.setattr(tui.screens.import_screen, "run_import", held)
+    monkeypatch.setattr(tui.screens.import_screen, "monotonic", lambda: 1000.0)  # no time passes
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await start_import(pilot, "/somewhere")
+        await held.wait_started(pilot)
+        await settle_messages(pilot)
+        assert "1 file done, 0 threads found · file-0.txt" in rendered(app, "#import-status")
+        held.release.set()
+        await settle(pilot)
+
+
+async def settle_messages(pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+
+
+async def test_esc_during_an_import_cancels_it_as_the_dialog_says(sample_db, monkeypatch):
+    held = HeldImport(names=("one.txt",))
+    monkeypatch.setattr(tui.screens.import_screen, "run_import", held)
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await start_import(pilot, "/somewhere")
+        await held.wait_started(pilot)
+        path_input = app.screen.query_one("#import-path")
+        assert "esc cancels" in rendered(app, "#import-status")
+        assert app.focused is not path_input
+        await pilot.press("x")
+        assert path_input.value == "/somewhere"
+        await pilot.press("escape")
+        assert isinstance(app.screen, ImportScreen)
+        await settle(pilot)
+        assert "Cancelled: the threads read so far were kept." in rendered(app, "#import-status")
+        await pilot.press("x", "y")
+        assert path_input.value == "/somewhere"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ImportScreen)
+
+
+async def test_import_summary_scrolls_by_keys_at_80x24(sample_db, tmp_path):
+    folder = tmp_path / "junk"
+    folder.mkdir()
+    for n in range(40):
+        (folder / f"junk-{n:02}.txt").write_bytes(b"\x00junk")
+    app = make_app(sample_db)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await start_import(pilot, str(folder))
+        await settle(pilot)
+        scroll = app.screen.query_one("#import-report-scroll")
+        assert app.focused is scroll and scroll.max_scroll_y > 0
+        assert "scroll the summary" in rendered(app, "#import-status")
+        await pilot.press("j", "down")
+        assert scroll.scroll_y == 2
+        await pilot.press("G")
+        assert scroll.scroll_y == scroll.max_scroll_y
+        await pilot.press("g")
+        assert scroll.scroll_y == 0
+
+
+async def test_import_wording_one_file_and_an_empty_folder(sample_db, tmp_path):
+    (tmp_path / "empty").mkdir()
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await start_import(pilot, str(FIXTURES / "threadreader" / "note-example.txt"))
+        await settle(pilot)
+        assert rendered(app, "#import-report").startswith("Done: 1 file, 3 threads found.")
+        await pilot.press("tab")
+        await start_import_again(pilot, str(tmp_path / "empty"))
+        await settle(pilot)
+        assert rendered(app, "#import-report") == f"Nothing to import: no files found in {tmp_path / 'empty'}."
+        assert not app.screen.query_one("#import-progress").display
+
+
+async def start_import_again(pilot, value: str) -> None:
+    pilot.app.screen.query_one("#import-path").value = value
+    await pilot.press("enter")
+
+
+async def test_tab_completes_to_the_common_prefix_then_steps_through_matches(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("i")
+        path_input = app.screen.query_one("#import-path")
+        await pilot.press(*f"{SAMPLES}/th", "tab")
+        assert path_input.value == f"{SAMPLES}/threadreader"
+        candidates = rendered(app, "#import-candidates")
+        assert "threadreader/" in candidates and "threadreader-html/" in candidates
+        await pilot.press("tab")
+        assert path_input.value == f"{SAMPLES}/threadreader/"
+        await pilot.press("tab")
+        assert path_input.value == f"{SAMPLES}/threadreader-html/"
+        await pilot.press("tab")
+        assert path_input.value == f"{SAMPLES}/threadreader/"
+        await pilot.press(*"th", "tab")
+        assert path_input.value == f"{SAMPLES}/threadreader/theo-terminal.txt"
+        assert not app.screen.query_one("#import-candidates").display
+
+
+def toasts(app: ThreadsApp) -> str:
+    """The notifications on screen, as drawn."""
+    return "\n".join(str(toast.render()) for toast in app.screen.query("Toast"))
+
+
+async def test_notifications_show_file_names_and_queries_as_typed(db_path, tmp_path):
+    page = tmp_path / "evil.txt"
+    page.write_text("Mal Profile picture\n3 Mar\n1 tweets, 1 min read\nclosing [/bold] and more\n\n• • •\n")
+    quoting = tmp_path / "quoting.txt"
+    quoting.write_text("Mal Profile picture\n[/b]not a date\n1 tweets, 1 min read\nhello\n")
+    bad = tmp_path / "[b]junk[@click=app.quit]x.txt"
+    bad.write_bytes(b"\x00junk")
+    app = make_app(db_path, import_paths=(page, quoting, bad))
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await settle(pilot)
+        shown = flat(toasts(app))
+        assert f"failed: {bad.name}: binary data" in shown
+        assert "expected the thread's date, found '[/b]not a date'" in shown
+        await pilot.press("slash", *"[/bold]", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.hit_query == "[/bold]"
+        assert "for '[/bold]'" in flat(toasts(app))
+        assert app.is_running
+
+
+async def test_a_worker_that_fails_is_reported(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await settle(pilot)
+        last = app.screen.query_one(ThreadList).items[-1]["id"]
+        shard = app.library.posts_dir / app.library._meta()["shards"][shard_for(last)]
+        app.library._shard_cache.clear()
+        shard.write_bytes(b'{"posts": {"1": ')
+        await pilot.press("G")
+        await settle(pilot)
+        assert f"Opening the thread failed: cannot read library {shard}: not valid JSON" in flat(toasts(app))
+
+
+async def test_a_library_changed_elsewhere_is_sorted_off_the_ui_thread(sample_db, monkeypatch):
+    import tui.library
+
+    sorted_on: list[str] = []
+    sort = tui.library.sort_newest_first
+
+    def recording_sort(docs):
+        sorted_on.append(threading.current_thread().name)
+        return sort(docs)
+
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(tui.library, "sort_newest_first", recording_sort)
+        run_import([FIXTURES / "threadreader"], Library.open(sample_db))
+        app.check_library()
+        await settle(pilot)
+        assert len(app.screen.query_one(ThreadList).items) == len(app.library)
+        assert sorted_on and threading.main_thread().name not in sorted_on
+
+
+async def test_a_damaged_summary_is_shown_as_an_error_not_a_crash(sample_db):
+    data = json.loads(sample_db.read_text())
+    first = next(iter(data["threads"]))
+    data["threads"][first]["date"] = "not a date"
+    sample_db.write_text(json.dumps(data))
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await settle(pilot)
+        assert app.is_running
+        assert f"cannot read library {sample_db}: the library is damaged" in flat(toasts(app))
+        shown = "".join(view_text(app).split())  # a long path is folded anywhere
+        assert "".join(f"cannot read library {sample_db}: the library is damaged".split()) in shown
+        assert "cannot be read" in flat(" ".join(visible_lines(app.screen.query_one(ThreadList))))
+
+
+async def test_empty_library_at_80_columns_says_how_to_import_in_full(db_path):
+    app = make_app(db_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        assert "No threads. Press i to import." in flat(" ".join(visible_lines(app.screen.query_one(ThreadList))))
+        view = app.screen.query_one(ThreadView)
+        shown = flat(" ".join(visible_lines(view)))
+        assert "Press i to import files or folders, or run threads-tui import PATH." in shown
+        assert "Select a thread" not in shown
+
+
+async def test_help_scrolls_with_the_reader_keys(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        body = app.screen.query_one("#help-body")
+        assert body.max_scroll_y > 0
+        await pilot.press("j", "j", "k")
+        assert body.scroll_y == 1
+        await pilot.press("G")
+        assert body.scroll_y == body.max_scroll_y
+        await pilot.press("g")
+        assert body.scroll_y == 0
+        await pilot.press("space")
+        assert body.scroll_y > 1
+        await pilot.press("b")
+        assert body.scroll_y == 0
+        await pilot.press("q")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("size", [WIDE, NARROW])
+async def test_every_thread_row_shows_author_date_and_count(db_path, size):
+    run_import([SAMPLES], Library.open(db_path))
+    app = make_app(db_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        thread_list = app.screen.query_one(ThreadList)
+        lines = visible_lines(thread_list)
+        rows = min(len(thread_list.items), len(lines) // 2)
+        assert rows >= 8
+        for index, item in enumerate(thread_list.items[:rows]):
+            first, second = lines[2 * index].rstrip(), lines[2 * index + 1].rstrip()
+            count = str(item["post_count"]) if item["complete"] else (
+                f"◐ {item['post_count']}/{item['declared_count'] or '?'}")
+            assert first.endswith(" " + count), (first, count)
+            assert second.endswith(" · " + date_label(item)), second
+            assert second.strip().startswith(author_label(item)[:3]), second
+
+
+async def test_sidebar_rows_are_padded_and_its_empty_text_wraps(db_path):
+    run_import([SAMPLES / "bluesky"], Library.open(db_path))
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        author_list = app.screen.query_one(AuthorList)
+        assert not author_list.items
+        assert "No other threads by this author." in flat(" ".join(visible_lines(author_list)))
+        assert author_list.content_region.x == author_list.region.x + 1
+        title = app.screen.query_one("#sidebar-title")
+        assert author_list.content_region.x == title.content_region.x
+
+
+async def test_preview_posts_are_numbered_against_the_whole_thread(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"stopped using a mouse", "enter")
+        await settle(pilot)
+        assert "1 of 11 tweets (preview)" in header(app)
+        labels = [line for line in view_text(app).splitlines() if line[:1].isdigit() and "/" in line]
+        assert labels == ["1/11"]
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.clipboard.startswith("@theo_types (Theo Park) · 2 Dec · post 1/11\nWhy I stopped using a mouse")
+
+
+def styled_runs(view: ThreadView, component: str) -> list[str]:
+    """The pieces of the reading pane's text drawn in a component class's style."""
+    style = view.get_component_rich_style(component, partial=True)
+    return [text.plain[span.start:span.end] for text, _ in view._lines for span in text.spans if span.style == style]
+
+
+async def test_links_stop_before_brackets_quotes_and_closing_punctuation(db_path, tmp_path):
+    page = tmp_path / "links.txt"
+    page.write_text(
+        "Lin Profile picture\n3 Mar\n1 tweets, 1 min read\n"
+        "[link=https://a.example/x]click[/link] and https://b.example/y]click[/link] "
+        "(https://c.example/z) \"https://d.example/q\" <https://e.example/r>. "
+        "https://en.wikipedia.org/wiki/Foo_(bar) and https://f.example/@lin @lin@g.example\n\n• • •\n")
+    run_import([page], Library.open(db_path))
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        assert styled_runs(view, "thread-view--link") == [
+            "https://a.example/x", "https://b.example/y", "https://c.example/z", "https://d.example/q",
+            "https://e.example/r", "https://en.wikipedia.org/wiki/Foo_(bar)", "https://f.example/@lin"]
+        assert styled_runs(view, "thread-view--mention") == ["@lin@g.example"]
+
+
+def contrast(one, other) -> float:
+    """The WCAG contrast ratio of two colours."""
+    def luminance(color) -> float:
+        channels = [c / 255 for c in color.get_truecolor()]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+async def test_mentions_are_readable_and_unlike_links(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        background = view.background_colors[1].rich_color
+        mention = view.get_component_rich_style("thread-view--mention", partial=True)
+        link = view.get_component_rich_style("thread-view--link", partial=True)
+        assert contrast(mention.color, background) >= 4.5
+        assert contrast(link.color, background) >= 4.5
+        assert mention.color != link.color and not mention.underline
+
+
+async def test_posts_not_tweets_outside_twitter(db_path):
+    library = Library.open(db_path)
+    run_import([SAMPLES / "mastodon", SAMPLES / "bluesky"], library)
+    library.add_threads([Thread(posts=[Post("Part one of five.", id="at://did:plc:nadiaquill/app.bsky.feed.post/9")],
+                                author_name="Nadia Quill", author_handle="nadia-quill.bsky.social",
+                                declared_count=5, complete=False)])
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        thread_list = app.screen.query_one(ThreadList)
+        for index in range(len(thread_list.items)):
+            thread_list.select(index)
+            await settle(pilot)
+            shown = " ".join([header(app), view_text(app), *visible_lines(app.screen.query_one(AuthorList))])
+            assert "tweet" not in shown and " posts" in shown, shown
+        thread_list.select(next(i for i, item in enumerate(thread_list.items) if not item["complete"]))
+        await settle(pilot)
+        assert "1 of 5 posts (preview)" in header(app)
+        assert "Preview: 1 of 5 posts. The other 4 are missing from this copy." in flat(view_text(app))
+
+
+def footer_keys(app: ThreadsApp) -> list[str]:
+    """The footer as drawn, item by item; each must end within the screen's width."""
+    items = []
+    for widget in app.screen.query_one(Footer).query("FooterKey, FooterLabel"):
+        if widget.display and widget.region.width:
+            assert widget.region.right <= app.size.width, widget
+            items.append(" ".join(str(widget.render()).split()))
+    return items
+
+
+async def test_footer_shows_the_keys_of_the_focused_pane_within_80_columns(sample_db):
+    everywhere = ["c", "C", "Copy", "i Import", "/ Search", "? Help", "q Quit"]
+    app = make_app(sample_db)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        assert footer_keys(app) == ["⏎ Open", "f Filter", "B Bookmarked", *everywhere]
+        await pilot.press("tab")
+        await settle(pilot)
+        assert isinstance(app.focused, ThreadView)
+        assert footer_keys(app) == ["space", "b", "Page", "g", "G", "Top/Bottom", "n", "N", "Hits", *everywhere]
+        await pilot.press("s")
+        app.screen.query_one(AuthorList).focus()
+        await settle(pilot)
+        assert footer_keys(app) == ["⏎ Open", *everywhere]
+    async with make_app(sample_db).run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert footer_keys(pilot.app)[-1] == "^p palette"
+
+
+async def test_hiding_the_sidebar_it_has_focus_moves_focus_to_the_reading_pane(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "tab")
+        assert isinstance(app.focused, AuthorList)
+        await pilot.press("s")
+        await pilot.pause()
+        assert not app.screen.query_one("#sidebar").display
+        assert isinstance(app.focused, ThreadView)
+
+
+async def test_sidebar_choice_holds_for_one_width_class_and_never_squeezes_the_reading_pane(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        sidebar = app.screen.query_one("#sidebar")
+        view = app.screen.query_one(ThreadView)
+        await pilot.press("s", "s")  # hidden, then shown again, at 120 columns
+        await pilot.pause()
+        assert sidebar.display
+        await pilot.resize_terminal(*NARROW)
+        await settle(pilot)
+        assert not sidebar.display and view.size.width >= 40
+        await pilot.press("s")  # shown at 80 columns: the thread list makes room
+        await pilot.pause()
+        assert sidebar.display and view.size.width >= 40
+        assert app.focused is not None and app.focused.display
+        await pilot.resize_terminal(*WIDE)
+        await settle(pilot)
+        assert sidebar.display and app.screen.query_one("#list-pane").display
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.resize_terminal(*NARROW)
+        await pilot.resize_terminal(*WIDE)
+        await settle(pilot)
+        assert sidebar.display
+
+
+def is_read(app: ThreadsApp, thread_id: str) -> bool:
+    return bool(app.states.get(thread_id, {}).get("read"))
+
+
+async def test_resting_on_a_thread_in_the_list_leaves_it_unread(sample_db):
+    app = make_app(sample_db)  # mark_read_after is 0: any dwell rule would mark at once
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        items = app.screen.query_one(ThreadList).items
+        await pilot.press("j", "j")
+        await settle(pilot)
+        assert app.screen.thread.id == items[2]["id"]
+        assert not any(is_read(app, item["id"]) for item in items[:3])
+        assert "●" in visible_lines(app.screen.query_one(ThreadList))[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert is_read(app, items[2]["id"]) and not is_read(app, items[0]["id"])
+
+
+async def test_enter_right_after_moving_marks_the_thread_it_opens(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        items = app.screen.query_one(ThreadList).items
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert is_read(app, items[1]["id"]) and not is_read(app, items[0]["id"])
+
+
+async def test_reading_in_the_pane_or_dwelling_there_marks_read(sample_db):
+    app = make_app(sample_db)
+    app.mark_read_after = 3600
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        first = app.screen.thread.id
+        await pilot.press("tab")
+        await settle(pilot)
+        assert isinstance(app.focused, ThreadView) and not is_read(app, first)
+        await pilot.press("space")
+        await settle(pilot)
+        assert is_read(app, first)
+        await pilot.press("shift+tab", "j")
+        await settle(pilot)
+        second = app.screen.thread.id
+        app.mark_read_after = 0
+        await pilot.press("tab")
+        await settle(pilot)
+        assert is_read(app, second)
+        await pilot.press("question_mark")
+        assert "counts as read once you open it (enter)" in flat(
+            " ".join(str(s.render()) for s in app.screen.query(".help-note")))
+
+
+async def run_command(pilot, name: str) -> None:
+    """Run a command by name from the command palette (typed in one go: a search per key is slow)."""
+    await pilot.press("ctrl+p")
+    palette = pilot.app.screen
+    palette.query_one(Input).value = name
+    for _ in range(200):  # until the palette has found and highlighted a command
+        await pilot.pause()
+        if palette.query_one(CommandList).highlighted is not None:
+            break
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_command_palette_has_every_reading_action(sample_db):
+    app = make_app(sample_db)
+    app.mark_read_after = 3600
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        items = app.screen.query_one(ThreadList).items
+        await pilot.press("j")
+        await settle(pilot)
+        await run_command(pilot, "open thread")
+        assert app.focused is view and is_read(app, items[1]["id"])
+        await pilot.press("shift+tab", "k")
+        await settle(pilot)
+        await run_command(pilot, "bottom")
+        assert view.current == 6
+        await run_command(pilot, "top")
+        assert view.current == 0 and view.scroll_y == 0
+        await run_command(pilot, "next post")
+        assert view.current == 1
+        await run_command(pilot, "previous post")
+        assert view.current == 0
+        await run_command(pilot, "page down")
+        assert view.scroll_y > 0
+        await run_command(pilot, "page up")
+        assert view.scroll_y == 0
+        app.screen.query_one(ThreadList).focus()
+        await run_command(pilot, "focus next pane")
+        assert app.focused is view
+        await run_command(pilot, "focus previous pane")
+        assert isinstance(app.focused, ThreadList)
+        await pilot.press("f", *"theo", "enter")
+        await settle(pilot)
+        assert len(app.screen.query_one(ThreadList).items) < len(app.library)
+        await run_command(pilot, "clear filter")
+        assert len(app.screen.query_one(ThreadList).items) == len(app.library)
+
+
+async def test_notifications_stay_small_at_80x24(sample_db, tmp_path):
+    folder = tmp_path / "junk"
+    folder.mkdir()
+    for n in range(6):
+        (folder / f"junk-{n}.txt").write_bytes(b"\x00junk")
+    app = make_app(sample_db, import_paths=(folder,))
+    async with app.run_test(size=NARROW, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        shown = list(app.screen.query("Toast"))
+        assert len(shown) == 2
+        assert sum(toast.region.height for toast in shown) <= 12, [toast.region.height for toast in shown]
+        assert "and 4 more: i imports again and lists all." in flat(toasts(app))

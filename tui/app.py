@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -11,14 +12,17 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from .clipboard import copy_to_system_clipboard, describe_copy
 from .library import Library, LibraryError
 from .messages import LibraryChanged, OpenThread
 from .screens.main import MainScreen
 from .search import Hit, query_terms
+from .text import strip_control
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
+from .widgets.thread_list import UNREAD_MARK
 
 if TYPE_CHECKING:
     from .screens.search import SearchResult
@@ -26,10 +30,31 @@ if TYPE_CHECKING:
 # Screens and the import machinery are imported when first used: start-up
 # pays only for the main screen.
 
-STYLES_DIR_NAMES = ("styles",)
 WATCH_LIBRARY_SECONDS = 2.0
 SAVE_STATE_SECONDS = 1.0
-MARK_READ_AFTER_SECONDS = 1.5
+MARK_READ_AFTER_SECONDS = 5.0  # focus on the reading pane this long marks its thread read
+SEARCH_DELAY_SECONDS = 0.25
+FAILURES_NOTIFIED = 2  # failed files named in the import-at-start notification; the import dialog lists all
+
+# What each worker group does, for the message when one fails.
+WORKER_TASKS = {
+    "import-at-start": "The import",
+    "import": "The import",
+    "reload": "Reloading the library",
+    "open-thread": "Opening the thread",
+    "save-state": "Saving the reading state",
+    "clipboard": "Copying to the system clipboard",
+    "search": "The search",
+}
+
+
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells one version of a file from the next: inode, change time, size."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def styles_dir() -> Path:
@@ -45,12 +70,13 @@ class ThreadsApp(App[int]):
     """threads-tui: read, search and quote saved threads."""
 
     TITLE = "threads-tui"
+    NOTIFICATION_TIMEOUT: ClassVar[float] = 3  # short: at 80x24 a notification covers the reading pane
     CSS_PATH: ClassVar[Any] = [styles_dir() / "app.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
         Binding("i", "import", "Import", id="import"),
         Binding("slash", "search", "Search", id="search", key_display="/"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+        Binding("q", "quit", "Quit", id="quit"),
     ]
 
     def __init__(self, library: Library, import_paths: Sequence[Path] = ()) -> None:
@@ -59,10 +85,15 @@ class ThreadsApp(App[int]):
         self.import_paths = list(import_paths)
         self.states: dict[str, dict[str, Any]] = library.all_states()
         self.pending_states: dict[str, dict[str, Any]] = {}
+        self.changed_this_run: set[str] = set()
         self.hits: list[Hit] = []
         self.hit_index = -1
         self.hit_query = ""
+        # Delays, in seconds; tests set them to 0 to run the delayed work at once.
         self.mark_read_after = MARK_READ_AFTER_SECONDS
+        self.save_state_after = SAVE_STATE_SECONDS
+        self.search_delay = SEARCH_DELAY_SECONDS
+        self._unreadable_stamp: tuple[int, int, int] | None = None
 
     def get_default_screen(self) -> Screen:
         return MainScreen()
@@ -74,9 +105,26 @@ class ThreadsApp(App[int]):
         return screen
 
     def on_mount(self) -> None:
-        self.set_interval(WATCH_LIBRARY_SECONDS, self._check_library)
+        self.set_interval(WATCH_LIBRARY_SECONDS, self.check_library)
         if self.import_paths:
             self._import_at_start(self.import_paths)
+
+    # -- workers ----------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.report_worker_error(event)
+
+    def report_worker_error(self, event: Worker.StateChanged) -> None:
+        """The one handler for failed workers (they run with exit_on_error=False): tell the user.
+
+        Screens hand their workers' state changes here: the message does not bubble.
+        """
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        task = WORKER_TASKS.get(event.worker.group, "A background task")
+        reason = str(error) if isinstance(error, LibraryError) else f"{type(error).__name__}: {error}"
+        self.notify(f"{task} failed: {strip_control(reason)}", severity="error", timeout=10, markup=False)
 
     # -- library ----------------------------------------------------------
 
@@ -84,21 +132,24 @@ class ThreadsApp(App[int]):
     def _import_at_start(self, paths: list[Path]) -> None:
         from .importing import run_import
 
-        try:
-            report = run_import(paths, Library.open(self.library.path))
-        except LibraryError as error:
-            self.call_from_thread(self.notify, str(error), severity="error", timeout=10)
-            return
-        names = ", ".join(str(p) for p in paths)
-        message = f"Imported {names}: {report.summary_line()}."
-        if report.failures:
-            message += "\n" + "\n".join(f.line() for f in report.failures[:5])
-            message += "\nPress i to import again and see every failure." if len(report.failures) > 5 else ""
-        self.call_from_thread(self.notify, message, severity="warning" if report.failures else "information")
+        report = run_import(paths, Library.open(self.library.path))
+        # Names without their folders: a notification is narrow, and the import dialog gives whole paths.
+        names = ", ".join(path.name or str(path) for path in paths)
+        lines = [f"Imported {names}: {report.summary_line()}."]
+        lines += [f"failed: {os.path.basename(failure.name)}: {failure.reason}"
+                  for failure in report.failures[:FAILURES_NOTIFIED]]
+        if len(report.failures) > FAILURES_NOTIFIED:
+            lines.append(f"and {len(report.failures) - FAILURES_NOTIFIED} more: i imports again and lists all.")
+        self.notify(strip_control("\n".join(lines)), severity="warning" if report.failures else "information",
+                    timeout=8 if report.failures else None, markup=False)
         self.call_from_thread(self.post_message, LibraryChanged())
 
-    def _check_library(self) -> None:
-        if self.library.changed_on_disk():
+    def check_library(self) -> None:
+        """Reload the library if another process changed it (run every few seconds).
+
+        A library that could not be read is tried again only once its file changes.
+        """
+        if self.library.changed_on_disk() and file_stamp(self.library.path) != self._unreadable_stamp:
             self._reload_library()
 
     @on(LibraryChanged)
@@ -107,18 +158,21 @@ class ThreadsApp(App[int]):
 
     @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
     def _reload_library(self) -> None:
+        stamp = file_stamp(self.library.path)
         try:
             library = Library.open(self.library.path)
-        except LibraryError as error:
-            self.call_from_thread(self.notify, str(error), severity="error", timeout=10)
-            return
-        self.call_from_thread(self._swap_library, library)
+            library.order_index()  # sorts the summaries here, not on the UI thread
+            states = library.all_states()
+        except LibraryError:
+            self._unreadable_stamp = stamp
+            raise
+        self.call_from_thread(self._swap_library, library, states)
 
-    def _swap_library(self, library: Library) -> None:
+    def _swap_library(self, library: Library, states: dict[str, dict[str, Any]]) -> None:
         self.library = library
-        states = library.all_states()
-        for thread_id, fields in self.pending_states.items():
-            states.setdefault(thread_id, {"id": thread_id}).update(fields)
+        # What this run changed wins over what was read: a save may still be on its way.
+        for thread_id in self.changed_this_run:
+            states[thread_id] = {**states.get(thread_id, {}), **self.states[thread_id]}
         self.states = states
         self.main_screen.refresh_threads()
 
@@ -128,7 +182,11 @@ class ThreadsApp(App[int]):
         """Change a thread's reading state now; it is saved shortly, off the UI thread."""
         self.states.setdefault(thread_id, {"id": thread_id}).update(fields)
         self.pending_states.setdefault(thread_id, {}).update(fields)
-        self.set_timer(SAVE_STATE_SECONDS, self._save_states)
+        self.changed_this_run.add(thread_id)
+        if self.save_state_after > 0:
+            self.set_timer(self.save_state_after, self._save_states)
+        else:
+            self._save_states()
 
     def _save_states(self) -> None:
         if self.pending_states:
@@ -137,16 +195,19 @@ class ThreadsApp(App[int]):
 
     @work(thread=True, group="save-state", exit_on_error=False)
     def _write_states(self, pending: dict[str, dict[str, Any]]) -> None:
-        try:
-            Library.open(self.library.path).set_states(pending)
-        except LibraryError as error:
-            self.call_from_thread(self.notify, f"Reading state not saved: {error}", severity="error")
+        Library.open(self.library.path).set_states(pending)
 
     def save_states_now(self) -> None:
-        """Write pending reading state before exit (called after the app stops)."""
-        if self.pending_states:
-            Library.open(self.library.path).set_states(self.pending_states)
-            self.pending_states = {}
+        """Write the reading state changed in this run (called after the app stops).
+
+        Everything changed is written again, not only what is pending: a save
+        worker may have been stopped with the app before it wrote.
+        """
+        changed = {thread_id: {key: value for key, value in self.states[thread_id].items() if key != "id"}
+                   for thread_id in self.changed_this_run}
+        if changed:
+            Library.open(self.library.path).set_states(changed)
+        self.pending_states = {}
 
     # -- copy -------------------------------------------------------------
 
@@ -158,7 +219,7 @@ class ThreadsApp(App[int]):
     @work(thread=True, group="clipboard", exit_on_error=False)
     def _copy_to_system(self, text: str, what: str) -> None:
         system = copy_to_system_clipboard(text)
-        self.call_from_thread(self.notify, describe_copy(what, text, system), title="Copied")
+        self.notify(describe_copy(what, text, system), markup=False)
 
     # -- search -----------------------------------------------------------
 
@@ -178,17 +239,17 @@ class ThreadsApp(App[int]):
         hit = self.hits[self.hit_index]
         self.main_screen.post_message(OpenThread(hit.thread_id, hit.n - 1, tuple(query_terms(self.hit_query))))
         self.notify(f"Hit {self.hit_index + 1} of {len(self.hits)} for {self.hit_query!r} (n / N for more)",
-                    timeout=2)
+                    timeout=2, markup=False)
 
     def step_hit(self, step: int) -> None:
         if not self.hits:
-            self.notify("No search hits: press / to search.", severity="warning")
+            self.notify("No search hits: press / to search.", severity="warning", markup=False)
             return
         self.go_to_hit(self.hit_index + step)
 
     # -- other global actions ----------------------------------------------
 
-    async def action_quit(self) -> None:
+    def action_quit(self) -> None:
         self.main_screen.remember_position()
         self.exit(0)
 
@@ -200,7 +261,7 @@ class ThreadsApp(App[int]):
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.help_sections()))
+        self.push_screen(HelpScreen(self.help_sections(), self.help_notes()))
 
     def help_sections(self) -> list[tuple[str, list[BindingType]]]:
         return [
@@ -211,9 +272,29 @@ class ThreadsApp(App[int]):
             ("Reading pane", ThreadView.BINDINGS),
         ]
 
+    def help_notes(self) -> list[tuple[str, str]]:
+        return [
+            ("Read and unread",
+             f"{UNREAD_MARK} marks a thread you have not read. It counts as read once you open it (enter), "
+             "move through it in the reading pane (keys or the mouse wheel), or keep the reading pane focused "
+             f"for {self.mark_read_after:g} seconds. Moving through the list with j / k leaves threads unread."),
+        ]
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main_screen
+        view = main.reading_pane.view
+        yield SystemCommand("Open thread", "Open the thread selected in the list (enter)", main.action_open_selected)
+        yield SystemCommand("Next post", "Go to the next post in the reading pane (j)", view.action_next_post)
+        yield SystemCommand("Previous post", "Go to the previous post in the reading pane (k)",
+                            view.action_previous_post)
+        yield SystemCommand("Page down", "Page down in the reading pane (space)", view.action_page_down)
+        yield SystemCommand("Page up", "Page up in the reading pane (b)", view.action_page_up)
+        yield SystemCommand("Top", "Go to the first post of the thread (g)", view.action_top)
+        yield SystemCommand("Bottom", "Go to the last post of the thread (G)", view.action_bottom)
+        yield SystemCommand("Focus next pane", "Move focus to the next pane (tab)", self.action_focus_next)
+        yield SystemCommand("Focus previous pane", "Move focus to the previous pane (shift+tab)",
+                            self.action_focus_previous)
         yield SystemCommand("Import", "Import files or folders into the library (i)", self.action_import)
         yield SystemCommand("Search", "Search the whole library (/)", self.action_search)
         yield SystemCommand("Next hit", "Go to the next search hit (n)", main.action_next_hit)
@@ -225,6 +306,7 @@ class ThreadsApp(App[int]):
         yield SystemCommand("Bookmarked only", "Show only bookmarked threads, or all (B)",
                             main.action_toggle_bookmarked_only)
         yield SystemCommand("Filter", "Filter the thread list by title or author (f)", main.action_filter)
+        yield SystemCommand("Clear filter", "Show every thread again (esc)", main.action_clear_filter)
         yield SystemCommand("Sidebar", "Show or hide More from @author (s)", main.action_toggle_sidebar)
         yield SystemCommand("Help", "Show every key (?)", self.action_help)
 

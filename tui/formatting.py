@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from .model import Media, PartialDate, Post, Thread
+
+# The id a thread gets when its first post has none (see model.make_thread_id).
+_HASH_ID = re.compile(r"h[0-9a-f]{20}")
 
 
 def byline(thread: Thread) -> str:
@@ -18,18 +24,54 @@ def date_text(date: PartialDate | None) -> str:
     return date.human() if date else "date unknown"
 
 
-def is_from_twitter(thread: Thread) -> bool:
-    """Tweet ids are numbers; Thread Reader text pages (hashed ids) are Twitter threads too."""
-    return thread.id.isdigit() or thread.id.startswith("h")
+def author_label(summary: dict[str, Any]) -> str:
+    """`@handle`, else the name, of a thread summary's author; `?` when neither is known."""
+    if summary.get("author_handle"):
+        return f"@{summary['author_handle']}"
+    return summary.get("author_name") or "?"
+
+
+def attribution(thread: Thread) -> str:
+    """`@dana_example (Dana Example)`, with whatever of the two is known."""
+    name = thread.author_name or ""
+    handle = f"@{thread.author_handle}" if thread.author_handle else ""
+    if name and handle:
+        return f"{handle} ({name})"
+    return handle or name or "unknown author"
+
+
+def is_from_twitter(thread_id: str) -> bool:
+    """Whether a thread came from Twitter/X, judged by its id.
+
+    Tweet ids (X archives, Thread Reader HTML) are numbers; a Thread Reader
+    text page has no ids, so its thread id is a hash (`h` and 20 hex
+    digits). Bluesky ids are `at://` URIs, Mastodon ids `https://` URLs.
+    """
+    return thread_id.isdigit() or _HASH_ID.fullmatch(thread_id) is not None
+
+
+def post_noun(thread_id: str, count: int) -> str:
+    """`tweet`/`tweets` for a Twitter/X thread, `post`/`posts` for Bluesky and Mastodon."""
+    noun = "tweet" if is_from_twitter(thread_id) else "post"
+    return noun if count == 1 else noun + "s"
+
+
+def is_preview(thread: Thread) -> bool:
+    """A preview holds the first posts of a thread the source says is longer."""
+    return not thread.complete and bool(thread.declared_count) and thread.declared_count > thread.post_count
+
+
+def numbered_total(thread: Thread) -> int:
+    """The N of `n/N`: the declared count for a preview (it holds the first posts), else the posts held."""
+    return thread.declared_count if is_preview(thread) and thread.declared_count else thread.post_count
 
 
 def count_text(thread: Thread) -> str:
     """`5 tweets` (`5 posts` for Bluesky and Mastodon), or `2 of 9 tweets (preview)`."""
-    noun = "tweet" if is_from_twitter(thread) else "post"
-    noun += "" if (thread.declared_count or thread.post_count) == 1 else "s"
+    noun = post_noun(thread.id, thread.declared_count or thread.post_count)
     if thread.complete:
         return f"{thread.post_count} {noun}"
-    if thread.declared_count and thread.declared_count > thread.post_count:
+    if is_preview(thread):
         return f"{thread.post_count} of {thread.declared_count} {noun} (preview)"
     return f"{thread.post_count} {noun} (incomplete)"
 
@@ -38,9 +80,9 @@ def missing_text(thread: Thread) -> str | None:
     """What the reader should be told about an incomplete thread, or None."""
     if thread.complete:
         return None
-    if thread.declared_count and thread.declared_count > thread.post_count:
+    if is_preview(thread) and thread.declared_count:
         missing = thread.declared_count - thread.post_count
-        return (f"Preview: {thread.post_count} of {thread.declared_count} tweets. "
+        return (f"Preview: {thread.post_count} of {thread.declared_count} {post_noun(thread.id, 2)}. "
                 f"The other {missing} {'is' if missing == 1 else 'are'} missing from this copy.")
     return "Incomplete: part of this thread is missing from this copy."
 
@@ -51,9 +93,9 @@ def media_line(media: Media) -> str:
     return f"{label} {media.url}" if media.kind == "link" and media.url else label
 
 
-def post_as_text(post: Post, n: int, total: int) -> str:
-    """One post as clean text, numbered `n/N`, media and quote below it."""
-    lines = [f"{n}/{total}", post.text]
+def post_body(post: Post) -> str:
+    """A post's text as clean text, media and quoted post below it."""
+    lines = [post.text]
     lines += [media_line(m) for m in post.media]
     if post.quoted:
         quoted = post.quoted.text.splitlines() + [media_line(m) for m in post.quoted.media]
@@ -61,14 +103,26 @@ def post_as_text(post: Post, n: int, total: int) -> str:
     return "\n".join(lines)
 
 
+def post_as_text(post: Post, n: int, total: int) -> str:
+    """One post as clean text, numbered `n/N`, media and quote below it."""
+    return f"{n}/{total}\n{post_body(post)}"
+
+
+def post_with_attribution(thread: Thread, index: int) -> str:
+    """Post `index` for copying on its own: who wrote it, when, and which post it is, above it."""
+    top = f"{attribution(thread)} · {date_text(thread.date)} · post {index + 1}/{numbered_total(thread)}"
+    return f"{top}\n{post_body(thread.posts[index])}"
+
+
 def header_text(thread: Thread) -> str:
+    """The line above a thread: author, date, count and read time."""
     return (f"{byline(thread)} · {date_text(thread.date)} · {count_text(thread)} · "
             f"{thread.minutes_to_read()} min read")
 
 
 def thread_as_text(thread: Thread) -> str:
     """The whole thread: author and date on top, posts numbered `1/N`."""
-    total = thread.post_count
+    total = numbered_total(thread)
     parts = [header_text(thread)]
     missing = missing_text(thread)
     if missing:
@@ -88,7 +142,7 @@ def _markdown_escape(text: str) -> str:
 
 def thread_as_markdown(thread: Thread) -> str:
     """A Markdown document for export: title, byline, date, then `1/N` sections."""
-    total = thread.post_count
+    total = numbered_total(thread)
     lines = [f"# {_markdown_escape(thread.title) or 'Untitled thread'}", ""]
     lines.append(f"**{_markdown_escape(byline(thread))}** · {date_text(thread.date)} · "
                  f"{count_text(thread)} · {thread.minutes_to_read()} min read")

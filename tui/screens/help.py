@@ -7,9 +7,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from ..widgets.key_scroll import KeyScroll
 
 KEY_NAMES = {
     "down": "↓", "up": "↑", "pagedown": "pgdn", "pageup": "pgup", "question_mark": "?",
@@ -27,10 +29,15 @@ KEY_COLUMN = 20
 
 
 def bindings_text(title: str, bindings: list[BindingType]) -> Text:
-    """A titled section: one line per key with its description."""
-    text = Text(title, style="bold underline")
+    """A titled section: one line per key with its description.
+
+    Bindings to another node's action (`screen.filter`) only show a key in a
+    pane's footer; that node's own section lists them.
+    """
+    text = Text()
+    text.append(title, style="bold underline")
     for binding in bindings:
-        if isinstance(binding, Binding) and binding.description:
+        if isinstance(binding, Binding) and binding.description and "." not in binding.action:
             text.append("\n" + key_label(binding.key).ljust(KEY_COLUMN), style="bold")
             text.append(binding.description)
     return text
@@ -40,20 +47,27 @@ class HelpScreen(ModalScreen[None]):
     """All keys with their descriptions; esc, q or ? closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close help"),
+        Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close"),
     ]
 
-    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[BindingType]]], notes: list[tuple[str, str]] = ()) -> None:
         super().__init__()
         self.sections = sections
+        self.notes = list(notes)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
             yield Static("threads-tui keys", id="help-title", markup=False)
-            with VerticalScroll(id="help-body"):
+            with KeyScroll(id="help-body"):
                 for title, bindings in self.sections:
                     yield Static(bindings_text(title, bindings), classes="help-section")
-            yield Static("esc, q or ? closes · ctrl+p finds any command", id="help-hint", markup=False)
+                for title, note in self.notes:
+                    text = Text()
+                    text.append(title, style="bold underline")
+                    text.append("\n" + note)
+                    yield Static(text, classes="help-section help-note")
+            yield Static("j k space b g G scroll · esc, q or ? closes · ctrl+p finds any command",
+                         id="help-hint", markup=False)
 
-    def action_dismiss(self) -> None:
-        self.dismiss(None)
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()

@@ -1,68 +1,112 @@
-"""The import screen: a path with completion, progress while it runs, then a summary."""
+"""The import screen: a path with completion, progress while it runs, then a summary.
+
+| key | action |
+|---|---|
+| `tab` | complete the path: to what every match starts with, then through the matches |
+| `enter` | import |
+| `↑` / `↓`, `j` / `k`, `space` / `b`, `g` / `G` | scroll the summary (see `KeyScroll`) |
+| `esc` | cancel a running import (what was read is kept); else close |
+"""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, ProgressBar, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..importing import ImportReport, run_import
 from ..library import Library, LibraryError
 from ..messages import LibraryChanged
-from ..widgets.path_input import PathSuggester, split_paths
+from ..text import clean_line
+from ..widgets.key_scroll import KeyScroll
+from ..widgets.path_input import PathSuggester, common_completion, completions, split_paths
+from .base import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
 
+PROGRESS_EVERY_SECONDS = 0.1
+MAX_CANDIDATES_SHOWN = 30
 
-def report_text(report: ImportReport) -> Text:
+
+def one_line(text: str) -> str:
+    """A file name or failure line made safe to show: no escape sequences, control characters or line breaks."""
+    return clean_line(text) or ""
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def report_text(report: ImportReport, paths: list[Path]) -> Text:
     """The summary, then one line per failed file and per warning."""
-    text = Text(f"Done: {report.files_done} files, {report.threads_found} threads found. "
+    if report.files_done == 0:
+        where = ", ".join(one_line(str(path)) for path in paths)
+        return Text(f"Nothing to import: no files found in {where}.", style="bold")
+    text = Text(f"Done: {plural(report.files_done, 'file')}, {plural(report.threads_found, 'thread')} found. "
                 f"{report.summary_line()}.", style="bold")
     for failure in report.failures:
-        text.append(f"\nfailed: {failure.line()}", style="red")
+        text.append(f"\nfailed: {one_line(failure.line())}", style="red")
     for warning in report.warnings:
-        text.append(f"\nwarning: {warning.line()}", style="yellow")
+        text.append(f"\nwarning: {one_line(warning.line())}", style="yellow")
     return text
 
 
-class ImportScreen(ModalScreen[None]):
+class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
     """Type a path (tab completes), enter imports; esc cancels or closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close / cancel"),
-        Binding("tab", "complete", "Complete the path", show=False, priority=True),
+        Binding("escape", "close", "Close / cancel", id="import.close"),
+        Binding("tab", "complete", "Complete the path", show=False, priority=True, id="import.complete"),
     ]
 
     app: ThreadsApp
 
-    def __init__(self, initial: str = "") -> None:
+    @dataclass
+    class Progress(Message):
+        """How far the import worker has got (posted at most every PROGRESS_EVERY_SECONDS)."""
+
+        files_done: int
+        threads_found: int
+        name: str
+
+    def __init__(self) -> None:
         super().__init__()
-        self.initial = initial
         self.running = False
+        self.paths: list[Path] = []
+        self.progress_every = PROGRESS_EVERY_SECONDS
+        self._cycle: list[str] = []
+        self._cycle_index = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-dialog"):
             yield Static("Files or folders to import (several: separate with ;). "
-                         "Tab or → accepts a completion.", id="import-help", markup=False)
-            yield Input(value=self.initial, placeholder="~/Downloads/thread.txt", id="import-path",
-                        suggester=PathSuggester())
+                         "Tab completes, enter imports, esc closes.", id="import-help", markup=False)
+            yield Input(placeholder="~/Downloads/thread.txt", id="import-path", suggester=PathSuggester())
+            yield Static("", id="import-candidates", markup=False)
             yield ProgressBar(total=None, show_eta=False, id="import-progress")
             yield Static("", id="import-status", markup=False)
-            with VerticalScroll(id="import-report-scroll"):
+            with KeyScroll(id="import-report-scroll"):
                 yield Static("", id="import-report", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#import-dialog").border_title = "Import"
         self.query_one("#import-progress").display = False
+        self.query_one("#import-candidates").display = False
+
+    # -- importing --------------------------------------------------------
 
     @on(Input.Submitted, "#import-path")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -72,58 +116,135 @@ class ImportScreen(ModalScreen[None]):
         self.start(paths)
 
     def start(self, paths: list[Path]) -> None:
+        """Import in a worker; the path box is locked meanwhile, so keys cannot land in it."""
         self.running = True
-        self.query_one("#import-progress").display = True
+        self.paths = paths
+        self._show_candidates([])
+        path_input = self.query_one("#import-path", Input)
+        path_input.disabled = True
+        progress = self.query_one("#import-progress", ProgressBar)
+        progress.update(total=None, progress=0)
+        progress.display = True
         self.query_one("#import-report", Static).update("")
-        self.query_one("#import-status", Static).update("Starting…")
+        self.query_one("#import-report-scroll").focus()
+        self._status("Importing… esc cancels (what was read so far is kept).")
         self._import(paths)
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def _import(self, paths: list[Path]) -> None:
         worker = get_current_worker()
+        last_posted = float("-inf")
+
+        def progress(report: ImportReport, name: str) -> None:
+            # Posting never waits on the UI, and a post per file would flood it: one every 100 ms.
+            nonlocal last_posted
+            now = monotonic()
+            if now - last_posted >= self.progress_every:
+                last_posted = now
+                self.post_message(self.Progress(report.files_done, report.threads_found, name))
+
         try:
             # A library of its own: the UI's copy is only read on the UI thread.
             library = Library.open(self.app.library.path)
-            report = run_import(
-                paths, library,
-                progress=lambda r, name: self.app.call_from_thread(self._progress, r, name),
-                cancelled=lambda: worker.is_cancelled,
-            )
+            report = run_import(paths, library, progress=progress, cancelled=lambda: worker.is_cancelled)
         except LibraryError as error:
             self.app.call_from_thread(self._failed, str(error))
             return
         self.app.call_from_thread(self._finished, report, worker.is_cancelled)
 
-    def _progress(self, report: ImportReport, name: str) -> None:
-        self.query_one("#import-status", Static).update(
-            f"{report.files_done} files done, {report.threads_found} threads found"
-            + (f" · {name}" if name else "")
-        )
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.state is WorkerState.ERROR and event.worker.group == "import":
+            self._failed("The import stopped: see the message.")
+
+    @on(Progress)
+    def _progress(self, message: Progress) -> None:
+        if not self.running:
+            return
+        where = f" · {one_line(message.name)}" if message.name else ""
+        self._status(f"{plural(message.files_done, 'file')} done, {plural(message.threads_found, 'thread')} "
+                     f"found{where} · esc cancels")
 
     def _finished(self, report: ImportReport, cancelled: bool) -> None:
-        self.running = False
+        self._stopped()
         progress = self.query_one("#import-progress", ProgressBar)
-        progress.update(total=max(1, report.files_done), progress=report.files_done)
-        self.query_one("#import-status", Static).update(
-            "Cancelled: threads read so far were kept." if cancelled else "Esc closes.")
-        self.query_one("#import-report", Static).update(report_text(report))
+        if report.files_done:
+            progress.update(total=report.files_done, progress=report.files_done)
+        else:
+            progress.display = False
+        outcome = "Cancelled: the threads read so far were kept. " if cancelled else ""
+        self._status(f"{outcome}↑ ↓ scroll the summary · tab edits the path · esc closes")
+        self.query_one("#import-report", Static).update(report_text(report, self.paths))
         self.app.post_message(LibraryChanged())
 
     def _failed(self, message: str) -> None:
-        self.running = False
+        self._stopped()
         self.query_one("#import-progress").display = False
-        self.query_one("#import-status", Static).update(Text(message, style="red"))
+        self.query_one("#import-status", Static).update(Text(one_line(message), style="red"))
 
-    def action_complete(self) -> None:
-        """Accept the path completion shown in the input (tab, like a shell)."""
+    def _stopped(self) -> None:
+        """The worker is done: the path box can be edited again (tab goes there)."""
+        self.running = False
+        self.query_one("#import-path", Input).disabled = False
+        self.query_one("#import-report-scroll").focus()
+
+    def _status(self, text: str) -> None:
+        self.query_one("#import-status", Static).update(text)
+
+    # -- completing paths ---------------------------------------------------
+
+    async def action_complete(self) -> None:
+        """Tab: go to the path box; there, complete like a shell.
+
+        The path is completed to what every match starts with; when that
+        adds nothing, tab steps through the matches, which are listed below.
+        """
         path_input = self.query_one("#import-path", Input)
-        path_input.focus()
-        path_input.cursor_position = len(path_input.value)
-        path_input.action_cursor_right()  # at the end, this accepts the suggestion
+        if path_input.disabled:
+            return
+        if self.focused is not path_input:
+            path_input.focus()
+            return
+        value = path_input.value
+        if self._cycle and value == self._cycle[self._cycle_index]:
+            self._cycle_index = (self._cycle_index + 1) % len(self._cycle)
+            completed = self._cycle[self._cycle_index]
+        else:
+            candidates = await asyncio.to_thread(completions, value)
+            completed = common_completion(value, candidates)
+            self._cycle, self._cycle_index = [], 0
+            if completed == value and len(candidates) > 1:
+                self._cycle = candidates
+                completed = candidates[0]
+            self._show_candidates(candidates if len(candidates) > 1 else [])
+        path_input.value = completed
+        path_input.cursor_position = len(completed)
+        if self._cycle:
+            self._show_candidates(self._cycle, self._cycle_index)
+
+    @on(Input.Changed, "#import-path")
+    def _path_changed(self, event: Input.Changed) -> None:
+        if self._cycle and event.value not in self._cycle:
+            self._cycle = []
+            self._show_candidates([])
+
+    def _show_candidates(self, candidates: list[str], current: int | None = None) -> None:
+        """The matches of the path, by name, below the box (the one tab chose in bold)."""
+        shown = self.query_one("#import-candidates", Static)
+        shown.display = bool(candidates)
+        text = Text(style="dim")
+        for index, candidate in enumerate(candidates[:MAX_CANDIDATES_SHOWN]):
+            name = candidate.rstrip("/").rpartition("/")[2] + ("/" if candidate.endswith("/") else "")
+            text.append(("  " if index else "") + one_line(name), style="bold" if index == current else "")
+        if len(candidates) > MAX_CANDIDATES_SHOWN:
+            text.append(f"  … and {len(candidates) - MAX_CANDIDATES_SHOWN} more")
+        shown.update(text)
+
+    # -- keys -------------------------------------------------------------
 
     def action_close(self) -> None:
         if self.running:
             self.workers.cancel_group(self, "import")
-            self.query_one("#import-status", Static).update("Cancelling…")
+            self._status("Cancelling… (what was read so far is kept)")
             return
         self.dismiss(None)

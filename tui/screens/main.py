@@ -4,40 +4,49 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, get_current_worker
 
-from ..formatting import post_as_text, thread_as_text
+from ..formatting import author_label, count_text, numbered_total, post_with_attribution, thread_as_text
+from ..library import LibraryError
 from ..messages import OpenThread
 from ..model import Thread
 from ..widgets.author_list import AuthorList
-from ..widgets.reading_pane import ReadingPane
+from ..widgets.filter_input import FilterInput
+from ..widgets.reading_pane import ReadingPane, ThreadView
 from ..widgets.summary_list import SummaryList
 from ..widgets.thread_list import ThreadList
+from .base import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
 
-class MainScreen(Screen):
-    """Three panes and a footer; narrow terminals hide the sidebar (`s` shows it)."""
+COPY_KEYS = Binding.Group("Copy")
+# From this width the sidebar shows by default; below it, showing it hides the thread list.
+SIDEBAR_MIN_WIDTH = 110
+
+
+class MainScreen(ReportsWorkerErrors, Screen):
+    """Three panes and a footer; below 110 columns the sidebar hides (`s` shows it in the list's place)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "copy_post", "Copy", id="copy-post"),
-        Binding("C", "copy_thread", "Copy thread", id="copy-thread"),
+        Binding("c", "copy_post", "Copy", group=COPY_KEYS, id="copy-post"),
+        Binding("C", "copy_thread", "Copy thread", group=COPY_KEYS, id="copy-thread"),
         Binding("n", "next_hit", "Next hit", id="next-hit", show=False),
         Binding("N", "previous_hit", "Previous hit", id="previous-hit", show=False),
-        Binding("m", "toggle_bookmark", "Bookmark", id="bookmark"),
+        Binding("m", "toggle_bookmark", "Bookmark", id="bookmark", show=False),
         Binding("B", "toggle_bookmarked_only", "Bookmarked only", id="bookmarked-only", show=False),
         Binding("f", "filter", "Filter", id="filter", show=False),
         Binding("s", "toggle_sidebar", "Sidebar", id="sidebar", show=False),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
     ]
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
 
     app: ThreadsApp
 
@@ -46,13 +55,15 @@ class MainScreen(Screen):
         self.thread: Thread | None = None
         self.filter_text = ""
         self.bookmarked_only = False
-        self.sidebar_forced: bool | None = None
+        self._wide: bool | None = None
         self._read_timer: Timer | None = None
+        self._read_when_shown: str | None = None
+        self._library_error = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             with Vertical(id="list-pane"):
-                yield Input(id="filter", placeholder="Filter by title or author…")
+                yield FilterInput(id="filter", placeholder="Filter by title or author…")
                 yield ThreadList(id="thread-list")
             yield ReadingPane(id="reading-pane")
             with Vertical(id="sidebar"):
@@ -95,29 +106,63 @@ class MainScreen(Screen):
         thread_list = self.thread_list
         thread_list.states = self.app.states
         keep = thread_list.current["id"] if thread_list.current else None
-        items = self.visible_summaries()
+        try:
+            items = self.visible_summaries()
+        except LibraryError as error:
+            self._show_unreadable(str(error))
+            return
+        self._library_error = ""
+        list_notice, reader_notice = self._nothing_here()
+        thread_list.empty_text = list_notice
         thread_list.set_items(items, keep_id=keep)
         count = f"{len(items)}" if len(items) == len(self.app.library) else f"{len(items)} of {len(self.app.library)}"
         label = "Bookmarked" if self.bookmarked_only else "Threads"
         self.query_one("#list-pane").border_title = f"{label} ({count})"
         current = thread_list.current
         if current is None:
-            self._show(None)
+            self._show(None, notice=reader_notice)
         elif self.thread is None or self.thread.id != current["id"]:
             self.open_thread(current["id"], self.app.states.get(current["id"], {}).get("position", 0))
         else:
             self.refresh_sidebar()
 
+    def _nothing_here(self) -> tuple[str, str]:
+        """What the list and the reading pane say when the list is empty."""
+        if not len(self.app.library):
+            return ("No threads. Press i to import.",
+                    "No threads yet. Press i to import files or folders, or run threads-tui import PATH.")
+        if self.filter_text:
+            return "No thread matches the filter.", "No thread matches the filter: esc clears it."
+        if self.bookmarked_only:
+            return "No bookmarked threads.", "No bookmarked threads: m bookmarks the open thread, B shows all."
+        return "", "Select a thread to read it."
+
+    def _show_unreadable(self, message: str) -> None:
+        """The library cannot be listed: say so in the panes and once in a notification."""
+        thread_list = self.thread_list
+        thread_list.empty_text = "The library cannot be read: see the reading pane."
+        thread_list.set_items([])
+        self.query_one("#list-pane").border_title = "Threads (unreadable)"
+        self._show(None, notice=message)
+        if message != self._library_error:
+            self._library_error = message
+            self.notify(message, title="Library", severity="error", timeout=30, markup=False)
+
     @on(SummaryList.Highlighted, "#thread-list")
     def _thread_highlighted(self, event: SummaryList.Highlighted) -> None:
         thread_id = event.item["id"]
+        if thread_id != self._read_when_shown:
+            self._read_when_shown = None  # the cursor moved on before the opened thread loaded
         if self.thread is None or self.thread.id != thread_id:
             self.open_thread(thread_id, self.app.states.get(thread_id, {}).get("position", 0))
 
     @on(SummaryList.Selected, "#thread-list")
     def _thread_selected(self, event: SummaryList.Selected) -> None:
         self.reading_pane.view.focus()
-        self._mark_read()
+        if self.thread is not None and self.thread.id == event.item["id"]:
+            self._mark_read()
+        else:
+            self._read_when_shown = event.item["id"]  # still loading
 
     @on(SummaryList.Selected, "#author-list")
     def _author_thread_selected(self, event: SummaryList.Selected) -> None:
@@ -136,9 +181,7 @@ class MainScreen(Screen):
             self.query_one("#filter", Input).value = ""
             thread_list.set_items(self.visible_summaries(), keep_id=thread_id)
         elif index is not None and index != thread_list.cursor:
-            thread_list.set_reactive(SummaryList.cursor, index)
-            thread_list.refresh_items()
-            thread_list.call_after_refresh(thread_list._scroll_to_cursor)
+            thread_list.select(index, announce=False)
 
     # -- opening threads --------------------------------------------------
 
@@ -150,20 +193,52 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="open-thread", exit_on_error=False)
     def _load_thread(self, thread_id: str, index: int, terms: tuple[str, ...], focus_reader: bool) -> None:
+        worker = get_current_worker()
         thread = self.app.library.thread(thread_id)
-        self.app.call_from_thread(self._show, thread, index, terms, focus_reader)
+        self.app.call_from_thread(self._loaded, worker, thread, index, terms, focus_reader)
+
+    def _loaded(self, worker: Worker[None], thread: Thread | None, index: int, terms: tuple[str, ...],
+                focus_reader: bool) -> None:
+        # A load overtaken by a newer one (the cursor moved on) may finish last: drop it.
+        # Workers are cancelled on this thread, so the check cannot race.
+        if not worker.is_cancelled:
+            self._show(thread, index, terms, focus_reader)
 
     def _show(self, thread: Thread | None, index: int = 0, terms: tuple[str, ...] = (),
-              focus_reader: bool = False) -> None:
+              focus_reader: bool = False, notice: str = "") -> None:
         self.thread = thread
-        self.reading_pane.show(thread, index, terms)
+        self.reading_pane.show(thread, index, terms, notice)
         self.refresh_sidebar()
-        if self._read_timer is not None:
-            self._read_timer.stop()
-        if thread is not None:
-            self._read_timer = self.set_timer(self.app.mark_read_after, self._mark_read)
         if focus_reader:
             self.reading_pane.view.focus()
+        if thread is not None and (focus_reader or thread.id == self._read_when_shown):
+            self._read_when_shown = None
+            self._mark_read()
+        elif self.focused is self.reading_pane.view:
+            self._start_dwell()
+
+    # -- read marks: opened, read in, or dwelt on in the reading pane ------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is self.reading_pane.view:
+            self._start_dwell()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if event.widget is self.reading_pane.view and self._read_timer is not None:
+            self._read_timer.stop()
+
+    @on(ThreadView.Moved)
+    def _moved_in_thread(self) -> None:
+        self._mark_read()
+
+    def _start_dwell(self) -> None:
+        """Mark the open thread read once the reading pane has had focus a while."""
+        if self._read_timer is not None:
+            self._read_timer.stop()
+        if self.app.mark_read_after > 0:
+            self._read_timer = self.set_timer(self.app.mark_read_after, self._mark_read)
+        else:
+            self._mark_read()
 
     def _mark_read(self) -> None:
         if self.thread is not None and not self.app.states.get(self.thread.id, {}).get("read"):
@@ -185,29 +260,31 @@ class MainScreen(Screen):
             title.update("More from")
             author_list.set_items([])
             return
-        who = f"@{summary['author_handle']}" if summary.get("author_handle") else (summary.get("author_name") or "?")
-        title.update(f"More from {who}")
+        title.update(f"More from {author_label(summary)}")
         keep = author_list.current["id"] if author_list.current else None
         author_list.set_items(self.app.library.by_author(summary), keep_id=keep)
 
     # -- actions ----------------------------------------------------------
+
+    def action_open_selected(self) -> None:
+        """Open the thread selected in the list, as enter there does."""
+        self.thread_list.action_select()
 
     def current_post_index(self) -> int:
         return self.reading_pane.view.current
 
     def action_copy_post(self) -> None:
         if self.thread is None or not self.thread.posts:
-            self.notify("No thread open: nothing to copy.", severity="warning")
+            self.notify("No thread open: nothing to copy.", severity="warning", markup=False)
             return
         index = min(self.current_post_index(), self.thread.post_count - 1)
-        text = post_as_text(self.thread.posts[index], index + 1, self.thread.post_count)
-        self.app.copy_text(text, f"post {index + 1}/{self.thread.post_count}")
+        self.app.copy_text(post_with_attribution(self.thread, index), f"post {index + 1}/{numbered_total(self.thread)}")
 
     def action_copy_thread(self) -> None:
         if self.thread is None:
-            self.notify("No thread open: nothing to copy.", severity="warning")
+            self.notify("No thread open: nothing to copy.", severity="warning", markup=False)
             return
-        self.app.copy_text(thread_as_text(self.thread), f"the thread of {self.thread.post_count} posts")
+        self.app.copy_text(thread_as_text(self.thread), f"the thread ({count_text(self.thread)})")
 
     def action_next_hit(self) -> None:
         self.app.step_hit(+1)
@@ -221,7 +298,7 @@ class MainScreen(Screen):
         bookmarked = not self.app.states.get(self.thread.id, {}).get("bookmarked")
         self.app.update_state(self.thread.id, bookmarked=bookmarked)
         self.thread_list.refresh_items()
-        self.notify("Bookmarked." if bookmarked else "Bookmark removed.")
+        self.notify("Bookmarked." if bookmarked else "Bookmark removed.", markup=False)
         if self.bookmarked_only and not bookmarked:
             self.refresh_threads()
 
@@ -229,7 +306,7 @@ class MainScreen(Screen):
         self.bookmarked_only = not self.bookmarked_only
         self.refresh_threads()
         self.notify("Showing bookmarked threads only (B shows all)." if self.bookmarked_only
-                    else "Showing all threads.")
+                    else "Showing all threads.", markup=False)
 
     def action_filter(self) -> None:
         filter_input = self.query_one("#filter", Input)
@@ -255,6 +332,32 @@ class MainScreen(Screen):
         self.thread_list.focus()
 
     def action_toggle_sidebar(self) -> None:
-        visible = self.query_one("#sidebar").display
-        self.set_class(not visible, "-sidebar-shown")
-        self.set_class(visible, "-sidebar-hidden")
+        """Show or hide the sidebar, for as long as the terminal stays this wide or this narrow.
+
+        Below SIDEBAR_MIN_WIDTH the sidebar takes the thread list's place
+        rather than squeezing the reading pane.
+        """
+        sidebar = self.query_one("#sidebar")
+        showing = not sidebar.display
+        self.set_class(showing, "-sidebar-shown")
+        self.set_class(not showing, "-sidebar-hidden")
+        focused = self.focused
+        if not showing and focused is not None and sidebar in focused.ancestors_with_self:
+            self.reading_pane.view.focus()
+        elif showing and self.has_class("-narrow") and focused is not None and \
+                self.query_one("#list-pane") in focused.ancestors_with_self:
+            self.query_one(AuthorList).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        wide = event.size.width >= SIDEBAR_MIN_WIDTH
+        if wide != self._wide:
+            if self._wide is not None:
+                # Crossing the breakpoint: a choice made with s held for the old width only.
+                self.remove_class("-sidebar-shown", "-sidebar-hidden")
+                self.call_after_refresh(self._focus_something_visible)
+            self._wide = wide
+
+    def _focus_something_visible(self) -> None:
+        """After a pane was hidden by a resize, focus is never left on nothing."""
+        if self.focused is None or not all(node.display for node in self.focused.ancestors_with_self):
+            self.reading_pane.view.focus()

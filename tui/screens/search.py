@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,11 +16,10 @@ from textual.worker import get_current_worker
 from ..search import Hit, query_terms, search_library
 from ..widgets.hit_list import HitList, hit_item
 from ..widgets.summary_list import SummaryList
+from .base import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
-
-SEARCH_DELAY_SECONDS = 0.25
 
 
 class SearchResult:
@@ -33,12 +31,12 @@ class SearchResult:
         self.index = index
 
 
-class SearchScreen(ModalScreen["SearchResult | None"]):
+class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
     """Search text, authors and handles; enter opens the thread at the hit."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close search"),
-        Binding("down", "focus_results", "Results", show=False),
+        Binding("escape", "close", "Close search", id="search.close"),
+        Binding("down", "focus_results", "Results", show=False, id="search.results"),
     ]
 
     app: ThreadsApp
@@ -49,6 +47,7 @@ class SearchScreen(ModalScreen["SearchResult | None"]):
         self.hits: list[Hit] = []
         self.query_text = ""
         self._timer: Timer | None = None
+        self._latest_query = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-dialog"):
@@ -65,7 +64,10 @@ class SearchScreen(ModalScreen["SearchResult | None"]):
     def _query_changed(self, event: Input.Changed) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(SEARCH_DELAY_SECONDS, lambda: self._run_search(event.value))
+        if self.app.search_delay > 0:
+            self._timer = self.set_timer(self.app.search_delay, lambda: self._run_search(event.value))
+        else:
+            self._run_search(event.value)
 
     @on(Input.Submitted, "#search-input")
     def _query_submitted(self, event: Input.Submitted) -> None:
@@ -78,6 +80,7 @@ class SearchScreen(ModalScreen["SearchResult | None"]):
     def _run_search(self, query: str) -> None:
         if self._timer is not None:
             self._timer.stop()
+        self._latest_query = query
         if not query_terms(query):
             self.hits, self.query_text = [], query
             self.query_one(HitList).set_items([])
@@ -94,6 +97,8 @@ class SearchScreen(ModalScreen["SearchResult | None"]):
             self.app.call_from_thread(self._show_hits, query, hits)
 
     def _show_hits(self, query: str, hits: list[Hit]) -> None:
+        if query != self._latest_query:
+            return  # a search overtaken by a newer one finished late
         self.hits, self.query_text = hits, query
         self.query_one(HitList).set_items([hit_item(i, hit) for i, hit in enumerate(hits)])
         status = (f"{len(hits)} hit{'s' if len(hits) != 1 else ''} for {query!r}. "

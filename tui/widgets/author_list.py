@@ -22,7 +22,8 @@ class AuthorList(SummaryList):
 
     def format_item(self, item: Summary, width: int) -> list[Text]:
         first = Text(item.get("title") or "(no text)")
-        second = Text(f"{date_label(item)} · ", style=self.secondary_style())
+        second = Text()
+        second.append(f"{date_label(item)} · ", style=self.secondary_style())
         if not item.get("complete"):
             second.append(PREVIEW_MARK + " ", style=self.mark_style())
         second.append(count_label(item), style=self.secondary_style())

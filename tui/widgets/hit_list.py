@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
+from ..formatting import author_label
 from .summary_list import Summary, SummaryList
 
 SummaryOf = Callable[[str], "Summary | None"]
@@ -33,8 +34,7 @@ class HitList(SummaryList):
     def format_item(self, item: Summary, width: int) -> list[Text]:
         hit = item["hit"]
         summary = self.summary_of(hit.thread_id) or {}
-        who = f"@{summary['author_handle']}" if summary.get("author_handle") else (summary.get("author_name") or "?")
-        where = Text(f"{hit.n}/{summary.get('post_count', '?')} · {who} · {summary.get('title', '')}",
+        where = Text(f"{hit.n}/{summary.get('post_count', '?')} · {author_label(summary)} · {summary.get('title', '')}",
                      style=self.secondary_style())
         text, spans = hit.snippet()
         snippet = Text("  " + text)

@@ -1,7 +1,13 @@
-"""An Input for file and folder paths, completing as you type (tab or right accepts)."""
+"""Completing file and folder paths typed in the import box, like a shell does.
+
+Listing a folder can be slow (a network mount, a huge folder): the
+suggester lists in a thread, never on the event loop, and reads at most
+`MAX_ENTRIES_SCANNED` entries.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -10,31 +16,54 @@ from textual.suggester import Suggester
 MAX_ENTRIES_SCANNED = 2_000
 
 
+def completions(value: str) -> list[str]:
+    """Every value that completes the last path in `value` by one folder entry (folders end in `/`).
+
+    Several paths are separated by `;`; only the last is completed. Hidden
+    entries are offered only once a `.` is typed. Sorted with a name before
+    the longer names it starts (`threadreader/` before `threadreader-html/`).
+    """
+    head, separator, last = value.rpartition(";")
+    part = last.lstrip()
+    if not part:
+        return []
+    lead = head + separator + last[: len(last) - len(part)]
+    folder, partial = os.path.split(os.path.expanduser(part))
+    typed_folder = part[: len(part) - len(partial)]
+    names = []
+    try:
+        with os.scandir(folder or ".") as entries:
+            for count, entry in enumerate(entries):
+                if count >= MAX_ENTRIES_SCANNED:
+                    break
+                if entry.name.startswith(partial) and (partial.startswith(".") or not entry.name.startswith(".")):
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    names.append(entry.name + ("/" if is_dir else ""))
+    except OSError:
+        return []
+    names.sort(key=lambda name: (name.rstrip("/"), name))
+    return [lead + typed_folder + name for name in names]
+
+
+def common_completion(value: str, candidates: list[str]) -> str:
+    """What every candidate starts with, if that is more than `value`; else `value`."""
+    prefix = os.path.commonprefix(candidates) if candidates else ""
+    return prefix if len(prefix) > len(value) else value
+
+
 class PathSuggester(Suggester):
-    """Suggests the first file or folder that completes what was typed."""
+    """Suggests what every completion of the typed path starts with (tab or → accepts it)."""
 
     def __init__(self) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
 
     async def get_suggestion(self, value: str) -> str | None:
-        if not value:
-            return None
-        expanded = os.path.expanduser(value)
-        folder, partial = os.path.split(expanded)
-        try:
-            with os.scandir(folder or ".") as entries:
-                names = []
-                for count, entry in enumerate(entries):
-                    if count >= MAX_ENTRIES_SCANNED:
-                        break
-                    if entry.name.startswith(partial) and (partial.startswith(".") or not entry.name.startswith(".")):
-                        names.append(entry.name + ("/" if entry.is_dir() else ""))
-        except OSError:
-            return None
-        if not names:
-            return None
-        completion = sorted(names)[0][len(partial):]
-        return value + completion if completion else None
+        candidates = await asyncio.to_thread(completions, value)
+        completed = common_completion(value, candidates)
+        return completed if completed != value else None
 
 
 def split_paths(value: str) -> list[Path]:

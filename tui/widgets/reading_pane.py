@@ -5,13 +5,17 @@
 | `j` / `down`, `k` / `up` | next / previous post |
 | `space` / `pgdn`, `b` / `pgup` | page down / up |
 | `g` / `home`, `G` / `end` | top / bottom |
+| `n` / `N` | next / previous search hit (the main screen's, in this pane's footer) |
+
+Moving through a thread by key or mouse wheel posts `ThreadView.Moved`: the
+main screen marks the thread read.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -21,16 +25,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from ..formatting import byline, count_text, date_text, media_line, missing_text
+from ..formatting import header_text, media_line, missing_text, numbered_total
 from ..model import Post, Thread
 from ..text import strip_control
 
-_LINK = re.compile(r"https?://\S+")
+# A URL runs to a space, quote, angle bracket, square bracket or backquote;
+# `link_spans` then drops punctuation that ends a sentence and an unbalanced `)`.
+_LINK = re.compile(r"""https?://[^\s<>"'\[\]`]+""")
+_LINK_TRAILING = ".,;:!?)"
 _MENTION = re.compile(r"(?<![\w@])@\w+(?:@[\w.-]+\w)?")
 _HASHTAG = re.compile(r"(?<![\w#&])#\w+")
 MAX_TEXT_WIDTH = 100
@@ -39,7 +47,25 @@ LAYOUT_CHUNK_POSTS = 40
 LAYOUT_PAUSE_SECONDS = 0.05
 
 
-class ThreadView(ScrollView, can_focus=True):
+def link_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where the URLs in `text` start and end: not the `.` after one, nor the `)` or `]` around one."""
+    for match in _LINK.finditer(text):
+        url = match.group()
+        end = len(url)
+        while end and url[end - 1] in _LINK_TRAILING:
+            if url[end - 1] == ")" and url.count("(", 0, end) >= url.count(")", 0, end):
+                break  # a `(...)` that is part of the URL, as in Wikipedia's
+            end -= 1
+        if end > url.index("//") + 2:
+            yield match.start(), match.start() + end
+
+
+PAGE_KEYS = Binding.Group("Page")
+END_KEYS = Binding.Group("Top/Bottom")
+HIT_KEYS = Binding.Group("Hits")
+
+
+class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     """The posts of one thread, numbered `n/N`, drawn line by line."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -53,21 +79,28 @@ class ThreadView(ScrollView, can_focus=True):
         "thread-view--notice",
         "thread-view--hit",
     }
+    # Shown in the footer while the pane has focus: paging, top and bottom, search hits.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "next_post", "Next post", show=False),
-        Binding("k,up", "previous_post", "Previous post", show=False),
-        Binding("space,pagedown", "page_down", "Page down", show=False),
-        Binding("b,pageup", "page_up", "Page up", show=False),
-        Binding("g,home", "top", "Top", show=False),
-        Binding("G,end", "bottom", "Bottom", show=False),
+        Binding("j,down", "next_post", "Next post", show=False, id="reader.next-post"),
+        Binding("k,up", "previous_post", "Previous post", show=False, id="reader.previous-post"),
+        Binding("space,pagedown", "page_down", "Page down", group=PAGE_KEYS, id="reader.page-down"),
+        Binding("b,pageup", "page_up", "Page up", group=PAGE_KEYS, id="reader.page-up"),
+        Binding("g,home", "top", "Top", group=END_KEYS, id="reader.top"),
+        Binding("G,end", "bottom", "Bottom", group=END_KEYS, id="reader.bottom"),
+        Binding("n", "screen.next_hit", "Next hit", group=HIT_KEYS, id="reader.next-hit"),
+        Binding("N", "screen.previous_hit", "Previous hit", group=HIT_KEYS, id="reader.previous-hit"),
     ]
 
     current: reactive[int] = reactive(0, init=False)
+
+    class Moved(Message):
+        """The user moved through the thread (a key or the mouse wheel): they are reading it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.thread: Thread | None = None
         self.terms: tuple[str, ...] = ()
+        self.notice = ""
         self._lines: list[tuple[Text, str]] = []
         self._post_starts: list[int] = []
         self._width = 0
@@ -76,10 +109,14 @@ class ThreadView(ScrollView, can_focus=True):
 
     # -- content ----------------------------------------------------------
 
-    def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = ()) -> None:
-        """Display a thread with post `position` at the top; highlight `terms`."""
+    def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = (), notice: str = "") -> None:
+        """Display a thread with post `position` at the top; highlight `terms`.
+
+        With no thread, `notice` says why there is nothing to read.
+        """
         self.thread = thread
         self.terms = tuple(terms)
+        self.notice = notice
         self._reset_layout()
         self.go_to_post(position)
 
@@ -96,7 +133,7 @@ class ThreadView(ScrollView, can_focus=True):
         self._lines, self._post_starts = [], []
         thread = self.thread
         if thread is None:
-            self._lines.append((Text("Select a thread to read it."), "notice"))
+            self._lines += self._wrap(Text(strip_control(self.notice)), self._width, "notice")
         else:
             notice = missing_text(thread)
             if notice:
@@ -109,12 +146,12 @@ class ThreadView(ScrollView, can_focus=True):
         thread = self.thread
         if thread is None:
             return
-        width, total = self._width, thread.post_count
+        width, total, numbered = self._width, thread.post_count, numbered_total(thread)
         for index in range(len(self._post_starts), min(until + 1, total)):
             if index:
                 self._lines += [(Text(""), "text"), (Text("─" * min(width, 24)), "separator"), (Text(""), "text")]
             self._post_starts.append(len(self._lines))
-            self._lines += self._post_lines(thread.posts[index], index + 1, total, width)
+            self._lines += self._post_lines(thread.posts[index], index + 1, numbered, width)
             if index == total - 1:
                 self._lines.append((Text(""), "text"))
         self._sync_size()
@@ -146,9 +183,16 @@ class ThreadView(ScrollView, can_focus=True):
 
     def _styled(self, text: str, base: str = "") -> Text:
         styled = Text(strip_control(text), style=self.get_component_rich_style(base, partial=True) if base else "")
-        styled.highlight_regex(_LINK, self.get_component_rich_style("thread-view--link", partial=True))
-        styled.highlight_regex(_MENTION, self.get_component_rich_style("thread-view--mention", partial=True))
-        styled.highlight_regex(_HASHTAG, self.get_component_rich_style("thread-view--mention", partial=True))
+        plain = styled.plain
+        links = list(link_spans(plain))
+        link_style = self.get_component_rich_style("thread-view--link", partial=True)
+        for start, end in links:
+            styled.stylize(link_style, start, end)
+        mention_style = self.get_component_rich_style("thread-view--mention", partial=True)
+        for pattern in (_MENTION, _HASHTAG):
+            for match in pattern.finditer(plain):
+                if not any(start <= match.start() < end for start, end in links):
+                    styled.stylize(mention_style, match.start(), match.end())
         if self.terms:
             styled.highlight_words(self.terms, self.get_component_rich_style("thread-view--hit", partial=True),
                                    case_sensitive=False)
@@ -215,22 +259,34 @@ class ThreadView(ScrollView, can_focus=True):
         self.refresh()
 
     def action_next_post(self) -> None:
+        self.post_message(self.Moved())
         self.go_to_post(self.current + 1)
 
     def action_previous_post(self) -> None:
+        self.post_message(self.Moved())
         self.go_to_post(self.current - 1)
 
     def action_page_down(self) -> None:
+        self.post_message(self.Moved())
         self.scroll_page_down(animate=False)
 
     def action_page_up(self) -> None:
+        self.post_message(self.Moved())
         self.scroll_page_up(animate=False)
 
     def action_top(self) -> None:
+        self.post_message(self.Moved())
         self.scroll_home(animate=False)
         self.go_to_post(0)
 
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self.post_message(self.Moved())
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.post_message(self.Moved())
+
     def action_bottom(self) -> None:
+        self.post_message(self.Moved())
         if self.thread is not None:
             self._lay_out_posts(self.thread.post_count - 1)
         self.scroll_end(animate=False)
@@ -282,13 +338,10 @@ class ReadingPane(Vertical):
     def view(self) -> ThreadView:
         return self.query_one(ThreadView)
 
-    def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = ()) -> None:
+    def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = (), notice: str = "") -> None:
         header = self.query_one("#thread-header", Static)
         if thread is None:
             header.update(Text("No thread open"))
         else:
-            header.update(Text(strip_control(
-                f"{byline(thread)} · {date_text(thread.date)} · {count_text(thread)} · "
-                f"{thread.minutes_to_read()} min read"
-            )))
-        self.view.show(thread, position, terms)
+            header.update(Text(strip_control(header_text(thread))))
+        self.view.show(thread, position, terms, notice)

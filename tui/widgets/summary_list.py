@@ -40,13 +40,13 @@ class SummaryList(ScrollView, can_focus=True):
         "summary-list--mark",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Next", show=False),
-        Binding("k,up", "cursor_up", "Previous", show=False),
-        Binding("g,home", "first", "First", show=False),
-        Binding("G,end", "last", "Last", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("enter", "select", "Open", show=False),
+        Binding("enter", "select", "Open", id="list.open"),
+        Binding("j,down", "cursor_down", "Next", show=False, id="list.next"),
+        Binding("k,up", "cursor_up", "Previous", show=False, id="list.previous"),
+        Binding("g,home", "first", "First", show=False, id="list.first"),
+        Binding("G,end", "last", "Last", show=False, id="list.last"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page-down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page-up"),
     ]
     ROW_HEIGHT: ClassVar[int] = 2
 
@@ -87,6 +87,15 @@ class SummaryList(ScrollView, can_focus=True):
         self.refresh()
         if self.is_mounted:
             self.call_after_refresh(self._scroll_to_cursor)
+
+    def select(self, index: int, *, announce: bool = True) -> None:
+        """Put the cursor on item `index` and scroll to it; `announce=False` sends no Highlighted message."""
+        if announce:
+            self.cursor = index
+            return
+        self.set_reactive(SummaryList.cursor, self.validate_cursor(index))
+        self.refresh_items()
+        self.call_after_refresh(self._scroll_to_cursor)
 
     @property
     def current(self) -> Summary | None:
@@ -184,15 +193,19 @@ class SummaryList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         line_number = int(self.scroll_y) + y
         if not self.items:
-            if line_number == 0:
-                text = Text(self.empty_text, style=self.get_component_rich_style("summary-list--secondary"))
-                text.truncate(width, pad=True)
-                return Strip(list(text.render(self.app.console))).crop_extend(0, width, self.rich_style)
+            lines = self._empty_lines(width)
+            if line_number < len(lines):
+                return Strip(list(lines[line_number].render(self.app.console))).crop_extend(0, width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         index, row = divmod(line_number, self.ROW_HEIGHT)
         if index >= len(self.items):
             return Strip.blank(width, self.rich_style)
         return self._item_strips(index, width)[row]
+
+    def _empty_lines(self, width: int) -> list[Text]:
+        """`empty_text` wrapped to the width: it is never cut off."""
+        text = Text(self.empty_text, style=self.get_component_rich_style("summary-list--secondary"))
+        return list(text.wrap(self.app.console, max(1, width)))
 
     def secondary_style(self) -> Style:
         return self.get_component_rich_style("summary-list--secondary", partial=True)

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 
+from ..formatting import author_label, post_noun
 from ..model import PartialDate
 from .summary_list import Summary, SummaryList
 
 UNREAD_MARK = "●"
 BOOKMARK_MARK = "★"
 PREVIEW_MARK = "◐"
+DETAIL_INDENT = "   "
+SEPARATOR = " · "
 
 
 def count_label(item: Summary) -> str:
-    """`5 tweets`, or `2/9 preview` when the thread is incomplete."""
+    """`5 tweets` (`5 posts` for Bluesky and Mastodon), or `2/9 preview` when the thread is incomplete."""
     held = item.get("post_count") or 0
     if item.get("complete"):
-        return f"{held} tweet{'s' if held != 1 else ''}"
+        return f"{held} {post_noun(item['id'], held)}"
     declared = item.get("declared_count")
     return f"{held}/{declared} preview" if declared else f"{held} incomplete"
 
@@ -29,25 +33,54 @@ def date_label(item: Summary) -> str:
 
 
 class ThreadList(SummaryList):
-    """Left pane: title on the first line; marks, author, date and count below."""
+    """Left pane: marks, title and post count on the first line; author and date below.
+
+    The count (`7`, or `◐ 1/11` for a preview) ends the first line and the
+    date ends the second: what gets cut in a narrow pane is the title and
+    the author, never the count or the date.
+
+    | key | action |
+    |---|---|
+    | `f` | filter the list (the main screen's action, shown in the footer here) |
+    | `B` | bookmarked threads only, or all |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "screen.filter", "Filter", id="list.filter"),
+        Binding("B", "screen.toggle_bookmarked_only", "Bookmarked", id="list.bookmarked-only"),
+    ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(empty_text="No threads. Press i to import.", **kwargs)
         self.states: dict[str, dict[str, Any]] = {}
 
     def format_item(self, item: Summary, width: int) -> list[Text]:
+        if not self.show_vertical_scrollbar:
+            width -= 1  # a column between the count and the border
         state = self.states.get(item["id"], {})
         marks = (
             (BOOKMARK_MARK if state.get("bookmarked") else " ")
             + (UNREAD_MARK if not state.get("read") else " ")
         )
-        title = Text(marks, style=self.mark_style())
+        count = Text()
+        held = item.get("post_count") or 0
+        if item.get("complete"):
+            count.append(str(held), style=self.secondary_style())
+        else:
+            count.append(PREVIEW_MARK + " ", style=self.mark_style())
+            count.append(f"{held}/{item.get('declared_count') or '?'}", style=self.secondary_style())
+        title = Text()
+        title.append(marks, style=self.mark_style())
         title.append(" ")
         title.append(item.get("title") or "(no text)")
-        who = f"@{item['author_handle']}" if item.get("author_handle") else (item.get("author_name") or "?")
-        detail = Text("   ", style=self.secondary_style())
-        detail.append(f"{who} · {date_label(item)} · ", style=self.secondary_style())
-        if not item.get("complete"):
-            detail.append(PREVIEW_MARK + " ", style=self.mark_style())
-        detail.append(count_label(item), style=self.secondary_style())
+        title.truncate(max(1, width - count.cell_len - 1), overflow="ellipsis", pad=True)
+        title.append(" ")
+        title.append_text(count)
+
+        date = date_label(item)
+        author = Text(author_label(item), style=self.secondary_style())
+        author.truncate(max(1, width - len(DETAIL_INDENT) - len(SEPARATOR) - len(date)), overflow="ellipsis")
+        detail = Text(DETAIL_INDENT)
+        detail.append_text(author)
+        detail.append(f"{SEPARATOR}{date}", style=self.secondary_style())
         return [title, detail]

@@ -1,0 +1,46 @@
+"""A scrolling box of text that the reader's keys scroll, as they do the reading pane.
+
+| key | action |
+|---|---|
+| `j` / `down`, `k` / `up` | a line down / up |
+| `space` / `pgdn`, `b` / `pgup` | a page down / up |
+| `g` / `home`, `G` / `end` | top / bottom |
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+
+
+class KeyScroll(VerticalScroll, can_focus=True):
+    """VerticalScroll with the reader's keys (the help and the import summary)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "scroll_down", "Scroll down", show=False, id="scroll.down"),
+        Binding("k,up", "scroll_up", "Scroll up", show=False, id="scroll.up"),
+        Binding("space,pagedown", "page_down", "Page down", show=False, id="scroll.page-down"),
+        Binding("b,pageup", "page_up", "Page up", show=False, id="scroll.page-up"),
+        Binding("g,home", "scroll_home", "Top", show=False, id="scroll.top"),
+        Binding("G,end", "scroll_end", "Bottom", show=False, id="scroll.bottom"),
+    ]
+
+    def action_scroll_home(self) -> None:
+        self.scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_end(animate=False)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_down(animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.scroll_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
