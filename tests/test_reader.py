@@ -990,3 +990,30 @@ async def test_notifications_stay_small_at_80x24(sample_db, tmp_path):
         assert len(shown) == 2
         assert sum(toast.region.height for toast in shown) <= 12, [toast.region.height for toast in shown]
         assert "and 4 more: i imports again and lists all." in flat(toasts(app))
+
+
+async def test_a_bookmark_made_while_another_writer_holds_the_lock_is_saved_once_it_lets_go(sample_db, monkeypatch):
+    import tui.app
+    import tui.library
+    from filelock import FileLock
+
+    monkeypatch.setattr(tui.library, "LOCK_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(tui.app, "SAVE_RETRY_SECONDS", 0.1)
+    app = make_app(sample_db)
+    other_writer = FileLock(Library(sample_db).lock_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        thread_id = app.screen.thread.id
+        with other_writer:
+            await pilot.press("m")
+            await settle(pilot)
+            assert not Library.open(sample_db).state(thread_id).get("bookmarked")
+            assert app.pending_states[thread_id] == {"bookmarked": True}
+            assert any("Reading state not saved yet, trying again" in n.message for n in app._notifications)
+        for _ in range(100):  # the retry timer fires after 0.1 s: wait for it, however slow the machine
+            await pilot.pause(0.05)
+            await settle(pilot)
+            if not app.pending_states:
+                break
+        assert Library.open(sample_db).state(thread_id).get("bookmarked") is True
+        assert app.pending_states == {}

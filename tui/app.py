@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 WATCH_LIBRARY_SECONDS = 2.0
 SAVE_STATE_SECONDS = 1.0
+SAVE_RETRY_SECONDS = 5.0
 MARK_READ_AFTER_SECONDS = 5.0  # focus on the reading pane this long marks its thread read
 SEARCH_DELAY_SECONDS = 0.25
 FAILURES_NOTIFIED = 2  # failed files named in the import-at-start notification; the import dialog lists all
@@ -86,6 +88,7 @@ class ThreadsApp(App[int]):
         self.states: dict[str, dict[str, Any]] = library.all_states()
         self.pending_states: dict[str, dict[str, Any]] = {}
         self.changed_this_run: set[str] = set()
+        self.saving_fails = False  # the last save of reading state failed (told once, retried)
         self.hits: list[Hit] = []
         self.hit_index = -1
         self.hit_query = ""
@@ -195,7 +198,22 @@ class ThreadsApp(App[int]):
 
     @work(thread=True, group="save-state", exit_on_error=False)
     def _write_states(self, pending: dict[str, dict[str, Any]]) -> None:
-        Library.open(self.library.path).set_states(pending)
+        try:
+            Library.open(self.library.path).set_states(pending)
+        except LibraryError as error:
+            # Busy (another writer's long import) or unwritable: keep it, try again later.
+            self.call_from_thread(self._save_again_later, pending, str(error))
+        else:
+            self.call_from_thread(setattr, self, "saving_fails", False)
+
+    def _save_again_later(self, pending: dict[str, dict[str, Any]], reason: str) -> None:
+        for thread_id, fields in pending.items():
+            self.pending_states[thread_id] = {**fields, **self.pending_states.get(thread_id, {})}
+        self.set_timer(SAVE_RETRY_SECONDS, self._save_states)
+        if not self.saving_fails:  # once, not at every try
+            self.saving_fails = True
+            self.notify(f"Reading state not saved yet, trying again: {strip_control(reason)}",
+                        severity="warning", timeout=10, markup=False)
 
     def save_states_now(self) -> None:
         """Write the reading state changed in this run (called after the app stops).
@@ -321,6 +339,6 @@ def run_reader(library: Library, import_paths: Sequence[Path] = ()) -> int:
     try:
         app.save_states_now()
     except LibraryError as error:
-        print(f"threads-tui: reading state not saved: {error}")
+        print(f"threads-tui: reading state not saved: {error}", file=sys.stderr)
         return 1
     return app.return_code or 0

@@ -175,11 +175,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not summaries:
         _say(f"The library {library.path} is empty. Import with: threads-tui import PATH")
         return EXIT_OK
+    from .formatting import author_label
     from .model import PartialDate
 
     for doc in summaries:
         date = PartialDate.from_iso(doc.get("date"))
-        who = f"@{doc['author_handle']}" if doc.get("author_handle") else (doc.get("author_name") or "?")
+        who = author_label(doc)
         count = str(doc["post_count"]) if doc.get("complete") else f"{doc['post_count']}/{doc.get('declared_count') or '?'}"
         _say(f"{doc['id']}  {date.human() if date else '-':>11}  {who:<20} {count:>6}  {doc.get('title', '')}")
     return EXIT_OK
