@@ -155,3 +155,30 @@ def test_an_import_from_another_thread_never_forks(tmp_path, monkeypatch):
     worker.join()
     assert started == []
     assert len(done[0][0][0]) == PARALLEL_MIN_FILES + 20
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_ctrl_c_stops_a_pooled_import_and_its_workers(tmp_path, db_path):
+    """ctrl+c reaches the whole process group, workers included: the import ends (130) and so do they."""
+    for n in range(6):
+        write_pages(tmp_path / "pages" / f"{n}", f"ed{n}", 2000)
+    for delay in (0.0, 0.3, 0.8):
+        process = subprocess.Popen([*threads_tui_command(), "import", str(tmp_path / "pages")],
+                                   env=cli_env(db_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+            workers = _children(process.pid)
+            time.sleep(0.02)
+        assert len(workers) >= 2, "the import never started its workers"
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            _, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"the import hung after ctrl+c ({delay} s in)")
+        assert process.returncode in (130, 0), err
+        assert "Traceback" not in err.decode()
+        assert all(not Path(f"/proc/{pid}").exists() or _state(pid) == "Z" for pid in workers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -50,8 +51,14 @@ def worker_count() -> int:
     return min(cores, MAX_WORKERS)
 
 
-def _watch_parent() -> None:
-    """In a worker: exit when the process that started it is gone (killed, say)."""
+def _start_worker() -> None:
+    """In a worker: leave ctrl+c to the main process, and exit when that process is gone.
+
+    A worker interrupted while it holds the result queue's lock would leave
+    every other worker, and the main process shutting the pool down, waiting
+    for it forever; the main process stops the pool itself.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
 
     def watch() -> None:
@@ -115,12 +122,26 @@ def ordered_outcomes(
         for unit in chain(lookahead, units):
             yield unit, parse_here(unit)
         return
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_watch_parent)
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     try:
         yield from _through_pool(executor, lookahead, units, parse_here, parse_files, read_chunk,
                                  workers * CHUNKS_IN_FLIGHT_PER_WORKER)
+    except BaseException:
+        # Interrupted, cancelled or failed: don't wait for chunks nobody will read.
+        _stop(executor)
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """End a pool's workers now (what is in flight is dropped)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: Iterator[Unit],
