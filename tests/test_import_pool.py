@@ -180,5 +180,10 @@ def test_ctrl_c_stops_a_pooled_import_and_its_workers(tmp_path, db_path):
             os.killpg(process.pid, signal.SIGKILL)
             pytest.fail(f"the import hung after ctrl+c ({delay} s in)")
         assert process.returncode in (130, 0), err
-        assert "Traceback" not in err.decode()
+        assert "Traceback" not in err.decode(), err.decode()
+        if process.returncode == 130:
+            assert "interrupted: the " in err.decode() and "files read before ctrl+c are in the library" in err.decode()
         assert all(not Path(f"/proc/{pid}").exists() or _state(pid) == "Z" for pid in workers)
+        listed = subprocess.run([*threads_tui_command(), "list", "--json"], env=cli_env(db_path),
+                                capture_output=True, text=True, timeout=60)
+        assert listed.returncode == 0, listed.stderr

@@ -9,9 +9,13 @@ written); 2 a usage error (also: the reader started without a terminal);
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -24,6 +28,7 @@ from .text import strip_control
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 # orjson escapes C0 controls in strings but writes DEL and C1 controls (8-bit CSI, OSC...) raw.
 _RAW_JSON_CONTROL = re.compile("[\x7f-\x9f]")
 COMMANDS = ("import", "list", "show", "search", "export")
@@ -145,7 +150,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .importing import run_import
 
     library = _open_library(args.db)
-    report = run_import(args.paths, library)
+    with _ctrl_c_stops_softly() as interrupted:
+        report = run_import(args.paths, library, cancelled=interrupted.is_set)
+    if interrupted.is_set():
+        _say(f"threads-tui: interrupted: the {report.files_done} files read before ctrl+c are in the library",
+             sys.stderr)
     if args.json:
         _print_json({
             "added": report.counts.added,
@@ -161,7 +170,34 @@ def cmd_import(args: argparse.Namespace) -> int:
             _say(f"failed: {failure.line()}", sys.stderr)
         _say(f"Imported {report.files_imported} of {report.files_done} files into {library.path}: "
              f"{report.summary_line()}.")
+    if interrupted.is_set():
+        return EXIT_INTERRUPTED
     return EXIT_FAILURE if report.failures else EXIT_OK
+
+
+@contextmanager
+def _ctrl_c_stops_softly() -> Iterator[threading.Event]:
+    """The first ctrl+c asks a long import to stop after the file it is on (what was read is kept,
+    and worker processes are shut down in order); a second one exits at once (the library is safe:
+    every write is atomic)."""
+    interrupted = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        if interrupted.is_set():
+            os._exit(EXIT_INTERRUPTED)
+        interrupted.set()
+        # os.write, not print: a signal handler may run while the main thread is printing.
+        os.write(sys.stderr.fileno(), b"threads-tui: stopping after this file (ctrl+c again to stop at once)\n")
+
+    try:
+        previous = signal.signal(signal.SIGINT, stop)
+    except ValueError:  # not the main thread: leave ctrl+c as it is
+        yield interrupted
+        return
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -293,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         _say("threads-tui: interrupted", sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
 
