@@ -2,7 +2,6 @@
 
 import json
 import zipfile
-from pathlib import Path
 
 from .conftest import FIXTURES, SAMPLES
 
@@ -301,3 +300,21 @@ def test_search_limit_must_be_positive(cli):
 
 def test_empty_search_is_a_usage_error(cli):
     assert cli("search", " ").code == 2
+
+
+def test_absurd_counts_fail_that_page_alone(cli, tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a-absurd-count.txt").write_text(
+        "Ann Example Profile picture\n3 Mar\n99999999999999999999999 tweets, 2 min read\nOne.\nTwo.\n\n• • •\n")
+    (folder / "b-absurd-minutes.txt").write_text(
+        "Ann Example Profile picture\n4 Mar\n2 tweets, 99999999999999999999999 min read\nThree.\nFour.\n\n• • •\n")
+    (folder / "c-good.txt").write_bytes(NOTE_EXAMPLE.read_bytes())
+    result = cli("import", folder)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.strip().splitlines() == [
+        f"failed: {folder / 'a-absurd-count.txt'}: the page says the thread has 99999999999999999999999 posts: "
+        "not a real thread"]
+    assert "4 added" in result.out
+    minutes = next(t for t in json.loads(cli("list", "--json").out) if t["title"] == "Three.")
+    assert "1 min read" in cli("show", minutes["id"]).out.splitlines()[0]

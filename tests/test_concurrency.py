@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 from tui.library import Library, shard_for
 from tui.model import Post, Thread

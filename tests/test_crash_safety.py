@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tui.importing import ImportRun
-from tui.library import Library, doc_id_for
+from tui.library import SCHEMA_VERSION, Library, doc_id_for
 from tui.model import Post, Thread
 
 from .conftest import FIXTURES, SAMPLES, threads_tui_command
@@ -270,7 +270,7 @@ def test_version_0_library_is_migrated_with_a_backup(cli, db_path):
     backup = db_path.with_name("library.json.v0.bak")
     assert backup.read_bytes() == original
     library = Library.open(db_path)
-    assert library._meta()["schema"] == 1
+    assert library._meta()["schema"] == SCHEMA_VERSION
     assert library.thread(threads[2].id).posts[1].text == "old thread 2, post 1"
     assert library.state(threads[0].id)["bookmarked"] is True
     assert cli("import", NOTE_EXAMPLE).code == 0 and len(Library.open(db_path)) == 8

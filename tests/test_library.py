@@ -21,7 +21,7 @@ def test_new_library_is_created_only_on_first_write(db_path):
     library.add_threads([make_thread("hello")])
     assert db_path.exists()
     data = json.loads(db_path.read_text())
-    assert data["meta"]["1"]["schema"] == 1
+    assert data["meta"]["1"]["schema"] == 2
 
 
 def test_commit_leaves_no_temporary_files_and_removes_superseded_shards(db_path):
@@ -133,3 +133,12 @@ def test_a_first_write_that_fails_leaves_nothing_behind(tmp_path, monkeypatch):
     with pytest.raises(LibraryError, match="No space left on device"):
         Library.open(db_path).add_threads([make_thread("lost")])
     assert not Library(db_path).posts_dir.exists() and not db_path.exists()
+
+
+def test_new_shard_files_are_as_private_as_the_library(db_path):
+    library = Library.open(db_path)
+    library.add_threads([make_thread("first")])
+    for path in [db_path, *library.posts_dir.iterdir()]:
+        path.chmod(0o600)
+    library.add_threads([make_thread(f"more {n}") for n in range(30)])
+    assert {path.stat().st_mode & 0o777 for path in [db_path, *library.posts_dir.iterdir()]} == {0o600}

@@ -36,7 +36,7 @@ def test_thread_round_trips_through_its_stored_form():
     )
     again = Thread.from_dict(thread.to_dict())
     assert again.to_dict() == thread.to_dict()
-    assert again.content_key() == thread.content_key()
+    assert again == thread
 
 
 def test_read_time_uses_source_minutes_else_word_count():

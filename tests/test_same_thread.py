@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import tui.importing
 from tui.library import Library
 
 from .conftest import FIXTURES
@@ -65,9 +66,11 @@ def test_a_preview_of_a_thread_held_in_full_changes_nothing(cli, tmp_path, db_pa
     assert full == before[FLAKY_ID]
 
 
-def test_both_copies_in_one_import_give_one_thread(cli, tmp_path):
+@pytest.mark.parametrize("commit_every", [20_000, 1], ids=["one-batch", "a-batch-a-thread"])
+def test_both_copies_in_one_import_give_one_thread(cli, tmp_path, monkeypatch, commit_every):
+    monkeypatch.setattr(tui.importing, "COMMIT_EVERY_THREADS", commit_every)
     result = cli("import", NOTE_EXAMPLE, flaky_tests_page(tmp_path / "flaky.html"))
-    assert result.code == 0
+    assert result.code == 0 and "3 added, 0 updated, 0 unchanged" in result.out, result.out
     [full] = flaky_threads(cli)
     assert full["id"] == FLAKY_ID and full["post_count"] == 9
     assert len(listed(cli)) == 3
@@ -108,17 +111,35 @@ def first_post_saved_apart(tmp_path: Path) -> tuple[Path, Path]:
     return folder / "context.json", status
 
 
-@pytest.mark.parametrize("context_first", [True, False], ids=["context-then-both", "both-then-context"])
-def test_a_context_missing_its_first_post_is_the_same_thread(cli, first_post_saved_apart, context_first):
+def test_a_context_missing_its_first_post_gives_way_to_the_whole_thread(cli, first_post_saved_apart):
     context, status = first_post_saved_apart
-    if context_first:
-        assert cli("import", context).code == 0
-        [preview] = listed(cli)
-        assert preview["id"].endswith("/statuses/22") and not preview["complete"] and preview["post_count"] == 2
-        assert "0 added, 1 updated" in cli("import", context, status).out
-    else:
-        assert cli("import", context, status).code == 0
-        assert "0 added, 0 updated, 1 unchanged" in cli("import", context).out
+    assert cli("import", context).code == 0
+    [preview] = listed(cli)
+    assert preview["id"].endswith("/statuses/22") and not preview["complete"] and preview["post_count"] == 2
+    assert "0 added, 1 updated" in cli("import", context, status).out
     [thread] = listed(cli)
     assert thread["id"] == "https://toot.example/users/ivy/statuses/21"
     assert thread["post_count"] == 3 and thread["complete"]
+
+
+def test_a_library_of_schema_1_is_upgraded_to_know_its_threads_by_text_too(cli, tmp_path, db_path):
+    """Version 1 had no text keys and one-section search files: the upgrade makes both, keeping a backup."""
+    assert cli("import", flaky_tests_page(tmp_path / "flaky.html")).code == 0
+    data = json.loads(db_path.read_text())
+    data["meta"]["1"]["schema"] = 1
+    for summary in data["threads"].values():
+        summary.pop("text_key", None)
+    version_1 = json.dumps(data).encode()
+    db_path.write_bytes(version_1)
+    library = Library(db_path)
+    for search in library.posts_dir.glob("*.search"):
+        search.write_bytes(b"old\tone-section\tsearch file\n")
+    hits = json.loads(cli("search", "afternoon", "--json").out)  # opening it upgrades it
+    assert [(h["thread_id"], h["n"]) for h in hits] == [(FLAKY_ID, 1)]
+    assert db_path.with_name("library.json.v1.bak").read_bytes() == version_1
+    upgraded = json.loads(db_path.read_text())
+    assert upgraded["meta"]["1"]["schema"] == 2
+    assert [s.get("text_key", "").startswith("h") for s in upgraded["threads"].values()] == [True]
+    assert all(search.read_bytes().startswith(b"threads-tui search 2") for search in library.posts_dir.glob("*.search"))
+    result = cli("import", NOTE_EXAMPLE)  # its preview of the flaky thread is known by its text now
+    assert "2 added, 0 updated, 1 unchanged" in result.out, result.out

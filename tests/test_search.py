@@ -1,9 +1,8 @@
 """Search over the library's compact search files: what matches, in what order, kept in sync."""
 
-from tui.importing import run_import
-from tui.library import Library
+from tui.library import Library, shard_for
 from tui.model import PartialDate, Post, Thread
-from tui.search import find_posts, make_snippet, search_file, search_layout, search_library
+from tui.search import SEARCH_FILE_MAGIC, find_posts, make_snippet, search_file, search_layout, search_library
 
 
 def thread(texts, handle="ada", name="Ada Lovelace", complete=True, declared=None):
@@ -102,3 +101,33 @@ def test_old_or_damaged_search_files_are_rebuilt_from_the_shards(db_path):
     assert [h.n for h in search_library(library, "fig")] == [2]
     search_path.write_bytes(search_path.read_bytes()[:10])
     assert [h.snippet()[0] for h in search_library(library, "quince")] == ["a quince tart"]
+
+
+def test_a_search_file_damaged_inside_its_indexes_loses_hits_not_the_search(db_path):
+    library = Library.open(db_path)
+    library.add_threads([thread(["a quince tart", "and a fig"])])
+    [search_path] = library.posts_dir.glob("*.search")
+    whole = search_path.read_bytes()
+    layout = search_layout(whole)
+    written = layout.written_start
+    layout.release()
+    damaged = bytearray(whole)
+    damaged[written:written + 2] = b"\xff\xfe"  # the thread id, not UTF-8 any more
+    search_path.write_bytes(bytes(damaged))
+    [hit] = search_library(Library.open(db_path), "fig")
+    assert hit.n == 2 and hit.text == "and a fig"
+    header_says_no_posts = whole[:len(SEARCH_FILE_MAGIC) + 8] + bytes(8) + whole[len(SEARCH_FILE_MAGIC) + 16:]
+    assert search_layout(header_says_no_posts) is None
+    search_path.write_bytes(header_says_no_posts)
+    assert [h.n for h in search_library(Library.open(db_path), "quince")] == [1]  # rebuilt from the shard
+
+
+def test_a_search_while_another_process_commits_reads_the_library_as_it_is_now(db_path):
+    first = thread(["hello from the first"])
+    Library.open(db_path).add_threads([first])
+    reader = Library.open(db_path)
+    second = next(t for t in (thread([f"hello again, number {n}"], handle="bo") for n in range(500))
+                  if shard_for(t.id) == shard_for(first.id))
+    Library.open(db_path).add_threads([second])  # the shard the reader knew is replaced, its files removed
+    assert not (reader.posts_dir / next(iter(reader._meta()["shards"].values()))).exists()
+    assert sorted(h.text for h in search_library(reader, "hello")) == [second.posts[0].text, "hello from the first"]

@@ -150,7 +150,7 @@ def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: It
                   chunks_in_flight: int) -> Iterator[tuple[Unit, Outcome]]:
     """Submit plain files in chunks while walking on; give outcomes as the head of the line is ready."""
     queue: deque[_Pending] = deque()
-    read: dict[Future, list[Outcome | None]] = {}  # each chunk's outcomes, read once
+    read: dict[Future, list[Outcome | None] | None] = {}  # each chunk's outcomes, read once (None: failed)
     chunk: list[Unit] = []
     in_flight = 0
     broken = False
@@ -174,12 +174,16 @@ def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: It
         outcome = None
         if pending.chunk is not None:
             in_flight -= pending.last_of_chunk
-            try:
-                if pending.chunk not in read:
+            if pending.chunk not in read:
+                try:
                     read[pending.chunk] = read_chunk(pending.chunk.result())
-                outcome = read[pending.chunk][pending.index]
-            except BrokenProcessPool:  # a worker died (out of memory, say): go on without the pool
-                broken = True
+                except BrokenProcessPool:  # a worker died (out of memory, say): go on without the pool
+                    broken = True
+                    read[pending.chunk] = None
+                except Exception:  # the chunk failed as a whole: its files are parsed here, one by one
+                    read[pending.chunk] = None
+            outcomes = read[pending.chunk]
+            outcome = outcomes[pending.index] if outcomes is not None else None
             if pending.last_of_chunk:
                 read.pop(pending.chunk, None)
         return parse_here(pending.unit) if outcome is None else outcome

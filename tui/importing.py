@@ -339,6 +339,14 @@ class ImportRun:
             nonlocal batch_text
             if batch:
                 counts = library.add_threads(batch)
+                # A copy an earlier batch of this run added, replaced now: one thread, added once.
+                added_before = set(report.counts.added)
+                for old, new in counts.replaced.items():
+                    if old in added_before:
+                        report.counts.added.remove(old)
+                        if new in counts.updated:
+                            counts.updated.remove(new)
+                            counts.added.append(new)
                 report.counts.added += counts.added
                 report.counts.updated += counts.updated
                 report.counts.unchanged += counts.unchanged
@@ -414,19 +422,22 @@ def parse_files_in_worker(paths: list[Path]) -> bytes:
     if _worker_run is None:
         _worker_run = ImportRun(in_worker=True)
     run = _worker_run
-    outcomes: list[dict[str, Any] | None] = []
+    encoded: list[bytes] = []
     for path in paths:
         try:
             outcome = _parse_unit(Unit(display_name(path), lambda file=path: run._parse_file(file)))
         except ParseInMainProcess:
-            outcomes.append(None)
+            encoded.append(b"null")
             continue
         if isinstance(outcome, str):
-            outcomes.append({"failure": outcome})
+            entry: dict[str, Any] = {"failure": outcome}
         else:
-            outcomes.append({"threads": [(t.doc, t.summary, t.aliases) for t in outcome.threads],
-                             "warnings": outcome.warnings})
-    return orjson.dumps(outcomes)
+            entry = {"threads": [(t.doc, t.summary, t.aliases) for t in outcome.threads], "warnings": outcome.warnings}
+        try:
+            encoded.append(orjson.dumps(entry))
+        except orjson.JSONEncodeError as error:  # one file's oddity stays that file's failure
+            encoded.append(orjson.dumps({"failure": f"{INTERNAL_ERROR} ({_short(error)}); please report it"}))
+    return b"[" + b",".join(encoded) + b"]"
 
 
 def _outcomes_from_worker(payload: bytes) -> list[Outcome | None]:
@@ -462,11 +473,21 @@ def _guarded(step: Callable[[], T]) -> T:
         raise ImportFailure(f"{INTERNAL_ERROR} ({type(error).__name__}: {_short(error)}); please report it") from error
 
 
+# No real thread declares more posts, or takes longer to read; numbers past these are noise.
+MAX_DECLARED_POSTS = 1_000_000
+MAX_READ_MINUTES = 100_000
+
+
 def _within_limits(result: ParseResult) -> ParseResult:
     """Refuse results no real file holds, whatever the importer let through."""
     longest = max((thread.post_count for thread in result.threads), default=0)
     if longest > MAX_POSTS_PER_THREAD:
         raise ImportFailure(f"a thread of {longest} posts, more than threads-tui keeps ({MAX_POSTS_PER_THREAD})")
+    for thread in result.threads:
+        if thread.declared_count is not None and not 0 <= thread.declared_count <= MAX_DECLARED_POSTS:
+            raise ImportFailure(f"the page says the thread has {thread.declared_count} posts: not a real thread")
+        if thread.read_minutes is not None and not 0 <= thread.read_minutes <= MAX_READ_MINUTES:
+            thread.read_minutes = None  # the read time is worked out from the text instead
     return result
 
 

@@ -39,18 +39,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 import platformdirs
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from .model import Thread, make_thread_id
+from .model import Thread
 from .search import search_file, search_layout
+from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_of, plan, text_key
 from .storage import (
     AtomicJSONStorage,
     StorageReadError,
     StorageWriteError,
     file_digest,
+    file_mode,
     fsync_dir,
     remove_stale_temp_files,
     sync_files,
@@ -58,7 +61,7 @@ from .storage import (
     write_new_file,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_ENV_VAR = "THREADS_TUI_DB"
 LOCK_TIMEOUT_SECONDS = 30.0
 _META_ID = 1
@@ -102,88 +105,21 @@ class StoredThread:
     """
 
     doc: dict[str, Any]  # `Thread.to_dict()`
-    summary: dict[str, Any]  # `Thread.summary()`: what the `threads` table keeps, enough to list it
-    aliases: tuple[str, ...] = ()  # `aliases_of(doc)`
+    summary: dict[str, Any]  # `Thread.summary()`, and its `text_key` where that is not its id
+    aliases: tuple[str, ...] = ()  # `thread_copies.aliases_of(doc)`
 
     @classmethod
     def of(cls, thread: Thread) -> StoredThread:
         doc = thread.to_dict()
-        return cls(doc, thread.summary(), aliases_of(doc))
+        summary = thread.summary()
+        key = text_key(doc)
+        if key != thread.id:
+            summary["text_key"] = key
+        return cls(doc, summary, aliases_of(doc))
 
     @property
     def id(self) -> str:
         return self.doc["id"]
-
-
-def aliases_of(doc: dict[str, Any]) -> tuple[str, ...]:
-    """The other ids an earlier, partial copy of this thread may be stored under.
-
-    The id of each post (a copy missing the first posts starts at a later
-    one) and the hash of its author and first text (the id of a copy from a
-    source without post ids, such as a Thread Reader preview).
-    """
-    posts = doc.get("posts") or ()
-    keys = [post["id"] for post in posts if post.get("id")]
-    if posts:
-        keys.append(make_thread_id(None, doc.get("author_handle") or doc.get("author_name"), posts[0].get("text") or ""))
-    return tuple(key for key in dict.fromkeys(keys) if key != doc["id"])
-
-
-def _fullness(doc: dict[str, Any]) -> tuple[int, int]:
-    """Ordering for "a fuller copy replaces a partial one" (as `Thread.fullness`)."""
-    return (int(bool(doc.get("complete"))), len(doc.get("posts") or ()))
-
-
-def _same_content(doc: dict[str, Any], other: dict[str, Any]) -> bool:
-    """Whether two stored threads hold the same thread (where each came from aside)."""
-    return {**doc, "source": None} == {**other, "source": None}
-
-
-def _replaces(doc: dict[str, Any], previous: dict[str, Any]) -> bool:
-    """Whether a new copy of a thread replaces the stored one: as full or fuller, and different."""
-    return _fullness(doc) >= _fullness(previous) and not _same_content(doc, previous)
-
-
-def _fuller(doc: dict[str, Any], other: dict[str, Any]) -> bool:
-    return _fullness(doc) > _fullness(other)
-
-
-ALIASES_TABLE = "aliases"  # in each shard: alias -> thread id, for the aliases that fall in that shard
-
-
-@dataclass
-class _Changes:
-    """What one commit does: threads to store (with their aliases), threads to remove."""
-
-    threads: list[StoredThread] = field(default_factory=list)
-    written_ids: set[str] = field(default_factory=set)
-    replaced: set[str] = field(default_factory=set)  # written ids that replace an earlier copy
-    removed: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> its stored document
-    carried: list[tuple[str, str]] = field(default_factory=list)  # (earlier id, the id that takes its state)
-    stale_aliases: set[str] = field(default_factory=set)  # aliases no thread has any more
-
-    def write(self, thread: StoredThread, previous: dict[str, Any] | None) -> None:
-        self.threads.append(thread)
-        self.written_ids.add(thread.id)
-        if previous is not None:
-            self.replaced.add(thread.id)
-            self.stale_aliases |= set(aliases_of(previous)) - set(thread.aliases)
-
-    def remove(self, doc: dict[str, Any], into: str) -> None:
-        self.removed[doc["id"]] = doc
-        self.replaced.add(into)
-        self.carried.append((doc["id"], into))
-        self.stale_aliases |= set(aliases_of(doc))
-
-    def alias_docs(self) -> dict[str, str]:
-        """Alias -> thread id for every alias of a thread written (later threads win)."""
-        return {alias: thread.id for thread in self.threads for alias in thread.aliases}
-
-    def shards(self) -> set[str]:
-        """Every shard this commit touches."""
-        ids = {t.id for t in self.threads} | set(self.removed)
-        return {shard_for(i) for i in ids} | {shard_for(a) for a in self.alias_docs()} | {
-            shard_for(a) for a in self.stale_aliases}
 
 
 def _date_sort_text(doc: dict[str, Any]) -> str:
@@ -228,9 +164,18 @@ def _migrate_from_0(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]
     return upgraded, threads
 
 
+def _migrate_from_1(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
+    """Version 1 kept no text keys in the summaries and wrote search files of one section:
+    both are made from the shards (`Library._upgrade_shards`), which stay as they are."""
+    data["meta"][str(_META_ID)]["schema"] = 2
+    return data, []
+
+
 # MIGRATIONS[n] turns raw library data of version n into version n + 1,
 # returning the threads whose posts must be (re)written into shards.
-MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0}
+MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1}
+# From these versions on, the shards' threads give the summaries their text keys.
+SHARDS_UPGRADED_FROM = 1
 
 
 def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
@@ -255,6 +200,7 @@ class ImportCounts:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    replaced: dict[str, str] = field(default_factory=dict)  # id removed -> the id of the copy that replaced it
 
 
 class Library:
@@ -329,7 +275,7 @@ class Library:
                 f"schema version {version} is newer than this threads-tui understands "
                 f"({SCHEMA_VERSION}); upgrade threads-tui to read it"
             )
-        if version == SCHEMA_VERSION and (problem := _shape_problem(data, meta)):
+        if version >= SHARDS_UPGRADED_FROM and (problem := _shape_problem(data, meta)):  # shards named alike
             raise self._unreadable(f"the library is damaged ({problem})")
         return version
 
@@ -358,10 +304,41 @@ class Library:
             except _BAD_DOCUMENT as error:
                 raise self._unreadable(f"cannot upgrade it from schema version {version} ({error!r})") from error
             self.db.storage.write(data)
-            changes = _Changes()
-            for thread in threads.values():
-                changes.write(StoredThread.of(thread), None)
-            self._commit(changes)
+            if version >= SHARDS_UPGRADED_FROM:
+                self._upgrade_shards()
+            self._commit(Plan(write={thread.id: StoredThread.of(thread) for thread in threads.values()}))
+
+    def _upgrade_shards(self) -> None:
+        """Give every summary its text key, and every shard a search file of today's layout.
+
+        Shard by shard, none kept: memory stays that of one shard. The search
+        files are derived data, rewritten in place (atomically); the summaries
+        are written with the commit that ends the migration.
+        """
+        summaries = self.db.table("threads")
+        for file_name in self._meta()["shards"].values():
+            shard = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage, track_digest=False)
+            try:
+                docs = list(shard.table("posts")._read_table().values())
+            except StorageReadError as error:
+                raise self._unreadable(error.reason, error.path) from error
+            keyed = []
+            for doc in docs:
+                summary = summaries.get(doc_id=doc_id_for(doc["id"]))
+                if summary is not None and text_key(doc) != doc["id"]:
+                    keyed.append((doc["id"], {**summary, "text_key": text_key(doc)}))
+            self._replace_docs(summaries, keyed)
+            search_path = self.posts_dir / _search_name(file_name)
+            try:
+                current = search_path.read_bytes()
+            except OSError:
+                current = b""
+            if search_layout(current) is None:
+                try:
+                    write_atomic(search_path, search_file(docs))
+                except StorageWriteError as error:
+                    raise LibraryError(f"could not upgrade library {self.path}: {error.reason}; "
+                                       "it was left as it was") from error
 
     def _backup_path(self, version: int, original: bytes) -> Path:
         """`library.json.v<N>.bak`, or the first free `.bak.<n>` if one with other content exists."""
@@ -493,11 +470,16 @@ class Library:
                 raise StorageReadError(cached.storage.path, "the file is missing")
         except StorageReadError as error:
             raise self._unreadable(error.reason, error.path) from error
+        self._remember_shard(file_name, cached)
+        return cached
+
+    def _remember_shard(self, file_name: str, db: TinyDB) -> None:
+        """Keep a shard for the next reads: the last few only, or a big commit would hold them all."""
         with self._shard_cache_lock:
-            self._shard_cache[file_name] = cached
+            self._shard_cache[file_name] = db
+            self._shard_cache.move_to_end(file_name)
             while len(self._shard_cache) > SHARD_CACHE_SIZE:
                 self._shard_cache.popitem(last=False)
-        return cached
 
     def thread(self, thread_id: str) -> Thread | None:
         """The full thread, read from its shard; None if not in the library."""
@@ -574,67 +556,34 @@ class Library:
     def add_threads(self, threads: Iterable[Thread | StoredThread]) -> ImportCounts:
         """Add or update threads; the same content twice changes nothing, a fuller copy wins.
 
-        A copy of the same thread stored under another id (a preview from a
-        source without post ids, a copy missing the first posts: see
-        `aliases_of`) counts as the same thread: the fuller copy replaces the
-        other, which keeps its reading state, or the new one changes nothing.
+        Copies of one thread under two ids (see `thread_copies`) count as one
+        thread: the fuller copy is kept, and takes the other's reading state.
         """
-        incoming: dict[str, StoredThread] = {}  # the fullest copy of each id in this batch
-        order: list[str] = []
-        for thread in threads:
-            thread = thread if isinstance(thread, StoredThread) else StoredThread.of(thread)
-            previous = incoming.get(thread.id)
-            if previous is None:
-                order.append(thread.id)
-            if previous is None or _replaces(thread.doc, previous.doc):
-                incoming[thread.id] = thread
+        incoming = [t if isinstance(t, StoredThread) else StoredThread.of(t) for t in threads]
         with self._writing():
-            changes = self._changes_for(incoming)
-            if changes.threads or changes.removed:
+            by_text_key = self._text_keys()
+            wanted = {thread.id for thread in incoming} | {a for thread in incoming for a in thread.aliases}
+            wanted |= {by_text_key[thread.id] for thread in incoming if thread.id in by_text_key}
+            stored = self._stored_docs(wanted)
+            try:
+                changes = plan(incoming, stored, by_text_key)
+            except _BAD_DOCUMENT as error:
+                raise self._unreadable(f"a stored thread is damaged ({error!r})") from error
+            if changes.write or changes.remove:
                 self._commit(changes)
             else:
                 self._clear_debris()
-        counts = ImportCounts()
-        for thread_id in order:
-            if thread_id not in changes.written_ids:
-                counts.unchanged.append(thread_id)
-            elif thread_id in changes.replaced:
-                counts.updated.append(thread_id)
-            else:
-                counts.added.append(thread_id)
+        counts = ImportCounts(replaced=dict(changes.replaced))
+        for thread_id in dict.fromkeys(thread.id for thread in incoming):
+            outcome = changes.outcome[thread_id]
+            if outcome != MERGED:
+                {UNCHANGED: counts.unchanged, UPDATED: counts.updated}.get(outcome, counts.added).append(thread_id)
         return counts
 
-    def _changes_for(self, incoming: dict[str, StoredThread]) -> _Changes:
-        """What storing these threads changes, against the library as it is (called under the lock).
-
-        Copies in `incoming` that a fuller one in the same batch covers are left out of it.
-        """
-        for thread in list(incoming.values()):
-            for alias in thread.aliases:
-                other = incoming.get(alias)
-                if thread.id in incoming and other is not None and not _fuller(other.doc, thread.doc):
-                    del incoming[alias]
-        aliases = {alias for thread in incoming.values() for alias in thread.aliases}
-        stored = self._stored_docs(incoming.keys() | aliases)
-        covering = self._alias_targets([thread_id for thread_id in incoming if thread_id not in stored])
-        stored.update(self._stored_docs(set(covering.values()) - stored.keys()))
-        changes = _Changes()
-        for thread_id, thread in incoming.items():
-            previous = stored.get(thread_id)
-            if previous is not None:
-                if not _replaces(thread.doc, previous):
-                    continue
-            else:
-                holder = stored.get(covering.get(thread_id, ""))
-                if holder is not None and not _fuller(thread.doc, holder):
-                    continue  # a copy as full or fuller is stored under another id
-            changes.write(thread, previous)
-            for alias in thread.aliases:
-                earlier = stored.get(alias)
-                if (earlier is not None and alias not in incoming and alias not in changes.removed
-                        and not _fuller(earlier, thread.doc)):
-                    changes.remove(earlier, into=thread_id)
-        return changes
+    def _text_keys(self) -> dict[str, str]:
+        """Stored threads by their text key, where it is not their id (see `thread_copies`)."""
+        return {doc["text_key"]: doc["id"] for doc in self.db.table("threads")._read_table().values()
+                if "text_key" in doc}
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The library's documents of those threads it holds, each shard read once."""
@@ -652,26 +601,6 @@ class Library:
                 if doc is not None:
                     stored[thread_id] = dict(doc)
         return stored
-
-    def _alias_targets(self, keys: Iterable[str]) -> dict[str, str]:
-        """For each key that is an alias of a thread the library holds, that thread's id."""
-        summaries = self.db.table("threads")
-        live = self._meta()["shards"]
-        by_shard: dict[str, list[str]] = {}
-        for key in keys:
-            if shard_for(key) in live:
-                by_shard.setdefault(shard_for(key), []).append(key)
-        targets: dict[str, str] = {}
-        for shard, members in by_shard.items():
-            db = self._shard_db(shard)
-            if db is None:
-                continue
-            aliases = db.table(ALIASES_TABLE)
-            for key in members:
-                entry = aliases.get(doc_id=doc_id_for(key))
-                if entry and entry.get("alias") == key and summaries.contains(doc_id=doc_id_for(entry["id"])):
-                    targets[key] = entry["id"]
-        return targets
 
     def _carry_state(self, from_id: str, to_id: str) -> None:
         """Give a thread the bookmark and read mark of the copy it replaces (in memory: the commit writes it)."""
@@ -700,32 +629,28 @@ class Library:
                 current.update(fields)
                 docs.append((thread_id, current))
             self._replace_docs(table, docs)
-            self._commit(_Changes())
+            self._commit(Plan())
 
-    def _commit(self, changes: _Changes) -> None:
+    def _commit(self, changes: Plan) -> None:
         """Write changed shards, then `library.json`, then clean up; called under the lock."""
         meta = copy.deepcopy(self._meta())
         generation = meta["generation"] + 1
+        threads = list(changes.write.values())
         writes: dict[str, list[StoredThread]] = {}
-        for thread in changes.threads:
+        for thread in threads:
             writes.setdefault(shard_for(thread.id), []).append(thread)
         removals: dict[str, list[str]] = {}
-        for thread_id in changes.removed:
+        for thread_id in changes.remove:
             removals.setdefault(shard_for(thread_id), []).append(thread_id)
-        alias_sets: dict[str, list[tuple[str, str]]] = {}
-        for alias, thread_id in changes.alias_docs().items():
-            alias_sets.setdefault(shard_for(alias), []).append((alias, thread_id))
-        alias_drops: dict[str, list[str]] = {}
-        for alias in changes.stale_aliases:
-            alias_drops.setdefault(shard_for(alias), []).append(alias)
-        gone = set(changes.removed)
+        gone = set(changes.remove)
 
         superseded: list[Path] = []
         new_files: list[Path] = []
         made_posts_dir = False
+        mode = file_mode(self.path)  # new shard files are as private as library.json
         reading = self.path
         try:
-            touched = changes.shards()
+            touched = writes.keys() | removals.keys()
             if touched and not self.posts_dir.is_dir():
                 try:
                     self.posts_dir.mkdir(parents=True, exist_ok=True)
@@ -742,12 +667,6 @@ class Library:
                 posts = db.table("posts")
                 self._remove_docs(posts, removals.get(shard, ()))
                 self._replace_docs(posts, [(t.id, t.doc) for t in writes.get(shard, ())])
-                aliases = db.table(ALIASES_TABLE)
-                dropped = [a for a in alias_drops.get(shard, ())
-                           if (entry := aliases.get(doc_id=doc_id_for(a))) and (
-                               entry.get("id") in gone or entry.get("id") in changes.written_ids)]
-                self._remove_docs(aliases, dropped)
-                self._replace_docs(aliases, [(a, {"alias": a, "id": i}) for a, i in alias_sets.get(shard, ())])
                 new_path = self._shard_path(file_name)
                 if db.storage.path != new_path:
                     superseded += [db.storage.path, self.posts_dir / _search_name(db.storage.path.name)]
@@ -755,10 +674,9 @@ class Library:
                 db.storage.dirty = True
                 search_path = self.posts_dir / _search_name(file_name)
                 new_files += [new_path, search_path]
-                db.storage.flush(new_file=True)
-                write_new_file(search_path, _shard_search_text(db))
-                with self._shard_cache_lock:
-                    self._shard_cache[file_name] = db
+                db.storage.flush(new_file=True, mode=mode)
+                write_new_file(search_path, _shard_search_text(db), mode)
+                self._remember_shard(file_name, db)
                 meta["shards"][shard] = file_name
             if touched:
                 sync_files(new_files)
@@ -769,11 +687,11 @@ class Library:
                 self._carry_state(earlier_id, later_id)
             summaries = self.db.table("threads")
             self._remove_docs(summaries, gone)
-            self._replace_docs(summaries, [(t.id, t.summary) for t in changes.threads])
-            self._remove_docs(self.db.table("state"), [i for i in gone if i not in changes.written_ids])
+            self._replace_docs(summaries, [(t.id, t.summary) for t in threads])
+            self._remove_docs(self.db.table("state"), [i for i in gone if i not in changes.write])
             self._replace_docs(self.db.table("meta"), [(None, meta)])
             self.db.storage.flush()
-        except (StorageWriteError, *_BAD_DOCUMENT) as error:
+        except (StorageWriteError, orjson.JSONEncodeError, *_BAD_DOCUMENT) as error:
             for path in new_files:
                 _remove_quietly(path)
             if made_posts_dir:
@@ -787,6 +705,9 @@ class Library:
             if isinstance(error, StorageWriteError):
                 raise LibraryError(f"could not write library {self.path}: {error.reason}; "
                                    "it was left as it was") from error
+            if isinstance(error, orjson.JSONEncodeError):  # a thread to store, not the library, is at fault
+                raise LibraryError(f"could not write library {self.path}: a thread holds what JSON cannot "
+                                   f"({error}); the library was left as it was") from error
             raise self._unreadable(f"a stored thread is damaged ({error!r})", reading) from error
         self._stamp = self._file_stamp()
         self._forget_derived()

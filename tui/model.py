@@ -219,13 +219,3 @@ class Thread:
             read_minutes=data.get("read_minutes"),
             id=data["id"],
         )
-
-    def content_key(self) -> Any:
-        """What makes two copies the same thread content (source path aside)."""
-        data = self.to_dict()
-        data.pop("source", None)
-        return data
-
-    def fullness(self) -> tuple[int, int]:
-        """Ordering for "a fuller copy replaces a partial one"."""
-        return (int(self.complete), self.post_count)

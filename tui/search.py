@@ -98,6 +98,11 @@ class SearchLayout:
     written_starts: memoryview  # each post's start in the written section, from `written_start`
     written_start: int
 
+    def release(self) -> None:
+        """Let go of the file's memory (a mapped file cannot be closed while views of it remain)."""
+        self.lowered_starts.release()
+        self.written_starts.release()
+
 
 def search_layout(blob: Any) -> SearchLayout | None:
     """The sections of a search file; None if it is not one this code wrote (old or damaged)."""
@@ -108,12 +113,20 @@ def search_layout(blob: Any) -> SearchLayout | None:
     lowered_start = start + _HEADER.size
     lowered_end = lowered_start + lowered_length
     written_start = lowered_end + 2 * posts * _OFFSET_SIZE
-    if written_start > len(blob) or (lowered_length and blob[lowered_end - 1:lowered_end] != b"\n"):
+    if written_start > len(blob) or bool(posts) != bool(lowered_length):
+        return None
+    if lowered_length and blob[lowered_end - 1:lowered_end] != b"\n":
         return None
     view = memoryview(blob)
     middle = lowered_end + posts * _OFFSET_SIZE
-    return SearchLayout(lowered_start, lowered_end, view[lowered_end:middle].cast("Q"),
-                        view[middle:written_start].cast("Q"), written_start)
+    layout = SearchLayout(lowered_start, lowered_end, view[lowered_end:middle].cast("Q"),
+                          view[middle:written_start].cast("Q"), written_start)
+    # The first and last of each index in range: what a damaged file gets wrong first.
+    if posts and (layout.lowered_starts[0] != 0 or layout.lowered_starts[-1] >= lowered_length
+                  or layout.written_starts[-1] >= len(blob) - written_start):
+        layout.release()
+        return None
+    return layout
 
 
 def _find_in(blob: Any, layout: SearchLayout, terms: tuple[str, ...],
@@ -130,7 +143,7 @@ def _find_in(blob: Any, layout: SearchLayout, terms: tuple[str, ...],
             start = written_start + written_starts[line_index]
             fields = blob[start:blob.find(b"\n", start)].split(b"\t", 2)
             if len(fields) == 3 and fields[1].isdigit():  # else the file is damaged: skip the line
-                found.append(Hit(fields[0].decode("utf-8"), int(fields[1]),
+                found.append(Hit(fields[0].decode("utf-8", errors="replace"), int(fields[1]),
                                  fields[2].decode("utf-8", errors="replace"), terms))
         position = blob.find(key, end, high)
     return found
@@ -153,9 +166,10 @@ def find_posts(blobs: Iterable[Any], terms: Sequence[str],
             continue
         try:
             found += _find_in(blob, layout, terms, key, others)
-        finally:  # a mapped file cannot be closed while views of it remain
-            layout.lowered_starts.release()
-            layout.written_starts.release()
+        except IndexError:  # a damaged index that looked whole: its hits are lost, not the search
+            pass
+        finally:
+            layout.release()
     return found
 
 
@@ -189,7 +203,16 @@ def search_library(library: Library, query: str, cancelled: Callable[[], bool] =
     terms = query_terms(query)
     if not terms:
         return []
-    found = find_posts(library.search_blobs(), terms, cancelled)
+    from .library import LibraryError  # here: the library module imports this one
+
+    try:
+        found = find_posts(library.search_blobs(), terms, cancelled)
+    except LibraryError:
+        if not library.changed_on_disk():
+            raise
+        # Another process committed while this copy was reading its shards: search the library as it is now.
+        library = type(library).open(library.path)
+        found = find_posts(library.search_blobs(), terms, cancelled)
     order = library.order_index()
     unknown = len(order)
     found.sort(key=lambda hit: (order.get(hit.thread_id, unknown), hit.n))

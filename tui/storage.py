@@ -75,7 +75,7 @@ def _read_umask() -> int:
 _NEW_FILE_MODE = 0o666 & ~_read_umask()
 
 
-def _mode_for(path: Path) -> int:
+def file_mode(path: Path) -> int:
     """The permission bits a rewritten file keeps: its own, or for a new file what the umask allows."""
     try:
         return os.stat(path).st_mode & 0o7777
@@ -99,7 +99,7 @@ def write_atomic(path: Path, payload: bytes, sync: bool = True) -> None:
     except OSError as error:
         raise StorageWriteError(path, _reason(error)) from error
     try:
-        os.fchmod(fd, _mode_for(path))  # mkstemp makes 0600: keep the file's own mode
+        os.fchmod(fd, file_mode(path))  # mkstemp makes 0600: keep the file's own mode
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             if sync:
@@ -118,7 +118,7 @@ def write_atomic(path: Path, payload: bytes, sync: bool = True) -> None:
         fsync_dir(folder)
 
 
-def write_new_file(path: Path, payload: bytes) -> None:
+def write_new_file(path: Path, payload: bytes, mode: int | None = None) -> None:
     """Write a file under a name nothing refers to yet: no temporary file, no rename, no fsync.
 
     The caller makes many such files durable at once (`sync_files`, then one
@@ -127,6 +127,8 @@ def write_new_file(path: Path, payload: bytes) -> None:
     """
     try:
         with open(path, "wb") as handle:
+            if mode is not None:  # as private as the files beside it
+                os.fchmod(handle.fileno(), mode)
             handle.write(payload)
     except OSError as error:
         try:
@@ -229,16 +231,20 @@ class AtomicJSONStorage(Storage):
         self._loaded = True
         self.dirty = True
 
-    def flush(self, new_file: bool = False) -> None:
+    def flush(self, new_file: bool = False, mode: int | None = None) -> None:
         """Write the in-memory data to disk atomically, if anything changed.
 
         `new_file`: the path is a fresh name nobody refers to yet, so a plain
-        write suffices; the caller syncs it (see `write_new_file`).
+        write suffices; the caller syncs it (see `write_new_file`), and may
+        give its permission bits.
         """
         if not self.dirty:
             return
         payload = orjson.dumps(self._data or {})
-        (write_new_file if new_file else write_atomic)(self.path, payload)
+        if new_file:
+            write_new_file(self.path, payload, mode)
+        else:
+            write_atomic(self.path, payload)
         self.digest = digest_of(payload) if self.track_digest else None
         self.dirty = False
 
