@@ -27,6 +27,7 @@ from .safety_helpers import MIB, library_files, run_cli, run_cli_measured, threa
 
 NOTE_EXAMPLE = FIXTURES / "threadreader" / "note-example.txt"
 PEAK_RSS_LIMIT_MIB = 600
+SECONDS_LIMIT = 30  # for one hostile file (the slowest took minutes before it was bounded)
 HEADER = thread_page("mal", 0).split("\n", 3)  # profile line, date line, counts line, rest
 PAGE_HEAD = "\n".join(HEADER[:3]).encode() + b"\n"
 
@@ -88,13 +89,97 @@ def write_too_many_tiny_lines(path: Path) -> None:
     write_tiny_lines(path, 32 * MIB)
 
 
+BLUESKY_HEAD = (b'{"thread": {"$type": "app.bsky.feed.defs#threadViewPost", "post": {"uri": '
+                b'"at://did:plc:a/app.bsky.feed.post/1", "author": {"did": "did:plc:a", "handle": "a.example"}, '
+                b'"record": {"text": "hi", "createdAt": "2024-02-10T20:00:00.000Z"}}, "replies": [')
+THREADREADER_HTML = (FIXTURES / "threadreader-html" / "note-example.html").read_bytes()
+HTML_HEAD = THREADREADER_HTML[:THREADREADER_HTML.index(b'<div class="t-main">')]  # doctype to the counts
+MASTODON_ACTOR = '{"id": "https://x.example/users/b", "preferredUsername": "b"}'
+
+
 def write_deep_json(path: Path) -> None:
+    """A Bluesky thread whose first reply nests a million levels deep."""
     depth = 1_000_000
-    path.write_bytes(b'{"posts": ' + b"[" * depth + b"]" * depth + b"}")
+    path.write_bytes(BLUESKY_HEAD + b"[" * depth + b"]" * depth + b"]}}")
 
 
 def write_deep_html(path: Path) -> None:
-    path.write_bytes(b"<!DOCTYPE html><html><body>" + b"<div>" * 1_000_000 + b"</body></html>")
+    """A Thread Reader page whose .t-main nests a million levels deep."""
+    path.write_bytes(HTML_HEAD + b'<div class="t-main">' + b"<div>" * 1_000_000 + b"</body></html>")
+
+
+def write_deep_html_within_the_tag_limit(path: Path) -> None:
+    """160,000 levels: parsing it took minutes (tree building costs the depth squared)."""
+    path.write_bytes(b'<html><body><div class="t-main">' + b"<div>" * 160_000)
+
+
+def write_many_tags(path: Path) -> None:
+    """A tweet of 1.8 million `<br>` (7 MiB): the parser's nodes cost ~270 bytes each."""
+    path.write_bytes(HTML_HEAD + b'<div class="t-main"><div class="content-tweet">' + b"<br>" * (1800 * 1024)
+                     + b"</div></div>")
+
+
+def write_too_many_tweets(path: Path) -> None:
+    path.write_bytes(HTML_HEAD + b'<div class="t-main">' + b'<div class="content-tweet">a</div>' * 10_001
+                     + b"</div>")
+
+
+def write_too_large_html(path: Path) -> None:
+    path.write_bytes(HTML_HEAD + b'<div class="t-main"><div class="content-tweet">' + b"<br>" * (12 * MIB // 4)
+                     + b"</div></div>")
+
+
+def write_bluesky_replies_of_empties(path: Path) -> None:
+    """5 million empty replies in 15 MiB: parsed, 4.4 GB."""
+    path.write_bytes(BLUESKY_HEAD + b"{}," * 5_000_000 + b"{}]}}")
+
+
+def write_mastodon_context_of_lists(path: Path) -> None:
+    path.write_bytes(b'{"ancestors": [' + b"[]," * 5_000_000 + b'[]], "descendants": []}')
+
+
+def write_mastodon_context_of_numbers(path: Path) -> None:
+    path.write_bytes(b'{"ancestors": [' + b"1," * 7_000_000 + b'1], "descendants": []}')
+
+
+def _write_zip_member(archive: zipfile.ZipFile, name: str, head: bytes, repeated: bytes, times: int,
+                      tail: bytes) -> None:
+    """A member of `head`, `repeated` that many times, then `tail`: written in pieces of about 1 MiB."""
+    per_piece = MIB // len(repeated)
+    pieces, rest = divmod(times, per_piece)
+    with archive.open(name, "w", force_zip64=True) as member:
+        member.write(head)
+        piece = repeated * per_piece
+        for _ in range(pieces):
+            member.write(piece)
+        member.write(repeated * rest + tail)
+
+
+def write_mastodon_outbox_bomb(path: Path) -> None:
+    """A 250 KB account archive whose outbox.json unpacks to 250 MiB of `{},`: parsed, 17 GB."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("actor.json", MASTODON_ACTOR)
+        _write_zip_member(archive, "outbox.json", b'{"orderedItems": [', b"{},", 250 * MIB // 3, b"{}]}")
+
+
+def write_mastodon_outbox_of_empties(path: Path) -> None:
+    """An outbox.json of 60 MiB of `{},`: within the size limit, 21 million objects."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("actor.json", MASTODON_ACTOR)
+        _write_zip_member(archive, "outbox.json", b'{"orderedItems": [', b"{},", 60 * MIB // 3, b"{}]}")
+
+
+def write_x_archive_bomb(path: Path) -> None:
+    """An X archive whose tweets.js unpacks to 500 MiB of `{},`."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        _write_zip_member(archive, "data/tweets.js", b"window.YTD.tweets.part0 = [", b"{},", 500 * MIB // 3,
+                          b"{}]")
+
+
+def write_x_archive_of_empties(path: Path) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        _write_zip_member(archive, "data/tweets.js", b"window.YTD.tweets.part0 = [", b"{},", 60 * MIB // 3,
+                          b"{}]")
 
 
 def write_zip_bomb(path: Path) -> None:
@@ -128,20 +213,40 @@ def write_broken_zip(path: Path) -> None:
     path.write_bytes(bytes(payload))
 
 
+NOT_KNOWN = ("not a format threads-tui knows (it reads: X/Twitter archive, Thread Reader HTML, Thread Reader text, "
+             "Bluesky thread JSON, Mastodon archive, Mastodon API JSON)")
+NOT_READ = "more than any saved thread or archive file holds, not read"
+# Each file, and its one line: exactly, or up to a final `…`.
 HOSTILE: dict[str, tuple[Callable[[Path], None], str]] = {
-    "junk.bin": (write_binary_junk, "binary data"),
+    "junk.bin": (write_binary_junk, "binary data, not a saved thread"),
     "empty.txt": (write_empty, "empty file"),
-    "latin1.txt": (write_latin1_page, "not UTF-8 text (byte 0xe9 at offset"),
-    "utf16-no-bom.txt": (write_utf16_without_bom, "binary data"),
-    "long-line.txt": (write_long_line, "not a format threads-tui knows"),
-    "long-line-page.txt": (write_long_line_after_a_page_header, "too large"),
+    "latin1.txt": (write_latin1_page, "not UTF-8 text (byte 0xe9 at offset 3)"),
+    "utf16-no-bom.txt": (write_utf16_without_bom, "binary data…"),
+    "long-line.txt": (write_long_line, NOT_KNOWN),
+    "long-line-page.txt": (write_long_line_after_a_page_header,
+                           "too large for a Thread Reader text file (200 MiB, limit 4 MiB)"),
     "tiny-lines.txt": (write_tiny_lines, "more than 10000 tweets in one thread"),
-    "too-many-tiny-lines.txt": (write_too_many_tiny_lines, "too large"),
-    "deep.json": (write_deep_json, ""),
-    "deep.html": (write_deep_html, ""),
+    "too-many-tiny-lines.txt": (write_too_many_tiny_lines, "too large for a Thread Reader text file (32 MiB, limit 4 MiB)"),
+    "deep.json": (write_deep_json, "JSON nested too deeply to read (over 1024 levels)"),
+    "deep.html": (write_deep_html, "HTML nested too deeply to read (over 2000 levels)"),
+    "deep-160k.html": (write_deep_html_within_the_tag_limit, "HTML nested too deeply to read (over 2000 levels)"),
+    "many-tags.html": (write_many_tags, "HTML with more than 200,000 tags (1,843,229): more than any saved page, not read"),
+    "too-many-tweets.html": (write_too_many_tweets, "more than 10000 tweets in one thread"),
+    "too-large.html": (write_too_large_html, "too large for a Thread Reader HTML file (12 MiB, limit 8 MiB)"),
+    "bluesky-empties.json": (write_bluesky_replies_of_empties,
+                             f"more than 500,000 JSON objects and arrays (5,000,007): {NOT_READ}"),
+    "context-lists.json": (write_mastodon_context_of_lists,
+                           f"more than 500,000 JSON objects and arrays (5,000,004): {NOT_READ}"),
+    "context-numbers.json": (write_mastodon_context_of_numbers, f"more than 2,000,000 JSON values (7,000,002): {NOT_READ}"),
+    "outbox-bomb.zip": (write_mastodon_outbox_bomb, "outbox.json: too large: over 64 MiB"),
+    "outbox-empties.zip": (write_mastodon_outbox_of_empties,
+                           f"outbox.json: more than 500,000 JSON objects and arrays (20,971,523): {NOT_READ}"),
+    "x-bomb.zip": (write_x_archive_bomb, "data/tweets.js: too large: over 64 MiB"),
+    "x-empties.zip": (write_x_archive_of_empties,
+                      f"data/tweets.js: more than 500,000 JSON objects and arrays (20,971,522): {NOT_READ}"),
     "bomb.zip": (write_zip_bomb, "no file in the zip holds a thread"),
     "unsafe-paths.zip": (write_zip_with_unsafe_paths, "no file in the zip holds a thread"),
-    "many-entries.zip": (write_zip_with_too_many_entries, "zip lists 100001 files, more than"),
+    "many-entries.zip": (write_zip_with_too_many_entries, "zip lists 100001 files, more than threads-tui reads (100000)"),
     "broken-data.zip": (write_broken_zip, "no file in the zip holds a thread"),
 }
 
@@ -156,11 +261,12 @@ def test_hostile_file_fails_in_one_line_and_leaves_the_library_alone(tmp_path, l
     cwd = tmp_path / "cwd"
     cwd.mkdir()
 
-    measured, _ = import_measured(library, path, cwd=cwd)
+    measured, seconds = import_measured(library, path, cwd=cwd)
 
-    assert measured.code == 1
+    assert measured.code == 1 and seconds < SECONDS_LIMIT
     failed, = measured.failed_lines()
-    assert failed.startswith(f"failed: {path}: ") and reason in failed, failed
+    assert failed == f"failed: {path}: {reason}" or (
+        reason.endswith("…") and failed.startswith(f"failed: {path}: {reason[:-1]}")), failed
     assert library_files(library) == before
     assert list(cwd.iterdir()) == [] and not list(tmp_path.rglob("escape.txt"))
 

@@ -20,6 +20,11 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 SMALL_FILE_BYTES = 1024 * 1024
 # No real thread is this long; importers stop here so tiny posts cannot exhaust memory.
 MAX_POSTS_PER_THREAD = 10_000
+
+
+def too_many_posts(count: int | str) -> ImportFailure:
+    """The failure for a thread longer than any real one (`count`: how many, or `more than N`)."""
+    return ImportFailure(f"a thread of {count} posts, more than threads-tui keeps ({MAX_POSTS_PER_THREAD})")
 # What reading a file or a (possibly hostile) zip member can raise.
 READ_ERRORS = (
     OSError, EOFError, RuntimeError, NotImplementedError, ValueError,
@@ -109,6 +114,9 @@ class Source:
             return self._content
         if self.stream is not None:
             return self._read_stream(max_bytes)
+        if self.member is not None and self.member.file_size > max_bytes:
+            # A zip member never unpacks past its declared size: refused before a byte is read.
+            raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
         try:
             with self._open() as handle:
                 payload = handle.read(max_bytes + 1)

@@ -29,6 +29,7 @@ class BlueskyThreadImporter(Importer):
     """A getPostThread response: the author's self-thread through the focal post."""
 
     name = "Bluesky thread JSON"
+    max_bytes = 16 * 1024 * 1024  # a thread with thousands of replies: a few MB
 
     def detect(self, source: Source) -> bool:
         head = source.head_text().lstrip("\ufeff \t\r\n")

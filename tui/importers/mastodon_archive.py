@@ -11,13 +11,13 @@ from pathlib import Path
 
 from ..model import Post, Thread
 from ..text import clean_line
-from .base import Importer, ImportFailure, ParseResult, Source, utc_date, utc_iso
+from .base import MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, too_many_posts, utc_date, utc_iso
 from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
 
 OUTBOX = "outbox.json"
 ACTOR = "actor.json"
-OUTBOX_MAX_BYTES = 256 * 1024 * 1024
+OUTBOX_MAX_BYTES = 64 * 1024 * 1024  # ~50,000 posts
 ACTOR_MAX_BYTES = 1024 * 1024
 
 
@@ -121,7 +121,7 @@ def parse_archive(actor_source: Source, outbox_source: Source, source_name: str)
 def _read_notes(outbox: Obj) -> dict[str, _Note]:
     """The user's posts by id: `Create` activities of a `Note` (boosts are `Announce`: skipped)."""
     notes: dict[str, _Note] = {}
-    for activity in outbox.objects("orderedItems"):
+    for activity in outbox.take_objects("orderedItems"):
         if activity.data.get("type") != "Create" or not isinstance(activity.data.get("object"), dict):
             continue
         note = activity.obj("object")
@@ -155,5 +155,7 @@ def _descendants(root: _Note, replies: dict[str, list[_Note]]) -> list[_Note]:
             continue
         seen.add(note.id)
         found.append(note)
+        if len(found) >= MAX_POSTS_PER_THREAD:
+            raise too_many_posts(f"more than {MAX_POSTS_PER_THREAD}")
         stack.extend(replies.get(note.id, ()))
     return found

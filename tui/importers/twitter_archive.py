@@ -20,8 +20,10 @@ import orjson
 
 from ..model import MONTHS, Media, Post, Thread
 from ..text import clean_line, clean_text
-from .base import Importer, ImportFailure, ParseResult, Source, error_reason, utc_date, utc_iso
-from .json_input import kind_name, type_name
+from .base import (
+    MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, error_reason, too_many_posts, utc_date, utc_iso,
+)
+from .json_input import TOO_DEEP, check_json_size, is_too_deep, kind_name, type_name
 from .tweet_time import is_tweet_id
 
 # Any of these in `data/` makes an archive; the newest archives have all three.
@@ -32,6 +34,8 @@ _TWEET_FILE = re.compile(r"^tweets?(?:-part(\d{1,6}))?\.js$")
 _TCO_LINK = re.compile(r"https?://t\.co/[A-Za-z0-9]+")
 _JS_PREFIX = b"window."
 _CREATED_AT_EXAMPLE = "Fri Nov 03 09:15:00 +0000 2023"
+# The most tweets read from one archive (each costs about 1 KiB until its threads are stored).
+MAX_ARCHIVE_TWEETS = 250_000
 
 T = TypeVar("T")
 def _field(obj: dict[str, Any], key: str, kind: type[T], where: str) -> T | None:
@@ -131,8 +135,14 @@ def _parse_assignment(payload: bytes, label: str) -> Any:
     if equals < 0:
         raise ImportFailure(f"{label}: no 'window.YTD... =' assignment: not an archive data file")
     try:
+        check_json_size(payload, equals + 1)
+    except ImportFailure as failure:
+        raise ImportFailure(f"{label}: {failure}") from None
+    try:
         return orjson.loads(memoryview(payload)[equals + 1:])
     except orjson.JSONDecodeError as error:
+        if is_too_deep(error):
+            raise ImportFailure(f"{label}: {TOO_DEEP}") from error
         if "UTF-8" in error.msg:
             raise ImportFailure(f"{label}: not UTF-8 text") from error
         line = payload.count(b"\n", 0, equals) + error.lineno
@@ -322,6 +332,7 @@ def _read_tweets(value: Any, label: str, into: dict[str, Tweet]) -> None:
     if not isinstance(value, list):
         raise ImportFailure(f"{label}: expected a list of tweets after the '=', found {type_name(value)}")
     for number, item in enumerate(value, 1):
+        value[number - 1] = None  # drop it from the parsed file: that shrinks as the tweets grow
         where = f"{label}: item {number}"
         if not isinstance(item, dict) or not isinstance(item.get("tweet"), dict):
             raise ImportFailure(f'{where} is {type_name(item)}, expected {{"tweet": {{...}}}}')
@@ -332,6 +343,9 @@ def _read_tweets(value: Any, label: str, into: dict[str, Tweet]) -> None:
         where = f"{label}: tweet {id_str}"
         if _required(tweet, "full_text", str, where).startswith("RT @"):
             continue
+        if len(into) == MAX_ARCHIVE_TWEETS and id_str not in into:
+            raise ImportFailure(f"{label}: more than {MAX_ARCHIVE_TWEETS:,} tweets in the archive, "
+                                "more than threads-tui reads from one archive")
         created = _created_at(_required(tweet, "created_at", str, where), where)
         into[id_str] = Tweet(
             id=id_str,
@@ -376,6 +390,8 @@ def self_threads(tweets: dict[str, Tweet], account: Account) -> list[tuple[list[
             below = replies.get(pending.pop().id, [])
             members += below
             pending += below
+            if len(members) > MAX_POSTS_PER_THREAD:
+                raise too_many_posts(f"more than {MAX_POSTS_PER_THREAD}")
         threads.append((sorted(members, key=lambda tweet: tweet.number), start not in after_gap))
     return threads
 
@@ -392,7 +408,7 @@ class TwitterArchiveImporter(Importer):
     """An account archive: the downloaded zip, or the folder it unpacks to."""
 
     name = "X/Twitter archive"
-    max_bytes = 512 * 1024 * 1024  # per file read from the archive
+    max_bytes = 64 * 1024 * 1024  # per file read from the archive (tweets.js of ~25,000 tweets: 60 MB)
 
     def detect(self, source: Source) -> bool:
         """Single files are never claimed: an archive is a zip or a folder."""
