@@ -10,9 +10,12 @@ import codecs
 import ctypes
 import json
 import os
+import io
 import random
+import struct
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -205,6 +208,68 @@ def write_zip_with_too_many_entries(path: Path) -> None:
             archive.writestr(zipfile.ZipInfo(str(number)), b"")
 
 
+def write_overlapping_zip(path: Path) -> None:
+    """43 KB: 150 entries of the zip's list all point at one 4 MiB page (read 150 times: 1 GB, 20 s)."""
+    page = thread_page("oli", 1).encode() + b"word " * (4 * MIB // 5)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("page.txt", page)
+    data = packed.getvalue()
+    end = data.rindex(b"PK\x05\x06")
+    directory_size, directory_start = struct.unpack("<II", data[end + 12:end + 20])
+    entry = data[directory_start:directory_start + directory_size]
+    record = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, 150, 150, len(entry) * 150, directory_start, 0)
+    path.write_bytes(data[:directory_start] + entry * 150 + record)
+
+
+def _text_pages_zip(path: Path, pages: int, body: Callable[[int], bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for number in range(pages):
+            archive.writestr(f"page{number}.txt", PAGE_HEAD + body(number) + "\n\n• • •\n".encode())
+
+
+def write_zip_of_long_pages(path: Path) -> None:
+    """60 pages of one 4 MiB post each: stored together, over 240 MiB of text."""
+    _text_pages_zip(path, 60, lambda n: f"page {n} ".encode() + b"word " * ((4 * MIB - 8192) // 5))
+
+
+def write_zip_of_pages_of_tiny_posts(path: Path) -> None:
+    """26 pages of 9,999 posts of two letters: stored together, 260,000 posts."""
+    _text_pages_zip(path, 26, lambda n: f"page {n}\n".encode() + b"ab\n" * 9_998)
+
+
+def write_zip_that_unpacks_past_the_read_limit(path: Path) -> None:
+    """65 different Bluesky files of 16 MiB (each read whole before it fails): 1040 MiB to read."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for number in range(65):
+            head = BLUESKY_HEAD.replace(b"post/1", f"post/{number}".encode())
+            _write_zip_member(archive, f"thread{number}.json", head, b"{},", (16 * MIB - 1024) // 3, b"{}]}}")
+
+
+class _Zeros(io.RawIOBase):
+    """`size` zero bytes, read as a file."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = min(len(buffer), self.left)
+        buffer[:count] = bytes(count)
+        self.left -= count
+        return count
+
+
+def write_tar_gz_bomb(path: Path) -> None:
+    """A 100 KB .tar.gz of one file of 100 MiB of zeros: read as one stream, it stops at 64 MiB."""
+    with tarfile.open(path, "w:gz", compresslevel=9) as archive:
+        info = tarfile.TarInfo("zeros.txt")
+        info.size = 100 * MIB
+        archive.addfile(info, io.BufferedReader(_Zeros(info.size), MIB))
+
+
 def write_broken_zip(path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("page.txt", thread_page("zed", 1) * 50)
@@ -248,6 +313,16 @@ HOSTILE: dict[str, tuple[Callable[[Path], None], str]] = {
     "unsafe-paths.zip": (write_zip_with_unsafe_paths, "no file in the zip holds a thread"),
     "many-entries.zip": (write_zip_with_too_many_entries, "zip lists 100001 files, more than threads-tui reads (100000)"),
     "broken-data.zip": (write_broken_zip, "no file in the zip holds a thread"),
+    "overlapping.zip": (write_overlapping_zip,
+                        "files in the zip overlap ('page.txt' and 'page.txt' share their data): a zip bomb? Not read"),
+    "long-pages.zip": (write_zip_of_long_pages, "the threads in the zip hold more than 192 MiB of text, more than "
+                       "threads-tui imports from one archive: unpack it and import the folder"),
+    "tiny-posts.zip": (write_zip_of_pages_of_tiny_posts, "the threads in the zip hold more than 250,000 posts, more "
+                       "than threads-tui imports from one archive: unpack it and import the folder"),
+    "unpacks-past-the-limit.zip": (write_zip_that_unpacks_past_the_read_limit, "the zip's files unpack to more "
+                                   "than 1024 MiB, more than threads-tui reads from one zip: stopped there"),
+    "bomb.tar.gz": (write_tar_gz_bomb, "the tar.gz unpacks to more than 64 MiB (50 times its size): "
+                    "stopped there, a gzip bomb?"),
 }
 
 
@@ -279,6 +354,43 @@ def test_zip_members_with_unsafe_paths_are_skipped_with_a_line_each(tmp_path, li
     assert len(warnings) == 4
     assert all("unsafe path in the zip" in line and "nothing unpacked" in line for line in warnings)
     assert f"warning: {path}:../escape.txt: " in measured.err
+
+
+def test_one_page_saved_many_times_in_a_zip_is_read_once(tmp_path, library):
+    path = tmp_path / "copies.zip"
+    page = thread_page("cy", 1).replace("post 1:", "post 1:" + " word" * (3 * MIB // 5)).encode()  # 3 MiB
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number in range(150):
+            archive.writestr(f"copy{number}.txt", page)
+    before = library_files(library)
+    measured, seconds = import_measured(library, path)
+    assert (measured.code, measured.err) == (0, "") and "1 added" in measured.out
+    assert seconds < 10 and library_files(library) != before
+
+
+def test_a_zip_of_junk_and_one_page_tells_ten_files_and_counts_the_rest(tmp_path, library):
+    path = tmp_path / "junk.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for number in range(99_999):
+            archive.writestr(f"junk{number}.txt", b"junk")
+        archive.writestr("page.txt", thread_page("jo", 1))
+    measured, seconds = import_measured(library, path)
+    assert measured.code == 0 and "1 added" in measured.out and seconds < SECONDS_LIMIT
+    assert measured.err.splitlines() == [f"warning: {path}:junk{number}.txt: {NOT_KNOWN}" for number in range(10)] + [
+        f"warning: {path}: … and 99989 more files in the archive that hold no thread"]
+
+
+def test_a_zip_of_mastodon_api_files_and_junk_imports_the_thread(tmp_path, library):
+    """The statuses of a zip are pooled, and become a thread once the run ends: the zip did not fail."""
+    path = tmp_path / "saved.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(SAMPLES / "mastodon" / "status.json", "status.json")
+        archive.write(SAMPLES / "mastodon" / "context.json", "context.json")
+        archive.writestr("junk.bin", b"\x00\x01junk")
+    fresh = tmp_path / "fresh" / "library.json"
+    measured, _ = import_measured(fresh, path)
+    assert (measured.code, measured.err) == (0, f"warning: {path}:junk.bin: binary data, not a saved thread")
+    assert "1 added" in measured.out
 
 
 def test_utf16_and_utf32_with_a_bom_import(tmp_path, library):
