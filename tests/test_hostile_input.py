@@ -66,8 +66,8 @@ def write_latin1_page(path: Path) -> None:
     path.write_bytes(thread_page("josé", 1).encode("latin-1", errors="replace"))
 
 
-def write_utf16_without_bom(path: Path) -> None:
-    path.write_bytes(thread_page("kim", 1).encode("utf-16-le"))
+def write_utf16_without_bom_cut_short(path: Path) -> None:
+    path.write_bytes(thread_page("kim", 1).encode("utf-16-le")[:-1])
 
 
 def write_long_line(path: Path, prefix: bytes = b"") -> None:
@@ -286,7 +286,8 @@ HOSTILE: dict[str, tuple[Callable[[Path], None], str]] = {
     "junk.bin": (write_binary_junk, "binary data, not a saved thread"),
     "empty.txt": (write_empty, "empty file"),
     "latin1.txt": (write_latin1_page, "not UTF-8 text (byte 0xe9 at offset 3)"),
-    "utf16-no-bom.txt": (write_utf16_without_bom, "binary data…"),
+    "utf16-no-bom-cut.txt": (write_utf16_without_bom_cut_short,
+                             "not UTF-16-LE text without a byte-order mark (byte 0x0a at offset 472)"),
     "long-line.txt": (write_long_line, NOT_KNOWN),
     "long-line-page.txt": (write_long_line_after_a_page_header,
                            "too large for a Thread Reader text file (200 MiB, limit 4 MiB)"),
@@ -399,6 +400,18 @@ def test_utf16_and_utf32_with_a_bom_import(tmp_path, library):
         path.write_bytes(thread_page("uma", number).encode(encoding))
         measured, _ = import_measured(library, path)
         assert measured.code == 0 and "1 added" in measured.out
+
+
+def test_utf16_without_a_bom_imports(tmp_path, library):
+    for number, encoding in enumerate(("utf-16-le", "utf-16-be")):
+        path = tmp_path / f"{encoding}.txt"
+        path.write_bytes(thread_page("kim", number).encode(encoding))
+        measured, _ = import_measured(library, path)
+        assert (measured.code, measured.err) == (0, "") and "1 added" in measured.out
+    path = tmp_path / "thread.json"
+    path.write_bytes((SAMPLES / "bluesky" / "nadia-canal-paths.json").read_text().encode("utf-16-le"))
+    measured, _ = import_measured(tmp_path / "fresh" / "library.json", path)
+    assert (measured.code, measured.err) == (0, "") and "1 added" in measured.out
 
 
 def test_symlink_loops_are_walked_once(tmp_path, library):

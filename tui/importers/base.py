@@ -139,7 +139,8 @@ class Source:
         return self._content
 
     def read_text(self, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-        """The whole content as text: UTF-8, or UTF-16/UTF-8 with a byte-order mark."""
+        """The whole content as text: UTF-8, UTF-16 (with a byte-order mark or without), UTF-32 or
+        UTF-8 with a byte-order mark."""
         return decode_text(self.read_bytes(max_bytes), strict=True)
 
 
@@ -152,8 +153,32 @@ def error_reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
+# The bytes beside a NUL in UTF-16 of mostly Latin text: ASCII and Latin-1 characters.
+_TEXT_BYTES = bytes(range(0x20, 0x7F)) + bytes(range(0xA0, 0x100)) + b"\t\n\r"
+_UTF16_SAMPLE = 4096
+
+
+def utf16_without_bom(payload: bytes) -> str | None:
+    """`utf-16-le` or `utf-16-be` for UTF-16 text without a byte-order mark, else None.
+
+    Such text, mostly Latin, has a NUL at every other byte and a character
+    between: at least 9 pairs in 10 of its first 4 KiB look so.
+    """
+    if payload.find(b"\x00", 0, _UTF16_SAMPLE) < 0:
+        return None
+    pairs = min(len(payload), _UTF16_SAMPLE) // 2
+    if pairs < 2:
+        return None
+    sample = payload[:pairs * 2]
+    for encoding, low, high in (("utf-16-le", sample[0::2], sample[1::2]), ("utf-16-be", sample[1::2], sample[0::2])):
+        if high.count(0) >= pairs * 0.9 and len(low.translate(None, _TEXT_BYTES)) <= pairs * 0.1:
+            return encoding
+    return None
+
+
 def decode_text(payload: bytes, strict: bool = True) -> str:
-    """Decode by byte-order mark, else as UTF-8; strict mode explains what is wrong."""
+    """Decode by byte-order mark, else as UTF-16 if it is that (see `utf16_without_bom`), else as
+    UTF-8; strict mode explains what is wrong."""
     if payload.startswith(codecs.BOM_UTF8):
         encoding, payload = "utf-8", payload[len(codecs.BOM_UTF8):]
     elif payload.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
@@ -161,7 +186,8 @@ def decode_text(payload: bytes, strict: bool = True) -> str:
     elif payload.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     else:
-        encoding = "utf-8"
+        encoding = utf16_without_bom(payload) or "utf-8"
+    without_bom = " without a byte-order mark" if encoding.startswith("utf-16-") else ""
     if not strict:
         return payload.decode(encoding, errors="replace")
     if encoding == "utf-8" and payload.find(b"\x00", 0, HEAD_BYTES) >= 0:
@@ -170,7 +196,7 @@ def decode_text(payload: bytes, strict: bool = True) -> str:
         return payload.decode(encoding)
     except UnicodeDecodeError as error:
         raise ImportFailure(
-            f"not {encoding.upper()} text (byte 0x{payload[error.start]:02x} at offset {error.start})"
+            f"not {encoding.upper()} text{without_bom} (byte 0x{payload[error.start]:02x} at offset {error.start})"
         ) from error
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from .base import ImportFailure, Source, decode_text
+from .base import ImportFailure, Source, decode_text, utf16_without_bom
 
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # What one JSON file may hold, checked before parsing: parsed, each object or array costs
@@ -29,7 +29,7 @@ def load_json(source: Source, max_bytes: int) -> Any:
     """The parsed content of a JSON source, read up to `max_bytes`."""
     payload: bytes | str = source.read_bytes(max_bytes)
     check_json_size(payload)
-    if payload.startswith(_BOMS):
+    if payload.startswith(_BOMS) or utf16_without_bom(payload):
         payload = decode_text(payload)
     try:
         return orjson.loads(payload)
