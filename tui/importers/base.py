@@ -114,16 +114,18 @@ class Source:
             return self._content
         if self.stream is not None:
             return self._read_stream(max_bytes)
+        too_large = ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
         if self.member is not None and self.member.file_size > max_bytes:
-            # A zip member never unpacks past its declared size: refused before a byte is read.
-            raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
+            raise too_large  # a zip member never unpacks past its declared size: refused unread
         try:
             with self._open() as handle:
+                if self.path is not None and os.fstat(handle.fileno()).st_size > max_bytes:
+                    raise too_large  # refused unread (it may still grow: the read is bounded too)
                 payload = handle.read(max_bytes + 1)
         except READ_ERRORS as error:
             raise ImportFailure(f"cannot read: {error_reason(error)}") from error
         if len(payload) > max_bytes:
-            raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
+            raise too_large
         return payload
 
     def _read_stream(self, max_bytes: int) -> bytes:
