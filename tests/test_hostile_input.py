@@ -172,6 +172,31 @@ def write_mastodon_outbox_of_empties(path: Path) -> None:
         _write_zip_member(archive, "outbox.json", b'{"orderedItems": [', b"{},", 60 * MIB // 3, b"{}]}")
 
 
+def _x_archive(path: Path, tweets: list[dict]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data/account.js", 'window.YTD.account.part0 = [{"account": {"accountId": "1", "username": "b"}}]')
+        archive.writestr("data/tweets.js", "window.YTD.tweets.part0 = " + json.dumps([{"tweet": t} for t in tweets]))
+
+
+def _self_replies(texts: list[str]) -> list[dict]:
+    """Tweets of account 1, each answering the one before."""
+    tweets = [{"id_str": str(1000 + n), "full_text": text, "created_at": "Fri Nov 03 09:15:00 +0000 2023"}
+              for n, text in enumerate(texts)]
+    for tweet in tweets[1:]:
+        tweet.update(in_reply_to_status_id_str=str(int(tweet["id_str"]) - 1), in_reply_to_user_id_str="1")
+    return tweets
+
+
+def write_x_archive_with_a_long_tweet(path: Path) -> None:
+    """A tweet of 2 million characters: reading it took copies of it a dozen times over."""
+    _x_archive(path, _self_replies(["word " * 400_000, "the end"]))
+
+
+def write_x_archive_of_long_tweets_with_emoji(path: Path) -> None:
+    """50 tweets of a million characters and an emoji: 50 MiB, 200 MiB in memory (4 bytes a character)."""
+    _x_archive(path, _self_replies(["\U0001f642" + "word " * 199_999] * 50))
+
+
 def write_x_archive_bomb(path: Path) -> None:
     """An X archive whose tweets.js unpacks to 500 MiB of `{},`."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -229,8 +254,8 @@ def _text_pages_zip(path: Path, pages: int, body: Callable[[int], bytes]) -> Non
 
 
 def write_zip_of_long_pages(path: Path) -> None:
-    """60 pages of one 4 MiB post each: stored together, over 240 MiB of text."""
-    _text_pages_zip(path, 60, lambda n: f"page {n} ".encode() + b"word " * ((4 * MIB - 8192) // 5))
+    """40 pages of one 4 MiB post each: stored together, 160 MiB of text."""
+    _text_pages_zip(path, 40, lambda n: f"page {n} ".encode() + b"word " * ((4 * MIB - 8192) // 5))
 
 
 def write_zip_of_pages_of_tiny_posts(path: Path) -> None:
@@ -310,13 +335,17 @@ HOSTILE: dict[str, tuple[Callable[[Path], None], str]] = {
     "x-bomb.zip": (write_x_archive_bomb, "data/tweets.js: too large: over 64 MiB"),
     "x-empties.zip": (write_x_archive_of_empties,
                       f"data/tweets.js: more than 500,000 JSON objects and arrays (20,971,522): {NOT_READ}"),
+    "long-tweet.zip": (write_x_archive_with_a_long_tweet, "data/tweets.js: tweet 1000: a post of 2,000,000 "
+                       "characters, more than threads-tui reads (1,000,000)"),
+    "long-emoji-tweets.zip": (write_x_archive_of_long_tweets_with_emoji, "the posts in the archive hold more than "
+                              "128 MiB of text, more than threads-tui imports at once"),
     "bomb.zip": (write_zip_bomb, "no file in the zip holds a thread"),
     "unsafe-paths.zip": (write_zip_with_unsafe_paths, "no file in the zip holds a thread"),
     "many-entries.zip": (write_zip_with_too_many_entries, "zip lists 100001 files, more than threads-tui reads (100000)"),
     "broken-data.zip": (write_broken_zip, "no file in the zip holds a thread"),
     "overlapping.zip": (write_overlapping_zip,
                         "files in the zip overlap ('page.txt' and 'page.txt' share their data): a zip bomb? Not read"),
-    "long-pages.zip": (write_zip_of_long_pages, "the threads in the zip hold more than 192 MiB of text, more than "
+    "long-pages.zip": (write_zip_of_long_pages, "the threads in the zip hold more than 128 MiB of text, more than "
                        "threads-tui imports from one archive: unpack it and import the folder"),
     "tiny-posts.zip": (write_zip_of_pages_of_tiny_posts, "the threads in the zip hold more than 250,000 posts, more "
                        "than threads-tui imports from one archive: unpack it and import the folder"),

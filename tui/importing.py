@@ -23,7 +23,7 @@ import orjson
 from .import_pool import Unit, ordered_outcomes
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
 from .model import Thread
-from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS, error_reason
+from .importers.base import MAX_POSTS_PER_THREAD, MAX_TEXT_BYTES, READ_ERRORS, error_reason
 from .library import ImportCounts, Library, StoredThread
 
 MAX_ZIP_MEMBERS = 100_000
@@ -39,7 +39,7 @@ MIN_TAR_UNPACKED_BYTES = 64 * 1024 * 1024
 # hold together until they are stored (they are stored together: about 1 KiB a post, and the text).
 MAX_ZIP_READ_BYTES = 1024 * 1024 * 1024
 MAX_ARCHIVE_POSTS = 250_000
-MAX_ARCHIVE_TEXT_BYTES = 192 * 1024 * 1024
+MAX_ARCHIVE_TEXT_BYTES = MAX_TEXT_BYTES
 # Files of an archive that hold no thread, told one by one up to this many; the rest in one line.
 MEMBER_WARNINGS_SHOWN = 10
 # Files of a zip at least this large with the size and CRC-32 of one already read are that file again.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import lzma
 import os
+import sys
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -20,11 +21,11 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 SMALL_FILE_BYTES = 1024 * 1024
 # No real thread is this long; importers stop here so tiny posts cannot exhaust memory.
 MAX_POSTS_PER_THREAD = 10_000
-
-
-def too_many_posts(count: int | str) -> ImportFailure:
-    """The failure for a thread longer than any real one (`count`: how many, or `more than N`)."""
-    return ImportFailure(f"a thread of {count} posts, more than threads-tui keeps ({MAX_POSTS_PER_THREAD})")
+# No real post is this long (a long tweet: 25,000): copies made while reading one stay small.
+MAX_POST_CHARS = 1_000_000
+# The most text (in memory: up to 4 bytes a character) held at once from one archive, or from the
+# Mastodon API files of one import, until it is stored.
+MAX_TEXT_BYTES = 128 * 1024 * 1024
 # What reading a file or a (possibly hostile) zip member can raise.
 READ_ERRORS = (
     OSError, EOFError, RuntimeError, NotImplementedError, ValueError,
@@ -34,6 +35,35 @@ READ_ERRORS = (
 
 class ImportFailure(Exception):
     """A file cannot be imported; the message is the one line the user sees."""
+
+
+def too_many_posts(count: int | str) -> ImportFailure:
+    """The failure for a thread longer than any real one (`count`: how many, or `more than N`)."""
+    return ImportFailure(f"a thread of {count} posts, more than threads-tui keeps ({MAX_POSTS_PER_THREAD})")
+
+
+def check_post_length(text: str, where: str) -> str:
+    """The text of a post, refused if longer than any real post (`where`: which post)."""
+    if len(text) > MAX_POST_CHARS:
+        raise ImportFailure(f"{where}: a post of {len(text):,} characters, "
+                            f"more than threads-tui reads ({MAX_POST_CHARS:,})")
+    return text
+
+
+class TextBudget:
+    """The text held from one archive (or pool), within MAX_TEXT_BYTES; `what` holds it (`the zip`)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.used = 0
+
+    def add(self, texts: list[str], sign: int = 1) -> None:
+        """Count texts now held (`sign` -1: texts let go); past the limit, nothing is counted."""
+        used = self.used + sign * sum(map(sys.getsizeof, texts))
+        if used > MAX_TEXT_BYTES:
+            raise ImportFailure(f"the posts in {self.what} hold more than {MAX_TEXT_BYTES // 1048576} MiB of text, "
+                                "more than threads-tui imports at once")
+        self.used = used
 
 
 @dataclass

@@ -13,7 +13,9 @@ from datetime import datetime, timezone
 
 from ..model import Post, Thread
 from ..text import clean_line
-from .base import MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, utc_date, utc_iso
+from .base import (
+    MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, TextBudget, check_post_length, utc_date, utc_iso,
+)
 from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
 
@@ -67,6 +69,7 @@ class _Pool:
     statuses: dict[str, _Status] = field(default_factory=dict)
     contexts: list[_Context] = field(default_factory=list)
     status_files: list[str] = field(default_factory=list)
+    text: TextBudget = field(default_factory=lambda: TextBudget("the Mastodon API files of this import"))
 
 
 class MastodonApiImporter(Importer):
@@ -106,6 +109,7 @@ class MastodonApiImporter(Importer):
         if len(self.pool.statuses) + len(new) > MAX_POOLED_STATUSES:
             raise ImportFailure(f"the Mastodon API files of this import hold more than {MAX_POOLED_STATUSES:,} "
                                 "posts together, more than threads-tui reads at once: import them in parts")
+        self.pool.text.add([status.post.text for status in new.values()])
         if context is not None:
             self.pool.contexts.append(context)
         else:
@@ -123,7 +127,8 @@ def _read_status(status: Obj, source_name: str) -> _Status | None:
         return None
     account = status.obj("account")
     acct = account.optional_text("acct") or ""
-    text, links = post_text(status.text("content"), status.optional_text("spoiler_text"))
+    content = check_post_length(status.text("content"), f"`{status.where('content')}`")
+    text, links = post_text(content, status.optional_text("spoiler_text"))
     media = [media_for(item.optional_text("type"), item.optional_text("url"), item.optional_text("description"))
              for item in status.objects("media_attachments", required=False)]
     created = status.time("created_at")

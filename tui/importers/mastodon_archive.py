@@ -11,7 +11,10 @@ from pathlib import Path
 
 from ..model import Post, Thread
 from ..text import clean_line
-from .base import MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, too_many_posts, utc_date, utc_iso
+from .base import (
+    MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, TextBudget, check_post_length, too_many_posts,
+    utc_date, utc_iso,
+)
 from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
 
@@ -121,13 +124,16 @@ def parse_archive(actor_source: Source, outbox_source: Source, source_name: str)
 def _read_notes(outbox: Obj) -> dict[str, _Note]:
     """The user's posts by id: `Create` activities of a `Note` (boosts are `Announce`: skipped)."""
     notes: dict[str, _Note] = {}
+    budget = TextBudget("the archive")
     for activity in outbox.take_objects("orderedItems"):
         if activity.data.get("type") != "Create" or not isinstance(activity.data.get("object"), dict):
             continue
         note = activity.obj("object")
         if note.data.get("type") != "Note":
             continue
-        text, links = post_text(note.optional_text("content") or "", note.optional_text("summary"))
+        content = check_post_length(note.optional_text("content") or "", f"`{note.where('content')}`")
+        text, links = post_text(content, note.optional_text("summary"))
+        budget.add([text])
         media = [
             media_for(item.optional_text("mediaType"), (item.optional_text("url") or "").lstrip("/"),
                       item.optional_text("name"))

@@ -21,7 +21,8 @@ import orjson
 from ..model import MONTHS, Media, Post, Thread
 from ..text import clean_line, clean_text
 from .base import (
-    MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, error_reason, too_many_posts, utc_date, utc_iso,
+    MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, TextBudget, check_post_length, error_reason,
+    too_many_posts, utc_date, utc_iso,
 )
 from .json_input import TOO_DEEP, check_json_size, is_too_deep, kind_name, type_name
 from .tweet_time import is_tweet_id
@@ -302,7 +303,7 @@ def _media(tweet: dict[str, Any], where: str) -> tuple[list[Media], list[str]]:
 
 def _post(tweet: dict[str, Any], id_str: str, created: datetime, where: str) -> Post:
     """Text, links and media in the order the note gives: decode, expand, drop media links."""
-    text = html.unescape(_required(tweet, "full_text", str, where))
+    text = html.unescape(check_post_length(_required(tweet, "full_text", str, where), where))
     entities = _field(tweet, "entities", dict, where) or {}
     replacements: dict[str, str] = {}
     links: list[str] = []
@@ -327,8 +328,8 @@ def _post(tweet: dict[str, Any], id_str: str, created: datetime, where: str) -> 
     )
 
 
-def _read_tweets(value: Any, label: str, into: dict[str, Tweet]) -> None:
-    """Add a tweet file's tweets to `into` by id; retweets are left out."""
+def _read_tweets(value: Any, label: str, into: dict[str, Tweet], budget: TextBudget) -> None:
+    """Add a tweet file's tweets to `into` by id, their text to `budget`; retweets are left out."""
     if not isinstance(value, list):
         raise ImportFailure(f"{label}: expected a list of tweets after the '=', found {type_name(value)}")
     for number, item in enumerate(value, 1):
@@ -347,10 +348,12 @@ def _read_tweets(value: Any, label: str, into: dict[str, Tweet]) -> None:
             raise ImportFailure(f"{label}: more than {MAX_ARCHIVE_TWEETS:,} tweets in the archive, "
                                 "more than threads-tui reads from one archive")
         created = _created_at(_required(tweet, "created_at", str, where), where)
+        post = _post(tweet, id_str, created, where)
+        budget.add([post.text])
         into[id_str] = Tweet(
             id=id_str,
             number=int(id_str),
-            post=_post(tweet, id_str, created, where),
+            post=post,
             created=created,
             parent_id=_field(tweet, "in_reply_to_status_id_str", str, where),
             parent_user_id=_field(tweet, "in_reply_to_user_id_str", str, where),
@@ -439,8 +442,9 @@ class TwitterArchiveImporter(Importer):
         account = _account(folder.load("account.js", self.max_bytes), "data/account.js")
         account.fill(manifest.account)
         tweets: dict[str, Tweet] = {}
+        budget = TextBudget("the archive")
         for name in _tweet_file_names(folder, manifest, result.warnings):
-            _read_tweets(folder.load(name, self.max_bytes), f"data/{name}", tweets)
+            _read_tweets(folder.load(name, self.max_bytes), f"data/{name}", tweets, budget)
         if not (account.id or account.handle):
             account = _guess_account(tweets)
             if account.id or account.handle:
