@@ -172,19 +172,39 @@ def write_mastodon_outbox_of_empties(path: Path) -> None:
         _write_zip_member(archive, "outbox.json", b'{"orderedItems": [', b"{},", 60 * MIB // 3, b"{}]}")
 
 
-def _x_archive(path: Path, tweets: list[dict]) -> None:
+def _x_archive(path: Path, *parts: list[dict]) -> None:
+    """An X archive of account 1 whose tweets are in these parts (data/tweets.js, data/tweets-part1.js…)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data/account.js", 'window.YTD.account.part0 = [{"account": {"accountId": "1", "username": "b"}}]')
-        archive.writestr("data/tweets.js", "window.YTD.tweets.part0 = " + json.dumps([{"tweet": t} for t in tweets]))
+        for number, tweets in enumerate(parts):
+            archive.writestr(f"data/tweets{f'-part{number}' if number else ''}.js",
+                             f"window.YTD.tweets.part{number} = " + json.dumps([{"tweet": t} for t in tweets]))
 
 
-def _self_replies(texts: list[str]) -> list[dict]:
+def _self_replies(texts: list[str], first: int = 0) -> list[dict]:
     """Tweets of account 1, each answering the one before."""
     tweets = [{"id_str": str(1000 + n), "full_text": text, "created_at": "Fri Nov 03 09:15:00 +0000 2023"}
-              for n, text in enumerate(texts)]
-    for tweet in tweets[1:]:
-        tweet.update(in_reply_to_status_id_str=str(int(tweet["id_str"]) - 1), in_reply_to_user_id_str="1")
+              for n, text in enumerate(texts, first)]
+    for tweet in tweets:
+        if tweet["id_str"] != "1000":
+            tweet.update(in_reply_to_status_id_str=str(int(tweet["id_str"]) - 1), in_reply_to_user_id_str="1")
     return tweets
+
+
+LONG_WITH_EMOJI = "\U0001f642" + "word " * 199_999  # a million characters: 4 MB in memory, 1 MB in the file
+
+
+def write_x_archive_in_two_parts(path: Path) -> None:
+    """A first part whose tweets take 122 MiB, and a second that would take 314 MiB more to parse."""
+    _x_archive(path, _self_replies([LONG_WITH_EMOJI] * 32), _self_replies([LONG_WITH_EMOJI] * 66, 32))
+
+
+def write_outbox_of_values_and_emoji(path: Path) -> None:
+    """An outbox.json within the counts whose parsed values and 50 long texts with an emoji take 620 MiB."""
+    items = ['{"type":"x"}'] * 499_000 + ['"x"'] * 1_450_000 + [json.dumps(LONG_WITH_EMOJI)] * 50
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("actor.json", MASTODON_ACTOR)
+        archive.writestr("outbox.json", '{"orderedItems": [' + ",".join(items) + "]}")
 
 
 def write_x_archive_with_a_long_tweet(path: Path) -> None:
@@ -194,7 +214,7 @@ def write_x_archive_with_a_long_tweet(path: Path) -> None:
 
 def write_x_archive_of_long_tweets_with_emoji(path: Path) -> None:
     """50 tweets of a million characters and an emoji: 50 MiB, 200 MiB in memory (4 bytes a character)."""
-    _x_archive(path, _self_replies(["\U0001f642" + "word " * 199_999] * 50))
+    _x_archive(path, _self_replies([LONG_WITH_EMOJI] * 50))
 
 
 def write_x_archive_bomb(path: Path) -> None:
@@ -306,6 +326,7 @@ def write_broken_zip(path: Path) -> None:
 NOT_KNOWN = ("not a format threads-tui knows (it reads: X/Twitter archive, Thread Reader HTML, Thread Reader text, "
              "Bluesky thread JSON, Mastodon archive, Mastodon API JSON)")
 NOT_READ = "more than any saved thread or archive file holds, not read"
+HELD = "take more than 128 MiB of memory (their text, and about 512 bytes each), more than threads-tui holds at once"
 # Each file, and its one line: exactly, or up to a final `…`.
 HOSTILE: dict[str, tuple[Callable[[Path], None], str]] = {
     "junk.bin": (write_binary_junk, "binary data, not a saved thread"),
@@ -337,18 +358,19 @@ HOSTILE: dict[str, tuple[Callable[[Path], None], str]] = {
                       f"data/tweets.js: more than 500,000 JSON objects and arrays (20,971,522): {NOT_READ}"),
     "long-tweet.zip": (write_x_archive_with_a_long_tweet, "data/tweets.js: tweet 1000: a post of 2,000,000 "
                        "characters, more than threads-tui reads (1,000,000)"),
-    "long-emoji-tweets.zip": (write_x_archive_of_long_tweets_with_emoji, "the posts in the archive hold more than "
-                              "128 MiB of text, more than threads-tui imports at once"),
+    "long-emoji-tweets.zip": (write_x_archive_of_long_tweets_with_emoji, f"the posts of the archive {HELD}"),
+    "two-parts.zip": (write_x_archive_in_two_parts, "data/tweets-part1.js: would take about 314 MiB of memory to read "
+                      "(with the 122 MiB of the posts read before it), more than threads-tui allows (384 MiB)"),
+    "values-and-emoji.zip": (write_outbox_of_values_and_emoji, "outbox.json: would take about 620 MiB of memory to "
+                             "read, more than threads-tui allows (384 MiB)"),
     "bomb.zip": (write_zip_bomb, "no file in the zip holds a thread"),
     "unsafe-paths.zip": (write_zip_with_unsafe_paths, "no file in the zip holds a thread"),
     "many-entries.zip": (write_zip_with_too_many_entries, "zip lists 100001 files, more than threads-tui reads (100000)"),
     "broken-data.zip": (write_broken_zip, "no file in the zip holds a thread"),
     "overlapping.zip": (write_overlapping_zip,
                         "files in the zip overlap ('page.txt' and 'page.txt' share their data): a zip bomb? Not read"),
-    "long-pages.zip": (write_zip_of_long_pages, "the threads in the zip hold more than 128 MiB of text, more than "
-                       "threads-tui imports from one archive: unpack it and import the folder"),
-    "tiny-posts.zip": (write_zip_of_pages_of_tiny_posts, "the threads in the zip hold more than 250,000 posts, more "
-                       "than threads-tui imports from one archive: unpack it and import the folder"),
+    "long-pages.zip": (write_zip_of_long_pages, f"the posts of the zip {HELD}: unpack it and import the folder"),
+    "tiny-posts.zip": (write_zip_of_pages_of_tiny_posts, f"the posts of the zip {HELD}: unpack it and import the folder"),
     "unpacks-past-the-limit.zip": (write_zip_that_unpacks_past_the_read_limit, "the zip's files unpack to more "
                                    "than 1024 MiB, more than threads-tui reads from one zip: stopped there"),
     "bomb.tar.gz": (write_tar_gz_bomb, "the tar.gz unpacks to more than 64 MiB (50 times its size): "

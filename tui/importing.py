@@ -9,7 +9,6 @@ import gc
 import gzip
 import os
 import stat
-import sys
 import tarfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +22,7 @@ import orjson
 from .import_pool import Unit, ordered_outcomes
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
 from .model import Thread
-from .importers.base import MAX_POSTS_PER_THREAD, MAX_TEXT_BYTES, READ_ERRORS, error_reason
+from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS, Held, error_reason
 from .library import ImportCounts, Library, StoredThread
 
 MAX_ZIP_MEMBERS = 100_000
@@ -34,12 +33,9 @@ GZIP_MAGIC = b"\x1f\x8b"
 # about a thousand), and to at least the floor, for small archives.
 MAX_TAR_INFLATION = 50
 MIN_TAR_UNPACKED_BYTES = 64 * 1024 * 1024
-# What one archive may cost: the bytes read from a zip's files (unpacked; a .tar.gz is bounded
-# by MAX_TAR_INFLATION instead), and what the threads of a zip or .tar.gz of single files may
-# hold together until they are stored (they are stored together: about 1 KiB a post, and the text).
+# The bytes read from a zip's files, unpacked (a .tar.gz is bounded by MAX_TAR_INFLATION instead).
+# What the threads of an archive's files take until they are stored is bounded too (see Held).
 MAX_ZIP_READ_BYTES = 1024 * 1024 * 1024
-MAX_ARCHIVE_POSTS = 250_000
-MAX_ARCHIVE_TEXT_BYTES = MAX_TEXT_BYTES
 # Files of an archive that hold no thread, told one by one up to this many; the rest in one line.
 MEMBER_WARNINGS_SHOWN = 10
 # Files of a zip at least this large with the size and CRC-32 of one already read are that file again.
@@ -238,7 +234,7 @@ class ImportRun:
                 if (member.file_size, member.CRC) in read:
                     continue  # the same file again (one page saved many times): its threads are in
                 read.add((member.file_size, member.CRC))
-            source = Source(f"{name}:{member.filename}", zip_file=zip_file, member=member)
+            source = Source(f"{name}:{member.filename}", zip_file=zip_file, member=member, held=members.held.used)
             try:
                 if _unsafe_member_name(member.filename):
                     raise ImportFailure("unsafe path in the zip (absolute or with '..'): skipped, nothing unpacked")
@@ -281,7 +277,8 @@ class ImportRun:
                             members.failed(label, "unsafe path in the tar.gz (absolute or with '..'): "
                                                   "skipped, nothing unpacked", skipped=True)
                             continue
-                        source = Source(label, stream=tar.extractfile(info), stream_size=info.size)
+                        source = Source(label, stream=tar.extractfile(info), stream_size=info.size,
+                                        held=members.held.used)
                         member = info.name.removeprefix("./")
                         keep_limit = wanted.get(member.rsplit("/", 1)[-1])
                         if keep_limit is not None:
@@ -584,18 +581,17 @@ def _fullness(thread: Thread) -> tuple[bool, int, int]:
 
 
 class _Members:
-    """The threads of an archive's files, pooled as they come, within MAX_ARCHIVE_POSTS and
-    MAX_ARCHIVE_TEXT_BYTES: a thread found again (one page saved twice) is kept once, its
-    fullest copy; files that hold no thread, and notes on those that do, are told
-    by file name in at most MEMBER_WARNINGS_SHOWN lines each, and one for the rest."""
+    """The threads of an archive's files, pooled as they come, within what may be held (Held):
+    a thread found again (one page saved twice) is kept once, its fullest copy; files that
+    hold no thread, and notes on those that do, are told by file name in at most
+    MEMBER_WARNINGS_SHOWN lines each, and one for the rest."""
 
     def __init__(self, name: str, kind: str) -> None:
         self.name = name
         self.kind = kind
         self.pooled = ParseResult()
         self.index: dict[str, int] = {}  # thread id: where it is in pooled.threads
-        self.posts = 0
-        self.text_bytes = 0
+        self.held = Held(f"the {kind}")
         self.parsed = 0
         self.failures: list[tuple[FileFailure, bool]] = []  # and whether it was skipped unread
         self.notes: list[FileFailure] = []
@@ -614,22 +610,14 @@ class _Members:
                 self.index[thread.id] = len(self.pooled.threads)
                 self.pooled.threads.append(thread)
             elif _fullness(thread) > _fullness(self.pooled.threads[where]):
-                self._count(self.pooled.threads[where], -1)
+                self.held.add([post.text for post in self.pooled.threads[where].posts], -1)
                 self.pooled.threads[where] = thread
             else:
                 continue
-            self._count(thread, 1)
-        if self.posts > MAX_ARCHIVE_POSTS:
-            raise ImportFailure(f"the threads in the {self.kind} hold more than {MAX_ARCHIVE_POSTS:,} posts, "
-                                "more than threads-tui imports from one archive: unpack it and import the folder")
-        if self.text_bytes > MAX_ARCHIVE_TEXT_BYTES:
-            raise ImportFailure(f"the threads in the {self.kind} hold more than "
-                                f"{MAX_ARCHIVE_TEXT_BYTES // 1048576} MiB of text, more than threads-tui "
-                                "imports from one archive: unpack it and import the folder")
-
-    def _count(self, thread: Thread, sign: int) -> None:
-        self.posts += sign * len(thread.posts)
-        self.text_bytes += sign * sum(sys.getsizeof(post.text) for post in thread.posts)
+            try:
+                self.held.add([post.text for post in thread.posts])
+            except ImportFailure as failure:
+                raise ImportFailure(f"{failure}: unpack it and import the folder") from None
 
     def tell(self, report: ImportReport, only_skipped: bool = False) -> None:
         """Add the files that hold no thread, and the notes, to the report: MEMBER_WARNINGS_SHOWN

@@ -23,9 +23,10 @@ SMALL_FILE_BYTES = 1024 * 1024
 MAX_POSTS_PER_THREAD = 10_000
 # No real post is this long (a long tweet: 25,000): copies made while reading one stay small.
 MAX_POST_CHARS = 1_000_000
-# The most text (in memory: up to 4 bytes a character) held at once from one archive, or from the
-# Mastodon API files of one import, until it is stored.
-MAX_TEXT_BYTES = 128 * 1024 * 1024
+# The most memory the posts read from one archive, or from the Mastodon API files of one import,
+# may take until they are stored: their text (1 to 4 bytes a character) and about 512 bytes each.
+MAX_HELD_BYTES = 128 * 1024 * 1024
+POST_BYTES = 512
 # What reading a file or a (possibly hostile) zip member can raise.
 READ_ERRORS = (
     OSError, EOFError, RuntimeError, NotImplementedError, ValueError,
@@ -50,19 +51,20 @@ def check_post_length(text: str, where: str) -> str:
     return text
 
 
-class TextBudget:
-    """The text held from one archive (or pool), within MAX_TEXT_BYTES; `what` holds it (`the zip`)."""
+class Held:
+    """The memory taken by the posts read from one archive (or pool) until they are stored,
+    within MAX_HELD_BYTES; `what` holds them (`the archive`)."""
 
     def __init__(self, what: str) -> None:
         self.what = what
         self.used = 0
 
     def add(self, texts: list[str], sign: int = 1) -> None:
-        """Count texts now held (`sign` -1: texts let go); past the limit, nothing is counted."""
-        used = self.used + sign * sum(map(sys.getsizeof, texts))
-        if used > MAX_TEXT_BYTES:
-            raise ImportFailure(f"the posts in {self.what} hold more than {MAX_TEXT_BYTES // 1048576} MiB of text, "
-                                "more than threads-tui imports at once")
+        """Count the posts of these texts as held (`sign` -1: let go); past the limit, nothing is counted."""
+        used = self.used + sign * (sum(map(sys.getsizeof, texts)) + POST_BYTES * len(texts))
+        if used > MAX_HELD_BYTES:
+            raise ImportFailure(f"the posts of {self.what} take more than {MAX_HELD_BYTES // 1048576} MiB of memory "
+                                f"(their text, and about {POST_BYTES} bytes each), more than threads-tui holds at once")
         self.used = used
 
 
@@ -77,6 +79,8 @@ class Source:
     member: zipfile.ZipInfo | None = None
     stream: IO[bytes] | None = None
     stream_size: int = 0
+    # Memory the reader already holds while this source is parsed (see Held): what parsing it may add is less.
+    held: int = 0
     _head: bytes | None = field(default=None, repr=False)
     _content: bytes | None = field(default=None, repr=False)
     _head_text: str | None = field(default=None, repr=False)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -13,13 +14,20 @@ import orjson
 from .base import ImportFailure, Source, decode_text, utf16_without_bom
 
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-# What one JSON file may hold, checked before parsing: parsed, each object or array costs
-# up to ~320 bytes and each other value ~90, whatever few bytes it took in the file. Real
-# exports hold far fewer (a 60 MB Mastodon outbox: 420,000 objects and arrays, 1.2 million
-# commas), and the worst file within both bounds parses in under 400 MiB.
+# What one JSON file may hold, checked before parsing (real exports hold far fewer: a 60 MB
+# Mastodon outbox, 420,000 objects and arrays and 1.2 million commas).
 MAX_JSON_CONTAINERS = 500_000
 MAX_JSON_VALUES = 2_000_000
 MAX_JSON_DEPTH = 1024  # orjson's own limit
+# And the memory it may take, with what its reader holds (Source.held): estimated before parsing
+# as the file, each object or array parsed (up to 320 bytes), each other value (up to 92) and its
+# text (per byte of the file: 1 byte if all ASCII, 2 if any other character, 4 if any beyond
+# U+FFFF, such as an emoji: Python stores a string with one such character at 4 bytes a character).
+MAX_JSON_MEMORY = 384 * 1024 * 1024
+_CONTAINER_BYTES = 320
+_VALUE_BYTES = 92
+_BEYOND_BMP = re.compile(rb"[\xf0-\xf4]|\\u[dD][89abAB]")
+_NOT_ASCII = re.compile(rb"[\x80-\xff]|\\u")
 _PROBE_BYTES = 64 * 1024
 _TYPE_NAMES: dict[type, str] = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
                                 list: "an array", dict: "an object", type(None): "null"}
@@ -28,7 +36,7 @@ _TYPE_NAMES: dict[type, str] = {bool: "a boolean", int: "a number", float: "a nu
 def load_json(source: Source, max_bytes: int) -> Any:
     """The parsed content of a JSON source, read up to `max_bytes`."""
     payload: bytes | str = source.read_bytes(max_bytes)
-    check_json_size(payload)
+    check_json_size(payload, held=source.held)
     if payload.startswith(_BOMS) or utf16_without_bom(payload):
         payload = decode_text(payload)
     try:
@@ -46,14 +54,16 @@ def is_too_deep(error: orjson.JSONDecodeError) -> bool:
     return str(error).startswith("depth limit exceeded")
 
 
-def check_json_size(data: bytes, start: int = 0) -> None:
-    """Refuse JSON that would take more memory to parse than any real export (see MAX_JSON_CONTAINERS).
+def check_json_size(data: bytes, start: int = 0, held: int = 0) -> None:
+    """Refuse JSON that would take more memory to parse than any real export (see MAX_JSON_CONTAINERS
+    and MAX_JSON_MEMORY); `held`: the memory its reader holds already.
 
     Counted with bytes.count (brackets and commas inside strings count too:
     the counts are upper bounds), so the check costs little next to parsing.
     `start`: where the JSON starts in `data`.
     """
-    if len(data) < MAX_JSON_CONTAINERS:  # cannot hold that many of either
+    # At most one object or array in two bytes: a file this small is within every limit.
+    if len(data) < MAX_JSON_CONTAINERS and held + (5 + _CONTAINER_BYTES // 2) * len(data) <= MAX_JSON_MEMORY:
         return
     containers = data.count(b"{") + data.count(b"[")
     if containers > MAX_JSON_CONTAINERS:
@@ -65,6 +75,12 @@ def check_json_size(data: bytes, start: int = 0) -> None:
     if values > MAX_JSON_VALUES:
         raise ImportFailure(f"more than {MAX_JSON_VALUES:,} JSON values ({values:,}): "
                             "more than any saved thread or archive file holds, not read")
+    text_bytes = 4 if _BEYOND_BMP.search(data, start) else 2 if _NOT_ASCII.search(data, start) else 1
+    needed = (1 + text_bytes) * len(data) + _CONTAINER_BYTES * containers + _VALUE_BYTES * values
+    if held + needed > MAX_JSON_MEMORY:
+        with_held = f" (with the {held // 1048576} MiB of the posts read before it)" if held else ""
+        raise ImportFailure(f"would take about {needed // 1048576} MiB of memory to read{with_held}, "
+                            f"more than threads-tui allows ({MAX_JSON_MEMORY // 1048576} MiB)")
 
 
 def _deep_from_the_start(data: bytes, start: int) -> bool:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from ..model import Post, Thread
 from ..text import clean_line
 from .base import (
-    MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, TextBudget, check_post_length, utc_date, utc_iso,
+    MAX_POSTS_PER_THREAD, Held, Importer, ParseResult, Source, check_post_length, utc_date, utc_iso,
 )
 from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
@@ -22,8 +22,6 @@ from .mastodon_common import handle_for, media_for, post_text
 _CONTEXT_START = re.compile(r'^\s*\{\s*"(?:ancestors|descendants)"\s*:')
 _STATUS_KEYS = ('"account"', '"in_reply_to_id"', '"spoiler_text"', '"reblog"')
 _UNKNOWN_TIME = datetime.min.replace(tzinfo=timezone.utc)
-# The most posts pooled over one import run (each costs about 1.5 KiB until `finish`).
-MAX_POOLED_STATUSES = 150_000
 
 
 @dataclass
@@ -69,7 +67,7 @@ class _Pool:
     statuses: dict[str, _Status] = field(default_factory=dict)
     contexts: list[_Context] = field(default_factory=list)
     status_files: list[str] = field(default_factory=list)
-    text: TextBudget = field(default_factory=lambda: TextBudget("the Mastodon API files of this import"))
+    held: Held = field(default_factory=lambda: Held("the Mastodon API files of this import"))
 
 
 class MastodonApiImporter(Importer):
@@ -90,6 +88,7 @@ class MastodonApiImporter(Importer):
 
     def parse(self, source: Source) -> ParseResult:
         """Check the file and pool its statuses (nothing is pooled from a bad file)."""
+        source.held += self.pool.held.used
         document = Obj.at(load_json(source, self.max_bytes))
         context: _Context | None = None
         if "ancestors" in document.data or "descendants" in document.data:
@@ -106,10 +105,7 @@ class MastodonApiImporter(Importer):
         for status in statuses:
             if status.id not in self.pool.statuses:
                 new.setdefault(status.id, status)
-        if len(self.pool.statuses) + len(new) > MAX_POOLED_STATUSES:
-            raise ImportFailure(f"the Mastodon API files of this import hold more than {MAX_POOLED_STATUSES:,} "
-                                "posts together, more than threads-tui reads at once: import them in parts")
-        self.pool.text.add([status.post.text for status in new.values()])
+        self.pool.held.add([status.post.text for status in new.values()])
         if context is not None:
             self.pool.contexts.append(context)
         else:

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..model import Post, Thread
 from ..text import clean_line
 from .base import (
-    MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, TextBudget, check_post_length, too_many_posts,
+    MAX_POSTS_PER_THREAD, Held, Importer, ImportFailure, ParseResult, Source, check_post_length, too_many_posts,
     utc_date, utc_iso,
 )
 from .json_input import Obj, load_json
@@ -124,7 +124,7 @@ def parse_archive(actor_source: Source, outbox_source: Source, source_name: str)
 def _read_notes(outbox: Obj) -> dict[str, _Note]:
     """The user's posts by id: `Create` activities of a `Note` (boosts are `Announce`: skipped)."""
     notes: dict[str, _Note] = {}
-    budget = TextBudget("the archive")
+    held = Held("the archive")
     for activity in outbox.take_objects("orderedItems"):
         if activity.data.get("type") != "Create" or not isinstance(activity.data.get("object"), dict):
             continue
@@ -133,7 +133,7 @@ def _read_notes(outbox: Obj) -> dict[str, _Note]:
             continue
         content = check_post_length(note.optional_text("content") or "", f"`{note.where('content')}`")
         text, links = post_text(content, note.optional_text("summary"))
-        budget.add([text])
+        held.add([text])
         media = [
             media_for(item.optional_text("mediaType"), (item.optional_text("url") or "").lstrip("/"),
                       item.optional_text("name"))

@@ -21,7 +21,7 @@ import orjson
 from ..model import MONTHS, Media, Post, Thread
 from ..text import clean_line, clean_text
 from .base import (
-    MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, TextBudget, check_post_length, error_reason,
+    MAX_POSTS_PER_THREAD, Held, Importer, ImportFailure, ParseResult, Source, check_post_length, error_reason,
     too_many_posts, utc_date, utc_iso,
 )
 from .json_input import TOO_DEEP, check_json_size, is_too_deep, kind_name, type_name
@@ -35,8 +35,6 @@ _TWEET_FILE = re.compile(r"^tweets?(?:-part(\d{1,6}))?\.js$")
 _TCO_LINK = re.compile(r"https?://t\.co/[A-Za-z0-9]+")
 _JS_PREFIX = b"window."
 _CREATED_AT_EXAMPLE = "Fri Nov 03 09:15:00 +0000 2023"
-# The most tweets read from one archive (each costs about 1 KiB until its threads are stored).
-MAX_ARCHIVE_TWEETS = 250_000
 
 T = TypeVar("T")
 def _field(obj: dict[str, Any], key: str, kind: type[T], where: str) -> T | None:
@@ -90,8 +88,9 @@ class DataFolder:
             raise ImportFailure(f"cannot list {folder}: {error_reason(error)}") from error
         return cls(origin, {e.name: Source(e.path, path=Path(e.path)) for e in entries})
 
-    def load(self, name: str, max_bytes: int) -> Any:
-        """The JSON value a `data/*.js` file assigns, or None when there is no such file."""
+    def load(self, name: str, max_bytes: int, held: int = 0) -> Any:
+        """The JSON value a `data/*.js` file assigns, or None when there is no such file
+        (`held`: the memory the posts read before it take)."""
         source = self.sources.get(name)
         if source is None:
             return None
@@ -100,7 +99,7 @@ class DataFolder:
             payload = source.read_bytes(max_bytes)
         except ImportFailure as failure:
             raise ImportFailure(f"{label}: {failure}") from failure
-        return _parse_assignment(payload, label)
+        return _parse_assignment(payload, label, held)
 
 
 def _zip_data_prefix(names: list[str]) -> str | None:
@@ -129,14 +128,14 @@ def _data_folder_on_disk(path: Path) -> Path | None:
     return None
 
 
-def _parse_assignment(payload: bytes, label: str) -> Any:
+def _parse_assignment(payload: bytes, label: str, held: int = 0) -> Any:
     """Drop everything up to and including the first `=`; parse the rest as JSON."""
     start = len(codecs.BOM_UTF8) if payload.startswith(codecs.BOM_UTF8) else 0
     equals = payload.find(b"=", start)
     if equals < 0:
         raise ImportFailure(f"{label}: no 'window.YTD... =' assignment: not an archive data file")
     try:
-        check_json_size(payload, equals + 1)
+        check_json_size(payload, equals + 1, held)
     except ImportFailure as failure:
         raise ImportFailure(f"{label}: {failure}") from None
     try:
@@ -328,8 +327,8 @@ def _post(tweet: dict[str, Any], id_str: str, created: datetime, where: str) -> 
     )
 
 
-def _read_tweets(value: Any, label: str, into: dict[str, Tweet], budget: TextBudget) -> None:
-    """Add a tweet file's tweets to `into` by id, their text to `budget`; retweets are left out."""
+def _read_tweets(value: Any, label: str, into: dict[str, Tweet], held: Held) -> None:
+    """Add a tweet file's tweets to `into` by id, and to what is `held`; retweets are left out."""
     if not isinstance(value, list):
         raise ImportFailure(f"{label}: expected a list of tweets after the '=', found {type_name(value)}")
     for number, item in enumerate(value, 1):
@@ -344,12 +343,9 @@ def _read_tweets(value: Any, label: str, into: dict[str, Tweet], budget: TextBud
         where = f"{label}: tweet {id_str}"
         if _required(tweet, "full_text", str, where).startswith("RT @"):
             continue
-        if len(into) == MAX_ARCHIVE_TWEETS and id_str not in into:
-            raise ImportFailure(f"{label}: more than {MAX_ARCHIVE_TWEETS:,} tweets in the archive, "
-                                "more than threads-tui reads from one archive")
         created = _created_at(_required(tweet, "created_at", str, where), where)
         post = _post(tweet, id_str, created, where)
-        budget.add([post.text])
+        held.add([post.text])
         into[id_str] = Tweet(
             id=id_str,
             number=int(id_str),
@@ -442,9 +438,9 @@ class TwitterArchiveImporter(Importer):
         account = _account(folder.load("account.js", self.max_bytes), "data/account.js")
         account.fill(manifest.account)
         tweets: dict[str, Tweet] = {}
-        budget = TextBudget("the archive")
+        held = Held("the archive")
         for name in _tweet_file_names(folder, manifest, result.warnings):
-            _read_tweets(folder.load(name, self.max_bytes), f"data/{name}", tweets, budget)
+            _read_tweets(folder.load(name, self.max_bytes, held.used), f"data/{name}", tweets, held)
         if not (account.id or account.handle):
             account = _guess_account(tweets)
             if account.id or account.handle:
