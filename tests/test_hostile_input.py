@@ -10,9 +10,12 @@ import codecs
 import ctypes
 import json
 import os
+import io
 import random
+import struct
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -27,6 +30,7 @@ from .safety_helpers import MIB, library_files, run_cli, run_cli_measured, threa
 
 NOTE_EXAMPLE = FIXTURES / "threadreader" / "note-example.txt"
 PEAK_RSS_LIMIT_MIB = 600
+SECONDS_LIMIT = 30  # for one hostile file (the slowest took minutes before it was bounded)
 HEADER = thread_page("mal", 0).split("\n", 3)  # profile line, date line, counts line, rest
 PAGE_HEAD = "\n".join(HEADER[:3]).encode() + b"\n"
 
@@ -62,8 +66,8 @@ def write_latin1_page(path: Path) -> None:
     path.write_bytes(thread_page("josé", 1).encode("latin-1", errors="replace"))
 
 
-def write_utf16_without_bom(path: Path) -> None:
-    path.write_bytes(thread_page("kim", 1).encode("utf-16-le"))
+def write_utf16_without_bom_cut_short(path: Path) -> None:
+    path.write_bytes(thread_page("kim", 1).encode("utf-16-le")[:-1])
 
 
 def write_long_line(path: Path, prefix: bytes = b"") -> None:
@@ -88,13 +92,142 @@ def write_too_many_tiny_lines(path: Path) -> None:
     write_tiny_lines(path, 32 * MIB)
 
 
+BLUESKY_HEAD = (b'{"thread": {"$type": "app.bsky.feed.defs#threadViewPost", "post": {"uri": '
+                b'"at://did:plc:a/app.bsky.feed.post/1", "author": {"did": "did:plc:a", "handle": "a.example"}, '
+                b'"record": {"text": "hi", "createdAt": "2024-02-10T20:00:00.000Z"}}, "replies": [')
+THREADREADER_HTML = (FIXTURES / "threadreader-html" / "note-example.html").read_bytes()
+HTML_HEAD = THREADREADER_HTML[:THREADREADER_HTML.index(b'<div class="t-main">')]  # doctype to the counts
+MASTODON_ACTOR = '{"id": "https://x.example/users/b", "preferredUsername": "b"}'
+
+
 def write_deep_json(path: Path) -> None:
+    """A Bluesky thread whose first reply nests a million levels deep."""
     depth = 1_000_000
-    path.write_bytes(b'{"posts": ' + b"[" * depth + b"]" * depth + b"}")
+    path.write_bytes(BLUESKY_HEAD + b"[" * depth + b"]" * depth + b"]}}")
 
 
 def write_deep_html(path: Path) -> None:
-    path.write_bytes(b"<!DOCTYPE html><html><body>" + b"<div>" * 1_000_000 + b"</body></html>")
+    """A Thread Reader page whose .t-main nests a million levels deep."""
+    path.write_bytes(HTML_HEAD + b'<div class="t-main">' + b"<div>" * 1_000_000 + b"</body></html>")
+
+
+def write_deep_html_within_the_tag_limit(path: Path) -> None:
+    """160,000 levels: parsing it took minutes (tree building costs the depth squared)."""
+    path.write_bytes(b'<html><body><div class="t-main">' + b"<div>" * 160_000)
+
+
+def write_many_tags(path: Path) -> None:
+    """A tweet of 1.8 million `<br>` (7 MiB): the parser's nodes cost ~270 bytes each."""
+    path.write_bytes(HTML_HEAD + b'<div class="t-main"><div class="content-tweet">' + b"<br>" * (1800 * 1024)
+                     + b"</div></div>")
+
+
+def write_too_many_tweets(path: Path) -> None:
+    path.write_bytes(HTML_HEAD + b'<div class="t-main">' + b'<div class="content-tweet">a</div>' * 10_001
+                     + b"</div>")
+
+
+def write_too_large_html(path: Path) -> None:
+    path.write_bytes(HTML_HEAD + b'<div class="t-main"><div class="content-tweet">' + b"<br>" * (12 * MIB // 4)
+                     + b"</div></div>")
+
+
+def write_bluesky_replies_of_empties(path: Path) -> None:
+    """5 million empty replies in 15 MiB: parsed, 4.4 GB."""
+    path.write_bytes(BLUESKY_HEAD + b"{}," * 5_000_000 + b"{}]}}")
+
+
+def write_mastodon_context_of_lists(path: Path) -> None:
+    path.write_bytes(b'{"ancestors": [' + b"[]," * 5_000_000 + b'[]], "descendants": []}')
+
+
+def write_mastodon_context_of_numbers(path: Path) -> None:
+    path.write_bytes(b'{"ancestors": [' + b"1," * 7_000_000 + b'1], "descendants": []}')
+
+
+def _write_zip_member(archive: zipfile.ZipFile, name: str, head: bytes, repeated: bytes, times: int,
+                      tail: bytes) -> None:
+    """A member of `head`, `repeated` that many times, then `tail`: written in pieces of about 1 MiB."""
+    per_piece = MIB // len(repeated)
+    pieces, rest = divmod(times, per_piece)
+    with archive.open(name, "w", force_zip64=True) as member:
+        member.write(head)
+        piece = repeated * per_piece
+        for _ in range(pieces):
+            member.write(piece)
+        member.write(repeated * rest + tail)
+
+
+def write_mastodon_outbox_bomb(path: Path) -> None:
+    """A 250 KB account archive whose outbox.json unpacks to 250 MiB of `{},`: parsed, 17 GB."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("actor.json", MASTODON_ACTOR)
+        _write_zip_member(archive, "outbox.json", b'{"orderedItems": [', b"{},", 250 * MIB // 3, b"{}]}")
+
+
+def write_mastodon_outbox_of_empties(path: Path) -> None:
+    """An outbox.json of 60 MiB of `{},`: within the size limit, 21 million objects."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("actor.json", MASTODON_ACTOR)
+        _write_zip_member(archive, "outbox.json", b'{"orderedItems": [', b"{},", 60 * MIB // 3, b"{}]}")
+
+
+def _x_archive(path: Path, *parts: list[dict]) -> None:
+    """An X archive of account 1 whose tweets are in these parts (data/tweets.js, data/tweets-part1.js…)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data/account.js", 'window.YTD.account.part0 = [{"account": {"accountId": "1", "username": "b"}}]')
+        for number, tweets in enumerate(parts):
+            archive.writestr(f"data/tweets{f'-part{number}' if number else ''}.js",
+                             f"window.YTD.tweets.part{number} = " + json.dumps([{"tweet": t} for t in tweets]))
+
+
+def _self_replies(texts: list[str], first: int = 0) -> list[dict]:
+    """Tweets of account 1, each answering the one before."""
+    tweets = [{"id_str": str(1000 + n), "full_text": text, "created_at": "Fri Nov 03 09:15:00 +0000 2023"}
+              for n, text in enumerate(texts, first)]
+    for tweet in tweets:
+        if tweet["id_str"] != "1000":
+            tweet.update(in_reply_to_status_id_str=str(int(tweet["id_str"]) - 1), in_reply_to_user_id_str="1")
+    return tweets
+
+
+LONG_WITH_EMOJI = "\U0001f642" + "word " * 199_999  # a million characters: 4 MB in memory, 1 MB in the file
+
+
+def write_x_archive_in_two_parts(path: Path) -> None:
+    """A first part whose tweets take 122 MiB, and a second that would take 314 MiB more to parse."""
+    _x_archive(path, _self_replies([LONG_WITH_EMOJI] * 32), _self_replies([LONG_WITH_EMOJI] * 66, 32))
+
+
+def write_outbox_of_values_and_emoji(path: Path) -> None:
+    """An outbox.json within the counts whose parsed values and 50 long texts with an emoji take 620 MiB."""
+    items = ['{"type":"x"}'] * 499_000 + ['"x"'] * 1_450_000 + [json.dumps(LONG_WITH_EMOJI)] * 50
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("actor.json", MASTODON_ACTOR)
+        archive.writestr("outbox.json", '{"orderedItems": [' + ",".join(items) + "]}")
+
+
+def write_x_archive_with_a_long_tweet(path: Path) -> None:
+    """A tweet of 2 million characters: reading it took copies of it a dozen times over."""
+    _x_archive(path, _self_replies(["word " * 400_000, "the end"]))
+
+
+def write_x_archive_of_long_tweets_with_emoji(path: Path) -> None:
+    """50 tweets of a million characters and an emoji: 50 MiB, 200 MiB in memory (4 bytes a character)."""
+    _x_archive(path, _self_replies([LONG_WITH_EMOJI] * 50))
+
+
+def write_x_archive_bomb(path: Path) -> None:
+    """An X archive whose tweets.js unpacks to 500 MiB of `{},`."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        _write_zip_member(archive, "data/tweets.js", b"window.YTD.tweets.part0 = [", b"{},", 500 * MIB // 3,
+                          b"{}]")
+
+
+def write_x_archive_of_empties(path: Path) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        _write_zip_member(archive, "data/tweets.js", b"window.YTD.tweets.part0 = [", b"{},", 60 * MIB // 3,
+                          b"{}]")
 
 
 def write_zip_bomb(path: Path) -> None:
@@ -120,6 +253,68 @@ def write_zip_with_too_many_entries(path: Path) -> None:
             archive.writestr(zipfile.ZipInfo(str(number)), b"")
 
 
+def write_overlapping_zip(path: Path) -> None:
+    """43 KB: 150 entries of the zip's list all point at one 4 MiB page (read 150 times: 1 GB, 20 s)."""
+    page = thread_page("oli", 1).encode() + b"word " * (4 * MIB // 5)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("page.txt", page)
+    data = packed.getvalue()
+    end = data.rindex(b"PK\x05\x06")
+    directory_size, directory_start = struct.unpack("<II", data[end + 12:end + 20])
+    entry = data[directory_start:directory_start + directory_size]
+    record = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, 150, 150, len(entry) * 150, directory_start, 0)
+    path.write_bytes(data[:directory_start] + entry * 150 + record)
+
+
+def _text_pages_zip(path: Path, pages: int, body: Callable[[int], bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for number in range(pages):
+            archive.writestr(f"page{number}.txt", PAGE_HEAD + body(number) + "\n\n• • •\n".encode())
+
+
+def write_zip_of_long_pages(path: Path) -> None:
+    """40 pages of one 4 MiB post each: stored together, 160 MiB of text."""
+    _text_pages_zip(path, 40, lambda n: f"page {n} ".encode() + b"word " * ((4 * MIB - 8192) // 5))
+
+
+def write_zip_of_pages_of_tiny_posts(path: Path) -> None:
+    """26 pages of 9,999 posts of two letters: stored together, 260,000 posts."""
+    _text_pages_zip(path, 26, lambda n: f"page {n}\n".encode() + b"ab\n" * 9_998)
+
+
+def write_zip_that_unpacks_past_the_read_limit(path: Path) -> None:
+    """65 different Bluesky files of 16 MiB (each read whole before it fails): 1040 MiB to read."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for number in range(65):
+            head = BLUESKY_HEAD.replace(b"post/1", f"post/{number}".encode())
+            _write_zip_member(archive, f"thread{number}.json", head, b"{},", (16 * MIB - 1024) // 3, b"{}]}}")
+
+
+class _Zeros(io.RawIOBase):
+    """`size` zero bytes, read as a file."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = min(len(buffer), self.left)
+        buffer[:count] = bytes(count)
+        self.left -= count
+        return count
+
+
+def write_tar_gz_bomb(path: Path) -> None:
+    """A 100 KB .tar.gz of one file of 100 MiB of zeros: read as one stream, it stops at 64 MiB."""
+    with tarfile.open(path, "w:gz", compresslevel=9) as archive:
+        info = tarfile.TarInfo("zeros.txt")
+        info.size = 100 * MIB
+        archive.addfile(info, io.BufferedReader(_Zeros(info.size), MIB))
+
+
 def write_broken_zip(path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("page.txt", thread_page("zed", 1) * 50)
@@ -128,21 +323,58 @@ def write_broken_zip(path: Path) -> None:
     path.write_bytes(bytes(payload))
 
 
+NOT_KNOWN = ("not a format threads-tui knows (it reads: X/Twitter archive, Thread Reader HTML, Thread Reader text, "
+             "Bluesky thread JSON, Mastodon archive, Mastodon API JSON)")
+NOT_READ = "more than any saved thread or archive file holds, not read"
+HELD = "take more than 128 MiB of memory (their text, and about 512 bytes each), more than threads-tui holds at once"
+# Each file, and its one line: exactly, or up to a final `…`.
 HOSTILE: dict[str, tuple[Callable[[Path], None], str]] = {
-    "junk.bin": (write_binary_junk, "binary data"),
+    "junk.bin": (write_binary_junk, "binary data, not a saved thread"),
     "empty.txt": (write_empty, "empty file"),
-    "latin1.txt": (write_latin1_page, "not UTF-8 text (byte 0xe9 at offset"),
-    "utf16-no-bom.txt": (write_utf16_without_bom, "binary data"),
-    "long-line.txt": (write_long_line, "not a format threads-tui knows"),
-    "long-line-page.txt": (write_long_line_after_a_page_header, "too large"),
+    "latin1.txt": (write_latin1_page, "not UTF-8 text (byte 0xe9 at offset 3)"),
+    "utf16-no-bom-cut.txt": (write_utf16_without_bom_cut_short,
+                             "not UTF-16-LE text without a byte-order mark (byte 0x0a at offset 472)"),
+    "long-line.txt": (write_long_line, NOT_KNOWN),
+    "long-line-page.txt": (write_long_line_after_a_page_header,
+                           "too large for a Thread Reader text file (200 MiB, limit 4 MiB)"),
     "tiny-lines.txt": (write_tiny_lines, "more than 10000 tweets in one thread"),
-    "too-many-tiny-lines.txt": (write_too_many_tiny_lines, "too large"),
-    "deep.json": (write_deep_json, ""),
-    "deep.html": (write_deep_html, ""),
+    "too-many-tiny-lines.txt": (write_too_many_tiny_lines, "too large for a Thread Reader text file (32 MiB, limit 4 MiB)"),
+    "deep.json": (write_deep_json, "JSON nested too deeply to read (over 1024 levels)"),
+    "deep.html": (write_deep_html, "HTML nested too deeply to read (over 2000 levels)"),
+    "deep-160k.html": (write_deep_html_within_the_tag_limit, "HTML nested too deeply to read (over 2000 levels)"),
+    "many-tags.html": (write_many_tags, "HTML with more than 200,000 tags (1,843,229): more than any saved page, not read"),
+    "too-many-tweets.html": (write_too_many_tweets, "more than 10000 tweets in one thread"),
+    "too-large.html": (write_too_large_html, "too large for a Thread Reader HTML file (12 MiB, limit 8 MiB)"),
+    "bluesky-empties.json": (write_bluesky_replies_of_empties,
+                             f"more than 500,000 JSON objects and arrays (5,000,007): {NOT_READ}"),
+    "context-lists.json": (write_mastodon_context_of_lists,
+                           f"more than 500,000 JSON objects and arrays (5,000,004): {NOT_READ}"),
+    "context-numbers.json": (write_mastodon_context_of_numbers, f"more than 2,000,000 JSON values (7,000,002): {NOT_READ}"),
+    "outbox-bomb.zip": (write_mastodon_outbox_bomb, "outbox.json: too large: over 64 MiB"),
+    "outbox-empties.zip": (write_mastodon_outbox_of_empties,
+                           f"outbox.json: more than 500,000 JSON objects and arrays (20,971,523): {NOT_READ}"),
+    "x-bomb.zip": (write_x_archive_bomb, "data/tweets.js: too large: over 64 MiB"),
+    "x-empties.zip": (write_x_archive_of_empties,
+                      f"data/tweets.js: more than 500,000 JSON objects and arrays (20,971,522): {NOT_READ}"),
+    "long-tweet.zip": (write_x_archive_with_a_long_tweet, "data/tweets.js: tweet 1000: a post of 2,000,000 "
+                       "characters, more than threads-tui reads (1,000,000)"),
+    "long-emoji-tweets.zip": (write_x_archive_of_long_tweets_with_emoji, f"the posts of the archive {HELD}"),
+    "two-parts.zip": (write_x_archive_in_two_parts, "data/tweets-part1.js: would take about 314 MiB of memory to read "
+                      "(with the 122 MiB of the posts read before it), more than threads-tui allows (384 MiB)"),
+    "values-and-emoji.zip": (write_outbox_of_values_and_emoji, "outbox.json: would take about 620 MiB of memory to "
+                             "read, more than threads-tui allows (384 MiB)"),
     "bomb.zip": (write_zip_bomb, "no file in the zip holds a thread"),
     "unsafe-paths.zip": (write_zip_with_unsafe_paths, "no file in the zip holds a thread"),
-    "many-entries.zip": (write_zip_with_too_many_entries, "zip lists 100001 files, more than"),
+    "many-entries.zip": (write_zip_with_too_many_entries, "zip lists 100001 files, more than threads-tui reads (100000)"),
     "broken-data.zip": (write_broken_zip, "no file in the zip holds a thread"),
+    "overlapping.zip": (write_overlapping_zip,
+                        "files in the zip overlap ('page.txt' and 'page.txt' share their data): a zip bomb? Not read"),
+    "long-pages.zip": (write_zip_of_long_pages, f"the posts of the zip {HELD}: unpack it and import the folder"),
+    "tiny-posts.zip": (write_zip_of_pages_of_tiny_posts, f"the posts of the zip {HELD}: unpack it and import the folder"),
+    "unpacks-past-the-limit.zip": (write_zip_that_unpacks_past_the_read_limit, "the zip's files unpack to more "
+                                   "than 1024 MiB, more than threads-tui reads from one zip: stopped there"),
+    "bomb.tar.gz": (write_tar_gz_bomb, "the tar.gz unpacks to more than 64 MiB (50 times its size): "
+                    "stopped there, a gzip bomb?"),
 }
 
 
@@ -156,11 +388,12 @@ def test_hostile_file_fails_in_one_line_and_leaves_the_library_alone(tmp_path, l
     cwd = tmp_path / "cwd"
     cwd.mkdir()
 
-    measured, _ = import_measured(library, path, cwd=cwd)
+    measured, seconds = import_measured(library, path, cwd=cwd)
 
-    assert measured.code == 1
+    assert measured.code == 1 and seconds < SECONDS_LIMIT
     failed, = measured.failed_lines()
-    assert failed.startswith(f"failed: {path}: ") and reason in failed, failed
+    assert failed == f"failed: {path}: {reason}" or (
+        reason.endswith("…") and failed.startswith(f"failed: {path}: {reason[:-1]}")), failed
     assert library_files(library) == before
     assert list(cwd.iterdir()) == [] and not list(tmp_path.rglob("escape.txt"))
 
@@ -175,12 +408,61 @@ def test_zip_members_with_unsafe_paths_are_skipped_with_a_line_each(tmp_path, li
     assert f"warning: {path}:../escape.txt: " in measured.err
 
 
+def test_one_page_saved_many_times_in_a_zip_is_read_once(tmp_path, library):
+    path = tmp_path / "copies.zip"
+    page = thread_page("cy", 1).replace("post 1:", "post 1:" + " word" * (3 * MIB // 5)).encode()  # 3 MiB
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number in range(150):
+            archive.writestr(f"copy{number}.txt", page)
+    before = library_files(library)
+    measured, seconds = import_measured(library, path)
+    assert (measured.code, measured.err) == (0, "") and "1 added" in measured.out
+    assert seconds < 10 and library_files(library) != before
+
+
+def test_a_zip_of_junk_and_one_page_tells_ten_files_and_counts_the_rest(tmp_path, library):
+    path = tmp_path / "junk.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for number in range(99_999):
+            archive.writestr(f"junk{number}.txt", b"junk")
+        archive.writestr("page.txt", thread_page("jo", 1))
+    measured, seconds = import_measured(library, path)
+    assert measured.code == 0 and "1 added" in measured.out and seconds < SECONDS_LIMIT
+    assert measured.err.splitlines() == [f"warning: {path}:junk{number}.txt: {NOT_KNOWN}" for number in range(10)] + [
+        f"warning: {path}: … and 99989 more files in the archive that hold no thread"]
+
+
+def test_a_zip_of_mastodon_api_files_and_junk_imports_the_thread(tmp_path, library):
+    """The statuses of a zip are pooled, and become a thread once the run ends: the zip did not fail."""
+    path = tmp_path / "saved.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(SAMPLES / "mastodon" / "status.json", "status.json")
+        archive.write(SAMPLES / "mastodon" / "context.json", "context.json")
+        archive.writestr("junk.bin", b"\x00\x01junk")
+    fresh = tmp_path / "fresh" / "library.json"
+    measured, _ = import_measured(fresh, path)
+    assert (measured.code, measured.err) == (0, f"warning: {path}:junk.bin: binary data, not a saved thread")
+    assert "1 added" in measured.out
+
+
 def test_utf16_and_utf32_with_a_bom_import(tmp_path, library):
     for number, encoding in enumerate(("utf-16", "utf-32", "utf-8-sig")):
         path = tmp_path / f"{encoding}.txt"
         path.write_bytes(thread_page("uma", number).encode(encoding))
         measured, _ = import_measured(library, path)
         assert measured.code == 0 and "1 added" in measured.out
+
+
+def test_utf16_without_a_bom_imports(tmp_path, library):
+    for number, encoding in enumerate(("utf-16-le", "utf-16-be")):
+        path = tmp_path / f"{encoding}.txt"
+        path.write_bytes(thread_page("kim", number).encode(encoding))
+        measured, _ = import_measured(library, path)
+        assert (measured.code, measured.err) == (0, "") and "1 added" in measured.out
+    path = tmp_path / "thread.json"
+    path.write_bytes((SAMPLES / "bluesky" / "nadia-canal-paths.json").read_text().encode("utf-16-le"))
+    measured, _ = import_measured(tmp_path / "fresh" / "library.json", path)
+    assert (measured.code, measured.err) == (0, "") and "1 added" in measured.out
 
 
 def test_symlink_loops_are_walked_once(tmp_path, library):

@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import orjson
 
 from .import_pool import Unit, ordered_outcomes
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
-from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS, error_reason
+from .model import Thread
+from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS, Held, error_reason
 from .library import ImportCounts, Library, StoredThread
 
 MAX_ZIP_MEMBERS = 100_000
@@ -32,6 +33,13 @@ GZIP_MAGIC = b"\x1f\x8b"
 # about a thousand), and to at least the floor, for small archives.
 MAX_TAR_INFLATION = 50
 MIN_TAR_UNPACKED_BYTES = 64 * 1024 * 1024
+# The bytes read from a zip's files, unpacked (a .tar.gz is bounded by MAX_TAR_INFLATION instead).
+# What the threads of an archive's files take until they are stored is bounded too (see Held).
+MAX_ZIP_READ_BYTES = 1024 * 1024 * 1024
+# Files of an archive that hold no thread, told one by one up to this many; the rest in one line.
+MEMBER_WARNINGS_SHOWN = 10
+# Files of a zip at least this large with the size and CRC-32 of one already read are that file again.
+SAME_FILE_MIN_BYTES = 64 * 1024
 # Starts the failure line of an importer bug, so tests can tell bugs from bad input.
 INTERNAL_ERROR = "threads-tui could not read it: an internal error"
 # A batch is committed when it holds this many threads or this much text, whichever comes
@@ -180,7 +188,13 @@ class ImportRun:
         return self._parse_source(source)
 
     def _parse_zip(self, path: Path) -> ParseResult:
-        """A zip read in place, member by member: nothing is ever unpacked to disk."""
+        """A zip read in place, member by member: nothing is ever unpacked to disk.
+
+        Every byte read from its files counts against MAX_ZIP_READ_BYTES, files
+        whose data overlap (one page listed many times over) are refused, and
+        files that hold no thread are told about in a bounded number of lines.
+        """
+        name = display_name(path)
         try:
             with open(path, "rb") as handle:
                 end_record = zipfile._EndRecData(handle)  # the archive's own counts, before loading it
@@ -192,32 +206,44 @@ class ImportRun:
             if directory_size > MAX_ZIP_DIRECTORY_BYTES:
                 raise ImportFailure(f"zip's list of files is {directory_size // 1048576} MiB, "
                                     f"more than threads-tui reads ({MAX_ZIP_DIRECTORY_BYTES // 1048576} MiB)")
-            zip_file = zipfile.ZipFile(path)
+            zip_file = _BudgetedZipFile(path)
         except READ_ERRORS as error:
             raise ImportFailure(f"a broken zip archive ({_short(error)})") from error
         with zip_file:
-            for importer in self.importers:
-                if importer.detect_zip(zip_file):
-                    return importer.parse_zip(zip_file, display_name(path))
-            combined = ParseResult()
-            failures = 0
-            for member in zip_file.infolist():
-                if member.is_dir():
-                    continue
-                source = Source(f"{display_name(path)}:{member.filename}", zip_file=zip_file, member=member)
-                try:
-                    if _unsafe_member_name(member.filename):
-                        raise ImportFailure("unsafe path in the zip (absolute or with '..'): skipped, nothing unpacked")
-                    part = self._parse_source(source)
-                except ImportFailure as failure:
-                    failures += 1
-                    self.report.warnings.append(FileFailure(source.name, str(failure)))
-                    continue
-                combined.threads.extend(part.threads)
-                combined.warnings.extend(part.warnings)
-            if not combined.threads and failures:
-                raise ImportFailure("no file in the zip holds a thread")
-            return combined
+            overlap = _overlapping(zip_file.infolist())
+            if overlap:
+                raise ImportFailure(f"files in the zip overlap ({overlap[0][:60]!r} and {overlap[1][:60]!r} "
+                                    "share their data): a zip bomb? Not read")
+            try:
+                for importer in self.importers:
+                    if importer.detect_zip(zip_file):
+                        return importer.parse_zip(zip_file, name)
+                return self._parse_zip_members(zip_file, name)
+            except _ArchiveTooBig:
+                raise ImportFailure(f"the zip's files unpack to more than {MAX_ZIP_READ_BYTES // 1048576} MiB, "
+                                    "more than threads-tui reads from one zip: stopped there") from None
+
+    def _parse_zip_members(self, zip_file: zipfile.ZipFile, name: str) -> ParseResult:
+        """A zip of single files: each imported on its own, the threads pooled (see `_Members`)."""
+        members = _Members(name, "zip")
+        read: set[tuple[int, int]] = set()
+        for member in zip_file.infolist():
+            if member.is_dir():
+                continue
+            if member.file_size >= SAME_FILE_MIN_BYTES:
+                if (member.file_size, member.CRC) in read:
+                    continue  # the same file again (one page saved many times): its threads are in
+                read.add((member.file_size, member.CRC))
+            source = Source(f"{name}:{member.filename}", zip_file=zip_file, member=member, held=members.held.used)
+            try:
+                if _unsafe_member_name(member.filename):
+                    raise ImportFailure("unsafe path in the zip (absolute or with '..'): skipped, nothing unpacked")
+                part = self._parse_source(source)
+            except ImportFailure as failure:
+                members.failed(source.name, str(failure))
+                continue
+            members.add(part, source.name)
+        return members.result(self.report)
 
     def _parse_tar(self, path: Path) -> ParseResult:
         """A .tar.gz read as one stream, member by member: nothing is ever unpacked to disk.
@@ -230,9 +256,7 @@ class ImportRun:
         name = display_name(path)
         wanted = {file: limit for importer in self.importers for file, limit in importer.archive_files.items()}
         kept: dict[str, Source] = {}
-        combined = ParseResult()
-        member_failures: list[FileFailure] = []
-        members_read = 0
+        members = _Members(name, "tar.gz")
         try:
             with open(path, "rb") as packed, gzip.GzipFile(fileobj=packed) as unpacked:
                 limit = max(MIN_TAR_UNPACKED_BYTES, MAX_TAR_INFLATION * os.fstat(packed.fileno()).st_size)
@@ -250,10 +274,11 @@ class ImportRun:
                             continue  # folders, links, devices: nothing to read
                         label = f"{name}:{info.name}"
                         if _unsafe_member_name(info.name):
-                            self.report.warnings.append(FileFailure(
-                                label, "unsafe path in the tar.gz (absolute or with '..'): skipped, nothing unpacked"))
+                            members.failed(label, "unsafe path in the tar.gz (absolute or with '..'): "
+                                                  "skipped, nothing unpacked", skipped=True)
                             continue
-                        source = Source(label, stream=tar.extractfile(info), stream_size=info.size)
+                        source = Source(label, stream=tar.extractfile(info), stream_size=info.size,
+                                        held=members.held.used)
                         member = info.name.removeprefix("./")
                         keep_limit = wanted.get(member.rsplit("/", 1)[-1])
                         if keep_limit is not None:
@@ -265,11 +290,9 @@ class ImportRun:
                         try:
                             part = self._parse_source(source)
                         except ImportFailure as failure:
-                            member_failures.append(FileFailure(label, str(failure)))
+                            members.failed(label, str(failure))
                             continue
-                        members_read += 1
-                        combined.threads.extend(part.threads)
-                        combined.warnings.extend(part.warnings)
+                        members.add(part, label)
         except _StreamStopped as stopped:
             raise ImportFailure(str(stopped)) from None
         except (tarfile.TarError, OSError) as error:
@@ -277,11 +300,9 @@ class ImportRun:
         for importer in self.importers:
             whole = importer.parse_archive_files(kept, name)
             if whole is not None:
+                members.tell(self.report, only_skipped=True)
                 return whole
-        self.report.warnings += member_failures
-        if member_failures and not members_read:
-            raise ImportFailure("no file in the tar.gz holds a thread")
-        return combined
+        return members.result(self.report)
 
     def _parse_source(self, source: Source) -> ParseResult:
         if source.size == 0:
@@ -519,6 +540,124 @@ class _Unpacked:
             raise _StreamStopped(f"the tar.gz unpacks to more than {self.limit // 1048576} MiB "
                                  f"({MAX_TAR_INFLATION} times its size): stopped there, a gzip bomb?")
         return data
+
+
+class _ArchiveTooBig(Exception):
+    """A zip whose files unpack to more than MAX_ZIP_READ_BYTES: stops every read, whoever reads."""
+
+
+class _BudgetedZipFile(zipfile.ZipFile):
+    """A zip whose members, read by any importer, count their bytes against MAX_ZIP_READ_BYTES."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.bytes_read = 0
+
+    def open(self, name, mode="r", pwd=None, *, force_zip64=False):  # type: ignore[override]
+        handle = super().open(name, mode, pwd, force_zip64=force_zip64)
+        return _CountedReads(handle, self) if mode == "r" else handle
+
+
+class _CountedReads:
+    """A zip member being read, its bytes counted in its zip's budget."""
+
+    def __init__(self, handle: IO[bytes], zip_file: _BudgetedZipFile) -> None:
+        self.handle = handle
+        self.zip_file = zip_file
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.zip_file.bytes_read += len(data)
+        if self.zip_file.bytes_read > MAX_ZIP_READ_BYTES:
+            raise _ArchiveTooBig
+        return data
+
+    def close(self) -> None:
+        self.handle.close()
+
+    def __enter__(self) -> _CountedReads:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.handle.close()
+
+
+def _overlapping(infos: list[zipfile.ZipInfo]) -> tuple[str, str] | None:
+    """Two members whose data overlap (a real zip has none; a zip bomb may), else None.
+
+    A member takes at least its 30-byte local header and its compressed data
+    from where its header starts.
+    """
+    spans = sorted((info.header_offset, info.header_offset + 30 + info.compress_size, info.filename)
+                   for info in infos)
+    for (_, end, name), (next_start, _, next_name) in zip(spans, spans[1:]):
+        if next_start < end:
+            return name, next_name
+    return None
+
+
+def _fullness(thread: Thread) -> tuple[bool, int, int]:
+    """Which of two copies of a thread to keep: a complete one, then the one with more posts, more text."""
+    return thread.complete, len(thread.posts), sum(len(post.text) for post in thread.posts)
+
+
+class _Members:
+    """The threads of an archive's files, pooled as they come, within what may be held (Held):
+    a thread found again (one page saved twice) is kept once, its fullest copy; files that
+    hold no thread, and notes on those that do, are told by file name in at most
+    MEMBER_WARNINGS_SHOWN lines each, and one for the rest."""
+
+    def __init__(self, name: str, kind: str) -> None:
+        self.name = name
+        self.kind = kind
+        self.pooled = ParseResult()
+        self.index: dict[str, int] = {}  # thread id: where it is in pooled.threads
+        self.held = Held(f"the {kind}")
+        self.parsed = 0
+        self.failures: list[tuple[FileFailure, bool]] = []  # and whether it was skipped unread
+        self.notes: list[FileFailure] = []
+
+    def failed(self, label: str, reason: str, skipped: bool = False) -> None:
+        """A file that holds no thread (`skipped`: not even read, such as an unsafe path)."""
+        self.failures.append((FileFailure(label, reason), skipped))
+
+    def add(self, part: ParseResult, label: str) -> None:
+        """The threads of the file called `label`, and its notes."""
+        self.parsed += 1
+        self.notes += [FileFailure(label, warning) for warning in part.warnings]
+        for thread in part.threads:
+            where = self.index.get(thread.id)
+            if where is None:
+                self.index[thread.id] = len(self.pooled.threads)
+                self.pooled.threads.append(thread)
+            elif _fullness(thread) > _fullness(self.pooled.threads[where]):
+                self.held.add([post.text for post in self.pooled.threads[where].posts], -1)
+                self.pooled.threads[where] = thread
+            else:
+                continue
+            try:
+                self.held.add([post.text for post in thread.posts])
+            except ImportFailure as failure:
+                raise ImportFailure(f"{failure}: unpack it and import the folder") from None
+
+    def tell(self, report: ImportReport, only_skipped: bool = False) -> None:
+        """Add the files that hold no thread, and the notes, to the report: MEMBER_WARNINGS_SHOWN
+        lines of each, one for the rest (`only_skipped`: only the files skipped unread)."""
+        failures = [failure for failure, skipped in self.failures if skipped or not only_skipped]
+        for lines, rest_line in ((failures, "file{s} in the archive that hold no thread"),
+                                 ([] if only_skipped else self.notes, "note{s} on files in the archive")):
+            report.warnings += lines[:MEMBER_WARNINGS_SHOWN]
+            rest = len(lines) - MEMBER_WARNINGS_SHOWN
+            if rest > 0:
+                report.warnings.append(FileFailure(
+                    self.name, f"… and {rest} more {rest_line.format(s='s' if rest != 1 else '')}"))
+
+    def result(self, report: ImportReport) -> ParseResult:
+        """The pooled threads, the files that hold none told in the report; fails when no file parsed."""
+        self.tell(report)
+        if self.failures and not self.parsed:
+            raise ImportFailure(f"no file in the {self.kind} holds a thread")
+        return self.pooled
 
 
 def _unsafe_member_name(name: str) -> bool:

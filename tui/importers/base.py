@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import lzma
 import os
+import sys
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -20,6 +21,12 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 SMALL_FILE_BYTES = 1024 * 1024
 # No real thread is this long; importers stop here so tiny posts cannot exhaust memory.
 MAX_POSTS_PER_THREAD = 10_000
+# No real post is this long (a long tweet: 25,000): copies made while reading one stay small.
+MAX_POST_CHARS = 1_000_000
+# The most memory the posts read from one archive, or from the Mastodon API files of one import,
+# may take until they are stored: their text (1 to 4 bytes a character) and about 512 bytes each.
+MAX_HELD_BYTES = 128 * 1024 * 1024
+POST_BYTES = 512
 # What reading a file or a (possibly hostile) zip member can raise.
 READ_ERRORS = (
     OSError, EOFError, RuntimeError, NotImplementedError, ValueError,
@@ -29,6 +36,36 @@ READ_ERRORS = (
 
 class ImportFailure(Exception):
     """A file cannot be imported; the message is the one line the user sees."""
+
+
+def too_many_posts(count: int | str) -> ImportFailure:
+    """The failure for a thread longer than any real one (`count`: how many, or `more than N`)."""
+    return ImportFailure(f"a thread of {count} posts, more than threads-tui keeps ({MAX_POSTS_PER_THREAD})")
+
+
+def check_post_length(text: str, where: str) -> str:
+    """The text of a post, refused if longer than any real post (`where`: which post)."""
+    if len(text) > MAX_POST_CHARS:
+        raise ImportFailure(f"{where}: a post of {len(text):,} characters, "
+                            f"more than threads-tui reads ({MAX_POST_CHARS:,})")
+    return text
+
+
+class Held:
+    """The memory taken by the posts read from one archive (or pool) until they are stored,
+    within MAX_HELD_BYTES; `what` holds them (`the archive`)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.used = 0
+
+    def add(self, texts: list[str], sign: int = 1) -> None:
+        """Count the posts of these texts as held (`sign` -1: let go); past the limit, nothing is counted."""
+        used = self.used + sign * (sum(map(sys.getsizeof, texts)) + POST_BYTES * len(texts))
+        if used > MAX_HELD_BYTES:
+            raise ImportFailure(f"the posts of {self.what} take more than {MAX_HELD_BYTES // 1048576} MiB of memory "
+                                f"(their text, and about {POST_BYTES} bytes each), more than threads-tui holds at once")
+        self.used = used
 
 
 @dataclass
@@ -42,6 +79,8 @@ class Source:
     member: zipfile.ZipInfo | None = None
     stream: IO[bytes] | None = None
     stream_size: int = 0
+    # Memory the reader already holds while this source is parsed (see Held): what parsing it may add is less.
+    held: int = 0
     _head: bytes | None = field(default=None, repr=False)
     _content: bytes | None = field(default=None, repr=False)
     _head_text: str | None = field(default=None, repr=False)
@@ -109,13 +148,18 @@ class Source:
             return self._content
         if self.stream is not None:
             return self._read_stream(max_bytes)
+        too_large = ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
+        if self.member is not None and self.member.file_size > max_bytes:
+            raise too_large  # a zip member never unpacks past its declared size: refused unread
         try:
             with self._open() as handle:
+                if self.path is not None and os.fstat(handle.fileno()).st_size > max_bytes:
+                    raise too_large  # refused unread (it may still grow: the read is bounded too)
                 payload = handle.read(max_bytes + 1)
         except READ_ERRORS as error:
             raise ImportFailure(f"cannot read: {error_reason(error)}") from error
         if len(payload) > max_bytes:
-            raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
+            raise too_large
         return payload
 
     def _read_stream(self, max_bytes: int) -> bytes:
@@ -131,7 +175,8 @@ class Source:
         return self._content
 
     def read_text(self, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-        """The whole content as text: UTF-8, or UTF-16/UTF-8 with a byte-order mark."""
+        """The whole content as text: UTF-8, UTF-16 (with a byte-order mark or without), UTF-32 or
+        UTF-8 with a byte-order mark."""
         return decode_text(self.read_bytes(max_bytes), strict=True)
 
 
@@ -144,8 +189,32 @@ def error_reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
+# The bytes beside a NUL in UTF-16 of mostly Latin text: ASCII and Latin-1 characters.
+_TEXT_BYTES = bytes(range(0x20, 0x7F)) + bytes(range(0xA0, 0x100)) + b"\t\n\r"
+_UTF16_SAMPLE = 4096
+
+
+def utf16_without_bom(payload: bytes) -> str | None:
+    """`utf-16-le` or `utf-16-be` for UTF-16 text without a byte-order mark, else None.
+
+    Such text, mostly Latin, has a NUL at every other byte and a character
+    between: at least 9 pairs in 10 of its first 4 KiB look so.
+    """
+    if payload.find(b"\x00", 0, _UTF16_SAMPLE) < 0:
+        return None
+    pairs = min(len(payload), _UTF16_SAMPLE) // 2
+    if pairs < 2:
+        return None
+    sample = payload[:pairs * 2]
+    for encoding, low, high in (("utf-16-le", sample[0::2], sample[1::2]), ("utf-16-be", sample[1::2], sample[0::2])):
+        if high.count(0) >= pairs * 0.9 and len(low.translate(None, _TEXT_BYTES)) <= pairs * 0.1:
+            return encoding
+    return None
+
+
 def decode_text(payload: bytes, strict: bool = True) -> str:
-    """Decode by byte-order mark, else as UTF-8; strict mode explains what is wrong."""
+    """Decode by byte-order mark, else as UTF-16 if it is that (see `utf16_without_bom`), else as
+    UTF-8; strict mode explains what is wrong."""
     if payload.startswith(codecs.BOM_UTF8):
         encoding, payload = "utf-8", payload[len(codecs.BOM_UTF8):]
     elif payload.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
@@ -153,7 +222,8 @@ def decode_text(payload: bytes, strict: bool = True) -> str:
     elif payload.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     else:
-        encoding = "utf-8"
+        encoding = utf16_without_bom(payload) or "utf-8"
+    without_bom = " without a byte-order mark" if encoding.startswith("utf-16-") else ""
     if not strict:
         return payload.decode(encoding, errors="replace")
     if encoding == "utf-8" and payload.find(b"\x00", 0, HEAD_BYTES) >= 0:
@@ -162,7 +232,7 @@ def decode_text(payload: bytes, strict: bool = True) -> str:
         return payload.decode(encoding)
     except UnicodeDecodeError as error:
         raise ImportFailure(
-            f"not {encoding.upper()} text (byte 0x{payload[error.start]:02x} at offset {error.start})"
+            f"not {encoding.upper()} text{without_bom} (byte 0x{payload[error.start]:02x} at offset {error.start})"
         ) from error
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ..model import Media, Post, Thread
 from ..text import clean_line, clean_text
-from .base import Importer, ImportFailure, ParseResult, Source, utc_date
+from .base import Importer, ImportFailure, ParseResult, Source, check_post_length, utc_date
 from .json_input import Obj, load_json
 
 THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
@@ -29,6 +29,7 @@ class BlueskyThreadImporter(Importer):
     """A getPostThread response: the author's self-thread through the focal post."""
 
     name = "Bluesky thread JSON"
+    max_bytes = 16 * 1024 * 1024  # a thread with thousands of replies: a few MB
 
     def detect(self, source: Source) -> bool:
         head = source.head_text().lstrip("\ufeff \t\r\n")
@@ -134,7 +135,7 @@ def apply_facets(record: Obj) -> tuple[str, list[str]]:
     earlier offsets right. A facet out of range, inside a character or
     overlapping one already replaced keeps its text (its URI is still a link).
     """
-    data = (record.optional_text("text") or "").encode("utf-8")
+    data = check_post_length(record.optional_text("text") or "", f"`{record.where('text')}`").encode("utf-8")
     spans: list[tuple[int, int, str]] = []
     for facet in record.objects("facets", required=False):
         index = facet.obj("index")

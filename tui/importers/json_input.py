@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import codecs
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import orjson
 
-from .base import ImportFailure, Source, decode_text
+from .base import ImportFailure, Source, decode_text, utf16_without_bom
 
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# What one JSON file may hold, checked before parsing (real exports hold far fewer: a 60 MB
+# Mastodon outbox, 420,000 objects and arrays and 1.2 million commas).
+MAX_JSON_CONTAINERS = 500_000
+MAX_JSON_VALUES = 2_000_000
+MAX_JSON_DEPTH = 1024  # orjson's own limit
+# And the memory it may take, with what its reader holds (Source.held): estimated before parsing
+# as the file, each object or array parsed (up to 320 bytes), each other value (up to 92) and its
+# text (per byte of the file: 1 byte if all ASCII, 2 if any other character, 4 if any beyond
+# U+FFFF, such as an emoji: Python stores a string with one such character at 4 bytes a character).
+MAX_JSON_MEMORY = 384 * 1024 * 1024
+_CONTAINER_BYTES = 320
+_VALUE_BYTES = 92
+_BEYOND_BMP = re.compile(rb"[\xf0-\xf4]|\\u[dD][89abAB]")
+_NOT_ASCII = re.compile(rb"[\x80-\xff]|\\u")
+_PROBE_BYTES = 64 * 1024
 _TYPE_NAMES: dict[type, str] = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
                                 list: "an array", dict: "an object", type(None): "null"}
 
@@ -19,14 +36,60 @@ _TYPE_NAMES: dict[type, str] = {bool: "a boolean", int: "a number", float: "a nu
 def load_json(source: Source, max_bytes: int) -> Any:
     """The parsed content of a JSON source, read up to `max_bytes`."""
     payload: bytes | str = source.read_bytes(max_bytes)
-    if payload.startswith(_BOMS):
+    check_json_size(payload, held=source.held)
+    if payload.startswith(_BOMS) or utf16_without_bom(payload):
         payload = decode_text(payload)
     try:
         return orjson.loads(payload)
     except orjson.JSONDecodeError as error:
-        if str(error).startswith("depth limit exceeded"):
-            raise ImportFailure("JSON nested too deeply to read (over 1024 levels)") from error
+        if is_too_deep(error):
+            raise ImportFailure(TOO_DEEP) from error
         raise ImportFailure(f"not valid JSON ({error})") from error
+
+
+TOO_DEEP = f"JSON nested too deeply to read (over {MAX_JSON_DEPTH} levels)"
+
+
+def is_too_deep(error: orjson.JSONDecodeError) -> bool:
+    return str(error).startswith("depth limit exceeded")
+
+
+def check_json_size(data: bytes, start: int = 0, held: int = 0) -> None:
+    """Refuse JSON that would take more memory to parse than any real export (see MAX_JSON_CONTAINERS
+    and MAX_JSON_MEMORY); `held`: the memory its reader holds already.
+
+    Counted with bytes.count (brackets and commas inside strings count too:
+    the counts are upper bounds), so the check costs little next to parsing.
+    `start`: where the JSON starts in `data`.
+    """
+    # At most one object or array in two bytes: a file this small is within every limit.
+    if len(data) < MAX_JSON_CONTAINERS and held + (5 + _CONTAINER_BYTES // 2) * len(data) <= MAX_JSON_MEMORY:
+        return
+    containers = data.count(b"{") + data.count(b"[")
+    if containers > MAX_JSON_CONTAINERS:
+        if _deep_from_the_start(data, start):
+            raise ImportFailure(TOO_DEEP)
+        raise ImportFailure(f"more than {MAX_JSON_CONTAINERS:,} JSON objects and arrays ({containers:,}): "
+                            "more than any saved thread or archive file holds, not read")
+    values = data.count(b",") + 1
+    if values > MAX_JSON_VALUES:
+        raise ImportFailure(f"more than {MAX_JSON_VALUES:,} JSON values ({values:,}): "
+                            "more than any saved thread or archive file holds, not read")
+    text_bytes = 4 if _BEYOND_BMP.search(data, start) else 2 if _NOT_ASCII.search(data, start) else 1
+    needed = (1 + text_bytes) * len(data) + _CONTAINER_BYTES * containers + _VALUE_BYTES * values
+    if held + needed > MAX_JSON_MEMORY:
+        with_held = f" (with the {held // 1048576} MiB of the posts read before it)" if held else ""
+        raise ImportFailure(f"would take about {needed // 1048576} MiB of memory to read{with_held}, "
+                            f"more than threads-tui allows ({MAX_JSON_MEMORY // 1048576} MiB)")
+
+
+def _deep_from_the_start(data: bytes, start: int) -> bool:
+    """Whether the JSON nests too deeply within its first 64 KiB (parsing those is cheap)."""
+    try:
+        orjson.loads(data[start:start + _PROBE_BYTES])
+    except orjson.JSONDecodeError as error:
+        return is_too_deep(error)
+    return False
 
 
 def type_name(value: Any) -> str:
@@ -105,6 +168,15 @@ class Obj:
         """The objects of an array (missing and optional: none)."""
         items = self._get(key, (list,), "an array", required) or []
         return [Obj.at(item, f"{self.where(key)}[{index}]") for index, item in enumerate(items)]
+
+    def take_objects(self, key: str, required: bool = True) -> Iterator[Obj]:
+        """The objects of an array one by one, each dropped from the array once given:
+        the parsed file shrinks as what is built from it grows."""
+        items = self._get(key, (list,), "an array", required) or []
+        where = self.where(key)
+        for index in range(len(items)):
+            item, items[index] = items[index], None
+            yield Obj.at(item, f"{where}[{index}]")
 
     def time(self, key: str) -> datetime:
         return parse_time(self.text(key), self.where(key))

@@ -13,7 +13,9 @@ from datetime import datetime, timezone
 
 from ..model import Post, Thread
 from ..text import clean_line
-from .base import Importer, ParseResult, Source, utc_date, utc_iso
+from .base import (
+    MAX_POSTS_PER_THREAD, Held, Importer, ParseResult, Source, check_post_length, utc_date, utc_iso,
+)
 from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
 
@@ -65,12 +67,14 @@ class _Pool:
     statuses: dict[str, _Status] = field(default_factory=dict)
     contexts: list[_Context] = field(default_factory=list)
     status_files: list[str] = field(default_factory=list)
+    held: Held = field(default_factory=lambda: Held("the Mastodon API files of this import"))
 
 
 class MastodonApiImporter(Importer):
     """`/api/v1/statuses/<id>` and `/context` JSON: the conversation author's self-thread."""
 
     name = "Mastodon API JSON"
+    max_bytes = 16 * 1024 * 1024  # a context of the most posts the API gives (4,096): a few MB
 
     def __init__(self) -> None:
         self.pool = _Pool()
@@ -84,20 +88,29 @@ class MastodonApiImporter(Importer):
 
     def parse(self, source: Source) -> ParseResult:
         """Check the file and pool its statuses (nothing is pooled from a bad file)."""
+        source.held += self.pool.held.used
         document = Obj.at(load_json(source, self.max_bytes))
+        context: _Context | None = None
         if "ancestors" in document.data or "descendants" in document.data:
             ancestors = [_read_status(s, source.name) for s in document.objects("ancestors")]
             descendants = [_read_status(s, source.name) for s in document.objects("descendants")]
-            self.pool.contexts.append(_context(ancestors, descendants, source.name))
+            context = _context(ancestors, descendants, source.name)
             statuses = [s for s in ancestors + descendants if s is not None]
         else:
             status = _read_status(document, source.name)
             if status is None:
                 return ParseResult(warnings=["a boost of someone's post (`reblog`), not a thread"])
             statuses = [status]
-            self.pool.status_files.append(source.name)
+        new: dict[str, _Status] = {}
         for status in statuses:
-            self.pool.statuses.setdefault(status.id, status)
+            if status.id not in self.pool.statuses:
+                new.setdefault(status.id, status)
+        self.pool.held.add([status.post.text for status in new.values()])
+        if context is not None:
+            self.pool.contexts.append(context)
+        else:
+            self.pool.status_files.append(source.name)
+        self.pool.statuses.update(new)
         return ParseResult()
 
     def finish(self) -> ParseResult:
@@ -110,7 +123,8 @@ def _read_status(status: Obj, source_name: str) -> _Status | None:
         return None
     account = status.obj("account")
     acct = account.optional_text("acct") or ""
-    text, links = post_text(status.text("content"), status.optional_text("spoiler_text"))
+    content = check_post_length(status.text("content"), f"`{status.where('content')}`")
+    text, links = post_text(content, status.optional_text("spoiler_text"))
     media = [media_for(item.optional_text("type"), item.optional_text("url"), item.optional_text("description"))
              for item in status.objects("media_attachments", required=False)]
     created = status.time("created_at")
@@ -173,6 +187,11 @@ def build_threads(pool: _Pool) -> ParseResult:
         chain = _self_chain(top, replies)
         statuses = [node.status for node in chain if node.status is not None]
         if len(chain) < 2 or not statuses:
+            continue
+        if len(statuses) > MAX_POSTS_PER_THREAD:
+            result.warnings.append(f"{top.source}: a thread of more than {MAX_POSTS_PER_THREAD} posts, "
+                                   "more than threads-tui keeps: left out")
+            used_sources.update(node.source for node in chain)
             continue
         complete = len(statuses) == len(chain) and statuses[0].reply_to is None
         used_sources.update(node.source for node in chain)
@@ -243,3 +262,5 @@ def _self_chain(top: _Node, replies: dict[str, list[_Node]]) -> list[_Node]:
         following = min(options, key=lambda node: (node.status is None, node.created, node.id))
         chain.append(following)
         seen.add(following.id)
+        if len(chain) > MAX_POSTS_PER_THREAD + 1:  # too long to keep: no need to walk on
+            return chain

@@ -11,13 +11,16 @@ from pathlib import Path
 
 from ..model import Post, Thread
 from ..text import clean_line
-from .base import Importer, ImportFailure, ParseResult, Source, utc_date, utc_iso
+from .base import (
+    MAX_POSTS_PER_THREAD, Held, Importer, ImportFailure, ParseResult, Source, check_post_length, too_many_posts,
+    utc_date, utc_iso,
+)
 from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
 
 OUTBOX = "outbox.json"
 ACTOR = "actor.json"
-OUTBOX_MAX_BYTES = 256 * 1024 * 1024
+OUTBOX_MAX_BYTES = 64 * 1024 * 1024  # ~50,000 posts
 ACTOR_MAX_BYTES = 1024 * 1024
 
 
@@ -121,13 +124,16 @@ def parse_archive(actor_source: Source, outbox_source: Source, source_name: str)
 def _read_notes(outbox: Obj) -> dict[str, _Note]:
     """The user's posts by id: `Create` activities of a `Note` (boosts are `Announce`: skipped)."""
     notes: dict[str, _Note] = {}
-    for activity in outbox.objects("orderedItems"):
+    held = Held("the archive")
+    for activity in outbox.take_objects("orderedItems"):
         if activity.data.get("type") != "Create" or not isinstance(activity.data.get("object"), dict):
             continue
         note = activity.obj("object")
         if note.data.get("type") != "Note":
             continue
-        text, links = post_text(note.optional_text("content") or "", note.optional_text("summary"))
+        content = check_post_length(note.optional_text("content") or "", f"`{note.where('content')}`")
+        text, links = post_text(content, note.optional_text("summary"))
+        held.add([text])
         media = [
             media_for(item.optional_text("mediaType"), (item.optional_text("url") or "").lstrip("/"),
                       item.optional_text("name"))
@@ -155,5 +161,7 @@ def _descendants(root: _Note, replies: dict[str, list[_Note]]) -> list[_Note]:
             continue
         seen.add(note.id)
         found.append(note)
+        if len(found) >= MAX_POSTS_PER_THREAD:
+            raise too_many_posts(f"more than {MAX_POSTS_PER_THREAD}")
         stack.extend(replies.get(note.id, ()))
     return found

@@ -8,7 +8,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..model import Media
 from ..text import clean_line, clean_text
-from .html_common import HTML_SPACE, children
+from .html_common import HTML_SPACE, check_html_shape, children
 
 # Elements that stand apart as paragraphs (Mastodon writes <p>; other servers more).
 _BLOCKS = frozenset({"p", "div", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
@@ -25,6 +25,7 @@ def html_to_text(html: str) -> tuple[str, list[str]]:
     `href` (whatever spans cut up the text shown). Entities are decoded once,
     by the parser. The tree is walked with a stack, so deep nesting is fine.
     """
+    check_html_shape(html)
     parts: list[str] = []
     links: list[str] = []
     pending: list[LexborNode | str] = list(reversed(children(LexborHTMLParser(html).body)))

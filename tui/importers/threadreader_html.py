@@ -14,8 +14,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..model import Media, PartialDate, Post, Thread
 from ..text import clean_line, clean_text, strip_control
-from .base import Importer, ImportFailure, ParseResult, Source, utc_date, utc_iso
-from .html_common import HTML_SPACE, children
+from .base import MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, utc_date, utc_iso
+from .html_common import HTML_SPACE, check_html_shape, children
 from .threadreader_text import links_in, parse_date_line, shown_date
 from .tweet_time import is_tweet_id, snowflake_time
 
@@ -129,7 +129,7 @@ def _read(root: LexborNode) -> _Draft:
         tag = node.tag or ""
         classes = _classes(node)
         if not node.is_element_node or tag in _NOT_TEXT_TAGS or "tw-permalink" in classes \
-                or ("row" in classes and node.parent == root):
+                or ("row" in classes and node.parent is not None and node.parent.mem_id == root.mem_id):
             continue
         if tag == "br":
             draft.text.line_break()
@@ -209,8 +209,9 @@ def _header(tree: LexborHTMLParser, main: LexborNode) -> _Header:
     header = _Header()
     date_in_text: PartialDate | None = None
     bare_count: int | None = None
+    main_id = main.mem_id  # nodes compare by their HTML (slow): compare where they live
     for node in tree.root.traverse(include_text=True):
-        if node == main:
+        if node.mem_id == main_id:
             break
         if node.tag == "img" and header.name is None:
             alt = clean_line(node.attributes.get("alt")) or ""
@@ -239,17 +240,22 @@ def _header(tree: LexborHTMLParser, main: LexborNode) -> _Header:
 def _tweets(main: LexborNode) -> list[LexborNode]:
     """The thread's own tweets: `div.content-tweet` in `.t-main`, not inside another tweet or a quote."""
     tweets = []
+    main_id = main.mem_id  # nodes compare by their HTML (slow): compare where they live
     for node in main.css("div.content-tweet"):
         parent = node.parent
-        while parent is not None and parent != main and not _classes(parent) & {"content-tweet", "entity-embed"}:
+        while parent is not None and parent.mem_id != main_id \
+                and not _classes(parent) & {"content-tweet", "entity-embed"}:
             parent = parent.parent
-        if parent == main:
+        if parent is not None and parent.mem_id == main_id:
+            if len(tweets) == MAX_POSTS_PER_THREAD:
+                raise ImportFailure(f"more than {MAX_POSTS_PER_THREAD} tweets in one thread")
             tweets.append(node)
     return tweets
 
 
 def parse_page(html: str, source_name: str) -> ParseResult:
     """The main thread of a saved Thread Reader page (its previews are left out)."""
+    check_html_shape(html)
     tree = LexborHTMLParser(html)
     main = tree.css_first(".t-main")
     if main is None:
@@ -281,7 +287,7 @@ class ThreadReaderHtmlImporter(Importer):
     """A Thread Reader unroll saved as HTML: the tweets of `.t-main`."""
 
     name = "Thread Reader HTML"
-    max_bytes = 32 * 1024 * 1024
+    max_bytes = 8 * 1024 * 1024  # a saved unroll of hundreds of tweets is well under 1 MiB
 
     def detect(self, source: Source) -> bool:
         head = source.head_text().lstrip()

@@ -20,8 +20,11 @@ import orjson
 
 from ..model import MONTHS, Media, Post, Thread
 from ..text import clean_line, clean_text
-from .base import Importer, ImportFailure, ParseResult, Source, error_reason, utc_date, utc_iso
-from .json_input import kind_name, type_name
+from .base import (
+    MAX_POSTS_PER_THREAD, Held, Importer, ImportFailure, ParseResult, Source, check_post_length, error_reason,
+    too_many_posts, utc_date, utc_iso,
+)
+from .json_input import TOO_DEEP, check_json_size, is_too_deep, kind_name, type_name
 from .tweet_time import is_tweet_id
 
 # Any of these in `data/` makes an archive; the newest archives have all three.
@@ -85,8 +88,9 @@ class DataFolder:
             raise ImportFailure(f"cannot list {folder}: {error_reason(error)}") from error
         return cls(origin, {e.name: Source(e.path, path=Path(e.path)) for e in entries})
 
-    def load(self, name: str, max_bytes: int) -> Any:
-        """The JSON value a `data/*.js` file assigns, or None when there is no such file."""
+    def load(self, name: str, max_bytes: int, held: int = 0) -> Any:
+        """The JSON value a `data/*.js` file assigns, or None when there is no such file
+        (`held`: the memory the posts read before it take)."""
         source = self.sources.get(name)
         if source is None:
             return None
@@ -95,7 +99,7 @@ class DataFolder:
             payload = source.read_bytes(max_bytes)
         except ImportFailure as failure:
             raise ImportFailure(f"{label}: {failure}") from failure
-        return _parse_assignment(payload, label)
+        return _parse_assignment(payload, label, held)
 
 
 def _zip_data_prefix(names: list[str]) -> str | None:
@@ -124,15 +128,21 @@ def _data_folder_on_disk(path: Path) -> Path | None:
     return None
 
 
-def _parse_assignment(payload: bytes, label: str) -> Any:
+def _parse_assignment(payload: bytes, label: str, held: int = 0) -> Any:
     """Drop everything up to and including the first `=`; parse the rest as JSON."""
     start = len(codecs.BOM_UTF8) if payload.startswith(codecs.BOM_UTF8) else 0
     equals = payload.find(b"=", start)
     if equals < 0:
         raise ImportFailure(f"{label}: no 'window.YTD... =' assignment: not an archive data file")
     try:
+        check_json_size(payload, equals + 1, held)
+    except ImportFailure as failure:
+        raise ImportFailure(f"{label}: {failure}") from None
+    try:
         return orjson.loads(memoryview(payload)[equals + 1:])
     except orjson.JSONDecodeError as error:
+        if is_too_deep(error):
+            raise ImportFailure(f"{label}: {TOO_DEEP}") from error
         if "UTF-8" in error.msg:
             raise ImportFailure(f"{label}: not UTF-8 text") from error
         line = payload.count(b"\n", 0, equals) + error.lineno
@@ -292,7 +302,7 @@ def _media(tweet: dict[str, Any], where: str) -> tuple[list[Media], list[str]]:
 
 def _post(tweet: dict[str, Any], id_str: str, created: datetime, where: str) -> Post:
     """Text, links and media in the order the note gives: decode, expand, drop media links."""
-    text = html.unescape(_required(tweet, "full_text", str, where))
+    text = html.unescape(check_post_length(_required(tweet, "full_text", str, where), where))
     entities = _field(tweet, "entities", dict, where) or {}
     replacements: dict[str, str] = {}
     links: list[str] = []
@@ -317,11 +327,12 @@ def _post(tweet: dict[str, Any], id_str: str, created: datetime, where: str) -> 
     )
 
 
-def _read_tweets(value: Any, label: str, into: dict[str, Tweet]) -> None:
-    """Add a tweet file's tweets to `into` by id; retweets are left out."""
+def _read_tweets(value: Any, label: str, into: dict[str, Tweet], held: Held) -> None:
+    """Add a tweet file's tweets to `into` by id, and to what is `held`; retweets are left out."""
     if not isinstance(value, list):
         raise ImportFailure(f"{label}: expected a list of tweets after the '=', found {type_name(value)}")
     for number, item in enumerate(value, 1):
+        value[number - 1] = None  # drop it from the parsed file: that shrinks as the tweets grow
         where = f"{label}: item {number}"
         if not isinstance(item, dict) or not isinstance(item.get("tweet"), dict):
             raise ImportFailure(f'{where} is {type_name(item)}, expected {{"tweet": {{...}}}}')
@@ -333,10 +344,12 @@ def _read_tweets(value: Any, label: str, into: dict[str, Tweet]) -> None:
         if _required(tweet, "full_text", str, where).startswith("RT @"):
             continue
         created = _created_at(_required(tweet, "created_at", str, where), where)
+        post = _post(tweet, id_str, created, where)
+        held.add([post.text])
         into[id_str] = Tweet(
             id=id_str,
             number=int(id_str),
-            post=_post(tweet, id_str, created, where),
+            post=post,
             created=created,
             parent_id=_field(tweet, "in_reply_to_status_id_str", str, where),
             parent_user_id=_field(tweet, "in_reply_to_user_id_str", str, where),
@@ -376,6 +389,8 @@ def self_threads(tweets: dict[str, Tweet], account: Account) -> list[tuple[list[
             below = replies.get(pending.pop().id, [])
             members += below
             pending += below
+            if len(members) > MAX_POSTS_PER_THREAD:
+                raise too_many_posts(f"more than {MAX_POSTS_PER_THREAD}")
         threads.append((sorted(members, key=lambda tweet: tweet.number), start not in after_gap))
     return threads
 
@@ -392,7 +407,7 @@ class TwitterArchiveImporter(Importer):
     """An account archive: the downloaded zip, or the folder it unpacks to."""
 
     name = "X/Twitter archive"
-    max_bytes = 512 * 1024 * 1024  # per file read from the archive
+    max_bytes = 64 * 1024 * 1024  # per file read from the archive (tweets.js of ~25,000 tweets: 60 MB)
 
     def detect(self, source: Source) -> bool:
         """Single files are never claimed: an archive is a zip or a folder."""
@@ -423,8 +438,9 @@ class TwitterArchiveImporter(Importer):
         account = _account(folder.load("account.js", self.max_bytes), "data/account.js")
         account.fill(manifest.account)
         tweets: dict[str, Tweet] = {}
+        held = Held("the archive")
         for name in _tweet_file_names(folder, manifest, result.warnings):
-            _read_tweets(folder.load(name, self.max_bytes), f"data/{name}", tweets)
+            _read_tweets(folder.load(name, self.max_bytes, held.used), f"data/{name}", tweets, held)
         if not (account.id or account.handle):
             account = _guess_account(tweets)
             if account.id or account.handle:
