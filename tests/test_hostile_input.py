@@ -582,3 +582,12 @@ def test_bom_alone_and_truncated_utf16_fail_clearly(tmp_path, library):
         measured, _ = import_measured(library, path)
         failed, = measured.failed_lines()
         assert measured.code == 1 and failed.startswith(f"failed: {path}: ")
+
+
+def test_utf16_text_without_a_bom_in_no_known_format_says_what_it_is(tmp_path, library):
+    path = tmp_path / "notes.txt"
+    path.write_bytes("Just some notes, not a saved thread.\n".encode("utf-16-le"))
+    measured, _ = import_measured(library, path)
+    assert measured.code == 1
+    [failed] = measured.failed_lines()
+    assert failed.startswith(f"failed: {path}: UTF-16 text without a byte-order mark, not a format threads-tui knows")

@@ -22,7 +22,7 @@ import orjson
 from .import_pool import Unit, ordered_outcomes
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
 from .model import Thread
-from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS, Held, error_reason
+from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS, Held, error_reason, too_many_posts, utf16_without_bom
 from .library import ImportCounts, Library, StoredThread
 
 MAX_ZIP_MEMBERS = 100_000
@@ -319,6 +319,9 @@ class ImportRun:
                     )
                 return importer.parse(source)
         if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            if utf16_without_bom(head):
+                raise ImportFailure(f"UTF-16 text without a byte-order mark, not a format threads-tui knows "
+                                    f"(it reads: {self.names()})")
             raise ImportFailure("binary data, not a saved thread")
         raise ImportFailure(f"not a format threads-tui knows (it reads: {self.names()})")
 
@@ -503,7 +506,7 @@ def _within_limits(result: ParseResult) -> ParseResult:
     """Refuse results no real file holds, whatever the importer let through."""
     longest = max((thread.post_count for thread in result.threads), default=0)
     if longest > MAX_POSTS_PER_THREAD:
-        raise ImportFailure(f"a thread of {longest} posts, more than threads-tui keeps ({MAX_POSTS_PER_THREAD})")
+        raise too_many_posts(longest)
     for thread in result.threads:
         if thread.declared_count is not None and not 0 <= thread.declared_count <= MAX_DECLARED_POSTS:
             raise ImportFailure(f"the page says the thread has {thread.declared_count} posts: not a real thread")

@@ -51,7 +51,9 @@ TOO_DEEP = f"JSON nested too deeply to read (over {MAX_JSON_DEPTH} levels)"
 
 
 def is_too_deep(error: orjson.JSONDecodeError) -> bool:
-    return str(error).startswith("depth limit exceeded")
+    """Whether orjson refused the JSON for its nesting (worded "depth limit exceeded", or in
+    releases before 3.11 "array and object recursion depth exceeded")."""
+    return "depth" in str(error).split(":", 1)[0]
 
 
 def check_json_size(data: bytes, start: int = 0, held: int = 0) -> None:
