@@ -46,6 +46,7 @@ def make_app(db: Path, import_paths: tuple[Path, ...] = ()) -> ThreadsApp:
     app.mark_read_after = 0
     app.save_state_after = 0
     app.search_delay = 0
+    app.open_after = 0
     return app
 
 
@@ -1017,3 +1018,50 @@ async def test_a_bookmark_made_while_another_writer_holds_the_lock_is_saved_once
                 break
         assert Library.open(sample_db).state(thread_id).get("bookmarked") is True
         assert app.pending_states == {}
+
+
+async def test_paging_through_the_list_opens_only_the_thread_it_rests_on(sample_db, monkeypatch):
+    opened: list[str] = []
+    real_thread = Library.thread
+
+    def counting(library, thread_id):
+        opened.append(thread_id)
+        return real_thread(library, thread_id)
+
+    monkeypatch.setattr(Library, "thread", counting)
+    app = make_app(sample_db)
+    app.open_after = 0.3
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        first = app.screen.thread.id
+        opened.clear()
+        await pilot.press("j", "j", "j")
+        await pilot.pause()
+        assert app.screen.thread.id == first and opened == []
+        rested_on = app.screen.query_one(ThreadList).current["id"]
+        for _ in range(100):  # the cursor rests: the thread opens after 0.3 s, however slow the machine
+            await pilot.pause(0.05)
+            if opened:
+                break
+        await settle(pilot)
+        assert opened == [rested_on] and app.screen.thread.id == rested_on
+        await pilot.press("k", "enter")  # enter opens at once, without waiting for the cursor to rest
+        await settle(pilot)
+        assert app.screen.thread.id == app.screen.query_one(ThreadList).current["id"] != rested_on
+
+
+async def test_a_thread_asked_for_wins_over_a_cursor_that_rested_before(sample_db):
+    from tui.messages import OpenThread
+
+    app = make_app(sample_db)
+    app.open_after = 0.3
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        summaries = app.library.summaries()
+        await pilot.press("j")  # the cursor moves: its thread would open in 0.3 s
+        wanted = summaries[-1]["id"]
+        app.screen.post_message(OpenThread(wanted))  # a search hit, say, asks for another
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert app.screen.thread.id == wanted

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 WATCH_LIBRARY_SECONDS = 2.0
 SAVE_STATE_SECONDS = 1.0
 SAVE_RETRY_SECONDS = 5.0
+# The list's cursor must rest this long on a thread before it opens (paging past opens none).
+OPEN_AFTER_SECONDS = 0.12
+# The young generations as by default (collections every 700 allocations stay short);
+# a full pass only after 1,000 middle ones (default 10).
+GC_THRESHOLDS = (700, 10, 1_000)
 MARK_READ_AFTER_SECONDS = 5.0  # focus on the reading pane this long marks its thread read
 SEARCH_DELAY_SECONDS = 0.25
 FAILURES_NOTIFIED = 2  # failed files named in the import-at-start notification; the import dialog lists all
@@ -96,6 +101,7 @@ class ThreadsApp(App[int]):
         self.mark_read_after = MARK_READ_AFTER_SECONDS
         self.save_state_after = SAVE_STATE_SECONDS
         self.search_delay = SEARCH_DELAY_SECONDS
+        self.open_after = OPEN_AFTER_SECONDS
         self._unreadable_stamp: tuple[int, int, int] | None = None
 
     def get_default_screen(self) -> Screen:
@@ -111,6 +117,15 @@ class ThreadsApp(App[int]):
         self.set_interval(WATCH_LIBRARY_SECONDS, self.check_library)
         if self.import_paths:
             self._import_at_start(self.import_paths)
+        self.call_after_refresh(self.settle_heap)
+
+    def settle_heap(self) -> None:
+        """Keep what lives as long as the app (the library's summaries, the screen) out of every
+        garbage collection pass, and make full passes rare: one over the objects of a large
+        library and a long thread takes longer than a frame. Most garbage here has no cycles
+        and goes at once; what has waits a little longer."""
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
 
     # -- workers ----------------------------------------------------------
 
@@ -178,6 +193,7 @@ class ThreadsApp(App[int]):
             states[thread_id] = {**states.get(thread_id, {}), **self.states[thread_id]}
         self.states = states
         self.main_screen.refresh_threads()
+        self.call_after_refresh(self.settle_heap)
 
     # -- reading state ----------------------------------------------------
 
@@ -331,9 +347,6 @@ class ThreadsApp(App[int]):
 
 def run_reader(library: Library, import_paths: Sequence[Path] = ()) -> int:
     """Run the reader until it quits; save reading state on the way out."""
-    # The library's summaries live as long as the app: keep them out of every
-    # garbage collection pass, so frames never wait on a scan of them.
-    gc.freeze()
     app = ThreadsApp(library, import_paths)
     app.run()
     try:

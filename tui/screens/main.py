@@ -58,6 +58,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._wide: bool | None = None
         self._read_timer: Timer | None = None
         self._read_when_shown: str | None = None
+        self._open_timer: Timer | None = None  # opens the highlighted thread once the cursor rests
         self._library_error = ""
 
     def compose(self) -> ComposeResult:
@@ -153,12 +154,24 @@ class MainScreen(ReportsWorkerErrors, Screen):
         thread_id = event.item["id"]
         if thread_id != self._read_when_shown:
             self._read_when_shown = None  # the cursor moved on before the opened thread loaded
+        self._cancel_pending_open()
         if self.thread is None or self.thread.id != thread_id:
-            self.open_thread(thread_id, self.app.states.get(thread_id, {}).get("position", 0))
+            def open_highlighted() -> None:
+                self._open_timer = None
+                self.open_thread(thread_id, self.app.states.get(thread_id, {}).get("position", 0))
+
+            # Paging through the list opens only the thread it stops on: reading each
+            # thread paged past would hold up the frames that draw the list.
+            if self.app.open_after > 0:
+                self._open_timer = self.set_timer(self.app.open_after, open_highlighted)
+            else:
+                open_highlighted()
 
     @on(SummaryList.Selected, "#thread-list")
     def _thread_selected(self, event: SummaryList.Selected) -> None:
         self.reading_pane.view.focus()
+        if self._open_timer is not None:  # enter opens it now, resting or not
+            self.open_thread(event.item["id"], self.app.states.get(event.item["id"], {}).get("position", 0))
         if self.thread is not None and self.thread.id == event.item["id"]:
             self._mark_read()
         else:
@@ -188,8 +201,14 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def open_thread(self, thread_id: str, index: int = 0, terms: tuple[str, ...] = (),
                     focus_reader: bool = False) -> None:
         """Load a thread off the UI thread, then show it at post `index`."""
+        self._cancel_pending_open()  # whatever asked for this thread wins over a cursor that rested before
         self.remember_position()
         self._load_thread(thread_id, index, terms, focus_reader)
+
+    def _cancel_pending_open(self) -> None:
+        if self._open_timer is not None:
+            self._open_timer.stop()
+            self._open_timer = None
 
     @work(thread=True, exclusive=True, group="open-thread", exit_on_error=False)
     def _load_thread(self, thread_id: str, index: int, terms: tuple[str, ...], focus_reader: bool) -> None:

@@ -25,6 +25,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 Summary = dict[str, Any]
+# Rows kept drawn, a few screens' worth: each holds Strips with caches of their own, and
+# thousands of them make every garbage collection pass slower than a frame.
+RENDERED_ROWS_KEPT = 256
 
 
 class SummaryList(ScrollView, can_focus=True):
@@ -184,7 +187,7 @@ class SummaryList(ScrollView, can_focus=True):
                 line.truncate(width, overflow="ellipsis", pad=True)
                 segments = list(line.render(self.app.console))
                 strips.append(Strip(Segment.apply_style(segments, base)).crop_extend(0, width, base))
-            if len(self._rendered) > 4096:
+            if len(self._rendered) > RENDERED_ROWS_KEPT:
                 self._rendered.clear()
             self._rendered[key] = strips
         return strips
