@@ -14,6 +14,8 @@ WORDS = (
 ).split()
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 RARE_WORD = "zebracorn"  # appears in about one post in a thousand: the benchmark's search word
+# As rare, but made only of common letters: a search cannot look for a rare byte first.
+RARE_PLAIN_WORD = "ostinato"
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -34,6 +36,8 @@ def page(index: int, posts: int, rng: random.Random) -> str:
         text = f"{index}-{n} " + sentence(rng, rng.randint(12, 40))
         if rng.random() < 0.001 or (index, n) == (0, 0):  # at least one hit at any size
             text += f" {RARE_WORD}"
+        if rng.random() < 0.001 or (index, n) == (0, 1):
+            text += f" {RARE_PLAIN_WORD}"
         lines.append(text)
     lines += ["", "• • •", "", f"More from @author_{author}", "", "Did Thread Reader help you today?", ""]
     return "\n".join(lines)

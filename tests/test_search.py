@@ -131,3 +131,13 @@ def test_a_search_while_another_process_commits_reads_the_library_as_it_is_now(d
     Library.open(db_path).add_threads([second])  # the shard the reader knew is replaced, its files removed
     assert not (reader.posts_dir / next(iter(reader._meta()["shards"].values()))).exists()
     assert sorted(h.text for h in search_library(reader, "hello")) == [second.posts[0].text, "hello from the first"]
+
+
+def test_words_are_found_alike_by_their_rare_byte_or_not():
+    texts = ["a quiz on zebras", "jazz and fizz", "no such word here", "zzz " * 50 + "pizza at last",
+             "the end of the zebra"]
+    blob = search_file([thread(texts).to_dict()])
+    for word, posts in (("zebra", [1, 5]), ("pizza", [4]), ("fizz", [2]), ("zz", [2, 4]), ("walrus", [])):
+        assert [f.n for f in find_posts([blob], [word])] == posts, word
+    many_z = search_file([thread(["z" * 30 + " " + "z" * 30 + f" jazz {n}" for n in range(400)]).to_dict()])
+    assert len(find_posts([many_z], ["jazz"])) == 400  # "z" is common here: the finder gives way, finds all

@@ -129,13 +129,60 @@ def search_layout(blob: Any) -> SearchLayout | None:
     return layout
 
 
+# How often each byte appears in lowercased text people write, in tenths of a percent
+# (English letter frequencies; space, digits and punctuation guessed generously). A
+# search looks first for the rarest byte of its word, where that is rare enough: finding
+# one byte runs at memory speed (memchr), many times faster than finding a word.
+_BYTE_FREQUENCY = dict.fromkeys(range(256), 5) | {
+    ord(letter): tenths for letter, tenths in zip(
+        "etaoinshrdlcumwfgypbvkjxqz",
+        (127, 91, 82, 75, 70, 67, 63, 61, 60, 43, 40, 28, 28, 24, 24, 22, 20, 20, 19, 15, 10, 8, 2, 2, 1, 1),
+        strict=True)
+} | {ord(" "): 150, ord("\n"): 20, ord("."): 10, ord(","): 10} | dict.fromkeys(b"0123456789", 10)
+RARE_BYTE_TENTHS = 3  # at most 0.3%: rarer bytes are looked for first
+# Looking for the rare byte gives way to looking for the word where the byte turns out
+# to be common here (another language, say): more than one in this many bytes.
+RARE_BYTE_MIN_SPACING = 400
+_RARE_BYTE_CHECK_EVERY = 64
+
+
+class _Finder:
+    """Finds a word in a search file's lowercased section, by its rarest byte first where that is rare."""
+
+    def __init__(self, blob: Any, key: bytes, low: int, high: int) -> None:
+        self.blob, self.key, self.high = blob, key, high
+        self.rare_index = min(range(len(key)), key=lambda i: _BYTE_FREQUENCY[key[i]])
+        self.rare = key[self.rare_index:self.rare_index + 1]
+        self.by_rare_byte = len(key) > 1 and _BYTE_FREQUENCY[key[self.rare_index]] <= RARE_BYTE_TENTHS
+        self.rare_seen, self.counted_from = 0, low
+
+    def __call__(self, start: int) -> int:
+        """The first position of the word from `start` on, or -1."""
+        blob, key, high = self.blob, self.key, self.high
+        if not self.by_rare_byte:
+            return blob.find(key, start, high)
+        position = blob.find(self.rare, start + self.rare_index, high)
+        while position >= 0:
+            self.rare_seen += 1
+            if (self.rare_seen % _RARE_BYTE_CHECK_EVERY == 0
+                    and position - self.counted_from < self.rare_seen * RARE_BYTE_MIN_SPACING):
+                self.by_rare_byte = False  # not rare here: look for the word from now on
+                return blob.find(key, start, high)
+            begin = position - self.rare_index
+            if begin + len(key) <= high and blob[begin:begin + len(key)] == key:
+                return begin
+            position = blob.find(self.rare, position + 1, high)
+        return -1
+
+
 def _find_in(blob: Any, layout: SearchLayout, terms: tuple[str, ...],
              key: bytes, others: Sequence[bytes]) -> list[Hit]:
     """The posts of one search file whose lowercased line holds `key` and all `others`."""
     found: list[Hit] = []
     low, high = layout.lowered_start, layout.lowered_end
     lowered_starts, written_starts, written_start = layout.lowered_starts, layout.written_starts, layout.written_start
-    position = blob.find(key, low, high)
+    next_at = _Finder(blob, key, low, high)
+    position = next_at(low)
     while position >= 0:
         line_index = bisect_right(lowered_starts, position - low) - 1
         end = blob.find(b"\n", position, high)
@@ -145,7 +192,7 @@ def _find_in(blob: Any, layout: SearchLayout, terms: tuple[str, ...],
             if len(fields) == 3 and fields[1].isdigit():  # else the file is damaged: skip the line
                 found.append(Hit(fields[0].decode("utf-8", errors="replace"), int(fields[1]),
                                  fields[2].decode("utf-8", errors="replace"), terms))
-        position = blob.find(key, end, high)
+        position = next_at(end)
     return found
 
 
