@@ -2,7 +2,15 @@
 
 from tui.library import Library, shard_for
 from tui.model import PartialDate, Post, Thread
-from tui.search import SEARCH_FILE_MAGIC, find_posts, make_snippet, search_file, search_layout, search_library
+from tui.search import (
+    SEARCH_FILE_MAGIC,
+    find_posts,
+    make_snippet,
+    search_file,
+    search_layout,
+    search_library,
+    search_lines,
+)
 
 
 def thread(texts, handle="ada", name="Ada Lovelace", complete=True, declared=None):
@@ -11,7 +19,7 @@ def thread(texts, handle="ada", name="Ada Lovelace", complete=True, declared=Non
 
 
 def test_every_term_must_be_in_the_post_or_its_author():
-    blob = search_file([thread(["Tea and toast", "Coffee only"]).to_dict()])
+    blob = search_file([search_lines(thread(["Tea and toast", "Coffee only"]).to_dict())])
     [tea] = find_posts([blob], ["tea", "toast"])
     assert (tea.thread_id, tea.n, tea.text) == (thread(["Tea and toast"]).id, 1, "Tea and toast")
     assert [found.n for found in find_posts([blob], ["ada", "coffee"])] == [2]
@@ -20,14 +28,14 @@ def test_every_term_must_be_in_the_post_or_its_author():
 
 
 def test_ids_and_numbers_are_not_searched_as_text():
-    blob = search_file([Thread(posts=[Post("plain words", id="1720000000000000100")]).to_dict()])
+    blob = search_file([search_lines(Thread(posts=[Post("plain words", id="1720000000000000100")]).to_dict())])
     assert find_posts([blob], ["1720000000000000100"]) == []
     assert find_posts([blob], ["\t"]) == []
     assert find_posts([blob], ["plain"])[0].text == "plain words"
 
 
 def test_only_the_lowercased_part_is_matched():
-    blob = search_file([thread(["MiXeD Case"]).to_dict()])
+    blob = search_file([search_lines(thread(["MiXeD Case"]).to_dict())])
     assert [f.text for f in find_posts([blob], ["mixed"])] == ["MiXeD Case"]
     assert find_posts([blob], ["MiXeD"]) == []  # terms are lowercased by query_terms before this
 
@@ -76,7 +84,7 @@ def test_posts_are_found_by_line_whatever_lowercasing_does_to_lengths():
     # "İ" lowercases to two code points: the lowercased lines are longer than the text as written.
     first = thread(["İSTANBUL at night", "then a ferry"], handle="ada")
     second = thread(["A ferry again", "ÆØÅ and the ferry home"], handle="bo", name="Bo")
-    blob = search_file([first.to_dict(), second.to_dict()])
+    blob = search_file([search_lines(first.to_dict()), search_lines(second.to_dict())])
     found = find_posts([blob], ["ferry"])
     assert [(f.thread_id, f.n, f.text) for f in found] == [
         (first.id, 2, "then a ferry"), (second.id, 1, "A ferry again"), (second.id, 2, "ÆØÅ and the ferry home")]
@@ -86,7 +94,7 @@ def test_posts_are_found_by_line_whatever_lowercasing_does_to_lengths():
 
 
 def test_a_file_that_is_not_a_current_search_file_is_not_read():
-    blob = search_file([thread(["pear"]).to_dict()])
+    blob = search_file([search_lines(thread(["pear"]).to_dict())])
     assert search_layout(blob) is not None
     assert search_layout(b"h0123\t1\tada @ada pear\tpear\n") is None  # the old one-section format
     assert search_layout(blob[: len(blob) // 2]) is None
@@ -136,8 +144,8 @@ def test_a_search_while_another_process_commits_reads_the_library_as_it_is_now(d
 def test_words_are_found_alike_by_their_rare_byte_or_not():
     texts = ["a quiz on zebras", "jazz and fizz", "no such word here", "zzz " * 50 + "pizza at last",
              "the end of the zebra"]
-    blob = search_file([thread(texts).to_dict()])
+    blob = search_file([search_lines(thread(texts).to_dict())])
     for word, posts in (("zebra", [1, 5]), ("pizza", [4]), ("fizz", [2]), ("zz", [2, 4]), ("walrus", [])):
         assert [f.n for f in find_posts([blob], [word])] == posts, word
-    many_z = search_file([thread(["z" * 30 + " " + "z" * 30 + f" jazz {n}" for n in range(400)]).to_dict()])
+    many_z = search_file([search_lines(thread(["z" * 30 + " " + "z" * 30 + f" jazz {n}" for n in range(400)]).to_dict())])
     assert len(find_posts([many_z], ["jazz"])) == 400  # "z" is common here: the finder gives way, finds all

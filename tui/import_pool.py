@@ -39,7 +39,7 @@ class Unit:
 
     name: str
     parse: Callable[[], object]
-    file: Path | None = None
+    file: Path | str | None = None
 
 
 def worker_count() -> int:
@@ -195,8 +195,9 @@ def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: It
     for unit in chain(lookahead, rest):
         if unit.file is not None:
             chunk.append(unit)
-            if len(chunk) >= CHUNK_FILES:
-                submit()
+            if len(chunk) < CHUNK_FILES:
+                continue  # nothing new to give until a chunk is sent
+            submit()
         else:
             submit()
             queue.append(_Pending(unit))

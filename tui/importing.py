@@ -89,10 +89,12 @@ class Parsed:
 
     threads: list[StoredThread]
     warnings: list[str]
+    text_chars: int  # the length of all the threads' text: what a batch holds in memory, roughly
 
     @classmethod
     def of(cls, result: ParseResult) -> Parsed:
-        return cls([StoredThread.of(thread) for thread in result.threads], result.warnings)
+        chars = sum(len(post.text) for thread in result.threads for post in thread.posts)
+        return cls([StoredThread.of(thread) for thread in result.threads], result.warnings, chars)
 
 
 # What parsing one unit gives: its threads, or the one line saying why it failed.
@@ -127,13 +129,14 @@ class ImportRun:
         """
         seen_dirs: set[tuple[int, int]] = set()
         # (path, is_dir) where a folder listing already told which it is; None: ask the disk.
-        pending: list[tuple[Path, bool | None]] = [(Path(path), None) for path in reversed(list(paths))]
+        pending: list[tuple[Path | str, bool | None]] = [(Path(path), None) for path in reversed(list(paths))]
         while pending:
             path, is_dir = pending.pop()
             name = display_name(path)
             if is_dir is False:  # a regular file seen in a listing: no stat needed
                 yield self._file_unit(name, path)
                 continue
+            path = Path(path)
             try:
                 info = path.stat()
             except OSError as error:
@@ -159,20 +162,23 @@ class ImportRun:
                 if whole is not None:
                     yield Unit(name, lambda importer=whole, folder=path: importer.parse_dir(folder))
                     continue
-                pending.extend((path / child, kind) for child, kind in reversed(children) if not child.startswith("."))
+                # Plain files as text: a Path each costs more than reading a small file.
+                folder = os.fspath(path)
+                pending.extend((os.path.join(folder, child) if kind is False else path / child, kind)
+                               for child, kind in reversed(children) if not child.startswith("."))
             elif stat.S_ISREG(info.st_mode):
                 yield self._file_unit(name, path)
             else:
                 yield Unit(name, _failing("not a regular file"))
 
-    def _file_unit(self, name: str, path: Path) -> Unit:
+    def _file_unit(self, name: str, path: Path | str) -> Unit:
         return Unit(name, lambda: self._parse_file(path), file=path)
 
     def _folder_importer(self, folder: Path) -> Importer | None:
         """The importer that reads this whole folder (an unpacked archive), if any."""
         return next((importer for importer in self.importers if importer.detect_dir(folder)), None)
 
-    def _parse_file(self, path: Path) -> ParseResult:
+    def _parse_file(self, path: Path | str) -> ParseResult:
         source = Source.read_small_file(display_name(path), path)
         if source.size == 0:
             raise ImportFailure("empty file")
@@ -182,9 +188,9 @@ class ImportRun:
         if magic == b"PK":
             if not zipfile.is_zipfile(path):
                 raise ImportFailure("a broken or truncated zip archive")
-            return self._parse_zip(path)
+            return self._parse_zip(Path(path))
         if magic == GZIP_MAGIC:
-            return self._parse_tar(path)
+            return self._parse_tar(Path(path))
         return self._parse_source(source)
 
     def _parse_zip(self, path: Path) -> ParseResult:
@@ -388,7 +394,7 @@ class ImportRun:
                 report.threads_found += len(outcome.threads)
                 report.warnings += [FileFailure(unit.name, w) for w in outcome.warnings]
                 batch.extend(outcome.threads)
-                batch_text += sum(len(post.get("text") or "") for t in outcome.threads for post in t.doc["posts"])
+                batch_text += outcome.text_chars
             report.files_done += 1
             if progress:
                 progress(report, unit.name)
@@ -420,7 +426,7 @@ def _kind(entry: os.DirEntry[str]) -> bool | None:
         return None
 
 
-def display_name(path: Path) -> str:
+def display_name(path: Path | str) -> str:
     """A path as text that can be printed and stored: undecodable bytes become U+FFFD."""
     return os.fsencode(path).decode("utf-8", errors="replace")
 
@@ -436,7 +442,7 @@ def _parse_unit(unit: Unit) -> Outcome:
 _worker_run: ImportRun | None = None
 
 
-def parse_files_in_worker(paths: list[Path]) -> bytes:
+def parse_files_in_worker(paths: list[Path | str]) -> bytes:
     """In a worker process: parse plain files, and give the outcomes as JSON (see `_outcomes_from_worker`).
 
     JSON, not pickle: the main process reads it many times faster, and the
@@ -456,7 +462,8 @@ def parse_files_in_worker(paths: list[Path]) -> bytes:
         if isinstance(outcome, str):
             entry: dict[str, Any] = {"failure": outcome}
         else:
-            entry = {"threads": [(t.doc, t.summary, t.aliases) for t in outcome.threads], "warnings": outcome.warnings}
+            entry = {"threads": [(t.doc, t.summary, t.aliases, t.search) for t in outcome.threads],
+                     "warnings": outcome.warnings, "text_chars": outcome.text_chars}
         try:
             encoded.append(orjson.dumps(entry))
         except orjson.JSONEncodeError as error:  # one file's oddity stays that file's failure
@@ -473,8 +480,9 @@ def _outcomes_from_worker(payload: bytes) -> list[Outcome | None]:
         elif "failure" in entry:
             outcomes.append(entry["failure"])
         else:
-            outcomes.append(Parsed([StoredThread(doc, summary, tuple(aliases)) for doc, summary, aliases in entry["threads"]],
-                                   entry["warnings"]))
+            outcomes.append(Parsed([StoredThread(doc, summary, tuple(aliases), tuple(search))
+                                    for doc, summary, aliases, search in entry["threads"]],
+                                   entry["warnings"], entry["text_chars"]))
     return outcomes
 
 

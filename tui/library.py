@@ -46,7 +46,7 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from .model import Thread
-from .search import search_file, search_layout
+from .search import search_file, search_layout, search_lines
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_of, plan, text_key
 from .storage import (
     AtomicJSONStorage,
@@ -107,6 +107,7 @@ class StoredThread:
     doc: dict[str, Any]  # `Thread.to_dict()`
     summary: dict[str, Any]  # `Thread.summary()`, and its `text_key` where that is not its id
     aliases: tuple[str, ...] = ()  # `thread_copies.aliases_of(doc)`
+    search: tuple[str, str] | None = None  # `search.search_lines(doc)`
 
     @classmethod
     def of(cls, thread: Thread) -> StoredThread:
@@ -115,7 +116,7 @@ class StoredThread:
         key = text_key(doc)
         if key != thread.id:
             summary["text_key"] = key
-        return cls(doc, summary, aliases_of(doc))
+        return cls(doc, summary, aliases_of(doc), search_lines(doc))
 
     @property
     def id(self) -> str:
@@ -335,7 +336,7 @@ class Library:
                 current = b""
             if search_layout(current) is None:
                 try:
-                    write_atomic(search_path, search_file(docs))
+                    write_atomic(search_path, search_file(map(search_lines, docs)))
                 except StorageWriteError as error:
                     raise LibraryError(f"could not upgrade library {self.path}: {error.reason}; "
                                        "it was left as it was") from error
@@ -643,6 +644,7 @@ class Library:
         for thread_id in changes.remove:
             removals.setdefault(shard_for(thread_id), []).append(thread_id)
         gone = set(changes.remove)
+        made_search = {thread.id: thread.search for thread in threads if thread.search is not None}
 
         superseded: list[Path] = []
         new_files: list[Path] = []
@@ -675,7 +677,7 @@ class Library:
                 search_path = self.posts_dir / _search_name(file_name)
                 new_files += [new_path, search_path]
                 db.storage.flush(new_file=True, mode=mode)
-                write_new_file(search_path, _shard_search_text(db), mode)
+                write_new_file(search_path, _shard_search_text(db, made_search), mode)
                 self._remember_shard(file_name, db)
                 meta["shards"][shard] = file_name
             if touched:
@@ -754,9 +756,13 @@ def _search_name(shard_file_name: str) -> str:
     return shard_file_name.removesuffix(".json") + SEARCH_SUFFIX
 
 
-def _shard_search_text(db: TinyDB) -> bytes:
-    """The search file content of a shard: every post of every thread, a line each."""
-    return search_file(db.table("posts")._read_table().values())
+def _shard_search_text(db: TinyDB, made: dict[str, tuple[str, str]] | None = None) -> bytes:
+    """The search file content of a shard: every post of every thread, a line each.
+
+    `made`: threads' `search_lines` made already (where they were parsed), by thread id.
+    """
+    made = made or {}
+    return search_file(made.get(doc["id"]) or search_lines(doc) for doc in db.table("posts")._read_table().values())
 
 
 def _remove_quietly(path: Path) -> None:

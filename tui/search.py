@@ -57,35 +57,46 @@ def _one_line(text: str) -> str:
     return text.replace("\n", " ").replace("\t", " ")
 
 
-def search_file(docs: Iterable[dict[str, Any]]) -> bytes:
-    """The search file of stored threads (their `to_dict` form).
+def search_lines(doc: dict[str, Any]) -> tuple[str, str]:
+    """One stored thread's part of a search file: its posts' lowercased lines (`author @handle
+    text`) and their lines as written (`thread id TAB n TAB text`), each line ending in a newline.
+
+    Made where the thread is parsed (a worker process, in a large import), so
+    that writing a shard's search file only joins them.
+    """
+    author = _one_line(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}").lower()
+    thread_id = _one_line(doc["id"])
+    texts = [_one_line(post.get("text") or "") for post in doc.get("posts") or ()]
+    lowered = "".join(f"{author} {text.lower()}\n" for text in texts)
+    written = "".join(f"{thread_id}\t{n}\t{text}\n" for n, text in enumerate(texts, 1))
+    return lowered, written
+
+
+def _line_starts(section: bytes) -> array:
+    """Where each line of a section of newline-ended lines starts."""
+    starts = array("Q")
+    position, find = 0, section.find
+    while position < len(section):
+        starts.append(position)
+        position = find(b"\n", position) + 1
+    return starts
+
+
+def search_file(parts: Iterable[tuple[str, str]]) -> bytes:
+    """The search file of stored threads, from each one's `search_lines`.
 
     Layout: the magic line; the lowercased section's length and the number of
-    posts; the lowercased section, a line per post (`author @handle text`);
-    where each of those lines starts; where each post starts in the last
-    section; the last section, a line per post as written (`thread id TAB n
-    TAB text`). A search scans only the lowercased section: ids, numbers and
-    the text as written are never matched.
+    posts; the lowercased section, a line per post; where each of those lines
+    starts; where each post starts in the last section; the last section, a
+    line per post as written. A search scans only the lowercased section:
+    ids, numbers and the text as written are never matched.
     """
-    lowered: list[bytes] = []
-    written: list[bytes] = []
-    lowered_starts, written_starts = array("Q"), array("Q")
-    lowered_length = written_length = 0
-    for doc in docs:
-        author = _one_line(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}").lower()
-        thread_id = _one_line(doc["id"])
-        for n, post in enumerate(doc.get("posts") or (), 1):
-            text = _one_line(post.get("text") or "")
-            lowered_line = f"{author} {text.lower()}\n".encode("utf-8")
-            written_line = f"{thread_id}\t{n}\t{text}\n".encode("utf-8")
-            lowered_starts.append(lowered_length)
-            written_starts.append(written_length)
-            lowered_length += len(lowered_line)
-            written_length += len(written_line)
-            lowered.append(lowered_line)
-            written.append(written_line)
-    header = SEARCH_FILE_MAGIC + _HEADER.pack(lowered_length, len(lowered_starts))
-    return b"".join((header, *lowered, lowered_starts.tobytes(), written_starts.tobytes(), *written))
+    parts = list(parts)
+    lowered = "".join(lowered for lowered, _ in parts).encode("utf-8")
+    written = "".join(written for _, written in parts).encode("utf-8")
+    lowered_starts, written_starts = _line_starts(lowered), _line_starts(written)
+    header = SEARCH_FILE_MAGIC + _HEADER.pack(len(lowered), len(lowered_starts))
+    return b"".join((header, lowered, lowered_starts.tobytes(), written_starts.tobytes(), written))
 
 
 @dataclass(frozen=True, slots=True)

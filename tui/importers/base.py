@@ -74,7 +74,7 @@ class Source:
     member of a tar read as a stream (`stream`: its data, read once from the start)."""
 
     name: str
-    path: Path | None = None
+    path: Path | str | None = None
     zip_file: zipfile.ZipFile | None = None
     member: zipfile.ZipInfo | None = None
     stream: IO[bytes] | None = None
@@ -86,7 +86,7 @@ class Source:
     _head_text: str | None = field(default=None, repr=False)
 
     @classmethod
-    def read_small_file(cls, name: str, path: Path) -> Source:
+    def read_small_file(cls, name: str, path: Path | str) -> Source:
         """A file on disk, read at most once: whole if it is small, else only its head."""
         try:
             with open(path, "rb") as handle:
@@ -112,7 +112,7 @@ class Source:
             return self.stream_size
         assert self.path is not None
         try:
-            return self.path.stat().st_size
+            return os.stat(self.path).st_size
         except OSError as error:
             raise ImportFailure(f"cannot read: {error_reason(error)}") from error
 
