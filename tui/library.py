@@ -116,7 +116,7 @@ class StoredThread:
         key = text_key(doc)
         if key != thread.id:
             summary["text_key"] = key
-        return cls(doc, summary, aliases_of(doc), search_lines(doc))
+        return cls(doc, summary, aliases_of(doc, key), search_lines(doc))
 
     @property
     def id(self) -> str:

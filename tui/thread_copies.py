@@ -28,10 +28,11 @@ def text_key(doc: Doc) -> str:
     return make_thread_id(None, doc.get("author_handle") or doc.get("author_name"), first)
 
 
-def aliases_of(doc: Doc) -> tuple[str, ...]:
-    """Ids an earlier, partial copy of this thread may be stored under: its posts' ids and its text key."""
+def aliases_of(doc: Doc, key: str | None = None) -> tuple[str, ...]:
+    """Ids an earlier, partial copy of this thread may be stored under: its posts' ids and its
+    text key (`key`, where the caller has it already)."""
     keys = [post["id"] for post in doc.get("posts") or () if post.get("id")]
-    keys.append(text_key(doc))
+    keys.append(key or text_key(doc))
     return tuple(key for key in dict.fromkeys(keys) if key != doc["id"])
 
 
