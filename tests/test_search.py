@@ -1,5 +1,8 @@
 """Search over the library's compact search files: what matches, in what order, kept in sync."""
 
+import pytest
+
+from tui import search
 from tui.library import Library, shard_for
 from tui.model import PartialDate, Post, Thread
 from tui.search import (
@@ -141,11 +144,36 @@ def test_a_search_while_another_process_commits_reads_the_library_as_it_is_now(d
     assert sorted(h.text for h in search_library(reader, "hello")) == [second.posts[0].text, "hello from the first"]
 
 
-def test_words_are_found_alike_by_their_rare_byte_or_not():
+@pytest.mark.parametrize("way", ["bytes", "memmem", "no memmem"])
+def test_words_are_found_alike_by_their_rare_byte_or_not(way, monkeypatch):
+    # bytes: read-only, so `bytes.find`; a bytearray (as a copy-on-write map is) lets libc's memmem point into it.
+    if way == "no memmem":
+        monkeypatch.setattr(search, "_memmem", lambda: None)
+    elif way == "memmem":
+        assert search._memmem() is not None  # the machines this runs on have a libc with memmem
+    kind = bytes if way == "bytes" else bytearray
+    by_memmem = []
+    through = search._Finder._by_memmem
+    monkeypatch.setattr(search._Finder, "_by_memmem", lambda finder, start: by_memmem.append(start) or through(finder, start))
     texts = ["a quiz on zebras", "jazz and fizz", "no such word here", "zzz " * 50 + "pizza at last",
-             "the end of the zebra"]
-    blob = search_file([search_lines(thread(texts).to_dict())])
-    for word, posts in (("zebra", [1, 5]), ("pizza", [4]), ("fizz", [2]), ("zz", [2, 4]), ("walrus", [])):
+             "the end of the zebra", "an ostinato, then the ostinato again"]
+    blob = kind(search_file([search_lines(thread(texts).to_dict())]))
+    for word, posts in (("zebra", [1, 5]), ("pizza", [4]), ("fizz", [2]), ("zz", [2, 4]), ("walrus", []),
+                        ("ostinato", [6]), ("the", [5, 6]), ("h", [3, 5, 6]), ("st", [4, 6])):
         assert [f.n for f in find_posts([blob], [word])] == posts, word
-    many_z = search_file([search_lines(thread(["z" * 30 + " " + "z" * 30 + f" jazz {n}" for n in range(400)]).to_dict())])
+    many_z = kind(search_file([search_lines(thread(["z" * 30 + " " + "z" * 30 + f" jazz {n}" for n in range(400)]).to_dict())]))
     assert len(find_posts([many_z], ["jazz"])) == 400  # "z" is common here: the finder gives way, finds all
+    # Hits close together: memmem gives way to bytes.find, and every one is still found, in order.
+    dense = kind(search_file([search_lines(thread([f"tea {n}" for n in range(1000)]).to_dict())]))
+    assert [f.n for f in find_posts([dense], ["tea"])] == list(range(1, 1001))
+    assert [f.n for f in find_posts([dense], ["tea", "99"])] == [n + 1 for n in range(1000) if "99" in str(n)]
+    assert bool(by_memmem) == (way == "memmem")
+
+
+def test_a_search_lets_go_of_each_mapped_file(db_path):
+    library = Library.open(db_path)
+    library.add_threads([thread([f"ostinato {n}", "coda"], handle=f"p{n}") for n in range(50)])
+    for _ in range(3):  # a buffer left pointing into a map would make closing it fail
+        assert len(search_library(library, "ostinato")) == 50
+    assert search_library(library, "ostinato coda") == []
+    assert [h.n for h in search_library(library, "coda")] == [2] * 50

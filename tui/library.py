@@ -408,12 +408,16 @@ class Library:
         return shards | {_search_name(name) for name in shards}
 
     def search_blobs(self) -> Iterator[bytes | mmap.mmap]:
-        """The search file of each shard in turn (see `search.py`), mapped, not copied, into memory."""
+        """The search file of each shard in turn (see `search.py`), mapped, not copied, into memory.
+
+        Mapped copy-on-write (nothing is ever written to it): a buffer ctypes can
+        point into, for libc's `memmem`.
+        """
         for shard, file_name in sorted(self._meta()["shards"].items()):
             try:
                 with open(self.posts_dir / _search_name(file_name), "rb") as handle:
                     if os.fstat(handle.fileno()).st_size:
-                        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY) as mapped:
                             if search_layout(mapped) is not None:
                                 yield mapped
                                 continue

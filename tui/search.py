@@ -2,19 +2,22 @@
 
 Beside each posts shard the library keeps a search file (see `search_file`):
 the posts' lowercased text, one line each, which a search scans with
-`bytes.find` (no JSON, no objects), and the posts as written, which only
-hits are read from. No Textual here.
+libc's `memmem` where there is one, else `bytes.find` (no JSON, no
+objects), and the posts as written, which only hits are read from. No
+Textual here.
 """
 
 from __future__ import annotations
 
+import ctypes
 import struct
 import sys
 from array import array
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from itertools import accumulate, repeat
 from operator import add
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -159,8 +162,36 @@ RARE_BYTE_MIN_SPACING = 400
 _RARE_BYTE_CHECK_EVERY = 64
 
 
+# libc's memmem scans for a word several times faster than `bytes.find`, but
+# each call costs a few microseconds: where hits come closer than this on
+# average, `bytes.find` takes over.
+MEMMEM_MIN_SPACING = 8192
+_GAVE_WAY = -2
+
+
+@cache
+def _memmem() -> Any:
+    """libc's `memmem` (glibc, musl, macOS, the BSDs), or None where there is none (Windows)."""
+    if sys.platform == "win32":
+        return None
+    try:
+        memmem = ctypes.CDLL(None).memmem  # the symbols already loaded: libc is among them
+    except (OSError, AttributeError):
+        return None
+    memmem.restype = ctypes.c_void_p
+    memmem.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t)
+    return memmem
+
+
 class _Finder:
-    """Finds a word in a search file's lowercased section, by its rarest byte first where that is rare."""
+    """Finds a word in a search file's lowercased section.
+
+    Three ways, best first: the rarest byte of the word first (memchr
+    speed), where that byte is rare; libc's `memmem`, where the file is
+    mapped copy-on-write (a buffer ctypes can point into); `bytes.find`.
+    Each of the first two gives way to the next where the rare byte or the
+    hits turn out to be common here. `close` lets go of the file's buffer.
+    """
 
     def __init__(self, blob: Any, key: bytes, low: int, high: int) -> None:
         self.blob, self.key, self.high = blob, key, high
@@ -168,33 +199,73 @@ class _Finder:
         self.rare = key[self.rare_index:self.rare_index + 1]
         self.by_rare_byte = len(key) > 1 and _BYTE_FREQUENCY[key[self.rare_index]] <= RARE_BYTE_TENTHS
         self.rare_seen, self.counted_from = 0, low
+        self.buffer: Any = None
+        self.memmem = _memmem()
+        if self.memmem is not None and len(key) > 1:
+            try:
+                self.buffer = (ctypes.c_char * len(blob)).from_buffer(blob)
+            except (TypeError, ValueError, BufferError):  # read-only (bytes, a read-only map): not this way
+                self.buffer = None
+        self.base = ctypes.addressof(self.buffer) if self.buffer is not None else 0
+        self.hits_seen = 0
+
+    def close(self) -> None:
+        self.buffer = None
 
     def __call__(self, start: int) -> int:
         """The first position of the word from `start` on, or -1."""
+        if self.by_rare_byte:
+            position = self._by_rare_byte(start)
+            if position != _GAVE_WAY:
+                return position
+        if self.buffer is not None:
+            return self._by_memmem(start)
+        return self.blob.find(self.key, start, self.high)
+
+    def _by_rare_byte(self, start: int) -> int:
         blob, key, high = self.blob, self.key, self.high
-        if not self.by_rare_byte:
-            return blob.find(key, start, high)
         position = blob.find(self.rare, start + self.rare_index, high)
         while position >= 0:
             self.rare_seen += 1
             if (self.rare_seen % _RARE_BYTE_CHECK_EVERY == 0
                     and position - self.counted_from < self.rare_seen * RARE_BYTE_MIN_SPACING):
                 self.by_rare_byte = False  # not rare here: look for the word from now on
-                return blob.find(key, start, high)
+                return _GAVE_WAY
             begin = position - self.rare_index
             if begin + len(key) <= high and blob[begin:begin + len(key)] == key:
                 return begin
             position = blob.find(self.rare, position + 1, high)
         return -1
 
+    def _by_memmem(self, start: int) -> int:
+        if start >= self.high:
+            return -1
+        found = self.memmem(self.base + start, self.high - start, self.key, len(self.key))
+        if not found:
+            return -1
+        position = found - self.base
+        self.hits_seen += 1
+        if (self.hits_seen % _RARE_BYTE_CHECK_EVERY == 0
+                and position - self.counted_from < self.hits_seen * MEMMEM_MIN_SPACING):
+            self.buffer = None  # hits are close together here: cheaper calls from now on
+        return position
+
 
 def _find_in(blob: Any, layout: SearchLayout, terms: tuple[str, ...],
              key: bytes, others: Sequence[bytes]) -> list[Hit]:
     """The posts of one search file whose lowercased line holds `key` and all `others`."""
+    next_at = _Finder(blob, key, layout.lowered_start, layout.lowered_end)
+    try:
+        return _hits(blob, layout, terms, others, next_at)
+    finally:
+        next_at.close()  # before the file is closed: a map cannot close while a buffer points into it
+
+
+def _hits(blob: Any, layout: SearchLayout, terms: tuple[str, ...], others: Sequence[bytes],
+          next_at: _Finder) -> list[Hit]:
     found: list[Hit] = []
     low, high = layout.lowered_start, layout.lowered_end
     lowered_starts, written_starts, written_start = layout.lowered_starts, layout.written_starts, layout.written_start
-    next_at = _Finder(blob, key, low, high)
     position = next_at(low)
     while position >= 0:
         line_index = bisect_right(lowered_starts, position - low) - 1
