@@ -142,3 +142,26 @@ def test_new_shard_files_are_as_private_as_the_library(db_path):
         path.chmod(0o600)
     library.add_threads([make_thread(f"more {n}") for n in range(30)])
     assert {path.stat().st_mode & 0o777 for path in [db_path, *library.posts_dir.iterdir()]} == {0o600}
+
+
+def test_a_state_write_is_followed_only_when_it_started_from_what_the_reader_holds(db_path):
+    Library.open(db_path).add_threads([Thread(posts=[Post("one")], author_handle="a"),
+                                       Thread(posts=[Post("two")], author_handle="b")])
+    first, second = (s["id"] for s in Library.open(db_path).summaries())
+    reader = Library.open(db_path)
+    writer = Library.open(db_path)
+    read = writer.content_digest()
+    writer.set_states({first: {"bookmarked": True}})
+    assert reader.changed_on_disk()
+    assert reader.follow_state_write(writer, read)
+    assert not reader.changed_on_disk()
+
+    writer = Library.open(db_path)
+    read = writer.content_digest()
+    Library.open(db_path).set_states({second: {"bookmarked": True}})  # another process, in between
+    writer.set_states({first: {"position": 3}})  # re-reads under the lock: it met that change
+    assert not reader.follow_state_write(writer, read)
+    assert reader.changed_on_disk()
+    stale = Library.open(db_path)
+    Library.open(db_path).set_states({first: {"position": 4}})
+    assert not reader.follow_state_write(stale, stale.content_digest())  # the reader's copy is older

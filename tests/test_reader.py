@@ -383,6 +383,31 @@ async def test_reader_picks_up_changes_made_by_another_process(sample_db):
         assert len(app.screen.query_one(ThreadList).items) == before + 3
 
 
+async def test_the_readers_own_saves_are_not_read_back_but_other_writes_are(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        library = app.library
+        await pilot.press("j", "m")
+        await settle(pilot)
+        bookmarked_id = app.screen.thread.id
+        assert Library.open(sample_db).state(bookmarked_id)["bookmarked"] is True  # written to disk
+        assert not library.changed_on_disk()
+        app.check_library()
+        await settle(pilot)
+        assert app.library is library  # its own save: nothing read again
+        before = len(app.screen.query_one(ThreadList).items)
+        run_import([FIXTURES / "threadreader"], Library.open(sample_db))
+        await pilot.press("m")  # this save starts from a file the reader has not read
+        await settle(pilot)
+        assert library.changed_on_disk()
+        app.check_library()
+        await settle(pilot)
+        assert app.library is not library
+        assert len(app.screen.query_one(ThreadList).items) == before + 3
+        assert app.states[bookmarked_id]["bookmarked"] is False
+
+
 async def test_every_sample_format_opens_in_the_reader(db_path):
     report = run_import([SAMPLES], Library.open(db_path))
     assert not report.failures

@@ -215,12 +215,19 @@ class ThreadsApp(App[int]):
     @work(thread=True, group="save-state", exit_on_error=False)
     def _write_states(self, pending: dict[str, dict[str, Any]]) -> None:
         try:
-            Library.open(self.library.path).set_states(pending)
+            writer = Library.open(self.library.path)
+            read = writer.content_digest()
+            writer.set_states(pending)
         except LibraryError as error:
             # Busy (another writer's long import) or unwritable: keep it, try again later.
             self.call_from_thread(self._save_again_later, pending, str(error))
         else:
-            self.call_from_thread(setattr, self, "saving_fails", False)
+            self.call_from_thread(self._states_written, writer, read)
+
+    def _states_written(self, writer: Library, read: bytes | None) -> None:
+        self.saving_fails = False
+        # Our own save is no news: reloading the library after each would cost a frame or more.
+        self.library.follow_state_write(writer, read)
 
     def _save_again_later(self, pending: dict[str, dict[str, Any]], reason: str) -> None:
         for thread_id, fields in pending.items():

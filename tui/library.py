@@ -218,6 +218,7 @@ class Library:
         self._shard_cache_lock = threading.Lock()  # the reader loads threads from several workers
         self._sorted: list[dict[str, Any]] | None = None
         self._order: dict[str, int] | None = None
+        self._loads = 0  # how often the file was read: a writer that read it again met another's change
 
     # -- opening and reloading -------------------------------------------
 
@@ -247,6 +248,7 @@ class Library:
         version = self._schema_version(data) if data else SCHEMA_VERSION
         previous = (self._db, self._stamp)
         self._db, self._stamp = db, stamp
+        self._loads += 1
         self._forget_derived()
         live = set(self._meta()["shards"].values()) if version == SCHEMA_VERSION else set()
         self._shard_cache = OrderedDict((name, shard) for name, shard in self._shard_cache.items() if name in live)
@@ -353,6 +355,25 @@ class Library:
     def changed_on_disk(self) -> bool:
         """Whether another process committed since this one last read (cheap: no read)."""
         return self._file_stamp() != self._stamp
+
+    def content_digest(self) -> bytes | None:
+        """The hash of `library.json` as this copy last read or wrote it."""
+        return self._db.storage.digest if self._db is not None else None
+
+    def follow_state_write(self, writer: Library, read: bytes | None) -> bool:
+        """Take a state-only write by `writer` (another copy of this library) as seen.
+
+        `read`: `writer.content_digest()` before it wrote. Where the writer
+        started from what this copy holds and met no other change, only the
+        state table changed, which this copy's user keeps in memory: there is
+        nothing to read again, so the file stops counting as changed. (Its
+        digest is not taken over: were this copy ever to write, it would read
+        the file again first.) False, with nothing done, otherwise.
+        """
+        if read is None or read != self.content_digest() or writer._loads != 1:
+            return False
+        self._stamp = writer._stamp
+        return True
 
     def _changed_under_lock(self) -> bool:
         """Exact check by content, for writers: a reused inode can fool `changed_on_disk`."""
