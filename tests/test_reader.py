@@ -352,6 +352,35 @@ async def test_quit_saves_reading_position_and_read_marks(sample_db):
         assert "●" not in visible_lines(again.screen.query_one(ThreadList))[0]
 
 
+async def test_the_reader_reopens_the_thread_it_was_quit_on(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j", "enter", "j")  # the fifth thread (4 posts), at its second post
+        await settle(pilot)
+        thread_id = app.screen.thread.id
+        assert app.screen.query_one(ThreadList).cursor == 4
+        assert app.screen.query_one(ThreadView).current == 1
+        await pilot.press("q")
+    app.save_states_now()
+
+    again = make_app(sample_db)
+    async with again.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert again.screen.query_one(ThreadList).cursor == 4
+        assert again.screen.thread.id == thread_id
+        assert again.screen.query_one(ThreadView).current == 1
+        await pilot.press("k", "k", "enter")  # another thread open at the next quit wins
+        await settle(pilot)
+        other_id = again.screen.thread.id
+        await pilot.press("q")
+    again.save_states_now()
+    third = make_app(sample_db)
+    async with third.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert third.screen.thread.id == other_id != thread_id
+
+
 async def test_markup_and_escapes_in_threads_show_as_typed(db_path, tmp_path):
     page = tmp_path / "evil.txt"
     page.write_text(

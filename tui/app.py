@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -291,8 +292,17 @@ class ThreadsApp(App[int]):
     # -- other global actions ----------------------------------------------
 
     def action_quit(self) -> None:
-        self.main_screen.remember_position()
+        main = self.main_screen
+        main.remember_position()
+        if main.thread is not None:  # the next run opens where this one stopped
+            self.update_state(main.thread.id, last_open=time.time())
         self.exit(0)
+
+    def last_open_thread(self) -> str | None:
+        """The thread that was open when the reader last quit, if one was."""
+        stamps = [(state["last_open"], thread_id) for thread_id, state in self.states.items()
+                  if isinstance(state.get("last_open"), int | float)]
+        return max(stamps)[1] if stamps else None
 
     def action_import(self) -> None:
         from .screens.import_screen import ImportScreen

@@ -74,7 +74,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def on_mount(self) -> None:
         self.query_one("#list-pane").border_title = "Threads"
-        self.refresh_threads()
+        self.refresh_threads(start_on=self.app.last_open_thread())
         self.query_one(ThreadList).focus()
 
     # -- the thread list --------------------------------------------------
@@ -102,11 +102,11 @@ class MainScreen(ReportsWorkerErrors, Screen):
             summaries = [s for s in summaries if matches(s)]
         return summaries
 
-    def refresh_threads(self) -> None:
-        """Reload the list from the library, keeping the selection where it can."""
+    def refresh_threads(self, start_on: str | None = None) -> None:
+        """Reload the list from the library, keeping the selection where it can (else on `start_on`)."""
         thread_list = self.thread_list
         thread_list.states = self.app.states
-        keep = thread_list.current["id"] if thread_list.current else None
+        keep = thread_list.current["id"] if thread_list.current else start_on
         try:
             items = self.visible_summaries()
         except LibraryError as error:
