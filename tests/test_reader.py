@@ -195,6 +195,18 @@ async def test_search_opens_the_thread_at_the_hit_and_n_steps(sample_db):
         await pilot.press("N")
         await settle(pilot)
         assert app.hit_index == 0
+        await pilot.press("slash")  # the last query again, searched at once
+        await settle(pilot)
+        assert app.screen.query_one("#search-input", Input).value == "text"
+        await pilot.press("down", "enter")  # ↓ picks the next hit: the second
+        await settle(pilot)
+        assert app.hit_index == 1
+        assert (app.screen.thread.id, app.screen.query_one(ThreadView).current) == (second.thread_id, second.n - 1)
+        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press("down", "up", "down", "enter")
+        await settle(pilot)
+        assert app.hit_index == 1
 
 
 async def test_search_finds_authors_and_handles_and_says_when_nothing_matches(sample_db):

@@ -111,7 +111,11 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
         self.dismiss(SearchResult(self.query_text, self.hits, int(event.item["id"])))
 
     def action_focus_results(self) -> None:
-        self.query_one(HitList).focus()
+        """From the query, ↓ goes to the hits and picks the next one (enter alone opens the first)."""
+        hit_list = self.query_one(HitList)
+        hit_list.focus()
+        if hit_list.cursor + 1 < len(hit_list.items):
+            hit_list.select(hit_list.cursor + 1)
 
     def action_close(self) -> None:
         self.dismiss(None)
