@@ -648,6 +648,18 @@ async def test_tab_completes_to_the_common_prefix_then_steps_through_matches(sam
         await pilot.press(*"th", "tab")
         assert path_input.value == f"{SAMPLES}/threadreader/theo-terminal.txt"
         assert not app.screen.query_one("#import-candidates").display
+        path_input.value = f"{SAMPLES}/"
+        await pilot.press("tab")  # steps through the folders: a folder, not the one file in it
+        await pilot.pause(0.2)
+        assert path_input.value == f"{SAMPLES}/bluesky/"
+        assert path_input._suggestion == ""  # the suggestion drawn after the value
+        await pilot.press("tab")
+        await pilot.pause(0.2)
+        assert path_input.value == f"{SAMPLES}/mastodon/"
+        await pilot.press(*"st")  # typing again: its completion is suggested again
+        await pilot.pause(0.2)
+        assert path_input.value == f"{SAMPLES}/mastodon/st"
+        assert path_input._suggestion == f"{SAMPLES}/mastodon/status.json"
 
 
 def toasts(app: ThreadsApp) -> str:

@@ -217,15 +217,22 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
                 self._cycle = candidates
                 completed = candidates[0]
             self._show_candidates(candidates if len(candidates) > 1 else [])
+        self._suggester().paused = bool(self._cycle)
         path_input.value = completed
         path_input.cursor_position = len(completed)
         if self._cycle:
             self._show_candidates(self._cycle, self._cycle_index)
 
+    def _suggester(self) -> PathSuggester:
+        suggester = self.query_one("#import-path", Input).suggester
+        assert isinstance(suggester, PathSuggester)
+        return suggester
+
     @on(Input.Changed, "#import-path")
     def _path_changed(self, event: Input.Changed) -> None:
         if self._cycle and event.value not in self._cycle:
             self._cycle = []
+            self._suggester().paused = False
             self._show_candidates([])
 
     def _show_candidates(self, candidates: list[str], current: int | None = None) -> None:

@@ -59,8 +59,13 @@ class PathSuggester(Suggester):
 
     def __init__(self) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
+        # While tab steps through matches: a folder's own completion shown after it
+        # would read as if tab had gone into the folder.
+        self.paused = False
 
     async def get_suggestion(self, value: str) -> str | None:
+        if self.paused:
+            return None
         candidates = await asyncio.to_thread(completions, value)
         completed = common_completion(value, candidates)
         return completed if completed != value else None
