@@ -1,6 +1,7 @@
 """The headless CLI through its entry point: import, list, show, search, export."""
 
 import json
+import os
 import zipfile
 
 from .conftest import FIXTURES, SAMPLES
@@ -293,6 +294,11 @@ def test_export_to_a_folder_that_cannot_be_made_fails_in_one_line(cli, tmp_path)
 def test_search_limit_must_be_positive(cli):
     cli("import", SAMPLES)
     assert len(json.loads(cli("search", "the", "--limit", "2", "--json").out)) == 2
+    total = len(json.loads(cli("search", "the", "--json").out))
+    assert total > 2
+    limited = cli("search", "the", "--limit", "2")
+    assert len(limited.out.splitlines()) == 2
+    assert limited.err.strip() == f"2 of {total} hits for 'the'"
     for bad in ("0", "-1", "two"):
         result = cli("search", "the", "--limit", bad)
         assert result.code == 2 and "--limit" in result.err
@@ -318,3 +324,24 @@ def test_absurd_counts_fail_that_page_alone(cli, tmp_path):
     assert "4 added" in result.out
     minutes = next(t for t in json.loads(cli("list", "--json").out) if t["title"] == "Three.")
     assert "1 min read" in cli("show", minutes["id"]).out.splitlines()[0]
+
+
+def test_list_lines_up_its_columns_whatever_the_ids(cli):
+    assert cli("import", SAMPLES).code == 0
+    lines = cli("list").out.splitlines()
+    ids = [row["id"] for row in json.loads(cli("list", "--json").out)]
+    assert len({len(i) for i in ids}) > 1  # ids of several lengths: X, Bluesky, Mastodon, hashes
+    width = max(map(len, ids))
+    assert len(lines) == len(ids)
+    for line, row_id in zip(lines, ids):
+        assert line[:width].rstrip() == row_id and line[width:width + 2] == "  "  # the date column starts alike
+
+
+def test_help_names_the_user_library_as_the_fallback_when_the_variable_is_set(cli, db_path):
+    from tui.library import user_db_path
+
+    assert os.environ["THREADS_TUI_DB"] == str(db_path)
+    result = cli("--help")
+    assert result.code == 0
+    flat = " ".join(result.out.split())
+    assert f"(default: $THREADS_TUI_DB, else {user_db_path()})" in flat

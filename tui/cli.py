@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 import orjson
 
 from . import __version__
-from .library import DB_ENV_VAR, Library, LibraryError, default_db_path
+from .library import DB_ENV_VAR, Library, LibraryError, user_db_path
 from .text import strip_control
 
 EXIT_OK = 0
@@ -32,6 +32,7 @@ EXIT_INTERRUPTED = 130
 # orjson escapes C0 controls in strings but writes DEL and C1 controls (8-bit CSI, OSC...) raw.
 _RAW_JSON_CONTROL = re.compile("[\x7f-\x9f]")
 COMMANDS = ("import", "list", "show", "search", "export")
+LIST_AUTHOR_WIDTH = 32  # `list`: longer author labels push their row's count and title along
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,7 +47,7 @@ def _add_db_option(parser: argparse.ArgumentParser, top_level: bool = False) -> 
     # On subcommands the default is SUPPRESS so they don't overwrite a top-level --db.
     parser.add_argument(
         "--db", type=Path, metavar="PATH", default=None if top_level else argparse.SUPPRESS,
-        help=f"library file (default: ${DB_ENV_VAR}, else {default_db_path()})",
+        help=f"library file (default: ${DB_ENV_VAR}, else {user_db_path()})",
     )
 
 
@@ -214,11 +215,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .formatting import author_label
     from .model import PartialDate
 
+    id_width = max(len(doc["id"]) for doc in summaries)
+    who_width = min(max(len(author_label(doc)) for doc in summaries), LIST_AUTHOR_WIDTH)
     for doc in summaries:
         date = PartialDate.from_iso(doc.get("date"))
         who = author_label(doc)
         count = str(doc["post_count"]) if doc.get("complete") else f"{doc['post_count']}/{doc.get('declared_count') or '?'}"
-        _say(f"{doc['id']}  {date.human() if date else '-':>11}  {who:<20} {count:>6}  {doc.get('title', '')}")
+        _say(f"{doc['id']:<{id_width}}  {date.human() if date else '-':>11}  {who:<{who_width}}  {count:>6}  "
+             f"{doc.get('title', '')}")
     return EXIT_OK
 
 
@@ -259,6 +263,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         _say("threads-tui: search needs at least one word", sys.stderr)
         return EXIT_USAGE
     hits = search_library(library, query)
+    total = len(hits)
     if args.limit is not None:
         hits = hits[: args.limit]
     if args.json:
@@ -266,7 +271,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     else:
         for hit in hits:
             _say(f"{hit.thread_id} {hit.n:>3}  {hit.snippet()[0]}")
-        _say(f"{len(hits)} hit{'s' if len(hits) != 1 else ''} for {query!r}", sys.stderr)
+        shown = f"{len(hits)} of " if len(hits) < total else ""
+        _say(f"{shown}{total} hit{'s' if total != 1 else ''} for {query!r}", sys.stderr)
     return EXIT_OK
 
 

@@ -77,10 +77,15 @@ class LibraryError(Exception):
 
 
 def default_db_path() -> Path:
-    """`$THREADS_TUI_DB`, else `library.json` in the user data directory."""
+    """`$THREADS_TUI_DB`, else `user_db_path()`."""
     env = os.environ.get(DB_ENV_VAR)
     if env:
         return Path(env).expanduser()
+    return user_db_path()
+
+
+def user_db_path() -> Path:
+    """`library.json` in the user data directory."""
     return Path(platformdirs.user_data_dir("threads-tui", appauthor=False)) / "library.json"
 
 
