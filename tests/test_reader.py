@@ -168,6 +168,9 @@ async def test_copy_post_and_thread_as_clean_text(sample_db):
         await settle(pilot)
         assert app.clipboard.startswith("Mira Holt (@mira_bakes) · 15 Oct 2021 · 7 tweets · 3 min read\n\n1/7\n")
         assert "\n7/7\n" in app.clipboard
+        messages = [n.message for n in app._notifications]
+        assert f"Copied the thread (7 tweets), {len(app.clipboard):,} characters, to the terminal clipboard (OSC 52)." \
+            in messages
 
 
 async def test_search_opens_the_thread_at_the_hit_and_n_steps(sample_db):
@@ -362,6 +365,16 @@ async def test_quit_saves_reading_position_and_read_marks(sample_db):
         await settle(pilot)
         assert again.screen.query_one(ThreadView).current == 2
         assert "●" not in visible_lines(again.screen.query_one(ThreadList))[0]
+
+
+async def test_ctrl_c_says_which_key_quits(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running
+        assert [n.message for n in app._notifications] == ["Press q to quit (ctrl+q in a text box)."]
 
 
 async def test_the_reader_reopens_the_thread_it_was_quit_on(sample_db):

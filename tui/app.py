@@ -298,6 +298,10 @@ class ThreadsApp(App[int]):
             self.update_state(main.thread.id, last_open=time.time())
         self.exit(0)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c does not quit (in a text box it copies): say which key does."""
+        self.notify("Press q to quit (ctrl+q in a text box).", title="Do you want to quit?", markup=False)
+
     def last_open_thread(self) -> str | None:
         """The thread that was open when the reader last quit, if one was."""
         stamps = [(state["last_open"], thread_id) for thread_id, state in self.states.items()
