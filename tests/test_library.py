@@ -156,8 +156,10 @@ def test_a_state_write_is_followed_only_when_it_started_from_what_the_reader_hol
     assert reader.follow_state_write(writer, read)
     assert not reader.changed_on_disk()
 
+    reader = Library.open(db_path)  # holds what the writer starts from: only the writer's re-read tells
     writer = Library.open(db_path)
     read = writer.content_digest()
+    assert read == reader.content_digest()
     Library.open(db_path).set_states({second: {"bookmarked": True}})  # another process, in between
     writer.set_states({first: {"position": 3}})  # re-reads under the lock: it met that change
     assert not reader.follow_state_write(writer, read)

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 import platformdirs
@@ -443,7 +443,7 @@ class Library:
             try:
                 with open(self.posts_dir / _search_name(file_name), "rb") as handle:
                     if os.fstat(handle.fileno()).st_size:
-                        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY) as mapped:
+                        with _mapped(handle) as mapped:
                             if search_layout(mapped) is not None:
                                 yield mapped
                                 continue
@@ -779,6 +779,15 @@ class Library:
         for entry in entries:
             if entry.name not in live:
                 _remove_quietly(Path(entry.path))
+
+
+def _mapped(handle: IO[bytes]) -> mmap.mmap:
+    """A file mapped copy-on-write, else read-only (strict overcommit may refuse a private
+    writable map of a large file: memmem then gives way to `bytes.find`)."""
+    try:
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
+    except OSError:
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _search_name(shard_file_name: str) -> str:

@@ -9,7 +9,6 @@ Textual here.
 
 from __future__ import annotations
 
-import ctypes
 import struct
 import sys
 from array import array
@@ -131,8 +130,8 @@ def search_layout(blob: Any) -> SearchLayout | None:
     written_start = lowered_end + 2 * posts * _OFFSET_SIZE
     if written_start > len(blob) or bool(posts) != bool(lowered_length):
         return None
-    if lowered_length and blob[lowered_end - 1:lowered_end] != b"\n":
-        return None
+    if posts and (blob[lowered_end - 1:lowered_end] != b"\n" or blob[len(blob) - 1:] != b"\n"):
+        return None  # each section's lines end in a newline (`_line_starts` counts on it)
     view = memoryview(blob)
     middle = lowered_end + posts * _OFFSET_SIZE
     layout = SearchLayout(lowered_start, lowered_end, view[lowered_end:middle].cast("Q"),
@@ -171,16 +170,35 @@ _GAVE_WAY = -2
 
 @cache
 def _memmem() -> Any:
-    """libc's `memmem` (glibc, musl, macOS, the BSDs), or None where there is none (Windows)."""
-    if sys.platform == "win32":
+    """glibc's or musl's `memmem`, or None: elsewhere (macOS, Windows) it was not measured
+    to beat `bytes.find`, and Python may lack ctypes."""
+    if not sys.platform.startswith("linux"):
         return None
     try:
+        import ctypes
+
         memmem = ctypes.CDLL(None).memmem  # the symbols already loaded: libc is among them
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError):
         return None
     memmem.restype = ctypes.c_void_p
     memmem.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t)
     return memmem
+
+
+def _address(buffer: Any) -> int:
+    import ctypes
+
+    return ctypes.addressof(buffer)
+
+
+def _buffer_of(blob: Any) -> Any:
+    """A ctypes array over a writable buffer (a copy-on-write map, a bytearray), else None."""
+    import ctypes
+
+    try:
+        return (ctypes.c_char * len(blob)).from_buffer(blob)
+    except (TypeError, ValueError, BufferError):  # read-only (bytes, a read-only map): not this way
+        return None
 
 
 class _Finder:
@@ -199,15 +217,10 @@ class _Finder:
         self.rare = key[self.rare_index:self.rare_index + 1]
         self.by_rare_byte = len(key) > 1 and _BYTE_FREQUENCY[key[self.rare_index]] <= RARE_BYTE_TENTHS
         self.rare_seen, self.counted_from = 0, low
-        self.buffer: Any = None
         self.memmem = _memmem()
-        if self.memmem is not None and len(key) > 1:
-            try:
-                self.buffer = (ctypes.c_char * len(blob)).from_buffer(blob)
-            except (TypeError, ValueError, BufferError):  # read-only (bytes, a read-only map): not this way
-                self.buffer = None
-        self.base = ctypes.addressof(self.buffer) if self.buffer is not None else 0
-        self.hits_seen = 0
+        self.buffer: Any = _buffer_of(blob) if self.memmem is not None and len(key) > 1 else None
+        self.base = _address(self.buffer) if self.buffer is not None else 0
+        self.hits_seen, self.hits_counted_from = 0, low
 
     def close(self) -> None:
         self.buffer = None
@@ -218,6 +231,7 @@ class _Finder:
             position = self._by_rare_byte(start)
             if position != _GAVE_WAY:
                 return position
+            self.hits_counted_from = start  # memmem's hits are counted from where it takes over
         if self.buffer is not None:
             return self._by_memmem(start)
         return self.blob.find(self.key, start, self.high)
@@ -246,7 +260,7 @@ class _Finder:
         position = found - self.base
         self.hits_seen += 1
         if (self.hits_seen % _RARE_BYTE_CHECK_EVERY == 0
-                and position - self.counted_from < self.hits_seen * MEMMEM_MIN_SPACING):
+                and position - self.hits_counted_from < self.hits_seen * MEMMEM_MIN_SPACING):
             self.buffer = None  # hits are close together here: cheaper calls from now on
         return position
 
