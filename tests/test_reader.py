@@ -367,6 +367,20 @@ async def test_quit_saves_reading_position_and_read_marks(sample_db):
         assert "●" not in visible_lines(again.screen.query_one(ThreadList))[0]
 
 
+async def test_an_import_at_start_tells_only_the_counts_that_are_not_0(sample_db):
+    before = len(Library.open(sample_db))
+    app = make_app(sample_db, import_paths=(SAMPLES,))
+    async with app.run_test(size=NARROW, notifications=True) as pilot:
+        await settle(pilot)
+        added = len(app.library) - before
+        assert added > 0
+        assert [n.message for n in app._notifications] == [f"Imported samples: {added} added, {before} unchanged."]
+    again = make_app(sample_db, import_paths=(SAMPLES / "threadreader" / "theo-terminal.txt",))
+    async with again.run_test(size=NARROW, notifications=True) as pilot:
+        await settle(pilot)
+        assert [n.message for n in again._notifications] == ["Imported theo-terminal.txt: 4 unchanged."]
+
+
 async def test_ctrl_c_says_which_key_quits(sample_db):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:

@@ -154,7 +154,8 @@ class ThreadsApp(App[int]):
         report = run_import(paths, Library.open(self.library.path))
         # Names without their folders: a notification is narrow, and the import dialog gives whole paths.
         names = ", ".join(path.name or str(path) for path in paths)
-        lines = [f"Imported {names}: {report.summary_line()}."]
+        # Only the counts that are not 0: at 80 columns a notification is narrow.
+        lines = [f"Imported {names}: {report.short_line()}."]
         lines += [f"failed: {os.path.basename(failure.name)}: {failure.reason}"
                   for failure in report.failures[:FAILURES_NOTIFIED]]
         if len(report.failures) > FAILURES_NOTIFIED:

@@ -72,6 +72,13 @@ class ImportReport:
     warnings: list[FileFailure] = field(default_factory=list)
     counts: ImportCounts = field(default_factory=ImportCounts)
 
+    def short_line(self) -> str:
+        """`3 added, 1 failed`: the counts that are not 0 (`nothing new` when all are)."""
+        parts = [f"{len(items)} {label}" for items, label in (
+            (self.counts.added, "added"), (self.counts.updated, "updated"), (self.counts.unchanged, "unchanged"),
+            (self.failures, "failed")) if items]
+        return ", ".join(parts) or "nothing new"
+
     def summary_line(self) -> str:
         return (
             f"{len(self.counts.added)} added, {len(self.counts.updated)} updated, "
