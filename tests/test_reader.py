@@ -340,12 +340,20 @@ async def test_narrow_terminal_hides_sidebar_and_s_toggles_it(sample_db):
         sidebar = app.screen.query_one("#sidebar")
         assert not sidebar.display
         assert app.screen.query_one(ThreadView).size.width >= 40
+        others = len(app.screen.query_one(AuthorList).items)
+        assert others > 0  # the first sample thread's author has more
+        reading_pane = app.screen.query_one("#reading-pane")
+        assert reading_pane.border_subtitle == f"s: {others} more from @mira_bakes"  # the hidden sidebar's key
         await pilot.press("s")
         await pilot.pause()
-        assert sidebar.display
+        assert sidebar.display and reading_pane.border_subtitle == ""
         await pilot.press("s")
         await pilot.pause()
         assert not sidebar.display
+        assert reading_pane.border_subtitle == f"s: {others} more from @mira_bakes"
+        await pilot.resize_terminal(*WIDE)
+        await settle(pilot)
+        assert sidebar.display and reading_pane.border_subtitle == ""
 
 
 async def test_quit_saves_reading_position_and_read_marks(sample_db):
@@ -926,7 +934,7 @@ async def test_footer_shows_the_keys_of_the_focused_pane_within_80_columns(sampl
     app = make_app(sample_db)
     async with app.run_test(size=NARROW) as pilot:
         await settle(pilot)
-        assert footer_keys(app) == ["⏎ Open", "f Filter", "B Bookmarked", *everywhere]
+        assert footer_keys(app) == ["⏎ Open", "f Filter", "m", "B", "Bookmarks", *everywhere]
         await pilot.press("tab")
         await settle(pilot)
         assert isinstance(app.focused, ThreadView)
@@ -934,7 +942,7 @@ async def test_footer_shows_the_keys_of_the_focused_pane_within_80_columns(sampl
         await pilot.press("s")
         app.screen.query_one(AuthorList).focus()
         await settle(pilot)
-        assert footer_keys(app) == ["⏎ Open", *everywhere]
+        assert footer_keys(app) == ["⏎ Open", "s Hide", *everywhere]
     async with make_app(sample_db).run_test(size=WIDE) as pilot:
         await settle(pilot)
         assert footer_keys(pilot.app)[-1] == "^p palette"

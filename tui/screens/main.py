@@ -278,10 +278,19 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if summary is None:
             title.update("More from")
             author_list.set_items([])
-            return
-        title.update(f"More from {author_label(summary)}")
-        keep = author_list.current["id"] if author_list.current else None
-        author_list.set_items(self.app.library.by_author(summary), keep_id=keep)
+        else:
+            title.update(f"More from {author_label(summary)}")
+            keep = author_list.current["id"] if author_list.current else None
+            author_list.set_items(self.app.library.by_author(summary), keep_id=keep)
+        self._show_sidebar_hint()
+
+    def _show_sidebar_hint(self) -> None:
+        """Where the sidebar is hidden, the reading pane's border says which key shows it."""
+        others = len(self.query_one(AuthorList).items)
+        hidden = not self.query_one("#sidebar").display
+        self.reading_pane.border_subtitle = (
+            f"s: {others} more from {author_label(self.app.library.summary(self.thread.id) or {})}"
+            if hidden and others and self.thread is not None else "")
 
     # -- actions ----------------------------------------------------------
 
@@ -360,6 +369,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         showing = not sidebar.display
         self.set_class(showing, "-sidebar-shown")
         self.set_class(not showing, "-sidebar-hidden")
+        self.call_after_refresh(self._show_sidebar_hint)  # once the classes have set what shows
         focused = self.focused
         if not showing and focused is not None and sidebar in focused.ancestors_with_self:
             self.reading_pane.view.focus()
@@ -375,6 +385,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
                 self.remove_class("-sidebar-shown", "-sidebar-hidden")
                 self.call_after_refresh(self._focus_something_visible)
             self._wide = wide
+            self.call_after_refresh(self._show_sidebar_hint)
 
     def _focus_something_visible(self) -> None:
         """After a pane was hidden by a resize, focus is never left on nothing."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 
 from .summary_list import Summary, SummaryList
 from .thread_list import PREVIEW_MARK, count_label, date_label
@@ -16,6 +17,10 @@ class AuthorList(SummaryList):
     The first line is the title, the second the date and the size, or how
     much of a preview is held.
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "screen.toggle_sidebar", "Hide", id="sidebar.hide"),
+    ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(empty_text="No other threads by this author.", **kwargs)

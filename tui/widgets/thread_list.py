@@ -16,6 +16,7 @@ BOOKMARK_MARK = "★"
 PREVIEW_MARK = "◐"
 DETAIL_INDENT = "   "
 SEPARATOR = " · "
+BOOKMARK_KEYS = Binding.Group("Bookmarks")
 
 
 def count_label(item: Summary) -> str:
@@ -42,12 +43,15 @@ class ThreadList(SummaryList):
     | key | action |
     |---|---|
     | `f` | filter the list (the main screen's action, shown in the footer here) |
+    | `m` | bookmark the open thread, or remove its bookmark |
     | `B` | bookmarked threads only, or all |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "screen.filter", "Filter", id="list.filter"),
-        Binding("B", "screen.toggle_bookmarked_only", "Bookmarked", id="list.bookmarked-only"),
+        Binding("m", "screen.toggle_bookmark", "Bookmark", group=BOOKMARK_KEYS, id="list.bookmark"),
+        Binding("B", "screen.toggle_bookmarked_only", "Bookmarked only", group=BOOKMARK_KEYS,
+                id="list.bookmarked-only"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
