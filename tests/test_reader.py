@@ -948,6 +948,26 @@ async def test_footer_shows_the_keys_of_the_focused_pane_within_80_columns(sampl
         assert footer_keys(pilot.app)[-1] == "^p palette"
 
 
+async def test_a_dialog_footer_shows_the_dialogs_keys_and_the_apps_keys_are_off_there(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        for key, keys in (("i", ["esc Close / cancel"]), ("slash", ["esc Close search"]), ("question_mark", ["esc Close help"])):
+            await pilot.press(key)
+            await settle(pilot)
+            assert footer_keys(app) == keys, key
+            await pilot.press("escape")
+            await settle(pilot)
+        await pilot.press("slash", *"theo")
+        await settle(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+        assert footer_keys(app) == ["⏎ Open", "esc Close search"]
+        await pilot.press("i", "q")  # the app's keys do nothing here: no import dialog, no quit
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen) and app.is_running
+
+
 async def test_hiding_the_sidebar_it_has_focus_moves_focus_to_the_reading_pane(sample_db):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from .clipboard import copy_to_system_clipboard, describe_copy
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 # Screens and the import machinery are imported when first used: start-up
 # pays only for the main screen.
 
+# The app's keys that a dialog (import, search, help) turns off: its own keys come first there.
+DIALOG_BLOCKED_ACTIONS = frozenset({"import", "search", "help", "quit"})
 WATCH_LIBRARY_SECONDS = 2.0
 SAVE_STATE_SECONDS = 1.0
 SAVE_RETRY_SECONDS = 5.0
@@ -298,6 +300,12 @@ class ThreadsApp(App[int]):
         if main.thread is not None:  # the next run opens where this one stopped
             self.update_state(main.thread.id, last_open=time.time())
         self.exit(0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In a dialog the app's own keys are off (and out of its footer): keys there go to the dialog."""
+        if action in DIALOG_BLOCKED_ACTIONS and isinstance(self.screen, ModalScreen):
+            return False
+        return True
 
     def action_help_quit(self) -> None:
         """ctrl+c does not quit (in a text box it copies): say which key does."""

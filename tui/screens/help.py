@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from ..widgets.key_scroll import KeyScroll
 
@@ -68,6 +68,7 @@ class HelpScreen(ModalScreen[None]):
                     yield Static(text, classes="help-section help-note")
             yield Static("j k space b g G scroll · esc, q or ? closes · ctrl+p finds any command",
                          id="help-hint", markup=False)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

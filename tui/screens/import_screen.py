@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, ProgressBar, Static
+from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..importing import ImportReport, run_import
@@ -100,6 +100,7 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
             yield Static("", id="import-status", markup=False)
             with KeyScroll(id="import-report-scroll"):
                 yield Static("", id="import-report", markup=False)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#import-dialog").border_title = "Import"

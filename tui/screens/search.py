@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from ..search import Hit, query_terms, search_library
@@ -54,6 +54,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
             yield Input(value=self.initial_query, placeholder="Search text, authors and @handles", id="search-input")
             yield Static("Type to search the whole library.", id="search-status", markup=False)
             yield HitList(summary_of=lambda thread_id: self.app.library.summary(thread_id), id="search-results")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#search-dialog").border_title = "Search"
