@@ -243,6 +243,10 @@ async def test_import_key_runs_in_a_worker_and_reports(sample_db, tmp_path):
         report = str(app.screen.query_one("#import-report").render())
         assert "3 added, 0 updated, 0 unchanged, 1 file failed" in report
         assert f"failed: {bad}: binary data" in report
+        assert report.startswith("Done: 2 files, 3 threads found.")
+        await pilot.press("j", "x", "y")  # j scrolls the summary; x starts a new path
+        path_input = app.screen.query_one("#import-path", Input)
+        assert app.focused is path_input and path_input.value == "xy"
         await pilot.press("escape")
         await settle(pilot)
         assert len(app.library) == before + 3
@@ -618,8 +622,10 @@ async def test_esc_during_an_import_cancels_it_as_the_dialog_says(sample_db, mon
         assert isinstance(app.screen, ImportScreen)
         await settle(pilot)
         assert "Cancelled: the threads read so far were kept." in rendered(app, "#import-status")
-        await pilot.press("x", "y")
-        assert path_input.value == "/somewhere"
+        assert rendered(app, "#import-report").startswith("Cancelled after 1 file, ")
+        assert not app.screen.query_one("#import-progress").display  # no full bar for a cancelled import
+        await pilot.press("x", "y")  # once it stopped, typing starts a new path
+        assert path_input.value == "xy"
         await pilot.press("escape")
         assert not isinstance(app.screen, ImportScreen)
 

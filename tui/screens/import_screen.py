@@ -17,7 +17,7 @@ from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -50,12 +50,15 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def report_text(report: ImportReport, paths: list[Path]) -> Text:
+def report_text(report: ImportReport, paths: list[Path], cancelled: bool = False) -> Text:
     """The summary, then one line per failed file and per warning."""
     if report.files_done == 0:
+        if cancelled:
+            return Text("Cancelled before any file was read: nothing changed.", style="bold")
         where = ", ".join(one_line(str(path)) for path in paths)
         return Text(f"Nothing to import: no files found in {where}.", style="bold")
-    text = Text(f"Done: {plural(report.files_done, 'file')}, {plural(report.threads_found, 'thread')} found. "
+    how_far = "Cancelled after" if cancelled else "Done:"
+    text = Text(f"{how_far} {plural(report.files_done, 'file')}, {plural(report.threads_found, 'thread')} found. "
                 f"{report.summary_line()}.", style="bold")
     for failure in report.failures:
         text.append(f"\nfailed: {one_line(failure.line())}", style="red")
@@ -94,9 +97,11 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         with Vertical(id="import-dialog"):
             yield Static("Files or folders to import (several: separate with ;). "
                          "Tab completes, enter imports, esc closes.", id="import-help", markup=False)
-            yield Input(placeholder="~/Downloads/thread.txt", id="import-path", suggester=PathSuggester())
+            yield Input(placeholder="~/Downloads/thread.txt", id="import-path", suggester=PathSuggester(),
+                        select_on_focus=False)  # focus goes there to edit the path, or to type on
             yield Static("", id="import-candidates", markup=False)
-            yield ProgressBar(total=None, show_eta=False, id="import-progress")
+            # How many files there are is known only once they are all found: no percentage.
+            yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="import-progress")
             yield Static("", id="import-status", markup=False)
             with KeyScroll(id="import-report-scroll"):
                 yield Static("", id="import-report", markup=False)
@@ -169,13 +174,13 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
     def _finished(self, report: ImportReport, cancelled: bool) -> None:
         self._stopped()
         progress = self.query_one("#import-progress", ProgressBar)
-        if report.files_done:
+        if report.files_done and not cancelled:
             progress.update(total=report.files_done, progress=report.files_done)
         else:
-            progress.display = False
+            progress.display = False  # a cancelled import is not a full bar
         outcome = "Cancelled: the threads read so far were kept. " if cancelled else ""
-        self._status(f"{outcome}↑ ↓ scroll the summary · tab edits the path · esc closes")
-        self.query_one("#import-report", Static).update(report_text(report, self.paths))
+        self._status(f"{outcome}↑ ↓ scroll the summary · type a new path, or tab to edit this one · esc closes")
+        self.query_one("#import-report", Static).update(report_text(report, self.paths, cancelled))
         self.app.post_message(LibraryChanged())
 
     def _failed(self, message: str) -> None:
@@ -188,6 +193,19 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.running = False
         self.query_one("#import-path", Input).disabled = False
         self.query_one("#import-report-scroll").focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """After an import, typing on the summary starts a new path (nothing typed is lost);
+        the summary's own keys (j k space b g G) still scroll it."""
+        path_input = self.query_one("#import-path", Input)
+        if (event.is_printable and event.character and event.key not in KeyScroll.scroll_keys()
+                and not self.running and not path_input.disabled
+                and self.focused is self.query_one("#import-report-scroll")):
+            event.stop()
+            event.prevent_default()
+            path_input.focus()
+            path_input.value = event.character  # a new path; tab edits the last one instead
+            path_input.cursor_position = len(path_input.value)
 
     def _status(self, text: str) -> None:
         self.query_one("#import-status", Static).update(text)

@@ -27,6 +27,12 @@ class KeyScroll(VerticalScroll, can_focus=True):
         Binding("G,end", "scroll_end", "Bottom", show=False, id="scroll.bottom"),
     ]
 
+    @classmethod
+    def scroll_keys(cls) -> frozenset[str]:
+        """Every key this box scrolls by."""
+        return frozenset(key for binding in cls.BINDINGS if isinstance(binding, Binding)
+                         for key in binding.key.split(","))
+
     def action_scroll_home(self) -> None:
         self.scroll_home(animate=False)
 
