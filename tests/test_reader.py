@@ -510,6 +510,8 @@ async def test_empty_library_says_how_to_import(db_path):
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         assert "No threads. Press i to import." in visible_lines(app.screen.query_one(ThreadList))[0]
+        sidebar_text = flat(" ".join(visible_lines(app.screen.query_one(AuthorList))))
+        assert "Open a thread to see more by its author." in sidebar_text and "No other threads" not in sidebar_text
         await pilot.press("c")
         await settle(pilot)
         assert any("nothing to copy" in n.message for n in app._notifications)

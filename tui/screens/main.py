@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 COPY_KEYS = Binding.Group("Copy")
 # From this width the sidebar shows by default; below it, showing it hides the thread list.
 SIDEBAR_MIN_WIDTH = 110
+NO_OTHER_THREADS = "No other threads by this author."
 
 
 class MainScreen(ReportsWorkerErrors, Screen):
@@ -277,9 +278,11 @@ class MainScreen(ReportsWorkerErrors, Screen):
         summary = self.app.library.summary(self.thread.id) if self.thread else None
         if summary is None:
             title.update("More from")
+            author_list.empty_text = "Open a thread to see more by its author."
             author_list.set_items([])
         else:
             title.update(f"More from {author_label(summary)}")
+            author_list.empty_text = NO_OTHER_THREADS
             keep = author_list.current["id"] if author_list.current else None
             author_list.set_items(self.app.library.by_author(summary), keep_id=keep)
         self._show_sidebar_hint()

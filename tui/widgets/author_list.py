@@ -23,7 +23,7 @@ class AuthorList(SummaryList):
     ]
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(empty_text="No other threads by this author.", **kwargs)
+        super().__init__(empty_text="", **kwargs)
 
     def format_item(self, item: Summary, width: int) -> list[Text]:
         first = Text(item.get("title") or "(no text)")
