@@ -976,6 +976,31 @@ async def test_a_dialog_footer_shows_the_dialogs_keys_and_the_apps_keys_are_off_
         assert isinstance(app.screen, SearchScreen) and app.is_running
 
 
+async def test_a_new_width_keeps_the_current_post(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"every terminal", "enter", "enter", "j", "j")
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        assert view.thread.title.startswith("Every terminal habit") and view.current == 2
+        for keys in (("s",), ("s",)):  # the sidebar hidden, then shown: the pane's width changes
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert view.current == 2
+        await pilot.resize_terminal(*NARROW)
+        await settle(pilot)
+        await pilot.resize_terminal(*WIDE)
+        await settle(pilot)
+        assert view.current == 2
+        await pilot.press("G")
+        await settle(pilot)
+        assert view.current == view.thread.post_count - 1
+        await pilot.press("g", "space", "space", "space")  # paging to the end still makes the last post current
+        await settle(pilot)
+        assert view.current == view.thread.post_count - 1
+
+
 async def test_hiding_the_sidebar_it_has_focus_moves_focus_to_the_reading_pane(sample_db):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:

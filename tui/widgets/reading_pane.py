@@ -106,6 +106,9 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._width = 0
         self._syncing = False
         self._layout_pending = False
+        # The post go_to_post put on top, and the line it scrolled to: a pane too short to
+        # scroll that far (a resize, the sidebar shown) must not make the last post current.
+        self._pinned: tuple[int, int] | None = None
 
     # -- content ----------------------------------------------------------
 
@@ -243,7 +246,9 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._syncing = True
         try:
             self.current = index
-            self.scroll_to(y=max(0, self._post_starts[index] - 1 if index else 0), animate=False, force=True)
+            target = max(0, self._post_starts[index] - 1 if index else 0)
+            self._pinned = (index, target)
+            self.scroll_to(y=target, animate=False, force=True)
         finally:
             self._syncing = False
 
@@ -252,6 +257,12 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         if not self._syncing and self._post_starts:
             if new_value + self.size.height * 2 > len(self._lines) and not self.fully_laid_out:
                 self._lay_out_posts(len(self._post_starts) + LAYOUT_CHUNK_POSTS - 1)
+            if self._pinned is not None:
+                index, target = self._pinned
+                if abs(new_value - min(target, self.max_scroll_y)) < 1:
+                    self.current = index  # where go_to_post went, as far as the pane scrolls
+                    return
+                self._pinned = None  # scrolled elsewhere (a key, the wheel, the scrollbar)
             at_bottom = self.fully_laid_out and new_value >= self.max_scroll_y and new_value > 0
             self.current = len(self._post_starts) - 1 if at_bottom else self.post_at_line(int(new_value) + 1)
 
@@ -268,10 +279,12 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def action_page_down(self) -> None:
         self.post_message(self.Moved())
+        self._pinned = None
         self.scroll_page_down(animate=False)
 
     def action_page_up(self) -> None:
         self.post_message(self.Moved())
+        self._pinned = None
         self.scroll_page_up(animate=False)
 
     def action_top(self) -> None:
@@ -281,12 +294,15 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         self.post_message(self.Moved())
+        self._pinned = None
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         self.post_message(self.Moved())
+        self._pinned = None
 
     def action_bottom(self) -> None:
         self.post_message(self.Moved())
+        self._pinned = None
         if self.thread is not None:
             self._lay_out_posts(self.thread.post_count - 1)
         self.scroll_end(animate=False)
