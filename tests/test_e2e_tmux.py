@@ -114,3 +114,40 @@ def test_read_copy_search_quit_in_a_real_terminal(tmux, tmp_path: Path):
     while not tmux.pane_dead() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert tmux.pane_dead(), tmux.screen()
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP (the terminal closed)"])
+def test_a_killed_or_closed_reader_keeps_the_reading_position(tmux, tmp_path: Path, how: str):
+    from tui.importing import run_import
+    from tui.library import Library
+
+    db = tmp_path / "library.json"
+    run_import([ROOT / "samples" / "threadreader"], Library.open(db))
+    command = " ".join(threads_tui_command())
+    env = {"THREADS_TUI_DB": str(db), "TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")}
+    exit_file = tmp_path / "exit"
+    tmux.start(f"{command}; echo $? > {exit_file}", env)
+    tmux.wait_for("Quit")
+    tmux.keys("f")
+    tmux.type("night trains")
+    tmux.keys("Enter", "Enter", "j", "j")
+    tmux.wait_for("▶ 3/4")
+    pid = tmux("list-panes", "-t", "e2e", "-F", "#{pane_pid}").strip()
+    reader = subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split()
+    assert len(reader) == 1, reader
+    if how == "SIGTERM":
+        os.kill(int(reader[0]), 15)
+        deadline = time.monotonic() + 10
+        while not exit_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert exit_file.read_text().strip() == "143"  # 128 + SIGTERM, as a killed program's
+    else:
+        tmux("kill-server")  # the terminal goes away: the reader gets SIGHUP
+        deadline = time.monotonic() + 10
+        while os.path.exists(f"/proc/{reader[0]}") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not os.path.exists(f"/proc/{reader[0]}")
+    library = Library.open(db)
+    night = next(s for s in library.summaries() if s["title"].startswith("Night trains"))
+    state = library.state(night["id"])
+    assert state["position"] == 2 and state.get("last_open")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 # The app's keys that a dialog (import, search, help) turns off: its own keys come first there.
 DIALOG_BLOCKED_ACTIONS = frozenset({"import", "search", "help", "quit"})
 WATCH_LIBRARY_SECONDS = 2.0
+QUIT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name))
 SAVE_STATE_SECONDS = 1.0
 SAVE_RETRY_SECONDS = 5.0
 # The list's cursor must rest this long on a thread before it opens (paging past opens none).
@@ -118,6 +121,8 @@ class ThreadsApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_interval(WATCH_LIBRARY_SECONDS, self.check_library)
+        if not self.is_headless:
+            self._quit_on_signals()
         if self.import_paths:
             self._import_at_start(self.import_paths)
         self.call_after_refresh(self.settle_heap)
@@ -294,12 +299,22 @@ class ThreadsApp(App[int]):
 
     # -- other global actions ----------------------------------------------
 
-    def action_quit(self) -> None:
+    def action_quit(self, return_code: int = 0) -> None:
         main = self.main_screen
         main.remember_position()
         if main.thread is not None:  # the next run opens where this one stopped
             self.update_state(main.thread.id, last_open=time.time())
-        self.exit(0)
+        self.exit(return_code, return_code=return_code)
+
+    def _quit_on_signals(self) -> None:
+        """A closed terminal (SIGHUP) or a `kill` (SIGTERM) quits as `q` does: the reading
+        position is kept (run_reader saves it once the app has stopped)."""
+        loop = asyncio.get_running_loop()
+        for number in QUIT_SIGNALS:
+            try:
+                loop.add_signal_handler(number, self.action_quit, 128 + number)
+            except (NotImplementedError, RuntimeError, ValueError):  # not on this platform, or not here
+                pass
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a dialog the app's own keys are off (and out of its footer): keys there go to the dialog."""
