@@ -296,6 +296,42 @@ async def test_filter_narrows_the_list_as_you_type(sample_db):
         assert len(app.screen.query_one(ThreadList).items) == len(app.library)
 
 
+async def test_a_filter_that_matches_nothing_leaves_the_thread_being_read_open(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j", "enter")
+        await settle(pilot)
+        reading = app.screen.thread.id
+        await pilot.press("f", *"zzzq")
+        await settle(pilot)
+        assert app.screen.query_one(ThreadList).items == []
+        assert "No thread matches the filter." in visible_lines(app.screen.query_one(ThreadList))[0]
+        assert app.screen.thread.id == reading
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.thread.id == reading
+        assert app.screen.query_one(ThreadList).current["id"] == reading
+
+
+async def test_f_with_the_sidebar_in_the_lists_place_brings_the_list_back(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert not app.screen.query_one("#list-pane").display
+        await pilot.press("f")
+        await settle(pilot)
+        filter_input = app.screen.query_one("#filter", Input)
+        assert app.screen.query_one("#list-pane").display and filter_input.display
+        assert app.focused is filter_input
+        await pilot.press(*"theo")
+        await settle(pilot)
+        assert filter_input.value == "theo"
+        assert {i["author_handle"] for i in app.screen.query_one(ThreadList).items} == {"theo_types"}
+
+
 async def test_more_from_author_lists_other_threads_and_enter_opens(sample_db):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:

@@ -107,7 +107,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """Reload the list from the library, keeping the selection where it can (else on `start_on`)."""
         thread_list = self.thread_list
         thread_list.states = self.app.states
-        keep = thread_list.current["id"] if thread_list.current else start_on
+        # The cursor's thread, else the open one (a filter that matched nothing kept it open).
+        keep = (thread_list.current["id"] if thread_list.current
+                else self.thread.id if self.thread is not None else start_on)
         try:
             items = self.visible_summaries()
         except LibraryError as error:
@@ -121,7 +123,10 @@ class MainScreen(ReportsWorkerErrors, Screen):
         label = "Bookmarked" if self.bookmarked_only else "Threads"
         self.query_one("#list-pane").border_title = f"{label} ({count})"
         current = thread_list.current
-        if current is None:
+        if current is None and self.thread is not None and (self.filter_text or self.bookmarked_only) \
+                and self.app.library.summary(self.thread.id) is not None:
+            self.refresh_sidebar()  # nothing matches: the thread being read stays open
+        elif current is None:
             self._show(None, notice=reader_notice)
         elif self.thread is None or self.thread.id != current["id"]:
             self.open_thread(current["id"], self.app.states.get(current["id"], {}).get("position", 0))
@@ -342,7 +347,11 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def action_filter(self) -> None:
         filter_input = self.query_one("#filter", Input)
         filter_input.add_class("-active")
-        filter_input.focus()
+        if not self.query_one("#list-pane").display:  # narrow, the sidebar in the list's place
+            self.action_toggle_sidebar()
+            self.call_after_refresh(filter_input.focus)
+        else:
+            filter_input.focus()
 
     def action_clear_filter(self) -> None:
         filter_input = self.query_one("#filter", Input)
