@@ -437,6 +437,12 @@ async def test_ctrl_c_says_which_key_quits(sample_db):
         await pilot.pause()
         assert app.is_running
         assert [n.message for n in app._notifications] == ["Press q to quit (ctrl+q in a text box)."]
+        await pilot.press("i", "q")  # in a dialog q is typed, not the app's quit
+        await pilot.pause()
+        assert app.is_running and app.screen.query_one("#import-path", Input).value == "q"
+        await pilot.press("ctrl+q")  # ctrl+q quits from anywhere
+        await pilot.pause()
+        assert not app.is_running
 
 
 async def test_the_reader_reopens_the_thread_it_was_quit_on(sample_db):

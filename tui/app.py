@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 # pays only for the main screen.
 
 # The app's keys that a dialog (import, search, help) turns off: its own keys come first there.
-DIALOG_BLOCKED_ACTIONS = frozenset({"import", "search", "help", "quit"})
+# ctrl+q (Textual's "quit") quits from anywhere; q only where it is not typed into a dialog.
+DIALOG_BLOCKED_ACTIONS = frozenset({"import", "search", "help", "quit_key"})
 WATCH_LIBRARY_SECONDS = 2.0
 QUIT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name))
 SAVE_STATE_SECONDS = 1.0
@@ -89,7 +90,7 @@ class ThreadsApp(App[int]):
         Binding("i", "import", "Import", id="import"),
         Binding("slash", "search", "Search", id="search", key_display="/"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit_key", "Quit", id="quit"),
     ]
 
     def __init__(self, library: Library, import_paths: Sequence[Path] = ()) -> None:
@@ -298,6 +299,9 @@ class ThreadsApp(App[int]):
         self.go_to_hit(self.hit_index + step)
 
     # -- other global actions ----------------------------------------------
+
+    def action_quit_key(self) -> None:
+        self.action_quit()
 
     def action_quit(self, return_code: int = 0) -> None:
         main = self.main_screen
