@@ -1200,6 +1200,11 @@ async def test_notifications_stay_small_at_80x24(sample_db, tmp_path):
         assert len(shown) == 2
         assert sum(toast.region.height for toast in shown) <= 12, [toast.region.height for toast in shown]
         assert "and 4 more: i imports again and lists all." in flat(toasts(app))
+        await pilot.press("i", "enter")  # as it says: the box holds that import's path, enter lists all
+        await settle(pilot)
+        assert app.screen.query_one("#import-path", Input).value == str(folder)
+        report = rendered(app, "#import-report")
+        assert all(f"junk-{n}.txt: binary data" in report for n in range(6))
 
 
 async def test_a_bookmark_made_while_another_writer_holds_the_lock_is_saved_once_it_lets_go(sample_db, monkeypatch):

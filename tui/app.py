@@ -97,6 +97,7 @@ class ThreadsApp(App[int]):
         super().__init__()
         self.library = library
         self.import_paths = list(import_paths)
+        self.start_import_failed = False
         self.states: dict[str, dict[str, Any]] = library.all_states()
         self.pending_states: dict[str, dict[str, Any]] = {}
         self.changed_this_run: set[str] = set()
@@ -168,6 +169,7 @@ class ThreadsApp(App[int]):
                   for failure in report.failures[:FAILURES_NOTIFIED]]
         if len(report.failures) > FAILURES_NOTIFIED:
             lines.append(f"and {len(report.failures) - FAILURES_NOTIFIED} more: i imports again and lists all.")
+        self.start_import_failed = bool(report.failures)
         self.notify(strip_control("\n".join(lines)), severity="warning" if report.failures else "information",
                     timeout=8 if report.failures else None, markup=False)
         self.call_from_thread(self.post_message, LibraryChanged())
@@ -339,7 +341,8 @@ class ThreadsApp(App[int]):
     def action_import(self) -> None:
         from .screens.import_screen import ImportScreen
 
-        self.push_screen(ImportScreen())
+        # After an import at start that failed somewhere, the box holds its paths: enter lists every failure.
+        self.push_screen(ImportScreen("; ".join(map(str, self.import_paths)) if self.start_import_failed else ""))
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

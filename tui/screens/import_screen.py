@@ -85,8 +85,9 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         threads_found: int
         name: str
 
-    def __init__(self) -> None:
+    def __init__(self, path: str = "") -> None:
         super().__init__()
+        self.initial_path = path  # what the box holds when it opens
         self.running = False
         self.paths: list[Path] = []
         self.progress_every = PROGRESS_EVERY_SECONDS
@@ -97,7 +98,8 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         with Vertical(id="import-dialog"):
             yield Static("Files or folders to import (several: separate with ;). "
                          "Tab completes, enter imports, esc closes.", id="import-help", markup=False)
-            yield Input(placeholder="~/Downloads/thread.txt", id="import-path", suggester=PathSuggester(),
+            yield Input(self.initial_path, placeholder="~/Downloads/thread.txt", id="import-path",
+                        suggester=PathSuggester(),
                         select_on_focus=False)  # focus goes there to edit the path, or to type on
             yield Static("", id="import-candidates", markup=False)
             # How many files there are is known only once they are all found: no percentage.
