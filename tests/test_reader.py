@@ -224,6 +224,7 @@ async def test_search_finds_authors_and_handles_and_says_when_nothing_matches(sa
         await settle(pilot)
         assert app.screen.hits == []
         assert "No hits" in str(app.screen.query_one("#search-status").render())
+        assert "".join(visible_lines(app.screen.query_one("#search-results"))).strip() == ""  # said once, above
         await pilot.press("escape")
         assert not isinstance(app.screen, SearchScreen)
 
@@ -306,7 +307,7 @@ async def test_a_filter_that_matches_nothing_leaves_the_thread_being_read_open(s
         await pilot.press("f", *"zzzq")
         await settle(pilot)
         assert app.screen.query_one(ThreadList).items == []
-        assert "No thread matches the filter." in visible_lines(app.screen.query_one(ThreadList))[0]
+        assert "No thread matches the filter." in flat(" ".join(visible_lines(app.screen.query_one(ThreadList))))
         assert app.screen.thread.id == reading
         await pilot.press("escape")
         await settle(pilot)
@@ -551,7 +552,8 @@ async def test_empty_library_says_how_to_import(db_path):
     app = make_app(db_path)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
-        assert "No threads. Press i to import." in visible_lines(app.screen.query_one(ThreadList))[0]
+        assert "No threads. Press i to import." in flat(" ".join(visible_lines(app.screen.query_one(ThreadList))))
+        assert all(line.startswith(" ") for line in visible_lines(app.screen.query_one(ThreadList)) if line.strip())
         sidebar_text = flat(" ".join(visible_lines(app.screen.query_one(AuthorList))))
         assert "Open a thread to see more by its author." in sidebar_text and "No other threads" not in sidebar_text
         await pilot.press("c")
@@ -1184,6 +1186,10 @@ async def test_command_palette_has_every_reading_action(sample_db):
         assert len(app.screen.query_one(ThreadList).items) < len(app.library)
         await run_command(pilot, "clear filter")
         assert len(app.screen.query_one(ThreadList).items) == len(app.library)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Keys" not in titles and titles.count("Quit") == 1
+        await run_command(pilot, "quit")
+        assert not app.is_running
 
 
 async def test_notifications_stay_small_at_80x24(sample_db, tmp_path):

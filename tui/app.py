@@ -367,7 +367,12 @@ class ThreadsApp(App[int]):
         ]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own, less its keys panel (it squeezes the reading pane; `?` is the reader's
+        # help) and its Quit (the reader's says what is kept).
+        yield from (command for command in super().get_system_commands(screen)
+                    if command.title not in ("Keys", "Quit"))
+        yield SystemCommand("Quit", "Quit; the reading position, read marks and bookmarks are kept (q)",
+                            self.action_quit)
         main = self.main_screen
         view = main.reading_pane.view
         yield SystemCommand("Open thread", "Open the thread selected in the list (enter)", main.action_open_selected)

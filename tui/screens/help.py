@@ -71,4 +71,5 @@ class HelpScreen(ModalScreen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#help-dialog").border_title = "Help"
         self.query_one("#help-body").focus()

@@ -28,7 +28,7 @@ class HitList(SummaryList):
     COMPONENT_CLASSES = SummaryList.COMPONENT_CLASSES | {"hit-list--match"}
 
     def __init__(self, summary_of: SummaryOf = lambda thread_id: None, **kwargs: Any) -> None:
-        super().__init__(empty_text="No hits yet.", **kwargs)
+        super().__init__(empty_text="", **kwargs)  # the status line above says why there are none
         self.summary_of = summary_of
 
     def format_item(self, item: Summary, width: int) -> list[Text]:

@@ -206,9 +206,9 @@ class SummaryList(ScrollView, can_focus=True):
         return self._item_strips(index, width)[row]
 
     def _empty_lines(self, width: int) -> list[Text]:
-        """`empty_text` wrapped to the width: it is never cut off."""
+        """`empty_text` wrapped to the width, a column in from each side: it is never cut off."""
         text = Text(self.empty_text, style=self.get_component_rich_style("summary-list--secondary"))
-        return list(text.wrap(self.app.console, max(1, width)))
+        return [Text(" ") + line for line in text.wrap(self.app.console, max(1, width - 2))]
 
     def secondary_style(self) -> Style:
         return self.get_component_rich_style("summary-list--secondary", partial=True)
