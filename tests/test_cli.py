@@ -345,3 +345,17 @@ def test_help_names_the_user_library_as_the_fallback_when_the_variable_is_set(cl
     assert result.code == 0
     flat = " ".join(result.out.split())
     assert f"(default: $THREADS_TUI_DB, else {user_db_path()})" in flat
+
+
+def test_json_in_no_known_format_says_whether_it_is_broken_and_where(cli, tmp_path):
+    (tmp_path / "cut.json").write_text('{"thread": {"post":')
+    (tmp_path / "other.json").write_text('{"weather": "rain", "days": [1, 2]}')
+    (tmp_path / "deep.json").write_text("[" * 5000 + "]" * 5000)
+    result = cli("import", tmp_path)
+    assert result.code == 1
+    reasons = {line.split(": ", 2)[1].rsplit("/", 1)[-1]: line.split(": ", 2)[2] for line in result.err.splitlines()
+               if line.startswith("failed: ")}
+    assert reasons["cut.json"] == "broken JSON (unexpected end of data: line 1 column 20 (char 19))"
+    assert reasons["other.json"].startswith("JSON, but not in a format threads-tui knows (it reads: X/Twitter archive")
+    assert reasons["deep.json"] == "JSON nested too deeply to read (over 1024 levels)"
+    assert cli("list", "--json").out.strip() == "[]"

@@ -45,6 +45,8 @@ INTERNAL_ERROR = "threads-tui could not read it: an internal error"
 # A batch is committed when it holds this many threads or this much text, whichever comes
 # first: memory stays bounded whatever the files hold (huge threads, one page many times over).
 COMMIT_EVERY_THREADS = 20_000
+# JSON in no known format is parsed to tell broken from another shape only this small (memory stays small).
+JSON_CHECK_MAX_BYTES = 1024 * 1024
 COMMIT_EVERY_TEXT_BYTES = 64 * 1024 * 1024
 T = TypeVar("T")
 
@@ -331,12 +333,27 @@ class ImportRun:
                         f"({source.size / 1048576:.0f} MiB, limit {importer.max_bytes // 1048576} MiB)"
                     )
                 return importer.parse(source)
+        if source.head_text().lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
+            raise ImportFailure(self._json_problem(source))
         if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
             if utf16_without_bom(head):
                 raise ImportFailure(f"UTF-16 text without a byte-order mark, not a format threads-tui knows "
                                     f"(it reads: {self.names()})")
             raise ImportFailure("binary data, not a saved thread")
         raise ImportFailure(f"not a format threads-tui knows (it reads: {self.names()})")
+
+    def _json_problem(self, source: Source) -> str:
+        """Why JSON in no known format was not read: broken (where), or whole but another shape."""
+        if source.size <= JSON_CHECK_MAX_BYTES:
+            try:
+                orjson.loads(source.read_bytes(JSON_CHECK_MAX_BYTES))
+            except orjson.JSONDecodeError as error:
+                if "recursion" in str(error).lower() or "depth limit" in str(error).lower():
+                    return "JSON nested too deeply to read (over 1024 levels)"
+                return f"broken JSON ({_short(error)})"
+            except ImportFailure:
+                pass
+        return f"JSON, but not in a format threads-tui knows (it reads: {self.names()})"
 
     @staticmethod
     @contextmanager
