@@ -1045,6 +1045,19 @@ async def test_a_new_width_keeps_the_current_post(sample_db):
         assert view.current == view.thread.post_count - 1
 
 
+async def test_text_wraps_at_one_width_in_short_and_long_threads(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        widths = {}
+        for index in range(len(app.screen.query_one(ThreadList).items)):
+            app.screen.query_one(ThreadList).select(index)
+            await settle(pilot)
+            widths[view.thread.post_count] = view._text_width()
+        assert len(widths) > 1 and len(set(widths.values())) == 1, widths  # scrollbar shown or not
+
+
 async def test_hiding_the_sidebar_it_has_focus_moves_focus_to_the_reading_pane(sample_db):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:
