@@ -297,6 +297,23 @@ async def test_filter_narrows_the_list_as_you_type(sample_db):
         assert len(app.screen.query_one(ThreadList).items) == len(app.library)
 
 
+async def test_the_footer_shows_esc_clear_filter_only_while_there_is_a_filter(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert "esc Clear filter" not in footer_keys(app)
+        await pilot.press("f", *"theo", "enter")
+        await settle(pilot)
+        assert isinstance(app.focused, ThreadList) and "esc Clear filter" in footer_keys(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "esc Clear filter" not in footer_keys(app)
+        assert len(app.screen.query_one(ThreadList).items) == len(app.library)
+        await pilot.press("f", "escape")  # an empty filter box closes with esc too
+        await settle(pilot)
+        assert not app.screen.query_one("#filter").display and isinstance(app.focused, ThreadList)
+
+
 async def test_a_filter_that_matches_nothing_leaves_the_thread_being_read_open(sample_db):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:

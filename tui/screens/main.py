@@ -330,6 +330,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def action_toggle_bookmark(self) -> None:
         if self.thread is None:
+            self.notify("No thread open: nothing to bookmark.", severity="warning", markup=False)
             return
         bookmarked = not self.app.states.get(self.thread.id, {}).get("bookmarked")
         self.app.update_state(self.thread.id, bookmarked=bookmarked)
@@ -343,6 +344,12 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.refresh_threads()
         self.notify("Showing bookmarked threads only (B shows all)." if self.bookmarked_only
                     else "Showing all threads.", markup=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """esc clears a filter only where there is one (the footer shows it then)."""
+        if action == "clear_filter":
+            return bool(self.filter_text) or self.query_one("#filter", Input).has_class("-active")
+        return True
 
     def action_filter(self) -> None:
         filter_input = self.query_one("#filter", Input)
@@ -361,11 +368,13 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self.filter_text = ""
             self.refresh_threads()
             self.thread_list.focus()
+            self.refresh_bindings()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
         self.refresh_threads()
+        self.refresh_bindings()  # esc clears it: the footer says so where there is a filter
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:

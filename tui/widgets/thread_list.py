@@ -52,6 +52,7 @@ class ThreadList(SummaryList):
         Binding("m", "screen.toggle_bookmark", "Bookmark", group=BOOKMARK_KEYS, id="list.bookmark"),
         Binding("B", "screen.toggle_bookmarked_only", "Bookmarked only", group=BOOKMARK_KEYS,
                 id="list.bookmarked-only"),
+        Binding("escape", "screen.clear_filter", "Clear filter", id="list.clear-filter"),  # shown with a filter
     ]
 
     def __init__(self, **kwargs: Any) -> None:
