@@ -344,15 +344,14 @@ class ImportRun:
 
     def _json_problem(self, source: Source) -> str:
         """Why JSON in no known format was not read: broken (where), or whole but another shape."""
-        if source.size <= JSON_CHECK_MAX_BYTES:
-            try:
-                orjson.loads(source.read_bytes(JSON_CHECK_MAX_BYTES))
-            except orjson.JSONDecodeError as error:
-                if "recursion" in str(error).lower() or "depth limit" in str(error).lower():
-                    return "JSON nested too deeply to read (over 1024 levels)"
-                return f"broken JSON ({_short(error)})"
-            except ImportFailure:
-                pass
+        if source.size > JSON_CHECK_MAX_BYTES:  # too large to parse just to say so
+            return f"not a format threads-tui knows (it reads: {self.names()})"
+        try:
+            orjson.loads(source.read_bytes(JSON_CHECK_MAX_BYTES))
+        except orjson.JSONDecodeError as error:
+            if "recursion" in str(error).lower() or "depth limit" in str(error).lower():
+                return "JSON nested too deeply to read (over 1024 levels)"
+            return f"broken JSON ({_short(error)})"
         return f"JSON, but not in a format threads-tui knows (it reads: {self.names()})"
 
     @staticmethod
