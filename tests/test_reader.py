@@ -463,6 +463,29 @@ async def test_ctrl_c_says_which_key_quits(sample_db):
         assert not app.is_running
 
 
+async def test_a_reader_that_cannot_stop_after_a_signal_saves_and_exits_anyway(sample_db, monkeypatch):
+    import tui.app
+
+    exits = []
+    monkeypatch.setattr(tui.app, "QUIT_GRACE_SECONDS", 0.2)
+    monkeypatch.setattr(tui.app.os, "_exit", exits.append)
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter", "j")
+        await settle(pilot)
+        thread_id = app.screen.thread.id
+        monkeypatch.setattr(app, "exit", lambda *args, **kwargs: None)  # stuck: its terminal gone, say
+        app._quit_on_signal(15)
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if exits:
+                break
+        assert exits == [143]
+        state = Library.open(sample_db).state(thread_id)
+        assert state["position"] == 1 and state.get("last_open")
+
+
 async def test_the_reader_reopens_the_thread_it_was_quit_on(sample_db):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:

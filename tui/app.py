@@ -7,6 +7,7 @@ import gc
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 # ctrl+q (Textual's "quit") quits from anywhere; q only where it is not typed into a dialog.
 DIALOG_BLOCKED_ACTIONS = frozenset({"import", "search", "help", "quit_key"})
 WATCH_LIBRARY_SECONDS = 2.0
+QUIT_GRACE_SECONDS = 5.0  # after SIGHUP or SIGTERM, the longest the reader takes to stop
 QUIT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name))
 SAVE_STATE_SECONDS = 1.0
 SAVE_RETRY_SECONDS = 5.0
@@ -318,9 +320,23 @@ class ThreadsApp(App[int]):
         loop = asyncio.get_running_loop()
         for number in QUIT_SIGNALS:
             try:
-                loop.add_signal_handler(number, self.action_quit, 128 + number)
+                loop.add_signal_handler(number, self._quit_on_signal, number)
             except (NotImplementedError, RuntimeError, ValueError):  # not on this platform, or not here
                 pass
+
+    def _quit_on_signal(self, number: int) -> None:
+        self.action_quit(128 + number)
+
+        def give_up() -> None:
+            # The app did not stop in time (its terminal gone mid-write, say): save, and go.
+            try:
+                self.save_states_now()
+            finally:
+                os._exit(128 + number)
+
+        watchdog = threading.Timer(QUIT_GRACE_SECONDS, give_up)
+        watchdog.daemon = True  # a normal exit does not wait for it
+        watchdog.start()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a dialog the app's own keys are off (and out of its footer): keys there go to the dialog."""
