@@ -11,10 +11,13 @@ from .model import Media, PartialDate, Post, Thread
 _HASH_ID = re.compile(r"h[0-9a-f]{20}")
 
 
+def _name_and_handle(thread: Thread) -> tuple[str, str]:
+    return thread.author_name or "", f"@{thread.author_handle}" if thread.author_handle else ""
+
+
 def byline(thread: Thread) -> str:
     """`Dana Example (@dana_example)`, with whatever of the two is known."""
-    name = thread.author_name or ""
-    handle = f"@{thread.author_handle}" if thread.author_handle else ""
+    name, handle = _name_and_handle(thread)
     if name and handle:
         return f"{name} ({handle})"
     return name or handle or "unknown author"
@@ -33,8 +36,7 @@ def author_label(summary: dict[str, Any]) -> str:
 
 def attribution(thread: Thread) -> str:
     """`@dana_example (Dana Example)`, with whatever of the two is known."""
-    name = thread.author_name or ""
-    handle = f"@{thread.author_handle}" if thread.author_handle else ""
+    name, handle = _name_and_handle(thread)
     if name and handle:
         return f"{handle} ({name})"
     return handle or name or "unknown author"

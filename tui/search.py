@@ -185,20 +185,16 @@ def _memmem() -> Any:
     return memmem
 
 
-def _address(buffer: Any) -> int:
-    import ctypes
-
-    return ctypes.addressof(buffer)
-
-
-def _buffer_of(blob: Any) -> Any:
-    """A ctypes array over a writable buffer (a copy-on-write map, a bytearray), else None."""
+def _buffer_of(blob: Any) -> tuple[Any, int]:
+    """A ctypes array over a writable buffer (a copy-on-write map, a bytearray) and its
+    address; (None, 0) for a read-only one (bytes, a read-only map)."""
     import ctypes
 
     try:
-        return (ctypes.c_char * len(blob)).from_buffer(blob)
-    except (TypeError, ValueError, BufferError):  # read-only (bytes, a read-only map): not this way
-        return None
+        buffer = (ctypes.c_char * len(blob)).from_buffer(blob)
+    except (TypeError, ValueError, BufferError):
+        return None, 0
+    return buffer, ctypes.addressof(buffer)
 
 
 class _Finder:
@@ -218,8 +214,7 @@ class _Finder:
         self.by_rare_byte = len(key) > 1 and _BYTE_FREQUENCY[key[self.rare_index]] <= RARE_BYTE_TENTHS
         self.rare_seen, self.counted_from = 0, low
         self.memmem = _memmem()
-        self.buffer: Any = _buffer_of(blob) if self.memmem is not None and len(key) > 1 else None
-        self.base = _address(self.buffer) if self.buffer is not None else 0
+        self.buffer, self.base = _buffer_of(blob) if self.memmem is not None and len(key) > 1 else (None, 0)
         self.hits_seen, self.hits_counted_from = 0, low
 
     def close(self) -> None:

@@ -306,9 +306,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         if self.thread is not None:
             self._lay_out_posts(self.thread.post_count - 1)
         self.scroll_end(animate=False)
-        self._syncing = True
         self.current = max(0, len(self._post_starts) - 1)
-        self._syncing = False
 
     # -- drawing ----------------------------------------------------------
 
