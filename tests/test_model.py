@@ -43,3 +43,11 @@ def test_read_time_uses_source_minutes_else_word_count():
     words = " ".join(["word"] * 450)
     assert Thread(posts=[Post(words)]).minutes_to_read() == 3
     assert Thread(posts=[Post(words)], read_minutes=7).minutes_to_read() == 7
+
+
+def test_what_no_date_is_reads_as_an_unknown_date_not_an_error():
+    # A damaged library may hold anything in a date field: it is shown as unknown, never a traceback.
+    for text in ("2024-22-11", "--13-01", "2024-02-40", "2024-00-10", "abc", "20x4-01-02", "--ab-cd", 2024):
+        assert PartialDate.from_iso(text) is None, text
+    assert PartialDate.from_iso("2024-02-11") == PartialDate(2024, 2, 11)
+    assert PartialDate.from_iso("--12-31") == PartialDate(None, 12, 31)

@@ -38,17 +38,25 @@ class PartialDate:
 
     @classmethod
     def from_iso(cls, text: str | None) -> PartialDate | None:
-        """Parse what `iso()` writes (full dates, `--MM-DD`); None for None."""
-        if not text:
+        """Parse what `iso()` writes (full dates, `--MM-DD`); None for None, and for what
+        no date is (a damaged library's `2024-22-11`, say): nothing is invented."""
+        if not text or not isinstance(text, str):
             return None
-        match = _ISO_DATE.match(text)
-        if match:
-            year = int(match.group(1)) if match.group(1) else None
-            return cls(year, int(match.group(2)), int(match.group(3)))
-        if text.startswith("--"):
-            return cls(None, int(text[2:4]), None)
-        parts = text.split("-")
-        return cls(int(parts[0]), int(parts[1]) if len(parts) > 1 else None, None)
+        try:
+            match = _ISO_DATE.match(text)
+            if match:
+                year = int(match.group(1)) if match.group(1) else None
+                date = cls(year, int(match.group(2)), int(match.group(3)))
+            elif text.startswith("--"):
+                date = cls(None, int(text[2:4]), None)
+            else:
+                parts = text.split("-")
+                date = cls(int(parts[0]), int(parts[1]) if len(parts) > 1 else None, None)
+        except ValueError:
+            return None
+        if (date.month is not None and not 1 <= date.month <= 12) or (date.day is not None and not 1 <= date.day <= 31):
+            return None
+        return date
 
     def sort_key(self) -> tuple[int, int, int]:
         """Newest-first sorting key: unknown parts sort as oldest."""
