@@ -119,7 +119,8 @@ sys.exit(main(["import", *sys.argv[5:]]))
 COMMIT_KILL_POINTS = [
     ("library", "write_new_file", 1, "before", "old"),   # the first new shard file
     ("library", "write_new_file", 3, "after", "old"),    # some shard and search files written
-    ("library", "sync_files", 1, "before", "old"),       # every new file written, none synced
+    ("storage", "_sync_file", 1, "before", "old"),       # a new file written, none synced (in the sync thread)
+    ("storage", "_sync_file", 3, "after", "old"),        # some files synced while the next are written
     ("library", "fsync_dir", 1, "before", "old"),        # new files synced, their names not yet
     ("os", "replace", 1, "before", "old"),               # library.json's temporary file written, not renamed
     ("os", "replace", 1, "after", "new"),                # renamed: the commit point passed

@@ -28,6 +28,8 @@ CHUNK_FILES = 64
 CHUNKS_IN_FLIGHT_PER_WORKER = 4
 MAX_WORKERS = 8
 ORPHAN_CHECK_SECONDS = 0.5
+# How long stopping a pool lets its workers finish the chunks in their hands (a few milliseconds each).
+STOP_GRACE_SECONDS = 2.0
 
 Outcome = TypeVar("Outcome")
 Chunk = TypeVar("Chunk")
@@ -135,13 +137,25 @@ def ordered_outcomes(
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:
-    """End a pool's workers now (what is in flight is dropped)."""
+    """End a pool's workers: the chunks not yet handed out are dropped; those in hand the workers
+    may finish for a moment (STOP_GRACE_SECONDS), then they are killed.
+
+    A worker killed while sending its outcomes would leave a part of them in
+    the pool's pipe, and the pool's own thread waiting for the rest forever:
+    the process could never exit.
+    """
     processes = list((getattr(executor, "_processes", None) or {}).values())
     executor.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout=5)
+    try:
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in processes:
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+    finally:  # a second ctrl+c while waiting: stop them at once
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
 
 
 def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: Iterator[Unit],

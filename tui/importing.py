@@ -103,7 +103,11 @@ class Parsed:
     @classmethod
     def of(cls, result: ParseResult) -> Parsed:
         chars = sum(len(post.text) for thread in result.threads for post in thread.posts)
-        return cls([StoredThread.of(thread) for thread in result.threads], result.warnings, chars)
+        try:
+            threads = [StoredThread.of(thread) for thread in result.threads]
+        except orjson.JSONEncodeError as error:
+            raise ImportFailure(f"a thread holds what JSON cannot store ({_short(error)})") from None
+        return cls(threads, result.warnings, chars)
 
 
 # What parsing one unit gives: its threads, or the one line saying why it failed.
@@ -465,47 +469,49 @@ def _parse_unit(unit: Unit) -> Outcome:
 _worker_run: ImportRun | None = None
 
 
-def parse_files_in_worker(paths: list[Path | str]) -> bytes:
-    """In a worker process: parse plain files, and give the outcomes as JSON (see `_outcomes_from_worker`).
+# What a worker gives for one file: None (the main process must parse it), the line saying
+# why it failed, or its threads as (summary, aliases, search lines, document JSON), its
+# warnings and the length of its text.
+WorkerOutcome = None | str | tuple[list[tuple[dict[str, Any], tuple[str, ...], tuple[bytes, bytes] | None, bytes]],
+                                   list[str], int]
 
-    JSON, not pickle: the main process reads it many times faster, and the
-    main process is what the import waits on.
+
+def parse_files_in_worker(paths: list[Path | str]) -> list[WorkerOutcome]:
+    """In a worker process: parse plain files, and give the outcomes (see `_outcomes_from_worker`).
+
+    Plain values, pickled on their way: the documents go as the JSON the
+    library writes, so the main process, which the import waits on, never
+    reads them.
     """
     global _worker_run
     if _worker_run is None:
         _worker_run = ImportRun(in_worker=True)
     run = _worker_run
-    encoded: list[bytes] = []
+    outcomes: list[WorkerOutcome] = []
     for path in paths:
         try:
             outcome = _parse_unit(Unit(display_name(path), lambda file=path: run._parse_file(file)))
         except ParseInMainProcess:
-            encoded.append(b"null")
+            outcomes.append(None)
             continue
         if isinstance(outcome, str):
-            entry: dict[str, Any] = {"failure": outcome}
+            outcomes.append(outcome)
         else:
-            entry = {"threads": [(t.doc, t.summary, t.aliases, t.search) for t in outcome.threads],
-                     "warnings": outcome.warnings, "text_chars": outcome.text_chars}
-        try:
-            encoded.append(orjson.dumps(entry))
-        except orjson.JSONEncodeError as error:  # one file's oddity stays that file's failure
-            encoded.append(orjson.dumps({"failure": f"{INTERNAL_ERROR} ({_short(error)}); please report it"}))
-    return b"[" + b",".join(encoded) + b"]"
+            outcomes.append(([(t.summary, t.aliases, t.search, t.json) for t in outcome.threads],
+                             outcome.warnings, outcome.text_chars))
+    return outcomes
 
 
-def _outcomes_from_worker(payload: bytes) -> list[Outcome | None]:
+def _outcomes_from_worker(sent: list[WorkerOutcome]) -> list[Outcome | None]:
     """The outcomes `parse_files_in_worker` gave; None where the main process must parse."""
     outcomes: list[Outcome | None] = []
-    for entry in orjson.loads(payload):
-        if entry is None:
-            outcomes.append(None)
-        elif "failure" in entry:
-            outcomes.append(entry["failure"])
+    for entry in sent:
+        if entry is None or isinstance(entry, str):
+            outcomes.append(entry)
         else:
-            outcomes.append(Parsed([StoredThread(doc, summary, tuple(aliases), tuple(search))
-                                    for doc, summary, aliases, search in entry["threads"]],
-                                   entry["warnings"], entry["text_chars"]))
+            threads, warnings, text_chars = entry
+            outcomes.append(Parsed([StoredThread(summary, aliases, search, json=json)
+                                    for summary, aliases, search, json in threads], warnings, text_chars))
     return outcomes
 
 

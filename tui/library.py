@@ -46,17 +46,17 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from .model import Thread
-from .search import search_file, search_layout, search_lines
-from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_of, plan, text_key
+from .search import search_file, search_layout, search_lines, thread_search_lines
+from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
     AtomicJSONStorage,
+    BackgroundSync,
     StorageReadError,
     StorageWriteError,
     file_digest,
     file_mode,
     fsync_dir,
     remove_stale_temp_files,
-    sync_files,
     write_atomic,
     write_new_file,
 )
@@ -101,31 +101,65 @@ def shard_for(thread_id: str) -> str:
     return f"{int(hashlib.sha1(thread_id.encode()).hexdigest()[:8], 16) % SHARD_COUNT:02x}"
 
 
-@dataclass(frozen=True, slots=True)
 class StoredThread:
-    """A thread in the form the library keeps: its document (posts included) and its summary.
+    """A thread in the form the library keeps: its document (posts included), its summary,
+    the ids earlier copies may be stored under, and its search lines.
 
     Made where the thread is parsed (a worker process, in a large import), so
-    that committing only files documents away.
+    that committing only files it away. The document stays the JSON it is
+    written as (`json`) until a copy of the same thread must be weighed
+    against it (`doc`).
     """
 
-    doc: dict[str, Any]  # `Thread.to_dict()`
-    summary: dict[str, Any]  # `Thread.summary()`, and its `text_key` where that is not its id
-    aliases: tuple[str, ...] = ()  # `thread_copies.aliases_of(doc)`
-    search: tuple[str, str] | None = None  # `search.search_lines(doc)`
+    __slots__ = ("summary", "aliases", "search", "_json", "_doc")
+
+    def __init__(self, summary: dict[str, Any], aliases: tuple[str, ...] = (),
+                 search: tuple[bytes, bytes] | None = None, *, json: bytes | None = None,
+                 doc: dict[str, Any] | None = None) -> None:
+        if json is None and doc is None:
+            raise ValueError("a stored thread needs its document, as JSON or as a dict")
+        self.summary = summary  # `Thread.summary()`, and its `text_key` where that is not its id
+        self.aliases = aliases  # `thread_copies.aliases_of(doc)`
+        self.search = search  # `search.search_lines(doc)`
+        self._json = json
+        self._doc = doc
 
     @classmethod
     def of(cls, thread: Thread) -> StoredThread:
-        doc = thread.to_dict()
+        """Raises orjson.JSONEncodeError for a thread JSON cannot hold."""
         summary = thread.summary()
-        key = text_key(doc)
+        key = thread.text_key()
         if key != thread.id:
             summary["text_key"] = key
-        return cls(doc, summary, aliases_of(doc, key), search_lines(doc))
+        return cls(summary, aliases_from(thread.id, [post.id for post in thread.posts if post.id], key),
+                   thread_search_lines(thread.author_name, thread.author_handle, thread.id,
+                                       [post.text for post in thread.posts]),
+                   json=orjson.dumps(thread.to_dict()))
 
     @property
     def id(self) -> str:
-        return self.doc["id"]
+        return self.summary["id"]
+
+    @property
+    def text_key(self) -> str:
+        """`thread_copies.text_key(self.doc)`, from the summary."""
+        return self.summary.get("text_key", self.summary["id"])
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        """The document, `Thread.to_dict()` (read from its JSON when first asked for)."""
+        if self._doc is None:
+            assert self._json is not None
+            self._doc = orjson.loads(self._json)
+        return self._doc
+
+    @property
+    def json(self) -> bytes:
+        """The document as JSON, as a shard holds it."""
+        if self._json is None:
+            assert self._doc is not None
+            self._json = orjson.dumps(self._doc)
+        return self._json
 
 
 def _date_sort_text(doc: dict[str, Any]) -> str:
@@ -618,10 +652,10 @@ class Library:
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The library's documents of those threads it holds, each shard read once."""
-        summaries = self.db.table("threads")
+        summaries = self.db.table("threads")._read_table()  # by document id as text
         by_shard: dict[str, list[str]] = {}
         for thread_id in thread_ids:
-            if summaries.contains(doc_id=doc_id_for(thread_id)):
+            if str(doc_id_for(thread_id)) in summaries:
                 by_shard.setdefault(shard_for(thread_id), []).append(thread_id)
         stored: dict[str, dict[str, Any]] = {}
         for shard, members in by_shard.items():
@@ -674,7 +708,6 @@ class Library:
         for thread_id in changes.remove:
             removals.setdefault(shard_for(thread_id), []).append(thread_id)
         gone = set(changes.remove)
-        made_search = {thread.id: thread.search for thread in threads if thread.search is not None}
 
         superseded: list[Path] = []
         new_files: list[Path] = []
@@ -689,30 +722,36 @@ class Library:
                 except OSError as error:
                     raise StorageWriteError(self.posts_dir, error.strerror or str(error)) from error
                 made_posts_dir = True
-            for shard in sorted(touched):
-                file_name = f"{shard}.{generation}.json"
-                db = self._shard_db(shard)
-                reading = db.storage.path if db is not None else self.path
-                if db is None:  # not `or`: an open TinyDB is falsy when its default table is empty
-                    db = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage, track_digest=False)
-                    db.storage.write({})  # a new shard starts empty, whatever a killed writer left there
-                posts = db.table("posts")
-                self._remove_docs(posts, removals.get(shard, ()))
-                self._replace_docs(posts, [(t.id, t.doc) for t in writes.get(shard, ())])
-                new_path = self._shard_path(file_name)
-                if db.storage.path != new_path:
-                    superseded += [db.storage.path, self.posts_dir / _search_name(db.storage.path.name)]
-                db.storage.path = new_path
-                db.storage.dirty = True
-                search_path = self.posts_dir / _search_name(file_name)
-                new_files += [new_path, search_path]
-                db.storage.flush(new_file=True, mode=mode)
-                write_new_file(search_path, _shard_search_text(db, made_search), mode)
-                self._remember_shard(file_name, db)
-                meta["shards"][shard] = file_name
+            # Each file is synced while the next is made; all are durable before anything refers to them.
+            with BackgroundSync() as syncing:
+                for shard in sorted(touched):
+                    file_name = f"{shard}.{generation}.json"
+                    db = self._shard_db(shard)
+                    reading = db.storage.path if db is not None else self.path
+                    # The shard's table as TinyDB writes it, by document id: what it held (left as it
+                    # was: other threads may be reading it), less what goes, then what comes, as JSON.
+                    docs: dict[str, Any] = dict(db.table("posts")._read_table()) if db is not None else {}
+                    for thread_id in removals.get(shard, ()):
+                        docs.pop(str(doc_id_for(thread_id)), None)
+                    searches: dict[str, tuple[bytes, bytes]] = {}
+                    for thread in writes.get(shard, ()):
+                        key = str(doc_id_for(thread.id))
+                        docs.pop(key, None)  # a new copy goes last, as TinyDB's own update would put it
+                        docs[key] = orjson.Fragment(thread.json)
+                        searches[key] = thread.search or search_lines(thread.doc)
+                    if db is not None:
+                        superseded += [db.storage.path, self.posts_dir / _search_name(db.storage.path.name)]
+                    shard_path, search_path = self._shard_path(file_name), self.posts_dir / _search_name(file_name)
+                    new_files += [shard_path, search_path]
+                    write_new_file(shard_path, orjson.dumps({"posts": docs}), mode)
+                    syncing.add(shard_path)
+                    write_new_file(search_path, search_file(
+                        searches.get(key) or search_lines(doc) for key, doc in docs.items()), mode)
+                    syncing.add(search_path)
+                    meta["shards"][shard] = file_name
+                syncing.wait()
             if touched:
-                sync_files(new_files)
-                fsync_dir(self.posts_dir)  # the new files are durable before anything refers to them
+                fsync_dir(self.posts_dir)
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
             for earlier_id, later_id in changes.carried:
@@ -755,8 +794,7 @@ class Library:
         remove_stale_temp_files(self.path)
 
     def _remove_docs(self, table: Any, keys: Iterable[str]) -> None:
-        ids = [doc_id_for(key) for key in keys]
-        present = [i for i in ids if table.contains(doc_id=i)]
+        present = _present(table, [doc_id_for(key) for key in keys])
         if present:
             table.remove(doc_ids=present)
 
@@ -764,10 +802,9 @@ class Library:
         if not docs:
             return  # each TinyDB write re-keys the whole table: skip the empty ones
         ids = [doc_id_for(key) if key is not None else _META_ID for key, _ in docs]
-        if len(table):  # a new shard's tables are empty: nothing to replace
-            present = [i for i in ids if table.contains(doc_id=i)]
-            if present:
-                table.remove(doc_ids=present)
+        present = _present(table, ids)
+        if present:
+            table.remove(doc_ids=present)
         table.insert_multiple(Document(doc, doc_id=i) for i, (_, doc) in zip(ids, docs))
 
     def _remove_stray_shards(self, live: set[str]) -> None:
@@ -779,6 +816,13 @@ class Library:
         for entry in entries:
             if entry.name not in live:
                 _remove_quietly(Path(entry.path))
+
+
+def _present(table: Any, doc_ids: list[int]) -> list[int]:
+    """Those of the document ids a TinyDB table holds (looked up in its stored form, by id as
+    text: `contains` would read and re-key the whole table for each)."""
+    stored = table._read_table()
+    return [doc_id for doc_id in doc_ids if str(doc_id) in stored]
 
 
 def _mapped(handle: IO[bytes]) -> mmap.mmap:
@@ -795,13 +839,9 @@ def _search_name(shard_file_name: str) -> str:
     return shard_file_name.removesuffix(".json") + SEARCH_SUFFIX
 
 
-def _shard_search_text(db: TinyDB, made: dict[str, tuple[str, str]] | None = None) -> bytes:
-    """The search file content of a shard: every post of every thread, a line each.
-
-    `made`: threads' `search_lines` made already (where they were parsed), by thread id.
-    """
-    made = made or {}
-    return search_file(made.get(doc["id"]) or search_lines(doc) for doc in db.table("posts")._read_table().values())
+def _shard_search_text(db: TinyDB) -> bytes:
+    """The search file content of a shard: every post of every thread, a line each."""
+    return search_file(search_lines(doc) for doc in db.table("posts")._read_table().values())
 
 
 def _remove_quietly(path: Path) -> None:

@@ -61,19 +61,37 @@ def _one_line(text: str) -> str:
     return text.replace("\n", " ").replace("\t", " ")
 
 
-def search_lines(doc: dict[str, Any]) -> tuple[str, str]:
-    """One stored thread's part of a search file: its posts' lowercased lines (`author @handle
+def search_lines(doc: dict[str, Any]) -> tuple[bytes, bytes]:
+    """One stored thread's part of a search file (see `thread_search_lines`), from its document."""
+    return thread_search_lines(doc.get("author_name"), doc.get("author_handle"), doc["id"],
+                               [post.get("text") or "" for post in doc.get("posts") or ()])
+
+
+def thread_search_lines(author_name: str | None, author_handle: str | None, thread_id: str,
+                        texts: list[str]) -> tuple[bytes, bytes]:
+    """One thread's part of a search file, UTF-8: its posts' lowercased lines (`author @handle
     text`) and their lines as written (`thread id TAB n TAB text`), each line ending in a newline.
 
     Made where the thread is parsed (a worker process, in a large import), so
     that writing a shard's search file only joins them.
     """
-    author = _one_line(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}").lower()
-    thread_id = _one_line(doc["id"])
-    texts = [_one_line(post.get("text") or "") for post in doc.get("posts") or ()]
-    lowered = "".join(f"{author} {text.lower()}\n" for text in texts)
+    if not texts:
+        return b"", b""
+    author = _one_line(f"{author_name or ''} @{author_handle or ''}").lower()
+    thread_id = _one_line(thread_id)
+    flat = _one_line("\0".join(texts))
+    parts = flat.split("\0")
+    if len(parts) == len(texts):  # all posts as one string (no NUL of their own): fewer calls
+        texts = parts
+        # Lowercased whole, as each post alone: only a final sigma looks at its neighbours, and a NUL
+        # is to it what the end of a post is.
+        prefix = author + " "
+        lowered = prefix + ("\n" + prefix).join(flat.lower().split("\0")) + "\n"
+    else:
+        texts = [_one_line(text) for text in texts]
+        lowered = "".join(f"{author} {text.lower()}\n" for text in texts)
     written = "".join(f"{thread_id}\t{n}\t{text}\n" for n, text in enumerate(texts, 1))
-    return lowered, written
+    return lowered.encode("utf-8"), written.encode("utf-8")
 
 
 def _line_starts(section: bytes) -> array:
@@ -96,8 +114,8 @@ def search_file(parts: Iterable[tuple[str, str]]) -> bytes:
     ids, numbers and the text as written are never matched.
     """
     parts = list(parts)
-    lowered = "".join(lowered for lowered, _ in parts).encode("utf-8")
-    written = "".join(written for _, written in parts).encode("utf-8")
+    lowered = b"".join(lowered for lowered, _ in parts)
+    written = b"".join(written for _, written in parts)
     lowered_starts, written_starts = _line_starts(lowered), _line_starts(written)
     header = SEARCH_FILE_MAGIC + _HEADER.pack(len(lowered), len(lowered_starts))
     return b"".join((header, lowered, lowered_starts.tobytes(), written_starts.tobytes(), written))

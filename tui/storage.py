@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import re
 import tempfile
+import threading
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import orjson
@@ -146,16 +149,67 @@ def sync_files(paths: list[Path]) -> None:
     wait once per file.
     """
     for path in paths:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError as error:
-            raise StorageWriteError(path, _reason(error)) from error
-        try:
-            os.fsync(fd)
-        except OSError as error:
-            raise StorageWriteError(path, _reason(error)) from error
-        finally:
-            os.close(fd)
+        _sync_file(path)
+
+
+def _sync_file(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as error:
+        raise StorageWriteError(path, _reason(error)) from error
+    try:
+        os.fsync(fd)
+    except OSError as error:
+        raise StorageWriteError(path, _reason(error)) from error
+    finally:
+        os.close(fd)
+
+
+class BackgroundSync:
+    """fsync files written by `write_new_file` in a thread of its own, each as soon as it is
+    written: the disk works while the caller makes the next file.
+
+    Use it as a context manager; `wait()` returns once every file given is
+    durable, and raises StorageWriteError for the first that could not be
+    synced. Leaving the block (however) stops the thread.
+    """
+
+    def __init__(self) -> None:
+        self._paths: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        self._error: StorageWriteError | None = None
+        self._thread = threading.Thread(target=self._run, name="threads-tui-fsync", daemon=True)
+        self._stopped = False
+
+    def __enter__(self) -> BackgroundSync:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._stop()
+
+    def add(self, path: Path) -> None:
+        """Sync this file, written and closed."""
+        self._paths.put(path)
+
+    def wait(self) -> None:
+        self._stop()
+        if self._error is not None:
+            raise self._error
+
+    def _stop(self) -> None:
+        if not self._stopped:
+            self._stopped = True
+            self._paths.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        while (path := self._paths.get()) is not None:
+            if self._error is None:  # after a failure the commit fails anyway: drain the rest
+                try:
+                    _sync_file(path)
+                except StorageWriteError as error:
+                    self._error = error
 
 
 def remove_stale_temp_files(path: Path) -> None:

@@ -31,9 +31,14 @@ def text_key(doc: Doc) -> str:
 def aliases_of(doc: Doc, key: str | None = None) -> tuple[str, ...]:
     """Ids an earlier, partial copy of this thread may be stored under: its posts' ids and its
     text key (`key`, where the caller has it already)."""
-    keys = [post["id"] for post in doc.get("posts") or () if post.get("id")]
-    keys.append(key or text_key(doc))
-    return tuple(key for key in dict.fromkeys(keys) if key != doc["id"])
+    return aliases_from(doc["id"], [post["id"] for post in doc.get("posts") or () if post.get("id")],
+                   key or text_key(doc))
+
+
+def aliases_from(thread_id: str, post_ids: list[str], key: str) -> tuple[str, ...]:
+    """`aliases_of` a thread of this id, these post ids (in order, none empty) and this text key."""
+    post_ids.append(key)
+    return tuple(alias for alias in dict.fromkeys(post_ids) if alias != thread_id)
 
 
 def fullness(doc: Doc) -> tuple[int, int]:
@@ -90,34 +95,41 @@ class Plan:
 def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mapping[str, str]) -> Plan:
     """Decide, copy by copy in order, what a batch changes.
 
-    `incoming`: StoredThreads (with `id`, `doc`, `aliases`). `stored`: the
+    `incoming`: StoredThreads (with `id`, `doc`, `aliases`, `text_key`). `stored`: the
     library's documents of every id that may matter (incoming ids, their
     aliases, and the threads `by_text_key` names). `by_text_key`: stored
     threads by their text key, where it differs from their id. Each copy is
-    weighed against the library as the copies before it left it.
+    weighed against the library as the copies before it left it. A copy with
+    nothing to be weighed against (the usual one) is not read as a document.
     """
     result = Plan()
-    current: dict[str, Doc] = dict(stored)  # the library as this batch has left it so far
+    current: dict[str, Any] = dict(stored)  # the library as this batch has left it so far: docs, or StoredThreads
     keys = dict(by_text_key)
     new_in_batch: set[str] = set()  # ids this batch added that were not in the library before
     for thread in incoming:
-        doc, thread_id = thread.doc, thread.id
+        thread_id = thread.id
         same = current.get(thread_id)
-        related = [current[alias] for alias in thread.aliases if alias in current and one_thread(current[alias], doc)]
+        others = [alias for alias in thread.aliases if alias in current]
         holder = keys.get(thread_id)
-        if holder not in (None, thread_id) and holder in current and one_thread(doc, current[holder]):
-            related.append(current[holder])
-        if same is not None and not replaces(doc, same):
-            result.outcome.setdefault(thread_id, UNCHANGED)
-            continue
-        if same is None and any(fullness(other) >= fullness(doc) for other in related):
-            result.outcome.setdefault(thread_id, UNCHANGED)  # a copy as full or fuller is kept under another id
-            continue
-        related = [other for other in related if fullness(other) < fullness(doc)]
+        if holder in (None, thread_id) or holder not in current:
+            holder = None
+        related: list[Doc] = []
+        if same is not None or others or holder is not None:
+            doc = thread.doc
+            related = [_doc(current[alias]) for alias in others if one_thread(_doc(current[alias]), doc)]
+            if holder is not None and one_thread(doc, _doc(current[holder])):
+                related.append(_doc(current[holder]))
+            if same is not None and not replaces(doc, _doc(same)):
+                result.outcome.setdefault(thread_id, UNCHANGED)
+                continue
+            if same is None and any(fullness(other) >= fullness(doc) for other in related):
+                result.outcome.setdefault(thread_id, UNCHANGED)  # a copy as full or fuller is kept under another id
+                continue
+            related = [other for other in related if fullness(other) < fullness(doc)]
         result.write[thread_id] = thread
-        current[thread_id] = doc
-        if text_key(doc) != thread_id:
-            keys[text_key(doc)] = thread_id
+        current[thread_id] = thread
+        if thread.text_key != thread_id:
+            keys[thread.text_key] = thread_id
         replaced_stored = False
         for other in related:
             other_id = other["id"]
@@ -136,3 +148,8 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
             result.outcome[thread_id] = ADDED
             new_in_batch.add(thread_id)
     return result
+
+
+def _doc(value: Any) -> Doc:
+    """A document of `plan`'s library so far: stored (a dict), or one of the batch's StoredThreads."""
+    return value if isinstance(value, dict) else value.doc

@@ -27,6 +27,7 @@ MAX_POST_CHARS = 1_000_000
 # may take until they are stored: their text (1 to 4 bytes a character) and about 512 bytes each.
 MAX_HELD_BYTES = 128 * 1024 * 1024
 POST_BYTES = 512
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # O_BINARY: Windows only
 # What reading a file or a (possibly hostile) zip member can raise.
 READ_ERRORS = (
     OSError, EOFError, RuntimeError, NotImplementedError, ValueError,
@@ -84,17 +85,22 @@ class Source:
     _head: bytes | None = field(default=None, repr=False)
     _content: bytes | None = field(default=None, repr=False)
     _head_text: str | None = field(default=None, repr=False)
+    _text: str | None = field(default=None, repr=False)  # all of `_content`, decoded strictly
 
     @classmethod
     def read_small_file(cls, name: str, path: Path | str) -> Source:
         """A file on disk, read at most once: whole if it is small, else only its head."""
         try:
-            with open(path, "rb") as handle:
+            # os-level calls: a buffered file object costs more than reading a small page.
+            fd = os.open(path, _READ_FLAGS)
+            try:
                 # Ask for the size first: a read buffer as big as the file, not the megabyte it could be.
-                size = os.fstat(handle.fileno()).st_size
-                start = handle.read(min(size, SMALL_FILE_BYTES) + 1)
+                size = os.fstat(fd).st_size
+                start = _read_up_to(fd, min(size, SMALL_FILE_BYTES) + 1)
                 if size < len(start) <= SMALL_FILE_BYTES:  # it grew, or the system does not know its size
-                    start += handle.read(SMALL_FILE_BYTES + 1 - len(start))
+                    start += _read_up_to(fd, SMALL_FILE_BYTES + 1 - len(start))
+            finally:
+                os.close(fd)
         except READ_ERRORS as error:
             raise ImportFailure(f"cannot read: {error_reason(error)}") from error
         if len(start) <= SMALL_FILE_BYTES:
@@ -137,9 +143,20 @@ class Source:
         return self._head
 
     def head_text(self) -> str:
-        """The head decoded leniently, for detection only (decoded once, for every importer)."""
+        """The head decoded leniently, for detection only (decoded once, for every importer).
+
+        A small file's head is all of it: decoded strictly where it can be, that
+        is also its text, and `read_text` does not decode it again.
+        """
         if self._head_text is None:
-            self._head_text = decode_text(self.head(), strict=False)
+            head = self.head()
+            if self._content is head and len(head) <= HEAD_BYTES:
+                try:
+                    self._text = self._head_text = decode_text(head, strict=True)
+                except ImportFailure:
+                    pass
+            if self._head_text is None:
+                self._head_text = decode_text(head, strict=False)
         return self._head_text
 
     def read_bytes(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
@@ -177,7 +194,20 @@ class Source:
     def read_text(self, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         """The whole content as text: UTF-8, UTF-16 (with a byte-order mark or without), UTF-32 or
         UTF-8 with a byte-order mark."""
+        if self._text is not None and self._content is not None and len(self._content) <= max_bytes:
+            return self._text
         return decode_text(self.read_bytes(max_bytes), strict=True)
+
+
+def _read_up_to(fd: int, size: int) -> bytes:
+    """Up to `size` bytes from a file descriptor: fewer only at its end."""
+    data = os.read(fd, size)
+    while 0 < len(data) < size:
+        more = os.read(fd, size - len(data))
+        if not more:
+            break
+        data += more
+    return data
 
 
 def error_reason(error: BaseException) -> str:

@@ -172,6 +172,42 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE, spaces_are_b
     return posts
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n{3,}")
+
+
+def _plain_split(lines: list[str]) -> list[Post] | None:
+    """`split_tweets(lines)` for the usual body, done on the text whole; None for any other.
+
+    The usual body has no line a rule treats apart: none ending in whitespace
+    (so none of only spaces), no list item, no `Image` mark; and no NUL, which
+    stands for paragraph breaks here (cleaned text holds none).
+    """
+    for line in lines:
+        if line[-1:].isspace() or (line[:1] in _LIST_MARKS and _LIST_ITEM.match(line)):
+            return None
+    body = "\n".join(lines).strip("\n")
+    if "Image" in body or "\0" in body:
+        return None
+    if not body:
+        return []
+    # A line break between two non-empty lines ends a tweet; two or more are a paragraph break.
+    paragraphs = "\n\n" in body
+    if paragraphs:
+        if "\n\n\n" in body:
+            body = _PARAGRAPH_BREAK.sub("\n\n", body)
+        body = body.replace("\n\n", "\0")
+    texts = body.split("\n")
+    if len(texts) > MAX_POSTS_PER_THREAD:
+        raise ImportFailure(f"more than {MAX_POSTS_PER_THREAD} tweets in one thread")
+    if paragraphs:
+        texts = [text.replace("\0", "\n\n") for text in texts]
+    posts = [Post(text) for text in texts]
+    for post in posts:
+        if "/" in post.text or "www." in post.text:
+            post.links = links_in(post.text)
+    return posts
+
+
 def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str | None]:
     """Split, checked against the declared count; a warning when they disagree.
 
@@ -179,6 +215,9 @@ def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str
     then each again with lines of only spaces taken for no line (the note: a
     line may be followed by a space and nothing else), not paragraph breaks.
     """
+    posts = _plain_split(lines)
+    if posts is not None and (declared is None or len(posts) == declared):
+        return posts, None
     posts = split_tweets(lines)
     if declared is None or len(posts) == declared:
         return posts, None
@@ -202,7 +241,8 @@ class ThreadReaderTextImporter(Importer):
         head = source.head_text()
         if _MARKUP_OR_JSON_START.match(head):
             return False
-        top = "\n".join(head.split("\n", DETECT_LINES)[:DETECT_LINES])
+        # The first DETECT_LINES lines (a short page: all of it, without splitting it).
+        top = head if head.count("\n") < DETECT_LINES else "\n".join(head.split("\n", DETECT_LINES)[:DETECT_LINES])
         return bool(_PROFILE_ANYWHERE.search(top)) and bool(_COUNTS_ANYWHERE.search(top))
 
     def parse(self, source: Source) -> ParseResult:

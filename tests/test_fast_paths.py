@@ -1,0 +1,170 @@
+"""The import's fast paths give exactly what the plain ones give.
+
+A large import takes shortcuts: a Thread Reader body split on its text whole,
+a thread's stored forms made without its dicts, a post's search lines made
+from one string, worker outcomes sent as plain values, files synced in a
+thread of their own. Each is checked here against the plain way.
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tui import storage
+from tui.importing import ImportRun, Unit, _outcomes_from_worker, _parse_unit, parse_files_in_worker
+from tui.importers.threadreader_text import _plain_split, split_tweets
+from tui.library import StoredThread
+from tui.model import Media, PartialDate, Post, Thread
+from tui.search import search_lines
+from tui.storage import BackgroundSync, StorageWriteError
+from tui.thread_copies import aliases_of, text_key
+
+from .conftest import FIXTURES, SAMPLES
+
+# Pieces of body lines: list marks, image marks, links, odd whitespace, a final sigma, a NUL.
+LINE_PIECES = ["word", "Two words", "1.", "1)", "12", "3/", "-", "•", "*", "–", "Image", "ImageImage",
+               "http://ex.am/ple", "www.site.org", "(see https://a.b/c)", " ", "  ", "\u00a0", "\u3000",
+               "ΟΔΟΣ", "\0", "…", "x"]
+lines_strategy = st.lists(st.lists(st.sampled_from(LINE_PIECES), max_size=4).map("".join), max_size=14)
+
+
+def _posts(posts: list[Post]) -> list[tuple[str, list[str], list[str]]]:
+    return [(post.text, post.links, [media.kind for media in post.media]) for post in posts]
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines=lines_strategy)
+def test_splitting_the_body_whole_gives_the_line_by_line_split(lines):
+    fast = _plain_split(lines)
+    if fast is not None:
+        assert _posts(fast) == _posts(split_tweets(lines))
+
+
+def test_the_usual_body_takes_the_fast_path_and_others_the_plain_one():
+    usual = ["First tweet, see https://ex.am/ple.", "Second tweet", "", "its second paragraph", "1/ third", ""]
+    assert _posts(_plain_split(usual)) == [
+        ("First tweet, see https://ex.am/ple.", ["https://ex.am/ple"], []),
+        ("Second tweet\n\nits second paragraph", [], []),
+        ("1/ third", [], []),
+    ]
+    for unusual in (["A tweet ", "next"], ["A list:", "• one"], ["A picture Image"], ["  "]):
+        assert _plain_split(unusual) is None, unusual
+
+
+texts = st.text(max_size=40)
+optional_texts = st.none() | st.text(min_size=1, max_size=12)
+posts_strategy = st.builds(
+    Post, text=texts, id=optional_texts, time=optional_texts,
+    media=st.lists(st.builds(Media, kind=st.sampled_from(["image", "video", "link"]), url=optional_texts,
+                             alt=optional_texts), max_size=2),
+    links=st.lists(st.text(min_size=1, max_size=10), max_size=2),
+    quoted=st.none() | st.builds(Post, text=texts))
+threads_strategy = st.builds(
+    Thread, posts=st.lists(posts_strategy, max_size=4), author_name=optional_texts, author_handle=optional_texts,
+    date=st.none() | st.builds(PartialDate, st.none() | st.integers(1, 9999), st.integers(1, 12), st.integers(1, 28)),
+    declared_count=st.none() | st.integers(0, 100), complete=st.booleans(), source=st.text(max_size=10),
+    read_minutes=st.none() | st.integers(0, 100))
+
+
+@settings(max_examples=300, deadline=None)
+@given(thread=threads_strategy, new_first_text=st.none() | texts, new_handle=st.none() | optional_texts)
+def test_a_threads_stored_forms_are_those_of_its_document(thread, new_first_text, new_handle):
+    # An importer may change a thread after making it: the text key must follow.
+    if new_first_text is not None and thread.posts:
+        thread.posts[0].text = new_first_text
+    if new_handle is not None:
+        thread.author_handle = new_handle
+    doc = thread.to_dict()
+    stored = StoredThread.of(thread)
+    assert orjson.loads(stored.json) == doc == stored.doc
+    assert stored.id == doc["id"]
+    assert stored.text_key == text_key(doc)
+    assert stored.aliases == aliases_of(doc)
+    assert stored.search == search_lines(doc)
+
+
+def _search_lines_post_by_post(doc: dict) -> tuple[bytes, bytes]:
+    """The search lines of a document, made one post at a time: what the file format says."""
+    def one_line(text: str) -> str:
+        return text.replace("\n", " ").replace("\t", " ")
+    author = one_line(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}").lower()
+    posts = [one_line(post.get("text") or "") for post in doc["posts"]]
+    lowered = "".join(f"{author} {text.lower()}\n" for text in posts)
+    written = "".join(f"{one_line(doc['id'])}\t{n}\t{text}\n" for n, text in enumerate(posts, 1))
+    return lowered.encode(), written.encode()
+
+
+@pytest.mark.parametrize("posts", [
+    ["ΟΔΟΣ", "Σ and ΣΑΣ", "end ΟΔΟΣ."],           # final sigmas at the ends of posts
+    ["a\0b", "c"],                                # a NUL of a post's own: made post by post
+    ["line\nbreak\tand tab", ""],
+    [],
+])
+def test_search_lines_made_from_one_string_are_those_made_post_by_post(posts):
+    doc = Thread(posts=[Post(text) for text in posts], author_name="Zoë Σ", author_handle="zoe").to_dict()
+    assert search_lines(doc) == _search_lines_post_by_post(doc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(posts=st.lists(st.text(max_size=30), max_size=5))
+def test_search_lines_of_any_text_are_those_made_post_by_post(posts):
+    doc = Thread(posts=[Post(text) for text in posts], author_handle="h").to_dict()
+    assert search_lines(doc) == _search_lines_post_by_post(doc)
+
+
+def _comparable(outcome) -> object:
+    if isinstance(outcome, str):
+        return outcome
+    return ([(t.summary, t.aliases, t.search, t.doc) for t in outcome.threads], outcome.warnings, outcome.text_chars)
+
+
+def test_a_workers_outcomes_are_those_of_the_main_process():
+    files = sorted(p for root in (SAMPLES, FIXTURES) for p in root.rglob("*") if p.is_file())
+    assert len(files) > 10
+    # Through pickle, as the pool sends them.
+    sent = _outcomes_from_worker(pickle.loads(pickle.dumps(parse_files_in_worker([str(p) for p in files]))))
+    here = ImportRun()
+    threads = 0
+    for path, outcome in zip(files, sent, strict=True):
+        if outcome is None:  # an archive or a pooled format: the main process parses it
+            continue
+        expected = _parse_unit(Unit(str(path), lambda file=path: here._parse_file(file)))
+        assert _comparable(outcome) == _comparable(expected), path
+        threads += 0 if isinstance(outcome, str) else len(outcome.threads)
+    assert threads >= 5
+
+
+def test_background_sync_syncs_every_file_given_in_order(tmp_path, monkeypatch):
+    synced: list[Path] = []
+    monkeypatch.setattr(storage, "_sync_file", synced.append)
+    paths = [tmp_path / f"f{n}" for n in range(5)]
+    with BackgroundSync() as syncing:
+        for path in paths:
+            path.write_bytes(b"x")
+            syncing.add(path)
+        syncing.wait()
+    assert synced == paths
+
+
+def test_background_sync_tells_the_first_file_that_failed_and_always_stops(tmp_path):
+    (tmp_path / "here").write_bytes(b"x")
+    with pytest.raises(StorageWriteError) as failure:
+        with BackgroundSync() as syncing:
+            syncing.add(tmp_path / "here")
+            syncing.add(tmp_path / "gone")
+            syncing.add(tmp_path / "also-gone")
+            syncing.wait()
+    assert failure.value.path == tmp_path / "gone"
+    before = threading.active_count()
+    with pytest.raises(RuntimeError):
+        with BackgroundSync() as syncing:
+            assert threading.active_count() == before + 1
+            raise RuntimeError("the commit failed")
+    assert threading.active_count() == before
