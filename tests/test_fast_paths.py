@@ -122,7 +122,8 @@ def test_search_lines_of_any_text_are_those_made_post_by_post(posts):
 def _comparable(outcome) -> object:
     if isinstance(outcome, str):
         return outcome
-    return ([(t.summary, t.aliases, t.search, t.doc) for t in outcome.threads], outcome.warnings, outcome.text_chars)
+    return ([(t.summary, t.aliases, t.search, t.doc, t.place) for t in outcome.threads], outcome.warnings,
+            outcome.text_chars)
 
 
 def test_a_workers_outcomes_are_those_of_the_main_process():

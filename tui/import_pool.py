@@ -17,10 +17,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 # Below this many plain files a pool does not pay for its start-up.
 PARALLEL_MIN_FILES = 400
@@ -35,9 +34,11 @@ Outcome = TypeVar("Outcome")
 Chunk = TypeVar("Chunk")
 
 
-@dataclass(frozen=True)
-class Unit:
-    """One unit of work: a display name, how to parse it here, and the plain file it is, if one."""
+class Unit(NamedTuple):
+    """One unit of work: a display name, how to parse it here, and the plain file it is, if one.
+
+    A tuple: a large import makes one per file, and the main process's time is the import's.
+    """
 
     name: str
     parse: Callable[[], object]
@@ -84,8 +85,7 @@ def _fork_context() -> multiprocessing.context.BaseContext | None:
     return None
 
 
-@dataclass
-class _Pending:
+class _Pending(NamedTuple):
     """A unit waiting for its outcome: from a chunk's worker, else parsed here when its turn comes."""
 
     unit: Unit

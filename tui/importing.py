@@ -24,6 +24,7 @@ from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
 from .model import Thread
 from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS, Held, error_reason, too_many_posts, utf16_without_bom
 from .library import ImportCounts, Library, StoredThread
+from .search import SearchLines
 
 MAX_ZIP_MEMBERS = 100_000
 MAX_ZIP_DIRECTORY_BYTES = 32 * 1024 * 1024
@@ -455,6 +456,8 @@ def _kind(entry: os.DirEntry[str]) -> bool | None:
 
 def display_name(path: Path | str) -> str:
     """A path as text that can be printed and stored: undecodable bytes become U+FFFD."""
+    if isinstance(path, str) and path.isascii():
+        return path  # what it would come back as: the usual case, made one check
     return os.fsencode(path).decode("utf-8", errors="replace")
 
 
@@ -470,10 +473,10 @@ _worker_run: ImportRun | None = None
 
 
 # What a worker gives for one file: None (the main process must parse it), the line saying
-# why it failed, or its threads as (summary, aliases, search lines, document JSON), its
+# why it failed, or its threads as (summary, aliases, search lines, document JSON, place), its
 # warnings and the length of its text.
-WorkerOutcome = None | str | tuple[list[tuple[dict[str, Any], tuple[str, ...], tuple[bytes, bytes] | None, bytes]],
-                                   list[str], int]
+WorkerOutcome = None | str | tuple[
+    list[tuple[dict[str, Any], tuple[str, ...], SearchLines | None, bytes, tuple[int, str]]], list[str], int]
 
 
 def parse_files_in_worker(paths: list[Path | str]) -> list[WorkerOutcome]:
@@ -497,7 +500,7 @@ def parse_files_in_worker(paths: list[Path | str]) -> list[WorkerOutcome]:
         if isinstance(outcome, str):
             outcomes.append(outcome)
         else:
-            outcomes.append(([(t.summary, t.aliases, t.search, t.json) for t in outcome.threads],
+            outcomes.append(([(t.summary, t.aliases, t.search, t.json, t.place) for t in outcome.threads],
                              outcome.warnings, outcome.text_chars))
     return outcomes
 
@@ -510,8 +513,8 @@ def _outcomes_from_worker(sent: list[WorkerOutcome]) -> list[Outcome | None]:
             outcomes.append(entry)
         else:
             threads, warnings, text_chars = entry
-            outcomes.append(Parsed([StoredThread(summary, aliases, search, json=json)
-                                    for summary, aliases, search, json in threads], warnings, text_chars))
+            outcomes.append(Parsed([StoredThread(summary, aliases, search, json=json, place=place)
+                                    for summary, aliases, search, json, place in threads], warnings, text_chars))
     return outcomes
 
 

@@ -43,10 +43,9 @@ import orjson
 import platformdirs
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
-from tinydb.table import Document
 
 from .model import Thread
-from .search import search_file, search_layout, search_lines, thread_search_lines
+from .search import SearchLines, search_file, search_layout, search_lines, thread_search_lines
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
     AtomicJSONStorage,
@@ -90,15 +89,21 @@ def user_db_path() -> Path:
 
 
 @lru_cache(maxsize=1 << 16)
+def place_of(thread_id: str) -> tuple[int, str]:
+    """Where a thread is kept: its TinyDB document id (60 bits of its id's hash) and its posts
+    shard (one of SHARD_COUNT, as two hex digits, from the same hash)."""
+    digest = hashlib.sha1(thread_id.encode()).hexdigest()
+    return int(digest[:15], 16), f"{int(digest[:8], 16) % SHARD_COUNT:02x}"
+
+
 def doc_id_for(thread_id: str) -> int:
-    """A stable TinyDB document id for a thread id (60 bits of its hash)."""
-    return int(hashlib.sha1(thread_id.encode()).hexdigest()[:15], 16)
+    """A stable TinyDB document id for a thread id."""
+    return place_of(thread_id)[0]
 
 
-@lru_cache(maxsize=1 << 16)
 def shard_for(thread_id: str) -> str:
-    """The posts shard a thread lives in: one of SHARD_COUNT, as two hex digits."""
-    return f"{int(hashlib.sha1(thread_id.encode()).hexdigest()[:8], 16) % SHARD_COUNT:02x}"
+    """The posts shard a thread lives in."""
+    return place_of(thread_id)[1]
 
 
 class StoredThread:
@@ -111,16 +116,18 @@ class StoredThread:
     against it (`doc`).
     """
 
-    __slots__ = ("summary", "aliases", "search", "_json", "_doc")
+    __slots__ = ("id", "summary", "aliases", "search", "place", "_json", "_doc")
 
     def __init__(self, summary: dict[str, Any], aliases: tuple[str, ...] = (),
-                 search: tuple[bytes, bytes] | None = None, *, json: bytes | None = None,
-                 doc: dict[str, Any] | None = None) -> None:
+                 search: SearchLines | None = None, *, json: bytes | None = None,
+                 doc: dict[str, Any] | None = None, place: tuple[int, str] | None = None) -> None:
         if json is None and doc is None:
             raise ValueError("a stored thread needs its document, as JSON or as a dict")
+        self.id: str = summary["id"]
         self.summary = summary  # `Thread.summary()`, and its `text_key` where that is not its id
         self.aliases = aliases  # `thread_copies.aliases_of(doc)`
         self.search = search  # `search.search_lines(doc)`
+        self.place = place or place_of(self.id)  # `place_of(id)`, worked out where it was parsed
         self._json = json
         self._doc = doc
 
@@ -135,10 +142,6 @@ class StoredThread:
                    thread_search_lines(thread.author_name, thread.author_handle, thread.id,
                                        [post.text for post in thread.posts]),
                    json=orjson.dumps(thread.to_dict()))
-
-    @property
-    def id(self) -> str:
-        return self.summary["id"]
 
     @property
     def text_key(self) -> str:
@@ -654,7 +657,7 @@ class Library:
         """The library's documents of those threads it holds, each shard read once."""
         summaries = self.db.table("threads")._read_table()  # by document id as text
         by_shard: dict[str, list[str]] = {}
-        for thread_id in thread_ids:
+        for thread_id in thread_ids if summaries else ():
             if str(doc_id_for(thread_id)) in summaries:
                 by_shard.setdefault(shard_for(thread_id), []).append(thread_id)
         stored: dict[str, dict[str, Any]] = {}
@@ -703,7 +706,7 @@ class Library:
         threads = list(changes.write.values())
         writes: dict[str, list[StoredThread]] = {}
         for thread in threads:
-            writes.setdefault(shard_for(thread.id), []).append(thread)
+            writes.setdefault(thread.place[1], []).append(thread)
         removals: dict[str, list[str]] = {}
         for thread_id in changes.remove:
             removals.setdefault(shard_for(thread_id), []).append(thread_id)
@@ -733,9 +736,9 @@ class Library:
                     docs: dict[str, Any] = dict(db.table("posts")._read_table()) if db is not None else {}
                     for thread_id in removals.get(shard, ()):
                         docs.pop(str(doc_id_for(thread_id)), None)
-                    searches: dict[str, tuple[bytes, bytes]] = {}
+                    searches: dict[str, SearchLines] = {}
                     for thread in writes.get(shard, ()):
-                        key = str(doc_id_for(thread.id))
+                        key = str(thread.place[0])
                         docs.pop(key, None)  # a new copy goes last, as TinyDB's own update would put it
                         docs[key] = orjson.Fragment(thread.json)
                         searches[key] = thread.search or search_lines(thread.doc)
@@ -758,7 +761,7 @@ class Library:
                 self._carry_state(earlier_id, later_id)
             summaries = self.db.table("threads")
             self._remove_docs(summaries, gone)
-            self._replace_docs(summaries, [(t.id, t.summary) for t in threads])
+            self._store_docs(summaries, [(t.place[0], t.summary) for t in threads])
             self._remove_docs(self.db.table("state"), [i for i in gone if i not in changes.write])
             self._replace_docs(self.db.table("meta"), [(None, meta)])
             self.db.storage.flush()
@@ -799,13 +802,28 @@ class Library:
             table.remove(doc_ids=present)
 
     def _replace_docs(self, table: Any, docs: list[tuple[str | None, dict[str, Any]]]) -> None:
+        """Store documents under their keys' ids, each replacing any under its id, as TinyDB's
+        remove and insert would (a replaced document goes last), in one write of the table.
+
+        Done on the table's stored form, by id as text: TinyDB would make a Document
+        of each and re-key the whole table twice, which for 20,000 summaries is most
+        of a commit's time after the posts.
+        """
+        self._store_docs(table, [(doc_id_for(key) if key is not None else _META_ID, doc) for key, doc in docs])
+
+    def _store_docs(self, table: Any, docs: list[tuple[int, dict[str, Any]]]) -> None:
+        """`_replace_docs` by document id."""
         if not docs:
-            return  # each TinyDB write re-keys the whole table: skip the empty ones
-        ids = [doc_id_for(key) if key is not None else _META_ID for key, _ in docs]
-        present = _present(table, ids)
-        if present:
-            table.remove(doc_ids=present)
-        table.insert_multiple(Document(doc, doc_id=i) for i, (_, doc) in zip(ids, docs))
+            return
+        tables = table._storage.read() or {}
+        stored = dict(tables.get(table.name) or {})  # a new dict: a reader may be going through the old
+        for doc_id, doc in docs:
+            key = str(doc_id)
+            stored.pop(key, None)
+            stored[key] = dict(doc)
+        tables[table.name] = stored
+        table._storage.write(tables)
+        table.clear_cache()
 
     def _remove_stray_shards(self, live: set[str]) -> None:
         """Remove shard and temporary files a killed writer left behind (called under the lock)."""

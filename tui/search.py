@@ -61,14 +61,19 @@ def _one_line(text: str) -> str:
     return text.replace("\n", " ").replace("\t", " ")
 
 
-def search_lines(doc: dict[str, Any]) -> tuple[bytes, bytes]:
+# A thread's part of a search file (see `search_file`): its posts' lowercased lines and their
+# lines as written, UTF-8, each line ending in a newline.
+SearchLines = tuple[bytes, bytes]
+
+
+def search_lines(doc: dict[str, Any]) -> SearchLines:
     """One stored thread's part of a search file (see `thread_search_lines`), from its document."""
     return thread_search_lines(doc.get("author_name"), doc.get("author_handle"), doc["id"],
                                [post.get("text") or "" for post in doc.get("posts") or ()])
 
 
 def thread_search_lines(author_name: str | None, author_handle: str | None, thread_id: str,
-                        texts: list[str]) -> tuple[bytes, bytes]:
+                        texts: list[str]) -> SearchLines:
     """One thread's part of a search file, UTF-8: its posts' lowercased lines (`author @handle
     text`) and their lines as written (`thread id TAB n TAB text`), each line ending in a newline.
 
@@ -104,7 +109,7 @@ def _line_starts(section: bytes) -> array:
     return starts
 
 
-def search_file(parts: Iterable[tuple[str, str]]) -> bytes:
+def search_file(parts: Iterable[SearchLines]) -> bytes:
     """The search file of stored threads, from each one's `search_lines`.
 
     Layout: the magic line; the lowercased section's length and the number of

@@ -120,7 +120,12 @@ _LIST_MARKS = frozenset("•◦▪‣●·-–—*0123456789")
 
 def _is_list_item(line: str) -> bool:
     """Whether a line starts a list item (`•`, `-`, `1.` and the like)."""
-    return line[:1] in _LIST_MARKS and bool(_LIST_ITEM.match(line))
+    first = line[:1]
+    if first not in _LIST_MARKS:
+        return False
+    if first.isdigit() and "." not in line[1:4] and ")" not in line[1:4]:
+        return False  # a number, as tweets often start with, that no `.` or `)` follows
+    return bool(_LIST_ITEM.match(line))
 
 
 def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE, spaces_are_blank: bool = True) -> list[Post]:
@@ -183,7 +188,7 @@ def _plain_split(lines: list[str]) -> list[Post] | None:
     stands for paragraph breaks here (cleaned text holds none).
     """
     for line in lines:
-        if line[-1:].isspace() or (line[:1] in _LIST_MARKS and _LIST_ITEM.match(line)):
+        if line[-1:].isspace() or _is_list_item(line):
             return None
     body = "\n".join(lines).strip("\n")
     if "Image" in body or "\0" in body:
