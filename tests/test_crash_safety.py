@@ -117,8 +117,8 @@ sys.exit(main(["import", *sys.argv[5:]]))
 
 # (module, function, which call, before or after it, library afterwards)
 COMMIT_KILL_POINTS = [
-    ("library", "write_new_file", 1, "before", "old"),   # the first new shard file
-    ("library", "write_new_file", 3, "after", "old"),    # some shard and search files written
+    ("storage", "write_new_file", 1, "before", "old"),   # the first new shard file (in the sync thread)
+    ("storage", "write_new_file", 3, "after", "old"),    # some shard and search files written
     ("storage", "_sync_file", 1, "before", "old"),       # a new file written, none synced (in the sync thread)
     ("storage", "_sync_file", 3, "after", "old"),        # some files synced while the next are written
     ("library", "fsync_dir", 1, "before", "old"),        # new files synced, their names not yet

@@ -142,27 +142,32 @@ def test_a_workers_outcomes_are_those_of_the_main_process():
     assert threads >= 5
 
 
-def test_background_sync_syncs_every_file_given_in_order(tmp_path, monkeypatch):
+def test_background_sync_writes_and_syncs_every_file_given_in_order(tmp_path, monkeypatch):
     synced: list[Path] = []
-    monkeypatch.setattr(storage, "_sync_file", synced.append)
+    monkeypatch.setattr(storage, "_sync_file", lambda path: synced.append((path, path.read_bytes())))
     paths = [tmp_path / f"f{n}" for n in range(5)]
     with BackgroundSync() as syncing:
-        for path in paths:
-            path.write_bytes(b"x")
-            syncing.add(path)
+        for n, path in enumerate(paths):
+            syncing.write(path, b"x" * n, 0o600)
         syncing.wait()
-    assert synced == paths
+    assert synced == [(path, b"x" * n) for n, path in enumerate(paths)]
+    assert {path.stat().st_mode & 0o777 for path in paths} == {0o600}
 
 
-def test_background_sync_tells_the_first_file_that_failed_and_always_stops(tmp_path):
-    (tmp_path / "here").write_bytes(b"x")
+def test_background_sync_tells_the_first_file_that_failed_and_always_stops(tmp_path, monkeypatch):
+    def sync(path: Path) -> None:
+        if path.name == "bad":
+            raise StorageWriteError(path, "input/output error")
+    monkeypatch.setattr(storage, "_sync_file", sync)
     with pytest.raises(StorageWriteError) as failure:
         with BackgroundSync() as syncing:
-            syncing.add(tmp_path / "here")
-            syncing.add(tmp_path / "gone")
-            syncing.add(tmp_path / "also-gone")
+            for name in ("good", "bad", "after"):
+                syncing.write(tmp_path / name, b"x")
             syncing.wait()
-    assert failure.value.path == tmp_path / "gone"
+    assert failure.value.path == tmp_path / "bad"
+    with pytest.raises(StorageWriteError):  # a write that fails is the caller's to tell at once
+        with BackgroundSync() as syncing:
+            syncing.write(tmp_path / "no-such-folder" / "gone", b"x")
     before = threading.active_count()
     with pytest.raises(RuntimeError):
         with BackgroundSync() as syncing:

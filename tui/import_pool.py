@@ -23,8 +23,9 @@ from typing import NamedTuple, TypeVar
 
 # Below this many plain files a pool does not pay for its start-up.
 PARALLEL_MIN_FILES = 400
-CHUNK_FILES = 64
-CHUNKS_IN_FLIGHT_PER_WORKER = 4
+# Files a worker is given at once: fewer, larger chunks cost the main process less.
+CHUNK_FILES = 256
+CHUNKS_IN_FLIGHT_PER_WORKER = 3
 MAX_WORKERS = 8
 ORPHAN_CHECK_SECONDS = 0.5
 # How long stopping a pool lets its workers finish the chunks in their hands (a few milliseconds each).

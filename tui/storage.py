@@ -166,19 +166,22 @@ def _sync_file(path: Path) -> None:
 
 
 class BackgroundSync:
-    """fsync files written by `write_new_file` in a thread of its own, each as soon as it is
-    written: the disk works while the caller makes the next file.
+    """Write new files (see `write_new_file`) and fsync them in a thread of its own, each as
+    soon as it is written: the disk works while the caller makes the next file.
 
     Use it as a context manager; `wait()` returns once every file given is
     durable, and raises StorageWriteError for the first that could not be
-    synced. Leaving the block (however) stops the thread.
+    synced. Leaving the block (however) stops the thread. The writes are the
+    caller's: a thread writing too would wait for the caller's hold on the
+    interpreter after each of them, and slow both down.
     """
 
     def __init__(self) -> None:
-        self._paths: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        self._files: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
         self._error: StorageWriteError | None = None
         self._thread = threading.Thread(target=self._run, name="threads-tui-fsync", daemon=True)
         self._stopped = False
+        self._abandoned = False
 
     def __enter__(self) -> BackgroundSync:
         self._thread.start()
@@ -186,11 +189,14 @@ class BackgroundSync:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
+        if kind is not None:
+            self._abandoned = True  # the caller failed: what is still queued is not written
         self._stop()
 
-    def add(self, path: Path) -> None:
-        """Sync this file, written and closed."""
-        self._paths.put(path)
+    def write(self, path: Path, payload: bytes, mode: int | None = None) -> None:
+        """Write this new file (`write_new_file`), and have it synced."""
+        write_new_file(path, payload, mode)
+        self._files.put(path)
 
     def wait(self) -> None:
         self._stop()
@@ -200,12 +206,12 @@ class BackgroundSync:
     def _stop(self) -> None:
         if not self._stopped:
             self._stopped = True
-            self._paths.put(None)
+            self._files.put(None)
             self._thread.join()
 
     def _run(self) -> None:
-        while (path := self._paths.get()) is not None:
-            if self._error is None:  # after a failure the commit fails anyway: drain the rest
+        while (path := self._files.get()) is not None:
+            if self._error is None and not self._abandoned:  # else the commit fails anyway: drain the rest
                 try:
                     _sync_file(path)
                 except StorageWriteError as error:

@@ -96,7 +96,7 @@ class Source:
             try:
                 # Ask for the size first: a read buffer as big as the file, not the megabyte it could be.
                 size = os.fstat(fd).st_size
-                start = _read_up_to(fd, min(size, SMALL_FILE_BYTES) + 1)
+                start = _read_up_to(fd, min(size, SMALL_FILE_BYTES) + 1, size)
                 if size < len(start) <= SMALL_FILE_BYTES:  # it grew, or the system does not know its size
                     start += _read_up_to(fd, SMALL_FILE_BYTES + 1 - len(start))
             finally:
@@ -199,10 +199,11 @@ class Source:
         return decode_text(self.read_bytes(max_bytes), strict=True)
 
 
-def _read_up_to(fd: int, size: int) -> bytes:
-    """Up to `size` bytes from a file descriptor: fewer only at its end."""
+def _read_up_to(fd: int, size: int, expected: int | None = None) -> bytes:
+    """Up to `size` bytes from a file descriptor: fewer only at its end (taken to be
+    `expected` bytes in, where the caller knows it: no read to find it then)."""
     data = os.read(fd, size)
-    while 0 < len(data) < size:
+    while 0 < len(data) < size and len(data) != expected:
         more = os.read(fd, size - len(data))
         if not more:
             break

@@ -248,7 +248,9 @@ class ThreadReaderTextImporter(Importer):
             return False
         # The first DETECT_LINES lines (a short page: all of it, without splitting it).
         top = head if head.count("\n") < DETECT_LINES else "\n".join(head.split("\n", DETECT_LINES)[:DETECT_LINES])
-        return bool(_PROFILE_ANYWHERE.search(top)) and bool(_COUNTS_ANYWHERE.search(top))
+        # The patterns' fixed words first: found at C speed, and most files in no format lack them.
+        return (" Profile picture" in top and " min read" in top and _PROFILE_ANYWHERE.search(top) is not None
+                and _COUNTS_ANYWHERE.search(top) is not None)
 
     def parse(self, source: Source) -> ParseResult:
         text = strip_control(source.read_text(self.max_bytes)).replace("\t", " ")
