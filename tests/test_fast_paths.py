@@ -90,15 +90,15 @@ def test_a_threads_stored_forms_are_those_of_its_document(thread, new_first_text
     assert stored.search == search_lines(doc)
 
 
-def _search_lines_post_by_post(doc: dict) -> tuple[bytes, bytes]:
+def _search_lines_post_by_post(doc: dict) -> tuple[str, bytes, bytes, int, bool]:
     """The search lines of a document, made one post at a time: what the file format says."""
     def one_line(text: str) -> str:
         return text.replace("\n", " ").replace("\t", " ")
-    author = one_line(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}").lower()
+    author = one_line(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}")
     posts = [one_line(post.get("text") or "") for post in doc["posts"]]
-    lowered = "".join(f"{author} {text.lower()}\n" for text in posts)
-    written = "".join(f"{one_line(doc['id'])}\t{n}\t{text}\n" for n, text in enumerate(posts, 1))
-    return lowered.encode(), written.encode()
+    lowered = "".join(f"{author.lower()} {text.lower()}\n" for text in posts)
+    written = "".join(f"{author}\t{text}\n" for text in posts)
+    return one_line(doc["id"]), lowered.encode(), written.encode(), len(posts), written.isascii()
 
 
 @pytest.mark.parametrize("posts", [

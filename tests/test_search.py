@@ -218,3 +218,13 @@ def test_where_a_copy_on_write_map_is_refused_search_reads_the_files_mapped_read
     monkeypatch.setattr(tui.library.mmap, "mmap", strict_overcommit)
     assert len(search_library(library, "ostinato")) == 20
     assert mmap.ACCESS_READ in accesses
+
+
+def test_a_search_file_of_an_older_layout_is_rewritten_by_the_first_search(db_path):
+    Library.open(db_path).add_threads([thread(["a medlar jelly", "and a sloe gin"])])
+    library = Library.open(db_path)
+    [search_path] = library.posts_dir.glob("*.search")
+    search_path.write_bytes(b"threads-tui search 2 little\n" + bytes(40))
+    assert [h.n for h in search_library(library, "sloe")] == [2]
+    assert search_layout(search_path.read_bytes()) is not None  # kept for the next search
+    assert [h.n for h in search_library(Library.open(db_path), "medlar")] == [1]

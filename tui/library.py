@@ -57,7 +57,6 @@ from .storage import (
     fsync_dir,
     remove_stale_temp_files,
     write_atomic,
-    write_new_file,
 )
 
 SCHEMA_VERSION = 2
@@ -486,10 +485,18 @@ class Library:
                                 continue
             except OSError:
                 pass
-            # Derived data: rebuild it from the shard itself.
+            # Derived data: rebuild it from the shard itself, and keep it for the next search (an
+            # older layout, a damaged file). No lock is needed: a shard file never changes (a commit
+            # writes a new one), so neither does what is made from it; a copy a commit made stray
+            # meanwhile is cleared by the next commit.
             db = self._shard_db(shard)
             if db is not None:
-                yield _shard_search_text(db)
+                text = _shard_search_text(db)
+                try:
+                    write_atomic(self.posts_dir / _search_name(file_name), text)
+                except StorageWriteError:
+                    pass  # a library this user may read but not write: rebuilt again next time
+                yield text
 
     def summary(self, thread_id: str) -> dict[str, Any] | None:
         """A thread's summary (shared with `summaries()`: do not change it); None if not here."""
@@ -746,11 +753,9 @@ class Library:
                         superseded += [db.storage.path, self.posts_dir / _search_name(db.storage.path.name)]
                     shard_path, search_path = self._shard_path(file_name), self.posts_dir / _search_name(file_name)
                     new_files += [shard_path, search_path]
-                    write_new_file(shard_path, orjson.dumps({"posts": docs}), mode)
-                    syncing.add(shard_path)
-                    write_new_file(search_path, search_file(
+                    syncing.write(shard_path, orjson.dumps({"posts": docs}), mode)
+                    syncing.write(search_path, search_file(
                         searches.get(key) or search_lines(doc) for key, doc in docs.items()), mode)
-                    syncing.add(search_path)
                     meta["shards"][shard] = file_name
                 syncing.wait()
             if touched:

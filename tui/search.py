@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 
 SNIPPET_CHARS = 90
 # The byte order is in the magic: a file written on another kind of machine is rebuilt, not misread.
-SEARCH_FILE_MAGIC = f"threads-tui search 2 {sys.byteorder}\n".encode()
-# After the magic: the length of the lowercased section, then the number of posts.
-_HEADER = struct.Struct("=QQ")
+SEARCH_FILE_MAGIC = f"threads-tui search 3 {sys.byteorder}\n".encode()
+# After the magic: the length of the lowercased section, the number of posts, the number of
+# threads and the length of their ids.
+_HEADER = struct.Struct("=QQQQ")
 _OFFSET_SIZE = 8
 
 
@@ -61,9 +62,10 @@ def _one_line(text: str) -> str:
     return text.replace("\n", " ").replace("\t", " ")
 
 
-# A thread's part of a search file (see `search_file`): its posts' lowercased lines and their
-# lines as written, UTF-8, each line ending in a newline.
-SearchLines = tuple[bytes, bytes]
+# A thread's part of a search file (see `search_file`): its id; its posts' lines
+# (`author @handle TAB text`) lowercased and as written, UTF-8, each ending in a newline;
+# how many; and whether those as written are ASCII (then each lowercased line is as long).
+SearchLines = tuple[str, bytes, bytes, int, bool]
 
 
 def search_lines(doc: dict[str, Any]) -> SearchLines:
@@ -74,29 +76,26 @@ def search_lines(doc: dict[str, Any]) -> SearchLines:
 
 def thread_search_lines(author_name: str | None, author_handle: str | None, thread_id: str,
                         texts: list[str]) -> SearchLines:
-    """One thread's part of a search file, UTF-8: its posts' lowercased lines (`author @handle
-    text`) and their lines as written (`thread id TAB n TAB text`), each line ending in a newline.
+    """One thread's part of a search file (see `SearchLines`).
 
     Made where the thread is parsed (a worker process, in a large import), so
     that writing a shard's search file only joins them.
     """
-    if not texts:
-        return b"", b""
-    author = _one_line(f"{author_name or ''} @{author_handle or ''}").lower()
     thread_id = _one_line(thread_id)
+    if not texts:
+        return thread_id, b"", b"", 0, True
+    prefix = _one_line(f"{author_name or ''} @{author_handle or ''}") + "\t"
     flat = _one_line("\0".join(texts))
-    parts = flat.split("\0")
-    if len(parts) == len(texts):  # all posts as one string (no NUL of their own): fewer calls
-        texts = parts
-        # Lowercased whole, as each post alone: only a final sigma looks at its neighbours, and a NUL
-        # is to it what the end of a post is.
-        prefix = author + " "
-        lowered = prefix + ("\n" + prefix).join(flat.lower().split("\0")) + "\n"
+    if flat.count("\0") == len(texts) - 1:  # all posts as one string (no NUL of their own): few calls
+        written = prefix + flat.replace("\0", "\n" + prefix) + "\n"
     else:
-        texts = [_one_line(text) for text in texts]
-        lowered = "".join(f"{author} {text.lower()}\n" for text in texts)
-    written = "".join(f"{thread_id}\t{n}\t{text}\n" for n, text in enumerate(texts, 1))
-    return lowered.encode("utf-8"), written.encode("utf-8")
+        written = "".join(f"{prefix}{_one_line(text)}\n" for text in texts)
+    # Lowercased whole, as each line alone: only a final sigma looks at its neighbours, and to it
+    # the tab and the line break are what the ends of a post are. The lowercased lines keep no tab
+    # (the only one is the one after the author): a search never matches where the fields meet.
+    lowered = written.lower().replace("\t", " ")
+    written_bytes = written.encode("utf-8")
+    return thread_id, lowered.encode("utf-8"), written_bytes, len(texts), len(written_bytes) == len(written)
 
 
 def _line_starts(section: bytes) -> array:
@@ -112,18 +111,25 @@ def _line_starts(section: bytes) -> array:
 def search_file(parts: Iterable[SearchLines]) -> bytes:
     """The search file of stored threads, from each one's `search_lines`.
 
-    Layout: the magic line; the lowercased section's length and the number of
-    posts; the lowercased section, a line per post; where each of those lines
-    starts; where each post starts in the last section; the last section, a
-    line per post as written. A search scans only the lowercased section:
-    ids, numbers and the text as written are never matched.
+    Layout: the magic line; the lowercased section's length, the number of
+    posts, of threads, and the ids' length; the lowercased section, a line per
+    post (`author @handle TAB text`); where each of those lines starts; where
+    each starts in the last section; each thread's first line; the threads'
+    ids, a line each; the last section, the lines as written. A search scans
+    only the lowercased section: ids and the text as written are never matched.
     """
-    parts = list(parts)
-    lowered = b"".join(lowered for lowered, _ in parts)
-    written = b"".join(written for _, written in parts)
-    lowered_starts, written_starts = _line_starts(lowered), _line_starts(written)
-    header = SEARCH_FILE_MAGIC + _HEADER.pack(len(lowered), len(lowered_starts))
-    return b"".join((header, lowered, lowered_starts.tobytes(), written_starts.tobytes(), written))
+    parts = [part for part in parts if part[3]]
+    lowered = b"".join([part[1] for part in parts])
+    written = b"".join([part[2] for part in parts])
+    lowered_starts = _line_starts(lowered)
+    # ASCII lowercases to as many bytes: the lines as written start where the lowercased ones do.
+    written_starts = lowered_starts if all(part[4] for part in parts) else _line_starts(written)
+    first_lines = array("Q", accumulate((part[3] for part in parts), initial=0))
+    first_lines.pop()
+    ids = "".join([part[0] + "\n" for part in parts]).encode("utf-8")
+    header = SEARCH_FILE_MAGIC + _HEADER.pack(len(lowered), len(lowered_starts), len(parts), len(ids))
+    return b"".join((header, lowered, lowered_starts.tobytes(), written_starts.tobytes(), first_lines.tobytes(),
+                     ids, written))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,12 +140,15 @@ class SearchLayout:
     lowered_end: int
     lowered_starts: memoryview  # each lowercased line's start, from `lowered_start`
     written_starts: memoryview  # each post's start in the written section, from `written_start`
+    first_lines: memoryview  # each thread's first line
+    ids_start: int  # the threads' ids, a line each, up to `written_start`
     written_start: int
 
     def release(self) -> None:
         """Let go of the file's memory (a mapped file cannot be closed while views of it remain)."""
         self.lowered_starts.release()
         self.written_starts.release()
+        self.first_lines.release()
 
 
 def search_layout(blob: Any) -> SearchLayout | None:
@@ -147,21 +156,25 @@ def search_layout(blob: Any) -> SearchLayout | None:
     start = len(SEARCH_FILE_MAGIC)
     if blob[:start] != SEARCH_FILE_MAGIC or len(blob) < start + _HEADER.size:
         return None
-    lowered_length, posts = _HEADER.unpack_from(blob, start)
+    lowered_length, posts, threads, ids_length = _HEADER.unpack_from(blob, start)
     lowered_start = start + _HEADER.size
     lowered_end = lowered_start + lowered_length
-    written_start = lowered_end + 2 * posts * _OFFSET_SIZE
-    if written_start > len(blob) or bool(posts) != bool(lowered_length):
+    ids_start = lowered_end + (2 * posts + threads) * _OFFSET_SIZE
+    written_start = ids_start + ids_length
+    if written_start > len(blob) or bool(posts) != bool(lowered_length) or bool(posts) != bool(threads):
         return None
-    if posts and (blob[lowered_end - 1:lowered_end] != b"\n" or blob[len(blob) - 1:] != b"\n"):
+    if posts and (blob[lowered_end - 1:lowered_end] != b"\n" or blob[len(blob) - 1:] != b"\n"
+                  or blob[written_start - 1:written_start] != b"\n"):
         return None  # each section's lines end in a newline (`_line_starts` counts on it)
     view = memoryview(blob)
     middle = lowered_end + posts * _OFFSET_SIZE
+    firsts = middle + posts * _OFFSET_SIZE
     layout = SearchLayout(lowered_start, lowered_end, view[lowered_end:middle].cast("Q"),
-                          view[middle:written_start].cast("Q"), written_start)
+                          view[middle:firsts].cast("Q"), view[firsts:ids_start].cast("Q"), ids_start, written_start)
     # The first and last of each index in range: what a damaged file gets wrong first.
     if posts and (layout.lowered_starts[0] != 0 or layout.lowered_starts[-1] >= lowered_length
-                  or layout.written_starts[-1] >= len(blob) - written_start):
+                  or layout.written_starts[-1] >= len(blob) - written_start
+                  or layout.first_lines[0] != 0 or layout.first_lines[-1] >= posts):
         layout.release()
         return None
     return layout
@@ -298,16 +311,22 @@ def _hits(blob: Any, layout: SearchLayout, terms: tuple[str, ...], others: Seque
     found: list[Hit] = []
     low, high = layout.lowered_start, layout.lowered_end
     lowered_starts, written_starts, written_start = layout.lowered_starts, layout.written_starts, layout.written_start
+    first_lines = layout.first_lines
+    ids: list[bytes] | None = None  # read at the first hit
     position = next_at(low)
     while position >= 0:
         line_index = bisect_right(lowered_starts, position - low) - 1
         end = blob.find(b"\n", position, high)
         if not others or all(other in blob[low + lowered_starts[line_index]:end] for other in others):
             start = written_start + written_starts[line_index]
-            fields = blob[start:blob.find(b"\n", start)].split(b"\t", 2)
-            if len(fields) == 3 and fields[1].isdigit():  # else the file is damaged: skip the line
-                found.append(Hit(fields[0].decode("utf-8", errors="replace"), int(fields[1]),
-                                 fields[2].decode("utf-8", errors="replace"), terms))
+            line = blob[start:blob.find(b"\n", start)]
+            text_at = line.find(b"\t") + 1
+            if text_at:  # else the file is damaged: skip the line
+                if ids is None:
+                    ids = blob[layout.ids_start:written_start].split(b"\n")
+                thread = bisect_right(first_lines, line_index) - 1
+                found.append(Hit(ids[thread].decode("utf-8", errors="replace"), line_index - first_lines[thread] + 1,
+                                 line[text_at:].decode("utf-8", errors="replace"), terms))
         position = next_at(end)
     return found
 
