@@ -143,9 +143,10 @@ def test_a_workers_outcomes_are_those_of_the_main_process():
 
 
 def test_background_sync_writes_and_syncs_every_file_given_in_order(tmp_path, monkeypatch):
-    synced: list[Path] = []
-    monkeypatch.setattr(storage, "_sync_file", lambda path: synced.append((path, path.read_bytes())))
-    paths = [tmp_path / f"f{n}" for n in range(5)]
+    synced: list[tuple[Path, bytes]] = []
+    monkeypatch.setattr(storage, "_sync_files_now",
+                        lambda paths: synced.extend((path, path.read_bytes()) for path in paths))
+    paths = [tmp_path / f"f{n}" for n in range(50)]
     with BackgroundSync() as syncing:
         for n, path in enumerate(paths):
             syncing.write(path, b"x" * n, 0o600)
@@ -154,11 +155,26 @@ def test_background_sync_writes_and_syncs_every_file_given_in_order(tmp_path, mo
     assert {path.stat().st_mode & 0o777 for path in paths} == {0o600}
 
 
+def test_files_are_made_durable_by_one_sync_of_their_filesystem_or_one_each(tmp_path, monkeypatch):
+    paths = [tmp_path / f"f{n}" for n in range(3)]
+    for path in paths:
+        path.write_bytes(b"x")
+    storage._sync_files_now(paths)  # syncfs on Linux: succeeds on a real folder
+    with pytest.raises(StorageWriteError):
+        storage._sync_files_now([tmp_path / "gone"])
+    each: list[Path] = []
+    monkeypatch.setattr(storage, "_syncfs", lambda: None)  # elsewhere: an fsync each
+    monkeypatch.setattr(storage, "_sync_file", each.append)
+    storage._sync_files_now(paths)
+    assert each == paths
+
+
 def test_background_sync_tells_the_first_file_that_failed_and_always_stops(tmp_path, monkeypatch):
-    def sync(path: Path) -> None:
-        if path.name == "bad":
-            raise StorageWriteError(path, "input/output error")
-    monkeypatch.setattr(storage, "_sync_file", sync)
+    def sync(paths: list[Path]) -> None:
+        for path in paths:
+            if path.name == "bad":
+                raise StorageWriteError(path, "input/output error")
+    monkeypatch.setattr(storage, "_sync_files_now", sync)
     with pytest.raises(StorageWriteError) as failure:
         with BackgroundSync() as syncing:
             for name in ("good", "bad", "after"):

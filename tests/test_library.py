@@ -126,10 +126,10 @@ def test_a_first_write_that_fails_leaves_nothing_behind(tmp_path, monkeypatch):
     db_path = tmp_path / "new" / "library.json"
     import tui.storage
 
-    def full_disk(path):
-        raise tui.storage.StorageWriteError(path, "No space left on device")
+    def full_disk(paths):
+        raise tui.storage.StorageWriteError(paths[0], "No space left on device")
 
-    monkeypatch.setattr(tui.storage, "_sync_file", full_disk)
+    monkeypatch.setattr(tui.storage, "_sync_files_now", full_disk)
     with pytest.raises(LibraryError, match="No space left on device"):
         Library.open(db_path).add_threads([make_thread("lost")])
     assert not Library(db_path).posts_dir.exists() and not db_path.exists()
