@@ -9,6 +9,7 @@ thread of their own. Each is checked here against the plain way.
 from __future__ import annotations
 
 import pickle
+from array import array
 import threading
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def test_a_threads_stored_forms_are_those_of_its_document(thread, new_first_text
     assert stored.search == search_lines(doc)
 
 
-def _search_lines_post_by_post(doc: dict) -> tuple[str, bytes, bytes, int, bool]:
+def _search_lines_post_by_post(doc: dict) -> tuple[str, bytes, bytes, int, bytes | None]:
     """The search lines of a document, made one post at a time: what the file format says."""
     def one_line(text: str) -> str:
         return text.replace("\n", " ").replace("\t", " ")
@@ -98,7 +99,8 @@ def _search_lines_post_by_post(doc: dict) -> tuple[str, bytes, bytes, int, bool]
     posts = [one_line(post.get("text") or "") for post in doc["posts"]]
     lowered = "".join(f"{author.lower()} {text.lower()}\n" for text in posts)
     written = "".join(f"{author}\t{text}\n" for text in posts)
-    return one_line(doc["id"]), lowered.encode(), written.encode(), len(posts), written.isascii()
+    lengths = array("Q", [len(line) + 1 for line in written.split("\n")[:-1]]).tobytes() if written.isascii() else None
+    return one_line(doc["id"]), lowered.encode(), written.encode(), len(posts), lengths
 
 
 @pytest.mark.parametrize("posts", [

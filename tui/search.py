@@ -64,8 +64,9 @@ def _one_line(text: str) -> str:
 
 # A thread's part of a search file (see `search_file`): its id; its posts' lines
 # (`author @handle TAB text`) lowercased and as written, UTF-8, each ending in a newline;
-# how many; and whether those as written are ASCII (then each lowercased line is as long).
-SearchLines = tuple[str, bytes, bytes, int, bool]
+# how many; and where they are ASCII (so each lowercased line as long as written), the
+# length of each line, newline included, as native 64-bit numbers (else None).
+SearchLines = tuple[str, bytes, bytes, int, bytes | None]
 
 
 def search_lines(doc: dict[str, Any]) -> SearchLines:
@@ -83,7 +84,7 @@ def thread_search_lines(author_name: str | None, author_handle: str | None, thre
     """
     thread_id = _one_line(thread_id)
     if not texts:
-        return thread_id, b"", b"", 0, True
+        return thread_id, b"", b"", 0, b""
     prefix = _one_line(f"{author_name or ''} @{author_handle or ''}") + "\t"
     flat = _one_line("\0".join(texts))
     if flat.count("\0") == len(texts) - 1:  # all posts as one string (no NUL of their own): few calls
@@ -95,7 +96,11 @@ def thread_search_lines(author_name: str | None, author_handle: str | None, thre
     # (the only one is the one after the author): a search never matches where the fields meet.
     lowered = written.lower().replace("\t", " ")
     written_bytes = written.encode("utf-8")
-    return thread_id, lowered.encode("utf-8"), written_bytes, len(texts), len(written_bytes) == len(written)
+    lengths = None
+    if len(written_bytes) == len(written):  # ASCII: characters are bytes (and one-lining keeps lengths)
+        extra = len(prefix) + 1
+        lengths = array("Q", [len(text) + extra for text in texts]).tobytes()
+    return thread_id, lowered.encode("utf-8"), written_bytes, len(texts), lengths
 
 
 def _line_starts(section: bytes) -> array:
@@ -105,6 +110,15 @@ def _line_starts(section: bytes) -> array:
     # Each start is the lengths before it, newlines included: C loops, not a Python one per line.
     starts = array("Q", accumulate(map(add, map(len, lines), repeat(1)), initial=0))
     starts.pop()  # the end of the section
+    return starts
+
+
+def _starts_of(lengths: bytes) -> array:
+    """Where each line starts, from the lengths of all lines (native 64-bit numbers)."""
+    numbers = array("Q")
+    numbers.frombytes(lengths)
+    starts = array("Q", accumulate(numbers, initial=0))
+    starts.pop()  # the end of the last line
     return starts
 
 
@@ -121,9 +135,11 @@ def search_file(parts: Iterable[SearchLines]) -> bytes:
     parts = [part for part in parts if part[3]]
     lowered = b"".join([part[1] for part in parts])
     written = b"".join([part[2] for part in parts])
-    lowered_starts = _line_starts(lowered)
-    # ASCII lowercases to as many bytes: the lines as written start where the lowercased ones do.
-    written_starts = lowered_starts if all(part[4] for part in parts) else _line_starts(written)
+    if all(part[4] is not None for part in parts):
+        # ASCII lowercases to as many bytes: the lines as written start where the lowercased ones do.
+        lowered_starts = written_starts = _starts_of(b"".join([part[4] for part in parts]))
+    else:
+        lowered_starts, written_starts = _line_starts(lowered), _line_starts(written)
     first_lines = array("Q", accumulate((part[3] for part in parts), initial=0))
     first_lines.pop()
     ids = "".join([part[0] + "\n" for part in parts]).encode("utf-8")
