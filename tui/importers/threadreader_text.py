@@ -207,9 +207,10 @@ def _plain_split(lines: list[str]) -> list[Post] | None:
     if paragraphs:
         texts = [text.replace("\0", "\n\n") for text in texts]
     posts = [Post(text) for text in texts]
-    for post in posts:
-        if "/" in post.text or "www." in post.text:
-            post.links = links_in(post.text)
+    if "/" in body or "www." in body:  # cheap tests first: most bodies hold no link
+        for post in posts:
+            if "/" in post.text or "www." in post.text:
+                post.links = links_in(post.text)
     return posts
 
 
