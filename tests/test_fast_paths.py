@@ -192,3 +192,13 @@ def test_background_sync_tells_the_first_file_that_failed_and_always_stops(tmp_p
             assert threading.active_count() == before + 1
             raise RuntimeError("the commit failed")
     assert threading.active_count() == before
+
+
+def test_any_failure_of_the_sync_thread_fails_the_wait(tmp_path, monkeypatch):
+    def broken(paths: list[Path]) -> None:
+        raise OSError(5, "Input/output error")
+    monkeypatch.setattr(storage, "_sync_files_now", broken)
+    with pytest.raises(StorageWriteError, match="Input/output error"):
+        with BackgroundSync() as syncing:
+            syncing.write(tmp_path / "a", b"x")
+            syncing.wait()

@@ -1,5 +1,7 @@
 """Search over the library's compact search files: what matches, in what order, kept in sync."""
 
+import sys
+
 import pytest
 
 from tui import search
@@ -228,3 +230,28 @@ def test_a_search_file_of_an_older_layout_is_rewritten_by_the_first_search(db_pa
     assert [h.n for h in search_library(library, "sloe")] == [2]
     assert search_layout(search_path.read_bytes()) is not None  # kept for the next search
     assert [h.n for h in search_library(Library.open(db_path), "medlar")] == [1]
+
+
+def test_a_search_file_whose_thread_index_is_damaged_is_not_read():
+    blob = search_file([search_lines(thread([f"pear {n}", "plum"], handle=f"h{n}").to_dict()) for n in range(3)])
+    layout = search_layout(blob)
+    assert layout is not None
+    firsts, ids_start, written_start = layout.ids_start - 3 * 8, layout.ids_start, layout.written_start
+    layout.release()
+    damaged = bytearray(blob)
+    damaged[firsts + 8:firsts + 16] = (0).to_bytes(8, sys.byteorder)  # the second thread starts where the first does
+    assert search_layout(bytes(damaged)) is None
+    ids = blob[ids_start:written_start]
+    merged = blob[:ids_start] + b"x" + ids.replace(b"\n", b"", 1) + blob[written_start:]  # two ids run together
+    assert len(merged) == len(blob) and search_layout(merged) is None
+
+
+def test_a_rebuilt_search_file_is_as_private_as_the_library(db_path):
+    Library.open(db_path).add_threads([thread(["a private damson"])])
+    library = Library.open(db_path)
+    for path in [db_path, *library.posts_dir.iterdir()]:
+        path.chmod(0o600)
+    [search_path] = library.posts_dir.glob("*.search")
+    search_path.unlink()
+    assert [h.n for h in search_library(library, "damson")] == [1]
+    assert search_path.stat().st_mode & 0o777 == 0o600

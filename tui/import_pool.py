@@ -28,8 +28,9 @@ CHUNK_FILES = 256
 CHUNKS_IN_FLIGHT_PER_WORKER = 3
 MAX_WORKERS = 8
 ORPHAN_CHECK_SECONDS = 0.5
-# How long stopping a pool lets its workers finish the chunks in their hands (a few milliseconds each).
-STOP_GRACE_SECONDS = 2.0
+# How long stopping a pool lets its workers finish the chunks in their hands (a tenth of a second,
+# for pages of the usual size; a second ctrl+c stops them at once).
+STOP_GRACE_SECONDS = 10.0
 
 Outcome = TypeVar("Outcome")
 Chunk = TypeVar("Chunk")

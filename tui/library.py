@@ -489,14 +489,14 @@ class Library:
             # older layout, a damaged file). No lock is needed: a shard file never changes (a commit
             # writes a new one), so neither does what is made from it; a copy a commit made stray
             # meanwhile is cleared by the next commit.
-            db = self._shard_db(shard)
-            if db is not None:
-                text = _shard_search_text(db)
-                try:
-                    write_atomic(self.posts_dir / _search_name(file_name), text)
-                except StorageWriteError:
-                    pass  # a library this user may read but not write: rebuilt again next time
-                yield text
+            # Not synced: a file torn by a crash fails its checks, and is made again.
+            db = self._shard_db_named(file_name)  # the very file named above, whatever a commit does meanwhile
+            text = _shard_search_text(db)
+            try:
+                write_atomic(self.posts_dir / _search_name(file_name), text, sync=False, mode=file_mode(self.path))
+            except StorageWriteError:
+                pass  # a library this user may read but not write: rebuilt again next time
+            yield text
 
     def summary(self, thread_id: str) -> dict[str, Any] | None:
         """A thread's summary (shared with `summaries()`: do not change it); None if not here."""
@@ -532,8 +532,10 @@ class Library:
 
     def _shard_db(self, shard: str) -> TinyDB | None:
         file_name = self._meta()["shards"].get(shard)
-        if file_name is None:
-            return None
+        return None if file_name is None else self._shard_db_named(file_name)
+
+    def _shard_db_named(self, file_name: str) -> TinyDB:
+        """The shard file of this name, read once and kept for the next reads (a few of them)."""
         with self._shard_cache_lock:
             cached = self._shard_cache.get(file_name)
             if cached is not None:

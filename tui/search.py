@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from itertools import accumulate, repeat
-from operator import add
+from operator import add, ge
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -187,10 +187,14 @@ def search_layout(blob: Any) -> SearchLayout | None:
     firsts = middle + posts * _OFFSET_SIZE
     layout = SearchLayout(lowered_start, lowered_end, view[lowered_end:middle].cast("Q"),
                           view[middle:firsts].cast("Q"), view[firsts:ids_start].cast("Q"), ids_start, written_start)
-    # The first and last of each index in range: what a damaged file gets wrong first.
+    # The first and last of each line index in range (what a damaged file gets wrong first); the
+    # threads, which say whose a hit is, checked whole: one id a line, each thread after the last.
+    firsts_list = layout.first_lines.tolist()
     if posts and (layout.lowered_starts[0] != 0 or layout.lowered_starts[-1] >= lowered_length
                   or layout.written_starts[-1] >= len(blob) - written_start
-                  or layout.first_lines[0] != 0 or layout.first_lines[-1] >= posts):
+                  or firsts_list[0] != 0 or firsts_list[-1] >= posts
+                  or any(map(ge, firsts_list, firsts_list[1:]))
+                  or blob[ids_start:written_start].count(b"\n") != threads):
         layout.release()
         return None
     return layout

@@ -11,6 +11,7 @@ import tempfile
 import threading
 from functools import cache
 from pathlib import Path
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -88,12 +89,13 @@ def file_mode(path: Path) -> int:
         return _NEW_FILE_MODE
 
 
-def write_atomic(path: Path, payload: bytes, sync: bool = True) -> None:
+def write_atomic(path: Path, payload: bytes, sync: bool = True, mode: int | None = None) -> None:
     """Write `payload` to `path`: temporary file in the same folder, fsync, rename, fsync folder.
 
     On any failure the temporary file is removed and the old file is untouched.
     A kill can leave a temporary file behind; `remove_stale_temp_files` clears it.
     `sync=False`: no fsync; the caller makes many files durable at once (`sync_files`, `fsync_dir`).
+    `mode`: the permission bits to give it (else those of the file it replaces, or the default).
     """
     folder = path.parent
     try:
@@ -104,7 +106,7 @@ def write_atomic(path: Path, payload: bytes, sync: bool = True) -> None:
     except OSError as error:
         raise StorageWriteError(path, _reason(error)) from error
     try:
-        os.fchmod(fd, file_mode(path))  # mkstemp makes 0600: keep the file's own mode
+        os.fchmod(fd, file_mode(path) if mode is None else mode)  # mkstemp makes 0600: the mode it should have
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             if sync:
@@ -249,6 +251,7 @@ class BackgroundSync:
 
     def _run(self) -> None:
         done = False
+        synced: list[Path] = []
         while not done and (path := self._files.get()) is not None:
             batch = [path]  # and every file written while the last sync ran: one sync for them all
             while True:
@@ -260,11 +263,23 @@ class BackgroundSync:
                     done = True
                     break
                 batch.append(more)
-            if self._error is None and not self._abandoned:  # else the commit fails anyway: drain the rest
-                try:
-                    _sync_files_now(batch)
-                except StorageWriteError as error:
-                    self._error = error
+            self._sync(_sync_files_now, batch)
+            synced += batch
+        if _syncfs() is not None:
+            # Then an fsync each, once the caller waits: quick for files already durable, and what
+            # tells a failed write of one file where syncfs may not (older kernels, FUSE).
+            self._sync(sync_files, synced)
+
+    def _sync(self, sync: Callable[[list[Path]], None], paths: list[Path]) -> None:
+        """Sync files, keeping the first failure (after one, the commit fails anyway: the rest is drained)."""
+        if self._error is not None or self._abandoned or not paths:
+            return
+        try:
+            sync(paths)
+        except StorageWriteError as error:
+            self._error = error
+        except BaseException as error:  # whatever it is, the files are not known to be durable
+            self._error = StorageWriteError(paths[0], f"could not be synced ({error})")
 
 
 def remove_stale_temp_files(path: Path) -> None:
