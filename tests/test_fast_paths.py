@@ -9,6 +9,7 @@ thread of their own. Each is checked here against the plain way.
 from __future__ import annotations
 
 import pickle
+import re
 from array import array
 import threading
 from pathlib import Path
@@ -20,9 +21,10 @@ from hypothesis import strategies as st
 
 from tui import storage
 from tui.importing import ImportRun, Unit, _outcomes_from_worker, _parse_unit, parse_files_in_worker
-from tui.importers.threadreader_text import _plain_split, split_tweets
+from tui.importers.base import ImportFailure, PlainResult
+from tui.importers.threadreader_text import _plain_split, parse_page, plain_page, split_tweets
 from tui.library import StoredThread
-from tui.model import Media, PartialDate, Post, Thread
+from tui.model import Media, PartialDate, PlainThread, Post, Thread
 from tui.search import search_lines
 from tui.storage import BackgroundSync, StorageWriteError
 from tui.thread_copies import aliases_of, text_key
@@ -202,3 +204,67 @@ def test_any_failure_of_the_sync_thread_fails_the_wait(tmp_path, monkeypatch):
         with BackgroundSync() as syncing:
             syncing.write(tmp_path / "a", b"x")
             syncing.wait()
+
+
+plain_threads = st.builds(
+    PlainThread, texts=st.lists(texts, max_size=4), links=st.just([]), author_name=optional_texts,
+    author_handle=optional_texts,
+    date=st.none() | st.builds(PartialDate, st.none() | st.integers(1, 9999), st.integers(1, 12), st.integers(1, 28)),
+    declared_count=st.none() | st.integers(0, 100), complete=st.booleans(), source=st.text(max_size=10),
+    read_minutes=st.none() | st.integers(0, 100)).flatmap(
+    lambda thread: st.lists(st.lists(st.text(min_size=1, max_size=10), max_size=2), min_size=len(thread.texts),
+                            max_size=len(thread.texts)).map(lambda links: thread._replace(links=links)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(thread=plain_threads)
+def test_a_plain_thread_is_stored_as_the_thread_it_stands_for(thread):
+    fast, plain = StoredThread.of_plain(thread), StoredThread.of(thread.to_thread())
+    assert (fast.summary, fast.aliases, fast.search, fast.json, fast.place) == (
+        plain.summary, plain.aliases, plain.search, plain.json, plain.place)
+
+
+SYNTHETIC_PAGE = ["Ada Example Profile picture", "Jun 6, 2020", "2 tweets, 1 min read", "0-0 One tweet, see www.ex.am",
+                  "0-1 and another", "", "• • •", "", "More from @ada", "", "Did Thread Reader help you today?", ""]
+
+
+page_lines = st.lists(st.sampled_from(LINE_PIECES + ["", "", "• • •", "More from @dana", "Read 4 tweets", "3 Mar",
+                                                     "Did Thread Reader help you today?", "Jun 6, 2020"]), max_size=12)
+
+
+previews = st.lists(st.tuples(st.sampled_from(["3 Mar", "Feb 30", "Jun 6, 2020", "x"]), lines_strategy,
+                               st.sampled_from(["Read 4 tweets", "Read 1 tweet", "Read 2 tweets", ""])), max_size=3)
+
+
+@settings(max_examples=500, deadline=None)
+@given(body=lines_strategy, rest=page_lines, declared=st.none() | st.integers(0, 6), more=previews)
+def test_a_page_read_for_storage_gives_the_threads_parse_page_gives(body, rest, declared, more):
+    counts = f"{declared} tweets, 1 min read" if declared is not None else ""
+    preview_lines = [line for date, lines, read in more for line in (date, *lines, read)]
+    lines = ["Dana Example Profile picture", "3 Mar", counts, *body, "• • •", "", "More from @dana", "",
+             *preview_lines, *rest]
+    try:
+        full = parse_page(lines, "page.txt")
+    except ImportFailure as failure:
+        with pytest.raises(ImportFailure, match=re.escape(str(failure))):
+            plain_page(lines, "page.txt")
+        return
+    read = plain_page(lines, "page.txt")
+    if isinstance(read, PlainResult):
+        assert [thread.to_thread() for thread in read.threads] == full.threads
+        assert read.warnings == full.warnings
+    else:
+        assert read == full
+
+
+def test_a_usual_page_is_read_as_plain_threads_and_others_the_full_way():
+    with_preview = [*SYNTHETIC_PAGE[:9], "", "Feb 30", "A preview tweet", "its second tweet", "Read 5 tweets",
+                    "2 Mar", "Another preview", "Read 1 tweet", "", "Did Thread Reader help you today?"]
+    for page in (SYNTHETIC_PAGE, with_preview):
+        read = plain_page(page, "x.txt")
+        assert isinstance(read, PlainResult)
+        full = parse_page(page, "x.txt")
+        assert [thread.to_thread() for thread in read.threads] == full.threads and read.warnings == full.warnings
+    assert len(full.threads) == 3 and full.warnings  # the previews, and the day February lacks
+    note = (FIXTURES / "threadreader" / "note-example.txt").read_text().split("\n")
+    assert not isinstance(plain_page(note, "note.txt"), PlainResult)  # its lists and image marks: the full way

@@ -22,7 +22,8 @@ import orjson
 from .import_pool import Unit, ordered_outcomes
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
 from .model import Thread
-from .importers.base import MAX_POSTS_PER_THREAD, READ_ERRORS, Held, error_reason, too_many_posts, utf16_without_bom
+from .importers.base import (MAX_POSTS_PER_THREAD, READ_ERRORS, Held, PlainResult, error_reason, too_many_posts,
+                             utf16_without_bom)
 from .library import ImportCounts, Library, StoredThread
 from .search import SearchLines
 
@@ -102,10 +103,14 @@ class Parsed:
     text_chars: int  # the length of all the threads' text: what a batch holds in memory, roughly
 
     @classmethod
-    def of(cls, result: ParseResult) -> Parsed:
-        chars = sum(len(post.text) for thread in result.threads for post in thread.posts)
+    def of(cls, result: ParseResult | PlainResult) -> Parsed:
         try:
-            threads = [StoredThread.of(thread) for thread in result.threads]
+            if isinstance(result, PlainResult):
+                chars = sum(len(text) for thread in result.threads for text in thread.texts)
+                threads = [StoredThread.of_plain(thread) for thread in result.threads]
+            else:
+                chars = sum(len(post.text) for thread in result.threads for post in thread.posts)
+                threads = [StoredThread.of(thread) for thread in result.threads]
         except orjson.JSONEncodeError as error:
             raise ImportFailure(f"a thread holds what JSON cannot store ({_short(error)})") from None
         return cls(threads, result.warnings, chars)
@@ -186,13 +191,14 @@ class ImportRun:
                 yield Unit(name, _failing("not a regular file"))
 
     def _file_unit(self, name: str, path: Path | str) -> Unit:
-        return Unit(name, lambda: self._parse_file(path), file=path)
+        return Unit(name, lambda: self._parse_file(path, for_storage=True), file=path)
 
     def _folder_importer(self, folder: Path) -> Importer | None:
         """The importer that reads this whole folder (an unpacked archive), if any."""
         return next((importer for importer in self.importers if importer.detect_dir(folder)), None)
 
-    def _parse_file(self, path: Path | str) -> ParseResult:
+    def _parse_file(self, path: Path | str, for_storage: bool = False) -> ParseResult | PlainResult:
+        """A file's threads (`for_storage`: where they go straight to the library, maybe as PlainThreads)."""
         source = Source.read_small_file(display_name(path), path)
         if source.size == 0:
             raise ImportFailure("empty file")
@@ -205,7 +211,7 @@ class ImportRun:
             return self._parse_zip(Path(path))
         if magic == GZIP_MAGIC:
             return self._parse_tar(Path(path))
-        return self._parse_source(source)
+        return self._parse_source(source, for_storage)
 
     def _parse_zip(self, path: Path) -> ParseResult:
         """A zip read in place, member by member: nothing is ever unpacked to disk.
@@ -324,7 +330,7 @@ class ImportRun:
                 return whole
         return members.result(self.report)
 
-    def _parse_source(self, source: Source) -> ParseResult:
+    def _parse_source(self, source: Source, for_storage: bool = False) -> ParseResult | PlainResult:
         if source.size == 0:
             raise ImportFailure("empty file")
         head = source.head()
@@ -337,7 +343,7 @@ class ImportRun:
                         f"too large for a {importer.name} file "
                         f"({source.size / 1048576:.0f} MiB, limit {importer.max_bytes // 1048576} MiB)"
                     )
-                return importer.parse(source)
+                return importer.parse_for_storage(source) if for_storage else importer.parse(source)
         if source.head_text().lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
             raise ImportFailure(self._json_problem(source))
         if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -493,7 +499,7 @@ def parse_files_in_worker(paths: list[Path | str]) -> list[WorkerOutcome]:
     outcomes: list[WorkerOutcome] = []
     for path in paths:
         try:
-            outcome = _parse_unit(Unit(display_name(path), lambda file=path: run._parse_file(file)))
+            outcome = _parse_unit(Unit(display_name(path), lambda file=path: run._parse_file(file, for_storage=True)))
         except ParseInMainProcess:
             outcomes.append(None)
             continue
@@ -542,16 +548,21 @@ MAX_DECLARED_POSTS = 1_000_000
 MAX_READ_MINUTES = 100_000
 
 
-def _within_limits(result: ParseResult) -> ParseResult:
+def _within_limits(result: ParseResult | PlainResult) -> ParseResult | PlainResult:
     """Refuse results no real file holds, whatever the importer let through."""
-    longest = max((thread.post_count for thread in result.threads), default=0)
+    plain = isinstance(result, PlainResult)
+    longest = max((len(thread.texts) if plain else thread.post_count for thread in result.threads), default=0)
     if longest > MAX_POSTS_PER_THREAD:
         raise too_many_posts(longest)
-    for thread in result.threads:
+    for index, thread in enumerate(result.threads):
         if thread.declared_count is not None and not 0 <= thread.declared_count <= MAX_DECLARED_POSTS:
             raise ImportFailure(f"the page says the thread has {thread.declared_count} posts: not a real thread")
         if thread.read_minutes is not None and not 0 <= thread.read_minutes <= MAX_READ_MINUTES:
-            thread.read_minutes = None  # the read time is worked out from the text instead
+            # The read time is worked out from the text instead.
+            if plain:
+                result.threads[index] = thread._replace(read_minutes=None)
+            else:
+                thread.read_minutes = None
     return result
 
 

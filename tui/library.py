@@ -44,7 +44,7 @@ import platformdirs
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 
-from .model import Thread
+from .model import PlainThread, Thread
 from .search import SearchLines, search_file, search_layout, search_lines, thread_search_lines
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
@@ -141,6 +141,14 @@ class StoredThread:
                    thread_search_lines(thread.author_name, thread.author_handle, thread.id,
                                        [post.text for post in thread.posts]),
                    json=orjson.dumps(thread.to_dict()))
+
+    @classmethod
+    def of_plain(cls, thread: PlainThread) -> StoredThread:
+        """`of(thread.to_thread())`, made without its Thread and Posts (raises as `of` does)."""
+        thread_id, summary, doc = thread.stored_forms()
+        # No post ids, and an id made from the author and first text: that is its text key, and it has no alias.
+        return cls(summary, (), thread_search_lines(thread.author_name, thread.author_handle, thread_id, thread.texts),
+                   json=orjson.dumps(doc))
 
     @property
     def text_key(self) -> str:

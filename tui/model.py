@@ -6,7 +6,7 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 MEDIA_KINDS = ("image", "video", "link")
 WORDS_PER_MINUTE = 200
@@ -189,24 +189,13 @@ class Thread:
 
     def minutes_to_read(self) -> int:
         """The source's read time where given, else words at 200 a minute."""
-        if self.read_minutes is not None:
-            return self.read_minutes
-        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+        return _minutes(self.read_minutes, self.word_count)
 
     def summary(self) -> dict[str, Any]:
         """The fields of `list --json`: everything but the posts."""
-        return {
-            "id": self.id,
-            "author_name": self.author_name,
-            "author_handle": self.author_handle,
-            "date": self.date.iso() if self.date else None,
-            "title": self.title,
-            "post_count": self.post_count,
-            "declared_count": self.declared_count,
-            "complete": self.complete,
-            "source": self.source,
-            "read_minutes": self.minutes_to_read(),
-        }
+        return _summary(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
+                        self.title, self.post_count, self.declared_count, self.complete, self.source,
+                        self.minutes_to_read())
 
     def detail(self) -> dict[str, Any]:
         """The fields of `show --json`: the summary plus numbered posts."""
@@ -216,17 +205,9 @@ class Thread:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form: `from_dict(to_dict())` gives the same thread."""
-        return {
-            "id": self.id,
-            "author_name": self.author_name,
-            "author_handle": self.author_handle,
-            "date": self.date.iso() if self.date else None,
-            "declared_count": self.declared_count,
-            "complete": self.complete,
-            "source": self.source,
-            "read_minutes": self.read_minutes,
-            "posts": [p.to_dict() for p in self.posts],
-        }
+        return _document(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
+                         self.declared_count, self.complete, self.source, self.read_minutes,
+                         [p.to_dict() for p in self.posts])
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Thread:
@@ -240,4 +221,67 @@ class Thread:
             source=data.get("source") or "",
             read_minutes=data.get("read_minutes"),
             id=data["id"],
+        )
+
+
+def _minutes(read_minutes: int | None, words: int) -> int:
+    return read_minutes if read_minutes is not None else max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+def _summary(thread_id: str, author_name: str | None, author_handle: str | None, date: str | None, title: str,
+             post_count: int, declared_count: int | None, complete: bool, source: str,
+             read_minutes: int) -> dict[str, Any]:
+    return {"id": thread_id, "author_name": author_name, "author_handle": author_handle, "date": date,
+            "title": title, "post_count": post_count, "declared_count": declared_count, "complete": complete,
+            "source": source, "read_minutes": read_minutes}
+
+
+def _document(thread_id: str, author_name: str | None, author_handle: str | None, date: str | None,
+              declared_count: int | None, complete: bool, source: str, read_minutes: int | None,
+              posts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"id": thread_id, "author_name": author_name, "author_handle": author_handle, "date": date,
+            "declared_count": declared_count, "complete": complete, "source": source,
+            "read_minutes": read_minutes, "posts": posts}
+
+
+class PlainThread(NamedTuple):
+    """A thread whose posts are only text and links (most threads of a saved page), not yet made
+    a Thread: an import may store it as it is (`library.StoredThread.of_plain`), which costs far
+    less than making its Post objects first. `to_thread()` is the Thread it stands for."""
+
+    texts: list[str]
+    links: list[list[str]]  # each post's links, in order
+    author_name: str | None = None
+    author_handle: str | None = None
+    date: PartialDate | None = None
+    declared_count: int | None = None
+    complete: bool = True
+    source: str = ""
+    read_minutes: int | None = None
+
+    def stored_forms(self) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """The id, `summary()` and `to_dict()` of `to_thread()`, made without it."""
+        texts = self.texts
+        first = texts[0] if texts else ""
+        thread_id = make_thread_id(None, self.author_handle or self.author_name, first)
+        date = self.date.iso() if self.date else None
+        minutes = self.read_minutes if self.read_minutes is not None else _minutes(
+            None, sum(len(text.split()) for text in texts))
+        summary = _summary(thread_id, self.author_name, self.author_handle, date, title_of(first) if texts else "",
+                           len(texts), self.declared_count, self.complete, self.source, minutes)
+        posts = [{"text": text, "id": None, "time": None, "media": [], "links": list(links), "quoted": None}
+                 for text, links in zip(texts, self.links, strict=True)]
+        return thread_id, summary, _document(thread_id, self.author_name, self.author_handle, date,
+                                              self.declared_count, self.complete, self.source, self.read_minutes, posts)
+
+    def to_thread(self) -> Thread:
+        return Thread(
+            posts=[Post(text, links=links) for text, links in zip(self.texts, self.links, strict=True)],
+            author_name=self.author_name,
+            author_handle=self.author_handle,
+            date=self.date,
+            declared_count=self.declared_count,
+            complete=self.complete,
+            source=self.source,
+            read_minutes=self.read_minutes,
         )

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, ClassVar
 
-from ..model import PartialDate, Thread
+from ..model import PartialDate, PlainThread, Thread
 
 HEAD_BYTES = 64 * 1024
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -286,6 +286,14 @@ class ParseResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class PlainResult:
+    """A ParseResult whose threads are all plain (see `PlainThread`), not yet made Threads."""
+
+    threads: list[PlainThread]
+    warnings: list[str] = field(default_factory=list)
+
+
 class Importer:
     """One input format. Subclasses set `name`, and implement `detect` and `parse`.
 
@@ -306,6 +314,11 @@ class Importer:
     def parse(self, source: Source) -> ParseResult:
         """The threads in the source; raise ImportFailure with one line on bad input."""
         raise NotImplementedError
+
+    def parse_for_storage(self, source: Source) -> ParseResult | PlainResult:
+        """`parse`, for threads that go straight to the library: a format may give them as
+        PlainThreads where they are (which the library stores for less)."""
+        return self.parse(source)
 
     def detect_zip(self, zip_file: zipfile.ZipFile) -> bool:
         """Whether a whole zip is in this format (an account archive)."""

@@ -6,9 +6,9 @@ import calendar
 import re
 from dataclasses import dataclass
 
-from ..model import MONTHS, Media, PartialDate, Post, Thread
+from ..model import MONTHS, Media, PartialDate, PlainThread, Post, Thread
 from ..text import clean_line, strip_control
-from .base import MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source
+from .base import MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, PlainResult, Source
 
 _MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 COUNTS = r"(\d[\d,]*) tweets?, (\d+) min read"
@@ -180,8 +180,9 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE, spaces_are_b
 _PARAGRAPH_BREAK = re.compile(r"\n{3,}")
 
 
-def _plain_split(lines: list[str]) -> list[Post] | None:
-    """`split_tweets(lines)` for the usual body, done on the text whole; None for any other.
+def _plain_texts(lines: list[str]) -> tuple[list[str], list[list[str]]] | None:
+    """The texts and links of `split_tweets(lines)` for the usual body, split on its text whole;
+    None for any other.
 
     The usual body has no line a rule treats apart: none ending in whitespace
     (so none of only spaces), no list item, no `Image` mark; and no NUL, which
@@ -194,7 +195,7 @@ def _plain_split(lines: list[str]) -> list[Post] | None:
     if "Image" in body or "\0" in body:
         return None
     if not body:
-        return []
+        return [], []
     # A line break between two non-empty lines ends a tweet; two or more are a paragraph break.
     paragraphs = "\n\n" in body
     if paragraphs:
@@ -206,12 +207,15 @@ def _plain_split(lines: list[str]) -> list[Post] | None:
         raise ImportFailure(f"more than {MAX_POSTS_PER_THREAD} tweets in one thread")
     if paragraphs:
         texts = [text.replace("\0", "\n\n") for text in texts]
-    posts = [Post(text) for text in texts]
     if "/" in body or "www." in body:  # cheap tests first: most bodies hold no link
-        for post in posts:
-            if "/" in post.text or "www." in post.text:
-                post.links = links_in(post.text)
-    return posts
+        return texts, [links_in(text) if "/" in text or "www." in text else [] for text in texts]
+    return texts, [[] for _ in texts]
+
+
+def _plain_split(lines: list[str]) -> list[Post] | None:
+    """`split_tweets(lines)` for the usual body (see `_plain_texts`); None for any other."""
+    plain = _plain_texts(lines)
+    return None if plain is None else [Post(text, links=links) for text, links in zip(*plain)]
 
 
 def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str | None]:
@@ -237,6 +241,30 @@ def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str
     return posts, f"the page says {declared} tweets but the text splits into {len(posts)}"
 
 
+def _plain_threads(body: list[str], previews: list[tuple[DateCounts, list[str], int]], author_name: str | None,
+                   handle: str | None, header: DateCounts, source_name: str
+                   ) -> tuple[list[PlainThread], list[str]] | None:
+    """A page's threads as `_read_page` makes them, as PlainThreads, and their warnings; None
+    unless every one is plain and the body splits into as many tweets as the page says."""
+    main = _plain_texts(body)
+    if main is None or not main[0] or (header.declared is not None and len(main[0]) != header.declared):
+        return None
+    threads = [PlainThread(main[0], main[1], author_name, handle, header.date, header.declared, True, source_name,
+                           header.minutes)]
+    warnings: list[str] = []
+    for date, preview_lines, declared in previews:
+        preview = _plain_texts(preview_lines)
+        if preview is None:
+            return None
+        if not preview[0]:
+            continue
+        if date.date is None:
+            warnings.append(_no_date(date))
+        threads.append(PlainThread(preview[0], preview[1], author_name, handle, date.date, declared,
+                                   len(preview[0]) >= declared, source_name))
+    return threads, warnings
+
+
 class ThreadReaderTextImporter(Importer):
     """A Thread Reader unroll saved as text: one thread plus "More from" previews."""
 
@@ -254,13 +282,31 @@ class ThreadReaderTextImporter(Importer):
                 and _COUNTS_ANYWHERE.search(top) is not None)
 
     def parse(self, source: Source) -> ParseResult:
+        return parse_page(self._lines(source), source.name)
+
+    def parse_for_storage(self, source: Source) -> ParseResult | PlainResult:
+        return plain_page(self._lines(source), source.name)
+
+    def _lines(self, source: Source) -> list[str]:
         text = strip_control(source.read_text(self.max_bytes)).replace("\t", " ")
         # Lines keep their trailing spaces: a line of only spaces is told from an empty one.
-        return parse_page(text.split("\n"), source.name)
+        return text.split("\n")
 
 
 def parse_page(lines: list[str], source_name: str) -> ParseResult:
     """Parse the lines of a saved page into the main thread and its previews."""
+    result = _read_page(lines, source_name, plain=False)
+    assert isinstance(result, ParseResult)
+    return result
+
+
+def plain_page(lines: list[str], source_name: str) -> ParseResult | PlainResult:
+    """`parse_page`, its threads as PlainThreads where every one of them is plain (the usual page,
+    see `_plain_texts`): each stands for the Thread `parse_page` makes."""
+    return _read_page(lines, source_name, plain=True)
+
+
+def _read_page(lines: list[str], source_name: str, plain: bool) -> ParseResult | PlainResult:
     result = ParseResult()
     index = 0
     author_name: str | None = None
@@ -330,6 +376,10 @@ def parse_page(lines: list[str], source_name: str) -> ParseResult:
         else:
             current[1].append(rest[position - 1])
 
+    if plain:
+        found = _plain_threads(body, previews, author_name, handle, header, source_name)
+        if found is not None:
+            return PlainResult(found[0], result.warnings + found[1])
     posts, warning = _best_split(body, header.declared)
     if not posts:
         raise ImportFailure("no tweets between the header and the end mark")
