@@ -265,8 +265,8 @@ class PlainThread(NamedTuple):
         first = texts[0] if texts else ""
         thread_id = make_thread_id(None, self.author_handle or self.author_name, first)
         date = self.date.iso() if self.date else None
-        minutes = self.read_minutes if self.read_minutes is not None else _minutes(
-            None, sum(len(text.split()) for text in texts))
+        words = 0 if self.read_minutes is not None else sum(len(text.split()) for text in texts)
+        minutes = _minutes(self.read_minutes, words)
         summary = _summary(thread_id, self.author_name, self.author_handle, date, title_of(first) if texts else "",
                            len(texts), self.declared_count, self.complete, self.source, minutes)
         posts = [{"text": text, "id": None, "time": None, "media": [], "links": list(links), "quoted": None}
