@@ -550,8 +550,7 @@ MAX_READ_MINUTES = 100_000
 
 def _within_limits(result: ParseResult | PlainResult) -> ParseResult | PlainResult:
     """Refuse results no real file holds, whatever the importer let through."""
-    plain = isinstance(result, PlainResult)
-    longest = max((len(thread.texts) if plain else thread.post_count for thread in result.threads), default=0)
+    longest = max((thread.post_count for thread in result.threads), default=0)
     if longest > MAX_POSTS_PER_THREAD:
         raise too_many_posts(longest)
     for index, thread in enumerate(result.threads):
@@ -559,7 +558,7 @@ def _within_limits(result: ParseResult | PlainResult) -> ParseResult | PlainResu
             raise ImportFailure(f"the page says the thread has {thread.declared_count} posts: not a real thread")
         if thread.read_minutes is not None and not 0 <= thread.read_minutes <= MAX_READ_MINUTES:
             # The read time is worked out from the text instead.
-            if plain:
+            if isinstance(result, PlainResult):
                 result.threads[index] = thread._replace(read_minutes=None)
             else:
                 thread.read_minutes = None

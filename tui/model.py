@@ -259,6 +259,10 @@ class PlainThread(NamedTuple):
     source: str = ""
     read_minutes: int | None = None
 
+    @property
+    def post_count(self) -> int:
+        return len(self.texts)
+
     def stored_forms(self) -> tuple[str, dict[str, Any], dict[str, Any]]:
         """The id, `summary()` and `to_dict()` of `to_thread()`, made without it."""
         texts = self.texts
@@ -268,7 +272,7 @@ class PlainThread(NamedTuple):
         words = 0 if self.read_minutes is not None else sum(len(text.split()) for text in texts)
         minutes = _minutes(self.read_minutes, words)
         summary = _summary(thread_id, self.author_name, self.author_handle, date, title_of(first) if texts else "",
-                           len(texts), self.declared_count, self.complete, self.source, minutes)
+                           self.post_count, self.declared_count, self.complete, self.source, minutes)
         posts = [{"text": text, "id": None, "time": None, "media": [], "links": list(links), "quoted": None}
                  for text, links in zip(texts, self.links, strict=True)]
         return thread_id, summary, _document(thread_id, self.author_name, self.author_handle, date,

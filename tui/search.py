@@ -107,17 +107,19 @@ def _line_starts(section: bytes) -> array:
     """Where each line of a section of newline-ended lines starts."""
     lines = section.split(b"\n")
     lines.pop()  # what follows the last newline: nothing
-    # Each start is the lengths before it, newlines included: C loops, not a Python one per line.
-    starts = array("Q", accumulate(map(add, map(len, lines), repeat(1)), initial=0))
-    starts.pop()  # the end of the section
-    return starts
+    return _starts(map(add, map(len, lines), repeat(1)))
 
 
 def _starts_of(lengths: bytes) -> array:
     """Where each line starts, from the lengths of all lines (native 64-bit numbers)."""
     numbers = array("Q")
     numbers.frombytes(lengths)
-    starts = array("Q", accumulate(numbers, initial=0))
+    return _starts(numbers)
+
+
+def _starts(lengths: Iterable[int]) -> array:
+    """Each start is the lengths before it, newlines included: C loops, not a Python one per line."""
+    starts = array("Q", accumulate(lengths, initial=0))
     starts.pop()  # the end of the last line
     return starts
 
