@@ -3,11 +3,13 @@
 A large import takes shortcuts: a Thread Reader body split on its text whole,
 a thread's stored forms made without its dicts, a post's search lines made
 from one string, worker outcomes sent as plain values, files synced in a
-thread of their own. Each is checked here against the plain way.
+thread of their own, ids and places hashed with fewer steps, a page's counts
+looked for by their last words. Each is checked here against the plain way.
 """
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import re
 from array import array
@@ -16,15 +18,16 @@ from pathlib import Path
 
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tui import storage
 from tui.importing import ImportRun, Unit, _outcomes_from_worker, _parse_unit, parse_files_in_worker
 from tui.importers.base import ImportFailure, PlainResult
-from tui.importers.threadreader_text import _plain_split, parse_page, plain_page, split_tweets
-from tui.library import StoredThread
-from tui.model import Media, PartialDate, PlainThread, Post, Thread
+from tui.importers.threadreader_text import (_COUNTS_ANYWHERE, _has_counts, _plain_split, parse_page, plain_page,
+                                             split_tweets)
+from tui.library import SHARD_COUNT, StoredThread, place_of
+from tui.model import Media, PartialDate, PlainThread, Post, Thread, make_thread_id
 from tui.search import search_lines
 from tui.storage import BackgroundSync, StorageWriteError
 from tui.thread_copies import aliases_of, text_key
@@ -34,7 +37,7 @@ from .conftest import FIXTURES, SAMPLES
 # Pieces of body lines: list marks, image marks, links, odd whitespace, a final sigma, a NUL.
 LINE_PIECES = ["word", "Two words", "1.", "1)", "12", "3/", "-", "•", "*", "–", "Image", "ImageImage",
                "http://ex.am/ple", "www.site.org", "(see https://a.b/c)", " ", "  ", "\u00a0", "\u3000",
-               "ΟΔΟΣ", "\0", "…", "x"]
+               "ΟΔΟΣ", "\0", "…", "x", "\t", "\r", "\x0c", "\x1f", "\x85"]
 lines_strategy = st.lists(st.lists(st.sampled_from(LINE_PIECES), max_size=4).map("".join), max_size=14)
 
 
@@ -268,3 +271,35 @@ def test_a_usual_page_is_read_as_plain_threads_and_others_the_full_way():
     assert len(full.threads) == 3 and full.warnings  # the previews, and the day February lacks
     note = (FIXTURES / "threadreader" / "note-example.txt").read_text().split("\n")
     assert not isinstance(plain_page(note, "note.txt"), PlainResult)  # its lists and image marks: the full way
+
+
+# Words, spaces, and every other kind of whitespace `str.split` knows (none of them printable).
+spaced_texts = st.lists(st.sampled_from(["a", "Bc", "ΣΑΣ", ".", " ", " ", "  ", "\t", "\n", "\x0b", "\x0c", "\r",
+                                         "\x1c", "\x85", "\xa0", "\u2028", "\u3000", "\u200b"]), max_size=8).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(author=st.none() | spaced_texts, text=spaced_texts)
+@example(author=None, text=" a").via("a space first")
+@example(author=None, text="a ").via("a space last")
+@example(author="Bc", text="a  Bc").via("two spaces")
+@example(author="Bc", text="a\u3000Bc").via("another space")
+def test_a_thread_id_is_the_hash_of_its_author_and_its_words_one_space_apart(author, text):
+    words = " ".join(text.split()).casefold()
+    digest = hashlib.sha256(f"{(author or '').casefold()}\n{words}".encode()).hexdigest()
+    assert make_thread_id(None, author, text) == f"h{digest[:20]}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(thread_id=st.text(max_size=30).filter(lambda text: not any(0xD800 <= ord(c) <= 0xDFFF for c in text)))
+def test_a_threads_place_is_the_one_its_hash_has_always_given(thread_id):
+    # Libraries on disk hold documents under these ids and in these shards: they may never move.
+    digest = hashlib.sha1(thread_id.encode()).hexdigest()
+    assert place_of.__wrapped__(thread_id) == (int(digest[:15], 16), f"{int(digest[:8], 16) % SHARD_COUNT:02x}")
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.lists(st.sampled_from(["1", "12", ",", " tweets, ", " tweet, ", " min read", "\n", "x", " ",
+                                      "3 min read", "tweets", "1,2"]), max_size=10).map("".join))
+def test_counts_are_found_by_their_last_words_where_the_regex_finds_them(text):
+    assert _has_counts(text) == (_COUNTS_ANYWHERE.search(text) is not None)

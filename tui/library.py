@@ -45,7 +45,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 
 from .model import PlainThread, Thread
-from .search import SearchLines, search_file, search_layout, search_lines, thread_search_lines
+from .search import SearchLines, search_file, search_file_pieces, search_layout, search_lines, thread_search_lines
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
     AtomicJSONStorage,
@@ -64,6 +64,7 @@ DB_ENV_VAR = "THREADS_TUI_DB"
 LOCK_TIMEOUT_SECONDS = 30.0
 _META_ID = 1
 SHARD_COUNT = 64
+_SHARD_NAMES = tuple(f"{shard:02x}" for shard in range(SHARD_COUNT))
 SHARD_CACHE_SIZE = 4
 SEARCH_SUFFIX = ".search"
 _SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
@@ -91,8 +92,9 @@ def user_db_path() -> Path:
 def place_of(thread_id: str) -> tuple[int, str]:
     """Where a thread is kept: its TinyDB document id (60 bits of its id's hash) and its posts
     shard (one of SHARD_COUNT, as two hex digits, from the same hash)."""
-    digest = hashlib.sha1(thread_id.encode()).hexdigest()
-    return int(digest[:15], 16), f"{int(digest[:8], 16) % SHARD_COUNT:02x}"
+    digest = hashlib.sha1(thread_id.encode()).digest()
+    # The first 15 hex digits (60 bits), and the first 8 (32 bits) modulo SHARD_COUNT.
+    return int.from_bytes(digest[:8]) >> 4, _SHARD_NAMES[int.from_bytes(digest[:4]) % SHARD_COUNT]
 
 
 def doc_id_for(thread_id: str) -> int:
@@ -764,7 +766,7 @@ class Library:
                     shard_path, search_path = self._shard_path(file_name), self.posts_dir / _search_name(file_name)
                     new_files += [shard_path, search_path]
                     syncing.write(shard_path, orjson.dumps({"posts": docs}), mode)
-                    syncing.write(search_path, search_file(
+                    syncing.write(search_path, search_file_pieces(
                         searches.get(key) or search_lines(doc) for key, doc in docs.items()), mode)
                     meta["shards"][shard] = file_name
                 syncing.wait()

@@ -134,20 +134,27 @@ def search_file(parts: Iterable[SearchLines]) -> bytes:
     ids, a line each; the last section, the lines as written. A search scans
     only the lowercased section: ids and the text as written are never matched.
     """
+    return b"".join(search_file_pieces(parts))
+
+
+def search_file_pieces(parts: Iterable[SearchLines]) -> list[bytes]:
+    """`search_file`, as the pieces it joins: written one after another (`os.writev`), they
+    need not be copied into one string first."""
     parts = [part for part in parts if part[3]]
-    lowered = b"".join([part[1] for part in parts])
-    written = b"".join([part[2] for part in parts])
-    if all(part[4] is not None for part in parts):
+    if not parts:
+        return [SEARCH_FILE_MAGIC + _HEADER.pack(0, 0, 0, 0)]
+    ids, lowered, written, counts, lengths = zip(*parts)
+    if None not in lengths:
         # ASCII lowercases to as many bytes: the lines as written start where the lowercased ones do.
-        lowered_starts = written_starts = _starts_of(b"".join([part[4] for part in parts]))
+        lowered_starts = written_starts = _starts_of(b"".join(lengths))
     else:
-        lowered_starts, written_starts = _line_starts(lowered), _line_starts(written)
-    first_lines = array("Q", accumulate((part[3] for part in parts), initial=0))
+        lowered_starts, written_starts = _line_starts(b"".join(lowered)), _line_starts(b"".join(written))
+    first_lines = array("Q", accumulate(counts, initial=0))
     first_lines.pop()
-    ids = "".join([part[0] + "\n" for part in parts]).encode("utf-8")
-    header = SEARCH_FILE_MAGIC + _HEADER.pack(len(lowered), len(lowered_starts), len(parts), len(ids))
-    return b"".join((header, lowered, lowered_starts.tobytes(), written_starts.tobytes(), first_lines.tobytes(),
-                     ids, written))
+    id_lines = ("\n".join(ids) + "\n").encode("utf-8")
+    header = SEARCH_FILE_MAGIC + _HEADER.pack(sum(map(len, lowered)), len(lowered_starts), len(parts), len(id_lines))
+    return [header, *lowered, lowered_starts.tobytes(), written_starts.tobytes(), first_lines.tobytes(), id_lines,
+            *written]
 
 
 @dataclass(frozen=True, slots=True)

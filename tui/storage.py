@@ -125,24 +125,50 @@ def write_atomic(path: Path, payload: bytes, sync: bool = True, mode: int | None
         fsync_dir(folder)
 
 
-def write_new_file(path: Path, payload: bytes, mode: int | None = None) -> None:
+def write_new_file(path: Path, payload: bytes | list[bytes], mode: int | None = None) -> None:
     """Write a file under a name nothing refers to yet: no temporary file, no rename, no fsync.
 
     The caller makes many such files durable at once (`sync_files`, then one
     `fsync_dir`) before committing a reference to them; a partial file from a
-    kill is never referred to.
+    kill is never referred to. `payload` may be a list of pieces, written one
+    after another without being joined first.
     """
     try:
         with open(path, "wb") as handle:
             if mode is not None:  # as private as the files beside it
                 os.fchmod(handle.fileno(), mode)
-            handle.write(payload)
+            if isinstance(payload, list):
+                _write_pieces(handle.fileno(), payload)
+            else:
+                handle.write(payload)
     except OSError as error:
         try:
             os.unlink(path)
         except OSError:
             pass
         raise StorageWriteError(path, _reason(error)) from error
+
+
+_IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") and "SC_IOV_MAX" in os.sysconf_names else 16
+
+
+def _write_pieces(fd: int, pieces: list[bytes]) -> None:
+    """Write pieces one after another: a system call for many at once where there is one (`writev`)."""
+    if not hasattr(os, "writev"):
+        _write_all(fd, b"".join(pieces))
+        return
+    for first in range(0, len(pieces), _IOV_MAX):
+        batch = pieces[first:first + _IOV_MAX]
+        written = os.writev(fd, batch)
+        if written < sum(map(len, batch)):  # a short write (a signal, a full disk): the rest piece by piece
+            _write_all(fd, memoryview(b"".join(batch))[written:])
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    """Write all of `data` (a short write is followed by another, for the rest)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def sync_files(paths: list[Path]) -> None:
@@ -233,7 +259,7 @@ class BackgroundSync:
             self._abandoned = True  # the caller failed: what is still queued is not written
         self._stop()
 
-    def write(self, path: Path, payload: bytes, mode: int | None = None) -> None:
+    def write(self, path: Path, payload: bytes | list[bytes], mode: int | None = None) -> None:
         """Write this new file (`write_new_file`), and have it synced."""
         write_new_file(path, payload, mode)
         self._files.put(path)

@@ -94,10 +94,11 @@ class Source:
             # os-level calls: a buffered file object costs more than reading a small page.
             fd = os.open(path, _READ_FLAGS)
             try:
-                # Ask for the size first: a read buffer as big as the file, not the megabyte it could be.
-                size = os.fstat(fd).st_size
-                start = _read_up_to(fd, min(size, SMALL_FILE_BYTES) + 1, size)
-                if size < len(start) <= SMALL_FILE_BYTES:  # it grew, or the system does not know its size
+                # The head first: a buffer of the megabyte a small file may take costs more than a second
+                # read, and most files are far smaller (asking for the size costs as much as the read
+                # that finds the end).
+                start = _read_up_to(fd, HEAD_BYTES + 1)
+                if len(start) > HEAD_BYTES:
                     start += _read_up_to(fd, SMALL_FILE_BYTES + 1 - len(start))
             finally:
                 os.close(fd)
@@ -199,11 +200,10 @@ class Source:
         return decode_text(self.read_bytes(max_bytes), strict=True)
 
 
-def _read_up_to(fd: int, size: int, expected: int | None = None) -> bytes:
-    """Up to `size` bytes from a file descriptor: fewer only at its end (taken to be
-    `expected` bytes in, where the caller knows it: no read to find it then)."""
+def _read_up_to(fd: int, size: int) -> bytes:
+    """Up to `size` bytes from a file descriptor: fewer only at its end."""
     data = os.read(fd, size)
-    while 0 < len(data) < size and len(data) != expected:
+    while 0 < len(data) < size:
         more = os.read(fd, size - len(data))
         if not more:
             break

@@ -20,6 +20,7 @@ _COUNTS_LINE = re.compile(rf"^{COUNTS}$", re.I)
 DETECT_LINES = 40
 _PROFILE_ANYWHERE = re.compile(r"^[ \t]*\S.*? Profile picture[ \t\r]*$", re.M)
 _COUNTS_ANYWHERE = re.compile(COUNTS)
+_COUNTS_END = " min read"
 _PROFILE = re.compile(r"^(.+?) Profile picture$")
 _END_MARK = re.compile(r"^•\s*•\s*•$")
 _MORE_FROM = re.compile(r"^More from @(\w{1,50})$")
@@ -178,6 +179,10 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE, spaces_are_b
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n{3,}")
+# Where a list item may start a line after the first (a superset of `_is_list_item`: the space
+# after the mark may be the line break), searched from each line break: a fixed character first,
+# which the regex engine finds at C speed (`^` in multiline mode would be tried at every one).
+_LIST_ITEM_AFTER_BREAK = re.compile(r"\n(?:[•◦▪‣●·\-–—*]|\d{1,3}[.)])\s")
 
 
 def _plain_texts(lines: list[str]) -> tuple[list[str], list[list[str]]] | None:
@@ -188,12 +193,14 @@ def _plain_texts(lines: list[str]) -> tuple[list[str], list[list[str]]] | None:
     (so none of only spaces), no list item, no `Image` mark; and no NUL, which
     stands for paragraph breaks here (cleaned text holds none).
     """
-    for line in lines:
-        if line[-1:].isspace() or _is_list_item(line):
-            return None
-    body = "\n".join(lines).strip("\n")
-    if "Image" in body or "\0" in body:
+    body = "\n".join(lines)
+    if ("Image" in body or "\0" in body or _LIST_ITEM.match(body) is not None
+            or _LIST_ITEM_AFTER_BREAK.search(body) is not None):
         return None
+    for line in lines:
+        if line[-1:].isspace():
+            return None
+    body = body.strip("\n")
     if not body:
         return [], []
     # A line break between two non-empty lines ends a tweet; two or more are a paragraph break.
@@ -265,6 +272,18 @@ def _plain_threads(body: list[str], previews: list[tuple[DateCounts, list[str], 
     return threads, warnings
 
 
+def _has_counts(text: str) -> bool:
+    """`_COUNTS_ANYWHERE.search(text)`, tried only on the lines holding its last words: a match
+    ends with them and holds no line break, so the regex need not be tried at every character."""
+    end = text.find(_COUNTS_END)
+    while end >= 0:
+        end += len(_COUNTS_END)
+        if _COUNTS_ANYWHERE.search(text, text.rfind("\n", 0, end) + 1, end) is not None:
+            return True
+        end = text.find(_COUNTS_END, end)
+    return False
+
+
 class ThreadReaderTextImporter(Importer):
     """A Thread Reader unroll saved as text: one thread plus "More from" previews."""
 
@@ -278,8 +297,7 @@ class ThreadReaderTextImporter(Importer):
         # The first DETECT_LINES lines (a short page: all of it, without splitting it).
         top = head if head.count("\n") < DETECT_LINES else "\n".join(head.split("\n", DETECT_LINES)[:DETECT_LINES])
         # The patterns' fixed words first: found at C speed, and most files in no format lack them.
-        return (" Profile picture" in top and " min read" in top and _PROFILE_ANYWHERE.search(top) is not None
-                and _COUNTS_ANYWHERE.search(top) is not None)
+        return " Profile picture" in top and _has_counts(top) and _PROFILE_ANYWHERE.search(top) is not None
 
     def parse(self, source: Source) -> ParseResult:
         return parse_page(self._lines(source), source.name)
