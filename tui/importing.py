@@ -106,7 +106,7 @@ class Parsed:
     def of(cls, result: ParseResult | PlainResult) -> Parsed:
         try:
             if isinstance(result, PlainResult):
-                chars = sum(len(text) for thread in result.threads for text in thread.texts)
+                chars = sum(sum(map(len, thread.texts)) for thread in result.threads)
                 threads = [StoredThread.of_plain(thread) for thread in result.threads]
             else:
                 chars = sum(len(post.text) for thread in result.threads for post in thread.posts)

@@ -160,6 +160,15 @@ class Source:
                 self._head_text = decode_text(head, strict=False)
         return self._head_text
 
+    def utf8_of(self, text: str) -> bytes | None:
+        """`text` as UTF-8, where this source holds it: its content, when `text` is all of it
+        decoded (by `read_text`) from UTF-8 as it is. None otherwise."""
+        content = self._content
+        if text is not self._text or content is None:
+            return None
+        encoding, payload = _encoding(content)
+        return content if encoding == "utf-8" and payload is content else None
+
     def read_bytes(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         """The whole content; fails (without reading further) past `max_bytes`."""
         if self._content is not None and len(self._content) <= max_bytes:
@@ -243,17 +252,21 @@ def utf16_without_bom(payload: bytes) -> str | None:
     return None
 
 
+def _encoding(payload: bytes) -> tuple[str, bytes]:
+    """The encoding `decode_text` reads a payload in, and the payload less any UTF-8 byte-order mark."""
+    if payload.startswith(codecs.BOM_UTF8):
+        return "utf-8", payload[len(codecs.BOM_UTF8):]
+    if payload.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32", payload
+    if payload.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", payload
+    return utf16_without_bom(payload) or "utf-8", payload
+
+
 def decode_text(payload: bytes, strict: bool = True) -> str:
     """Decode by byte-order mark, else as UTF-16 if it is that (see `utf16_without_bom`), else as
     UTF-8; strict mode explains what is wrong."""
-    if payload.startswith(codecs.BOM_UTF8):
-        encoding, payload = "utf-8", payload[len(codecs.BOM_UTF8):]
-    elif payload.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        encoding = "utf-32"
-    elif payload.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        encoding = utf16_without_bom(payload) or "utf-8"
+    encoding, payload = _encoding(payload)
     without_bom = " without a byte-order mark" if encoding.startswith("utf-16-") else ""
     if not strict:
         return payload.decode(encoding, errors="replace")

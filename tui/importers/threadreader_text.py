@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..model import MONTHS, Media, PartialDate, PlainThread, Post, Thread
 from ..text import clean_line, strip_control
@@ -94,6 +95,7 @@ def parse_date_line(line: str) -> DateCounts | None:
     )
 
 
+@lru_cache(maxsize=1 << 13)  # an archive's threads share their days: each worked out once
 def shown_date(year: str | None, month: str, day: str) -> PartialDate | None:
     """The date a page shows (`Oct`, `15`, no year); None for a day its month lacks."""
     year_number, day_number = (int(year) if year else None), int(day)
@@ -306,7 +308,8 @@ class ThreadReaderTextImporter(Importer):
         return plain_page(self._lines(source), source.name)
 
     def _lines(self, source: Source) -> list[str]:
-        text = strip_control(source.read_text(self.max_bytes)).replace("\t", " ")
+        text = source.read_text(self.max_bytes)
+        text = strip_control(text, source.utf8_of(text)).replace("\t", " ")
         # Lines keep their trailing spaces: a line of only spaces is told from an empty one.
         return text.split("\n")
 
