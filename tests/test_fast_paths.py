@@ -27,7 +27,7 @@ from tui.importing import ImportRun, Unit, _outcomes_from_worker, _parse_unit, p
 from tui.importers.base import ImportFailure, PlainResult, Source
 from tui.importers.threadreader_text import (_COUNTS_ANYWHERE, _has_counts, _plain_split, parse_page, plain_page,
                                              split_tweets)
-from tui.library import SHARD_COUNT, StoredThread, place_of
+from tui.library import SHARD_COUNT, Library, StoredThread, _search_name, _shard_search_text, place_of
 from tui.model import Media, PartialDate, PlainThread, Post, Thread, make_thread_id
 from tui.search import search_lines
 from tui.storage import BackgroundSync, StorageWriteError
@@ -327,3 +327,22 @@ def test_a_files_text_is_checked_for_controls_in_the_bytes_it_was_read_from(star
     assert strip_control(read, utf8) == strip_control(read)
     if start == b"" and encoding == "utf-8" and "\x00" not in text:
         assert utf8 is data  # the usual file: its bytes are checked as they were read
+
+
+def test_the_search_file_a_commit_writes_is_the_one_its_shard_rebuilds_into(db_path):
+    # Shards made new, then added to, then with a preview replaced by its full thread and a copy merged.
+    def thread(n, texts, complete=True, handle=None):
+        return Thread(posts=[Post(text) for text in texts], author_name=f"Author {n}",
+                      author_handle=handle or f"author_{n}", complete=complete, declared_count=len(texts) + 1)
+
+    library = Library.open(db_path)
+    library.add_threads([thread(n, [f"post {n} one", "ΣΟΦΙΑ two"]) for n in range(40)])
+    library.add_threads([thread(n, [f"post {n} one"], complete=False) for n in range(40, 60)])
+    library.add_threads([thread(n, [f"post {n} one", f"post {n} two", "more"]) for n in range(30, 50)]
+                        + [thread(n, [f"other {n}"]) for n in range(60, 80)])
+    reopened = Library.open(db_path)
+    assert len(reopened.summaries()) == 80
+    for file_name in reopened.live_post_files():
+        if file_name.endswith(".json"):
+            written = (reopened.posts_dir / _search_name(file_name)).read_bytes()
+            assert written == _shard_search_text(reopened._shard_db_named(file_name)), file_name

@@ -755,19 +755,20 @@ class Library:
                     docs: dict[str, Any] = dict(db.table("posts")._read_table()) if db is not None else {}
                     for thread_id in removals.get(shard, ()):
                         docs.pop(str(doc_id_for(thread_id)), None)
-                    searches: dict[str, SearchLines] = {}
-                    for thread in writes.get(shard, ()):
-                        key = str(thread.place[0])
-                        docs.pop(key, None)  # a new copy goes last, as TinyDB's own update would put it
-                        docs[key] = orjson.Fragment(thread.json)
-                        searches[key] = thread.search or search_lines(thread.doc)
+                    comes = {str(thread.place[0]): thread for thread in writes.get(shard, ())}
+                    if docs:
+                        for key in comes.keys() & docs.keys():
+                            del docs[key]  # a new copy goes last, as TinyDB's own update would put it
+                    # Each thread's search lines in the documents' order: those kept, then those that come.
+                    searches = [search_lines(doc) for doc in docs.values()]
+                    searches += [thread.search or search_lines(thread.doc) for thread in comes.values()]
+                    docs.update(zip(comes, [orjson.Fragment(thread.json) for thread in comes.values()]))
                     if db is not None:
                         superseded += [db.storage.path, self.posts_dir / _search_name(db.storage.path.name)]
                     shard_path, search_path = self._shard_path(file_name), self.posts_dir / _search_name(file_name)
                     new_files += [shard_path, search_path]
                     syncing.write(shard_path, orjson.dumps({"posts": docs}), mode)
-                    syncing.write(search_path, search_file_pieces(
-                        searches.get(key) or search_lines(doc) for key, doc in docs.items()), mode)
+                    syncing.write(search_path, search_file_pieces(searches), mode)
                     meta["shards"][shard] = file_name
                 syncing.wait()
             if touched:
