@@ -267,7 +267,8 @@ class PlainThread(NamedTuple):
         return len(self.texts)
 
     def stored_forms(self) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        """The id, `summary()` and `to_dict()` of `to_thread()`, made without it."""
+        """The id, `summary()` and `to_dict()` of `to_thread()`, made without it (the document
+        holds this thread's lists of links, not copies: it is to be written, not changed)."""
         texts = self.texts
         first = texts[0] if texts else ""
         thread_id = make_thread_id(None, self.author_handle or self.author_name, first)
@@ -276,8 +277,10 @@ class PlainThread(NamedTuple):
         minutes = _minutes(self.read_minutes, words)
         summary = _summary(thread_id, self.author_name, self.author_handle, date, title_of(first) if texts else "",
                            self.post_count, self.declared_count, self.complete, self.source, minutes)
-        posts = [{"text": text, "id": None, "time": None, "media": [], "links": list(links), "quoted": None}
-                 for text, links in zip(texts, self.links, strict=True)]
+        if len(self.links) != len(texts):
+            raise ValueError("a plain thread needs a list of links for each post")
+        posts = [{"text": text, "id": None, "time": None, "media": [], "links": links, "quoted": None}
+                 for text, links in zip(texts, self.links)]
         return thread_id, summary, _document(thread_id, self.author_name, self.author_handle, date,
                                               self.declared_count, self.complete, self.source, self.read_minutes, posts)
 

@@ -362,12 +362,14 @@ def _read_page(lines: list[str], source_name: str, plain: bool) -> ParseResult |
             header.minutes = int(counts.group(2))
             index = following + 1
 
-    body: list[str] = []
-    while index < len(lines) and not ("•" in lines[index] and _END_MARK.match(lines[index].strip())):
-        body.append(lines[index])
-        index += 1
-    if index >= len(lines):
+    start = index
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if "•" in line and _END_MARK.match(line.strip()):
+            break
+    else:
         raise ImportFailure("no end mark '• • •' after the tweets: the page looks cut short")
+    body = lines[start:index]
 
     handle: str | None = None
     rest = lines[index + 1:]
