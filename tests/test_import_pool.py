@@ -185,6 +185,58 @@ def test_ctrl_c_stops_a_pooled_import_and_its_workers(tmp_path, db_path):
         if process.returncode == 130:
             assert "interrupted: the " in err.decode() and "files read before ctrl+c are in the library" in err.decode()
         assert all(not Path(f"/proc/{pid}").exists() or _state(pid) == "Z" for pid in workers)
+        if import_pool.SPILL_ROOT is not None:  # and the chunks in flight are not left in memory
+            assert not list(Path(import_pool.SPILL_ROOT).glob(f"threads-tui-chunks-{process.pid}-*"))
         listed = subprocess.run([*threads_tui_command(), "list", "--json"], env=cli_env(db_path),
                                 capture_output=True, text=True, timeout=60)
         assert listed.returncode == 0, listed.stderr
+
+
+def test_chunks_come_back_through_files_in_memory_and_none_are_left(tmp_path, monkeypatch):
+    folder = mixed_folder(tmp_path / "input")
+    monkeypatch.setattr(import_pool, "SPILL_ROOT", None)
+    through_the_pipe = import_report([folder], tmp_path / "piped" / "library.json")
+    spill_root = tmp_path / "shm"
+    spill_root.mkdir()
+    monkeypatch.setattr(import_pool, "SPILL_ROOT", str(spill_root))
+    read = []
+    real_unspilled = import_pool._unspilled
+    monkeypatch.setattr(import_pool, "_unspilled", lambda sent: read.append(sent) or real_unspilled(sent))
+    assert import_report([folder], tmp_path / "spilled" / "library.json") == through_the_pipe
+    assert read and all(isinstance(sent, import_pool._Spilled) for sent in read)
+    assert list(spill_root.iterdir()) == []
+
+
+def test_a_chunk_that_cannot_be_left_in_a_file_comes_through_the_pipe(tmp_path, monkeypatch):
+    folder = write_pages(tmp_path / "pages", "fay", PARALLEL_MIN_FILES + 20)
+    monkeypatch.setattr(import_pool, "SPILL_ROOT", str(tmp_path))
+
+    real_mkstemp = import_pool.tempfile.mkstemp
+
+    def full(*args, suffix=None, **kwargs):
+        if suffix == ".pickle":  # a chunk's file; the library's own files are written as ever
+            raise OSError(28, "No space left on device")
+        return real_mkstemp(*args, suffix=suffix, **kwargs)
+
+    monkeypatch.setattr(import_pool.tempfile, "mkstemp", full)  # in the workers too: they are forked
+    read = []
+    real_unspilled = import_pool._unspilled
+    monkeypatch.setattr(import_pool, "_unspilled", lambda sent: read.append(sent) or real_unspilled(sent))
+    counts, failures, listed = import_report([folder], tmp_path / "lib" / "library.json")
+    assert len(counts[0]) == len(listed) == PARALLEL_MIN_FILES + 20 and failures == []
+    assert read and not any(isinstance(sent, import_pool._Spilled) for sent in read)
+
+
+def test_chunk_folders_that_killed_imports_left_are_removed_by_the_next(tmp_path, monkeypatch):
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # its process id: one no process has now
+    stale = tmp_path / f"threads-tui-chunks-{finished.pid}-abc"
+    alive = tmp_path / f"threads-tui-chunks-{os.getpid()}-def"
+    other = tmp_path / "someone-elses"
+    for folder in (stale, alive, other):
+        folder.mkdir()
+        (folder / "chunk.pickle").write_bytes(b"x")
+    monkeypatch.setattr(import_pool, "SPILL_ROOT", str(tmp_path))
+    folder = write_pages(tmp_path / "pages", "gil", PARALLEL_MIN_FILES + 20)
+    import_report([folder], tmp_path / "lib" / "library.json")
+    assert not stale.exists() and alive.exists() and other.exists()

@@ -4,19 +4,28 @@ The caller walks the paths and hands over its units of work in order; units
 that name a plain file go to the workers in chunks, the rest are parsed in
 the calling process, and every outcome comes back in the order of the walk.
 Small imports never start a pool: its start-up would cost more than it saves.
+
+A chunk's outcomes come back through a file in memory (`/dev/shm`) where
+there is one: written and read in one go each, they cost both processes less
+than the pool's pipe (see `_spilled`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -45,6 +54,95 @@ class Unit(NamedTuple):
     name: str
     parse: Callable[[], object]
     file: Path | str | None = None
+
+
+# Where chunks' outcomes are handed over (memory, not disk), when the system has it; else the pool's pipe.
+SPILL_ROOT: str | None = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+_SPILL_PREFIX = "threads-tui-chunks-"
+
+
+class _Spilled(NamedTuple):
+    """A chunk's outcomes, left in this file for the main process to read (and remove)."""
+
+    path: str
+
+
+def _spilled(parse_files: Callable[[list[Path]], Chunk], spill_dir: str | None,
+             files: list[Path]) -> Chunk | _Spilled:
+    """In a worker: parse a chunk, and leave its outcomes in a file of `spill_dir` where one can be written.
+
+    One write and one read of a file in memory cost both processes less than
+    the pool's pipe: no return to the other process each 64 KiB, no copies
+    between buffers. Pickled without a memo (outcomes hold no cycles): half
+    the time. A file that cannot be written (a full `/dev/shm`) leaves the
+    outcomes to the pipe.
+    """
+    outcomes = parse_files(files)
+    if spill_dir is None:
+        return outcomes
+    try:
+        fd, path = tempfile.mkstemp(dir=spill_dir, suffix=".pickle")
+    except OSError:
+        return outcomes
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+            with suppress(AttributeError):  # documented as deprecated: a Python without it pickles with a memo
+                pickler.fast = True
+            pickler.dump(outcomes)
+    except OSError:
+        _remove(path)
+        return outcomes
+    return _Spilled(path)
+
+
+def _unspilled(sent: Chunk | _Spilled) -> Chunk:
+    """What a worker sent: its outcomes, read from their file (removed at once) if it left them in one."""
+    if not isinstance(sent, _Spilled):
+        return sent
+    try:
+        with open(sent.path, "rb") as handle:
+            return pickle.load(handle)
+    finally:
+        _remove(sent.path)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _spill_dir() -> str | None:
+    """A private folder for one pool's chunks (removed with the pool), after removing any that
+    pools of processes no longer running left (killed: they never removed theirs)."""
+    if SPILL_ROOT is None:
+        return None
+    _remove_stale_spill_dirs(SPILL_ROOT)
+    try:
+        return tempfile.mkdtemp(prefix=f"{_SPILL_PREFIX}{os.getpid()}-", dir=SPILL_ROOT)
+    except OSError:
+        return None
+
+
+def _remove_stale_spill_dirs(root: str) -> None:
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(_SPILL_PREFIX):].split("-", 1)[0]
+        if not (entry.name.startswith(_SPILL_PREFIX) and pid.isdigit()):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_uid != os.getuid() or not entry.is_dir(follow_symlinks=False):
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry.path, ignore_errors=True)  # its process is gone
+        except OSError:
+            continue  # alive (or not ours to ask about)
 
 
 def worker_count() -> int:
@@ -126,16 +224,19 @@ def ordered_outcomes(
         for unit in chain(lookahead, units):
             yield unit, parse_here(unit)
         return
+    spill_dir = _spill_dir()
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     try:
-        yield from _through_pool(executor, lookahead, units, parse_here, parse_files, read_chunk,
-                                 workers * CHUNKS_IN_FLIGHT_PER_WORKER)
+        yield from _through_pool(executor, lookahead, units, parse_here, partial(_spilled, parse_files, spill_dir),
+                                 lambda sent: read_chunk(_unspilled(sent)), workers * CHUNKS_IN_FLIGHT_PER_WORKER)
     except BaseException:
         # Interrupted, cancelled or failed: don't wait for chunks nobody will read.
         _stop(executor)
         raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        if spill_dir is not None:
+            shutil.rmtree(spill_dir, ignore_errors=True)  # chunks sent but never read
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:
