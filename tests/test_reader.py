@@ -22,6 +22,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.import_screen import ImportScreen
 from tui.screens.search import SearchScreen
 from tui.widgets.author_list import AuthorList
+from tui.widgets import reading_pane
 from tui.widgets.reading_pane import ThreadView
 from tui.widgets.thread_list import ThreadList, date_label
 
@@ -1338,3 +1339,45 @@ async def test_a_thread_asked_for_wins_over_a_cursor_that_rested_before(sample_d
         await pilot.pause(0.5)
         await settle(pilot)
         assert app.screen.thread.id == wanted
+
+
+def long_thread_db(db_path: Path, posts: int = 600) -> Thread:
+    long = Thread(posts=[Post(f"Post {n} of a long thread, long enough to wrap over a couple of lines in the "
+                              f"reading pane at this width, and a link https://example.org/{n}") for n in range(posts)],
+                  author_name="Long Example", author_handle="long_example")
+    Library.open(db_path).add_threads([long])
+    return long
+
+
+async def test_a_long_thread_pages_before_the_rest_of_it_is_laid_out(db_path, monkeypatch):
+    monkeypatch.setattr(reading_pane, "LAYOUT_PAUSE_SECONDS", 3600.0)  # no idle time to lay the rest out in
+    long = long_thread_db(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        assert view.thread is not None and view.thread.id == long.id and not view.fully_laid_out
+        page = view.scrollable_content_region.height
+        app.set_focus(view)
+        await pilot.press(*["space"] * 10)
+        await pilot.pause()
+        assert view.scroll_y == 10 * page and not view.fully_laid_out
+        assert view.current == view.post_at_line(int(view.scroll_y) + 1) > 0
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.fully_laid_out and view.current == 599 and view.scroll_y == view.max_scroll_y
+
+
+async def test_a_long_thread_is_laid_out_whole_while_the_reader_is_idle(db_path):
+    long_thread_db(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        for _ in range(400):
+            if view.fully_laid_out:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        assert view.fully_laid_out
+        assert view.virtual_size.height == len(view._lines)  # the scrollbar knows the whole thread

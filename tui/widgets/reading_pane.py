@@ -14,8 +14,9 @@ main screen marks the thread read.
 from __future__ import annotations
 
 import re
+import time
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -43,8 +44,13 @@ _MENTION = re.compile(r"(?<![\w@])@\w+(?:@[\w.-]+\w)?")
 _HASHTAG = re.compile(r"(?<![\w#&])#\w+")
 MAX_TEXT_WIDTH = 100
 QUOTE_PREFIX = "│ "
-LAYOUT_CHUNK_POSTS = 40
-LAYOUT_PAUSE_SECONDS = 0.05
+# A long thread is laid out while the reader is idle, a slice of time at a time: a key
+# pressed meanwhile waits for one slice at most.
+LAYOUT_SLICE_SECONDS = 0.004
+LAYOUT_PAUSE_SECONDS = 0.01
+# How often that tells the scrollbar the thread's new length: each time costs the screen a new
+# layout, dearer than the slice itself.
+LAYOUT_SYNC_SECONDS = 0.25
 
 
 def link_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -106,6 +112,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._width = 0
         self._syncing = False
         self._layout_pending = False
+        self._synced_at = 0.0
         # The post go_to_post put on top, and the line it scrolled to: a pane too short to
         # scroll that far (a resize, the sidebar shown) must not make the last post current.
         self._pinned: tuple[int, int] | None = None
@@ -144,29 +151,41 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
                 self._lines.append((Text(""), "text"))
         self._sync_size()
 
-    def _lay_out_posts(self, until: int) -> None:
-        """Lay out posts up to index `until` (inclusive): long threads are laid out as needed."""
+    def _lay_out_posts(self, until: int, enough: Callable[[], bool] | None = None, sync: bool = True) -> None:
+        """Lay out posts up to index `until` (inclusive), or fewer once `enough()` (at least one):
+        long threads are laid out as needed. `sync`: tell the scrollbar (see `_sync_size`)."""
         thread = self.thread
         if thread is None:
             return
         width, total, numbered = self._width, thread.post_count, numbered_total(thread)
-        for index in range(len(self._post_starts), min(until + 1, total)):
+        first = len(self._post_starts)
+        for index in range(first, min(until + 1, total)):
+            if index > first and enough is not None and enough():
+                break
             if index:
                 self._lines += [(Text(""), "text"), (Text("─" * min(width, 24)), "separator"), (Text(""), "text")]
             self._post_starts.append(len(self._lines))
             self._lines += self._post_lines(thread.posts[index], index + 1, numbered, width)
             if index == total - 1:
                 self._lines.append((Text(""), "text"))
-        self._sync_size()
+        if sync:
+            self._sync_size()
 
     def _lay_out_screenful_after(self, index: int) -> None:
         """Lay out post `index` and enough after it to fill the pane twice over."""
         self._lay_out_posts(index)
         screen_lines = max(self.size.height, 24) * 2
         target = (self._post_starts[index] if index < len(self._post_starts) else len(self._lines)) + screen_lines
-        while not self.fully_laid_out and len(self._lines) < target:
-            self._lay_out_posts(len(self._post_starts) + 4)
+        self._lay_out_lines(target)
         self._schedule_rest()
+
+    def _lay_out_lines(self, lines: int) -> None:
+        """Lay out posts until there are `lines` lines (or no more posts), all of them known to the scrollbar."""
+        if not self.fully_laid_out and len(self._lines) < lines:
+            assert self.thread is not None
+            self._lay_out_posts(self.thread.post_count - 1, lambda: len(self._lines) >= lines)
+        elif self.virtual_size.height != len(self._lines):
+            self._sync_size()
 
     def _schedule_rest(self) -> None:
         # A pause between chunks lets frames and keys in: the rest is laid out while idle.
@@ -175,12 +194,18 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
             self.set_timer(LAYOUT_PAUSE_SECONDS, self._lay_out_more)
 
     def _lay_out_more(self) -> None:
-        """Lay out the next chunk of a long thread."""
+        """Lay out more of a long thread, for one slice of time."""
         self._layout_pending = False
-        self._lay_out_posts(len(self._post_starts) + LAYOUT_CHUNK_POSTS - 1)
+        if self.thread is not None:
+            began = time.perf_counter()
+            self._lay_out_posts(self.thread.post_count - 1, lambda: time.perf_counter() >= began + LAYOUT_SLICE_SECONDS,
+                                sync=False)
+            if self.fully_laid_out or began - self._synced_at >= LAYOUT_SYNC_SECONDS:
+                self._sync_size()
         self._schedule_rest()
 
     def _sync_size(self) -> None:
+        self._synced_at = time.perf_counter()
         self.virtual_size = Size(self._width, len(self._lines))
         self.refresh()
 
@@ -255,8 +280,8 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if not self._syncing and self._post_starts:
-            if new_value + self.size.height * 2 > len(self._lines) and not self.fully_laid_out:
-                self._lay_out_posts(len(self._post_starts) + LAYOUT_CHUNK_POSTS - 1)
+            # What this scroll shows and a screen past it, now; the rest is left to idle time.
+            self._lay_out_lines(int(new_value) + self.size.height * 2)
             if self._pinned is not None:
                 index, target = self._pinned
                 if abs(new_value - min(target, self.max_scroll_y)) < 1:
