@@ -167,3 +167,14 @@ def test_a_state_write_is_followed_only_when_it_started_from_what_the_reader_hol
     stale = Library.open(db_path)
     Library.open(db_path).set_states({first: {"position": 4}})
     assert not reader.follow_state_write(stale, stale.content_digest())  # the reader's copy is older
+
+
+def test_saving_reading_state_keeps_the_threads_in_order_without_sorting_them_again(db_path):
+    library = Library.open(db_path)
+    library.add_threads([Thread(posts=[Post(f"thread {n}")], author_handle="ada") for n in range(3)])
+    ordered, index = library.summaries(), library.order_index()
+    library.set_state(ordered[1]["id"], read=True, position=0)
+    assert library.summaries() is ordered and library.order_index() is index  # no re-sort on the reader's thread
+    assert library.state(ordered[1]["id"])["read"] is True
+    library.add_threads([Thread(posts=[Post("a new one")], author_handle="bo")])
+    assert len(library.summaries()) == 4  # a commit of threads does sort them again

@@ -802,7 +802,8 @@ class Library:
                                    f"({error}); the library was left as it was") from error
             raise self._unreadable(f"a stored thread is damaged ({error!r})", reading) from error
         self._stamp = self._file_stamp()
-        self._forget_derived()
+        if changes.write or changes.remove:
+            self._forget_derived()  # a save of reading state alone leaves the threads, and their order, as they were
         for path in superseded:
             _remove_quietly(path)
             with self._shard_cache_lock:
