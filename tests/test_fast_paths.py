@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import pickle
 import re
 from array import array
@@ -324,13 +325,14 @@ def test_a_files_text_is_checked_for_controls_in_the_bytes_it_was_read_from(star
         return
     utf8 = source.utf8_of(read)
     assert utf8 is None or utf8 == read.encode("utf-8", "surrogatepass")
-    assert strip_control(read, utf8) == strip_control(read)
+    assert strip_control(read, utf8=utf8) == strip_control(read)
     if start == b"" and encoding == "utf-8" and "\x00" not in text:
         assert utf8 is data  # the usual file: its bytes are checked as they were read
 
 
 def test_the_search_file_a_commit_writes_is_the_one_its_shard_rebuilds_into(db_path):
-    # Shards made new, then added to, then with a preview replaced by its full thread and a copy merged.
+    # Shards made new, then added to, then with previews replaced by their full threads, then with
+    # threads removed for fuller copies under other ids.
     def thread(n, texts, complete=True, handle=None):
         return Thread(posts=[Post(text) for text in texts], author_name=f"Author {n}",
                       author_handle=handle or f"author_{n}", complete=complete, declared_count=len(texts) + 1)
@@ -340,9 +342,33 @@ def test_the_search_file_a_commit_writes_is_the_one_its_shard_rebuilds_into(db_p
     library.add_threads([thread(n, [f"post {n} one"], complete=False) for n in range(40, 60)])
     library.add_threads([thread(n, [f"post {n} one", f"post {n} two", "more"]) for n in range(30, 50)]
                         + [thread(n, [f"other {n}"]) for n in range(60, 80)])
+    # Copies with their posts' ids, fuller than those stored without: stored under new ids, the old removed.
+    library.add_threads([Thread(posts=[Post(f"post {n} one", id=f"{n}1"), Post("ΣΟΦΙΑ two", id=f"{n}2"),
+                                       Post("three", id=f"{n}3")], author_name=f"Author {n}",
+                                author_handle=f"author_{n}") for n in range(10)])
     reopened = Library.open(db_path)
     assert len(reopened.summaries()) == 80
+    assert {s["id"] for s in reopened.summaries()} >= {f"{n}1" for n in range(10)}
     for file_name in reopened.live_post_files():
         if file_name.endswith(".json"):
             written = (reopened.posts_dir / _search_name(file_name)).read_bytes()
             assert written == _shard_search_text(reopened._shard_db_named(file_name)), file_name
+
+
+@pytest.mark.parametrize("iov_max", [2, 1024])
+def test_pieces_are_written_whole_in_batches_and_after_a_short_write(tmp_path, monkeypatch, iov_max):
+    pieces = [bytes([65 + n % 26]) * (n % 7 + 1) for n in range(25)]
+    real_writev, calls = os.writev, []
+
+    def short_first(fd, buffers):
+        calls.append(len(buffers))
+        if len(calls) == 1:  # the first call writes all but its last byte, as a signal may leave it
+            data = b"".join(buffers)
+            return os.write(fd, data[:-1])
+        return real_writev(fd, buffers)
+
+    monkeypatch.setattr(storage, "_IOV_MAX", iov_max)
+    monkeypatch.setattr(storage.os, "writev", short_first)
+    storage.write_new_file(tmp_path / "pieces", pieces)
+    assert (tmp_path / "pieces").read_bytes() == b"".join(pieces)
+    assert max(calls) <= iov_max and len(calls) == -(-len(pieces) // iov_max)

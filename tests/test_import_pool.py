@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -199,32 +200,69 @@ def test_chunks_come_back_through_files_in_memory_and_none_are_left(tmp_path, mo
     spill_root = tmp_path / "shm"
     spill_root.mkdir()
     monkeypatch.setattr(import_pool, "SPILL_ROOT", str(spill_root))
-    read = []
-    real_unspilled = import_pool._unspilled
-    monkeypatch.setattr(import_pool, "_unspilled", lambda sent: read.append(sent) or real_unspilled(sent))
+    read, failed = record_reads(monkeypatch)
     assert import_report([folder], tmp_path / "spilled" / "library.json") == through_the_pipe
     assert read and all(isinstance(sent, import_pool._Spilled) for sent in read)
+    assert failed == []  # a chunk not read back would be parsed again here, hiding it
     assert list(spill_root.iterdir()) == []
 
 
-def test_a_chunk_that_cannot_be_left_in_a_file_comes_through_the_pipe(tmp_path, monkeypatch):
-    folder = write_pages(tmp_path / "pages", "fay", PARALLEL_MIN_FILES + 20)
-    monkeypatch.setattr(import_pool, "SPILL_ROOT", str(tmp_path))
-
-    real_mkstemp = import_pool.tempfile.mkstemp
-
-    def full(*args, suffix=None, **kwargs):
-        if suffix == ".pickle":  # a chunk's file; the library's own files are written as ever
-            raise OSError(28, "No space left on device")
-        return real_mkstemp(*args, suffix=suffix, **kwargs)
-
-    monkeypatch.setattr(import_pool.tempfile, "mkstemp", full)  # in the workers too: they are forked
-    read = []
+def record_reads(monkeypatch) -> tuple[list, list]:
+    """What each chunk sent, and what reading any of them raised."""
+    read, failed = [], []
     real_unspilled = import_pool._unspilled
-    monkeypatch.setattr(import_pool, "_unspilled", lambda sent: read.append(sent) or real_unspilled(sent))
+
+    def unspilled(sent):
+        read.append(sent)
+        try:
+            return real_unspilled(sent)
+        except BaseException as error:
+            failed.append(error)
+            raise
+
+    monkeypatch.setattr(import_pool, "_unspilled", unspilled)
+    return read, failed
+
+
+class _FullWhileWriting(pickle.Pickler):
+    """A pickler whose disk fills up part-way through a chunk."""
+
+    def __init__(self, file, *args, **kwargs):
+        super().__init__(file, *args, **kwargs)
+        self.file = file
+
+    def dump(self, obj):
+        self.file.write(b"part of a chunk")
+        raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("full", ["before-the-file", "while-writing"])
+def test_a_chunk_that_cannot_be_left_in_a_file_comes_through_the_pipe(tmp_path, monkeypatch, full):
+    folder = write_pages(tmp_path / "pages", "fay", PARALLEL_MIN_FILES + 20)
+    spill_root = tmp_path / "shm"
+    spill_root.mkdir()
+    monkeypatch.setattr(import_pool, "SPILL_ROOT", str(spill_root))
+    if full == "before-the-file":
+        real_mkstemp = import_pool.tempfile.mkstemp
+
+        def no_file(*args, suffix=None, **kwargs):
+            if suffix == ".pickle":  # a chunk's file; the library's own files are written as ever
+                raise OSError(28, "No space left on device")
+            return real_mkstemp(*args, suffix=suffix, **kwargs)
+
+        monkeypatch.setattr(import_pool.tempfile, "mkstemp", no_file)  # in the workers too: they are forked
+    else:
+        monkeypatch.setattr(import_pool.pickle, "Pickler", _FullWhileWriting)
+    left = []
+    real_rmtree = import_pool.shutil.rmtree
+    monkeypatch.setattr(import_pool.shutil, "rmtree",
+                        lambda path, **kwargs: left.extend(os.listdir(path)) or real_rmtree(path, **kwargs))
+    read, failed = record_reads(monkeypatch)
     counts, failures, listed = import_report([folder], tmp_path / "lib" / "library.json")
     assert len(counts[0]) == len(listed) == PARALLEL_MIN_FILES + 20 and failures == []
-    assert read and not any(isinstance(sent, import_pool._Spilled) for sent in read)
+    assert read and not any(isinstance(sent, import_pool._Spilled) for sent in read) and failed == []
+    assert left == []  # no part-written file waited for the end of the pool
+    assert list(spill_root.iterdir()) == []
 
 
 def test_chunk_folders_that_killed_imports_left_are_removed_by_the_next(tmp_path, monkeypatch):
@@ -232,11 +270,18 @@ def test_chunk_folders_that_killed_imports_left_are_removed_by_the_next(tmp_path
     finished.wait()  # its process id: one no process has now
     stale = tmp_path / f"threads-tui-chunks-{finished.pid}-abc"
     alive = tmp_path / f"threads-tui-chunks-{os.getpid()}-def"
-    other = tmp_path / "someone-elses"
-    for folder in (stale, alive, other):
+    kept = [alive, tmp_path / "someone-elses", tmp_path / "threads-tui-chunks-²-x",
+            tmp_path / "threads-tui-chunks-99999999999999999999-x"]
+    for folder in (stale, *kept):
         folder.mkdir()
         (folder / "chunk.pickle").write_bytes(b"x")
+    linked = tmp_path / f"threads-tui-chunks-{finished.pid}-link"
+    linked.symlink_to(alive)  # named as a stale one: the link is not followed
+    plain = tmp_path / f"threads-tui-chunks-{finished.pid}-file"
+    plain.write_bytes(b"not a folder")
     monkeypatch.setattr(import_pool, "SPILL_ROOT", str(tmp_path))
     folder = write_pages(tmp_path / "pages", "gil", PARALLEL_MIN_FILES + 20)
-    import_report([folder], tmp_path / "lib" / "library.json")
-    assert not stale.exists() and alive.exists() and other.exists()
+    counts, failures, listed = import_report([folder], tmp_path / "lib" / "library.json")
+    assert len(listed) == PARALLEL_MIN_FILES + 20 and failures == []
+    assert not stale.exists()
+    assert all((folder / "chunk.pickle").exists() for folder in kept) and linked.is_symlink() and plain.is_file()

@@ -178,3 +178,12 @@ def test_saving_reading_state_keeps_the_threads_in_order_without_sorting_them_ag
     assert library.state(ordered[1]["id"])["read"] is True
     library.add_threads([Thread(posts=[Post("a new one")], author_handle="bo")])
     assert len(library.summaries()) == 4  # a commit of threads does sort them again
+
+
+def test_saving_reading_state_after_another_process_added_a_thread_lists_it(db_path):
+    library = Library.open(db_path)
+    library.add_threads([Thread(posts=[Post("mine")], author_handle="ada")])
+    library.summaries()
+    Library.open(db_path).add_threads([Thread(posts=[Post("theirs")], author_handle="bo")])  # another process
+    library.set_state(library.summaries()[0]["id"], read=True)
+    assert sorted(s["title"] for s in library.summaries()) == ["mine", "theirs"]

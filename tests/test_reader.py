@@ -1381,3 +1381,23 @@ async def test_a_long_thread_is_laid_out_whole_while_the_reader_is_idle(db_path)
         await pilot.pause()
         assert view.fully_laid_out
         assert view.virtual_size.height == len(view._lines)  # the scrollbar knows the whole thread
+
+
+async def test_idle_layout_tells_the_scrollbar_now_and_then_and_at_the_end(db_path, monkeypatch):
+    # Each time costs the screen a layout. Here: slices laid out one by one, and "now and then" never.
+    monkeypatch.setattr(reading_pane, "LAYOUT_PAUSE_SECONDS", 3600.0)
+    monkeypatch.setattr(reading_pane, "LAYOUT_SYNC_SECONDS", 3600.0)
+    long_thread_db(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        known = view.virtual_size.height
+        assert not view.fully_laid_out and known == len(view._lines)
+        slices = 0
+        while not view.fully_laid_out:
+            assert view.virtual_size.height == known  # laid out meanwhile, not yet told
+            view._lay_out_more()
+            slices += 1
+        assert slices > 1 and len(view._lines) > known
+        assert view.virtual_size.height == len(view._lines)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import re
 import shutil
 import signal
 import tempfile
@@ -71,11 +72,12 @@ def _spilled(parse_files: Callable[[list[Path]], Chunk], spill_dir: str | None,
              files: list[Path]) -> Chunk | _Spilled:
     """In a worker: parse a chunk, and leave its outcomes in a file of `spill_dir` where one can be written.
 
-    One write and one read of a file in memory cost both processes less than
-    the pool's pipe: no return to the other process each 64 KiB, no copies
-    between buffers. Pickled without a memo (outcomes hold no cycles): half
-    the time. A file that cannot be written (a full `/dev/shm`) leaves the
-    outcomes to the pipe.
+    Writing a file in memory and reading it back costs both processes less
+    than the pool's pipe: no waiting on the other process each 64 KiB, fewer
+    copies between buffers. Pickled without a memo (outcomes hold no cycles):
+    half the time. A file that cannot be written (a full `/dev/shm`) leaves
+    the outcomes to the pipe; one that cannot be read leaves its files to the
+    main process, as a failed chunk does.
     """
     outcomes = parse_files(files)
     if spill_dir is None:
@@ -90,9 +92,12 @@ def _spilled(parse_files: Callable[[list[Path]], Chunk], spill_dir: str | None,
             with suppress(AttributeError):  # documented as deprecated: a Python without it pickles with a memo
                 pickler.fast = True
             pickler.dump(outcomes)
-    except OSError:
+    except OSError:  # full: through the pipe then
         _remove(path)
         return outcomes
+    except BaseException:
+        _remove(path)  # a part-written file is never read
+        raise
     return _Spilled(path)
 
 
@@ -108,6 +113,7 @@ def _unspilled(sent: Chunk | _Spilled) -> Chunk:
 
 
 def _remove(path: str) -> None:
+    """Remove a file if it is there (what is left to clean up never fails an import)."""
     try:
         os.unlink(path)
     except OSError:
@@ -126,23 +132,27 @@ def _spill_dir() -> str | None:
         return None
 
 
+_SPILL_DIR_NAME = re.compile(rf"{re.escape(_SPILL_PREFIX)}([0-9]{{1,10}})-.+")
+
+
 def _remove_stale_spill_dirs(root: str) -> None:
+    """Remove this user's chunk folders whose process no longer runs (a pool killed with it)."""
     try:
         entries = list(os.scandir(root))
     except OSError:
         return
     for entry in entries:
-        pid = entry.name[len(_SPILL_PREFIX):].split("-", 1)[0]
-        if not (entry.name.startswith(_SPILL_PREFIX) and pid.isdigit()):
+        name = _SPILL_DIR_NAME.fullmatch(entry.name)
+        if name is None:
             continue
         try:
-            if entry.stat(follow_symlinks=False).st_uid != os.getuid() or not entry.is_dir(follow_symlinks=False):
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
                 continue
-            os.kill(int(pid), 0)
+            os.kill(int(name.group(1)), 0)
         except ProcessLookupError:
             shutil.rmtree(entry.path, ignore_errors=True)  # its process is gone
-        except OSError:
-            continue  # alive (or not ours to ask about)
+        except (OSError, OverflowError):
+            continue  # alive, not ours to ask about, or no process id at all
 
 
 def worker_count() -> int:
@@ -225,16 +235,19 @@ def ordered_outcomes(
             yield unit, parse_here(unit)
         return
     spill_dir = _spill_dir()
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     try:
-        yield from _through_pool(executor, lookahead, units, parse_here, partial(_spilled, parse_files, spill_dir),
-                                 lambda sent: read_chunk(_unspilled(sent)), workers * CHUNKS_IN_FLIGHT_PER_WORKER)
-    except BaseException:
-        # Interrupted, cancelled or failed: don't wait for chunks nobody will read.
-        _stop(executor)
-        raise
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
+        try:
+            yield from _through_pool(executor, lookahead, units, parse_here,
+                                     partial(_spilled, parse_files, spill_dir),
+                                     lambda sent: read_chunk(_unspilled(sent)), workers * CHUNKS_IN_FLIGHT_PER_WORKER)
+        except BaseException:
+            # Interrupted, cancelled or failed: don't wait for chunks nobody will read.
+            _stop(executor)
+            raise
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
         if spill_dir is not None:
             shutil.rmtree(spill_dir, ignore_errors=True)  # chunks sent but never read
 

@@ -755,14 +755,14 @@ class Library:
                     docs: dict[str, Any] = dict(db.table("posts")._read_table()) if db is not None else {}
                     for thread_id in removals.get(shard, ()):
                         docs.pop(str(doc_id_for(thread_id)), None)
-                    comes = {str(thread.place[0]): thread for thread in writes.get(shard, ())}
+                    incoming = {str(thread.place[0]): thread for thread in writes.get(shard, ())}
                     if docs:
-                        for key in comes.keys() & docs.keys():
+                        for key in incoming.keys() & docs.keys():
                             del docs[key]  # a new copy goes last, as TinyDB's own update would put it
-                    # Each thread's search lines in the documents' order: those kept, then those that come.
+                    # Each thread's search lines in the documents' order: those kept, then the incoming.
                     searches = [search_lines(doc) for doc in docs.values()]
-                    searches += [thread.search or search_lines(thread.doc) for thread in comes.values()]
-                    docs.update(zip(comes, [orjson.Fragment(thread.json) for thread in comes.values()]))
+                    searches += [thread.search or search_lines(thread.doc) for thread in incoming.values()]
+                    docs.update(zip(incoming, [orjson.Fragment(thread.json) for thread in incoming.values()]))
                     if db is not None:
                         superseded += [db.storage.path, self.posts_dir / _search_name(db.storage.path.name)]
                     shard_path, search_path = self._shard_path(file_name), self.posts_dir / _search_name(file_name)

@@ -149,7 +149,16 @@ def write_new_file(path: Path, payload: bytes | list[bytes], mode: int | None = 
         raise StorageWriteError(path, _reason(error)) from error
 
 
-_IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") and "SC_IOV_MAX" in os.sysconf_names else 16
+def _iov_max() -> int:
+    """How many pieces one `writev` may take: the system's limit, else POSIX's least (16)."""
+    try:
+        limit = os.sysconf("SC_IOV_MAX")
+    except (AttributeError, ValueError, OSError):  # no sysconf, or no such name here
+        return 16
+    return limit if limit > 0 else 16  # -1: no limit given
+
+
+_IOV_MAX = _iov_max()
 
 
 def _write_pieces(fd: int, pieces: list[bytes]) -> None:

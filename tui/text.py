@@ -42,10 +42,12 @@ def _has_control(text: str, utf8: bytes | None = None) -> bool:
     return _C1_UTF8.search(data) is not None or _BIDI_OR_SEPARATOR_UTF8.search(data) is not None
 
 
-def strip_control(text: str, utf8: bytes | None = None) -> str:
+def strip_control(text: str, *, utf8: bytes | None = None) -> str:
     """Remove escape sequences, control and bidirectional-override characters; keep tabs and newlines.
 
-    `utf8`: the text's UTF-8 form, where the caller holds it (it need not be encoded again).
+    `utf8`: exactly `text` encoded as UTF-8, where the caller holds it (it need not be encoded
+    again); what it holds is what is checked, so only bytes `text` was decoded from will do
+    (`Source.utf8_of` gives them).
     """
     if not _has_control(text, utf8):
         return text

@@ -275,14 +275,15 @@ def _plain_threads(body: list[str], previews: list[tuple[DateCounts, list[str], 
 
 
 def _has_counts(text: str) -> bool:
-    """`_COUNTS_ANYWHERE.search(text)`, tried only on the lines holding its last words: a match
-    ends with them and holds no line break, so the regex need not be tried at every character."""
-    end = text.find(_COUNTS_END)
+    """`_COUNTS_ANYWHERE.search(text)`, tried only just before its last words: a match ends with
+    them, holds no line break, and starts with a digit, so none of it lies before the line it is
+    on or before the same words earlier (which hold no digit). Each character is tried once."""
+    start, end = 0, text.find(_COUNTS_END)
     while end >= 0:
         end += len(_COUNTS_END)
-        if _COUNTS_ANYWHERE.search(text, text.rfind("\n", 0, end) + 1, end) is not None:
+        if _COUNTS_ANYWHERE.search(text, max(start, text.rfind("\n", 0, end) + 1), end) is not None:
             return True
-        end = text.find(_COUNTS_END, end)
+        start, end = end, text.find(_COUNTS_END, end)
     return False
 
 
@@ -309,7 +310,7 @@ class ThreadReaderTextImporter(Importer):
 
     def _lines(self, source: Source) -> list[str]:
         text = source.read_text(self.max_bytes)
-        text = strip_control(text, source.utf8_of(text)).replace("\t", " ")
+        text = strip_control(text, utf8=source.utf8_of(text)).replace("\t", " ")
         # Lines keep their trailing spaces: a line of only spaces is told from an empty one.
         return text.split("\n")
 
