@@ -550,9 +550,9 @@ MAX_READ_MINUTES = 100_000
 
 def _within_limits(result: ParseResult | PlainResult) -> ParseResult | PlainResult:
     """Refuse results no real file holds, whatever the importer let through."""
-    for thread in result.threads:
-        if thread.post_count > MAX_POSTS_PER_THREAD:
-            raise too_many_posts(max(thread.post_count for thread in result.threads))
+    longest = max((thread.post_count for thread in result.threads), default=0)
+    if longest > MAX_POSTS_PER_THREAD:
+        raise too_many_posts(longest)
     for index, thread in enumerate(result.threads):
         if thread.declared_count is not None and not 0 <= thread.declared_count <= MAX_DECLARED_POSTS:
             raise ImportFailure(f"the page says the thread has {thread.declared_count} posts: not a real thread")

@@ -285,13 +285,6 @@ class PlainThread(NamedTuple):
                                               self.declared_count, self.complete, self.source, self.read_minutes, posts)
 
     def to_thread(self) -> Thread:
-        return Thread(
-            posts=[Post(text, links=links) for text, links in zip(self.texts, self.links, strict=True)],
-            author_name=self.author_name,
-            author_handle=self.author_handle,
-            date=self.date,
-            declared_count=self.declared_count,
-            complete=self.complete,
-            source=self.source,
-            read_minutes=self.read_minutes,
-        )
+        fields = self._asdict()  # the rest are Thread's own fields, by the same names
+        posts = [Post(text, links=links) for text, links in zip(fields.pop("texts"), fields.pop("links"), strict=True)]
+        return Thread(posts=posts, **fields)
