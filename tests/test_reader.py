@@ -618,7 +618,7 @@ class HeldImport:
         self.started = threading.Event()
         self.release = threading.Event()
 
-    def __call__(self, paths, library, progress=None, cancelled=lambda: False) -> ImportReport:
+    def __call__(self, paths, library, progress=None, cancelled=lambda: False, links=()) -> ImportReport:
         report = ImportReport()
         for name in self.names:
             report.files_done += 1

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from .clipboard import copy_to_system_clipboard, describe_copy
 from .library import Library, LibraryError
-from .messages import LibraryChanged, OpenThread
+from .messages import FetchAgain, LibraryChanged, OpenThread
 from .screens.main import MainScreen
 from .search import Hit, query_terms
 from .text import strip_control
@@ -359,6 +359,12 @@ class ThreadsApp(App[int]):
 
         # After an import at start that failed somewhere, the box holds its paths: enter lists every failure.
         self.push_screen(ImportScreen("; ".join(map(str, self.import_paths)) if self.start_import_failed else ""))
+
+    @on(FetchAgain)
+    def _fetch_again(self, message: FetchAgain) -> None:
+        from .screens.import_screen import ImportScreen
+
+        self.push_screen(ImportScreen(message.link, start=True))
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

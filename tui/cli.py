@@ -17,12 +17,15 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import orjson
 
 from . import __version__
 from .library import DB_ENV_VAR, Library, LibraryError, user_db_path
+
+if TYPE_CHECKING:
+    from .importing import ImportReport
 from .text import strip_control
 
 EXIT_OK = 0
@@ -31,7 +34,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 # orjson escapes C0 controls in strings but writes DEL and C1 controls (8-bit CSI, OSC...) raw.
 _RAW_JSON_CONTROL = re.compile("[\x7f-\x9f]")
-COMMANDS = ("import", "list", "show", "search", "export")
+COMMANDS = ("import", "refresh", "list", "show", "search", "export")
 LIST_AUTHOR_WIDTH = 32  # `list`: longer author labels push their row's count and title along
 
 
@@ -67,12 +70,24 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders to import first")
     _add_db_option(read)
 
-    importing = commands.add_parser("import", help="import files or folders into the library",
-                                    description="Import files or folders; one line per file that fails, "
-                                    "then a summary. Exit 1 if any file failed.")
-    importing.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    importing = commands.add_parser("import", help="import files, folders or links into the library",
+                                    description="Import files or folders, and fetch threads from links "
+                                    "(Bluesky, Mastodon, Thread Reader, X through Thread Reader); one line per "
+                                    "file or link that fails, then a summary. Exit 1 if any failed.")
+    importing.add_argument("inputs", nargs="*", metavar="PATH_OR_LINK")
+    importing.add_argument("--links", metavar="FILE", help="also fetch the links in FILE, one a line (- reads "
+                           "standard input; blank lines and lines starting with # are skipped)")
     importing.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_db_option(importing)
+
+    refresh = commands.add_parser("refresh", help="fetch threads again from where they came from",
+                                  description="Fetch threads again from their source address; a fuller copy "
+                                  "replaces the stored one and keeps its bookmark and read mark. Exit 1 if any "
+                                  "failed.")
+    refresh.add_argument("ids", nargs="*", metavar="ID", help="thread ids (or unique prefixes)")
+    refresh.add_argument("--previews", action="store_true", help="every preview in the library that has an address")
+    refresh.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_db_option(refresh)
 
     listing = commands.add_parser("list", help="list threads, newest first",
                                   description="List the library's threads, newest first.")
@@ -147,12 +162,73 @@ def _open_library(db: Path | None) -> Library:
     return Library.open(db)
 
 
+def _read_links(name: str) -> list[str]:
+    """The links in a file (`-`: standard input), one a line; blank lines and `#` comments skipped."""
+    if name == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        try:
+            lines = Path(name).read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise _UsageError(f"cannot read the links in {name}: {getattr(error, 'strerror', None) or error}") from None
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+class _UsageError(Exception):
+    """A command called wrongly: one line, exit 2."""
+
+
 def cmd_import(args: argparse.Namespace) -> int:
+    from .fetching.addresses import is_link
+
+    links = [text for text in args.inputs if is_link(text)]
+    paths = [Path(text) for text in args.inputs if not is_link(text)]
+    if args.links is not None:
+        links += _read_links(args.links)
+    if not links and not paths:
+        raise _UsageError("import needs a PATH or a link (or --links FILE)")
+    return _run_import(args, paths, links)
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    library = _open_library(args.db)
+    if not args.ids and not args.previews:
+        raise _UsageError("refresh needs thread IDs, or --previews")
+    summaries: list[dict[str, Any]] = []
+    for wanted in args.ids:
+        thread_id = _resolve(library, wanted)
+        if thread_id is None:
+            return EXIT_FAILURE
+        summary = library.summary(thread_id)
+        if summary is not None and not summary.get("url"):
+            _say(f"threads-tui: thread {thread_id} has no address to fetch it from (it came from a file: "
+                 "import the file again instead)", sys.stderr)
+            return EXIT_FAILURE
+        summaries.append(summary or {})
+    if args.previews:
+        summaries += [doc for doc in library.summaries() if not doc.get("complete") and doc.get("url")]
+    links = list(dict.fromkeys(doc["url"] for doc in summaries if doc.get("url")))
+    if not links:
+        _say("No preview in the library has an address to fetch it from: nothing to refresh.")
+        return EXIT_OK
+    return _run_import(args, [], links)
+
+
+def _run_import(args: argparse.Namespace, paths: list[Path], links: list[str]) -> int:
+    """Import paths and links, print the report (one line per failure, or JSON); the exit code."""
     from .importing import run_import
 
     library = _open_library(args.db)
+    last_wait = ""
+
+    def tell_waits(report: ImportReport, name: str) -> None:
+        nonlocal last_wait
+        if report.waiting and report.waiting != last_wait and not args.json:
+            _say(f"threads-tui: {report.waiting}", sys.stderr)
+        last_wait = report.waiting
+
     with _ctrl_c_stops_softly() as interrupted:
-        report = run_import(args.paths, library, cancelled=interrupted.is_set)
+        report = run_import(paths, library, progress=tell_waits, cancelled=interrupted.is_set, links=links)
     if interrupted.is_set():
         _say(f"threads-tui: interrupted: the {report.files_done} files read before ctrl+c are in the library",
              sys.stderr)
@@ -169,8 +245,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             _say(f"warning: {warning.line()}", sys.stderr)
         for failure in report.failures:
             _say(f"failed: {failure.line()}", sys.stderr)
-        _say(f"Imported {report.files_imported} of {report.files_done} files into {library.path}: "
-             f"{report.summary_line()}.")
+        _say(f"Imported {report.files_imported} of {report.files_done} {report.inputs(report.files_done)} into "
+             f"{library.path}: {report.summary_line()}.")
     if interrupted.is_set():
         return EXIT_INTERRUPTED
     return EXIT_FAILURE if report.failures else EXIT_OK
@@ -206,7 +282,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     summaries = library.summaries()
     if args.json:
         keys = ("id", "author_name", "author_handle", "date", "title", "post_count",
-                "declared_count", "complete", "source")
+                "declared_count", "complete", "source", "url")
         _print_json([{key: doc.get(key) for key in keys} for doc in summaries])
         return EXIT_OK
     if not summaries:
@@ -316,6 +392,7 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 HANDLERS = {
     "import": cmd_import,
+    "refresh": cmd_refresh,
     "list": cmd_list,
     "show": cmd_show,
     "search": cmd_search,
@@ -333,6 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LibraryError as error:
         _say(f"threads-tui: {error}", sys.stderr)
         return EXIT_FAILURE
+    except _UsageError as error:
+        _say(f"threads-tui: {error}", sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         _say("threads-tui: interrupted", sys.stderr)
         return EXIT_INTERRUPTED

@@ -123,9 +123,10 @@ def header_text(thread: Thread) -> str:
 
 
 def thread_as_text(thread: Thread) -> str:
-    """The whole thread: author and date on top, posts numbered `1/N`."""
+    """The whole thread: author and date on top (and the address it came from, where known),
+    posts numbered `1/N`."""
     total = numbered_total(thread)
-    parts = [header_text(thread)]
+    parts = [header_text(thread) + (f"\n{thread.url}" if thread.url else "")]
     missing = missing_text(thread)
     if missing:
         parts.append(missing)
@@ -149,6 +150,8 @@ def thread_as_markdown(thread: Thread) -> str:
     lines.append(f"**{_markdown_escape(byline(thread))}** · {date_text(thread.date)} · "
                  f"{count_text(thread)} · {thread.minutes_to_read()} min read")
     lines.append("")
+    if thread.url:
+        lines += [f"Original: <{thread.url}>", ""]
     missing = missing_text(thread)
     if missing:
         lines += [f"> {missing}", ""]

@@ -11,7 +11,7 @@ import os
 import stat
 import tarfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,9 +69,11 @@ class FileFailure:
 class ImportReport:
     """What an import run did: per-file failures and warnings, and the library counts."""
 
-    files_done: int = 0
+    files_done: int = 0  # files and links
+    links_done: int = 0
     files_imported: int = 0
     threads_found: int = 0
+    waiting: str = ""  # while a fetch waits out a server's rate limit: what it waits for
     failures: list[FileFailure] = field(default_factory=list)
     warnings: list[FileFailure] = field(default_factory=list)
     counts: ImportCounts = field(default_factory=ImportCounts)
@@ -83,11 +85,18 @@ class ImportReport:
             (self.failures, "failed")) if items]
         return ", ".join(parts) or "nothing new"
 
+    def inputs(self, count: int) -> str:
+        """What was read, counted: `files`, `links` or `files and links` (singular for 1)."""
+        if self.links_done == 0:
+            return "file" if count == 1 else "files"
+        if self.links_done == self.files_done:
+            return "link" if count == 1 else "links"
+        return "files and links"
+
     def summary_line(self) -> str:
         return (
             f"{len(self.counts.added)} added, {len(self.counts.updated)} updated, "
-            f"{len(self.counts.unchanged)} unchanged, {len(self.failures)} "
-            f"file{'s' if len(self.failures) != 1 else ''} failed"
+            f"{len(self.counts.unchanged)} unchanged, {len(self.failures)} {self.inputs(len(self.failures))} failed"
         )
 
 
@@ -383,10 +392,12 @@ class ImportRun:
         library: Library,
         progress: ProgressCallback | None = None,
         cancelled: Callable[[], bool] = lambda: False,
+        links: Sequence[str] = (),
     ) -> ImportReport:
-        """Import every path into the library, committing in batches; report what happened."""
+        """Fetch every link and import every path into the library, committing in batches; report
+        what happened."""
         with self._fewer_collections():
-            return self._run(paths, library, progress, cancelled)
+            return self._run(paths, library, progress, cancelled, links)
 
     def _run(
         self,
@@ -394,6 +405,7 @@ class ImportRun:
         library: Library,
         progress: ProgressCallback | None,
         cancelled: Callable[[], bool],
+        links: Sequence[str],
     ) -> ImportReport:
         report = self.report
         batch: list[StoredThread] = []
@@ -417,23 +429,44 @@ class ImportRun:
                 batch.clear()
                 batch_text = 0
 
-        for unit, outcome in ordered_outcomes(self.sources(paths), _parse_unit, parse_files_in_worker,
-                                              _outcomes_from_worker):
-            if cancelled():
-                break
+        def take(name: str, outcome: Outcome) -> None:
+            nonlocal batch_text
             if isinstance(outcome, str):
-                report.failures.append(FileFailure(unit.name, outcome))
+                report.failures.append(FileFailure(name, outcome))
             else:
                 report.files_imported += 1
                 report.threads_found += len(outcome.threads)
-                report.warnings += [FileFailure(unit.name, w) for w in outcome.warnings]
+                report.warnings += [FileFailure(name, w) for w in outcome.warnings]
                 batch.extend(outcome.threads)
                 batch_text += outcome.text_chars
             report.files_done += 1
             if progress:
-                progress(report, unit.name)
+                progress(report, name)
             if len(batch) >= COMMIT_EVERY_THREADS or batch_text >= COMMIT_EVERY_TEXT_BYTES:
                 commit()
+
+        def waiting(line: str) -> None:
+            report.waiting = line
+            if progress:
+                progress(report, line)
+
+        if links:
+            # Here, not at the top: the HTTP client costs an import of files alone (and each worker) 0.1 s.
+            from .fetching.http import FetchCancelled
+            from .fetching.links import fetch_links
+
+            try:
+                for link, fetched in fetch_links(links, waiting, cancelled):
+                    report.waiting = ""
+                    report.links_done += 1
+                    take(link, fetched if isinstance(fetched, str) else _parse_unit(Unit(link, lambda r=fetched: r)))
+            except FetchCancelled:
+                pass
+        for unit, outcome in ordered_outcomes(self.sources(paths), _parse_unit, parse_files_in_worker,
+                                              _outcomes_from_worker):
+            if cancelled():
+                break
+            take(unit.name, outcome)
         for importer in self.importers:
             finished = _parse_unit(Unit(importer.name, importer.finish))
             if isinstance(finished, str):
@@ -729,6 +762,7 @@ def run_import(
     library: Library,
     progress: ProgressCallback | None = None,
     cancelled: Callable[[], bool] = lambda: False,
+    links: Sequence[str] = (),
 ) -> ImportReport:
-    """Import files and folders into the library (see `ImportRun.run`)."""
-    return ImportRun().run(paths, library, progress, cancelled)
+    """Fetch links and import files and folders into the library (see `ImportRun.run`)."""
+    return ImportRun().run(paths, library, progress, cancelled, links)

@@ -20,3 +20,10 @@ class OpenThread(Message):
 @dataclass
 class LibraryChanged(Message):
     """The library on disk changed (an import finished, another process wrote)."""
+
+
+@dataclass
+class FetchAgain(Message):
+    """Fetch a thread again from its address (the import dialog shows the progress and the outcome)."""
+
+    link: str

@@ -100,6 +100,7 @@ class Post:
     media: list[Media] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     quoted: Post | None = None
+    url: str | None = None  # the post's own address, where a person opens it in a browser
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +110,7 @@ class Post:
             "media": [m.to_dict() for m in self.media] if self.media else [],
             "links": list(self.links) if self.links else [],
             "quoted": self.quoted.to_dict() if self.quoted else None,
+            "url": self.url,
         }
 
     @classmethod
@@ -121,6 +123,7 @@ class Post:
             media=[Media.from_dict(m) for m in data.get("media") or ()],
             links=list(data.get("links") or ()),
             quoted=cls.from_dict(quoted) if quoted else None,
+            url=data.get("url"),
         )
 
 
@@ -158,6 +161,8 @@ class Thread:
     source: str = ""
     read_minutes: int | None = None
     id: str = ""
+    # The address the thread can be fetched again from: its first post's, where known.
+    url: str | None = None
     # The author and first text an id was made from (see `text_key`), when it was made so.
     _id_basis: tuple[str | None, str] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -168,6 +173,8 @@ class Thread:
             if not first.id:
                 self._id_basis = (author, first.text)
             self.id = make_thread_id(first.id, author, first.text)
+        if not self.url and self.posts:
+            self.url = self.posts[0].url
 
     def text_key(self) -> str:
         """The id a copy of this thread without post ids would have (`thread_copies.text_key`
@@ -198,7 +205,7 @@ class Thread:
         """The fields of `list --json`: everything but the posts."""
         return _summary(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
                         self.title, self.post_count, self.declared_count, self.complete, self.source,
-                        self.minutes_to_read())
+                        self.minutes_to_read(), self.url)
 
     def detail(self) -> dict[str, Any]:
         """The fields of `show --json`: the summary plus numbered posts."""
@@ -210,7 +217,7 @@ class Thread:
         """The stored form: `from_dict(to_dict())` gives the same thread."""
         return _document(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
                          self.declared_count, self.complete, self.source, self.read_minutes,
-                         [p.to_dict() for p in self.posts])
+                         [p.to_dict() for p in self.posts], self.url)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Thread:
@@ -224,6 +231,7 @@ class Thread:
             source=data.get("source") or "",
             read_minutes=data.get("read_minutes"),
             id=data["id"],
+            url=data.get("url"),
         )
 
 
@@ -233,18 +241,18 @@ def _minutes(read_minutes: int | None, words: int) -> int:
 
 def _summary(thread_id: str, author_name: str | None, author_handle: str | None, date: str | None, title: str,
              post_count: int, declared_count: int | None, complete: bool, source: str,
-             read_minutes: int) -> dict[str, Any]:
+             read_minutes: int, url: str | None) -> dict[str, Any]:
     return {"id": thread_id, "author_name": author_name, "author_handle": author_handle, "date": date,
             "title": title, "post_count": post_count, "declared_count": declared_count, "complete": complete,
-            "source": source, "read_minutes": read_minutes}
+            "source": source, "read_minutes": read_minutes, "url": url}
 
 
 def _document(thread_id: str, author_name: str | None, author_handle: str | None, date: str | None,
               declared_count: int | None, complete: bool, source: str, read_minutes: int | None,
-              posts: list[dict[str, Any]]) -> dict[str, Any]:
+              posts: list[dict[str, Any]], url: str | None) -> dict[str, Any]:
     return {"id": thread_id, "author_name": author_name, "author_handle": author_handle, "date": date,
             "declared_count": declared_count, "complete": complete, "source": source,
-            "read_minutes": read_minutes, "posts": posts}
+            "read_minutes": read_minutes, "url": url, "posts": posts}
 
 
 class PlainThread(NamedTuple):
@@ -276,13 +284,14 @@ class PlainThread(NamedTuple):
         words = 0 if self.read_minutes is not None else sum(len(text.split()) for text in texts)
         minutes = _minutes(self.read_minutes, words)
         summary = _summary(thread_id, self.author_name, self.author_handle, date, title_of(first) if texts else "",
-                           self.post_count, self.declared_count, self.complete, self.source, minutes)
+                           self.post_count, self.declared_count, self.complete, self.source, minutes, None)
         if len(self.links) != len(texts):
             raise ValueError("a plain thread needs a list of links for each post")
-        posts = [{"text": text, "id": None, "time": None, "media": [], "links": links, "quoted": None}
+        posts = [{"text": text, "id": None, "time": None, "media": [], "links": links, "quoted": None, "url": None}
                  for text, links in zip(texts, self.links)]
         return thread_id, summary, _document(thread_id, self.author_name, self.author_handle, date,
-                                              self.declared_count, self.complete, self.source, self.read_minutes, posts)
+                                              self.declared_count, self.complete, self.source, self.read_minutes, posts,
+                                              None)
 
     def to_thread(self) -> Thread:
         fields = self._asdict()  # the rest are Thread's own fields, by the same names

@@ -108,6 +108,11 @@ class Source:
             return cls(name, path=path, _head=start[:HEAD_BYTES], _content=start)
         return cls(name, path=path, _head=start[:HEAD_BYTES])
 
+    @classmethod
+    def of_bytes(cls, name: str, payload: bytes) -> Source:
+        """Content held in memory (a fetched answer), named `name` (its link)."""
+        return cls(name, _head=payload[:HEAD_BYTES], _content=payload)
+
     @property
     def size(self) -> int:
         """The size in bytes: a zip member's declared size, which reads never exceed."""

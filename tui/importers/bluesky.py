@@ -42,7 +42,7 @@ class BlueskyThreadImporter(Importer):
 
 def build_thread(focal_node: Obj, source_name: str) -> Thread:
     """Walk up the parents and down the replies by the focal post's author."""
-    if not _is_post_node(focal_node):
+    if not is_post_node(focal_node):
         kind = focal_node.data.get("$type")
         name = kind.rsplit("#", 1)[-1][:60] if isinstance(kind, str) else "node without a post"
         raise ImportFailure(f"`thread` is a {name}, not a threadViewPost: the focal post is not in the file")
@@ -52,7 +52,7 @@ def build_thread(focal_node: Obj, source_name: str) -> Thread:
 
     above: list[Obj] = []
     node = focal_node
-    while (parent := node.optional_obj("parent")) is not None and _is_post_node(parent):
+    while (parent := node.optional_obj("parent")) is not None and is_post_node(parent):
         post = parent.obj("post")
         if _did_of(post) != did:
             break
@@ -61,7 +61,7 @@ def build_thread(focal_node: Obj, source_name: str) -> Thread:
 
     below: list[Obj] = []
     node, uri = focal_node, focal.text("uri")
-    while (found := _next_self_reply(node, did, uri)) is not None:
+    while (found := next_self_reply(node, did, uri)) is not None:
         node, post = found
         below.append(post)
         uri = post.text("uri")
@@ -69,7 +69,7 @@ def build_thread(focal_node: Obj, source_name: str) -> Thread:
     chain = [*reversed(above), focal, *below]
     first_record = chain[0].obj("record")
     reply = first_record.optional_obj("reply")
-    start_missing = reply is not None and _uri_did(reply.obj("parent").text("uri")) == did
+    start_missing = reply is not None and uri_did(reply.obj("parent").text("uri")) == did
     return Thread(
         posts=[_post(post) for post in chain],
         author_name=clean_line(author.optional_text("displayName")),
@@ -80,7 +80,7 @@ def build_thread(focal_node: Obj, source_name: str) -> Thread:
     )
 
 
-def _is_post_node(node: Obj) -> bool:
+def is_post_node(node: Obj) -> bool:
     """A threadViewPost (not a notFoundPost or blockedPost)."""
     kind = node.data.get("$type")
     return kind == THREAD_VIEW or (kind is None and "post" in node.data)
@@ -90,16 +90,16 @@ def _did_of(post: Obj) -> str:
     return post.obj("author").text("did")
 
 
-def _uri_did(uri: str) -> str:
+def uri_did(uri: str) -> str:
     """The repository (DID) of an `at://did/collection/rkey` address."""
     return uri.removeprefix("at://").split("/", 1)[0]
 
 
-def _next_self_reply(node: Obj, did: str, uri: str) -> tuple[Obj, Obj] | None:
+def next_self_reply(node: Obj, did: str, uri: str) -> tuple[Obj, Obj] | None:
     """The author's earliest reply to this very post, as (node, post)."""
     best: tuple[datetime, Obj, Obj] | None = None
     for reply in node.objects("replies", required=False):
-        if not _is_post_node(reply):
+        if not is_post_node(reply):
             continue
         post = reply.obj("post")
         if _did_of(post) != did:
@@ -118,14 +118,23 @@ def _post(post: Obj) -> Post:
     record = post.obj("record")
     text, links = apply_facets(record)
     media, embed_links, quoted = _embed(post.optional_obj("embed"))
+    uri = clean_line(post.text("uri"))
     return Post(
         text=clean_text(text),
-        id=clean_line(post.text("uri")),
+        id=uri,
         time=clean_line(record.text("createdAt")),
         media=media,
         links=_unique(links + embed_links),
         quoted=quoted,
+        url=post_address(clean_line(post.obj("author").text("handle")), uri),
     )
+
+
+def post_address(handle: str | None, uri: str | None) -> str | None:
+    """The post's page on bsky.app (`https://bsky.app/profile/<handle>/post/<rkey>`), from its `at://` URI."""
+    if not handle or not uri or "/app.bsky.feed.post/" not in uri:
+        return None
+    return f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}"
 
 
 def apply_facets(record: Obj) -> tuple[str, list[str]]:

@@ -135,7 +135,8 @@ def _read_status(status: Obj, source_name: str) -> _Status | None:
         account_id=account.ident("id"),
         created=created,
         # The archive's form (to the second, UTC), so one post saved both ways is the same.
-        post=Post(text, id=clean_line(status.text("uri")), time=utc_iso(created), media=media, links=links),
+        post=Post(text, id=clean_line(status.text("uri")), time=utc_iso(created), media=media, links=links,
+                  url=clean_line(status.optional_text("url"))),
         author_handle=clean_line(acct) if "@" in acct else handle_for(
             account.text("username"), account.optional_text("url")),
         author_name=clean_line(account.optional_text("display_name")),

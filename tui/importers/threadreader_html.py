@@ -96,7 +96,7 @@ class _Draft:
     links: list[str] = field(default_factory=list)
     quoted: Post | None = None
 
-    def to_post(self, tweet_id: str | None) -> Post:
+    def to_post(self, tweet_id: str | None, handle: str | None) -> Post:
         moment = snowflake_time(tweet_id)
         return Post(
             text=self.text.text(),
@@ -105,6 +105,7 @@ class _Draft:
             media=self.media,
             links=list(dict.fromkeys(self.links)),
             quoted=self.quoted,
+            url=f"https://x.com/{handle}/status/{tweet_id}" if handle and tweet_id else None,
         )
 
 
@@ -142,7 +143,7 @@ def _read(root: LexborNode) -> _Draft:
             draft.media.append(Media("video", url))
         elif "entity-embed" in classes:
             if draft.quoted is None:
-                draft.quoted = _read(node).to_post(_quoted_id(node))
+                draft.quoted = _read(node).to_post(_quoted_id(node), None)
         elif tag == "a" and "entity-url" in classes and node.attributes.get("href"):
             href = clean_line(node.attributes["href"]) or ""
             draft.text.add(href)
@@ -263,10 +264,10 @@ def parse_page(html: str, source_name: str) -> ParseResult:
     tweets = _tweets(main)
     if not tweets:
         raise ImportFailure(".t-main holds no tweets (no div.content-tweet)")
-    posts = [_read(tweet).to_post(_tweet_id(tweet.attributes.get("data-tweet"))) for tweet in tweets]
+    handle = clean_line((tweets[0].attributes.get("data-screenname") or "").lstrip("@"))
+    posts = [_read(tweet).to_post(_tweet_id(tweet.attributes.get("data-tweet")), handle) for tweet in tweets]
     header = _header(tree, main)
     first_time = snowflake_time(posts[0].id)
-    handle = clean_line((tweets[0].attributes.get("data-screenname") or "").lstrip("@"))
     result = ParseResult()
     if header.declared is not None and header.declared != len(posts):
         result.warnings.append(f"the page says {header.declared} tweets but holds {len(posts)}")

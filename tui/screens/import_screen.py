@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic
@@ -31,7 +32,7 @@ from ..library import Library, LibraryError
 from ..messages import LibraryChanged
 from ..text import clean_line
 from ..widgets.key_scroll import KeyScroll
-from ..widgets.path_input import PathSuggester, common_completion, completions, split_paths
+from ..widgets.path_input import PathSuggester, common_completion, completions, split_inputs
 from .base import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -51,15 +52,15 @@ def plural(count: int, noun: str) -> str:
 
 
 def report_text(report: ImportReport, paths: list[Path], cancelled: bool = False) -> Text:
-    """The summary, then one line per failed file and per warning."""
+    """The summary, then one line per failed file or link and per warning."""
     if report.files_done == 0:
         if cancelled:
-            return Text("Cancelled before any file was read: nothing changed.", style="bold")
+            return Text("Cancelled before any file or link was read: nothing changed.", style="bold")
         where = ", ".join(one_line(str(path)) for path in paths)
         return Text(f"Nothing to import: no files found in {where}.", style="bold")
     how_far = "Cancelled after" if cancelled else "Done:"
-    text = Text(f"{how_far} {plural(report.files_done, 'file')}, {plural(report.threads_found, 'thread')} found. "
-                f"{report.summary_line()}.", style="bold")
+    text = Text(f"{how_far} {report.files_done} {report.inputs(report.files_done)}, "
+                f"{plural(report.threads_found, 'thread')} found. {report.summary_line()}.", style="bold")
     for failure in report.failures:
         text.append(f"\nfailed: {one_line(failure.line())}", style="red")
     for warning in report.warnings:
@@ -84,19 +85,23 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         files_done: int
         threads_found: int
         name: str
+        links_done: int = 0
+        waiting: str = ""  # a rate limit being waited out
 
-    def __init__(self, path: str = "") -> None:
+    def __init__(self, path: str = "", start: bool = False) -> None:
         super().__init__()
         self.initial_path = path  # what the box holds when it opens
+        self.start_at_once = start  # import what the box holds as soon as the dialog opens
         self.running = False
         self.paths: list[Path] = []
+        self.links: list[str] = []
         self.progress_every = PROGRESS_EVERY_SECONDS
         self._cycle: list[str] = []
         self._cycle_index = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-dialog"):
-            yield Static("Files or folders to import (several: separate with ;). "
+            yield Static("Files, folders or links to import (several: separate with ;). "
                          "Tab completes, enter imports, esc closes.", id="import-help", markup=False)
             yield Input(self.initial_path, placeholder="~/Downloads/thread.txt", id="import-path",
                         suggester=PathSuggester(),
@@ -113,20 +118,24 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.query_one("#import-dialog").border_title = "Import"
         self.query_one("#import-progress").display = False
         self.query_one("#import-candidates").display = False
+        if self.start_at_once:
+            paths, links = split_inputs(self.initial_path)
+            self.start(paths, links)
 
     # -- importing --------------------------------------------------------
 
     @on(Input.Submitted, "#import-path")
     def _submitted(self, event: Input.Submitted) -> None:
-        paths = split_paths(event.value)
-        if self.running or not paths:
+        paths, links = split_inputs(event.value)
+        if self.running or not (paths or links):
             return
-        self.start(paths)
+        self.start(paths, links)
 
-    def start(self, paths: list[Path]) -> None:
-        """Import in a worker; the path box is locked meanwhile, so keys cannot land in it."""
+    def start(self, paths: list[Path], links: Sequence[str] = ()) -> None:
+        """Import (and fetch) in a worker; the path box is locked meanwhile, so keys cannot land in it."""
         self.running = True
         self.paths = paths
+        self.links = list(links)
         self._show_candidates([])
         path_input = self.query_one("#import-path", Input)
         path_input.disabled = True
@@ -135,26 +144,31 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         progress.display = True
         self.query_one("#import-report", Static).update("")
         self.query_one("#import-report-scroll").focus()
-        self._status("Importing… esc cancels (what was read so far is kept).")
-        self._import(paths)
+        doing = "Fetching" if links and not paths else "Importing"
+        self._status(f"{doing}… esc cancels (what was read so far is kept).")
+        self._import(paths, self.links)
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
-    def _import(self, paths: list[Path]) -> None:
+    def _import(self, paths: list[Path], links: list[str]) -> None:
         worker = get_current_worker()
         last_posted = float("-inf")
+        last_wait = ""
 
         def progress(report: ImportReport, name: str) -> None:
-            # Posting never waits on the UI, and a post per file would flood it: one every 100 ms.
-            nonlocal last_posted
+            # Posting never waits on the UI, and a post per file would flood it: one every 100 ms
+            # (a wait for a server's rate limit is told at once: it lasts seconds).
+            nonlocal last_posted, last_wait
             now = monotonic()
-            if now - last_posted >= self.progress_every:
-                last_posted = now
-                self.post_message(self.Progress(report.files_done, report.threads_found, name))
+            if now - last_posted >= self.progress_every or report.waiting != last_wait:
+                last_posted, last_wait = now, report.waiting
+                self.post_message(self.Progress(report.files_done, report.threads_found, name,
+                                                report.links_done, report.waiting))
 
         try:
             # A library of its own: the UI's copy is only read on the UI thread.
             library = Library.open(self.app.library.path)
-            report = run_import(paths, library, progress=progress, cancelled=lambda: worker.is_cancelled)
+            report = run_import(paths, library, progress=progress, cancelled=lambda: worker.is_cancelled,
+                                links=links)
         except LibraryError as error:
             self.app.call_from_thread(self._failed, str(error))
             return
@@ -169,9 +183,15 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
     def _progress(self, message: Progress) -> None:
         if not self.running:
             return
+        if message.waiting:
+            self._status(f"{one_line(message.waiting)} · esc cancels")
+            return
         where = f" · {one_line(message.name)}" if message.name else ""
-        self._status(f"{plural(message.files_done, 'file')} done, {plural(message.threads_found, 'thread')} "
-                     f"found{where} · esc cancels")
+        files = message.files_done - message.links_done
+        done = ", ".join(part for part in (plural(files, "file") if files or not self.links else "",
+                                            f"{message.links_done} of {plural(len(self.links), 'link')}"
+                                            if self.links else "") if part)
+        self._status(f"{done} done, {plural(message.threads_found, 'thread')} found{where} · esc cancels")
 
     def _finished(self, report: ImportReport, cancelled: bool) -> None:
         self._stopped()

@@ -15,7 +15,7 @@ from textual.worker import Worker, get_current_worker
 
 from ..formatting import author_label, count_text, numbered_total, post_with_attribution, thread_as_text
 from ..library import LibraryError
-from ..messages import OpenThread
+from ..messages import FetchAgain, OpenThread
 from ..model import Thread
 from ..widgets.author_list import AuthorList
 from ..widgets.filter_input import FilterInput
@@ -46,6 +46,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         Binding("f", "filter", "Filter", id="filter", show=False),
         Binding("s", "toggle_sidebar", "Sidebar", id="sidebar", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
+        Binding("R", "refresh_thread", "Fetch again", show=False, id="refresh"),
     ]
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
 
@@ -321,6 +322,16 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self.notify("No thread open: nothing to copy.", severity="warning", markup=False)
             return
         self.app.copy_text(thread_as_text(self.thread), f"the thread ({count_text(self.thread)})")
+
+    def action_refresh_thread(self) -> None:
+        """Fetch the open thread again from the address it came from: a preview may come back whole."""
+        if self.thread is None:
+            self.notify("No thread open: nothing to fetch again.", severity="warning", markup=False)
+        elif not self.thread.url:
+            self.notify("This thread came from a file: it has no address to fetch it from.",
+                        severity="warning", markup=False)
+        else:
+            self.post_message(FetchAgain(self.thread.url))
 
     def action_next_hit(self) -> None:
         self.app.step_hit(+1)

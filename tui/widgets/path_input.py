@@ -13,6 +13,8 @@ from pathlib import Path
 
 from textual.suggester import Suggester
 
+from ..fetching.addresses import is_link
+
 MAX_ENTRIES_SCANNED = 2_000
 
 
@@ -71,6 +73,8 @@ class PathSuggester(Suggester):
         return completed if completed != value else None
 
 
-def split_paths(value: str) -> list[Path]:
-    """The paths typed in the import box: one, or several separated by `;`."""
-    return [Path(os.path.expanduser(part.strip())) for part in value.split(";") if part.strip()]
+def split_inputs(value: str) -> tuple[list[Path], list[str]]:
+    """The paths and the links typed in the import box: one, or several separated by `;`."""
+    parts = [part.strip() for part in value.split(";") if part.strip()]
+    return ([Path(os.path.expanduser(part)) for part in parts if not is_link(part)],
+            [part for part in parts if is_link(part)])

@@ -382,5 +382,8 @@ class ReadingPane(Vertical):
         if thread is None:
             header.update(Text("No thread open"))
         else:
-            header.update(Text(strip_control(header_text(thread))))
+            text = Text(strip_control(header_text(thread)))
+            if thread.url:
+                text.append("\n" + strip_control(thread.url), style="not bold dim")
+            header.update(text)
         self.view.show(thread, position, terms, notice)

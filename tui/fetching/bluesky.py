@@ -1,0 +1,109 @@
+"""A Bluesky thread from the public AppView: its getPostThread answer, made whole, then imported.
+
+The answer holds the linked post with its parents up to the first post and
+everyone's replies below it. Where the author's chain of self-replies stops
+at a post that has replies but none in the answer (the depth limit cut it),
+the thread is asked for again from that post and the replies grafted in. A
+deleted or blocked post of the author's ends the chain: the thread is kept
+as a preview.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+
+from ..importers.base import ParseResult, Source
+from ..importers.bluesky import BlueskyThreadImporter, is_post_node, next_self_reply, uri_did
+from ..importers.json_input import Obj
+from .addresses import BlueskyPost
+from .http import Answer, FetchError, Http, shape_checked
+
+API_ENV_VAR = "THREADS_TUI_BLUESKY_API"
+DEFAULT_API = "https://public.api.bsky.app"
+DEPTH = 1000
+# getPostThread requests for the parts of one thread the depth limit cut off, at most.
+MAX_MORE_REQUESTS = 8
+_GONE_TYPES = {"app.bsky.feed.defs#notFoundPost": "deleted", "app.bsky.feed.defs#blockedPost": "blocked"}
+
+
+def api_base() -> str:
+    """The AppView to ask: `$THREADS_TUI_BLUESKY_API`, else Bluesky's public one."""
+    return (os.environ.get(API_ENV_VAR) or DEFAULT_API).rstrip("/")
+
+
+def fetch_bluesky(address: BlueskyPost, http: Http) -> ParseResult:
+    """The author's self-thread through the linked post."""
+    api = api_base()
+    did = address.actor if address.actor.startswith("did:") else _resolve_handle(api, address.actor, http)
+    answer = _post_thread(api, f"at://{did}/app.bsky.feed.post/{address.rkey}", http, parent_height=DEPTH)
+    ends = _complete_chain(api, answer, http)
+    source = Source.of_bytes(address.link, orjson.dumps(answer))
+    result = BlueskyThreadImporter().parse(source)
+    if ends is not None:
+        for thread in result.threads:
+            thread.complete = False
+        result.warnings.append(f"{ends}: stored as a preview")
+    return result
+
+
+def _resolve_handle(api: str, handle: str, http: Http) -> str:
+    answer = http.get(f"{api}/xrpc/com.atproto.identity.resolveHandle?{urlencode({'handle': handle})}",
+                      max_bytes=64 * 1024)
+    if answer.status == 400:
+        raise FetchError(f"no Bluesky account has the handle {handle!r} ({answer.error_text()})")
+    _check(answer)
+    did = shape_checked(lambda: Obj.at(answer.json()).text("did"))
+    if not did.startswith("did:"):
+        raise FetchError(f"Bluesky resolved {handle!r} to {did[:60]!r}, which is no DID")
+    return did
+
+
+def _post_thread(api: str, uri: str, http: Http, parent_height: int) -> dict[str, Any]:
+    query = urlencode({"uri": uri, "depth": DEPTH, "parentHeight": parent_height})
+    answer = http.get(f"{api}/xrpc/app.bsky.feed.getPostThread?{query}",
+                      max_bytes=BlueskyThreadImporter.max_bytes)
+    if answer.status == 400:
+        raise FetchError(f"Bluesky cannot give this post ({answer.error_text()}): deleted, or never there")
+    _check(answer)
+    thread = shape_checked(lambda: Obj.at(answer.json()).obj("thread"))
+    return {"thread": thread.data}
+
+
+def _complete_chain(api: str, answer: dict[str, Any], http: Http) -> str | None:
+    """Graft in the replies the depth limit cut from the author's chain; say why it ends early, if it does."""
+    focal = shape_checked(lambda: Obj.at(answer).obj("thread"))
+    if not is_post_node(focal):
+        return None  # the importer says what the focal post is
+    did = shape_checked(lambda: focal.obj("post").obj("author").text("did"))
+    node, uri = focal, shape_checked(lambda: focal.obj("post").text("uri"))
+    asked: set[str] = set()
+    while True:
+        found = shape_checked(lambda: next_self_reply(node, did, uri))
+        if found is not None:
+            node, post = found
+            uri = shape_checked(lambda: post.text("uri"))
+            continue
+        replies = node.data.get("replies")
+        reply_count = node.data.get("post", {}).get("replyCount")
+        if isinstance(reply_count, int) and reply_count > 0 and not replies and uri not in asked:
+            if len(asked) == MAX_MORE_REQUESTS:
+                return f"the thread goes on past the {len(asked) + 1} parts threads-tui asks Bluesky for"
+            asked.add(uri)
+            more = _post_thread(api, uri, http, parent_height=0)
+            node.data["replies"] = more["thread"].get("replies") or []
+            continue
+        for reply in replies if isinstance(replies, list) else ():
+            gone = _GONE_TYPES.get(reply.get("$type")) if isinstance(reply, dict) else None
+            if gone and isinstance(reply.get("uri"), str) and uri_did(reply["uri"]) == did:
+                return f"a post of the author's is {gone} there, which ends the thread"
+        return None
+
+
+def _check(answer: Answer) -> None:
+    """FetchError for any status but 200."""
+    if answer.status != 200:
+        raise FetchError(f"Bluesky answered HTTP {answer.status} ({answer.error_text()})")

@@ -1,0 +1,253 @@
+"""The HTTP client every fetch goes through: bounded, polite, without cookies or credentials.
+
+- a connect and a read timeout (`THREADS_TUI_FETCH_TIMEOUT` seconds sets both);
+- answers read as a stream and refused past a size cap, before they are held whole;
+- redirects followed by hand: at most MAX_REDIRECTS, only on the same host, never to plain http;
+- 429 and 503 waited out as `Retry-After` says (at most MAX_WAIT_SECONDS), MAX_RETRIES times at most,
+  each wait told to `on_wait`, and cut short by `cancelled`;
+- at most PER_HOST requests at once to one host, however many links are fetched together.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import orjson
+
+from .. import __version__
+from ..importers.base import ImportFailure
+from .addresses import allowed_scheme
+
+T = TypeVar("T")
+
+TIMEOUT_ENV_VAR = "THREADS_TUI_FETCH_TIMEOUT"
+CONNECT_TIMEOUT_SECONDS = 10.0
+READ_TIMEOUT_SECONDS = 30.0
+MAX_REDIRECTS = 3
+MAX_RETRIES = 3
+MAX_WAIT_SECONDS = 60.0
+DEFAULT_WAIT_SECONDS = 5.0  # a 429 or 503 that does not say how long to wait
+PER_HOST = 2
+USER_AGENT = f"threads-tui/{__version__} (terminal reader of saved threads)"
+_CHUNK_BYTES = 64 * 1024
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_RETRIED = frozenset({429, 503})
+
+
+class FetchError(Exception):
+    """A link that cannot be fetched; the message is the one line the user sees."""
+
+
+class FetchCancelled(Exception):
+    """The user asked the fetch to stop."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A server's answer: its status, content type and body."""
+
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+
+    def json(self) -> object:
+        """The body as JSON; FetchError when it is HTML or broken."""
+        start = self.body.lstrip()[:1]
+        if "html" in self.content_type or start == b"<":
+            raise FetchError(f"{_host(self.url)} answered with an HTML page where JSON was expected")
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError as error:
+            raise FetchError(f"{_host(self.url)} answered with broken JSON ({error})") from None
+
+    def error_text(self) -> str:
+        """`error: message` from a JSON error answer (as Bluesky and Mastodon give), else the status."""
+        try:
+            data = orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            data = None
+        if isinstance(data, dict):
+            text = ": ".join(str(data[key])[:120] for key in ("error", "message") if data.get(key))
+            if text:
+                return " ".join(text.split())
+        return f"HTTP {self.status}"
+
+
+def shape_checked(step: Callable[[], T]) -> T:
+    """Run a step that reads an answer's JSON; a wrong shape is one FetchError line (where, and what)."""
+    try:
+        return step()
+    except ImportFailure as failure:
+        raise FetchError(f"the answer is not in the shape expected: {failure}") from None
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc or url
+
+
+def _no_cookies() -> CookieJar:
+    """A jar that never keeps a cookie, so none is ever sent back."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+def timeout_seconds() -> tuple[float, float]:
+    """The connect and read timeouts: `$THREADS_TUI_FETCH_TIMEOUT` for both, where it is a number."""
+    configured = os.environ.get(TIMEOUT_ENV_VAR, "")
+    try:
+        seconds = float(configured)
+    except ValueError:
+        return CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
+    return (seconds, seconds) if seconds > 0 else (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+
+
+class Http:
+    """One client for a run of fetches, shared by the threads that fetch at once."""
+
+    def __init__(self, on_wait: Callable[[str], None] = lambda line: None,
+                 cancelled: Callable[[], bool] = lambda: False) -> None:
+        connect, read = timeout_seconds()
+        self.read_timeout = read
+        self.on_wait = on_wait
+        self.cancelled = cancelled
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(read, connect=connect),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+            cookies=_no_cookies(),
+        )
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._slots_lock = threading.Lock()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Http:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def get(self, url: str, max_bytes: int, accept: str = "application/json") -> Answer:
+        """GET a URL, following redirects and waiting out rate limits; any status but those comes back."""
+        for attempt in range(MAX_RETRIES + 1):
+            answer, location = self._get_following(url, max_bytes, accept)
+            if answer.status not in _RETRIED:
+                return answer
+            if attempt == MAX_RETRIES:
+                raise FetchError(f"{_host(url)} still answers HTTP {answer.status} "
+                                 f"({'too many requests' if answer.status == 429 else 'unavailable'}) "
+                                 f"after {MAX_RETRIES} waits: try again later")
+            wait = min(location, MAX_WAIT_SECONDS)
+            self.on_wait(f"waiting {wait:.0f} s: {_host(url)} asks to slow down (HTTP {answer.status})")
+            self._sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _sleep(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if self.cancelled():
+                raise FetchCancelled
+            time.sleep(min(left, 0.1))
+
+    def _get_following(self, url: str, max_bytes: int, accept: str) -> tuple[Answer, float]:
+        """The answer at the end of at most MAX_REDIRECTS redirects, and how long it asks to wait."""
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            if self.cancelled():
+                raise FetchCancelled
+            answer, headers = self._get_once(current, max_bytes, accept)
+            if answer.status not in _REDIRECTS:
+                return answer, _retry_after(headers.get("retry-after"))
+            target = urljoin(current, headers.get("location", ""))
+            here, there = urlsplit(current), urlsplit(target)
+            if not allowed_scheme(there.scheme, there.hostname or ""):
+                raise FetchError(f"{_host(current)} redirects to {there.scheme}:// ({target[:120]}): "
+                                 "refused, only https is followed")
+            if (there.hostname, there.port) != (here.hostname, here.port):
+                raise FetchError(f"{_host(current)} redirects to another host ({there.netloc[:80]}): refused")
+            current = target
+        raise FetchError(f"{_host(url)} redirects more than {MAX_REDIRECTS} times (a redirect loop?)")
+
+    def _slot(self, host: str) -> threading.BoundedSemaphore:
+        with self._slots_lock:
+            return self._slots.setdefault(host, threading.BoundedSemaphore(PER_HOST))
+
+    def _get_once(self, url: str, max_bytes: int, accept: str) -> tuple[Answer, httpx.Headers]:
+        host = _host(url)
+        with self._slot(host):
+            try:
+                with self._client.stream("GET", url, headers={"Accept": accept}) as response:
+                    if response.status_code in _REDIRECTS or response.status_code in _RETRIED:
+                        return Answer(url, response.status_code, "", b""), response.headers
+                    body = self._read_capped(response, max_bytes)
+                    content_type = response.headers.get("content-type", "").lower()
+                    return Answer(url, response.status_code, content_type, body), response.headers
+            except httpx.HTTPError as error:
+                raise FetchError(self._reason(error, host)) from None
+
+    def _read_capped(self, response: httpx.Response, max_bytes: int) -> bytes:
+        """The body, refused as soon as it is past `max_bytes` (a declared length past it: unread)."""
+        too_large = FetchError(f"{_host(str(response.url))} sent more than {max_bytes // 1048576} MiB, "
+                               "more than any thread needs: refused")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise too_large
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes(_CHUNK_BYTES):
+            size += len(chunk)
+            if size > max_bytes:
+                raise too_large
+            if self.cancelled():
+                raise FetchCancelled
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _reason(self, error: httpx.HTTPError, host: str) -> str:
+        """One line on what went wrong on the way to `host`."""
+        text = " ".join(str(error).split())
+        if isinstance(error, httpx.ConnectTimeout):
+            return f"no connection to {host} within {self._client.timeout.connect:.0f} s (timed out)"
+        if isinstance(error, httpx.TimeoutException):
+            return f"{host} did not answer within {self.read_timeout:.0f} s (timed out)"
+        if isinstance(error, httpx.ConnectError):
+            lowered = text.lower()
+            if "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
+                return f"the secure connection (TLS) to {host} failed: {text[:160]}"
+            if "name or service" in lowered or "nodename" in lowered or "name resolution" in lowered:
+                return f"cannot find {host} (DNS): offline, or no such host"
+            if "refused" in lowered:
+                return f"{host} refused the connection"
+            if "unreachable" in lowered:
+                return f"cannot reach {host}: offline? ({text[:120]})"
+            return f"cannot connect to {host}: {text[:160]}"
+        if isinstance(error, (httpx.RemoteProtocolError, httpx.ReadError)):
+            return f"{host} broke off the answer before it was complete ({text[:120]})"
+        if isinstance(error, httpx.DecodingError):
+            return f"{host} sent an answer that cannot be decoded ({text[:120]})"
+        return f"{host}: {type(error).__name__}: {text[:160]}"
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds to wait from a `Retry-After` header: seconds, or an HTTP date."""
+    if not value:
+        return DEFAULT_WAIT_SECONDS
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return DEFAULT_WAIT_SECONDS
+    return max(0.0, moment.timestamp() - time.time())
