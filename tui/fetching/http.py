@@ -149,7 +149,8 @@ class Http:
                                  f"({'too many requests' if answer.status == 429 else 'unavailable'}) "
                                  f"after {MAX_RETRIES} waits: try again later")
             wait = min(location, MAX_WAIT_SECONDS)
-            self.on_wait(f"waiting {wait:.0f} s: {_host(url)} asks to slow down (HTTP {answer.status})")
+            self.on_wait(f"waiting {wait:.0f} s: {_host(url)} asks to slow down (HTTP {answer.status}); "
+                         f"then try {attempt + 2} of {MAX_RETRIES + 1}")
             self._sleep(wait)
         raise AssertionError("unreachable")
 

@@ -194,7 +194,10 @@ def build_threads(pool: _Pool) -> ParseResult:
                                    "more than threads-tui keeps: left out")
             used_sources.update(node.source for node in chain)
             continue
-        complete = len(statuses) == len(chain) and statuses[0].reply_to is None
+        first = statuses[0]
+        # A first post that answers someone else's post starts the thread; one that answers its author's is a gap.
+        starts = first.reply_to is None or first.reply_to_account not in (None, first.account_id)
+        complete = len(statuses) == len(chain) and starts
         used_sources.update(node.source for node in chain)
         result.threads.append(Thread(
             posts=[status.post for status in statuses],
