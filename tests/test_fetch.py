@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 import threading
 import time
@@ -511,3 +512,24 @@ def test_addresses():
     for unknown in ("https://bsky.app/profile/a.b", "https://x.com/home", "mailto:a@b", "https://example.org/@a/b"):
         with pytest.raises(AddressError, match="it knows Bluesky posts"):
             parse_address(unknown)
+
+
+def test_mastodon_fetch_gives_the_thread_the_saved_files_give(cli, services, tmp_path, monkeypatch):
+    """The sample status and context, served as the instance would serve them (its own addresses)."""
+    def served(name: str) -> bytes:
+        text = (SAMPLES / "mastodon" / name).read_text()  # the statuses' pages, not the accounts', name the server
+        return re.sub(r'"url": "https://fedi\.example/(@\w+/\d+)"', rf'"url": "{services.base}/\1"', text).encode()
+
+    services.routes["/api/v1/statuses/2205"] = Reply(body=served("status.json"))
+    services.routes["/api/v1/statuses/2205/context"] = Reply(body=served("context.json"))
+    assert cli("import", f"{services.base}/@wren/2205").code == 0
+    (fetched,) = listed(cli)
+    fetched_posts = shown(cli, fetched["id"])["posts"]
+    monkeypatch.setenv("THREADS_TUI_DB", str(tmp_path / "other" / "library.json"))
+    assert cli("import", SAMPLES / "mastodon" / "status.json", SAMPLES / "mastodon" / "context.json").code == 0
+    (from_files,) = listed(cli)
+    assert from_files | {"source": None, "url": None} == fetched | {"source": None, "url": None}
+    assert fetched["url"] == f"{services.base}/@wren/2201"
+    without_address = [post | {"url": None} for post in fetched_posts]
+    assert [post | {"url": None} for post in shown(cli, from_files["id"])["posts"]] == without_address
+    assert len(fetched_posts) == 3 and fetched_posts[1]["url"] == f"{services.base}/@wren/2205"
