@@ -79,7 +79,7 @@ class FakeServices:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
-        self.server.daemon_threads = True
+        self.server.daemon_threads = False  # closing the server waits for every answer to end
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -92,9 +92,15 @@ class FakeServices:
         return self
 
     def stop(self) -> None:
+        """Stop serving, end every answer under way, and wait (a few seconds at most) for threads-tui's
+        fetching threads to see the connections close: a test leaves no thread behind."""
         self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
+        self.thread.join(10)
+        deadline = time.monotonic() + 10
+        while any(t.name.startswith("fetch") for t in threading.enumerate()) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def paths_asked(self) -> list[str]:
         return [path for path, _ in self.requests]

@@ -533,3 +533,14 @@ def test_mastodon_fetch_gives_the_thread_the_saved_files_give(cli, services, tmp
     without_address = [post | {"url": None} for post in fetched_posts]
     assert [post | {"url": None} for post in shown(cli, from_files["id"])["posts"]] == without_address
     assert len(fetched_posts) == 3 and fetched_posts[1]["url"] == f"{services.base}/@wren/2205"
+
+
+def test_fetching_leaves_no_thread_running(db_path, services):
+    """An import of files after the links forks its worker processes only from a process of one thread."""
+    from tui.importing import run_import
+
+    MastodonConversation(wren_thread()).serve(services)
+    before = threading.active_count()
+    report = run_import([], Library.open(db_path), links=[f"{services.base}/@wren/100", f"{services.base}/@x/1"])
+    assert len(report.counts.added) == 1 and len(report.failures) == 1
+    assert threading.active_count() == before

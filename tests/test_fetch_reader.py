@@ -156,3 +156,14 @@ async def test_R_on_a_thread_from_a_file_says_there_is_no_address(db_path, servi
         await pilot.pause()
         assert any("no address to fetch it from" in n.message for n in app._notifications)
         assert not app.screen.query("#import-path")  # no import dialog opened
+
+
+async def test_a_link_given_at_start_is_fetched_into_the_reader(db_path, services):
+    BlueskyConversation(dana_thread()).serve(services, {HANDLE: DANA})
+    link = f"https://bsky.app/profile/{HANDLE}/post/p2"
+    app = ThreadsApp(Library.open(db_path), [], [link])
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await settle(pilot)
+        assert any(n.message == f"Imported {link}: 1 added." for n in app._notifications)
+        assert app.screen.query_one("#list-pane").border_title == "Threads (1)"

@@ -95,10 +95,11 @@ class ThreadsApp(App[int]):
         Binding("q", "quit_key", "Quit", id="quit"),
     ]
 
-    def __init__(self, library: Library, import_paths: Sequence[Path] = ()) -> None:
+    def __init__(self, library: Library, import_paths: Sequence[Path] = (), import_links: Sequence[str] = ()) -> None:
         super().__init__()
         self.library = library
         self.import_paths = list(import_paths)
+        self.import_links = list(import_links)
         self.start_import_failed = False
         self.states: dict[str, dict[str, Any]] = library.all_states()
         self.pending_states: dict[str, dict[str, Any]] = {}
@@ -127,8 +128,8 @@ class ThreadsApp(App[int]):
         self.set_interval(WATCH_LIBRARY_SECONDS, self.check_library)
         if not self.is_headless:
             self._quit_on_signals()
-        if self.import_paths:
-            self._import_at_start(self.import_paths)
+        if self.import_paths or self.import_links:
+            self._import_at_start(self.import_paths, self.import_links)
         self.call_after_refresh(self.settle_heap)
 
     def settle_heap(self) -> None:
@@ -159,12 +160,12 @@ class ThreadsApp(App[int]):
     # -- library ----------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="import-at-start", exit_on_error=False)
-    def _import_at_start(self, paths: list[Path]) -> None:
+    def _import_at_start(self, paths: list[Path], links: list[str]) -> None:
         from .importing import run_import
 
-        report = run_import(paths, Library.open(self.library.path))
+        report = run_import(paths, Library.open(self.library.path), links=links)
         # Names without their folders: a notification is narrow, and the import dialog gives whole paths.
-        names = ", ".join(path.name or str(path) for path in paths)
+        names = ", ".join([path.name or str(path) for path in paths] + links)
         # Only the counts that are not 0: at 80 columns a notification is narrow.
         lines = [f"Imported {names}: {report.short_line()}."]
         lines += [f"failed: {os.path.basename(failure.name)}: {failure.reason}"
@@ -358,7 +359,8 @@ class ThreadsApp(App[int]):
         from .screens.import_screen import ImportScreen
 
         # After an import at start that failed somewhere, the box holds its paths: enter lists every failure.
-        self.push_screen(ImportScreen("; ".join(map(str, self.import_paths)) if self.start_import_failed else ""))
+        inputs = [*map(str, self.import_paths), *self.import_links]
+        self.push_screen(ImportScreen("; ".join(inputs) if self.start_import_failed else ""))
 
     @on(FetchAgain)
     def _fetch_again(self, message: FetchAgain) -> None:
@@ -424,9 +426,9 @@ class ThreadsApp(App[int]):
         yield SystemCommand("Help", "Show every key (?)", self.action_help)
 
 
-def run_reader(library: Library, import_paths: Sequence[Path] = ()) -> int:
-    """Run the reader until it quits; save reading state on the way out."""
-    app = ThreadsApp(library, import_paths)
+def run_reader(library: Library, import_paths: Sequence[Path] = (), import_links: Sequence[str] = ()) -> int:
+    """Run the reader until it quits (after importing paths and links); save reading state on the way out."""
+    app = ThreadsApp(library, import_paths, import_links)
     app.run()
     try:
         app.save_states_now()

@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     read = commands.add_parser("read", help="open the reader (the default)")
-    read.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders to import first")
+    read.add_argument("inputs", nargs="*", metavar="PATH_OR_LINK", help="files, folders or links to import first")
     _add_db_option(read)
 
     importing = commands.add_parser("import", help="import files, folders or links into the library",
@@ -373,7 +373,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    missing = [str(path) for path in args.paths if not path.exists()]
+    from .fetching.addresses import is_link
+
+    links = [text for text in args.inputs if is_link(text)]
+    paths = [Path(text) for text in args.inputs if not is_link(text)]
+    missing = [str(path) for path in paths if not path.exists()]
     if missing:
         _say(f"threads-tui: no such file or folder: {', '.join(missing)} "
              f"(commands are: {', '.join(COMMANDS)}; see 'threads-tui --help')", sys.stderr)
@@ -387,7 +391,7 @@ def cmd_read(args: argparse.Namespace) -> int:
 
     from .app import run_reader
 
-    return run_reader(library, args.paths)
+    return run_reader(library, paths, links)
 
 
 HANDLERS = {

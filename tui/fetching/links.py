@@ -47,6 +47,7 @@ def fetch_links(links: Sequence[str], on_wait: Callable[[str], None] = lambda li
     """Each link with its threads or why it failed, in the order given; FetchCancelled once `cancelled`."""
     http = Http(on_wait, cancelled)
     pool = ThreadPoolExecutor(LINKS_AT_ONCE, thread_name_prefix="fetch")
+    all_done = False
     try:
         futures = [(link, pool.submit(_outcome, link, http)) for link in links]
         for link, future in futures:
@@ -58,7 +59,10 @@ def fetch_links(links: Sequence[str], on_wait: Callable[[str], None] = lambda li
                     if cancelled():
                         raise FetchCancelled from None
             yield link, outcome
+        all_done = True
     finally:
-        # Requests still under way end at their timeouts; nobody waits for them.
-        pool.shutdown(wait=False, cancel_futures=True)
-        http.close()
+        # Done: the idle threads end here (an import of files after the links forks its workers only from a
+        # process with one thread). Cancelled: requests still under way end at their timeouts, unawaited.
+        pool.shutdown(wait=all_done, cancel_futures=True)
+        if all_done:
+            http.close()
