@@ -91,7 +91,7 @@ def test_note_example_through_the_cli(cli):
         "id": uri(SAM, "3kaa"), "author_name": "Sam Rowe", "author_handle": "samrowe.bsky.social",
         "date": "2024-02-10", "title": "Three tips for night walks ↓", "post_count": 2,
         "declared_count": None, "complete": True, "source": None,
-        "url": "https://bsky.app/profile/samrowe.bsky.social/post/3kaa",
+        "url": "https://bsky.app/profile/samrowe.bsky.social/post/3kaa", "tags": [],
     }
     shown = json.loads(cli("show", listed["id"], "--json").out)
     assert [p["text"] for p in shown["posts"]] == ["Three tips for night walks ↓",

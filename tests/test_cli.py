@@ -21,7 +21,7 @@ def test_import_samples_then_list_json_contract(cli):
     assert len(listed) == 15  # 6 main threads and 6 previews of Thread Reader pages, 3 more formats' threads
     for item in listed:
         assert set(item) == {"id", "author_name", "author_handle", "date", "title", "post_count",
-                             "declared_count", "complete", "source", "url"}
+                             "declared_count", "complete", "source", "url", "tags"}
     mira = next(t for t in listed if t["author_handle"] == "mira_bakes" and t["complete"])
     assert mira["date"] == "2021-10-15" and mira["post_count"] == 7 and mira["declared_count"] == 7
 

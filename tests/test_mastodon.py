@@ -87,7 +87,7 @@ def test_note_example_context_alone_through_the_cli(cli):
     assert summary | {"source": None} == {
         "id": IVY_FIRST, "author_name": "Ivy Moor", "author_handle": "ivy@toot.example", "date": "2023-05-01",
         "title": "Bread notes & failures, a thread", "post_count": 2, "declared_count": None,
-        "complete": False, "source": None, "url": None,
+        "complete": False, "source": None, "url": None, "tags": [],
     }
     shown = json.loads(cli("show", IVY_FIRST, "--json").out)
     assert [p["text"] for p in shown["posts"]] == NOTE_TEXTS

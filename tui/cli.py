@@ -23,6 +23,8 @@ import orjson
 
 from . import __version__
 from .library import DB_ENV_VAR, Library, LibraryError, user_db_path
+from .model import Thread
+from .user_data import UserDataError
 
 if TYPE_CHECKING:
     from .importing import ImportReport
@@ -34,7 +36,8 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 # orjson escapes C0 controls in strings but writes DEL and C1 controls (8-bit CSI, OSC...) raw.
 _RAW_JSON_CONTROL = re.compile("[\x7f-\x9f]")
-COMMANDS = ("import", "refresh", "list", "show", "search", "export")
+COMMANDS = ("import", "refresh", "list", "show", "search", "export", "quote", "tag", "untag", "highlight",
+            "highlights")
 LIST_AUTHOR_WIDTH = 32  # `list`: longer author labels push their row's count and title along
 
 
@@ -92,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list threads, newest first",
                                   description="List the library's threads, newest first.")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument("--tag", metavar="TAG", help="only the threads with this tag")
     _add_db_option(listing)
 
     show = commands.add_parser("show", help="print one thread as clean text",
@@ -107,10 +111,43 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=_positive_int, default=None, metavar="N", help="at most N hits")
     _add_db_option(search)
 
-    export = commands.add_parser("export", help="write threads as Markdown files",
-                                 description="Write one Markdown file per thread (every thread when no ID).")
+    quote = commands.add_parser("quote", help="print posts as a Markdown quote with their source",
+                                description="Print posts of a thread as a Markdown blockquote, then one line "
+                                "citing the author, date, post numbers and link. Exit 2 for a range outside it.")
+    quote.add_argument("id", metavar="ID", help="thread id (or a unique prefix of one)")
+    quote.add_argument("range", metavar="RANGE", help="post numbers: 4, 3-5 or 1,3-5")
+    quote.add_argument("--json", action="store_true", help="print the posts and the citation's fields as JSON")
+    _add_db_option(quote)
+
+    for name, verb in (("tag", "add tags to"), ("untag", "remove tags from")):
+        tagging = commands.add_parser(name, help=f"{verb} a thread", description=f"{verb.capitalize()} a thread; "
+                                      "prints its tags now. Tags are kept lowercase, without '#'.")
+        tagging.add_argument("id", metavar="ID", help="thread id (or a unique prefix of one)")
+        tagging.add_argument("tags", nargs="+", metavar="TAG")
+        _add_db_option(tagging)
+
+    highlight = commands.add_parser("highlight", help="keep posts of a thread as a highlight",
+                                    description="Keep posts of a thread as a highlight, with an optional note.")
+    highlight.add_argument("id", metavar="ID", help="thread id (or a unique prefix of one)")
+    highlight.add_argument("range", metavar="RANGE", help="post numbers: 4, 3-5 or 1,3-5")
+    highlight.add_argument("--note", default="", metavar="TEXT", help="a note to keep with it")
+    _add_db_option(highlight)
+
+    highlights = commands.add_parser("highlights", help="list highlights (or remove one)",
+                                     description="List every highlight: its key, thread, posts and note.")
+    highlights.add_argument("--json", action="store_true", help="print a JSON array")
+    highlights.add_argument("--remove", metavar="KEY", help="remove the highlight with this key")
+    _add_db_option(highlights)
+
+    export = commands.add_parser("export", help="write threads as Markdown or HTML files",
+                                 description="Write one file per thread (every thread when no ID): Markdown "
+                                 "with YAML front matter and highlights, or self-contained HTML pages with an "
+                                 "index.html.")
     export.add_argument("ids", nargs="*", metavar="ID")
     export.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write into")
+    export.add_argument("--format", choices=("markdown", "html"), default="markdown", help="markdown (default) or html")
+    export.add_argument("--highlights", action="store_true",
+                        help="Markdown of the highlights alone, one file per thread that has some")
     _add_db_option(export)
     return parser
 
@@ -278,15 +315,24 @@ def _ctrl_c_stops_softly() -> Iterator[threading.Event]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from .user_data import UserData, normalise_tag
+
     library = _open_library(args.db)
     summaries = library.summaries()
+    tags = UserData(library).all_tags()
+    if args.tag is not None:
+        wanted = normalise_tag(args.tag)
+        summaries = [doc for doc in summaries if wanted in tags.get(doc["id"], ())]
     if args.json:
         keys = ("id", "author_name", "author_handle", "date", "title", "post_count",
                 "declared_count", "complete", "source", "url")
-        _print_json([{key: doc.get(key) for key in keys} for doc in summaries])
+        _print_json([{**{key: doc.get(key) for key in keys}, "tags": tags.get(doc["id"], [])} for doc in summaries])
         return EXIT_OK
     if not summaries:
-        _say(f"The library {library.path} is empty. Import with: threads-tui import PATH")
+        if args.tag is not None:
+            _say(f"No thread has the tag {args.tag!r}.")
+        else:
+            _say(f"The library {library.path} is empty. Import with: threads-tui import PATH")
         return EXIT_OK
     from .formatting import author_label
     from .model import PartialDate
@@ -297,8 +343,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         date = PartialDate.from_iso(doc.get("date"))
         who = author_label(doc)
         count = str(doc["post_count"]) if doc.get("complete") else f"{doc['post_count']}/{doc.get('declared_count') or '?'}"
+        tagged = "".join(f"  #{tag}" for tag in tags.get(doc["id"], ()))
         _say(f"{doc['id']:<{id_width}}  {date.human() if date else '-':>11}  {who:<{who_width}}  {count:>6}  "
-             f"{doc.get('title', '')}")
+             f"{doc.get('title', '')}{tagged}")
     return EXIT_OK
 
 
@@ -353,7 +400,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import ExportError, export_threads
+    from .export import ExportError, Extras, export_threads
+    from .user_data import UserData
 
     library = _open_library(args.db)
     ids: list[str] = []
@@ -362,13 +410,112 @@ def cmd_export(args: argparse.Namespace) -> int:
         if thread_id is None:
             return EXIT_FAILURE
         ids.append(thread_id)
+    if args.highlights and args.format != "markdown":
+        raise _UsageError("--highlights writes Markdown: leave out --format html")
     threads = (t for t in map(library.thread, ids) if t is not None) if ids else library.iter_threads()
+    user_data = UserData(library)
+    extras: dict[str, Extras] = {}
+    for thread_id, tags in user_data.all_tags().items():
+        extras.setdefault(thread_id, Extras()).tags = tags
+    for highlight in user_data.highlights():
+        extras.setdefault(highlight.thread_id, Extras()).highlights.append(highlight)
     try:
-        written = export_threads(threads, args.out)
+        written = export_threads(threads, args.out, args.format, extras, args.highlights)
     except ExportError as error:
         _say(f"threads-tui: {error}", sys.stderr)
         return EXIT_FAILURE
-    _say(f"Wrote {len(written)} Markdown file{'s' if len(written) != 1 else ''} to {args.out}")
+    kind = "HTML" if args.format == "html" else "Markdown"
+    index = " and index.html" if args.format == "html" else ""
+    _say(f"Wrote {len(written)} {kind} file{'s' if len(written) != 1 else ''}{index} to {args.out}")
+    return EXIT_OK
+
+
+def _thread_for(library: Library, id_or_prefix: str) -> Thread:
+    """The thread an id (or a unique prefix) names; _Failed with the line already said if none."""
+    thread_id = _resolve(library, id_or_prefix)
+    thread = library.thread(thread_id) if thread_id else None
+    if thread is None:
+        raise _Failed
+    return thread
+
+
+class _Failed(Exception):
+    """A command failed; its line was said. Exit 1."""
+
+
+def cmd_quote(args: argparse.Namespace) -> int:
+    from .quoting import Quote, RangeError, parse_range
+
+    thread = _thread_for(_open_library(args.db), args.id)
+    try:
+        quote = Quote(thread, parse_range(args.range, thread.post_count))
+    except RangeError as error:
+        raise _UsageError(str(error)) from None
+    if args.json:
+        _print_json(quote.to_json())
+    else:
+        sys.stdout.write(strip_control(quote.markdown()))
+    return EXIT_OK
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from .user_data import UserData, normalise_tag
+
+    try:
+        for tag in args.tags:
+            normalise_tag(tag)
+    except UserDataError as error:
+        raise _UsageError(str(error)) from None
+    library = _open_library(args.db)
+    thread = _thread_for(library, args.id)
+    tags = UserData(library).tag(thread.id, args.tags, remove=args.command == "untag")
+    _say(f"{thread.id}: {' '.join('#' + tag for tag in tags) if tags else 'no tags'}")
+    return EXIT_OK
+
+
+def cmd_highlight(args: argparse.Namespace) -> int:
+    from .quoting import RangeError, numbers_text, parse_range
+    from .user_data import UserData
+
+    library = _open_library(args.db)
+    thread = _thread_for(library, args.id)
+    try:
+        indexes = parse_range(args.range, thread.post_count)
+    except RangeError as error:
+        raise _UsageError(str(error)) from None
+    highlight = UserData(library).add_highlight(thread, indexes, args.note)
+    _say(f"Highlight {highlight.key}: {numbers_text([i + 1 for i in indexes])} of {thread.title!r}"
+         + (f", with a note" if highlight.note else ""))
+    return EXIT_OK
+
+
+def cmd_highlights(args: argparse.Namespace) -> int:
+    from .quoting import numbers_text
+    from .user_data import UserData
+
+    library = _open_library(args.db)
+    user_data = UserData(library)
+    if args.remove is not None:
+        removed = user_data.remove_highlight(args.remove)
+        _say(f"Removed highlight {removed.key}.")
+        return EXIT_OK
+    rows = []
+    for highlight in user_data.highlights():
+        thread = library.thread(highlight.thread_id)
+        numbers = highlight.numbers_in(thread) if thread is not None else []
+        rows.append({"key": highlight.key, "thread_id": highlight.thread_id,
+                     "title": thread.title if thread is not None else None, "numbers": numbers,
+                     "posts": [thread.posts[n - 1].text for n in numbers] if thread is not None else [],
+                     "note": highlight.note})
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    if not rows:
+        _say("No highlights yet. Keep some with: threads-tui highlight ID RANGE [--note TEXT]")
+    for row in rows:
+        where = numbers_text(row["numbers"]) if row["numbers"] else "its posts are no longer in the library"
+        note = f"  — {row['note']}" if row["note"] else ""
+        _say(f"{row['key']}  {row['title'] or row['thread_id']} · {where}{note}")
     return EXIT_OK
 
 
@@ -397,6 +544,11 @@ def cmd_read(args: argparse.Namespace) -> int:
 HANDLERS = {
     "import": cmd_import,
     "refresh": cmd_refresh,
+    "quote": cmd_quote,
+    "tag": cmd_tag,
+    "untag": cmd_tag,
+    "highlight": cmd_highlight,
+    "highlights": cmd_highlights,
     "list": cmd_list,
     "show": cmd_show,
     "search": cmd_search,
@@ -417,6 +569,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as error:
         _say(f"threads-tui: {error}", sys.stderr)
         return EXIT_USAGE
+    except _Failed:
+        return EXIT_FAILURE
+    except UserDataError as error:
+        _say(f"threads-tui: {error}", sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         _say("threads-tui: interrupted", sys.stderr)
         return EXIT_INTERRUPTED

@@ -1,45 +1,108 @@
-"""Export threads to Markdown files, one per thread (no Textual here)."""
+"""Export threads to files, one per thread: Markdown that notes apps read (YAML front matter,
+highlights with their notes), or self-contained HTML pages with an index (no Textual here)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .export_html import index_page, thread_page
 from .formatting import thread_as_markdown
 from .model import Thread
+from .quoting import Quote
 from .storage import StorageWriteError, fsync_dir, sync_files, write_atomic
+from .user_data import Highlight
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
+FORMATS = ("markdown", "html")
 
 
-def file_name_for(thread: Thread) -> str:
+@dataclass
+class Extras:
+    """What the user added to a thread, exported with it."""
+
+    tags: list[str] = field(default_factory=list)
+    highlights: list[Highlight] = field(default_factory=list)
+
+
+def file_name_for(thread: Thread, suffix: str = ".md") -> str:
     """`2023-03-03-dana_example-i-kept-a-paper-notebook-<id>.md`: sortable, unique, safe."""
     date = thread.date.iso().lstrip("-") if thread.date and thread.date.iso() else "undated"
     author = _UNSAFE.sub("-", (thread.author_handle or thread.author_name or "unknown").lower()).strip("-")
     slug = _UNSAFE.sub("-", thread.title.lower()).strip("-")[:40].strip("-") or "thread"
     safe_id = _UNSAFE.sub("-", thread.id.lower()).strip("-")[-24:]
-    return f"{date}-{author or 'unknown'}-{slug}-{safe_id}.md"
+    return f"{date}-{author or 'unknown'}-{slug}-{safe_id}{suffix}"
+
+
+def front_matter(thread: Thread, extras: Extras) -> str:
+    """YAML front matter (each value a JSON scalar or list, which YAML reads as they are)."""
+    fields = {"title": thread.title, "author": thread.author_name, "handle": thread.author_handle,
+              "date": thread.date.iso() if thread.date else None, "source": thread.url or thread.source or None,
+              "tags": extras.tags, "posts": thread.post_count, "complete": thread.complete,
+              "status": "complete" if thread.complete else "preview"}
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in fields.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n"
+
+
+def highlights_markdown(thread: Thread, highlights: list[Highlight]) -> str:
+    """`## Highlights`: each highlight's posts quoted with their citation, and its note."""
+    parts = []
+    for highlight in highlights:
+        numbers = highlight.numbers_in(thread)
+        if not numbers:
+            continue
+        text = Quote(thread, [n - 1 for n in numbers]).markdown()
+        parts.append(text + (f"\nNote: {highlight.note}\n" if highlight.note else ""))
+    return "## Highlights\n\n" + "\n".join(parts) if parts else ""
+
+
+def thread_markdown(thread: Thread, extras: Extras, highlights_only: bool = False) -> str:
+    """The exported Markdown file of a thread: front matter, the thread (or not), its highlights."""
+    body = thread_as_markdown(thread)
+    kept = highlights_markdown(thread, extras.highlights)
+    if highlights_only:
+        return front_matter(thread, extras) + body.split("\n", 1)[0] + "\n\n" + kept  # the title line, then them
+    return front_matter(thread, extras) + body + ("\n" + kept if kept else "")
 
 
 class ExportError(Exception):
     """The export folder or a file in it cannot be written (one line for the user)."""
 
 
-def export_threads(threads: Iterable[Thread], folder: Path) -> list[Path]:
-    """Write each thread as Markdown into `folder`; return the files written."""
+def export_threads(threads: Iterable[Thread], folder: Path, kind: str = "markdown",
+                   extras: dict[str, Extras] | None = None, highlights_only: bool = False) -> list[Path]:
+    """Write each thread into `folder` as `kind` (markdown, html: with an `index.html`); the files
+    written. `highlights_only`: Markdown of the highlights alone, for the threads that have some."""
+    extras = extras or {}
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ExportError(f"cannot write to {folder}: {error.strerror or error}") from error
-    written = []
+    written: list[Path] = []
+    pages: list[tuple[Thread, str]] = []
     try:
         for thread in threads:
-            path = folder / file_name_for(thread)
+            mine = extras.get(thread.id, Extras())
+            if highlights_only and not mine.highlights:
+                continue
+            if kind == "html":
+                name = file_name_for(thread, ".html")
+                marked = {n for highlight in mine.highlights for n in highlight.numbers_in(thread)}
+                content = thread_page(thread, marked)
+                pages.append((thread, name))
+            else:
+                name = file_name_for(thread)
+                content = thread_markdown(thread, mine, highlights_only)
             # Each file is whole or absent; all are synced together at the end (a sync each is slow).
-            write_atomic(path, thread_as_markdown(thread).encode(), sync=False)
-            written.append(path)
-        sync_files(written)
+            write_atomic(folder / name, content.encode(), sync=False)
+            written.append(folder / name)
+        if kind == "html":
+            pages.sort(key=lambda page: page[0].date.sort_key() if page[0].date else (0, 0, 0), reverse=True)
+            write_atomic(folder / "index.html", index_page(pages).encode(), sync=False)
+        sync_files(written + ([folder / "index.html"] if kind == "html" else []))
     except StorageWriteError as error:
         raise ExportError(f"cannot write {error.path}: {error.reason} ({len(written)} written before it)") from error
     fsync_dir(folder)

@@ -33,6 +33,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -45,6 +46,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 
 from .model import PlainThread, Thread
+from .user_data import UserData
 from .search import SearchLines, search_file, search_file_pieces, search_layout, search_lines, thread_search_lines
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
@@ -611,6 +613,10 @@ class Library:
 
     # -- writing ----------------------------------------------------------
 
+    def locked(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the library's lock: what else is written beside the library (the user's file) is written under it."""
+        return self._locked()
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """Hold the inter-process lock (re-entrant within this Library)."""
@@ -658,6 +664,8 @@ class Library:
                 raise self._unreadable(f"a stored thread is damaged ({error!r})") from error
             if changes.write or changes.remove:
                 self._commit(changes)
+                # Not in the commit: a crash between the two leaves the tags on the old id, never lost.
+                UserData(self).carry(dict(changes.replaced))
             else:
                 self._clear_debris()
         counts = ImportCounts(replaced=dict(changes.replaced))

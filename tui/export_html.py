@@ -1,0 +1,103 @@
+"""Threads as self-contained HTML pages anyone can open and print (no Textual here).
+
+A page needs nothing from elsewhere: its style is inline, it has no script,
+and images are links with their alt text, never loaded. Every piece of text
+is escaped, so nothing from a post becomes markup.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from .formatting import byline, count_text, date_text, media_line, missing_text, numbered_total
+from .model import Post, Thread
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+STYLE = """
+:root { color-scheme: light; }
+body { font: 17px/1.55 Georgia, "Times New Roman", serif; color: #1c1c1c; background: #fdfcf8;
+       max-width: 42rem; margin: 2rem auto; padding: 0 1rem; }
+header { border-bottom: 1px solid #d8d4c8; margin-bottom: 1.5rem; }
+h1 { font-size: 1.5rem; line-height: 1.3; margin: 0 0 .4rem; }
+.meta, .source, .n, nav { font: 14px/1.4 system-ui, sans-serif; color: #5b5b5b; }
+article { padding: .8rem 0 1rem; border-bottom: 1px solid #ebe7dc; break-inside: avoid; }
+.n { font-weight: 600; }
+.text { white-space: pre-wrap; overflow-wrap: anywhere; margin: .3rem 0; }
+blockquote { margin: .6rem 0; padding: .4rem .9rem; border-left: 3px solid #c9c2ad; color: #3a3a3a; }
+.notice { background: #f3efe3; padding: .5rem .8rem; }
+.highlight { background: #fff4c2; }
+a { color: #1d4f91; }
+ul.threads { list-style: none; padding: 0; }
+ul.threads li { padding: .5rem 0; border-bottom: 1px solid #ebe7dc; }
+@media print {
+  body { background: #fff; margin: 0; max-width: none; font-size: 12pt; }
+  nav { display: none; }
+  a { color: inherit; text-decoration: none; }
+  .source a::after, .n a::after { content: " (" attr(href) ")"; font-size: 9pt; }
+}
+"""
+
+
+def _text(text: str) -> str:
+    """Post text as HTML: escaped, its addresses made links (the address is the link's text)."""
+    parts: list[str] = []
+    position = 0
+    for match in _URL.finditer(text):
+        url = match.group().rstrip(".,;:!?)")
+        parts.append(escape(text[position:match.start()]))
+        parts.append(f'<a href="{escape(url)}">{escape(url)}</a>')
+        position = match.start() + len(url)
+    parts.append(escape(text[position:]))
+    return "".join(parts)
+
+
+def _media(post: Post) -> str:
+    items = []
+    for media in post.media:
+        label = escape(media_line(media) if media.kind != "link" else f"[link: {media.alt or media.url or ''}]")
+        items.append(f'<li><a href="{escape(media.url)}">{label}</a></li>' if media.url else f"<li>{label}</li>")
+    return f'<ul class="media">{"".join(items)}</ul>' if items else ""
+
+
+def _page(title: str, body: str) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
+
+
+def thread_page(thread: Thread, highlighted: set[int] = frozenset(), index_name: str = "index.html") -> str:
+    """One thread as an unrolled page: author, date, count and read time on top, numbered posts."""
+    total = numbered_total(thread)
+    meta = escape(f"{byline(thread)} · {date_text(thread.date)} · {count_text(thread)} · "
+                  f"{thread.minutes_to_read()} min read")
+    parts = [f'<nav><a href="{escape(index_name)}">All threads</a></nav>',
+             f"<header><h1>{escape(thread.title or 'Untitled thread')}</h1><p class=\"meta\">{meta}</p>"]
+    if thread.url:
+        parts.append(f'<p class="source">Original: <a href="{escape(thread.url)}">{escape(thread.url)}</a></p>')
+    parts.append("</header>")
+    missing = missing_text(thread)
+    if missing:
+        parts.append(f'<p class="notice">{escape(missing)}</p>')
+    for number, post in enumerate(thread.posts, 1):
+        label = f"{number}/{total}"
+        heading = f'<a href="{escape(post.url)}">{label}</a>' if post.url else label
+        kind = ' class="highlight"' if number in highlighted else ""
+        quoted = ""
+        if post.quoted is not None:
+            quoted = f'<blockquote class="quoted"><p class="text">{_text(post.quoted.text)}</p>' \
+                     f"{_media(post.quoted)}</blockquote>"
+        parts.append(f'<article id="post-{number}"{kind}><div class="n">{heading}</div>'
+                     f'<p class="text">{_text(post.text)}</p>{_media(post)}{quoted}</article>')
+    return _page(f"{thread.title} — {byline(thread)}", "\n".join(parts))
+
+
+def index_page(entries: list[tuple[Thread, str]]) -> str:
+    """The exported threads, newest first, each a link to its page (`entries`: thread and file name)."""
+    items = "\n".join(
+        f'<li><a href="{escape(name)}">{escape(thread.title or "Untitled thread")}</a>'
+        f'<div class="meta">{escape(f"{byline(thread)} · {date_text(thread.date)} · {count_text(thread)}")}</div></li>'
+        for thread, name in entries)
+    return _page("Threads", f"<header><h1>Threads</h1><p class=\"meta\">{len(entries)} exported</p></header>\n"
+                            f'<ul class="threads">\n{items}\n</ul>')

@@ -1,0 +1,200 @@
+"""What the user adds to threads: tags, and highlights with their notes (no Textual here).
+
+It lives in its own small TinyDB file beside the library (`library.json.user`),
+written atomically under the library's lock, so adding a tag never rewrites
+the index of threads, and importing never loses it: imported data can be
+imported again, this cannot. A highlight names its posts by id where the
+source gives ids, else by text, so it finds them again in a fuller copy of the
+thread; when a copy under another id replaces a thread, the library hands its
+tags and highlights on (`carry`).
+
+Tables: `meta` (schema version), `tags` (`{thread_id, tags}`), `highlights`
+(`{key, thread_id, posts: [{id, text}], note, created}`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tinydb import Query, TinyDB
+
+from .model import Post, Thread
+from .storage import AtomicJSONStorage, StorageReadError, StorageWriteError
+
+if TYPE_CHECKING:
+    from .library import Library
+
+USER_SCHEMA_VERSION = 1
+_TAG = re.compile(r"[\w][\w./-]{0,63}")
+
+
+class UserDataError(Exception):
+    """The user's file cannot be read or written, or what was asked is not possible (one line)."""
+
+
+def normalise_tag(text: str) -> str:
+    """A tag as kept: lowercase, without a leading `#`; UserDataError if it is no tag."""
+    tag = text.strip().lstrip("#").casefold()
+    if not _TAG.fullmatch(tag):
+        raise UserDataError(f"not a tag: {text!r} (letters, digits, and . / - _ inside; at most 64)")
+    return tag
+
+
+@dataclass(frozen=True, slots=True)
+class PostRef:
+    """How a highlight finds a post again: its id where the source gives one, else its text."""
+
+    id: str | None
+    text: str
+
+    @classmethod
+    def of(cls, post: Post) -> PostRef:
+        return cls(post.id, post.text)
+
+    def index_in(self, thread: Thread) -> int | None:
+        """Where the post is in `thread` (by id first, then by text), else None."""
+        if self.id is not None:
+            for index, post in enumerate(thread.posts):
+                if post.id == self.id:
+                    return index
+        return next((index for index, post in enumerate(thread.posts) if post.text == self.text), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    """Posts of a thread the user kept, with an optional note."""
+
+    key: str
+    thread_id: str
+    posts: tuple[PostRef, ...]
+    note: str
+    created: float
+
+    def numbers_in(self, thread: Thread) -> list[int]:
+        """The posts' numbers (1-based) in `thread`, those found."""
+        return sorted(index + 1 for ref in self.posts if (index := ref.index_in(thread)) is not None)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"key": self.key, "thread_id": self.thread_id, "note": self.note, "created": self.created,
+                "posts": [{"id": ref.id, "text": ref.text} for ref in self.posts]}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Highlight:
+        return cls(str(doc["key"]), str(doc["thread_id"]),
+                   tuple(PostRef(ref.get("id"), str(ref.get("text", ""))) for ref in doc.get("posts") or ()),
+                   str(doc.get("note") or ""), float(doc.get("created") or 0))
+
+
+class UserData:
+    """The user's file of one library. Reads are lock-free (the file is replaced whole); writes lock."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self.path = user_data_path(library.path)
+
+    def _read(self) -> TinyDB:
+        db = TinyDB(self.path, storage=AtomicJSONStorage, track_digest=False)
+        try:
+            data = db.storage.read()
+        except StorageReadError as error:
+            raise UserDataError(f"cannot read {self.path}: {error.reason}; it was left as it is") from error
+        version = (data or {}).get("meta", {}).get("1", {}).get("schema", USER_SCHEMA_VERSION)
+        if version != USER_SCHEMA_VERSION:
+            raise UserDataError(f"cannot read {self.path}: schema version {version!r}, "
+                                f"not {USER_SCHEMA_VERSION}; it was left as it is")
+        return db
+
+    @contextmanager
+    def _writing(self) -> Iterator[TinyDB]:
+        """The file as it is now, under the library's lock; written atomically when the block ends."""
+        with self.library.locked():
+            db = self._read()
+            yield db
+            if not db.table("meta").contains(doc_id=1):
+                db.table("meta").insert({"schema": USER_SCHEMA_VERSION})
+            try:
+                db.storage.flush()
+            except StorageWriteError as error:
+                raise UserDataError(f"cannot write {self.path}: {error.reason}; nothing was changed") from error
+
+    # -- tags ----------------------------------------------------------------
+
+    def tags(self, thread_id: str) -> list[str]:
+        doc = self._read().table("tags").get(Query().thread_id == thread_id)
+        return list(doc["tags"]) if isinstance(doc, dict) else []
+
+    def all_tags(self) -> dict[str, list[str]]:
+        """Every tagged thread's tags, by thread id."""
+        return {doc["thread_id"]: list(doc["tags"]) for doc in self._read().table("tags").all() if doc.get("tags")}
+
+    def tag(self, thread_id: str, tags: list[str], remove: bool = False) -> list[str]:
+        """Add (or `remove`) tags on a thread; its tags now."""
+        wanted = [normalise_tag(tag) for tag in tags]
+        with self._writing() as db:
+            table = db.table("tags")
+            doc = table.get(Query().thread_id == thread_id)
+            current = list(doc["tags"]) if isinstance(doc, dict) else []
+            if remove:
+                current = [tag for tag in current if tag not in wanted]
+            else:
+                current += [tag for tag in dict.fromkeys(wanted) if tag not in current]
+            table.upsert({"thread_id": thread_id, "tags": current}, Query().thread_id == thread_id)
+        return current
+
+    # -- highlights ------------------------------------------------------------
+
+    def highlights(self, thread_id: str | None = None) -> list[Highlight]:
+        """Every highlight (of one thread), oldest first."""
+        table = self._read().table("highlights")
+        docs = table.all() if thread_id is None else table.search(Query().thread_id == thread_id)
+        return sorted((Highlight.from_doc(doc) for doc in docs), key=lambda h: (h.created, h.key))
+
+    def add_highlight(self, thread: Thread, indexes: list[int], note: str = "") -> Highlight:
+        """Keep posts of a thread (0-based `indexes`) as a highlight."""
+        refs = tuple(PostRef.of(thread.posts[index]) for index in indexes)
+        created = time.time()
+        key = hashlib.sha256(f"{thread.id}\n{indexes}\n{created}".encode()).hexdigest()[:8]
+        highlight = Highlight(key, thread.id, refs, note.strip(), created)
+        with self._writing() as db:
+            db.table("highlights").insert(highlight.to_doc())
+        return highlight
+
+    def remove_highlight(self, key: str) -> Highlight:
+        """Drop a highlight by its key (or a unique start of it)."""
+        with self._writing() as db:
+            table = db.table("highlights")
+            matches = [doc for doc in table.all() if str(doc.get("key", "")).startswith(key)]
+            if len(matches) != 1:
+                raise UserDataError(f"no highlight {key!r}" if not matches
+                                    else f"{key!r} is the start of {len(matches)} highlights; give more of it")
+            table.remove(doc_ids=[matches[0].doc_id])
+        return Highlight.from_doc(matches[0])
+
+    # -- threads replaced ----------------------------------------------------------
+
+    def carry(self, replaced: dict[str, str]) -> None:
+        """Hand the tags and highlights of replaced threads (old id -> new id) to their replacements."""
+        if not replaced or not self.path.exists():
+            return
+        with self._writing() as db:
+            tags, highlights = db.table("tags"), db.table("highlights")
+            for old, new in replaced.items():
+                doc = tags.get(Query().thread_id == old)
+                if isinstance(doc, dict):
+                    kept = tags.get(Query().thread_id == new)
+                    merged = list(dict.fromkeys([*(kept["tags"] if isinstance(kept, dict) else []), *doc["tags"]]))
+                    tags.upsert({"thread_id": new, "tags": merged}, Query().thread_id == new)
+                    tags.remove(Query().thread_id == old)
+                highlights.update({"thread_id": new}, Query().thread_id == old)
+
+
+def user_data_path(library_path: Path) -> Path:
+    """Where a library's user file is: beside it, `<library>.user`."""
+    return library_path.with_name(library_path.name + ".user")
