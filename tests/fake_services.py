@@ -94,6 +94,8 @@ class FakeServices:
     def stop(self) -> None:
         """Stop serving, end every answer under way, and wait (a few seconds at most) for threads-tui's
         fetching threads to see the connections close: a test leaves no thread behind."""
+        if self.stopping.is_set():
+            return
         self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
@@ -145,14 +147,15 @@ class FakeServices:
             request.close_connection = True
         self.routes[path] = flood
 
-    def rate_limited(self, path: str, then: Reply, times: int = 1, retry_after: str = "1") -> list[float]:
-        """Answer 429 with Retry-After `times` times, then `then`; gives the moments of the requests."""
+    def rate_limited(self, path: str, then: Reply, times: int = 1, retry_after: str = "1",
+                     status: int = 429) -> list[float]:
+        """Answer 429 (or `status`) with Retry-After `times` times, then `then`; the moments of the requests."""
         moments: list[float] = []
 
         def limited(request: BaseHTTPRequestHandler, query: dict[str, str]) -> Reply:
             moments.append(time.monotonic())
             if len(moments) <= times:
-                return json_reply({"error": "Too many requests"}, 429, **{"Retry-After": retry_after})
+                return json_reply({"error": "Too many requests"}, status, **{"Retry-After": retry_after})
             return then
         self.routes[path] = limited
         return moments
@@ -307,10 +310,12 @@ class Toot:
 class MastodonConversation:
     """Statuses served as an instance's `/api/v1/statuses/:id` and `/context` (with the API's limits)."""
 
-    def __init__(self, toots: list[Toot], max_ancestors: int = 40, max_descendants: int = 60) -> None:
+    def __init__(self, toots: list[Toot], max_ancestors: int = 40, max_descendants: int = 60,
+                 max_depth: int = 20) -> None:
         self.toots = toots
         self.max_ancestors = max_ancestors
         self.max_descendants = max_descendants
+        self.max_depth = max_depth
 
     def context(self, toot: Toot, instance: str) -> dict[str, object]:
         ancestors: list[Toot] = []
@@ -319,11 +324,12 @@ class MastodonConversation:
             ancestors.insert(0, parent)
             parent = parent.reply_to
         descendants: list[Toot] = []
-        pending = [t for t in self.toots if t.reply_to is toot]
+        pending = [(t, 1) for t in self.toots if t.reply_to is toot]
         while pending:
-            current = pending.pop(0)
+            current, depth = pending.pop(0)
             descendants.append(current)
-            pending = [t for t in self.toots if t.reply_to is current] + pending
+            if depth < self.max_depth:
+                pending = [(t, depth + 1) for t in self.toots if t.reply_to is current] + pending
         return {"ancestors": [t.status(instance) for t in ancestors[-self.max_ancestors:]],
                 "descendants": [t.status(instance) for t in descendants[:self.max_descendants]]}
 
@@ -351,3 +357,20 @@ def threadreader_page(handle: str, name: str, tweets: list[tuple[str, str]]) -> 
             f'<div class="mb-2"><img alt="{name} Profile picture" src="/a.jpg"> <span>{name}</span> '
             f'<span>@{handle}</span> <span>{len(tweets)} tweets, 1 min read</span></div>'
             f'<div class="t-main">{items}</div><p>Read all threads</p></div></body></html>').encode()
+
+
+def dripping(services: FakeServices, path: str, every: float = 0.5) -> None:
+    """Headers at once, then the body a byte at a time, a byte every `every` seconds, for ever."""
+    def drip(request: BaseHTTPRequestHandler, query: dict[str, str]) -> None:
+        request.send_response(200)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", "1000000")
+        request.end_headers()
+        try:
+            while not services.stopping.wait(every):
+                request.wfile.write(b" ")
+                request.wfile.flush()
+        except OSError:
+            pass
+        request.close_connection = True
+    services.routes[path] = drip

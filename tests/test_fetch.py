@@ -18,8 +18,8 @@ from tui.library import Library
 
 from .conftest import SAMPLES
 from .fake_services import (
-    BlueskyConversation, BskyPost, FakeServices, MastodonConversation, Reply, Toot, json_reply, refused_port,
-    threadreader_page,
+    BlueskyConversation, BskyPost, FakeServices, MastodonConversation, Reply, Toot, dripping, json_reply,
+    refused_port, threadreader_page,
 )
 
 DANA = "did:plc:dana"
@@ -214,13 +214,27 @@ def test_mastodon_copy_on_another_instance_is_read_from_its_origin(cli, services
         origin.stop()
 
 
-def test_mastodon_context_at_the_unauthenticated_limit_is_a_preview(cli, services):
-    MastodonConversation(wren_thread(extra=70)).serve(services)  # 74 posts: the API gives 60 below the first
+@pytest.mark.parametrize(("status_id", "contexts"), [("100", 4), ("173", 2)])
+def test_mastodon_thread_past_the_unauthenticated_limits_is_read_in_parts(cli, services, status_id, contexts):
+    """74 posts: one context gives 20 replies below a post (60 at most) and 40 above it."""
+    MastodonConversation(wren_thread(extra=70)).serve(services)
+    result = cli("import", f"{services.base}/@wren/{status_id}")
+    assert result.code == 0, result.err
+    (summary,) = listed(cli)
+    assert (summary["post_count"], summary["complete"]) == (74, True)
+    asked = [path for path in services.paths_asked() if path.endswith("/context")]
+    assert len(asked) == contexts
+
+
+def test_mastodon_thread_still_cut_after_the_contexts_asked_is_a_preview(cli, services, monkeypatch):
+    monkeypatch.setattr("tui.fetching.mastodon.MAX_CONTEXTS", 2)
+    MastodonConversation(wren_thread(extra=70)).serve(services)
     result = cli("import", f"{services.base}/@wren/100")
     assert result.code == 0
-    assert "at most 40 posts above and 60" in result.err and "stored as a preview" in result.err
+    assert "at most 40 posts above a post and 60 below it (20 replies deep)" in result.err
+    assert "stored as a preview" in result.err
     (summary,) = listed(cli)
-    assert (summary["post_count"], summary["complete"]) == (61, False)
+    assert (summary["post_count"], summary["complete"]) == (41, False)
 
 
 @pytest.mark.parametrize(("status", "reason"), [
@@ -544,3 +558,104 @@ def test_fetching_leaves_no_thread_running(db_path, services):
     report = run_import([], Library.open(db_path), links=[f"{services.base}/@wren/100", f"{services.base}/@x/1"])
     assert len(report.counts.added) == 1 and len(report.failures) == 1
     assert threading.active_count() == before
+
+
+# -- what a careless or hostile server cannot do ---------------------------------------------------
+
+
+def test_a_server_dripping_its_answer_is_cut_off_at_the_deadline(cli, services):
+    dripping(services, "/api/v1/statuses/7")
+    started = time.monotonic()
+    result = cli("import", f"{services.base}/@wren/7")
+    took = time.monotonic() - started
+    assert result.code == 1 and "took more than 8 s to send its answer (timed out)" in result.err
+    assert 8 <= took < 12  # 4 read timeouts of 2 s, however slowly the bytes come
+
+
+def test_a_gzip_bomb_is_refused_without_unpacking_it(cli, db_path, services):
+    import gzip
+    import resource
+
+    bomb = gzip.compress(b"[" + b" " * (200 * 1024 * 1024) + b"]", compresslevel=9)  # 200 MiB in ~200 KiB
+    services.routes["/api/v1/statuses/7"] = Reply(body=bomb, headers={"Content-Encoding": "gzip"})
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = cli("import", f"{services.base}/@wren/7")
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert result.code == 1 and "sent more than 16 MiB, more than any thread needs: refused" in result.err
+    assert grown_kib < 64 * 1024
+
+
+def test_an_answer_in_an_encoding_threads_tui_does_not_read_is_one_line(cli, services):
+    services.routes["/api/v1/statuses/7"] = Reply(body=b"\x00\x01", headers={"Content-Encoding": "br"})
+    result = cli("import", f"{services.base}/@wren/7")
+    assert result.code == 1 and "sent its answer encoded as 'br', which threads-tui does not read" in result.err
+
+
+def test_503_is_waited_out_too(cli, services):
+    toots = wren_thread()
+    MastodonConversation(toots).serve(services)
+    moments = services.rate_limited("/api/v1/statuses/100", json_reply(toots[0].status(services.base)),
+                                    retry_after="0", status=503)
+    result = cli("import", f"{services.base}/@wren/100")
+    assert result.code == 0 and len(moments) == 2 and "asks to slow down (HTTP 503)" in result.err
+
+
+def test_retry_after_in_seconds_dates_and_nonsense():
+    from email.utils import format_datetime
+    from datetime import datetime, timedelta, timezone
+
+    from tui.fetching.http import DEFAULT_WAIT_SECONDS, _retry_after
+
+    assert _retry_after("7") == 7 and _retry_after(" 1.5 ") == 1.5
+    for nonsense in ("²", "-3", "soon", "", None, "1e9"):
+        assert _retry_after(nonsense) == DEFAULT_WAIT_SECONDS
+    later = datetime.now(timezone.utc) + timedelta(seconds=30)
+    assert 25 < _retry_after(format_datetime(later, usegmt=True)) <= 30
+    assert 25 < _retry_after(later.strftime("%a, %d %b %Y %H:%M:%S")) <= 30  # no zone: UTC
+    assert _retry_after("Mon, 01 Jan 2001 00:00:00 GMT") == 0
+
+
+def test_a_redirect_to_another_host_is_refused(cli, services):
+    port = services.base.rsplit(":", 1)[1]
+    services.redirect("/api/v1/statuses/7", f"http://localhost:{port}/api/v1/statuses/8")
+    result = cli("import", f"{services.base}/@wren/7")
+    assert result.code == 1 and f"redirects to another host (localhost:{port}): refused" in result.err
+    assert services.paths_asked() == ["/api/v1/statuses/7"]
+
+
+def test_a_copy_on_the_internet_cannot_send_threads_tui_to_this_machine():
+    from tui.fetching.mastodon import _origin_of
+
+    remote = parse_address("https://mastodon.example/@wren@other.example/9001")
+    assert isinstance(remote, MastodonStatus)
+    for local in ("http://127.0.0.1:8080/@wren/1", "https://localhost/@wren/1", "https://10.0.0.5/@wren/1",
+                  "https://[::1]/@wren/1", "https://192.168.1.2/@wren/1"):
+        assert _origin_of(remote, {"url": local}) is None, local
+    origin = _origin_of(remote, {"url": "https://other.example/@wren/77"})
+    assert origin == MastodonStatus("https://other.example/@wren/77", "https://other.example", "wren", "77")
+    loopback = parse_address("http://127.0.0.1:8080/@wren@127.0.0.1:9090/5")
+    assert isinstance(loopback, MastodonStatus)
+    assert _origin_of(loopback, {"url": "http://127.0.0.1:9090/@wren/77"}) is not None  # a test's two servers
+
+
+def test_a_service_address_from_the_environment_must_be_https_or_this_machine(cli, services, monkeypatch):
+    monkeypatch.setenv("THREADS_TUI_BLUESKY_API", "http://appview.example")
+    result = cli("import", f"https://bsky.app/profile/{HANDLE}/post/p1")
+    assert result.code == 1
+    assert "$THREADS_TUI_BLUESKY_API is 'http://appview.example': it must be an https:// address" in result.err
+
+
+@pytest.mark.parametrize("rkey", ["p1", "p150"])
+def test_a_long_bluesky_thread_nests_deep_and_still_comes_whole(cli, services, rkey):
+    BlueskyConversation(dana_thread(150)).serve(services, {HANDLE: DANA})
+    result = cli("import", f"https://bsky.app/profile/{HANDLE}/post/{rkey}")
+    assert result.code == 0, result.err
+    (summary,) = listed(cli)
+    assert (summary["post_count"], summary["complete"]) == (150, True)
+
+
+def test_refresh_json_with_nothing_to_refresh_is_still_json(cli):
+    cli("import", SAMPLES / "threadreader" / "mira-sourdough.txt")
+    result = cli("refresh", "--previews", "--json")
+    assert result.code == 0
+    assert json.loads(result.out) == {"added": [], "updated": [], "unchanged": [], "failed": [], "warnings": []}

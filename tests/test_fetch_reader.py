@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -101,6 +102,9 @@ async def test_esc_cancels_a_fetch_from_a_silent_server_at_once(db_path, service
         await wait_until(pilot, lambda: "Cancel" in shown(app, "#import-report"), seconds=5)
         assert time.monotonic() - started < 3  # not the 20-second read timeout
         assert shown(app, "#import-report").startswith("Cancelled")
+    assert not db_path.parent.exists() or not list(db_path.parent.rglob("*.json.posts/*"))  # nothing stored
+    services.stop()  # the silent server lets go: the abandoned request ends, and its thread with it
+    assert not [t for t in threading.enumerate() if t.name.startswith("fetch")]
 
 
 async def test_a_rate_limit_wait_is_shown_while_it_lasts(db_path, services):

@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from .clipboard import copy_to_system_clipboard, describe_copy
 from .library import Library, LibraryError
@@ -163,7 +163,8 @@ class ThreadsApp(App[int]):
     def _import_at_start(self, paths: list[Path], links: list[str]) -> None:
         from .importing import run_import
 
-        report = run_import(paths, Library.open(self.library.path), links=links)
+        worker = get_current_worker()
+        report = run_import(paths, Library.open(self.library.path), cancelled=lambda: worker.is_cancelled, links=links)
         # Names without their folders: a notification is narrow, and the import dialog gives whole paths.
         names = ", ".join([path.name or str(path) for path in paths] + links)
         # Only the counts that are not 0: at 80 columns a notification is narrow.

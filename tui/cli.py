@@ -224,7 +224,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         links += _read_links(args.links)
     if not links and not paths:
         raise _UsageError("import needs a PATH or a link (or --links FILE)")
-    return _run_import(args, paths, links)
+    return _run_import(args, _open_library(args.db), paths, links)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -245,17 +245,16 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if args.previews:
         summaries += [doc for doc in library.summaries() if not doc.get("complete") and doc.get("url")]
     links = list(dict.fromkeys(doc["url"] for doc in summaries if doc.get("url")))
-    if not links:
+    if not links and not args.json:
         _say("No preview in the library has an address to fetch it from: nothing to refresh.")
         return EXIT_OK
-    return _run_import(args, [], links)
+    return _run_import(args, library, [], links)
 
 
-def _run_import(args: argparse.Namespace, paths: list[Path], links: list[str]) -> int:
+def _run_import(args: argparse.Namespace, library: Library, paths: list[Path], links: list[str]) -> int:
     """Import paths and links, print the report (one line per failure, or JSON); the exit code."""
     from .importing import run_import
 
-    library = _open_library(args.db)
     last_wait = ""
 
     def tell_waits(report: ImportReport, name: str) -> None:
@@ -267,7 +266,8 @@ def _run_import(args: argparse.Namespace, paths: list[Path], links: list[str]) -
     with _ctrl_c_stops_softly() as interrupted:
         report = run_import(paths, library, progress=tell_waits, cancelled=interrupted.is_set, links=links)
     if interrupted.is_set():
-        _say(f"threads-tui: interrupted: the {report.files_done} files read before ctrl+c are in the library",
+        _say(f"threads-tui: interrupted: the {report.files_done} {report.inputs(report.files_done)} read before "
+             "ctrl+c are in the library",
              sys.stderr)
     if args.json:
         _print_json({

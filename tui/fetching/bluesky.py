@@ -10,17 +10,14 @@ as a preview.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlencode
 
-import orjson
-
-from ..importers.base import ParseResult, Source
-from ..importers.bluesky import BlueskyThreadImporter, is_post_node, next_self_reply, uri_did
+from ..importers.base import ParseResult
+from ..importers.bluesky import BlueskyThreadImporter, build_thread, is_post_node, next_self_reply, uri_did
 from ..importers.json_input import Obj
 from .addresses import BlueskyPost
-from .http import Answer, FetchError, Http, shape_checked
+from .http import Answer, FetchError, Http, checked_base, shape_checked
 
 API_ENV_VAR = "THREADS_TUI_BLUESKY_API"
 DEFAULT_API = "https://public.api.bsky.app"
@@ -32,7 +29,7 @@ _GONE_TYPES = {"app.bsky.feed.defs#notFoundPost": "deleted", "app.bsky.feed.defs
 
 def api_base() -> str:
     """The AppView to ask: `$THREADS_TUI_BLUESKY_API`, else Bluesky's public one."""
-    return (os.environ.get(API_ENV_VAR) or DEFAULT_API).rstrip("/")
+    return checked_base(API_ENV_VAR, DEFAULT_API)
 
 
 def fetch_bluesky(address: BlueskyPost, http: Http) -> ParseResult:
@@ -41,8 +38,9 @@ def fetch_bluesky(address: BlueskyPost, http: Http) -> ParseResult:
     did = address.actor if address.actor.startswith("did:") else _resolve_handle(api, address.actor, http)
     answer = _post_thread(api, f"at://{did}/app.bsky.feed.post/{address.rkey}", http, parent_height=DEPTH)
     ends = _complete_chain(api, answer, http)
-    source = Source.of_bytes(address.link, orjson.dumps(answer))
-    result = BlueskyThreadImporter().parse(source)
+    # The answer as it was read (not written out and read again: a long thread nests deeper than JSON
+    # writers go), to the importer's own walk.
+    result = ParseResult(threads=[build_thread(shape_checked(lambda: Obj.at(answer).obj("thread")), address.link)])
     if ends is not None:
         for thread in result.threads:
             thread.complete = False
@@ -89,7 +87,9 @@ def _complete_chain(api: str, answer: dict[str, Any], http: Http) -> str | None:
             continue
         replies = node.data.get("replies")
         reply_count = node.data.get("post", {}).get("replyCount")
-        if isinstance(reply_count, int) and reply_count > 0 and not replies and uri not in asked:
+        if isinstance(reply_count, int) and reply_count > 0 and not replies:
+            if uri in asked:
+                return "Bluesky counts replies below a post of the thread but gives none"
             if len(asked) == MAX_MORE_REQUESTS:
                 return f"the thread goes on past the {len(asked) + 1} parts threads-tui asks Bluesky for"
             asked.add(uri)

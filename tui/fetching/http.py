@@ -1,7 +1,10 @@
 """The HTTP client every fetch goes through: bounded, polite, without cookies or credentials.
 
-- a connect and a read timeout (`THREADS_TUI_FETCH_TIMEOUT` seconds sets both);
-- answers read as a stream and refused past a size cap, before they are held whole;
+- a connect and a read timeout (`THREADS_TUI_FETCH_TIMEOUT` seconds sets both), and a deadline for
+  a whole answer (TOTAL_TIMEOUT_FACTOR read timeouts), so a server that drips its answer cannot hold
+  a fetch for longer;
+- answers read as a stream and refused past a size cap, counted after decompression (done here,
+  bounded: a small gzip answer cannot unpack to gigabytes), before they are held whole;
 - redirects followed by hand: at most MAX_REDIRECTS, only on the same host, never to plain http;
 - 429 and 503 waited out as `Retry-After` says (at most MAX_WAIT_SECONDS), MAX_RETRIES times at most,
   each wait told to `on_wait`, and cut short by `cancelled`;
@@ -12,12 +15,15 @@ from __future__ import annotations
 
 import email.utils
 import os
+import re
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from datetime import UTC
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -32,13 +38,16 @@ T = TypeVar("T")
 TIMEOUT_ENV_VAR = "THREADS_TUI_FETCH_TIMEOUT"
 CONNECT_TIMEOUT_SECONDS = 10.0
 READ_TIMEOUT_SECONDS = 30.0
+TOTAL_TIMEOUT_FACTOR = 4  # a whole answer takes at most this many read timeouts
 MAX_REDIRECTS = 3
 MAX_RETRIES = 3
 MAX_WAIT_SECONDS = 60.0
 DEFAULT_WAIT_SECONDS = 5.0  # a 429 or 503 that does not say how long to wait
 PER_HOST = 2
 USER_AGENT = f"threads-tui/{__version__} (terminal reader of saved threads)"
-_CHUNK_BYTES = 64 * 1024
+_SECONDS = re.compile(r"[0-9]{1,9}(?:\.[0-9]+)?")
+# What an answer may be compressed with (zlib's window bits: gzip, or zlib's deflate).
+_DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RETRIED = frozenset({429, 503})
 
@@ -91,6 +100,16 @@ def shape_checked(step: Callable[[], T]) -> T:
         raise FetchError(f"the answer is not in the shape expected: {failure}") from None
 
 
+def checked_base(env_var: str, default: str) -> str:
+    """A service's address from the environment (else `default`): https, or http on this machine only."""
+    base = (os.environ.get(env_var) or default).rstrip("/")
+    parts = urlsplit(base)
+    if not parts.hostname or not allowed_scheme(parts.scheme, parts.hostname):
+        raise FetchError(f"${env_var} is {base[:80]!r}: it must be an https:// address "
+                         "(plain http:// only for a server on this machine)")
+    return base
+
+
 def _host(url: str) -> str:
     parts = urlsplit(url)
     return parts.netloc or url
@@ -123,7 +142,7 @@ class Http:
         self._client = httpx.Client(
             timeout=httpx.Timeout(read, connect=connect),
             follow_redirects=False,
-            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ", ".join(_DECODERS)},
             cookies=_no_cookies(),
         )
         self._slots: dict[str, threading.BoundedSemaphore] = {}
@@ -141,14 +160,14 @@ class Http:
     def get(self, url: str, max_bytes: int, accept: str = "application/json") -> Answer:
         """GET a URL, following redirects and waiting out rate limits; any status but those comes back."""
         for attempt in range(MAX_RETRIES + 1):
-            answer, location = self._get_following(url, max_bytes, accept)
+            answer, asked_wait = self._get_following(url, max_bytes, accept)
             if answer.status not in _RETRIED:
                 return answer
             if attempt == MAX_RETRIES:
                 raise FetchError(f"{_host(url)} still answers HTTP {answer.status} "
                                  f"({'too many requests' if answer.status == 429 else 'unavailable'}) "
                                  f"after {MAX_RETRIES} waits: try again later")
-            wait = min(location, MAX_WAIT_SECONDS)
+            wait = min(asked_wait, MAX_WAIT_SECONDS)
             self.on_wait(f"waiting {wait:.0f} s: {_host(url)} asks to slow down (HTTP {answer.status}); "
                          f"then try {attempt + 2} of {MAX_RETRIES + 1}")
             self._sleep(wait)
@@ -198,21 +217,36 @@ class Http:
                 raise FetchError(self._reason(error, host)) from None
 
     def _read_capped(self, response: httpx.Response, max_bytes: int) -> bytes:
-        """The body, refused as soon as it is past `max_bytes` (a declared length past it: unread)."""
-        too_large = FetchError(f"{_host(str(response.url))} sent more than {max_bytes // 1048576} MiB, "
-                               "more than any thread needs: refused")
+        """The body, decompressed here and refused as soon as it is past `max_bytes` (a declared length
+        past it: unread) or past the answer's deadline; the cancel check runs at each read."""
+        host = _host(str(response.url))
+        too_large = FetchError(f"{host} sent more than {max_bytes // 1048576} MiB, more than any thread needs: refused")
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding == "identity" and declared.isdigit() and int(declared) > max_bytes:
             raise too_large
+        if encoding not in _DECODERS and encoding not in ("identity", ""):
+            raise FetchError(f"{host} sent its answer encoded as {encoding[:40]!r}, which threads-tui does not read")
+        decoder = zlib.decompressobj(_DECODERS[encoding]) if encoding in _DECODERS else None
+        deadline = time.monotonic() + TOTAL_TIMEOUT_FACTOR * self.read_timeout
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes(_CHUNK_BYTES):
-            size += len(chunk)
-            if size > max_bytes:
-                raise too_large
-            if self.cancelled():
-                raise FetchCancelled
-            chunks.append(chunk)
+        try:
+            for raw in response.iter_raw():
+                if self.cancelled():
+                    raise FetchCancelled
+                if time.monotonic() > deadline:
+                    raise FetchError(f"{host} took more than {TOTAL_TIMEOUT_FACTOR * self.read_timeout:.0f} s "
+                                     "to send its answer (timed out)")
+                data = decoder.decompress(raw, max_bytes + 1 - size) if decoder is not None else raw
+                size += len(data)
+                if size > max_bytes or (decoder is not None and decoder.unconsumed_tail):
+                    raise too_large
+                chunks.append(data)
+            if decoder is not None:
+                chunks.append(decoder.flush())
+        except zlib.error as error:
+            raise FetchError(f"{host} sent a broken {encoding} answer ({error})") from None
         return b"".join(chunks)
 
     def _reason(self, error: httpx.HTTPError, host: str) -> str:
@@ -241,14 +275,14 @@ class Http:
 
 
 def _retry_after(value: str | None) -> float:
-    """Seconds to wait from a `Retry-After` header: seconds, or an HTTP date."""
-    if not value:
-        return DEFAULT_WAIT_SECONDS
-    value = value.strip()
-    if value.isdigit():
+    """Seconds to wait from a `Retry-After` header: seconds, or an HTTP date (UTC where it names no zone)."""
+    value = (value or "").strip()
+    if _SECONDS.fullmatch(value):
         return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return DEFAULT_WAIT_SECONDS
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return max(0.0, moment.timestamp() - time.time())

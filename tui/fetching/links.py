@@ -3,8 +3,10 @@ one line that says why the link failed; several links at once, a few at a time."
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from concurrent.futures import Future, TimeoutError as FutureTimeout
 
 from ..importers.base import ImportFailure, ParseResult
 from .addresses import AddressError, BlueskyPost, MastodonStatus, parse_address
@@ -16,6 +18,7 @@ from .threadreader import fetch_threadreader
 # Links fetched at once (each host also takes at most `http.PER_HOST` requests at once).
 LINKS_AT_ONCE = 4
 _POLL_SECONDS = 0.1
+
 
 def fetch_link(link: str, http: Http) -> ParseResult:
     """The threads at one link; AddressError, FetchError or ImportFailure with one line if not."""
@@ -44,25 +47,43 @@ def _outcome(link: str, http: Http) -> ParseResult | str:
 
 def fetch_links(links: Sequence[str], on_wait: Callable[[str], None] = lambda line: None,
                 cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[str, ParseResult | str]]:
-    """Each link with its threads or why it failed, in the order given; FetchCancelled once `cancelled`."""
+    """Each link with its threads or why it failed, in the order given; FetchCancelled once `cancelled`.
+
+    The links are fetched by LINKS_AT_ONCE daemon threads: a cancelled fetch leaves its requests to end
+    at their timeouts, and nothing waits for them, not even the interpreter as it exits.
+    """
     http = Http(on_wait, cancelled)
-    pool = ThreadPoolExecutor(LINKS_AT_ONCE, thread_name_prefix="fetch")
-    all_done = False
-    try:
-        futures = [(link, pool.submit(_outcome, link, http)) for link in links]
-        for link, future in futures:
-            while True:
-                try:
-                    outcome = future.result(timeout=_POLL_SECONDS)
-                    break
-                except FutureTimeout:
-                    if cancelled():
-                        raise FetchCancelled from None
-            yield link, outcome
-        all_done = True
-    finally:
-        # Done: the idle threads end here (an import of files after the links forks its workers only from a
-        # process with one thread). Cancelled: requests still under way end at their timeouts, unawaited.
-        pool.shutdown(wait=all_done, cancel_futures=True)
-        if all_done:
-            http.close()
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in range(len(links)):
+        todo.put(index)
+    outcomes: list[Future[ParseResult | str]] = [Future() for _ in links]
+
+    def work() -> None:
+        while not cancelled():
+            try:
+                index = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                outcomes[index].set_result(_outcome(links[index], http))
+            except BaseException as error:  # FetchCancelled, or a bug `_outcome` let through: told below
+                outcomes[index].set_exception(error)
+
+    workers = [threading.Thread(target=work, name=f"fetch-{n}", daemon=True)
+               for n in range(min(LINKS_AT_ONCE, len(links)))]
+    for worker in workers:
+        worker.start()
+    for link, outcome in zip(links, outcomes):
+        while True:
+            try:
+                result = outcome.result(timeout=_POLL_SECONDS)
+                break
+            except FutureTimeout:
+                if cancelled():
+                    raise FetchCancelled from None
+        yield link, result
+    # Done: the idle threads end here (an import of files after the links forks its worker processes
+    # only from a process of one thread).
+    for worker in workers:
+        worker.join()
+    http.close()

@@ -5,24 +5,30 @@ status's chain of ancestors reaches without passing another account, down
 through that author's replies to their own posts. A status an instance
 holds as a copy of another instance's post is read from its origin, whose
 context is the complete one. Without an account an instance gives at most
-40 ancestors and 60 descendants: a context that full may be cut, and its
-thread is kept as a preview.
+40 ancestors, and 60 descendants 20 replies deep: a context that full is
+followed by the context of the last post it reaches, and a thread still cut
+after MAX_CONTEXTS of them is kept as a preview.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
-from ..importers.base import ParseResult, Source
+from ..importers.base import ImportFailure, ParseResult, Source
 from ..importers.json_input import Obj
 from ..importers.mastodon_api import MastodonApiImporter
-from .addresses import AddressError, MastodonStatus, parse_address
+from .addresses import AddressError, MastodonStatus, is_loopback, parse_address
 from .http import FetchError, Http, shape_checked
 
 MAX_ANCESTORS = 40
 MAX_DESCENDANTS = 60
+MAX_DEPTH = 20  # replies below a post, in a context given without an account
+# Contexts asked for one thread, at most: each goes on from where the one before was cut.
+MAX_CONTEXTS = 12
 
 
 def fetch_mastodon(address: MastodonStatus, http: Http) -> ParseResult:
@@ -33,7 +39,7 @@ def fetch_mastodon(address: MastodonStatus, http: Http) -> ParseResult:
         return _unroll(address, status, http)
     try:
         return _unroll(origin, _get(origin, f"/api/v1/statuses/{origin.status_id}", http), http, link=address.link)
-    except FetchError as error:
+    except (FetchError, ImportFailure) as error:
         result = _unroll(address, status, http)
         result.warnings.append(f"the original on {origin.base} could not be read ({error}): "
                                f"this is {address.base}'s copy, which may miss posts")
@@ -41,7 +47,11 @@ def fetch_mastodon(address: MastodonStatus, http: Http) -> ParseResult:
 
 
 def _origin_of(address: MastodonStatus, status: dict[str, Any]) -> MastodonStatus | None:
-    """The status on its own instance, where the one linked is another instance's copy of it."""
+    """The status on its own instance, where the one linked is another instance's copy of it.
+
+    An origin on this machine is followed only from a link that names this machine too: an
+    instance on the internet cannot send threads-tui to the services of the user's own machine.
+    """
     url = status.get("url")
     if not isinstance(url, str):
         return None
@@ -51,33 +61,96 @@ def _origin_of(address: MastodonStatus, status: dict[str, Any]) -> MastodonStatu
         return None
     if not isinstance(origin, MastodonStatus) or origin.base == address.base:
         return None
+    if _is_local(origin.base) and not _is_local(address.base):
+        return None
     return origin
 
 
+def _is_local(base: str) -> bool:
+    """Whether an address names this machine or a private network."""
+    host = urlsplit(base).hostname or ""
+    if is_loopback(host) or host.endswith((".local", ".internal", ".lan")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_link_local or address.is_reserved or address.is_unspecified
+
+
 def _unroll(address: MastodonStatus, status: dict[str, Any], http: Http, link: str | None = None) -> ParseResult:
-    """Give the status and its context, trimmed to the author's chain, to the API importer."""
+    """Give the status and its contexts, trimmed to the author's chain, to the API importer.
+
+    A context at the unauthenticated limits (MAX_ANCESTORS above, MAX_DESCENDANTS or MAX_DEPTH below)
+    is followed by the context of the author's last post it reaches in that direction, up to
+    MAX_CONTEXTS; a thread still cut then is kept as a preview.
+    """
     name = link or address.link
-    context = _get(address, f"/api/v1/statuses/{address.status_id}/context", http)
-    ancestors = shape_checked(lambda: Obj.at(context).objects("ancestors"))
-    descendants = shape_checked(lambda: Obj.at(context).objects("descendants"))
     author = shape_checked(lambda: Obj.at(status).obj("account").ident("id"))
-    own_ancestors: list[dict[str, Any]] = []
+    importer = MastodonApiImporter()
+    importer.parse(Source.of_bytes(name, orjson.dumps(status)))
+    # Each context to ask for, and which ways to go on from it: one reached going up or down goes on
+    # only that way (the other side is in the context it was reached from).
+    pending = [(shape_checked(lambda: Obj.at(status).ident("id")), True, True)]
+    asked: set[str] = set()
+    cut = False
+    while pending:
+        status_id, up, down = pending.pop()
+        if status_id in asked:
+            continue
+        if len(asked) == MAX_CONTEXTS:
+            cut = True
+            break
+        asked.add(status_id)
+        context = _get(address, f"/api/v1/statuses/{status_id}/context", http)
+        ancestors = shape_checked(lambda: Obj.at(context).objects("ancestors"))
+        descendants = shape_checked(lambda: Obj.at(context).objects("descendants"))
+        own_ancestors = _own_end(ancestors, author)
+        importer.parse(Source.of_bytes(name, orjson.dumps({"ancestors": [a.data for a in own_ancestors],
+                                                            "descendants": [d.data for d in descendants]})))
+        top = own_ancestors[0] if own_ancestors else None
+        if (up and len(ancestors) >= MAX_ANCESTORS and len(own_ancestors) == len(ancestors) and top is not None
+                and shape_checked(lambda: top.optional_ident("in_reply_to_id")) is not None):
+            pending.append((shape_checked(lambda: top.ident("id")), True, False))  # the author's posts go on above
+        last, depth = _chain_end(status_id, author, descendants)
+        if down and (len(descendants) >= MAX_DESCENDANTS or depth >= MAX_DEPTH):
+            # Others' replies filled the context before the author's chain went on: no way further down.
+            cut = cut or last == status_id
+            pending.append((last, False, True))
+    result = importer.finish()
+    if cut:
+        for thread in result.threads:
+            thread.complete = False
+        result.warnings.append(f"{address.base} gives at most {MAX_ANCESTORS} posts above a post and "
+                               f"{MAX_DESCENDANTS} below it ({MAX_DEPTH} replies deep) without an account, and "
+                               "this thread goes on past what threads-tui could read: stored as a preview")
+    return result
+
+
+def _own_end(ancestors: list[Obj], author: str) -> list[Obj]:
+    """The ancestors by `author` that end the list without another account's post between them."""
+    own: list[Obj] = []
     for ancestor in reversed(ancestors):
         if shape_checked(lambda: ancestor.obj("account").ident("id")) != author:
             break
-        own_ancestors.insert(0, ancestor.data)
-    importer = MastodonApiImporter()
-    importer.parse(Source.of_bytes(name, orjson.dumps(status)))
-    importer.parse(Source.of_bytes(name, orjson.dumps({"ancestors": own_ancestors,
-                                                        "descendants": [d.data for d in descendants]})))
-    result = importer.finish()
-    if len(ancestors) >= MAX_ANCESTORS or len(descendants) >= MAX_DESCENDANTS:
-        for thread in result.threads:
-            thread.complete = False
-        result.warnings.append(f"{address.base} gives at most {MAX_ANCESTORS} posts above and {MAX_DESCENDANTS} "
-                               "below a post without an account, and this thread reaches that: it may go on, "
-                               "so it is stored as a preview")
-    return result
+        own.insert(0, ancestor)
+    return own
+
+
+def _chain_end(start_id: str, author: str, descendants: list[Obj]) -> tuple[str, int]:
+    """The last post of the author's chain of self-replies below `start_id`, and how many replies deep it is."""
+    replies: dict[str, list[Obj]] = {}
+    for status in descendants:
+        if shape_checked(lambda: status.obj("account").ident("id")) == author:
+            parent = shape_checked(lambda: status.optional_ident("in_reply_to_id"))
+            replies.setdefault(parent or "", []).append(status)
+    current, depth = start_id, 0
+    while following := replies.get(current):
+        current = min(following, key=lambda status: (status.data.get("created_at") or "", status.ident("id"))).ident("id")
+        depth += 1
+        if depth > MAX_DESCENDANTS:
+            break  # a loop of replies: no real chain below one post is this long
+    return current, depth
 
 
 def _get(address: MastodonStatus, path: str, http: Http) -> dict[str, Any]:

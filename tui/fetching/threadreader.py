@@ -6,12 +6,10 @@ before that the site answers 404, and the user is told where to ask.
 
 from __future__ import annotations
 
-import os
-
 from ..importers.base import ParseResult, Source
 from ..importers.threadreader_html import ThreadReaderHtmlImporter
 from .addresses import ThreadReaderPage
-from .http import FetchError, Http
+from .http import FetchError, Http, checked_base
 
 SITE_ENV_VAR = "THREADS_TUI_THREADREADER"
 DEFAULT_SITE = "https://threadreaderapp.com"
@@ -19,7 +17,7 @@ DEFAULT_SITE = "https://threadreaderapp.com"
 
 def site_base() -> str:
     """The Thread Reader site to ask: `$THREADS_TUI_THREADREADER`, else threadreaderapp.com."""
-    return (os.environ.get(SITE_ENV_VAR) or DEFAULT_SITE).rstrip("/")
+    return checked_base(SITE_ENV_VAR, DEFAULT_SITE)
 
 
 def fetch_threadreader(address: ThreadReaderPage, http: Http) -> ParseResult:
