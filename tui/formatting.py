@@ -91,7 +91,7 @@ def missing_text(thread: Thread) -> str | None:
 
 def media_line(media: Media) -> str:
     """`[image: alt text]`, `[video]`, `[link: title] url`."""
-    label = f"[{media.kind}: {media.alt}]" if media.alt else f"[{media.kind}]"
+    label = media.label()
     return f"{label} {media.url}" if media.kind == "link" and media.url else label
 
 
@@ -142,6 +142,16 @@ def _markdown_escape(text: str) -> str:
     return "  \n".join(out)
 
 
+def _markdown_media(media: Media) -> list[str]:
+    """A list item `- [image: alt](<url>)`; an alt of several lines goes below it, indented, in its lines."""
+    alt_lines = media.alt.split("\n") if media.alt else []
+    label = _markdown_escape(f"{media.kind}: {media.alt}" if len(alt_lines) == 1 else media.kind)
+    item = f"- [{label}](<{media.url}>)" if media.url else f"- \\[{label}\\]"
+    if len(alt_lines) < 2:
+        return [item]
+    return [item, ""] + ["  " + _markdown_escape(line) if line else "" for line in alt_lines]
+
+
 def thread_as_markdown(thread: Thread) -> str:
     """A Markdown document for export: title, byline, date, then `1/N` sections."""
     total = numbered_total(thread)
@@ -155,8 +165,7 @@ def thread_as_markdown(thread: Thread) -> str:
     for n, post in enumerate(thread.posts, 1):
         lines += [f"## {n}/{total}", "", _markdown_escape(post.text), ""]
         for media in post.media:
-            label = _markdown_escape(f"{media.kind}: {media.alt}" if media.alt else media.kind)
-            lines.append(f"- [{label}](<{media.url}>)" if media.url else f"- \\[{label}\\]")
+            lines += _markdown_media(media)
         if post.media:
             lines.append("")
         if post.quoted:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 MEDIA_KINDS = ("image", "video", "link")
@@ -15,6 +16,8 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July",
                "August", "September", "October", "November", "December")
 
+# A line ending in one of these (or in a letter or digit) ends mid-sentence: the title runs on.
+_RUNS_ON = ",;&-–—("
 _ISO_DATE = re.compile(r"^(?:(\d{4})|-)-(\d{2})-(\d{2})$")
 
 
@@ -82,6 +85,10 @@ class Media:
     url: str | None = None
     alt: str | None = None
 
+    def label(self) -> str:
+        """`[image: alt text]`, `[video]`, `[link: title]`."""
+        return f"[{self.kind}: {self.alt}]" if self.alt else f"[{self.kind}]"
+
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "url": self.url, "alt": self.alt}
 
@@ -137,12 +144,37 @@ def make_thread_id(first_post_id: str | None, author: str | None, first_text: st
 
 
 def title_of(text: str, limit: int = 120) -> str:
-    """The first non-empty line of a post, cut to `limit` characters."""
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= limit else line[: limit - 1] + "…"
-    return ""
+    """A post's opening words: its first line, run on into the next ones while a line ends
+    mid-sentence (in a letter, a digit or `,`), up to a blank line; cut to `limit` characters."""
+    words: list[str] = []
+    for line in text.split("\n"):
+        line = " ".join(line.split())
+        if not line:
+            if words:
+                break
+            continue
+        words.append(line)
+        if not (line[-1].isalnum() or line[-1] in _RUNS_ON):
+            break
+    title = " ".join(words)
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def title_of_posts(posts: Sequence[Post]) -> str:
+    """A thread's title: its first post's opening words; a first post with no text is titled by
+    its media's alt text (`[image: alt]`), else by the next post with text, else by its media's kind."""
+    if not posts:
+        return ""
+    first = posts[0]
+    if first.text.strip():
+        return title_of(first.text)
+    described = next((media for media in first.media if media.alt), None)
+    if described is not None:
+        return replace(described, alt=title_of(described.alt or "")).label()
+    following = next((post.text for post in posts[1:] if post.text.strip()), "")
+    if following:
+        return title_of(following)
+    return first.media[0].label() if first.media else ""
 
 
 @dataclass(slots=True)
@@ -180,7 +212,7 @@ class Thread:
 
     @property
     def title(self) -> str:
-        return title_of(self.posts[0].text) if self.posts else ""
+        return title_of_posts(self.posts)
 
     @property
     def post_count(self) -> int:
@@ -275,7 +307,7 @@ class PlainThread(NamedTuple):
         date = self.date.iso() if self.date else None
         words = 0 if self.read_minutes is not None else sum(len(text.split()) for text in texts)
         minutes = _minutes(self.read_minutes, words)
-        summary = _summary(thread_id, self.author_name, self.author_handle, date, title_of(first) if texts else "",
+        summary = _summary(thread_id, self.author_name, self.author_handle, date, self._title(),
                            self.post_count, self.declared_count, self.complete, self.source, minutes)
         if len(self.links) != len(texts):
             raise ValueError("a plain thread needs a list of links for each post")
@@ -283,6 +315,12 @@ class PlainThread(NamedTuple):
                  for text, links in zip(texts, self.links)]
         return thread_id, summary, _document(thread_id, self.author_name, self.author_handle, date,
                                               self.declared_count, self.complete, self.source, self.read_minutes, posts)
+
+    def _title(self) -> str:
+        """`to_thread().title`: only a first post with no text needs the posts made to tell it."""
+        if not self.texts:
+            return ""
+        return title_of(self.texts[0]) if self.texts[0].strip() else self.to_thread().title
 
     def to_thread(self) -> Thread:
         fields = self._asdict()  # the rest are Thread's own fields, by the same names

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from ..model import Media, Post, Thread
-from ..text import clean_line, clean_text
+from ..text import clean_line, clean_paragraphs, clean_text
 from .base import Importer, ImportFailure, ParseResult, Source, check_post_length, utc_date
 from .json_input import Obj, load_json
 
@@ -175,11 +175,11 @@ def _media(view: Obj) -> tuple[list[Media], list[str]]:
     kind = view.data.get("$type")
     if kind == IMAGES:
         return [Media("image", clean_line(image.optional_text("fullsize")),
-                      clean_line(image.optional_text("alt")))
+                      clean_paragraphs(image.optional_text("alt")))
                 for image in view.objects("images")], []
     if kind == VIDEO:
         return [Media("video", clean_line(view.optional_text("playlist")),
-                      clean_line(view.optional_text("alt")))], []
+                      clean_paragraphs(view.optional_text("alt")))], []
     if kind == EXTERNAL:
         card = view.obj("external")
         uri = clean_line(card.text("uri"))

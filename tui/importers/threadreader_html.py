@@ -13,7 +13,7 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..model import Media, PartialDate, Post, Thread
-from ..text import clean_line, clean_text, strip_control
+from ..text import clean_line, clean_paragraphs, clean_text, strip_control
 from .base import MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, utc_date, utc_iso
 from .html_common import HTML_SPACE, check_html_shape, children
 from .threadreader_text import links_in, parse_date_line, shown_date
@@ -165,7 +165,7 @@ def _read(root: LexborNode) -> _Draft:
 
 def _alt(image: LexborNode) -> str | None:
     """An image's alt text; the page's generic `Image` says nothing."""
-    alt = clean_line(image.attributes.get("alt"))
+    alt = clean_paragraphs(image.attributes.get("alt"))
     return None if alt is None or alt.casefold() == "image" else alt
 
 

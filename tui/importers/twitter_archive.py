@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import orjson
 
 from ..model import MONTHS, Media, Post, Thread
-from ..text import clean_line, clean_text
+from ..text import clean_line, clean_paragraphs, clean_text
 from .base import (
     MAX_POSTS_PER_THREAD, Held, Importer, ImportFailure, ParseResult, Source, check_post_length, error_reason,
     too_many_posts, utc_date, utc_iso,
@@ -289,7 +289,7 @@ def _media(tweet: dict[str, Any], where: str) -> tuple[list[Media], list[str]]:
     links: list[str] = []
     for item in _objects(_field(holder, "media", list, where), f"{where}: media"):
         kind = _field(item, "type", str, where)
-        alt = clean_line(_field(item, "ext_alt_text", str, where))
+        alt = clean_paragraphs(_field(item, "ext_alt_text", str, where))
         if kind == "photo":
             found.append(Media("image", clean_line(_field(item, "media_url_https", str, where)), alt))
         elif kind in ("video", "animated_gif"):
