@@ -58,3 +58,51 @@ def test_alt_text_keeps_its_paragraph_breaks_in_show_json_text_and_export(cli, t
     markdown = exported.read_text()
     assert ("- [image](<https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:fen4/bafkimg1@jpeg>)\n\n"
             "  River Festival logo\n\n  White wavy lines on a dark blue ground\n") in markdown
+
+
+MASTODON = FIXTURES / "mastodon"
+
+
+def test_a_mastodon_status_saved_alone_is_a_one_post_thread(cli):
+    result = cli("import", MASTODON / "status-alone.json")
+    assert (result.code, "1 added" in result.out, result.err) == (0, True, "")
+    thread_id = "https://toot.example/users/ivy/statuses/112233445566778899"
+    shown = json.loads(cli("show", thread_id, "--json").out)
+    assert (shown["post_count"], shown["complete"], shown["title"]) == (
+        1, True, "A long post on why rye needs a wetter dough than wheat.")
+    assert "in_reply_to" not in shown
+    assert cli("show", thread_id).out.startswith("Ivy Moor (@ivy@toot.example) · 9 Mar 2024 · 1 post · ")
+
+
+def test_a_post_answering_someone_saved_alone_is_a_preview_that_says_whom_it_answers(cli, tmp_path):
+    assert cli("import", MASTODON / "reply-alone.json").code == 0
+    thread_id = "https://toot.example/users/ivy/statuses/112233445566779900"
+    shown = json.loads(cli("show", thread_id, "--json").out)
+    assert (shown["post_count"], shown["complete"]) == (1, False)
+    assert shown["in_reply_to"] == {"handle": "bo@crumb.example", "url": None}
+    text = cli("show", thread_id).out.splitlines()
+    assert text[0].startswith("Ivy Moor (@ivy@toot.example) · in reply to @bo@crumb.example · 9 Mar 2024 · ")
+    assert text[2] == "One post on its own: it answers another post (@bo@crumb.example), not in this copy."
+    assert "in reply to @bo@crumb.example: @bo Yes: a longer, cooler proof helps rye too." in cli("list").out
+    assert cli("export", thread_id, "--out", tmp_path).code == 0
+    (exported,) = tmp_path.glob("*.md")
+    assert "**Ivy Moor (@ivy@toot.example)** · in reply to @bo@crumb.example · 9 Mar 2024" in exported.read_text()
+
+
+BLUESKY = FIXTURES / "bluesky"
+
+
+def test_a_self_thread_answering_someone_else_says_so_and_is_found_by_is_reply(cli):
+    assert cli("import", BLUESKY / "reply-to-someone.json", BLUESKY / "one-post-answer.json").code == 0
+    listed = {t["id"]: t for t in json.loads(cli("list", "--json").out)}
+    thread_id = "at://did:plc:sam1/app.bsky.feed.post/3sma"
+    shown = json.loads(cli("show", thread_id, "--json").out)
+    assert (shown["post_count"], shown["complete"]) == (2, True)
+    assert shown["in_reply_to"] == {"handle": "lu.example.com",
+                                    "url": "https://bsky.app/profile/lu.example.com/post/3lua"}
+    assert cli("show", thread_id).out.startswith(
+        "Sam Rowe (@samrowe.bsky.social) · in reply to @lu.example.com "
+        "(https://bsky.app/profile/lu.example.com/post/3lua) · 1 Jun 2024 · 2 posts")
+    one = json.loads(cli("show", "at://did:plc:sam1/app.bsky.feed.post/3smc", "--json").out)
+    assert (one["post_count"], one["complete"], one["in_reply_to"]["handle"]) == (1, False, "lu.example.com")
+    assert set(listed) == {thread_id, "at://did:plc:sam1/app.bsky.feed.post/3smc"}

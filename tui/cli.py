@@ -212,8 +212,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not summaries:
         _say(f"The library {library.path} is empty. Import with: threads-tui import PATH")
         return EXIT_OK
-    from .formatting import author_label
-    from .model import PartialDate
+    from .formatting import author_label, reply_label
+    from .model import InReplyTo, PartialDate
 
     id_width = max(len(doc["id"]) for doc in summaries)
     who_width = min(max(len(author_label(doc)) for doc in summaries), LIST_AUTHOR_WIDTH)
@@ -221,8 +221,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         date = PartialDate.from_iso(doc.get("date"))
         who = author_label(doc)
         count = str(doc["post_count"]) if doc.get("complete") else f"{doc['post_count']}/{doc.get('declared_count') or '?'}"
+        reply = reply_label(InReplyTo.from_dict(doc.get("in_reply_to")))
         _say(f"{doc['id']:<{id_width}}  {date.human() if date else '-':>11}  {who:<{who_width}}  {count:>6}  "
-             f"{doc.get('title', '')}")
+             f"{reply + ': ' if reply else ''}{doc.get('title', '')}")
     return EXIT_OK
 
 

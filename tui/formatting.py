@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .model import Media, PartialDate, Post, Thread
+from .model import InReplyTo, Media, PartialDate, Post, Thread
 
 # The id a thread gets when its first post has none (see model.make_thread_id).
 _HASH_ID = re.compile(r"h[0-9a-f]{20}")
@@ -32,6 +32,21 @@ def author_label(summary: dict[str, Any]) -> str:
     if summary.get("author_handle"):
         return f"@{summary['author_handle']}"
     return summary.get("author_name") or "?"
+
+
+def reply_label(in_reply_to: InReplyTo | None, with_address: bool = False) -> str:
+    """`in reply to @bo@crumb.example` (and the answered post's address, `with_address` and where
+    known) for a thread that answers a post outside it; "" for one that does not."""
+    if in_reply_to is None:
+        return ""
+    label = f"in reply to @{in_reply_to.handle}" if in_reply_to.handle else "in reply to another post"
+    return f"{label} ({in_reply_to.url})" if with_address and in_reply_to.url else label
+
+
+def author_and_reply_label(summary: dict[str, Any]) -> str:
+    """`@ivy@toot.example`, and `in reply to @bo` where the thread answers someone (the list's second line)."""
+    reply = reply_label(InReplyTo.from_dict(summary.get("in_reply_to")))
+    return f"{author_label(summary)} {reply}" if reply else author_label(summary)
 
 
 def attribution(thread: Thread) -> str:
@@ -82,6 +97,10 @@ def missing_text(thread: Thread) -> str | None:
     """What the reader should be told about an incomplete thread, or None."""
     if thread.complete:
         return None
+    if thread.in_reply_to is not None and thread.post_count == 1:
+        known = ", ".join(filter(None, (thread.in_reply_to.handle and f"@{thread.in_reply_to.handle}",
+                                        thread.in_reply_to.url)))
+        return f"One post on its own: it answers another post{f' ({known})' if known else ''}, not in this copy."
     if is_preview(thread) and thread.declared_count:
         missing = thread.declared_count - thread.post_count
         return (f"Preview: {thread.post_count} of {thread.declared_count} {post_noun(thread.id, 2)}. "
@@ -117,8 +136,9 @@ def post_with_attribution(thread: Thread, index: int) -> str:
 
 
 def header_text(thread: Thread) -> str:
-    """The line above a thread: author, date, count and read time."""
-    return (f"{byline(thread)} · {date_text(thread.date)} · {count_text(thread)} · "
+    """The line above a thread: author, whom it answers, date, count and read time."""
+    reply = reply_label(thread.in_reply_to, with_address=True)
+    return (f"{byline(thread)}{' · ' + reply if reply else ''} · {date_text(thread.date)} · {count_text(thread)} · "
             f"{thread.minutes_to_read()} min read")
 
 
@@ -156,7 +176,9 @@ def thread_as_markdown(thread: Thread) -> str:
     """A Markdown document for export: title, byline, date, then `1/N` sections."""
     total = numbered_total(thread)
     lines = [f"# {_markdown_escape(thread.title) or 'Untitled thread'}", ""]
-    lines.append(f"**{_markdown_escape(byline(thread))}** · {date_text(thread.date)} · "
+    reply = reply_label(thread.in_reply_to, with_address=True)
+    lines.append(f"**{_markdown_escape(byline(thread))}**{' · ' + _markdown_escape(reply) if reply else ''} · "
+                 f"{date_text(thread.date)} · "
                  f"{count_text(thread)} · {thread.minutes_to_read()} min read")
     lines.append("")
     missing = missing_text(thread)

@@ -97,6 +97,24 @@ class Media:
         return cls(data["kind"], data.get("url"), data.get("alt"))
 
 
+class InReplyTo(NamedTuple):
+    """Whom a thread's first post answers, where it answers a post outside the thread: a handle
+    (no `@`) and the answered post's address, each where the source tells it."""
+
+    handle: str | None = None
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"handle": self.handle, "url": self.url}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> InReplyTo | None:
+        if not isinstance(data, dict):
+            return None
+        handle, url = data.get("handle"), data.get("url")
+        return cls(handle if isinstance(handle, str) else None, url if isinstance(url, str) else None)
+
+
 @dataclass(slots=True)
 class Post:
     """One post of a thread: clean text plus what is known about it."""
@@ -190,6 +208,7 @@ class Thread:
     source: str = ""
     read_minutes: int | None = None
     id: str = ""
+    in_reply_to: InReplyTo | None = None
     # The author and first text an id was made from (see `text_key`), when it was made so.
     _id_basis: tuple[str | None, str] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -227,10 +246,17 @@ class Thread:
         return _minutes(self.read_minutes, self.word_count)
 
     def summary(self) -> dict[str, Any]:
-        """The fields of `list --json`: everything but the posts."""
-        return _summary(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
-                        self.title, self.post_count, self.declared_count, self.complete, self.source,
-                        self.minutes_to_read())
+        """What the library keeps of it for the list: everything but the posts."""
+        summary = _summary(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
+                           self.title, self.post_count, self.declared_count, self.complete, self.source,
+                           self.minutes_to_read())
+        return self._with_reply(summary)
+
+    def _with_reply(self, data: dict[str, Any]) -> dict[str, Any]:
+        """`data` with `in_reply_to`, for a thread that answers a post outside it (others go without the key)."""
+        if self.in_reply_to is not None:
+            data["in_reply_to"] = self.in_reply_to.to_dict()
+        return data
 
     def detail(self) -> dict[str, Any]:
         """The fields of `show --json`: the summary plus numbered posts."""
@@ -240,9 +266,9 @@ class Thread:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form: `from_dict(to_dict())` gives the same thread."""
-        return _document(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
-                         self.declared_count, self.complete, self.source, self.read_minutes,
-                         [p.to_dict() for p in self.posts])
+        return self._with_reply(_document(
+            self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
+            self.declared_count, self.complete, self.source, self.read_minutes, [p.to_dict() for p in self.posts]))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Thread:
@@ -256,6 +282,7 @@ class Thread:
             source=data.get("source") or "",
             read_minutes=data.get("read_minutes"),
             id=data["id"],
+            in_reply_to=InReplyTo.from_dict(data.get("in_reply_to")),
         )
 
 
