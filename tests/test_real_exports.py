@@ -106,3 +106,43 @@ def test_a_self_thread_answering_someone_else_says_so_and_is_found_by_is_reply(c
     one = json.loads(cli("show", "at://did:plc:sam1/app.bsky.feed.post/3smc", "--json").out)
     assert (one["post_count"], one["complete"], one["in_reply_to"]["handle"]) == (1, False, "lu.example.com")
     assert set(listed) == {thread_id, "at://did:plc:sam1/app.bsky.feed.post/3smc"}
+
+
+ARCHIVE = MASTODON / "archive"
+IVY = "https://toot.example/users/ivy/statuses/"
+
+
+def test_a_mastodon_archive_leaves_direct_messages_out_and_says_how_many(cli):
+    result = cli("import", ARCHIVE)
+    assert result.code == 0
+    assert "warning: " in result.err and "2 direct messages left out (import with --keep-direct-messages" in result.err
+    assert "2 added" in result.out
+    assert {t["id"] for t in json.loads(cli("list", "--json").out)} == {IVY + "201", IVY + "401"}
+    assert json.loads(cli("import", ARCHIVE, "--json").out)["warnings"][0]["reason"].startswith(
+        "2 direct messages left out")
+
+
+def test_an_option_keeps_direct_messages_marked_as_such(cli):
+    assert cli("import", ARCHIVE, "--keep-direct-messages").code == 0
+    shown = cli("show", IVY + "301").out
+    assert "1/2 · direct message\n@bo here is the address of the mill" in shown
+
+
+def test_followers_only_and_unlisted_posts_are_marked_in_show_json_text_and_export(cli, tmp_path):
+    assert cli("import", ARCHIVE).code == 0
+    shown = json.loads(cli("show", IVY + "201", "--json").out)
+    assert [p.get("visibility") for p in shown["posts"]] == [None, "unlisted", "followers"]
+    text = cli("show", IVY + "201").out
+    assert "1/3\nNotes from a week of rye" in text
+    assert "2/3 · unlisted\nDay two" in text and "3/3 · followers only\nDay three" in text
+    assert cli("export", IVY + "201", "--out", tmp_path).code == 0
+    (exported,) = tmp_path.glob("*.md")
+    assert "## 3/3 · followers only" in exported.read_text()
+
+
+def test_an_archived_self_thread_answering_someone_else_says_whom(cli):
+    assert cli("import", ARCHIVE).code == 0
+    shown = json.loads(cli("show", IVY + "401", "--json").out)
+    assert (shown["post_count"], shown["complete"]) == (2, True)
+    assert shown["in_reply_to"] == {"handle": "bo@crumb.example", "url": "https://crumb.example/users/bo/statuses/110"}
+    assert "in reply to @bo@crumb.example: @bo Rye takes more water than you think." in cli("list").out

@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "then a summary. Exit 1 if any file failed.")
     importing.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     importing.add_argument("--json", action="store_true", help="print the report as JSON")
+    importing.add_argument("--keep-direct-messages", action="store_true",
+                           help="import the direct messages of a Mastodon archive too (left out by default)")
     _add_db_option(importing)
 
     listing = commands.add_parser("list", help="list threads, newest first",
@@ -152,7 +154,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     library = _open_library(args.db)
     with _ctrl_c_stops_softly() as interrupted:
-        report = run_import(args.paths, library, cancelled=interrupted.is_set)
+        report = run_import(args.paths, library, cancelled=interrupted.is_set,
+                            keep_direct_messages=args.keep_direct_messages)
     if interrupted.is_set():
         _say(f"threads-tui: interrupted: the {report.files_done} files read before ctrl+c are in the library",
              sys.stderr)

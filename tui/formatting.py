@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .model import InReplyTo, Media, PartialDate, Post, Thread
+from .model import VISIBILITY_MARKS, InReplyTo, Media, PartialDate, Post, Thread
 
 # The id a thread gets when its first post has none (see model.make_thread_id).
 _HASH_ID = re.compile(r"h[0-9a-f]{20}")
@@ -124,9 +124,15 @@ def post_body(post: Post) -> str:
     return "\n".join(lines)
 
 
+def post_label(post: Post, n: int, total: int) -> str:
+    """`n/N` above a post, and who could see it where it was not public (`2/5 · followers only`)."""
+    mark = VISIBILITY_MARKS.get(post.visibility or "")
+    return f"{n}/{total} · {mark}" if mark else f"{n}/{total}"
+
+
 def post_as_text(post: Post, n: int, total: int) -> str:
     """One post as clean text, numbered `n/N`, media and quote below it."""
-    return f"{n}/{total}\n{post_body(post)}"
+    return f"{post_label(post, n, total)}\n{post_body(post)}"
 
 
 def post_with_attribution(thread: Thread, index: int) -> str:
@@ -185,7 +191,7 @@ def thread_as_markdown(thread: Thread) -> str:
     if missing:
         lines += [f"> {missing}", ""]
     for n, post in enumerate(thread.posts, 1):
-        lines += [f"## {n}/{total}", "", _markdown_escape(post.text), ""]
+        lines += [f"## {post_label(post, n, total)}", "", _markdown_escape(post.text), ""]
         for media in post.media:
             lines += _markdown_media(media)
         if post.media:

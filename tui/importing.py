@@ -132,8 +132,11 @@ class ImportRun:
     whose members may be of any format, and formats that pool files.
     """
 
-    def __init__(self, importers: Iterable[type[Importer]] = IMPORTERS, in_worker: bool = False) -> None:
+    def __init__(self, importers: Iterable[type[Importer]] = IMPORTERS, in_worker: bool = False,
+                 keep_direct_messages: bool = False) -> None:
         self.importers = [cls() for cls in importers]
+        for importer in self.importers:
+            importer.keep_direct_messages = keep_direct_messages
         self.report = ImportReport()
         self.in_worker = in_worker
 
@@ -729,6 +732,8 @@ def run_import(
     library: Library,
     progress: ProgressCallback | None = None,
     cancelled: Callable[[], bool] = lambda: False,
+    keep_direct_messages: bool = False,
 ) -> ImportReport:
-    """Import files and folders into the library (see `ImportRun.run`)."""
-    return ImportRun().run(paths, library, progress, cancelled)
+    """Import files and folders into the library (see `ImportRun.run`); direct messages
+    only with `keep_direct_messages`."""
+    return ImportRun(keep_direct_messages=keep_direct_messages).run(paths, library, progress, cancelled)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 MEDIA_KINDS = ("image", "video", "link")
+# A post not shown to everyone: left off public timelines, shown to followers only, or a direct message.
+VISIBILITY_MARKS = {"unlisted": "unlisted", "followers": "followers only", "direct": "direct message"}
 WORDS_PER_MINUTE = 200
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -125,9 +127,11 @@ class Post:
     media: list[Media] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     quoted: Post | None = None
+    # Who could see it, where the source says it was not public: one of VISIBILITY_MARKS.
+    visibility: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "text": self.text,
             "id": self.id,
             "time": self.time,
@@ -135,6 +139,9 @@ class Post:
             "links": list(self.links) if self.links else [],
             "quoted": self.quoted.to_dict() if self.quoted else None,
         }
+        if self.visibility:
+            data["visibility"] = self.visibility  # only where set: public posts' documents stay as they were
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Post:
@@ -146,6 +153,7 @@ class Post:
             media=[Media.from_dict(m) for m in data.get("media") or ()],
             links=list(data.get("links") or ()),
             quoted=cls.from_dict(quoted) if quoted else None,
+            visibility=data.get("visibility") if data.get("visibility") in VISIBILITY_MARKS else None,
         )
 
 

@@ -319,6 +319,8 @@ class Importer:
     # The files an archive in this format holds, by name (at any depth), and the most
     # bytes read of each: what is kept of a .tar.gz, which is read as a stream, once.
     archive_files: ClassVar[dict[str, int]] = {}
+    # Whether direct messages are imported, where a format holds them (an import option).
+    keep_direct_messages = False
 
     def detect(self, source: Source) -> bool:
         """Whether this source is in this format, judged by content (cheaply)."""

@@ -22,6 +22,8 @@ from .mastodon_common import handle_for, media_for, post_text
 _CONTEXT_START = re.compile(r'^\s*\{\s*"(?:ancestors|descendants)"\s*:')
 _STATUS_KEYS = ('"account"', '"in_reply_to_id"', '"spoiler_text"', '"reblog"')
 _UNKNOWN_TIME = datetime.min.replace(tzinfo=timezone.utc)
+# The API's `visibility` of a post not shown to everyone, as the model marks it.
+_VISIBILITY = {"unlisted": "unlisted", "private": "followers", "direct": "direct"}
 
 
 @dataclass
@@ -141,7 +143,8 @@ def _read_status(status: Obj, source_name: str) -> _Status | None:
         account_id=account.ident("id"),
         created=created,
         # The archive's form (to the second, UTC), so one post saved both ways is the same.
-        post=Post(text, id=clean_line(status.text("uri")), time=utc_iso(created), media=media, links=links),
+        post=Post(text, id=clean_line(status.text("uri")), time=utc_iso(created), media=media, links=links,
+                  visibility=_VISIBILITY.get(status.optional_text("visibility") or "")),
         author_handle=author_handle,
         author_name=clean_line(account.optional_text("display_name")),
         source=source_name,

@@ -32,7 +32,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from ..formatting import header_text, media_line, missing_text, numbered_total
+from ..formatting import header_text, media_line, missing_text, numbered_total, post_label
 from ..model import Post, Thread
 from ..text import strip_control
 
@@ -236,7 +236,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         return out
 
     def _post_lines(self, post: Post, n: int, total: int, width: int) -> list[tuple[Text, str]]:
-        lines: list[tuple[Text, str]] = [(Text(f"{n}/{total}"), "label")]
+        lines: list[tuple[Text, str]] = [(Text(post_label(post, n, total)), "label")]
         for paragraph in post.text.split("\n"):
             if paragraph:
                 lines += self._wrap(self._styled(paragraph), width, "text")
