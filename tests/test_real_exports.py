@@ -60,7 +60,7 @@ def test_alt_text_keeps_its_paragraph_breaks_in_show_json_text_and_export(cli, t
             "  River Festival logo\n\n  White wavy lines on a dark blue ground\n") in markdown
 
 
-MASTODON = FIXTURES / "mastodon"
+MASTODON = FIXTURES / "mastodon-api"
 
 
 def test_a_mastodon_status_saved_alone_is_a_one_post_thread(cli):
@@ -108,7 +108,7 @@ def test_a_self_thread_answering_someone_else_says_so_and_is_found_by_is_reply(c
     assert set(listed) == {thread_id, "at://did:plc:sam1/app.bsky.feed.post/3smc"}
 
 
-ARCHIVE = MASTODON / "archive"
+ARCHIVE = FIXTURES / "mastodon-archive"
 IVY = "https://toot.example/users/ivy/statuses/"
 
 
@@ -146,3 +146,17 @@ def test_an_archived_self_thread_answering_someone_else_says_whom(cli):
     assert (shown["post_count"], shown["complete"]) == (2, True)
     assert shown["in_reply_to"] == {"handle": "bo@crumb.example", "url": "https://crumb.example/users/bo/statuses/110"}
     assert "in reply to @bo@crumb.example: @bo Rye takes more water than you think." in cli("list").out
+
+
+def test_export_of_two_prefixes_of_one_id_writes_and_says_one_file(cli, tmp_path):
+    assert cli("import", GIF_PAGE).code == 0
+    result = cli("export", "1631", "16317000", "--out", tmp_path / "out")
+    assert (result.code, result.out.split(" to ")[0]) == (0, "Wrote 1 Markdown file")
+    assert len(list((tmp_path / "out").iterdir())) == 1
+
+
+def test_the_stored_source_is_the_absolute_path_whatever_folder_the_import_ran_in(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(GIF_PAGE.parent.parent)
+    assert cli("import", "threadreader-html/gif-tweet.html").code == 0
+    monkeypatch.chdir(tmp_path)
+    assert json.loads(cli("list", "--json").out)[0]["source"] == str(GIF_PAGE)

@@ -290,6 +290,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if thread_id is None:
             return EXIT_FAILURE
         ids.append(thread_id)
+    ids = list(dict.fromkeys(ids))  # two prefixes of one id: one thread, one file
     threads = (t for t in map(library.thread, ids) if t is not None) if ids else library.iter_threads()
     try:
         written = export_threads(threads, args.out)
