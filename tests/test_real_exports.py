@@ -160,3 +160,28 @@ def test_the_stored_source_is_the_absolute_path_whatever_folder_the_import_ran_i
     assert cli("import", "threadreader-html/gif-tweet.html").code == 0
     monkeypatch.chdir(tmp_path)
     assert json.loads(cli("list", "--json").out)[0]["source"] == str(GIF_PAGE)
+
+
+NUMBERED = FIXTURES / "threadreader-html" / "numbered-with-gaps.html"
+
+
+def test_the_authors_numbering_tells_how_many_posts_and_where_the_gaps_are(cli):
+    result = cli("import", NUMBERED)
+    assert result.code == 0 and "the page says 14 tweets but holds 12" in result.err
+    shown = json.loads(cli("show", "1631700000000000000", "--json").out)
+    assert (shown["post_count"], shown["declared_count"], shown["complete"]) == (12, 14, False)
+    text = cli("show", "1631700000000000000").out.splitlines()
+    assert text[2] == "Gaps: 12 of 14 tweets, by the author's numbering. Tweets 8 and 9 are missing from this copy."
+    assert "  12/14  [1/14] Step 1" in cli("list").out
+
+
+def test_numbering_is_read_only_where_it_is_consistent():
+    from tui.numbering import Numbering, author_numbering
+
+    assert author_numbering(["1/4 a", "b 2/4", "(4/4) c"]) == Numbering(4, (3,))
+    assert author_numbering(["1/4 a", "b", "4/4 c"]) == Numbering(4, ())  # an unnumbered post: gaps unknown
+    assert author_numbering(["1/2 a", "2/2 b"]) is None  # nothing missing
+    assert author_numbering(["1/5 a", "2/6 b"]) is None  # two totals
+    assert author_numbering(["3/5 a", "2/5 b"]) is None  # not rising
+    assert author_numbering(["Rates rose 1/4 point", "a"]) is None  # one mark is not numbering
+    assert author_numbering(["see 24/7 support", "call 1/2 price"]) is None

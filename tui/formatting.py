@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from .model import VISIBILITY_MARKS, InReplyTo, Media, PartialDate, Post, Thread
+from .numbering import author_numbering, numbers_text
 
 # The id a thread gets when its first post has none (see model.make_thread_id).
 _HASH_ID = re.compile(r"h[0-9a-f]{20}")
@@ -101,6 +102,14 @@ def missing_text(thread: Thread) -> str | None:
         known = ", ".join(filter(None, (thread.in_reply_to.handle and f"@{thread.in_reply_to.handle}",
                                         thread.in_reply_to.url)))
         return f"One post on its own: it answers another post{f' ({known})' if known else ''}, not in this copy."
+    numbering = author_numbering([post.text for post in thread.posts])
+    if numbering is not None and numbering.total == thread.declared_count:
+        noun = post_noun(thread.id, 2)
+        count = len(numbering.missing)
+        which = (f"{noun.capitalize() if count > 1 else noun[:-1].capitalize()} {numbers_text(numbering.missing)} "
+                 f"{'is' if count == 1 else 'are'}" if count else f"The other {numbering.total - thread.post_count} are")
+        return (f"Gaps: {thread.post_count} of {numbering.total} {noun}, by the author's numbering. "
+                f"{which} missing from this copy.")
     if is_preview(thread) and thread.declared_count:
         missing = thread.declared_count - thread.post_count
         return (f"Preview: {thread.post_count} of {thread.declared_count} {post_noun(thread.id, 2)}. "

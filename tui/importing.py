@@ -21,10 +21,11 @@ import orjson
 
 from .import_pool import Unit, ordered_outcomes
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
-from .model import Thread
+from .model import PlainThread, Thread
 from .importers.base import (MAX_POSTS_PER_THREAD, READ_ERRORS, Held, PlainResult, error_reason, too_many_posts,
                              utf16_without_bom)
 from .library import ImportCounts, Library, StoredThread
+from .numbering import author_numbering
 from .search import SearchLines
 
 MAX_ZIP_MEMBERS = 100_000
@@ -51,6 +52,7 @@ COMMIT_EVERY_THREADS = 20_000
 JSON_CHECK_MAX_BYTES = 1024 * 1024
 COMMIT_EVERY_TEXT_BYTES = 64 * 1024 * 1024
 T = TypeVar("T")
+ThreadOrPlain = TypeVar("ThreadOrPlain", Thread, PlainThread)
 
 
 @dataclass
@@ -107,13 +109,24 @@ class Parsed:
         try:
             if isinstance(result, PlainResult):
                 chars = sum(sum(map(len, thread.texts)) for thread in result.threads)
-                threads = [StoredThread.of_plain(thread) for thread in result.threads]
+                threads = [StoredThread.of_plain(_as_numbered(thread)) for thread in result.threads]
             else:
                 chars = sum(len(post.text) for thread in result.threads for post in thread.posts)
-                threads = [StoredThread.of(thread) for thread in result.threads]
+                threads = [StoredThread.of(_as_numbered(thread)) for thread in result.threads]
         except orjson.JSONEncodeError as error:
             raise ImportFailure(f"a thread holds what JSON cannot store ({_short(error)})") from None
         return cls(threads, result.warnings, chars)
+
+
+def _as_numbered(thread: ThreadOrPlain) -> ThreadOrPlain:
+    """A thread whose posts' own `n/N` numbering says it is longer than it is: incomplete, N posts declared."""
+    numbering = author_numbering(thread.texts if isinstance(thread, PlainThread) else [p.text for p in thread.posts])
+    if numbering is None or (thread.declared_count or 0) > numbering.total:
+        return thread
+    if isinstance(thread, PlainThread):
+        return thread._replace(complete=False, declared_count=numbering.total)
+    thread.complete, thread.declared_count = False, numbering.total
+    return thread
 
 
 # What parsing one unit gives: its threads, or the one line saying why it failed.
