@@ -185,3 +185,12 @@ def test_numbering_is_read_only_where_it_is_consistent():
     assert author_numbering(["3/5 a", "2/5 b"]) is None  # not rising
     assert author_numbering(["Rates rose 1/4 point", "a"]) is None  # one mark is not numbering
     assert author_numbering(["see 24/7 support", "call 1/2 price"]) is None
+
+
+def test_an_x_archive_thread_answering_someone_says_whom_with_the_address(cli):
+    assert cli("import", FIXTURES / "twitter-archive-replies").code == 0
+    shown = json.loads(cli("show", "1730000000000000200", "--json").out)
+    assert (shown["post_count"], shown["complete"]) == (2, True)
+    assert shown["in_reply_to"] == {"handle": "mill_example",
+                                    "url": "https://x.com/mill_example/status/1729999999999999000"}
+    assert "in reply to @mill_example: @mill_example The stone-ground rye" in cli("list").out

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from ..model import MONTHS, Media, Post, Thread
+from ..model import MONTHS, InReplyTo, Media, Post, Thread
 from ..text import clean_line, clean_paragraphs, clean_text
 from .base import (
     MAX_POSTS_PER_THREAD, Held, Importer, ImportFailure, ParseResult, Source, check_post_length, error_reason,
@@ -395,6 +395,14 @@ def self_threads(tweets: dict[str, Tweet], account: Account) -> list[tuple[list[
     return threads
 
 
+def _answered(first: Tweet) -> InReplyTo | None:
+    """Whom a thread's first tweet answers, and the answered tweet's address; None for a tweet answering none."""
+    if not first.parent_id:
+        return None
+    handle = clean_line(first.parent_handle)
+    return InReplyTo(handle, f"https://x.com/{handle or 'i/web'}/status/{first.parent_id}")
+
+
 def _guess_account(tweets: dict[str, Tweet]) -> Account:
     """With no account file, a reply to a tweet in the archive names the account."""
     for tweet in tweets.values():
@@ -454,6 +462,7 @@ class TwitterArchiveImporter(Importer):
                 declared_count=None,
                 complete=complete,
                 source=folder.origin,
+                in_reply_to=_answered(members[0]),
             ))
         if not result.threads:
             result.warnings.append(f"no self-threads among {len(tweets)} tweets")
