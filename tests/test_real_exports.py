@@ -194,3 +194,13 @@ def test_an_x_archive_thread_answering_someone_says_whom_with_the_address(cli):
     assert shown["in_reply_to"] == {"handle": "mill_example",
                                     "url": "https://x.com/mill_example/status/1729999999999999000"}
     assert "in reply to @mill_example: @mill_example The stone-ground rye" in cli("list").out
+
+
+def test_threads_of_one_day_are_newest_first_by_time(cli, tmp_path):
+    status = json.loads((MASTODON / "status-alone.json").read_text())
+    later = dict(status, id="112233445566790000", uri="https://toot.example/users/ivy/statuses/112233445566790000",
+                 created_at="2024-03-09T23:50:00.000Z", content="<p>Zebra bread, a late note.</p>")
+    (tmp_path / "later.json").write_text(json.dumps(later))
+    assert cli("import", MASTODON / "status-alone.json", tmp_path / "later.json", MASTODON / "reply-alone.json").code == 0
+    assert [t["title"][:12] for t in json.loads(cli("list", "--json").out)] == [
+        "Zebra bread,", "@bo Yes: a l", "A long post "]  # 23:50, 11:00, 10:15 on 9 Mar 2024

@@ -44,7 +44,7 @@ import platformdirs
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 
-from .model import PlainThread, Thread
+from .model import PartialDate, PlainThread, Thread, placed_at
 from .search import SearchLines, search_file, search_file_pieces, search_layout, search_lines, thread_search_lines
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
@@ -175,9 +175,10 @@ class StoredThread:
 
 
 def _date_sort_text(doc: dict[str, Any]) -> str:
-    """The ISO date as text that sorts by time; an unknown year as year 0."""
-    date = doc.get("date") or ""
-    return "0000" + date[1:] if date.startswith("--") else date
+    """Text that sorts by time: where the thread was placed (`model.placed_at`), or for a summary
+    stored before threads were placed, where its date places it."""
+    placed = doc.get("placed_at")
+    return placed if isinstance(placed, str) else placed_at(PartialDate.from_iso(doc.get("date")), None)
 
 
 def sort_newest_first(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

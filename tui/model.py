@@ -258,6 +258,7 @@ class Thread:
         summary = _summary(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
                            self.title, self.post_count, self.declared_count, self.complete, self.source,
                            self.minutes_to_read())
+        summary["placed_at"] = placed_at(self.date, self.posts[0].time if self.posts else None)
         return self._with_reply(summary)
 
     def _with_reply(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -292,6 +293,15 @@ class Thread:
             id=data["id"],
             in_reply_to=InReplyTo.from_dict(data.get("in_reply_to")),
         )
+
+
+def placed_at(date: PartialDate | None, first_time: str | None) -> str:
+    """Where a thread stands in newest-first order, as text that sorts by time: its first post's
+    time where known (threads of one day in time order), else its date, an unknown year as year 0."""
+    if first_time:
+        return first_time
+    iso = (date.iso() or "") if date else ""
+    return "0000" + iso[1:] if iso.startswith("--") else iso
 
 
 def _minutes(read_minutes: int | None, words: int) -> int:
@@ -344,6 +354,7 @@ class PlainThread(NamedTuple):
         minutes = _minutes(self.read_minutes, words)
         summary = _summary(thread_id, self.author_name, self.author_handle, date, self._title(),
                            self.post_count, self.declared_count, self.complete, self.source, minutes)
+        summary["placed_at"] = placed_at(self.date, None)
         if len(self.links) != len(texts):
             raise ValueError("a plain thread needs a list of links for each post")
         posts = [{"text": text, "id": None, "time": None, "media": [], "links": links, "quoted": None}
