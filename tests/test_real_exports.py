@@ -131,13 +131,13 @@ def test_an_option_keeps_direct_messages_marked_as_such(cli):
 def test_followers_only_and_unlisted_posts_are_marked_in_show_json_text_and_export(cli, tmp_path):
     assert cli("import", ARCHIVE).code == 0
     shown = json.loads(cli("show", IVY + "201", "--json").out)
-    assert [p.get("visibility") for p in shown["posts"]] == [None, "unlisted", "followers"]
+    assert [p.get("visibility") for p in shown["posts"]] == [None, "unlisted", "followers", None]
     text = cli("show", IVY + "201").out
-    assert "1/3\nNotes from a week of rye" in text
-    assert "2/3 · unlisted\nDay two" in text and "3/3 · followers only\nDay three" in text
+    assert "1/4\nNotes from a week of rye" in text
+    assert "2/4 · unlisted\nDay two" in text and "3/4 · followers only\nDay three" in text
     assert cli("export", IVY + "201", "--out", tmp_path).code == 0
     (exported,) = tmp_path.glob("*.md")
-    assert "## 3/3 · followers only" in exported.read_text()
+    assert "## 3/4 · followers only" in exported.read_text()
 
 
 def test_an_archived_self_thread_answering_someone_else_says_whom(cli):
@@ -204,3 +204,16 @@ def test_threads_of_one_day_are_newest_first_by_time(cli, tmp_path):
     assert cli("import", MASTODON / "status-alone.json", tmp_path / "later.json", MASTODON / "reply-alone.json").code == 0
     assert [t["title"][:12] for t in json.loads(cli("list", "--json").out)] == [
         "Zebra bread,", "@bo Yes: a l", "A long post "]  # 23:50, 11:00, 10:15 on 9 Mar 2024
+
+
+def test_a_late_answer_to_an_earlier_post_follows_its_branch_and_says_which_post_it_answers(cli, tmp_path):
+    assert cli("import", ARCHIVE).code == 0
+    shown = json.loads(cli("show", IVY + "201", "--json").out)
+    assert [p["id"].rsplit("/", 1)[1] for p in shown["posts"]] == ["201", "202", "203", "204"]
+    assert [p.get("answers") for p in shown["posts"]] == [None, None, None, IVY + "201"]
+    text = cli("show", IVY + "201").out
+    assert "4/4 · answers 1/4\nLater: a reader asked about the first loaf." in text
+    assert "2/4 · unlisted\n" in text  # the post above answers nothing else: no mark
+    assert cli("export", IVY + "201", "--out", tmp_path).code == 0
+    (exported,) = tmp_path.glob("*.md")
+    assert "## 4/4 · answers 1/4" in exported.read_text()

@@ -133,15 +133,26 @@ def post_body(post: Post) -> str:
     return "\n".join(lines)
 
 
-def post_label(post: Post, n: int, total: int) -> str:
-    """`n/N` above a post, and who could see it where it was not public (`2/5 · followers only`)."""
+def post_numbers(thread: Thread) -> dict[str, int]:
+    """Each post's number (`n` of `n/N`) by its id, for `post_label`'s `answers n/N`."""
+    return {post.id: n for n, post in enumerate(thread.posts, 1) if post.id}
+
+
+def post_label(post: Post, n: int, total: int, numbers: dict[str, int]) -> str:
+    """`n/N` above a post; which post it answers where that is not the one above it, and who
+    could see it where it was not public (`5/7 · answers 2/7 · followers only`)."""
+    parts = [f"{n}/{total}"]
+    if post.answers in numbers:
+        parts.append(f"answers {numbers[post.answers]}/{total}")
     mark = VISIBILITY_MARKS.get(post.visibility or "")
-    return f"{n}/{total} · {mark}" if mark else f"{n}/{total}"
+    if mark:
+        parts.append(mark)
+    return " · ".join(parts)
 
 
-def post_as_text(post: Post, n: int, total: int) -> str:
+def post_as_text(post: Post, n: int, total: int, numbers: dict[str, int]) -> str:
     """One post as clean text, numbered `n/N`, media and quote below it."""
-    return f"{post_label(post, n, total)}\n{post_body(post)}"
+    return f"{post_label(post, n, total, numbers)}\n{post_body(post)}"
 
 
 def post_with_attribution(thread: Thread, index: int) -> str:
@@ -164,7 +175,8 @@ def thread_as_text(thread: Thread) -> str:
     missing = missing_text(thread)
     if missing:
         parts.append(missing)
-    parts += [post_as_text(post, n, total) for n, post in enumerate(thread.posts, 1)]
+    numbers = post_numbers(thread)
+    parts += [post_as_text(post, n, total, numbers) for n, post in enumerate(thread.posts, 1)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -199,8 +211,9 @@ def thread_as_markdown(thread: Thread) -> str:
     missing = missing_text(thread)
     if missing:
         lines += [f"> {missing}", ""]
+    numbers = post_numbers(thread)
     for n, post in enumerate(thread.posts, 1):
-        lines += [f"## {post_label(post, n, total)}", "", _markdown_escape(post.text), ""]
+        lines += [f"## {post_label(post, n, total, numbers)}", "", _markdown_escape(post.text), ""]
         for media in post.media:
             lines += _markdown_media(media)
         if post.media:

@@ -129,6 +129,8 @@ class Post:
     quoted: Post | None = None
     # Who could see it, where the source says it was not public: one of VISIBILITY_MARKS.
     visibility: str | None = None
+    # The id of the post of this thread it answers, where that is not the post above it.
+    answers: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -141,6 +143,8 @@ class Post:
         }
         if self.visibility:
             data["visibility"] = self.visibility  # only where set: public posts' documents stay as they were
+        if self.answers:
+            data["answers"] = self.answers
         return data
 
     @classmethod
@@ -154,6 +158,7 @@ class Post:
             links=list(data.get("links") or ()),
             quoted=cls.from_dict(quoted) if quoted else None,
             visibility=data.get("visibility") if data.get("visibility") in VISIBILITY_MARKS else None,
+            answers=data.get("answers") if isinstance(data.get("answers"), str) else None,
         )
 
 

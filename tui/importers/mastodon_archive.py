@@ -12,8 +12,8 @@ from pathlib import Path
 from ..model import InReplyTo, Post, Thread
 from ..text import clean_line
 from .base import (
-    MAX_POSTS_PER_THREAD, Held, Importer, ImportFailure, ParseResult, Source, check_post_length, too_many_posts,
-    utc_date, utc_iso,
+    Held, Importer, ImportFailure, ParseResult, Source, check_post_length, in_reply_order, mark_answers, utc_date,
+    utc_iso,
 )
 from .json_input import Obj, load_json
 from .mastodon_common import handle_for, media_for, post_text
@@ -126,15 +126,14 @@ def parse_archive(actor_source: Source, outbox_source: Source, source_name: str,
             continue
         # A root answering one of the user's own posts that is gone: the chain broke there.
         after_gap = root.reply_to is not None and root.reply_to.startswith(own_prefix)
-        below = _descendants(root, replies)
-        if not below and not after_gap:
+        members = in_reply_order(root, replies, lambda note: note.id, lambda note: (note.published, note.id))
+        if len(members) == 1 and not after_gap:
             continue  # a lone post, or a reply to someone else: not a thread
-        members = [root, *sorted(below, key=lambda note: (note.published, note.id))]
         result.threads.append(Thread(
-            posts=[note.post for note in members],
+            posts=mark_answers([(note.post, parent.post if parent else None) for note, parent in members]),
             author_name=name,
             author_handle=handle,
-            date=utc_date(members[0].published),
+            date=utc_date(root.published),
             complete=not after_gap,
             source=source_name,
             in_reply_to=InReplyTo(handle if after_gap else root.reply_to_handle, clean_line(root.reply_to))
@@ -199,20 +198,3 @@ def _read_notes(outbox: Obj, audience: _Audience) -> dict[str, _Note]:
             reply_to_handle=_mentioned(note, reply_to),
         ))
     return notes
-
-
-def _descendants(root: _Note, replies: dict[str, list[_Note]]) -> list[_Note]:
-    """Every own reply below the root (walked with a stack: no recursion)."""
-    found: list[_Note] = []
-    seen = {root.id}
-    stack = list(replies.get(root.id, ()))
-    while stack:
-        note = stack.pop()
-        if note.id in seen:
-            continue
-        seen.add(note.id)
-        found.append(note)
-        if len(found) >= MAX_POSTS_PER_THREAD:
-            raise too_many_posts(f"more than {MAX_POSTS_PER_THREAD}")
-        stack.extend(replies.get(note.id, ()))
-    return found
