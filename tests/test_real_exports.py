@@ -217,3 +217,20 @@ def test_a_late_answer_to_an_earlier_post_follows_its_branch_and_says_which_post
     assert cli("export", IVY + "201", "--out", tmp_path).code == 0
     (exported,) = tmp_path.glob("*.md")
     assert "## 4/4 · answers 1/4" in exported.read_text()
+
+
+def test_the_whole_thread_then_a_copy_lacking_its_first_post_is_one_thread(cli):
+    whole = [FIXTURES / "mastodon" / "status.json", FIXTURES / "mastodon" / "context.json"]
+    assert "1 added" in cli("import", *whole).out
+    result = cli("import", MASTODON / "context-of-first-post.json")
+    assert (result.code, "0 added" in result.out, "1 unchanged" in result.out) == (0, True, True), result.out
+    (only,) = json.loads(cli("list", "--json").out)
+    assert (only["id"], only["post_count"], only["complete"]) == ("https://toot.example/users/ivy/statuses/101", 3, True)
+
+
+def test_a_copy_lacking_its_first_post_then_the_whole_thread_is_one_thread_too(cli):
+    assert "1 added" in cli("import", MASTODON / "context-of-first-post.json").out
+    result = cli("import", FIXTURES / "mastodon" / "status.json", FIXTURES / "mastodon" / "context.json")
+    assert "0 added, 1 updated" in result.out
+    (only,) = json.loads(cli("list", "--json").out)
+    assert (only["post_count"], only["complete"]) == (3, True)

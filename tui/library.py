@@ -139,6 +139,8 @@ class StoredThread:
         key = thread.text_key()
         if key != thread.id:
             summary["text_key"] = key
+        if len(thread.posts) > 1 and thread.posts[1].id:
+            summary["second_id"] = thread.posts[1].id  # the id of a copy saved without the first post
         return cls(summary, aliases_from(thread.id, [post.id for post in thread.posts if post.id], key),
                    thread_search_lines(thread.author_name, thread.author_handle, thread.id,
                                        [post.text for post in thread.posts]),
@@ -158,6 +160,11 @@ class StoredThread:
         return self.summary.get("text_key", self.summary["id"])
 
     @property
+    def partial_keys(self) -> tuple[str, ...]:
+        """`partial_keys` of this thread's summary."""
+        return partial_keys(self.summary)
+
+    @property
     def doc(self) -> dict[str, Any]:
         """The document, `Thread.to_dict()` (read from its JSON when first asked for)."""
         if self._doc is None:
@@ -172,6 +179,12 @@ class StoredThread:
             assert self._doc is not None
             self._json = orjson.dumps(self._doc)
         return self._json
+
+
+def partial_keys(summary: dict[str, Any]) -> tuple[str, ...]:
+    """Ids other than its own that a partial copy of a stored thread may have: its text key (a
+    copy without post ids) and its second post's id (a copy saved without its first post)."""
+    return tuple(summary[key] for key in ("text_key", "second_id") if isinstance(summary.get(key), str))
 
 
 def _date_sort_text(doc: dict[str, Any]) -> str:
@@ -669,9 +682,9 @@ class Library:
         return counts
 
     def _text_keys(self) -> dict[str, str]:
-        """Stored threads by their text key, where it is not their id (see `thread_copies`)."""
-        return {doc["text_key"]: doc["id"] for doc in self.db.table("threads")._read_table().values()
-                if "text_key" in doc}
+        """Stored threads by the ids a partial copy of them may have (`partial_keys`, see `thread_copies`)."""
+        return {key: doc["id"] for doc in self.db.table("threads")._read_table().values()
+                for key in partial_keys(doc)}
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The library's documents of those threads it holds, each shard read once."""
