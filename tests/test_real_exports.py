@@ -201,7 +201,8 @@ def test_threads_of_one_day_are_newest_first_by_time(cli, tmp_path):
     later = dict(status, id="112233445566790000", uri="https://toot.example/users/ivy/statuses/112233445566790000",
                  created_at="2024-03-09T23:50:00.000Z", content="<p>Zebra bread, a late note.</p>")
     (tmp_path / "later.json").write_text(json.dumps(later))
-    assert cli("import", MASTODON / "status-alone.json", tmp_path / "later.json", MASTODON / "reply-alone.json").code == 0
+    saved = [MASTODON / "status-alone.json", tmp_path / "later.json", MASTODON / "reply-alone.json"]
+    assert cli("import", *saved).code == 0
     assert [t["title"][:12] for t in json.loads(cli("list", "--json").out)] == [
         "Zebra bread,", "@bo Yes: a l", "A long post "]  # 23:50, 11:00, 10:15 on 9 Mar 2024
 
@@ -225,7 +226,8 @@ def test_the_whole_thread_then_a_copy_lacking_its_first_post_is_one_thread(cli):
     result = cli("import", MASTODON / "context-of-first-post.json")
     assert (result.code, "0 added" in result.out, "1 unchanged" in result.out) == (0, True, True), result.out
     (only,) = json.loads(cli("list", "--json").out)
-    assert (only["id"], only["post_count"], only["complete"]) == ("https://toot.example/users/ivy/statuses/101", 3, True)
+    assert (only["id"], only["post_count"], only["complete"]) == (
+        "https://toot.example/users/ivy/statuses/101", 3, True)
 
 
 def test_a_copy_lacking_its_first_post_then_the_whole_thread_is_one_thread_too(cli):

@@ -106,8 +106,11 @@ def missing_text(thread: Thread) -> str | None:
     if numbering is not None and numbering.total == thread.declared_count:
         noun = post_noun(thread.id, 2)
         count = len(numbering.missing)
-        which = (f"{noun.capitalize() if count > 1 else noun[:-1].capitalize()} {numbers_text(numbering.missing)} "
-                 f"{'is' if count == 1 else 'are'}" if count else f"The other {numbering.total - thread.post_count} are")
+        if count:
+            which = (f"{noun.capitalize() if count > 1 else noun[:-1].capitalize()} "
+                     f"{numbers_text(numbering.missing)} {'is' if count == 1 else 'are'}")
+        else:
+            which = f"The other {numbering.total - thread.post_count} are"
         return (f"Gaps: {thread.post_count} of {numbering.total} {noun}, by the author's numbering. "
                 f"{which} missing from this copy.")
     if is_preview(thread) and thread.declared_count:

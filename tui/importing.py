@@ -165,7 +165,8 @@ class ImportRun:
         seen_dirs: set[tuple[int, int]] = set()
         # (path, is_dir) where a folder listing already told which it is; None: ask the disk.
         # Absolute: a thread keeps where it came from, whatever folder the import ran in.
-        pending: list[tuple[Path | str, bool | None]] = [(Path(path).absolute(), None) for path in reversed(list(paths))]
+        pending: list[tuple[Path | str, bool | None]] = [(Path(path).absolute(), None)
+                                                         for path in reversed(list(paths))]
         while pending:
             path, is_dir = pending.pop()
             name = display_name(path)

@@ -8,10 +8,10 @@ import os
 import sys
 import zipfile
 import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from collections.abc import Callable, Mapping
 from typing import IO, Any, ClassVar, TypeVar
 
 from ..model import PartialDate, PlainThread, Post, Thread

@@ -223,7 +223,8 @@ def build_threads(pool: _Pool) -> ParseResult:
             date=utc_date(first.created),
             complete=complete,
             source=", ".join(dict.fromkeys(node.source for node in chain)),
-            in_reply_to=InReplyTo(first.reply_to_handle) if top.status is first and first.reply_to is not None else None,
+            in_reply_to=InReplyTo(first.reply_to_handle)
+            if top.status is first and first.reply_to is not None else None,
         ))
     result.warnings += [f"{context.source}: no self-thread of the conversation's first author in it"
                         for context in pool.contexts if context.source not in used_sources]

@@ -159,7 +159,7 @@ def _addresses(value: object) -> set[str]:
 
 
 def _mentioned(note: Obj, post_id: str | None) -> str | None:
-    """The handle of the mentioned account a post of this address belongs to (`@bo@crumb.example`: `bo@crumb.example`)."""
+    """The handle (`bo@crumb.example`) of the mentioned account a post of this address belongs to."""
     for tag in note.objects("tag", required=False) if post_id else ():
         href, name = tag.data.get("href"), tag.data.get("name")
         if tag.data.get("type") == "Mention" and isinstance(href, str) and isinstance(name, str) \
