@@ -19,8 +19,12 @@ class Numbering(NamedTuple):
     missing: tuple[int, ...]
 
 
+# Only a post's edges are looked at: numbering sits there, and a long post costs no more than a short one.
+_EDGE_CHARS = 24
+
+
 def _number(text: str) -> tuple[int, int] | None:
-    match = _AT_START.match(text) or _AT_END.search(text)
+    match = _AT_START.match(text[:_EDGE_CHARS]) or _AT_END.search(text[-_EDGE_CHARS:])
     if match is None:
         return None
     n, total = int(match.group(1)), int(match.group(2))
