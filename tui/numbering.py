@@ -24,8 +24,9 @@ _EDGE_CHARS = 24
 
 
 def _number(text: str) -> tuple[int, int] | None:
-    match = _AT_START.match(text[:_EDGE_CHARS]) or _AT_END.search(text[-_EDGE_CHARS:])
-    if match is None:
+    start, end = text[:_EDGE_CHARS], text[-_EDGE_CHARS:]
+    match = ("/" in start and _AT_START.match(start)) or ("/" in end and _AT_END.search(end))
+    if not match:
         return None
     n, total = int(match.group(1)), int(match.group(2))
     return (n, total) if 1 <= n <= total else None
