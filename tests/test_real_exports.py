@@ -236,3 +236,31 @@ def test_a_copy_lacking_its_first_post_then_the_whole_thread_is_one_thread_too(c
     assert "0 added, 1 updated" in result.out
     (only,) = json.loads(cli("list", "--json").out)
     assert (only["post_count"], only["complete"]) == (3, True)
+
+
+async def test_the_reader_shows_whom_a_thread_answers_which_post_a_reply_answers_and_visibility(db_path):
+    from tui.app import ThreadsApp
+    from tui.importing import run_import
+    from tui.library import Library
+    from tui.widgets.reading_pane import ThreadView
+    from tui.widgets.thread_list import ThreadList
+
+    assert not run_import([ARCHIVE], Library.open(db_path)).failures
+    app = ThreadsApp(Library.open(db_path))
+    app.mark_read_after = app.save_state_after = app.search_delay = app.open_after = 0
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(2):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        header = str(app.screen.query_one("#thread-header").render())
+        assert header.startswith("Ivy Moor (@ivy@toot.example) · in reply to @bo@crumb.example "
+                                 "(https://crumb.example/users/bo/statuses/110) · 4 Apr 2024")
+        thread_list = app.screen.query_one(ThreadList)
+        first_row = [line.plain for line in thread_list.format_item(thread_list.items[0], 80)]
+        assert "in reply to @bo@crumb.example" in first_row[1]
+        await pilot.press("j", "enter")
+        for _ in range(2):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        shown = "\n".join(text.plain for text, _ in app.screen.query_one(ThreadView)._lines)
+        assert "2/4 · unlisted" in shown and "3/4 · followers only" in shown and "4/4 · answers 1/4" in shown
