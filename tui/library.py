@@ -662,7 +662,7 @@ class Library:
         """
         incoming = [t if isinstance(t, StoredThread) else StoredThread.of(t) for t in threads]
         with self._writing():
-            by_text_key = self._text_keys()
+            by_text_key = self._by_partial_key()
             wanted = {thread.id for thread in incoming} | {a for thread in incoming for a in thread.aliases}
             wanted |= {by_text_key[thread.id] for thread in incoming if thread.id in by_text_key}
             stored = self._stored_docs(wanted)
@@ -681,7 +681,7 @@ class Library:
                 {UNCHANGED: counts.unchanged, UPDATED: counts.updated}.get(outcome, counts.added).append(thread_id)
         return counts
 
-    def _text_keys(self) -> dict[str, str]:
+    def _by_partial_key(self) -> dict[str, str]:
         """Stored threads by the ids a partial copy of them may have (`partial_keys`, see `thread_copies`)."""
         return {key: doc["id"] for doc in self.db.table("threads")._read_table().values()
                 for key in partial_keys(doc)}

@@ -176,7 +176,7 @@ def make_thread_id(first_post_id: str | None, author: str | None, first_text: st
 
 def title_of(text: str, limit: int = 120) -> str:
     """A post's opening words: its first line, run on into the next ones while a line ends
-    mid-sentence (in a letter, a digit or `,`), up to a blank line; cut to `limit` characters."""
+    mid-sentence (in a letter, a digit or one of `_RUNS_ON`), up to a blank line; cut to `limit` characters."""
     words: list[str] = []
     for line in text.split("\n"):
         line = " ".join(line.split())

@@ -9,6 +9,8 @@ from typing import NamedTuple
 # `1/14`, `[1/14]`, `(1/14)` at the start or the end of a post.
 _AT_START = re.compile(r"^\s*[\[(]?(\d{1,4}) ?/ ?(\d{1,4})[\])]?(?![\w/])")
 _AT_END = re.compile(r"(?<![\w/])[\[(]?(\d{1,4}) ?/ ?(\d{1,4})[\])]?\s*$")
+# Only a post's edges are looked at: numbering sits there, and a long post costs no more than a short one.
+_EDGE_CHARS = 24
 
 
 class Numbering(NamedTuple):
@@ -17,10 +19,6 @@ class Numbering(NamedTuple):
 
     total: int
     missing: tuple[int, ...]
-
-
-# Only a post's edges are looked at: numbering sits there, and a long post costs no more than a short one.
-_EDGE_CHARS = 24
 
 
 def _number(text: str) -> tuple[int, int] | None:

@@ -37,14 +37,6 @@ class _Note:
     reply_to_handle: str | None  # whom it answers, where its mentions tell
 
 
-@dataclass
-class _Audience:
-    """What tells who could see a post: the account's own address and its followers collection."""
-
-    actor_id: str
-    followers: str
-
-
 class MastodonArchiveImporter(Importer):
     """The user's own self-threads from an account archive (a zip, a .tar.gz before 2023, or unpacked)."""
 
@@ -98,16 +90,16 @@ def _failures_in(file_name: str) -> Iterator[None]:
 
 def parse_archive(actor_source: Source, outbox_source: Source, source_name: str,
                   keep_direct_messages: bool = False) -> ParseResult:
-    """Self-threads: own posts linked by self-replies, the root first, then in `published` order.
+    """Self-threads: own posts linked by self-replies, in reply order (`in_reply_order`).
     Direct messages are left out (and counted in a warning) unless `keep_direct_messages`."""
     with _failures_in(ACTOR):
         actor = Obj.at(load_json(actor_source, ACTOR_MAX_BYTES))
         actor_id = actor.text("id")
         handle = handle_for(actor.text("preferredUsername"), actor_id)
         name = clean_line(actor.optional_text("name"))
-        audience = _Audience(actor_id, actor.optional_text("followers") or actor_id.rstrip("/") + "/followers")
+        followers = actor.optional_text("followers") or actor_id.rstrip("/") + "/followers"
     with _failures_in(OUTBOX):
-        notes = _read_notes(Obj.at(load_json(outbox_source, OUTBOX_MAX_BYTES)), audience)
+        notes = _read_notes(Obj.at(load_json(outbox_source, OUTBOX_MAX_BYTES)), followers)
     result = ParseResult()
     direct = [note_id for note_id, note in notes.items() if note.post.visibility == "direct"]
     if direct and not keep_direct_messages:
@@ -142,14 +134,15 @@ def parse_archive(actor_source: Source, outbox_source: Source, source_name: str,
     return result
 
 
-def _visibility(note: Obj, audience: _Audience) -> str | None:
-    """Who could see a Note, by its `to` and `cc`: None for everyone (or where neither is given)."""
+def _visibility(note: Obj, followers: str) -> str | None:
+    """Who could see a Note, by its `to` and `cc` (`followers`: the address of the account's
+    followers collection): None for everyone, or where neither is given."""
     to, cc = _addresses(note.data.get("to")), _addresses(note.data.get("cc"))
     if not (to or cc) or to & _PUBLIC:
         return None
     if cc & _PUBLIC:
         return "unlisted"
-    return "followers" if audience.followers in to | cc else "direct"
+    return "followers" if followers in to | cc else "direct"
 
 
 def _addresses(value: object) -> set[str]:
@@ -168,7 +161,7 @@ def _mentioned(note: Obj, post_id: str | None) -> str | None:
     return None
 
 
-def _read_notes(outbox: Obj, audience: _Audience) -> dict[str, _Note]:
+def _read_notes(outbox: Obj, followers: str) -> dict[str, _Note]:
     """The user's posts by id: `Create` activities of a `Note` (boosts are `Announce`: skipped)."""
     notes: dict[str, _Note] = {}
     held = Held("the archive")
@@ -194,7 +187,7 @@ def _read_notes(outbox: Obj, audience: _Audience) -> dict[str, _Note]:
             reply_to=reply_to,
             published=published,
             post=Post(text, id=clean_line(note_id), time=utc_iso(published), media=media, links=links,
-                      visibility=_visibility(note, audience)),
+                      visibility=_visibility(note, followers)),
             reply_to_handle=_mentioned(note, reply_to),
         ))
     return notes
