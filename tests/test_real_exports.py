@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from .conftest import FIXTURES
 
 GIF_PAGE = FIXTURES / "threadreader-html" / "gif-tweet.html"
@@ -264,3 +267,38 @@ async def test_the_reader_shows_whom_a_thread_answers_which_post_a_reply_answers
             await pilot.pause()
         shown = "\n".join(text.plain for text, _ in app.screen.query_one(ThreadView)._lines)
         assert "2/4 · unlisted" in shown and "3/4 · followers only" in shown and "4/4 · answers 1/4" in shown
+
+
+def _copies_of_one_thread():
+    """The whole thread, a preview of its first posts without post ids, and a copy lacking its first post."""
+    from tui.model import Post, Thread
+
+    whole_posts = [Post(f"Step {n} of the rye loaf, and why it matters.", id=f"https://toot.example/s/{n}")
+                   for n in range(1, 6)]
+    whole = Thread(posts=whole_posts, author_handle="ivy@toot.example", source="whole")
+    preview = Thread(posts=[Post(p.text) for p in whole_posts[:2]], author_handle="ivy@toot.example",
+                     declared_count=5, complete=False, source="preview")
+    lacking_first = Thread(posts=whole_posts[1:], author_handle="ivy@toot.example", complete=False,
+                           source="lacking first")
+    return whole, [whole, preview, lacking_first]
+
+
+@settings(max_examples=40, deadline=None)
+@given(order=st.permutations(range(3)), cuts=st.sets(st.integers(1, 2)))
+def test_copies_of_one_thread_imported_in_any_order_and_batches_give_that_thread(order, cuts):
+    import tempfile
+    from pathlib import Path
+
+    from tui.library import Library
+
+    whole, copies = _copies_of_one_thread()
+    ordered = [copies[i] for i in order]
+    bounds = [0, *sorted(cuts), 3]
+    with tempfile.TemporaryDirectory() as folder:
+        library = Library.open(Path(folder) / "library.json")
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            if ordered[start:end]:
+                library.add_threads(ordered[start:end])
+        (only,) = library.summaries()
+        kept = library.thread(only["id"])
+        assert kept is not None and kept.to_dict() == whole.to_dict()
