@@ -145,7 +145,7 @@ def test_markdown_export_has_front_matter_and_highlights(cli, tmp_path):
     assert front.splitlines() == [
         "---",
         'title: "I baked one sourdough loaf every Saturday for a year. 52 loaves. Here is everything I wish '
-        'someone had told me on week …"',
+        'someone had told me on week…"',
         'author: "Mira Holt"', 'handle: "mira_bakes"', 'date: "2021-10-15"',
         f'source: {json.dumps(next(t for t in listed(cli) if t["id"] == mira)["source"])}',
         'tags: ["baking", "bread"]', "posts: 7", "complete: true", 'status: "complete"']

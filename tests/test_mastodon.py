@@ -129,14 +129,14 @@ def test_a_fuller_import_later_replaces_the_context_only_copy(cli):
     assert (summary["post_count"], summary["complete"]) == (3, True)
 
 
-def test_a_status_alone_is_one_post_not_a_thread(cli):
-    threads, warnings = pooled(STATUS)
-    assert threads == []
-    assert warnings == [f"{STATUS}: one post on its own, not a thread (import it with its context)"]
+def test_a_status_alone_is_one_post_that_says_it_answers_another(cli):
+    (thread,), warnings = pooled(STATUS)
+    assert warnings == []
+    assert (len(thread.posts), thread.complete) == (1, False)  # 105 answers 101, not in this copy
+    assert thread.in_reply_to is not None
     result = cli("import", STATUS)
-    assert result.code == 0 and "0 added" in result.out
-    assert "one post on its own" in result.err
-    assert listed(cli) == []
+    assert result.code == 0 and "1 added" in result.out
+    assert "One post on its own: it answers another post, not in this copy." in cli("show", thread.id).out
 
 
 def test_detection_is_by_content_not_name(cli, tmp_path):

@@ -236,10 +236,12 @@ def test_self_reply_by_screen_name_in_any_case(tmp_path):
     assert texts(thread) == ["One", "Two"]
 
 
-def test_branches_follow_in_id_order(tmp_path):
+def test_branches_follow_depth_first_each_after_the_tweet_it_answers(tmp_path):
     path = archive(tmp_path, [tweet(THIRD, "Three", ROOT), tweet(ROOT, "One"), tweet(SECOND, "Two", ROOT),
                               tweet(FOURTH, "Four", SECOND)])
-    assert texts(parse(path).threads[0]) == ["One", "Two", "Three", "Four"]
+    thread = parse(path).threads[0]
+    assert texts(thread) == ["One", "Two", "Four", "Three"]  # Three answers One, written after Two
+    assert [post.answers for post in thread.posts] == [None, None, None, ROOT]
 
 
 def test_account_read_from_replies_when_no_account_file(tmp_path):

@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--links", metavar="FILE", help="also fetch the links in FILE, one a line (- reads "
                            "standard input; blank lines and lines starting with # are skipped)")
     importing.add_argument("--json", action="store_true", help="print the report as JSON")
+    importing.add_argument("--keep-direct-messages", action="store_true",
+                           help="import the direct messages of a Mastodon archive too (left out by default)")
     _add_db_option(importing)
 
     refresh = commands.add_parser("refresh", help="fetch threads again from where they came from",
@@ -264,7 +266,8 @@ def _run_import(args: argparse.Namespace, library: Library, paths: list[Path], l
         last_wait = report.waiting
 
     with _ctrl_c_stops_softly() as interrupted:
-        report = run_import(paths, library, progress=tell_waits, cancelled=interrupted.is_set, links=links)
+        report = run_import(paths, library, progress=tell_waits, cancelled=interrupted.is_set, links=links,
+                            keep_direct_messages=getattr(args, "keep_direct_messages", False))
     if interrupted.is_set():
         _say(f"threads-tui: interrupted: the {report.files_done} {report.inputs(report.files_done)} read before "
              "ctrl+c are in the library",
@@ -334,8 +337,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         else:
             _say(f"The library {library.path} is empty. Import with: threads-tui import PATH")
         return EXIT_OK
-    from .formatting import author_label
-    from .model import PartialDate
+    from .formatting import author_label, reply_label
+    from .model import InReplyTo, PartialDate
 
     id_width = max(len(doc["id"]) for doc in summaries)
     who_width = min(max(len(author_label(doc)) for doc in summaries), LIST_AUTHOR_WIDTH)
@@ -344,8 +347,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         who = author_label(doc)
         count = str(doc["post_count"]) if doc.get("complete") else f"{doc['post_count']}/{doc.get('declared_count') or '?'}"
         tagged = "".join(f"  #{tag}" for tag in tags.get(doc["id"], ()))
+        reply = reply_label(InReplyTo.from_dict(doc.get("in_reply_to")))
         _say(f"{doc['id']:<{id_width}}  {date.human() if date else '-':>11}  {who:<{who_width}}  {count:>6}  "
-             f"{doc.get('title', '')}{tagged}")
+             f"{reply + ': ' if reply else ''}{doc.get('title', '')}{tagged}")
     return EXIT_OK
 
 
@@ -410,6 +414,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if thread_id is None:
             return EXIT_FAILURE
         ids.append(thread_id)
+    ids = list(dict.fromkeys(ids))  # two prefixes of one id: one thread, one file
     if args.highlights and args.format != "markdown":
         raise _UsageError("--highlights writes Markdown: leave out --format html")
     threads = (t for t in map(library.thread, ids) if t is not None) if ids else library.iter_threads()

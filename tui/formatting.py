@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .model import Media, PartialDate, Post, Thread
+from .model import VISIBILITY_MARKS, InReplyTo, Media, PartialDate, Post, Thread
+from .numbering import author_numbering, numbers_text
 
 # The id a thread gets when its first post has none (see model.make_thread_id).
 _HASH_ID = re.compile(r"h[0-9a-f]{20}")
@@ -32,6 +33,21 @@ def author_label(summary: dict[str, Any]) -> str:
     if summary.get("author_handle"):
         return f"@{summary['author_handle']}"
     return summary.get("author_name") or "?"
+
+
+def reply_label(in_reply_to: InReplyTo | None, with_address: bool = False) -> str:
+    """`in reply to @bo@crumb.example` (and the answered post's address, `with_address` and where
+    known) for a thread that answers a post outside it; "" for one that does not."""
+    if in_reply_to is None:
+        return ""
+    label = f"in reply to @{in_reply_to.handle}" if in_reply_to.handle else "in reply to another post"
+    return f"{label} ({in_reply_to.url})" if with_address and in_reply_to.url else label
+
+
+def author_and_reply_label(summary: dict[str, Any]) -> str:
+    """`@ivy@toot.example`, and `in reply to @bo` where the thread answers someone (the list's second line)."""
+    reply = reply_label(InReplyTo.from_dict(summary.get("in_reply_to")))
+    return f"{author_label(summary)} {reply}" if reply else author_label(summary)
 
 
 def attribution(thread: Thread) -> str:
@@ -82,6 +98,21 @@ def missing_text(thread: Thread) -> str | None:
     """What the reader should be told about an incomplete thread, or None."""
     if thread.complete:
         return None
+    if thread.in_reply_to is not None and thread.post_count == 1:
+        known = ", ".join(filter(None, (thread.in_reply_to.handle and f"@{thread.in_reply_to.handle}",
+                                        thread.in_reply_to.url)))
+        return f"One post on its own: it answers another post{f' ({known})' if known else ''}, not in this copy."
+    numbering = author_numbering([post.text for post in thread.posts])
+    if numbering is not None and numbering.total == thread.declared_count:
+        noun = post_noun(thread.id, 2)
+        count = len(numbering.missing)
+        if count:
+            which = (f"{noun.capitalize() if count > 1 else noun[:-1].capitalize()} "
+                     f"{numbers_text(numbering.missing)} {'is' if count == 1 else 'are'}")
+        else:
+            which = f"The other {numbering.total - thread.post_count} are"
+        return (f"Gaps: {thread.post_count} of {numbering.total} {noun}, by the author's numbering. "
+                f"{which} missing from this copy.")
     if is_preview(thread) and thread.declared_count:
         missing = thread.declared_count - thread.post_count
         return (f"Preview: {thread.post_count} of {thread.declared_count} {post_noun(thread.id, 2)}. "
@@ -91,7 +122,7 @@ def missing_text(thread: Thread) -> str | None:
 
 def media_line(media: Media) -> str:
     """`[image: alt text]`, `[video]`, `[link: title] url`."""
-    label = f"[{media.kind}: {media.alt}]" if media.alt else f"[{media.kind}]"
+    label = media.label()
     return f"{label} {media.url}" if media.kind == "link" and media.url else label
 
 
@@ -105,9 +136,26 @@ def post_body(post: Post) -> str:
     return "\n".join(lines)
 
 
-def post_as_text(post: Post, n: int, total: int) -> str:
+def post_numbers(thread: Thread) -> dict[str, int]:
+    """Each post's number (`n` of `n/N`) by its id, for `post_label`'s `answers n/N`."""
+    return {post.id: n for n, post in enumerate(thread.posts, 1) if post.id}
+
+
+def post_label(post: Post, n: int, total: int, numbers: dict[str, int]) -> str:
+    """`n/N` above a post; which post it answers where that is not the one above it, and who
+    could see it where it was not public (`5/7 · answers 2/7 · followers only`)."""
+    parts = [f"{n}/{total}"]
+    if post.answers in numbers:
+        parts.append(f"answers {numbers[post.answers]}/{total}")
+    mark = VISIBILITY_MARKS.get(post.visibility or "")
+    if mark:
+        parts.append(mark)
+    return " · ".join(parts)
+
+
+def post_as_text(post: Post, n: int, total: int, numbers: dict[str, int]) -> str:
     """One post as clean text, numbered `n/N`, media and quote below it."""
-    return f"{n}/{total}\n{post_body(post)}"
+    return f"{post_label(post, n, total, numbers)}\n{post_body(post)}"
 
 
 def post_with_attribution(thread: Thread, index: int) -> str:
@@ -117,8 +165,9 @@ def post_with_attribution(thread: Thread, index: int) -> str:
 
 
 def header_text(thread: Thread) -> str:
-    """The line above a thread: author, date, count and read time."""
-    return (f"{byline(thread)} · {date_text(thread.date)} · {count_text(thread)} · "
+    """The line above a thread: author, whom it answers, date, count and read time."""
+    reply = reply_label(thread.in_reply_to, with_address=True)
+    return (f"{byline(thread)}{' · ' + reply if reply else ''} · {date_text(thread.date)} · {count_text(thread)} · "
             f"{thread.minutes_to_read()} min read")
 
 
@@ -130,7 +179,8 @@ def thread_as_text(thread: Thread) -> str:
     missing = missing_text(thread)
     if missing:
         parts.append(missing)
-    parts += [post_as_text(post, n, total) for n, post in enumerate(thread.posts, 1)]
+    numbers = post_numbers(thread)
+    parts += [post_as_text(post, n, total, numbers) for n, post in enumerate(thread.posts, 1)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -143,11 +193,23 @@ def _markdown_escape(text: str) -> str:
     return "  \n".join(out)
 
 
+def _markdown_media(media: Media) -> list[str]:
+    """A list item `- [image: alt](<url>)`; an alt of several lines goes below it, indented, in its lines."""
+    alt_lines = media.alt.split("\n") if media.alt else []
+    label = _markdown_escape(f"{media.kind}: {media.alt}" if len(alt_lines) == 1 else media.kind)
+    item = f"- [{label}](<{media.url}>)" if media.url else f"- \\[{label}\\]"
+    if len(alt_lines) < 2:
+        return [item]
+    return [item, ""] + ["  " + _markdown_escape(line) if line else "" for line in alt_lines]
+
+
 def thread_as_markdown(thread: Thread) -> str:
     """A Markdown document for export: title, byline, date, then `1/N` sections."""
     total = numbered_total(thread)
     lines = [f"# {_markdown_escape(thread.title) or 'Untitled thread'}", ""]
-    lines.append(f"**{_markdown_escape(byline(thread))}** · {date_text(thread.date)} · "
+    reply = reply_label(thread.in_reply_to, with_address=True)
+    lines.append(f"**{_markdown_escape(byline(thread))}**{' · ' + _markdown_escape(reply) if reply else ''} · "
+                 f"{date_text(thread.date)} · "
                  f"{count_text(thread)} · {thread.minutes_to_read()} min read")
     lines.append("")
     if thread.url:
@@ -155,11 +217,11 @@ def thread_as_markdown(thread: Thread) -> str:
     missing = missing_text(thread)
     if missing:
         lines += [f"> {missing}", ""]
+    numbers = post_numbers(thread)
     for n, post in enumerate(thread.posts, 1):
-        lines += [f"## {n}/{total}", "", _markdown_escape(post.text), ""]
+        lines += [f"## {post_label(post, n, total, numbers)}", "", _markdown_escape(post.text), ""]
         for media in post.media:
-            label = _markdown_escape(f"{media.kind}: {media.alt}" if media.alt else media.kind)
-            lines.append(f"- [{label}](<{media.url}>)" if media.url else f"- \\[{label}\\]")
+            lines += _markdown_media(media)
         if post.media:
             lines.append("")
         if post.quoted:

@@ -21,10 +21,11 @@ import orjson
 
 from .import_pool import Unit, ordered_outcomes
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
-from .model import Thread
+from .model import PlainThread, Thread
 from .importers.base import (MAX_POSTS_PER_THREAD, READ_ERRORS, Held, PlainResult, error_reason, too_many_posts,
                              utf16_without_bom)
 from .library import ImportCounts, Library, StoredThread
+from .numbering import author_numbering
 from .search import SearchLines
 
 MAX_ZIP_MEMBERS = 100_000
@@ -51,6 +52,7 @@ COMMIT_EVERY_THREADS = 20_000
 JSON_CHECK_MAX_BYTES = 1024 * 1024
 COMMIT_EVERY_TEXT_BYTES = 64 * 1024 * 1024
 T = TypeVar("T")
+ThreadOrPlain = TypeVar("ThreadOrPlain", Thread, PlainThread)
 
 
 @dataclass
@@ -116,13 +118,24 @@ class Parsed:
         try:
             if isinstance(result, PlainResult):
                 chars = sum(sum(map(len, thread.texts)) for thread in result.threads)
-                threads = [StoredThread.of_plain(thread) for thread in result.threads]
+                threads = [StoredThread.of_plain(_as_numbered(thread)) for thread in result.threads]
             else:
                 chars = sum(len(post.text) for thread in result.threads for post in thread.posts)
-                threads = [StoredThread.of(thread) for thread in result.threads]
+                threads = [StoredThread.of(_as_numbered(thread)) for thread in result.threads]
         except orjson.JSONEncodeError as error:
             raise ImportFailure(f"a thread holds what JSON cannot store ({_short(error)})") from None
         return cls(threads, result.warnings, chars)
+
+
+def _as_numbered(thread: ThreadOrPlain) -> ThreadOrPlain:
+    """A thread whose posts' own `n/N` numbering says it is longer than it is: incomplete, N posts declared."""
+    numbering = author_numbering(thread.texts if isinstance(thread, PlainThread) else [p.text for p in thread.posts])
+    if numbering is None or (thread.declared_count or 0) > numbering.total:
+        return thread
+    if isinstance(thread, PlainThread):
+        return thread._replace(complete=False, declared_count=numbering.total)
+    thread.complete, thread.declared_count = False, numbering.total
+    return thread
 
 
 # What parsing one unit gives: its threads, or the one line saying why it failed.
@@ -141,8 +154,11 @@ class ImportRun:
     whose members may be of any format, and formats that pool files.
     """
 
-    def __init__(self, importers: Iterable[type[Importer]] = IMPORTERS, in_worker: bool = False) -> None:
+    def __init__(self, importers: Iterable[type[Importer]] = IMPORTERS, in_worker: bool = False,
+                 keep_direct_messages: bool = False) -> None:
         self.importers = [cls() for cls in importers]
+        for importer in self.importers:
+            importer.keep_direct_messages = keep_direct_messages
         self.report = ImportReport()
         self.in_worker = in_worker
 
@@ -157,7 +173,9 @@ class ImportRun:
         """
         seen_dirs: set[tuple[int, int]] = set()
         # (path, is_dir) where a folder listing already told which it is; None: ask the disk.
-        pending: list[tuple[Path | str, bool | None]] = [(Path(path), None) for path in reversed(list(paths))]
+        # Absolute: a thread keeps where it came from, whatever folder the import ran in.
+        pending: list[tuple[Path | str, bool | None]] = [(Path(path).absolute(), None)
+                                                         for path in reversed(list(paths))]
         while pending:
             path, is_dir = pending.pop()
             name = display_name(path)
@@ -763,6 +781,8 @@ def run_import(
     progress: ProgressCallback | None = None,
     cancelled: Callable[[], bool] = lambda: False,
     links: Sequence[str] = (),
+    keep_direct_messages: bool = False,
 ) -> ImportReport:
-    """Fetch links and import files and folders into the library (see `ImportRun.run`)."""
-    return ImportRun().run(paths, library, progress, cancelled, links)
+    """Fetch links and import files and folders into the library (see `ImportRun.run`); direct
+    messages only with `keep_direct_messages`."""
+    return ImportRun(keep_direct_messages=keep_direct_messages).run(paths, library, progress, cancelled, links)

@@ -45,7 +45,7 @@ import platformdirs
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 
-from .model import PlainThread, Thread
+from .model import PartialDate, PlainThread, Thread, placed_at
 from .user_data import UserData
 from .search import SearchLines, search_file, search_file_pieces, search_layout, search_lines, thread_search_lines
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
@@ -141,6 +141,8 @@ class StoredThread:
         key = thread.text_key()
         if key != thread.id:
             summary["text_key"] = key
+        if len(thread.posts) > 1 and thread.posts[1].id:
+            summary["second_id"] = thread.posts[1].id  # the id of a copy saved without the first post
         return cls(summary, aliases_from(thread.id, [post.id for post in thread.posts if post.id], key),
                    thread_search_lines(thread.author_name, thread.author_handle, thread.id,
                                        [post.text for post in thread.posts]),
@@ -160,6 +162,11 @@ class StoredThread:
         return self.summary.get("text_key", self.summary["id"])
 
     @property
+    def partial_keys(self) -> tuple[str, ...]:
+        """`partial_keys` of this thread's summary."""
+        return partial_keys(self.summary)
+
+    @property
     def doc(self) -> dict[str, Any]:
         """The document, `Thread.to_dict()` (read from its JSON when first asked for)."""
         if self._doc is None:
@@ -176,10 +183,17 @@ class StoredThread:
         return self._json
 
 
+def partial_keys(summary: dict[str, Any]) -> tuple[str, ...]:
+    """Ids other than its own that a partial copy of a stored thread may have: its text key (a
+    copy without post ids) and its second post's id (a copy saved without its first post)."""
+    return tuple(summary[key] for key in ("text_key", "second_id") if isinstance(summary.get(key), str))
+
+
 def _date_sort_text(doc: dict[str, Any]) -> str:
-    """The ISO date as text that sorts by time; an unknown year as year 0."""
-    date = doc.get("date") or ""
-    return "0000" + date[1:] if date.startswith("--") else date
+    """Text that sorts by time: where the thread was placed (`model.placed_at`), or for a summary
+    stored before threads were placed, where its date places it."""
+    placed = doc.get("placed_at")
+    return placed if isinstance(placed, str) else placed_at(PartialDate.from_iso(doc.get("date")), None)
 
 
 def sort_newest_first(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -654,7 +668,7 @@ class Library:
         """
         incoming = [t if isinstance(t, StoredThread) else StoredThread.of(t) for t in threads]
         with self._writing():
-            by_text_key = self._text_keys()
+            by_text_key = self._by_partial_key()
             wanted = {thread.id for thread in incoming} | {a for thread in incoming for a in thread.aliases}
             wanted |= {by_text_key[thread.id] for thread in incoming if thread.id in by_text_key}
             stored = self._stored_docs(wanted)
@@ -675,10 +689,10 @@ class Library:
                 {UNCHANGED: counts.unchanged, UPDATED: counts.updated}.get(outcome, counts.added).append(thread_id)
         return counts
 
-    def _text_keys(self) -> dict[str, str]:
-        """Stored threads by their text key, where it is not their id (see `thread_copies`)."""
-        return {doc["text_key"]: doc["id"] for doc in self.db.table("threads")._read_table().values()
-                if "text_key" in doc}
+    def _by_partial_key(self) -> dict[str, str]:
+        """Stored threads by the ids a partial copy of them may have (`partial_keys`, see `thread_copies`)."""
+        return {key: doc["id"] for doc in self.db.table("threads")._read_table().values()
+                for key in partial_keys(doc)}
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The library's documents of those threads it holds, each shard read once."""

@@ -5,16 +5,21 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 MEDIA_KINDS = ("image", "video", "link")
+# A post not shown to everyone: left off public timelines, shown to followers only, or a direct message.
+VISIBILITY_MARKS = {"unlisted": "unlisted", "followers": "followers only", "direct": "direct message"}
 WORDS_PER_MINUTE = 200
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July",
                "August", "September", "October", "November", "December")
 
+# A line ending in one of these (or in a letter or digit) ends mid-sentence: the title runs on.
+_RUNS_ON = ",;&-–—("
 _ISO_DATE = re.compile(r"^(?:(\d{4})|-)-(\d{2})-(\d{2})$")
 
 
@@ -82,12 +87,34 @@ class Media:
     url: str | None = None
     alt: str | None = None
 
+    def label(self) -> str:
+        """`[image: alt text]`, `[video]`, `[link: title]`."""
+        return f"[{self.kind}: {self.alt}]" if self.alt else f"[{self.kind}]"
+
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "url": self.url, "alt": self.alt}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Media:
         return cls(data["kind"], data.get("url"), data.get("alt"))
+
+
+class InReplyTo(NamedTuple):
+    """Whom a thread's first post answers, where it answers a post outside the thread: a handle
+    (no `@`) and the answered post's address, each where the source tells it."""
+
+    handle: str | None = None
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"handle": self.handle, "url": self.url}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> InReplyTo | None:
+        if not isinstance(data, dict):
+            return None
+        handle, url = data.get("handle"), data.get("url")
+        return cls(handle if isinstance(handle, str) else None, url if isinstance(url, str) else None)
 
 
 @dataclass(slots=True)
@@ -101,9 +128,13 @@ class Post:
     links: list[str] = field(default_factory=list)
     quoted: Post | None = None
     url: str | None = None  # the post's own address, where a person opens it in a browser
+    # Who could see it, where the source says it was not public: one of VISIBILITY_MARKS.
+    visibility: str | None = None
+    # The id of the post of this thread it answers, where that is not the post above it.
+    answers: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "text": self.text,
             "id": self.id,
             "time": self.time,
@@ -112,6 +143,11 @@ class Post:
             "quoted": self.quoted.to_dict() if self.quoted else None,
             "url": self.url,
         }
+        if self.visibility:
+            data["visibility"] = self.visibility  # only where set: public posts' documents stay as they were
+        if self.answers:
+            data["answers"] = self.answers
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Post:
@@ -124,6 +160,8 @@ class Post:
             links=list(data.get("links") or ()),
             quoted=cls.from_dict(quoted) if quoted else None,
             url=data.get("url"),
+            visibility=data.get("visibility") if data.get("visibility") in VISIBILITY_MARKS else None,
+            answers=data.get("answers") if isinstance(data.get("answers"), str) else None,
         )
 
 
@@ -140,12 +178,37 @@ def make_thread_id(first_post_id: str | None, author: str | None, first_text: st
 
 
 def title_of(text: str, limit: int = 120) -> str:
-    """The first non-empty line of a post, cut to `limit` characters."""
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= limit else line[: limit - 1] + "…"
-    return ""
+    """A post's opening words: its first line, run on into the next ones while a line ends
+    mid-sentence (in a letter, a digit or one of `_RUNS_ON`), up to a blank line; cut to `limit` characters."""
+    words: list[str] = []
+    for line in text.split("\n"):
+        line = " ".join(line.split())
+        if not line:
+            if words:
+                break
+            continue
+        words.append(line)
+        if not (line[-1].isalnum() or line[-1] in _RUNS_ON):
+            break
+    title = " ".join(words)
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def title_of_posts(posts: Sequence[Post]) -> str:
+    """A thread's title: its first post's opening words; a first post with no text is titled by
+    its media's alt text (`[image: alt]`), else by the next post with text, else by its media's kind."""
+    if not posts:
+        return ""
+    first = posts[0]
+    if first.text.strip():
+        return title_of(first.text)
+    described = next((media for media in first.media if media.alt), None)
+    if described is not None:
+        return replace(described, alt=title_of(described.alt or "")).label()
+    following = next((post.text for post in posts[1:] if post.text.strip()), "")
+    if following:
+        return title_of(following)
+    return first.media[0].label() if first.media else ""
 
 
 @dataclass(slots=True)
@@ -163,6 +226,7 @@ class Thread:
     id: str = ""
     # The address the thread can be fetched again from: its first post's, where known.
     url: str | None = None
+    in_reply_to: InReplyTo | None = None
     # The author and first text an id was made from (see `text_key`), when it was made so.
     _id_basis: tuple[str | None, str] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -187,7 +251,7 @@ class Thread:
 
     @property
     def title(self) -> str:
-        return title_of(self.posts[0].text) if self.posts else ""
+        return title_of_posts(self.posts)
 
     @property
     def post_count(self) -> int:
@@ -202,10 +266,18 @@ class Thread:
         return _minutes(self.read_minutes, self.word_count)
 
     def summary(self) -> dict[str, Any]:
-        """The fields of `list --json`: everything but the posts."""
-        return _summary(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
-                        self.title, self.post_count, self.declared_count, self.complete, self.source,
-                        self.minutes_to_read(), self.url)
+        """What the library keeps of it for the list: everything but the posts."""
+        summary = _summary(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
+                           self.title, self.post_count, self.declared_count, self.complete, self.source,
+                           self.minutes_to_read(), self.url)
+        summary["placed_at"] = placed_at(self.date, self.posts[0].time if self.posts else None)
+        return self._with_reply(summary)
+
+    def _with_reply(self, data: dict[str, Any]) -> dict[str, Any]:
+        """`data` with `in_reply_to`, for a thread that answers a post outside it (others go without the key)."""
+        if self.in_reply_to is not None:
+            data["in_reply_to"] = self.in_reply_to.to_dict()
+        return data
 
     def detail(self) -> dict[str, Any]:
         """The fields of `show --json`: the summary plus numbered posts."""
@@ -215,9 +287,10 @@ class Thread:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form: `from_dict(to_dict())` gives the same thread."""
-        return _document(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
-                         self.declared_count, self.complete, self.source, self.read_minutes,
-                         [p.to_dict() for p in self.posts], self.url)
+        return self._with_reply(_document(
+            self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
+            self.declared_count, self.complete, self.source, self.read_minutes, [p.to_dict() for p in self.posts],
+            self.url))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Thread:
@@ -232,7 +305,17 @@ class Thread:
             read_minutes=data.get("read_minutes"),
             id=data["id"],
             url=data.get("url"),
+            in_reply_to=InReplyTo.from_dict(data.get("in_reply_to")),
         )
+
+
+def placed_at(date: PartialDate | None, first_time: str | None) -> str:
+    """Where a thread stands in newest-first order, as text that sorts by time: its first post's
+    time where known (threads of one day in time order), else its date, an unknown year as year 0."""
+    if first_time:
+        return first_time
+    iso = (date.iso() or "") if date else ""
+    return "0000" + iso[1:] if iso.startswith("--") else iso
 
 
 def _minutes(read_minutes: int | None, words: int) -> int:
@@ -283,8 +366,9 @@ class PlainThread(NamedTuple):
         date = self.date.iso() if self.date else None
         words = 0 if self.read_minutes is not None else sum(len(text.split()) for text in texts)
         minutes = _minutes(self.read_minutes, words)
-        summary = _summary(thread_id, self.author_name, self.author_handle, date, title_of(first) if texts else "",
+        summary = _summary(thread_id, self.author_name, self.author_handle, date, self._title(),
                            self.post_count, self.declared_count, self.complete, self.source, minutes, None)
+        summary["placed_at"] = placed_at(self.date, None)
         if len(self.links) != len(texts):
             raise ValueError("a plain thread needs a list of links for each post")
         posts = [{"text": text, "id": None, "time": None, "media": [], "links": links, "quoted": None, "url": None}
@@ -292,6 +376,12 @@ class PlainThread(NamedTuple):
         return thread_id, summary, _document(thread_id, self.author_name, self.author_handle, date,
                                               self.declared_count, self.complete, self.source, self.read_minutes, posts,
                                               None)
+
+    def _title(self) -> str:
+        """`to_thread().title`: only a first post with no text needs the posts made to tell it."""
+        if not self.texts:
+            return ""
+        return title_of(self.texts[0]) if self.texts[0].strip() else self.to_thread().title
 
     def to_thread(self) -> Thread:
         fields = self._asdict()  # the rest are Thread's own fields, by the same names

@@ -72,3 +72,12 @@ def clean_line(text: str | None) -> str | None:
         return None
     text = " ".join(strip_control(text).split())
     return text or None
+
+
+def clean_paragraphs(text: str | None) -> str | None:
+    """Safe text kept in its lines and paragraphs (alt text): spaces within a line collapsed,
+    at most one blank line in a row; None stays None, empty becomes None."""
+    if text is None:
+        return None
+    lines = (" ".join(line.split()) for line in strip_control(text).split("\n"))
+    return clean_text("\n".join(lines)) or None

@@ -95,10 +95,11 @@ class Plan:
 def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mapping[str, str]) -> Plan:
     """Decide, copy by copy in order, what a batch changes.
 
-    `incoming`: StoredThreads (with `id`, `doc`, `aliases`, `text_key`). `stored`: the
+    `incoming`: StoredThreads (with `id`, `doc`, `aliases`, `partial_keys`). `stored`: the
     library's documents of every id that may matter (incoming ids, their
     aliases, and the threads `by_text_key` names). `by_text_key`: stored
-    threads by their text key, where it differs from their id. Each copy is
+    threads by the ids a partial copy of them may have (their text key where it
+    differs from their id, their second post's id). Each copy is
     weighed against the library as the copies before it left it. A copy with
     nothing to be weighed against (the usual one) is not read as a document.
     """
@@ -128,8 +129,8 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
             related = [other for other in related if fullness(other) < fullness(doc)]
         result.write[thread_id] = thread
         current[thread_id] = thread
-        if thread.text_key != thread_id:
-            keys[thread.text_key] = thread_id
+        for key in thread.partial_keys:
+            keys[key] = thread_id
         replaced_stored = False
         for other in related:
             other_id = other["id"]

@@ -8,13 +8,15 @@ import os
 import sys
 import zipfile
 import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, ClassVar
+from typing import IO, Any, ClassVar, TypeVar
 
-from ..model import PartialDate, PlainThread, Thread
+from ..model import PartialDate, PlainThread, Post, Thread
 
+T = TypeVar("T")
 HEAD_BYTES = 64 * 1024
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # Files up to this size are read once, whole, and detection looks at that copy.
@@ -42,6 +44,34 @@ class ImportFailure(Exception):
 def too_many_posts(count: int | str) -> ImportFailure:
     """The failure for a thread longer than any real one (`count`: how many, or `more than N`)."""
     return ImportFailure(f"a thread of {count} posts, more than threads-tui keeps ({MAX_POSTS_PER_THREAD})")
+
+
+def in_reply_order(root: T, replies: Mapping[str, list[T]], ident: Callable[[T], str],
+                   when: Callable[[T], Any]) -> list[tuple[T, T | None]]:
+    """A self-thread's posts as a reader follows them, each with the post it answers (None for the
+    root): depth-first from the root, so each reply comes after the post it answers, and the answers
+    to one post in the order they were written (`when`)."""
+    order: list[tuple[T, T | None]] = []
+    seen: set[str] = set()
+    stack: list[tuple[T, T | None]] = [(root, None)]
+    while stack:
+        node, parent = stack.pop()
+        if ident(node) in seen:
+            continue
+        seen.add(ident(node))
+        order.append((node, parent))
+        if len(order) > MAX_POSTS_PER_THREAD:
+            raise too_many_posts(f"more than {MAX_POSTS_PER_THREAD}")
+        stack += [(reply, node) for reply in sorted(replies.get(ident(node), ()), key=when, reverse=True)]
+    return order
+
+
+def mark_answers(posts: list[tuple[Post, Post | None]]) -> list[Post]:
+    """The posts, each that answers a post other than the one above it noting which (`Post.answers`)."""
+    for index, (post, parent) in enumerate(posts):
+        if parent is not None and index and posts[index - 1][0] is not parent:
+            post.answers = parent.id
+    return [post for post, _ in posts]
 
 
 def check_post_length(text: str, where: str) -> str:
@@ -324,6 +354,8 @@ class Importer:
     # The files an archive in this format holds, by name (at any depth), and the most
     # bytes read of each: what is kept of a .tar.gz, which is read as a stream, once.
     archive_files: ClassVar[dict[str, int]] = {}
+    # Whether direct messages are imported, where a format holds them (an import option).
+    keep_direct_messages = False
 
     def detect(self, source: Source) -> bool:
         """Whether this source is in this format, judged by content (cheaply)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from ..model import Media, Post, Thread
-from ..text import clean_line, clean_text
+from ..model import InReplyTo, Media, Post, Thread
+from ..text import clean_line, clean_paragraphs, clean_text
 from .base import Importer, ImportFailure, ParseResult, Source, check_post_length, utc_date
 from .json_input import Obj, load_json
 
@@ -59,6 +59,7 @@ def build_thread(focal_node: Obj, source_name: str) -> Thread:
         above.append(post)
         node = parent
 
+    top_node = node
     below: list[Obj] = []
     node, uri = focal_node, focal.text("uri")
     while (found := next_self_reply(node, did, uri)) is not None:
@@ -70,14 +71,35 @@ def build_thread(focal_node: Obj, source_name: str) -> Thread:
     first_record = chain[0].obj("record")
     reply = first_record.optional_obj("reply")
     start_missing = reply is not None and uri_did(reply.obj("parent").text("uri")) == did
+    in_reply_to = _answered(top_node, reply.obj("parent").text("uri")) if reply is not None else None
     return Thread(
         posts=[_post(post) for post in chain],
         author_name=clean_line(author.optional_text("displayName")),
         author_handle=clean_line(author.text("handle")),
         date=utc_date(first_record.time("createdAt")),
-        complete=not start_missing,
+        # One post answering another is a part of a conversation, not the whole of one.
+        complete=not start_missing and not (reply is not None and len(chain) == 1),
         source=source_name,
+        in_reply_to=in_reply_to,
     )
+
+
+def _answered(top: Obj, parent_uri: str) -> InReplyTo:
+    """Whom the first post answers: the parent's author, where the file holds the parent, and its address."""
+    parent = top.optional_obj("parent")
+    handle = None
+    if parent is not None and is_post_node(parent):
+        handle = clean_line(parent.obj("post").obj("author").optional_text("handle"))
+    return InReplyTo(handle, post_address(parent_uri, handle))
+
+
+def post_address(uri: str, handle: str | None = None) -> str | None:
+    """The web address of a post's `at://did/app.bsky.feed.post/rkey` (by handle where known, else by DID)."""
+    repository, _, rest = uri.removeprefix("at://").partition("/")
+    collection, _, rkey = rest.partition("/")
+    if not (uri.startswith("at://") and repository and collection == "app.bsky.feed.post" and rkey):
+        return None
+    return clean_line(f"https://bsky.app/profile/{handle or repository}/post/{rkey}")
 
 
 def is_post_node(node: Obj) -> bool:
@@ -126,15 +148,8 @@ def _post(post: Obj) -> Post:
         media=media,
         links=_unique(links + embed_links),
         quoted=quoted,
-        url=post_address(clean_line(post.obj("author").text("handle")), uri),
+        url=post_address(uri, clean_line(post.obj("author").text("handle"))),
     )
-
-
-def post_address(handle: str | None, uri: str | None) -> str | None:
-    """The post's page on bsky.app (`https://bsky.app/profile/<handle>/post/<rkey>`), from its `at://` URI."""
-    if not handle or not uri or "/app.bsky.feed.post/" not in uri:
-        return None
-    return f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}"
 
 
 def apply_facets(record: Obj) -> tuple[str, list[str]]:
@@ -184,11 +199,11 @@ def _media(view: Obj) -> tuple[list[Media], list[str]]:
     kind = view.data.get("$type")
     if kind == IMAGES:
         return [Media("image", clean_line(image.optional_text("fullsize")),
-                      clean_line(image.optional_text("alt")))
+                      clean_paragraphs(image.optional_text("alt")))
                 for image in view.objects("images")], []
     if kind == VIDEO:
         return [Media("video", clean_line(view.optional_text("playlist")),
-                      clean_line(view.optional_text("alt")))], []
+                      clean_paragraphs(view.optional_text("alt")))], []
     if kind == EXTERNAL:
         card = view.obj("external")
         uri = clean_line(card.text("uri"))

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from ..model import Post, Thread
+from ..model import InReplyTo, Post, Thread
 from ..text import clean_line
 from .base import (
     MAX_POSTS_PER_THREAD, Held, Importer, ParseResult, Source, check_post_length, utc_date, utc_iso,
@@ -22,6 +22,8 @@ from .mastodon_common import handle_for, media_for, post_text
 _CONTEXT_START = re.compile(r'^\s*\{\s*"(?:ancestors|descendants)"\s*:')
 _STATUS_KEYS = ('"account"', '"in_reply_to_id"', '"spoiler_text"', '"reblog"')
 _UNKNOWN_TIME = datetime.min.replace(tzinfo=timezone.utc)
+# The API's `visibility` of a post not shown to everyone, as the model marks it.
+_VISIBILITY = {"unlisted": "unlisted", "private": "followers", "direct": "direct"}
 
 
 @dataclass
@@ -31,6 +33,7 @@ class _Status:
     id: str
     reply_to: str | None
     reply_to_account: str | None
+    reply_to_handle: str | None  # the answered post's author, where the status names them
     account_id: str
     created: datetime
     post: Post
@@ -128,20 +131,35 @@ def _read_status(status: Obj, source_name: str) -> _Status | None:
     media = [media_for(item.optional_text("type"), item.optional_text("url"), item.optional_text("description"))
              for item in status.objects("media_attachments", required=False)]
     created = status.time("created_at")
+    author_handle = clean_line(acct) if "@" in acct else handle_for(
+        account.text("username"), account.optional_text("url"))
+    reply_to_account = status.optional_ident("in_reply_to_account_id")
     return _Status(
         id=status.ident("id"),
         reply_to=status.optional_ident("in_reply_to_id"),
-        reply_to_account=status.optional_ident("in_reply_to_account_id"),
+        reply_to_account=reply_to_account,
+        reply_to_handle=author_handle if reply_to_account == account.ident("id")
+        else _mentioned_handle(status, reply_to_account),
         account_id=account.ident("id"),
         created=created,
         # The archive's form (to the second, UTC), so one post saved both ways is the same.
         post=Post(text, id=clean_line(status.text("uri")), time=utc_iso(created), media=media, links=links,
-                  url=clean_line(status.optional_text("url"))),
-        author_handle=clean_line(acct) if "@" in acct else handle_for(
-            account.text("username"), account.optional_text("url")),
+                  url=clean_line(status.optional_text("url")),
+                  visibility=_VISIBILITY.get(status.optional_text("visibility") or "")),
+        author_handle=author_handle,
         author_name=clean_line(account.optional_text("display_name")),
         source=source_name,
     )
+
+
+def _mentioned_handle(status: Obj, account_id: str | None) -> str | None:
+    """The handle of the account of this id among the status's `mentions` (a reply names whom it answers)."""
+    for mention in status.objects("mentions", required=False) if account_id else ():
+        if mention.optional_ident("id") == account_id:
+            acct = mention.optional_text("acct") or ""
+            return clean_line(acct) if "@" in acct else handle_for(mention.text("username"),
+                                                                   mention.optional_text("url"))
+    return None
 
 
 def _context(ancestors: list[_Status | None], descendants: list[_Status | None], source_name: str) -> _Context:
@@ -182,12 +200,14 @@ def build_threads(pool: _Pool) -> ParseResult:
 
     result = ParseResult()
     used_sources: set[str] = set()
+    status_files = set(pool.status_files)
     for top in nodes.values():
         if top.reply_to in nodes:
             continue
         chain = _self_chain(top, replies)
         statuses = [node.status for node in chain if node.status is not None]
-        if len(chain) < 2 or not statuses:
+        saved_alone = len(chain) == 1 and top.source in status_files
+        if (len(chain) < 2 and not saved_alone) or not statuses:
             continue
         if len(statuses) > MAX_POSTS_PER_THREAD:
             result.warnings.append(f"{top.source}: a thread of more than {MAX_POSTS_PER_THREAD} posts, "
@@ -195,20 +215,21 @@ def build_threads(pool: _Pool) -> ParseResult:
             used_sources.update(node.source for node in chain)
             continue
         first = statuses[0]
-        # A first post that answers someone else's post starts the thread; one that answers its author's is a gap.
-        starts = first.reply_to is None or first.reply_to_account not in (None, first.account_id)
+        # A first post answering another account's starts the thread (a thread in reply to someone); one
+        # answering its author's is a gap, and so is a post alone answering anyone (a part of a conversation).
+        starts = first.reply_to is None or (first.reply_to_account not in (None, first.account_id) and len(chain) > 1)
         complete = len(statuses) == len(chain) and starts
         used_sources.update(node.source for node in chain)
         result.threads.append(Thread(
             posts=[status.post for status in statuses],
-            author_name=statuses[0].author_name,
-            author_handle=statuses[0].author_handle,
-            date=utc_date(statuses[0].created),
+            author_name=first.author_name,
+            author_handle=first.author_handle,
+            date=utc_date(first.created),
             complete=complete,
             source=", ".join(dict.fromkeys(node.source for node in chain)),
+            in_reply_to=InReplyTo(first.reply_to_handle)
+            if top.status is first and first.reply_to is not None else None,
         ))
-    result.warnings += [f"{name}: one post on its own, not a thread (import it with its context)"
-                        for name in pool.status_files if name not in used_sources]
     result.warnings += [f"{context.source}: no self-thread of the conversation's first author in it"
                         for context in pool.contexts if context.source not in used_sources]
     return result

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..model import Media
-from ..text import clean_line, clean_text
+from ..text import clean_line, clean_paragraphs, clean_text
 from .html_common import HTML_SPACE, check_html_shape, children
 
 # Elements that stand apart as paragraphs (Mastodon writes <p>; other servers more).
@@ -84,4 +84,4 @@ def handle_for(username: str, profile_url: str | None) -> str | None:
 def media_for(kind: str | None, url: str | None, alt: str | None) -> Media:
     """An attachment; `kind` is an API type (`gifv`) or a media type (`video/mp4`)."""
     general = (kind or "").split("/", 1)[0].lower()
-    return Media("video" if general in _PLAYABLE else "image", clean_line(url), clean_line(alt))
+    return Media("video" if general in _PLAYABLE else "image", clean_line(url), clean_paragraphs(alt))

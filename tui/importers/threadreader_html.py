@@ -13,7 +13,7 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..model import Media, PartialDate, Post, Thread
-from ..text import clean_line, clean_text, strip_control
+from ..text import clean_line, clean_paragraphs, clean_text, strip_control
 from .base import MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, Source, utc_date, utc_iso
 from .html_common import HTML_SPACE, check_html_shape, children
 from .threadreader_text import links_in, parse_date_line, shown_date
@@ -34,6 +34,8 @@ _NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "button",
 # An image in the text (not in span.entity-image) with an alt this short is an
 # emoji or a symbol drawn as a picture (`<img class="emoji" alt="📚">`): its alt is text.
 _INLINE_ALT_CHARS = 16
+# A video, and a GIF (which the page plays as a looping video: `.entity-video-gif`).
+_VIDEO_CLASSES = frozenset({"entity-video", "entity-video-gif"})
 _BLOCK_TAGS = frozenset({"p", "div", "blockquote", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -137,7 +139,7 @@ def _read(root: LexborNode) -> _Draft:
         elif "entity-image" in classes:
             images = node.css("img") or [node]
             draft.media += [Media("image", _media_url(image), _alt(image)) for image in images]
-        elif "entity-video" in classes:
+        elif classes & _VIDEO_CLASSES:
             sources = [node, *node.css("[data-src], [src]")]
             url = next(filter(None, map(_media_url, sources)), None)
             draft.media.append(Media("video", url))
@@ -164,7 +166,7 @@ def _read(root: LexborNode) -> _Draft:
 
 def _alt(image: LexborNode) -> str | None:
     """An image's alt text; the page's generic `Image` says nothing."""
-    alt = clean_line(image.attributes.get("alt"))
+    alt = clean_paragraphs(image.attributes.get("alt"))
     return None if alt is None or alt.casefold() == "image" else alt
 
 

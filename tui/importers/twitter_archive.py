@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 
 import orjson
 
-from ..model import MONTHS, Media, Post, Thread
-from ..text import clean_line, clean_text
+from ..model import MONTHS, InReplyTo, Media, Post, Thread
+from ..text import clean_line, clean_paragraphs, clean_text
 from .base import (
-    MAX_POSTS_PER_THREAD, Held, Importer, ImportFailure, ParseResult, Source, check_post_length, error_reason,
-    too_many_posts, utc_date, utc_iso,
+    Held, Importer, ImportFailure, ParseResult, Source, check_post_length, error_reason, in_reply_order,
+    mark_answers, utc_date, utc_iso,
 )
 from .json_input import TOO_DEEP, check_json_size, is_too_deep, kind_name, type_name
 from .tweet_time import is_tweet_id
@@ -289,7 +289,7 @@ def _media(tweet: dict[str, Any], where: str) -> tuple[list[Media], list[str]]:
     links: list[str] = []
     for item in _objects(_field(holder, "media", list, where), f"{where}: media"):
         kind = _field(item, "type", str, where)
-        alt = clean_line(_field(item, "ext_alt_text", str, where))
+        alt = clean_paragraphs(_field(item, "ext_alt_text", str, where))
         if kind == "photo":
             found.append(Media("image", clean_line(_field(item, "media_url_https", str, where)), alt))
         elif kind in ("video", "animated_gif"):
@@ -366,8 +366,8 @@ def _is_self_reply(tweet: Tweet, account: Account) -> bool:
                 and tweet.parent_handle.casefold() == account.handle.casefold())
 
 
-def self_threads(tweets: dict[str, Tweet], account: Account) -> list[tuple[list[Tweet], bool]]:
-    """Self-threads as (tweets in id order, complete).
+def self_threads(tweets: dict[str, Tweet], account: Account) -> list[tuple[list[tuple[Tweet, Tweet | None]], bool]]:
+    """Self-threads as (each tweet with the one it answers, in reply order: see `in_reply_order`; complete).
 
     A thread runs from a root down through self-replies. A self-reply whose
     parent is missing (deleted) starts a thread of its own, incomplete.
@@ -382,17 +382,19 @@ def self_threads(tweets: dict[str, Tweet], account: Account) -> list[tuple[list[
         else:
             after_gap.add(tweet.id)
     linked = {reply.id for group in replies.values() for reply in group}
-    threads: list[tuple[list[Tweet], bool]] = []
+    threads: list[tuple[list[tuple[Tweet, Tweet | None]], bool]] = []
     for start in sorted((set(replies) - linked) | after_gap, key=lambda i: tweets[i].number):
-        members, pending = [tweets[start]], [tweets[start]]
-        while pending:
-            below = replies.get(pending.pop().id, [])
-            members += below
-            pending += below
-            if len(members) > MAX_POSTS_PER_THREAD:
-                raise too_many_posts(f"more than {MAX_POSTS_PER_THREAD}")
-        threads.append((sorted(members, key=lambda tweet: tweet.number), start not in after_gap))
+        members = in_reply_order(tweets[start], replies, lambda tweet: tweet.id, lambda tweet: tweet.number)
+        threads.append((members, start not in after_gap))
     return threads
+
+
+def _answered(first: Tweet) -> InReplyTo | None:
+    """Whom a thread's first tweet answers, and the answered tweet's address; None for a tweet answering none."""
+    if not first.parent_id:
+        return None
+    handle = clean_line(first.parent_handle)
+    return InReplyTo(handle, f"https://x.com/{handle or 'i/web'}/status/{first.parent_id}")
 
 
 def _guess_account(tweets: dict[str, Tweet]) -> Account:
@@ -446,14 +448,16 @@ class TwitterArchiveImporter(Importer):
             if account.id or account.handle:
                 result.warnings.append("no account in data/account.js or the manifest: read it from the replies")
         for members, complete in self_threads(tweets, account):
+            first = members[0][0]
             result.threads.append(Thread(
-                posts=[tweet.post for tweet in members],
+                posts=mark_answers([(tweet.post, parent.post if parent else None) for tweet, parent in members]),
                 author_name=account.name,
                 author_handle=account.handle,
-                date=utc_date(members[0].created),
+                date=utc_date(first.created),
                 declared_count=None,
                 complete=complete,
                 source=folder.origin,
+                in_reply_to=_answered(first),
             ))
         if not result.threads:
             result.warnings.append(f"no self-threads among {len(tweets)} tweets")

@@ -32,7 +32,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from ..formatting import header_text, media_line, missing_text, numbered_total
+from ..formatting import header_text, media_line, missing_text, numbered_total, post_label, post_numbers
 from ..model import Post, Thread
 from ..text import strip_control
 
@@ -109,6 +109,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.notice = ""
         self._lines: list[tuple[Text, str]] = []
         self._post_starts: list[int] = []
+        self._numbers: dict[str, int] = {}  # `formatting.post_numbers` of the thread shown
         self._width = 0
         self._syncing = False
         self._layout_pending = False
@@ -142,6 +143,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._width = self._text_width()
         self._lines, self._post_starts = [], []
         thread = self.thread
+        self._numbers = post_numbers(thread) if thread is not None else {}
         if thread is None:
             self._lines += self._wrap(Text(strip_control(self.notice)), self._width, "notice")
         else:
@@ -236,7 +238,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         return out
 
     def _post_lines(self, post: Post, n: int, total: int, width: int) -> list[tuple[Text, str]]:
-        lines: list[tuple[Text, str]] = [(Text(f"{n}/{total}"), "label")]
+        lines: list[tuple[Text, str]] = [(Text(post_label(post, n, total, self._numbers)), "label")]
         for paragraph in post.text.split("\n"):
             if paragraph:
                 lines += self._wrap(self._styled(paragraph), width, "text")

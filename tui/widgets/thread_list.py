@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from ..formatting import author_label, post_noun
+from ..formatting import author_and_reply_label, post_noun
 from ..model import PartialDate
 from .summary_list import Summary, SummaryList
 
@@ -83,7 +83,7 @@ class ThreadList(SummaryList):
         title.append_text(count)
 
         date = date_label(item)
-        author = Text(author_label(item), style=self.secondary_style())
+        author = Text(author_and_reply_label(item), style=self.secondary_style())
         author.truncate(max(1, width - len(DETAIL_INDENT) - len(SEPARATOR) - len(date)), overflow="ellipsis")
         detail = Text(DETAIL_INDENT)
         detail.append_text(author)
