@@ -1031,7 +1031,9 @@ async def test_footer_shows_the_keys_of_the_focused_pane_within_80_columns(sampl
         await pilot.press("tab")
         await settle(pilot)
         assert isinstance(app.focused, ThreadView)
-        assert footer_keys(app) == ["space", "b", "Page", "g", "G", "Top/Bottom", "n", "N", "Hits", *everywhere]
+        # In the reading pane, `y` (copy the selected posts as a quote) joins the copy keys.
+        assert footer_keys(app) == ["space", "b", "Page", "g", "G", "Top/Bottom", "n", "N", "Hits",
+                                    "c", "C", "y", "Copy", *everywhere[3:]]
         await pilot.press("s")
         app.screen.query_one(AuthorList).focus()
         await settle(pilot)

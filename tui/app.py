@@ -9,7 +9,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,6 +23,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from .clipboard import copy_to_system_clipboard, describe_copy
 from .library import Library, LibraryError
 from .messages import FetchAgain, LibraryChanged, OpenThread
+from .model import Thread
+from .quoting import numbers_text
+from .user_data import Highlight, UserData, UserDataError
 from .screens.main import MainScreen
 from .search import Hit, query_terms
 from .text import strip_control
@@ -30,6 +34,7 @@ from .widgets.summary_list import SummaryList
 from .widgets.thread_list import UNREAD_MARK
 
 if TYPE_CHECKING:
+    from .screens.keep import TagChange
     from .screens.search import SearchResult
 
 # Screens and the import machinery are imported when first used: start-up
@@ -62,6 +67,26 @@ WORKER_TASKS = {
     "clipboard": "Copying to the system clipboard",
     "search": "The search",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class UserSnapshot:
+    """The user's tags and highlights as read, the file's stamp then, and why it could not be read."""
+
+    tags: dict[str, list[str]]
+    highlights: list[Highlight]
+    stamp: tuple[int, int, int] | None
+    error: str = ""
+
+
+def read_user_data(library: Library) -> UserSnapshot:
+    """The user's file of a library, read (off the UI thread where it can be)."""
+    user_data = UserData(library)
+    stamp = file_stamp(user_data.path)
+    try:
+        return UserSnapshot(user_data.all_tags(), user_data.highlights(), stamp)
+    except UserDataError as error:
+        return UserSnapshot({}, [], stamp, str(error))
 
 
 def file_stamp(path: Path) -> tuple[int, int, int] | None:
@@ -114,6 +139,12 @@ class ThreadsApp(App[int]):
         self.search_delay = SEARCH_DELAY_SECONDS
         self.open_after = OPEN_AFTER_SECONDS
         self._unreadable_stamp: tuple[int, int, int] | None = None
+        # What the user added (tags, highlights): read here (told on mount if it cannot be), and again
+        # whenever the user's file changes.
+        self._user_at_start = read_user_data(library)
+        self.tags: dict[str, list[str]] = self._user_at_start.tags
+        self.highlights: list[Highlight] = self._user_at_start.highlights
+        self._user_stamp = self._user_at_start.stamp
 
     def get_default_screen(self) -> Screen:
         return MainScreen()
@@ -125,6 +156,7 @@ class ThreadsApp(App[int]):
         return screen
 
     def on_mount(self) -> None:
+        self._apply_user_data(self._user_at_start)
         self.set_interval(WATCH_LIBRARY_SECONDS, self.check_library)
         if not self.is_headless:
             self._quit_on_signals()
@@ -185,6 +217,8 @@ class ThreadsApp(App[int]):
         """
         if self.library.changed_on_disk() and file_stamp(self.library.path) != self._unreadable_stamp:
             self._reload_library()
+        elif file_stamp(UserData(self.library).path) != self._user_stamp:
+            self._reload_user_data()
 
     @on(LibraryChanged)
     def _library_changed(self) -> None:
@@ -200,10 +234,70 @@ class ThreadsApp(App[int]):
         except LibraryError:
             self._unreadable_stamp = stamp
             raise
-        self.call_from_thread(self._swap_library, library, states)
+        self.call_from_thread(self._swap_library, library, states, read_user_data(library))
 
-    def _swap_library(self, library: Library, states: dict[str, dict[str, Any]]) -> None:
+    def _apply_user_data(self, snapshot: UserSnapshot) -> None:
+        """Take the tags and highlights read (a file that cannot be read: told, and none shown)."""
+        self.tags, self.highlights, self._user_stamp = snapshot.tags, snapshot.highlights, snapshot.stamp
+        if snapshot.error:
+            self.notify(snapshot.error, title="Tags and highlights", severity="error", timeout=15, markup=False)
+
+    @work(thread=True, exclusive=True, group="user-data", exit_on_error=False)
+    def _reload_user_data(self) -> None:
+        self.call_from_thread(self._user_data_changed, read_user_data(self.library))
+
+    def _user_data_changed(self, snapshot: UserSnapshot) -> None:
+        self._apply_user_data(snapshot)
+        self.main_screen.thread_list.refresh_items()
+        self.main_screen.show_user_data()
+
+    def keep_highlight(self, thread: Thread, indexes: list[int], note: str) -> None:
+        """Keep posts of a thread as a highlight, off the UI thread; say so when it is kept."""
+        self._write_user_data(lambda user_data: user_data.add_highlight(thread, indexes, note),
+                              f"Kept {numbers_text([i + 1 for i in indexes])} as a highlight"
+                              + (" with a note." if note else "."))
+
+    def change_tags(self, thread_id: str, change: TagChange) -> None:
+        def apply(user_data: UserData) -> None:
+            if change.add:
+                user_data.tag(thread_id, change.add)
+            if change.remove:
+                user_data.tag(thread_id, change.remove, remove=True)
+
+        self._write_user_data(apply, "Tags saved.")
+
+    @work(thread=True, group="user-data-write", exit_on_error=False)
+    def _write_user_data(self, write: Callable[[UserData], object], done: str) -> None:
+        try:
+            write(UserData(self.library))
+        except UserDataError as error:
+            self.notify(str(error), severity="error", timeout=10, markup=False)
+            return
+        self.call_from_thread(self._user_data_changed, read_user_data(self.library))
+        self.notify(done, markup=False)
+
+    @work(thread=True, exclusive=True, group="highlights", exit_on_error=False)
+    def show_highlights(self) -> None:
+        """The highlights view: each highlight's thread read here, off the UI thread, for its posts' numbers."""
+        from .screens.keep import HighlightRow, HighlightsScreen, OpenHighlight
+
+        rows: list[HighlightRow] = []
+        for highlight in self.highlights:
+            thread = self.library.thread(highlight.thread_id)
+            numbers = highlight.numbers_in(thread) if thread is not None else []
+            if thread is None or not numbers:
+                continue
+            rows.append(HighlightRow(thread.id, numbers[0] - 1, thread.title, numbers_text(numbers), highlight.note))
+
+        def open_it(chosen: OpenHighlight | None) -> None:
+            if chosen is not None:
+                self.main_screen.post_message(OpenThread(chosen.thread_id, chosen.index))
+
+        self.call_from_thread(self.push_screen, HighlightsScreen(rows), open_it)
+
+    def _swap_library(self, library: Library, states: dict[str, dict[str, Any]], user: UserSnapshot) -> None:
         self.library = library
+        self._apply_user_data(user)
         # What this run changed wins over what was read: a save may still be on its way.
         for thread_id in self.changed_this_run:
             states[thread_id] = {**states.get(thread_id, {}), **self.states[thread_id]}
@@ -417,6 +511,17 @@ class ThreadsApp(App[int]):
         yield SystemCommand("Previous hit", "Go to the previous search hit (N)", main.action_previous_hit)
         yield SystemCommand("Copy post", "Copy the current post (c)", main.action_copy_post)
         yield SystemCommand("Copy thread", "Copy the whole thread as clean text (C)", main.action_copy_thread)
+        yield SystemCommand("Select posts", "Start or drop a selection of posts in the reading pane (v)",
+                            main.action_select_posts)
+        yield SystemCommand("Copy as quote", "Copy the selected posts, or the current one, as a Markdown quote "
+                            "with its source (y)", main.action_copy_quote)
+        yield SystemCommand("Highlight", "Keep the selected posts, or the current one, as a highlight with a note (H)",
+                            main.action_keep_highlight)
+        yield SystemCommand("Tags", "Add or remove the open thread's tags (t)", main.action_edit_tags)
+        yield SystemCommand("Highlights", "Every highlight; enter opens one at its place (K)",
+                            main.action_show_highlights)
+        yield SystemCommand("Fetch again", "Fetch the open thread again from its address (R)",
+                            main.action_refresh_thread)
         yield SystemCommand("Bookmark", "Bookmark the open thread, or remove its bookmark (m)",
                             main.action_toggle_bookmark)
         yield SystemCommand("Bookmarked only", "Show only bookmarked threads, or all (B)",

@@ -17,12 +17,14 @@ from ..formatting import author_label, count_text, numbered_total, post_with_att
 from ..library import LibraryError
 from ..messages import FetchAgain, OpenThread
 from ..model import Thread
+from ..quoting import Quote, numbers_text
 from ..widgets.author_list import AuthorList
 from ..widgets.filter_input import FilterInput
 from ..widgets.reading_pane import ReadingPane, ThreadView
 from ..widgets.summary_list import SummaryList
 from ..widgets.thread_list import ThreadList
 from .base import ReportsWorkerErrors
+from .keep import NoteScreen, TagChange, TagsScreen
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
@@ -46,7 +48,16 @@ class MainScreen(ReportsWorkerErrors, Screen):
         Binding("f", "filter", "Filter", id="filter", show=False),
         Binding("s", "toggle_sidebar", "Sidebar", id="sidebar", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
-        Binding("R", "refresh_thread", "Fetch again", show=False, id="refresh"),
+        Binding("R", "refresh_thread", "Fetch the thread again from its address", show=False, id="refresh"),
+        Binding("v", "select_posts", "Select posts from here (j/k grow it; v again drops it)", show=False,
+                id="select"),
+        Binding("y", "copy_quote", "Copy the selection (or the post) as a cited Markdown quote", show=False,
+                id="copy-quote"),
+        Binding("H", "keep_highlight", "Keep the selection (or the post) as a highlight, with a note", show=False,
+                id="highlight"),
+        Binding("t", "edit_tags", "Tags of the thread (add; -tag removes); f then #tag lists one tag's threads",
+                show=False, id="tags"),
+        Binding("K", "show_highlights", "Every highlight; enter opens it at its place", show=False, id="highlights"),
     ]
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
 
@@ -97,10 +108,13 @@ class MainScreen(ReportsWorkerErrors, Screen):
             summaries = [s for s in summaries if states.get(s["id"], {}).get("bookmarked")]
         words = self.filter_text.casefold().split()
         if words:
+            tags = self.app.tags
+
             def matches(summary: dict[str, Any]) -> bool:
                 haystack = " ".join((summary.get("title") or "", summary.get("author_name") or "",
                                      "@" + (summary.get("author_handle") or ""))).casefold()
-                return all(word in haystack for word in words)
+                return all(word[1:] in tags.get(summary["id"], ()) if word.startswith("#") and len(word) > 1
+                           else word in haystack for word in words)
             summaries = [s for s in summaries if matches(s)]
         return summaries
 
@@ -236,6 +250,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
               focus_reader: bool = False, notice: str = "") -> None:
         self.thread = thread
         self.reading_pane.show(thread, index, terms, notice)
+        self.show_user_data()
         self.refresh_sidebar()
         if focus_reader:
             self.reading_pane.view.focus()
@@ -334,6 +349,76 @@ class MainScreen(ReportsWorkerErrors, Screen):
                         severity="warning", markup=False)
         else:
             self.post_message(FetchAgain(self.thread.url))
+
+    # -- quote, keep and share ------------------------------------------------
+
+    def show_user_data(self) -> None:
+        """Show the open thread's tags, and mark its highlighted posts, as the user's data has them now."""
+        thread = self.thread
+        view = self.reading_pane.view
+        if thread is None:
+            view.mark_highlighted(frozenset())
+            return
+        view.mark_highlighted(frozenset(number - 1 for highlight in self.app.highlights
+                                        if highlight.thread_id == thread.id for number in highlight.numbers_in(thread)))
+        self.reading_pane.show_header(thread, self.app.tags.get(thread.id, []))
+
+    def _open_thread_or_say(self, what: str) -> Thread | None:
+        if self.thread is None or not self.thread.posts:
+            self.notify(f"No thread open: nothing to {what}.", severity="warning", markup=False)
+            return None
+        return self.thread
+
+    def action_select_posts(self) -> None:
+        """Start a selection at the current post (j/k grow it), or drop it."""
+        if self._open_thread_or_say("select") is None:
+            return
+        if self.reading_pane.view.toggle_selection():
+            self.notify("Selecting: j/k grow it, y copies it as a quote, H keeps it as a highlight, v drops it.",
+                        markup=False)
+
+    def action_copy_quote(self) -> None:
+        """Copy the selected posts (else the current one) as a Markdown quote with its citation."""
+        thread = self._open_thread_or_say("quote")
+        if thread is None:
+            return
+        quote = Quote(thread, self.reading_pane.view.selection())
+        self.app.copy_text(quote.markdown(), f"{numbers_text(quote.numbers)} as a quote")
+        if self.reading_pane.view.anchor is not None:
+            self.reading_pane.view.toggle_selection()
+
+    def action_keep_highlight(self) -> None:
+        """Keep the selected posts (else the current one) as a highlight, with a note typed now."""
+        thread = self._open_thread_or_say("highlight")
+        if thread is None:
+            return
+        view = self.reading_pane.view
+        indexes = view.selection()
+        what = f"{numbers_text([i + 1 for i in indexes])} of {numbered_total(thread)}"
+
+        def keep(note: str | None) -> None:
+            if note is None:
+                return
+            if view.anchor is not None:
+                view.toggle_selection()
+            self.app.keep_highlight(thread, indexes, note)
+
+        self.app.push_screen(NoteScreen(what), keep)
+
+    def action_edit_tags(self) -> None:
+        thread = self._open_thread_or_say("tag")
+        if thread is None:
+            return
+        in_use = sorted({tag for tags in self.app.tags.values() for tag in tags})
+
+        def apply(change: TagChange | None) -> None:
+            if change is not None and (change.add or change.remove):
+                self.app.change_tags(thread.id, change)
+
+        self.app.push_screen(TagsScreen(self.app.tags.get(thread.id, []), in_use), apply)
+
+    def action_show_highlights(self) -> None:
+        self.app.show_highlights()
 
     def action_next_hit(self) -> None:
         self.app.step_hit(+1)

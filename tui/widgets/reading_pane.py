@@ -69,6 +69,7 @@ def link_spans(text: str) -> Iterator[tuple[int, int]]:
 PAGE_KEYS = Binding.Group("Page")
 END_KEYS = Binding.Group("Top/Bottom")
 HIT_KEYS = Binding.Group("Hits")
+COPY_KEYS = Binding.Group("Copy")
 
 
 class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
@@ -84,6 +85,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         "thread-view--quote",
         "thread-view--notice",
         "thread-view--hit",
+        "thread-view--mark",
     }
     # Shown in the footer while the pane has focus: paging, top and bottom, search hits.
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -95,6 +97,10 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("G,end", "bottom", "Bottom", group=END_KEYS, id="reader.bottom"),
         Binding("n", "screen.next_hit", "Next hit", group=HIT_KEYS, id="reader.next-hit"),
         Binding("N", "screen.previous_hit", "Previous hit", group=HIT_KEYS, id="reader.previous-hit"),
+        # The screen's copy keys again, so that `y` (quote) shows beside them here, where quoting applies.
+        Binding("c", "screen.copy_post", "Copy", group=COPY_KEYS, id="reader.copy-post"),
+        Binding("C", "screen.copy_thread", "Copy thread", group=COPY_KEYS, id="reader.copy-thread"),
+        Binding("y", "screen.copy_quote", "Copy as quote", group=COPY_KEYS, id="reader.quote"),
     ]
 
     current: reactive[int] = reactive(0, init=False)
@@ -117,6 +123,8 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         # The post go_to_post put on top, and the line it scrolled to: a pane too short to
         # scroll that far (a resize, the sidebar shown) must not make the last post current.
         self._pinned: tuple[int, int] | None = None
+        self.highlighted: frozenset[int] = frozenset()  # posts kept in a highlight, marked by their number
+        self.anchor: int | None = None  # where a selection (`v`) started; it runs to the current post
 
     # -- content ----------------------------------------------------------
 
@@ -128,8 +136,35 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.thread = thread
         self.terms = tuple(terms)
         self.notice = notice
+        self.anchor = None
         self._reset_layout()
         self.go_to_post(position)
+
+    def selection(self) -> list[int]:
+        """The posts selected (from where `v` started to the current post), else the current one."""
+        if self.anchor is None:
+            return [self.current]
+        low, high = sorted((self.anchor, self.current))
+        return list(range(low, high + 1))
+
+    def toggle_selection(self) -> bool:
+        """Start a selection at the current post, or drop the one there is; whether one is on now."""
+        self.anchor = self.current if self.anchor is None else None
+        self.refresh()
+        return self.anchor is not None
+
+    def mark_highlighted(self, indexes: frozenset[int]) -> None:
+        self.highlighted = indexes
+        self.refresh()
+
+    def _marks(self, index: int) -> str:
+        """What follows a post's number: whether it is selected, and whether it is kept in a highlight."""
+        marks = []
+        if self.anchor is not None and index in self.selection():
+            marks.append("◆ selected")
+        if index in self.highlighted:
+            marks.append("✎ highlighted")
+        return "  " + " · ".join(marks) if marks else ""
 
     def _text_width(self) -> int:
         return max(10, min(self.scrollable_content_region.width - 1, MAX_TEXT_WIDTH))
@@ -364,6 +399,8 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             text = text.copy()
             text.stylize_before(self._line_style(kind))
+        if kind == "label" and (marks := self._marks(self.post_at_line(line_number))):
+            text.append(marks, style=self.get_component_rich_style("thread-view--mark", partial=True))
         segments = list(text.render(self.app.console))
         return Strip(segments).simplify().crop_extend(0, width, base).apply_style(base)
 
@@ -380,12 +417,18 @@ class ReadingPane(Vertical):
         return self.query_one(ThreadView)
 
     def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = (), notice: str = "") -> None:
+        self.show_header(thread)
+        self.view.show(thread, position, terms, notice)
+
+    def show_header(self, thread: Thread | None, tags: Sequence[str] = ()) -> None:
+        """Author, date, count and read time; below, the thread's address and its tags, where it has them."""
         header = self.query_one("#thread-header", Static)
         if thread is None:
             header.update(Text("No thread open"))
-        else:
-            text = Text(strip_control(header_text(thread)))
-            if thread.url:
-                text.append("\n" + strip_control(thread.url), style="not bold dim")
-            header.update(text)
-        self.view.show(thread, position, terms, notice)
+            return
+        text = Text(strip_control(header_text(thread)))
+        below = [strip_control(thread.url)] if thread.url else []
+        below += [" ".join(f"#{tag}" for tag in tags)] if tags else []
+        if below:
+            text.append("\n" + " · ".join(below), style="not bold dim")
+        header.update(text)

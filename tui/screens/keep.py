@@ -1,0 +1,143 @@
+"""Dialogs for what the user keeps: a highlight's note, a thread's tags, the list of highlights.
+
+| key | action |
+|---|---|
+| `enter` | keep the note / apply the tags / open the highlight |
+| `esc` | close without changing anything |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..text import clean_line
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """Type an optional note for a highlight; enter keeps it (empty: no note), esc keeps nothing."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel", id="note.cancel")]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what  # `posts 3–5 of 23`
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="keep-dialog"):
+            yield Static(f"Keep {self.what} as a highlight. A note (optional), then enter; esc cancels.",
+                         markup=False, classes="keep-help")
+            yield Input(placeholder="note", id="note-input")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#keep-dialog").border_title = "Highlight"
+
+    @on(Input.Submitted, "#note-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True, slots=True)
+class TagChange:
+    """Tags to add to a thread and tags to take off it."""
+
+    add: list[str]
+    remove: list[str]
+
+
+class TagsScreen(ModalScreen[TagChange | None]):
+    """Type tags to add (`-tag` removes one), with completion from the tags in use; enter applies."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel", id="tags.cancel")]
+
+    def __init__(self, current: list[str], in_use: list[str]) -> None:
+        super().__init__()
+        self.current = current
+        self.in_use = in_use
+
+    def compose(self) -> ComposeResult:
+        have = " ".join(f"#{tag}" for tag in self.current) or "none yet"
+        with Vertical(id="keep-dialog"):
+            yield Static(f"Tags now: {have}. Type tags to add, -tag to remove one; enter applies, esc cancels.",
+                         markup=False, classes="keep-help")
+            yield Input(placeholder="tag -other", id="tags-input",
+                        suggester=SuggestFromList(self.in_use, case_sensitive=False))
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#keep-dialog").border_title = "Tags"
+
+    @on(Input.Submitted, "#tags-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        words = event.value.split()
+        self.dismiss(TagChange([w for w in words if not w.startswith("-")],
+                               [w[1:] for w in words if w.startswith("-") and len(w) > 1]))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightRow:
+    """One highlight as the list shows it, and where it opens."""
+
+    thread_id: str
+    first_index: int
+    title: str
+    where: str  # `posts 3–5`
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenHighlight:
+    thread_id: str
+    index: int
+
+
+class HighlightsScreen(ModalScreen[OpenHighlight | None]):
+    """Every highlight (thread, posts, note), oldest first; enter opens one at its place."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close", id="highlights.close")]
+
+    def __init__(self, rows: list[HighlightRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="highlights-dialog"):
+            if not self.rows:
+                yield Static("No highlights yet: v selects posts in the reading pane, H keeps them.",
+                             markup=False, classes="keep-help")
+            options = [Option(self._label(row), id=str(n)) for n, row in enumerate(self.rows)]
+            yield OptionList(*options, id="highlights-list", markup=False)
+        yield Footer(compact=True)
+
+    @staticmethod
+    def _label(row: HighlightRow) -> str:
+        note = f"\n  {clean_line(row.note)}" if row.note else ""
+        return f"{clean_line(row.title) or '(no text)'} · {row.where}{note}"
+
+    def on_mount(self) -> None:
+        self.query_one("#highlights-dialog").border_title = f"Highlights ({len(self.rows)})"
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#highlights-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        row = self.rows[int(event.option.id or 0)]
+        self.dismiss(OpenHighlight(row.thread_id, row.first_index))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
