@@ -94,6 +94,9 @@ async def test_t_adds_and_removes_tags_with_completion_and_the_header_and_filter
         mira = app.screen.thread.id
         assert app.tags[mira] == ["terminal", "baking"]
         assert "#terminal #baking" in str(app.screen.query_one("#thread-header").render())
+        list_row = app.screen.query_one("#thread-list").format_item(
+            next(s for s in app.library.summaries() if s["id"] == mira), 60)[1].plain
+        assert list_row.rstrip() == "   @mira_bakes · 15 Oct 2021  #terminal #baking"
         await pilot.press("t", *"-terminal", "enter")
         await settle(pilot)
         assert app.tags[mira] == ["baking"]

@@ -248,6 +248,7 @@ class ThreadsApp(App[int]):
 
     def _user_data_changed(self, snapshot: UserSnapshot) -> None:
         self._apply_user_data(snapshot)
+        self.main_screen.thread_list.tags = self.tags
         self.main_screen.thread_list.refresh_items()
         self.main_screen.show_user_data()
 

@@ -122,6 +122,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """Reload the list from the library, keeping the selection where it can (else on `start_on`)."""
         thread_list = self.thread_list
         thread_list.states = self.app.states
+        thread_list.tags = self.app.tags
         # The cursor's thread, else the open one (a filter that matched nothing kept it open).
         keep = (thread_list.current["id"] if thread_list.current
                 else self.thread.id if self.thread is not None else start_on)

@@ -58,6 +58,7 @@ class ThreadList(SummaryList):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(empty_text="No threads. Press i to import.", **kwargs)
         self.states: dict[str, dict[str, Any]] = {}
+        self.tags: dict[str, list[str]] = {}
 
     def format_item(self, item: Summary, width: int) -> list[Text]:
         if not self.show_vertical_scrollbar:
@@ -88,4 +89,8 @@ class ThreadList(SummaryList):
         detail = Text(DETAIL_INDENT)
         detail.append_text(author)
         detail.append(f"{SEPARATOR}{date}", style=self.secondary_style())
+        tags = self.tags.get(item["id"])
+        if tags:
+            detail.append("  " + " ".join(f"#{tag}" for tag in tags), style=self.mark_style())
+            detail.truncate(width, overflow="ellipsis")
         return [title, detail]
