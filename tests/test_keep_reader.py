@@ -139,3 +139,21 @@ async def test_a_tag_added_by_another_process_shows_without_a_restart(sample_db,
         assert "#fromcli" in str(app.screen.query_one("#thread-header").render())
     listed = json.loads(cli("list", "--json", "--tag", "fromcli").out)  # (the reader held stdout till now)
     assert [t["id"] for t in listed] == [mira]
+
+
+async def test_d_in_the_highlights_view_removes_one(sample_db):
+    library = Library.open(sample_db)
+    theo = library.thread(next(s["id"] for s in library.summaries() if s["author_handle"] == "theo_types"
+                               and s["complete"]))
+    UserData(library).add_highlight(theo, [0], "first")
+    UserData(library).add_highlight(theo, [2], "third")
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("K")
+        await settle(pilot)
+        await pilot.press("down", "d")
+        await settle(pilot)
+        assert any(n.message == "Highlight removed." for n in app._notifications)
+        assert [h.note for h in app.highlights] == ["first"]
+    assert [h.note for h in UserData(Library.open(sample_db)).highlights()] == ["first"]

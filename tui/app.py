@@ -280,7 +280,7 @@ class ThreadsApp(App[int]):
     @work(thread=True, exclusive=True, group="highlights", exit_on_error=False)
     def show_highlights(self) -> None:
         """The highlights view: each highlight's thread read here, off the UI thread, for its posts' numbers."""
-        from .screens.keep import HighlightRow, HighlightsScreen, OpenHighlight
+        from .screens.keep import HighlightRow, HighlightsScreen, OpenHighlight, RemoveHighlight
 
         rows: list[HighlightRow] = []
         for highlight in self.highlights:
@@ -288,11 +288,14 @@ class ThreadsApp(App[int]):
             numbers = highlight.numbers_in(thread) if thread is not None else []
             if thread is None or not numbers:
                 continue
-            rows.append(HighlightRow(thread.id, numbers[0] - 1, thread.title, numbers_text(numbers), highlight.note))
+            rows.append(HighlightRow(highlight.key, thread.id, numbers[0] - 1, thread.title, numbers_text(numbers),
+                                     highlight.note))
 
-        def open_it(chosen: OpenHighlight | None) -> None:
-            if chosen is not None:
+        def open_it(chosen: OpenHighlight | RemoveHighlight | None) -> None:
+            if isinstance(chosen, OpenHighlight):
                 self.main_screen.post_message(OpenThread(chosen.thread_id, chosen.index))
+            elif isinstance(chosen, RemoveHighlight):
+                self._write_user_data(lambda user_data: user_data.remove_highlight(chosen.key), "Highlight removed.")
 
         self.call_from_thread(self.push_screen, HighlightsScreen(rows), open_it)
 

@@ -3,6 +3,7 @@
 | key | action |
 |---|---|
 | `enter` | keep the note / apply the tags / open the highlight |
+| `d`, `delete` | (highlights) remove the highlight chosen |
 | `esc` | close without changing anything |
 """
 
@@ -94,6 +95,7 @@ class TagsScreen(ModalScreen[TagChange | None]):
 class HighlightRow:
     """One highlight as the list shows it, and where it opens."""
 
+    key: str
     thread_id: str
     first_index: int
     title: str
@@ -107,10 +109,18 @@ class OpenHighlight:
     index: int
 
 
-class HighlightsScreen(ModalScreen[OpenHighlight | None]):
-    """Every highlight (thread, posts, note), oldest first; enter opens one at its place."""
+@dataclass(frozen=True, slots=True)
+class RemoveHighlight:
+    key: str
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close", id="highlights.close")]
+
+class HighlightsScreen(ModalScreen[OpenHighlight | RemoveHighlight | None]):
+    """Every highlight (thread, posts, note), oldest first; enter opens one at its place, d removes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="highlights.close"),
+        Binding("d,delete", "remove", "Remove", id="highlights.remove"),
+    ]
 
     def __init__(self, rows: list[HighlightRow]) -> None:
         super().__init__()
@@ -138,6 +148,11 @@ class HighlightsScreen(ModalScreen[OpenHighlight | None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         row = self.rows[int(event.option.id or 0)]
         self.dismiss(OpenHighlight(row.thread_id, row.first_index))
+
+    def action_remove(self) -> None:
+        index = self.query_one(OptionList).highlighted
+        if index is not None and self.rows:
+            self.dismiss(RemoveHighlight(self.rows[index].key))
 
     def action_close(self) -> None:
         self.dismiss(None)
