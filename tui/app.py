@@ -24,7 +24,7 @@ from .clipboard import copy_to_system_clipboard, describe_copy
 from .library import Library, LibraryError
 from .messages import FetchAgain, LibraryChanged, OpenThread
 from .model import Thread
-from .quoting import numbers_text
+from .quoting import posts_text
 from .user_data import Highlight, UserData, UserDataError
 from .screens.main import MainScreen
 from .search import Hit, query_terms
@@ -61,6 +61,9 @@ FAILURES_NOTIFIED = 2  # failed files named in the import-at-start notification;
 WORKER_TASKS = {
     "import-at-start": "The import",
     "import": "The import",
+    "user-data": "Reading your tags and highlights",
+    "user-data-write": "Saving your tags and highlights",
+    "highlights": "Listing your highlights",
     "reload": "Reloading the library",
     "open-thread": "Opening the thread",
     "save-state": "Saving the reading state",
@@ -255,7 +258,7 @@ class ThreadsApp(App[int]):
     def keep_highlight(self, thread: Thread, indexes: list[int], note: str) -> None:
         """Keep posts of a thread as a highlight, off the UI thread; say so when it is kept."""
         self._write_user_data(lambda user_data: user_data.add_highlight(thread, indexes, note),
-                              f"Kept {numbers_text([i + 1 for i in indexes])} as a highlight"
+                              f"Kept {posts_text([i + 1 for i in indexes])} as a highlight"
                               + (" with a note." if note else "."))
 
     def change_tags(self, thread_id: str, change: TagChange) -> None:
@@ -282,14 +285,11 @@ class ThreadsApp(App[int]):
         """The highlights view: each highlight's thread read here, off the UI thread, for its posts' numbers."""
         from .screens.keep import HighlightRow, HighlightsScreen, OpenHighlight, RemoveHighlight
 
-        rows: list[HighlightRow] = []
-        for highlight in self.highlights:
-            thread = self.library.thread(highlight.thread_id)
-            numbers = highlight.numbers_in(thread) if thread is not None else []
-            if thread is None or not numbers:
-                continue
-            rows.append(HighlightRow(highlight.key, thread.id, numbers[0] - 1, thread.title, numbers_text(numbers),
-                                     highlight.note))
+        rows = [HighlightRow(view.highlight.key, view.highlight.thread_id,
+                             view.numbers[0] - 1 if view.numbers else None, view.title or view.highlight.thread_id,
+                             posts_text(view.numbers) if view.numbers else "its posts are no longer in the library",
+                             view.highlight.note)
+                for view in UserData(self.library).views()]
 
         def open_it(chosen: OpenHighlight | RemoveHighlight | None) -> None:
             if isinstance(chosen, OpenHighlight):

@@ -324,7 +324,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     summaries = library.summaries()
     tags = UserData(library).all_tags()
     if args.tag is not None:
-        wanted = normalise_tag(args.tag)
+        try:
+            wanted = normalise_tag(args.tag)
+        except UserDataError as error:
+            raise _UsageError(str(error)) from None
         summaries = [doc for doc in summaries if wanted in tags.get(doc["id"], ())]
     if args.json:
         keys = ("id", "author_name", "author_handle", "date", "title", "post_count",
@@ -479,7 +482,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_highlight(args: argparse.Namespace) -> int:
-    from .quoting import RangeError, numbers_text, parse_range
+    from .quoting import RangeError, posts_text, parse_range
     from .user_data import UserData
 
     library = _open_library(args.db)
@@ -489,13 +492,13 @@ def cmd_highlight(args: argparse.Namespace) -> int:
     except RangeError as error:
         raise _UsageError(str(error)) from None
     highlight = UserData(library).add_highlight(thread, indexes, args.note)
-    _say(f"Highlight {highlight.key}: {numbers_text([i + 1 for i in indexes])} of {thread.title!r}"
+    _say(f"Highlight {highlight.key}: {posts_text([i + 1 for i in indexes])} of {thread.title!r}"
          + (f", with a note" if highlight.note else ""))
     return EXIT_OK
 
 
 def cmd_highlights(args: argparse.Namespace) -> int:
-    from .quoting import numbers_text
+    from .quoting import posts_text
     from .user_data import UserData
 
     library = _open_library(args.db)
@@ -504,21 +507,16 @@ def cmd_highlights(args: argparse.Namespace) -> int:
         removed = user_data.remove_highlight(args.remove)
         _say(f"Removed highlight {removed.key}.")
         return EXIT_OK
-    rows = []
-    for highlight in user_data.highlights():
-        thread = library.thread(highlight.thread_id)
-        numbers = highlight.numbers_in(thread) if thread is not None else []
-        rows.append({"key": highlight.key, "thread_id": highlight.thread_id,
-                     "title": thread.title if thread is not None else None, "numbers": numbers,
-                     "posts": [thread.posts[n - 1].text for n in numbers] if thread is not None else [],
-                     "note": highlight.note})
+    rows = [{"key": view.highlight.key, "thread_id": view.highlight.thread_id, "title": view.title,
+             "numbers": view.numbers, "note": view.highlight.note,
+             "posts": [ref.text for ref in view.highlight.posts]} for view in user_data.views()]
     if args.json:
         _print_json(rows)
         return EXIT_OK
     if not rows:
         _say("No highlights yet. Keep some with: threads-tui highlight ID RANGE [--note TEXT]")
     for row in rows:
-        where = numbers_text(row["numbers"]) if row["numbers"] else "its posts are no longer in the library"
+        where = posts_text(row["numbers"]) if row["numbers"] else "its posts are no longer in the library"
         note = f"  — {row['note']}" if row["note"] else ""
         _say(f"{row['key']}  {row['title'] or row['thread_id']} · {where}{note}")
     return EXIT_OK

@@ -15,8 +15,10 @@ from .model import Thread
 from .quoting import Quote
 from .storage import StorageWriteError, fsync_dir, sync_files, write_atomic
 from .user_data import Highlight
+from .weblinks import web_address
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
+_NOT_YAML = re.compile("[\ufffe\uffff\ud800-\udfff]")
 FORMATS = ("markdown", "html")
 
 
@@ -40,10 +42,11 @@ def file_name_for(thread: Thread, suffix: str = ".md") -> str:
 def front_matter(thread: Thread, extras: Extras) -> str:
     """YAML front matter (each value a JSON scalar or list, which YAML reads as they are)."""
     fields = {"title": thread.title, "author": thread.author_name, "handle": thread.author_handle,
-              "date": thread.date.iso() if thread.date else None, "source": thread.url or thread.source or None,
+              "date": thread.date.iso() if thread.date else None, "source": web_address(thread.url),
               "tags": extras.tags, "posts": thread.post_count, "complete": thread.complete,
               "status": "complete" if thread.complete else "preview"}
-    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in fields.items()]
+    # JSON's strings are YAML's double-quoted ones, but for the non-characters YAML refuses to read.
+    lines = [f"{key}: {_NOT_YAML.sub('', json.dumps(value, ensure_ascii=False))}" for key, value in fields.items()]
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 

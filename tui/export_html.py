@@ -7,13 +7,14 @@ is escaped, so nothing from a post becomes markup.
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from .formatting import byline, count_text, date_text, media_line, missing_text, numbered_total
 from .model import Post, Thread
+from .weblinks import link_spans, web_address
 
-_URL = re.compile(r"https?://[^\s<>\"']+")
+# What a page may load or run: nothing but its own inline style (a second guard, after escaping).
+_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 STYLE = """
 :root { color-scheme: light; }
@@ -44,25 +45,32 @@ def _text(text: str) -> str:
     """Post text as HTML: escaped, its addresses made links (the address is the link's text)."""
     parts: list[str] = []
     position = 0
-    for match in _URL.finditer(text):
-        url = match.group().rstrip(".,;:!?)")
-        parts.append(escape(text[position:match.start()]))
-        parts.append(f'<a href="{escape(url)}">{escape(url)}</a>')
-        position = match.start() + len(url)
+    for start, end in link_spans(text):
+        url = text[start:end]
+        parts.append(escape(text[position:start]))
+        parts.append(_link(url, url))
+        position = end
     parts.append(escape(text[position:]))
     return "".join(parts)
+
+
+def _link(url: str | None, label: str) -> str:
+    """A link to a web address (its label escaped); the label alone for anything else."""
+    target = web_address(url)
+    return f'<a href="{escape(target)}">{escape(label)}</a>' if target else escape(label)
 
 
 def _media(post: Post) -> str:
     items = []
     for media in post.media:
-        label = escape(media_line(media) if media.kind != "link" else f"[link: {media.alt or media.url or ''}]")
-        items.append(f'<li><a href="{escape(media.url)}">{label}</a></li>' if media.url else f"<li>{label}</li>")
+        label = media_line(media) if media.kind != "link" else f"[link: {media.alt or media.url or ''}]"
+        items.append(f"<li>{_link(media.url, label)}</li>")
     return f'<ul class="media">{"".join(items)}</ul>' if items else ""
 
 
 def _page(title: str, body: str) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_POLICY}\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
 
@@ -74,15 +82,15 @@ def thread_page(thread: Thread, highlighted: set[int] = frozenset(), index_name:
                   f"{thread.minutes_to_read()} min read")
     parts = [f'<nav><a href="{escape(index_name)}">All threads</a></nav>',
              f"<header><h1>{escape(thread.title or 'Untitled thread')}</h1><p class=\"meta\">{meta}</p>"]
-    if thread.url:
-        parts.append(f'<p class="source">Original: <a href="{escape(thread.url)}">{escape(thread.url)}</a></p>')
+    if web_address(thread.url):
+        parts.append(f'<p class="source">Original: {_link(thread.url, thread.url or "")}</p>')
     parts.append("</header>")
     missing = missing_text(thread)
     if missing:
         parts.append(f'<p class="notice">{escape(missing)}</p>')
     for number, post in enumerate(thread.posts, 1):
         label = f"{number}/{total}"
-        heading = f'<a href="{escape(post.url)}">{label}</a>' if post.url else label
+        heading = _link(post.url, label)
         kind = ' class="highlight"' if number in highlighted else ""
         quoted = ""
         if post.quoted is not None:

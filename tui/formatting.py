@@ -7,6 +7,7 @@ from typing import Any
 
 from .model import VISIBILITY_MARKS, InReplyTo, Media, PartialDate, Post, Thread
 from .numbering import author_numbering, numbers_text
+from .weblinks import web_address
 
 # The id a thread gets when its first post has none (see model.make_thread_id).
 _HASH_ID = re.compile(r"h[0-9a-f]{20}")
@@ -197,7 +198,8 @@ def _markdown_media(media: Media) -> list[str]:
     """A list item `- [image: alt](<url>)`; an alt of several lines goes below it, indented, in its lines."""
     alt_lines = media.alt.split("\n") if media.alt else []
     label = _markdown_escape(f"{media.kind}: {media.alt}" if len(alt_lines) == 1 else media.kind)
-    item = f"- [{label}](<{media.url}>)" if media.url else f"- \\[{label}\\]"
+    address = web_address(media.url)
+    item = f"- [{label}](<{address}>)" if address else f"- \\[{label}\\]"
     if len(alt_lines) < 2:
         return [item]
     return [item, ""] + ["  " + _markdown_escape(line) if line else "" for line in alt_lines]
@@ -212,8 +214,8 @@ def thread_as_markdown(thread: Thread) -> str:
                  f"{date_text(thread.date)} · "
                  f"{count_text(thread)} · {thread.minutes_to_read()} min read")
     lines.append("")
-    if thread.url:
-        lines += [f"Original: <{thread.url}>", ""]
+    if web_address(thread.url):
+        lines += [f"Original: <{web_address(thread.url)}>", ""]
     missing = missing_text(thread)
     if missing:
         lines += [f"> {missing}", ""]

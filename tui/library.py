@@ -46,7 +46,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 
 from .model import PartialDate, PlainThread, Thread, placed_at
-from .user_data import UserData
+from .user_data import UserData, UserDataError
 from .search import SearchLines, search_file, search_file_pieces, search_layout, search_lines, thread_search_lines
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
@@ -677,9 +677,19 @@ class Library:
             except _BAD_DOCUMENT as error:
                 raise self._unreadable(f"a stored thread is damaged ({error!r})") from error
             if changes.write or changes.remove:
+                # The user's tags and highlights go on to the copies that replace threads: copied first, so
+                # that a crash, a kill or a failed commit loses none; the replaced threads' are dropped after.
+                user_data = UserData(self)
+                try:
+                    user_data.carry(dict(changes.replaced))
+                except UserDataError as error:
+                    raise LibraryError(f"{error}: the tags and highlights of the threads this import replaces "
+                                       "could not be handed on, so nothing was imported") from error
                 self._commit(changes)
-                # Not in the commit: a crash between the two leaves the tags on the old id, never lost.
-                UserData(self).carry(dict(changes.replaced))
+                try:
+                    user_data.forget(set(changes.replaced))
+                except UserDataError:
+                    pass  # what is left is kept under ids the library no longer holds: nothing is lost
             else:
                 self._clear_debris()
         counts = ImportCounts(replaced=dict(changes.replaced))

@@ -11,11 +11,37 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from .formatting import byline, date_text, numbered_total
 from .model import Thread
+from .weblinks import web_address
+
+
+# What starts a Markdown block when it begins a line: it is escaped, so a post's text stays text.
+_BLOCK_START = re.compile(r"^(\s*)(?:([>#+*-])|(\d+)([.)]))")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    """`\\-`, `\\>`, `1\\.`: the mark that would start a block, escaped."""
+    indent, mark, number, dot = match.groups()
+    return f"{indent}\\{mark}" if mark else f"{indent}{number}\\{dot}"
+
+
+def _quoted(text: str) -> str:
+    """A post's text as quoted Markdown lines: a blank line stays a paragraph break, a single line
+    break stays one (a backslash ends the line), and no line starts a block of its own."""
+    lines = [_BLOCK_START.sub(_escaped, line.rstrip()) for line in text.split("\n")]
+    out = []
+    for index, line in enumerate(lines):
+        if not line:
+            out.append(">")
+            continue
+        follows = index + 1 < len(lines) and lines[index + 1] != ""
+        out.append(f"> {line}\\" if follows else f"> {line}")
+    return "\n".join(out)
 
 
 class RangeError(Exception):
@@ -40,7 +66,7 @@ def parse_range(text: str, count: int) -> list[int]:
     return sorted(set(indexes))
 
 
-def numbers_text(numbers: list[int]) -> str:
+def posts_text(numbers: list[int]) -> str:
     """`post 4`, `posts 3–5`, `posts 1, 3–5`: runs of consecutive numbers joined."""
     runs: list[list[int]] = []
     for number in numbers:
@@ -65,19 +91,19 @@ class Quote:
 
     @property
     def link(self) -> str | None:
-        """The first quoted post's address, else the thread's."""
-        return self.thread.posts[self.indexes[0]].url or self.thread.url
+        """The first quoted post's web address, else the thread's."""
+        return web_address(self.thread.posts[self.indexes[0]].url) or web_address(self.thread.url)
 
     def citation(self) -> str:
         thread = self.thread
-        where = f"{numbers_text(self.numbers)} of {numbered_total(thread)}"
+        where = f"{posts_text(self.numbers)} of {numbered_total(thread)}"
         link = f": [link]({self.link})" if self.link else ""
         return f"— {byline(thread)}, {date_text(thread.date)}, {where}{link}"
 
     def markdown(self) -> str:
-        """The posts as one blockquote (a `>` line between posts, paragraphs kept), then the citation."""
-        blocks = ["\n".join(f"> {line}" if line.strip() else ">" for line in self.thread.posts[i].text.split("\n"))
-                  for i in self.indexes]
+        """The posts as one blockquote (a `>` line between posts, paragraphs and line breaks kept), then
+        the citation."""
+        blocks = [_quoted(self.thread.posts[i].text) for i in self.indexes]
         return "\n>\n".join(blocks) + f"\n\n{self.citation()}\n"
 
     def to_json(self) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from tinydb import Query, TinyDB
 
 from .model import Post, Thread
-from .storage import AtomicJSONStorage, StorageReadError, StorageWriteError
+from .storage import AtomicJSONStorage, StorageReadError, StorageWriteError, remove_stale_temp_files
 
 if TYPE_CHECKING:
     from .library import Library
@@ -47,24 +47,35 @@ def normalise_tag(text: str) -> str:
     return tag
 
 
+def _flat(text: str) -> str:
+    """Text as copies of one thread are compared: spacing and case aside (as `thread_copies` does)."""
+    return " ".join(text.split()).casefold()
+
+
 @dataclass(frozen=True, slots=True)
 class PostRef:
-    """How a highlight finds a post again: its id where the source gives one, else its text."""
+    """How a highlight finds a post again: its id where the source gives one, else its text (and where
+    it was, to choose between posts of the same text)."""
 
     id: str | None
     text: str
+    index: int = 0
 
     @classmethod
-    def of(cls, post: Post) -> PostRef:
-        return cls(post.id, post.text)
+    def of(cls, post: Post, index: int) -> PostRef:
+        return cls(post.id, post.text, index)
 
     def index_in(self, thread: Thread) -> int | None:
-        """Where the post is in `thread` (by id first, then by text), else None."""
+        """Where the post is in `thread` (by id first, then by text, the nearest to where it was), else None."""
         if self.id is not None:
             for index, post in enumerate(thread.posts):
                 if post.id == self.id:
                     return index
-        return next((index for index, post in enumerate(thread.posts) if post.text == self.text), None)
+        flat = _flat(self.text)
+        if not flat:
+            return None  # an empty post (an image alone) is found by id only
+        found = [index for index, post in enumerate(thread.posts) if _flat(post.text) == flat]
+        return min(found, key=lambda index: abs(index - self.index)) if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +94,28 @@ class Highlight:
 
     def to_doc(self) -> dict[str, Any]:
         return {"key": self.key, "thread_id": self.thread_id, "note": self.note, "created": self.created,
-                "posts": [{"id": ref.id, "text": ref.text} for ref in self.posts]}
+                "posts": [{"id": ref.id, "text": ref.text, "index": ref.index} for ref in self.posts]}
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Highlight:
-        return cls(str(doc["key"]), str(doc["thread_id"]),
-                   tuple(PostRef(ref.get("id"), str(ref.get("text", ""))) for ref in doc.get("posts") or ()),
+        """A highlight from the user's file; ValueError if the document is not one."""
+        refs = doc.get("posts")
+        if not (isinstance(doc.get("key"), str) and isinstance(doc.get("thread_id"), str) and isinstance(refs, list)
+                and all(isinstance(ref, dict) and isinstance(ref.get("text"), str)
+                        and isinstance(ref.get("id"), str | None) for ref in refs)):
+            raise ValueError(f"a highlight that is not one: {str(doc)[:80]}")
+        return cls(doc["key"], doc["thread_id"],
+                   tuple(PostRef(ref["id"], ref["text"], int(ref.get("index") or 0)) for ref in refs),
                    str(doc.get("note") or ""), float(doc.get("created") or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightView:
+    """A highlight as it is shown: its thread's title and where its posts are now (none: gone)."""
+
+    highlight: Highlight
+    title: str | None
+    numbers: list[int]
 
 
 class UserData:
@@ -100,21 +126,33 @@ class UserData:
         self.path = user_data_path(library.path)
 
     def _read(self) -> TinyDB:
+        """The file, checked whole: a damaged one is told in one line and never written over."""
         db = TinyDB(self.path, storage=AtomicJSONStorage, track_digest=False)
         try:
-            data = db.storage.read()
+            data = db.storage.read() or {}
         except StorageReadError as error:
             raise UserDataError(f"cannot read {self.path}: {error.reason}; it was left as it is") from error
-        version = (data or {}).get("meta", {}).get("1", {}).get("schema", USER_SCHEMA_VERSION)
+        meta = data.get("meta", {}).get("1", {})
+        version = meta.get("schema", USER_SCHEMA_VERSION) if isinstance(meta, dict) else None
         if version != USER_SCHEMA_VERSION:
             raise UserDataError(f"cannot read {self.path}: schema version {version!r}, "
                                 f"not {USER_SCHEMA_VERSION}; it was left as it is")
+        try:
+            for doc in data.get("tags", {}).values():
+                if not (isinstance(doc.get("thread_id"), str) and isinstance(doc.get("tags"), list)
+                        and all(isinstance(tag, str) for tag in doc["tags"])):
+                    raise ValueError(f"tags that are not tags: {str(doc)[:80]}")
+            for doc in data.get("highlights", {}).values():
+                Highlight.from_doc(doc)
+        except (ValueError, AttributeError) as error:
+            raise UserDataError(f"cannot read {self.path}: it is damaged ({error}); it was left as it is") from None
         return db
 
     @contextmanager
     def _writing(self) -> Iterator[TinyDB]:
         """The file as it is now, under the library's lock; written atomically when the block ends."""
         with self.library.locked():
+            remove_stale_temp_files(self.path)
             db = self._read()
             yield db
             if not db.table("meta").contains(doc_id=1):
@@ -158,7 +196,7 @@ class UserData:
 
     def add_highlight(self, thread: Thread, indexes: list[int], note: str = "") -> Highlight:
         """Keep posts of a thread (0-based `indexes`) as a highlight."""
-        refs = tuple(PostRef.of(thread.posts[index]) for index in indexes)
+        refs = tuple(PostRef.of(thread.posts[index], index) for index in indexes)
         created = time.time()
         key = hashlib.sha256(f"{thread.id}\n{indexes}\n{created}".encode()).hexdigest()[:8]
         highlight = Highlight(key, thread.id, refs, note.strip(), created)
@@ -170,17 +208,27 @@ class UserData:
         """Drop a highlight by its key (or a unique start of it)."""
         with self._writing() as db:
             table = db.table("highlights")
-            matches = [doc for doc in table.all() if str(doc.get("key", "")).startswith(key)]
+            matches = [doc for doc in table.all() if key and str(doc.get("key", "")).startswith(key)]
             if len(matches) != 1:
                 raise UserDataError(f"no highlight {key!r}" if not matches
                                     else f"{key!r} is the start of {len(matches)} highlights; give more of it")
             table.remove(doc_ids=[matches[0].doc_id])
         return Highlight.from_doc(matches[0])
 
+    def views(self) -> list[HighlightView]:
+        """Every highlight with its thread's title and its posts' numbers now, oldest first."""
+        views = []
+        for highlight in self.highlights():
+            thread = self.library.thread(highlight.thread_id)
+            views.append(HighlightView(highlight, thread.title if thread else None,
+                                       highlight.numbers_in(thread) if thread else []))
+        return views
+
     # -- threads replaced ----------------------------------------------------------
 
     def carry(self, replaced: dict[str, str]) -> None:
-        """Hand the tags and highlights of replaced threads (old id -> new id) to their replacements."""
+        """Give the replacements of replaced threads (old id -> new id) their tags and highlights, as
+        copies: written before the library's commit, so that whatever happens to it nothing is lost."""
         if not replaced or not self.path.exists():
             return
         with self._writing() as db:
@@ -191,8 +239,18 @@ class UserData:
                     kept = tags.get(Query().thread_id == new)
                     merged = list(dict.fromkeys([*(kept["tags"] if isinstance(kept, dict) else []), *doc["tags"]]))
                     tags.upsert({"thread_id": new, "tags": merged}, Query().thread_id == new)
-                    tags.remove(Query().thread_id == old)
-                highlights.update({"thread_id": new}, Query().thread_id == old)
+                carried = {str(doc["key"]) for doc in highlights.search(Query().thread_id == new)}
+                for doc in highlights.search(Query().thread_id == old):
+                    if doc["key"] not in carried:
+                        highlights.insert({**doc, "thread_id": new})
+
+    def forget(self, thread_ids: set[str]) -> None:
+        """Drop what belongs to threads the library no longer holds (after a commit that replaced them)."""
+        if not thread_ids or not self.path.exists():
+            return
+        with self._writing() as db:
+            for table in (db.table("tags"), db.table("highlights")):
+                table.remove(Query().thread_id.one_of(sorted(thread_ids)))
 
 
 def user_data_path(library_path: Path) -> Path:

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.suggester import SuggestFromList
+from textual.suggester import Suggester
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -51,6 +51,21 @@ class NoteScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class TagSuggester(Suggester):
+    """Completes the word being typed (after a space, or a `-`) from the tags in use."""
+
+    def __init__(self, tags: list[str]) -> None:
+        super().__init__(use_cache=False, case_sensitive=False)
+        self.tags = tags
+
+    async def get_suggestion(self, value: str) -> str | None:
+        word = value.rsplit(" ", 1)[-1].removeprefix("-").lstrip("#")
+        if not word:
+            return None
+        match = next((tag for tag in self.tags if tag.startswith(word) and tag != word), None)
+        return value + match[len(word):] if match else None
+
+
 @dataclass(frozen=True, slots=True)
 class TagChange:
     """Tags to add to a thread and tags to take off it."""
@@ -75,7 +90,7 @@ class TagsScreen(ModalScreen[TagChange | None]):
             yield Static(f"Tags now: {have}. Type tags to add, -tag to remove one; enter applies, esc cancels.",
                          markup=False, classes="keep-help")
             yield Input(placeholder="tag -other", id="tags-input",
-                        suggester=SuggestFromList(self.in_use, case_sensitive=False))
+                        suggester=TagSuggester(self.in_use))
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -97,7 +112,7 @@ class HighlightRow:
 
     key: str
     thread_id: str
-    first_index: int
+    first_index: int | None  # None: its posts are no longer in the library (it can still be removed)
     title: str
     where: str  # `posts 3–5`
     note: str
@@ -147,6 +162,9 @@ class HighlightsScreen(ModalScreen[OpenHighlight | RemoveHighlight | None]):
     @on(OptionList.OptionSelected, "#highlights-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         row = self.rows[int(event.option.id or 0)]
+        if row.first_index is None:
+            self.notify("Its posts are no longer in the library: d removes it.", severity="warning", markup=False)
+            return
         self.dismiss(OpenHighlight(row.thread_id, row.first_index))
 
     def action_remove(self) -> None:

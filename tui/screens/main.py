@@ -17,7 +17,7 @@ from ..formatting import author_label, count_text, numbered_total, post_with_att
 from ..library import LibraryError
 from ..messages import FetchAgain, OpenThread
 from ..model import Thread
-from ..quoting import Quote, numbers_text
+from ..quoting import Quote, posts_text
 from ..widgets.author_list import AuthorList
 from ..widgets.filter_input import FilterInput
 from ..widgets.reading_pane import ReadingPane, ThreadView
@@ -384,7 +384,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if thread is None:
             return
         quote = Quote(thread, self.reading_pane.view.selection())
-        self.app.copy_text(quote.markdown(), f"{numbers_text(quote.numbers)} as a quote")
+        self.app.copy_text(quote.markdown(), f"{posts_text(quote.numbers)} as a quote")
         if self.reading_pane.view.anchor is not None:
             self.reading_pane.view.toggle_selection()
 
@@ -395,7 +395,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             return
         view = self.reading_pane.view
         indexes = view.selection()
-        what = f"{numbers_text([i + 1 for i in indexes])} of {numbered_total(thread)}"
+        what = f"{posts_text([i + 1 for i in indexes])} of {numbered_total(thread)}"
 
         def keep(note: str | None) -> None:
             if note is None:

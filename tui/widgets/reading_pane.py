@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import time
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -35,11 +35,8 @@ from textual.widgets import Static
 from ..formatting import header_text, media_line, missing_text, numbered_total, post_label, post_numbers
 from ..model import Post, Thread
 from ..text import strip_control
+from ..weblinks import link_spans
 
-# A URL runs to a space, quote, angle bracket, square bracket or backquote;
-# `link_spans` then drops punctuation that ends a sentence and an unbalanced `)`.
-_LINK = re.compile(r"""https?://[^\s<>"'\[\]`]+""")
-_LINK_TRAILING = ".,;:!?)"
 _MENTION = re.compile(r"(?<![\w@])@\w+(?:@[\w.-]+\w)?")
 _HASHTAG = re.compile(r"(?<![\w#&])#\w+")
 MAX_TEXT_WIDTH = 100
@@ -51,19 +48,6 @@ LAYOUT_PAUSE_SECONDS = 0.01
 # How often that tells the scrollbar the thread's new length: each time costs the screen a new
 # layout, dearer than the slice itself.
 LAYOUT_SYNC_SECONDS = 0.25
-
-
-def link_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Where the URLs in `text` start and end: not the `.` after one, nor the `)` or `]` around one."""
-    for match in _LINK.finditer(text):
-        url = match.group()
-        end = len(url)
-        while end and url[end - 1] in _LINK_TRAILING:
-            if url[end - 1] == ")" and url.count("(", 0, end) >= url.count(")", 0, end):
-                break  # a `(...)` that is part of the URL, as in Wikipedia's
-            end -= 1
-        if end > url.index("//") + 2:
-            yield match.start(), match.start() + end
 
 
 PAGE_KEYS = Binding.Group("Page")
