@@ -18,8 +18,16 @@ from tui.library import Library
 
 from .conftest import SAMPLES
 from .fake_services import (
-    BlueskyConversation, BskyPost, FakeServices, MastodonConversation, Reply, Toot, dripping, json_reply,
-    refused_port, threadreader_page,
+    BlueskyConversation,
+    BskyPost,
+    FakeServices,
+    MastodonConversation,
+    Reply,
+    Toot,
+    dripping,
+    json_reply,
+    refused_port,
+    threadreader_page,
 )
 
 DANA = "did:plc:dana"
@@ -601,8 +609,8 @@ def test_503_is_waited_out_too(cli, services):
 
 
 def test_retry_after_in_seconds_dates_and_nonsense():
-    from email.utils import format_datetime
     from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
 
     from tui.fetching.http import DEFAULT_WAIT_SECONDS, _retry_after
 

@@ -19,7 +19,6 @@ from .formatting import byline, date_text, numbered_total
 from .model import Thread
 from .weblinks import web_address
 
-
 # What starts a Markdown block when it begins a line: it is escaped, so a post's text stays text.
 _BLOCK_START = re.compile(r"^(\s*)(?:([>#+*-])|(\d+)([.)]))")
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, TimeoutError as FutureTimeout
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from ..importers.base import ImportFailure, ParseResult
 from .addresses import AddressError, BlueskyPost, MastodonStatus, parse_address

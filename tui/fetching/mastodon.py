@@ -146,7 +146,8 @@ def _chain_end(start_id: str, author: str, descendants: list[Obj]) -> tuple[str,
             replies.setdefault(parent or "", []).append(status)
     current, depth = start_id, 0
     while following := replies.get(current):
-        current = min(following, key=lambda status: (status.data.get("created_at") or "", status.ident("id"))).ident("id")
+        earliest = min(following, key=lambda status: (str(status.data.get("created_at") or ""), status.ident("id")))
+        current = earliest.ident("id")
         depth += 1
         if depth > MAX_DESCENDANTS:
             break  # a loop of replies: no real chain below one post is this long
