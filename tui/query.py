@@ -1,0 +1,341 @@
+"""The query language, one grammar for the search dialog, the list filter and the command line
+(no Textual here).
+
+```
+query   := clause*                      terms joined by spaces must all hold
+clause  := term ("OR" term)*            OR binds tighter than the space
+term    := "-"? atom                    - excludes
+atom    := WORD | "PHRASE" | FIELD:VALUE | "(" query ")"
+```
+
+Fields: `from:handle` (`@` and the instance or domain optional), `since:` and
+`until:` (`2021`, `2021-10`, `2021-10-01`, inclusive), `has:` (image, video,
+link, quote, alt), `is:` (bookmarked, unread, read, preview, complete, reply),
+`tag:name`. Case never matters. A malformed query raises QueryError with the
+column (1-based) where it goes wrong, in one line.
+
+`matches(query, item)` tells whether an item (a post with its thread, or a
+thread and what its posts hold) satisfies a query: what the item cannot know
+(a date with no year against `since:`) matches where its known parts can fall
+inside the range.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .model import PartialDate
+
+FIELDS = ("from", "since", "until", "has", "is", "tag")
+HAS_VALUES = ("image", "video", "link", "quote", "alt")
+IS_VALUES = ("bookmarked", "unread", "read", "preview", "complete", "reply")
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"""[^\s()"]+""")
+
+
+class QueryError(Exception):
+    """A query that is not one: what is wrong and at which column (1-based), on one line."""
+
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(f"{message} at column {column}")
+        self.column = column
+
+
+# -- the tree ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str  # casefolded
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    words: tuple[str, ...]  # casefolded, next to each other, in order
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str  # casefolded; for since/until the ISO date as typed
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    term: Node
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    terms: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    terms: tuple[Node, ...]
+
+
+Node = Word | Phrase | Field | Not | AnyOf | AllOf
+
+
+# -- parsing ------------------------------------------------------------------------
+
+
+@dataclass
+class _Token:
+    kind: str  # word, phrase, field, or, not, open, close
+    text: str
+    column: int
+    value: str = ""
+
+
+def _tokens(query: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    while position < len(query):
+        if space := _SPACE.match(query, position):
+            position = space.end()
+            continue
+        column = position + 1
+        char = query[position]
+        if char in "()":
+            tokens.append(_Token("open" if char == "(" else "close", char, column))
+            position += 1
+        elif char == "-" and position + 1 < len(query) and not query[position + 1].isspace():
+            tokens.append(_Token("not", char, column))
+            position += 1
+        elif char == '"':
+            end = query.find('"', position + 1)
+            if end < 0:
+                raise QueryError("unclosed quote", column)
+            tokens.append(_Token("phrase", query[position + 1:end], column))
+            position = end + 1
+        else:
+            match = _WORD.match(query, position)
+            assert match is not None
+            text = match.group()
+            position = match.end()
+            name, colon, value = text.partition(":")
+            if text == "OR":
+                tokens.append(_Token("or", text, column))
+            elif colon and name and not name.startswith(("http", "@")) and "/" not in name:
+                if value.startswith('"') or (not value and position < len(query) and query[position] == '"'):
+                    raise QueryError(f"write {name}:{value.strip(chr(34))} without quotes", column)
+                tokens.append(_Token("field", text, column, value))
+            else:
+                tokens.append(_Token("word", text, column))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.tokens = _tokens(query)
+        self.index = 0
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def end_column(self) -> int:
+        return len(self.query.rstrip()) + 1
+
+    def parse(self) -> Node:
+        node = self.clauses(top=True)
+        return node
+
+    def clauses(self, top: bool) -> Node:
+        terms: list[Node] = []
+        while (token := self.peek()) is not None and token.kind != "close":
+            terms.append(self.clause())
+        if token is not None and top:
+            raise QueryError("a ')' with no '(' before it", token.column)
+        if not terms:
+            column = token.column if token is not None else self.end_column()
+            raise QueryError("nothing to search for" if top else "empty parentheses", column)
+        return terms[0] if len(terms) == 1 else AllOf(tuple(terms))
+
+    def clause(self) -> Node:
+        terms = [self.term()]
+        while (token := self.peek()) is not None and token.kind == "or":
+            self.take()
+            following = self.peek()
+            if following is None or following.kind in ("or", "close"):
+                raise QueryError("OR with nothing after it", token.column)
+            terms.append(self.term())
+        return terms[0] if len(terms) == 1 else AnyOf(tuple(terms))
+
+    def term(self) -> Node:
+        token = self.take()
+        if token.kind == "not":
+            following = self.peek()
+            if following is None or following.kind in ("or", "close", "not"):
+                raise QueryError("'-' with nothing to exclude after it", token.column)
+            return Not(self.term())
+        if token.kind == "or":
+            raise QueryError("OR with nothing before it", token.column)
+        if token.kind == "open":
+            node = self.clauses(top=False)
+            closing = self.peek()
+            if closing is None:
+                raise QueryError("unclosed '('", token.column)
+            self.take()
+            return node
+        if token.kind == "phrase":
+            words = tuple(token.text.casefold().split())
+            if not words:
+                raise QueryError("empty quotes", token.column)
+            return Phrase(words) if len(words) > 1 else Word(words[0])
+        if token.kind == "field":
+            return _field(token)
+        return Word(token.text.casefold())
+
+
+def _field(token: _Token) -> Field:
+    name = token.text.partition(":")[0].casefold()
+    value = token.value.casefold()
+    if name not in FIELDS:
+        raise QueryError(f"unknown field '{token.text.partition(':')[0]}:'; fields: {', '.join(FIELDS)}",
+                         token.column)
+    if not value:
+        raise QueryError(f"{name}: needs a value", token.column)
+    if name in ("since", "until"):
+        match = _DATE.fullmatch(value)
+        if match is None or not _real_date(match):
+            raise QueryError(f"{name}:{value} is not a date (write 2021, 2021-10 or 2021-10-01)", token.column)
+    elif name == "has" and value not in HAS_VALUES:
+        raise QueryError(f"has:{value} is not one of {', '.join(HAS_VALUES)}", token.column)
+    elif name == "is" and value not in IS_VALUES:
+        raise QueryError(f"is:{value} is not one of {', '.join(IS_VALUES)}", token.column)
+    elif name == "from":
+        value = value.lstrip("@")
+    elif name == "tag":
+        value = value.lstrip("#")
+    return Field(name, value)
+
+
+def _real_date(match: re.Match[str]) -> bool:
+    year, month, day = (int(part) if part else None for part in match.groups())
+    if month is not None and not 1 <= month <= 12:
+        return False
+    return day is None or (month is not None and year is not None and 1 <= day <= calendar.monthrange(year, month)[1])
+
+
+def parse(query: str) -> Node:
+    """The query's tree; QueryError (with a column) if it is malformed."""
+    return _Parser(query).parse()
+
+
+# -- matching ----------------------------------------------------------------------
+
+
+class Item(Protocol):
+    """What a query is tested against: a post with its thread, or a thread with all its posts."""
+
+    def words(self) -> str: ...  # the text searched, casefolded, words one space apart
+
+    @property
+    def handle(self) -> str: ...  # the author's handle, casefolded, without `@`
+
+    @property
+    def date(self) -> PartialDate | None: ...
+
+    @property
+    def has(self) -> frozenset[str]: ...  # of HAS_VALUES
+
+    @property
+    def states(self) -> frozenset[str]: ...  # of IS_VALUES
+
+    @property
+    def tags(self) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class Record:
+    """A plain Item: what a caller knows of one post (or thread), ready to match."""
+
+    text: str
+    handle: str = ""
+    date: PartialDate | None = None
+    has: frozenset[str] = frozenset()
+    states: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    _words: str = field(default="", init=False, repr=False, compare=False)
+
+    def words(self) -> str:
+        if not self._words:
+            object.__setattr__(self, "_words", " " + " ".join(self.text.casefold().split()) + " ")
+        return self._words
+
+
+def matches(node: Node, item: Item) -> bool:
+    """Whether `item` satisfies the query `node`."""
+    if isinstance(node, AllOf):
+        # A date range is one question (`since:` and `until:` together): a date with unknown parts
+        # matches where those parts can take values that put it inside the whole range.
+        dates = [term for term in node.terms if isinstance(term, Field) and term.name in ("since", "until")]
+        others = [term for term in node.terms if term not in dates]
+        return (not dates or _date_in_range(item.date, dates)) and all(matches(term, item) for term in others)
+    if isinstance(node, AnyOf):
+        return any(matches(term, item) for term in node.terms)
+    if isinstance(node, Not):
+        return not matches(node.term, item)
+    if isinstance(node, Word):
+        return node.text in item.words()
+    if isinstance(node, Phrase):
+        return " ".join(node.words) in item.words()
+    return _field_matches(node, item)
+
+
+def _field_matches(node: Field, item: Item) -> bool:
+    if node.name == "from":
+        handle = item.handle.lstrip("@")
+        local = handle.split("@", 1)[0]  # `ivy` of `ivy@toot.example`
+        return node.value in (handle, local, local.split(".", 1)[0])  # `nadia` of `nadia.bsky.social`
+    if node.name == "has":
+        return node.value in item.has
+    if node.name == "is":
+        return node.value in item.states
+    if node.name == "tag":
+        return node.value in item.tags
+    return _date_in_range(item.date, [node])
+
+
+Day = tuple[int, int, int]
+
+
+def _bound(field: Field) -> Day:
+    """The first day `since:` lets in, or the last day `until:` does (inclusive)."""
+    match = _DATE.fullmatch(field.value)
+    assert match is not None
+    year, month, day = (int(part) if part else None for part in match.groups())
+    assert year is not None
+    if field.name == "since":
+        return (year, month or 1, day or 1)
+    month = month or 12
+    return (year, month, day or calendar.monthrange(year, month)[1])
+
+
+def _date_in_range(date: PartialDate | None, fields: list[Field]) -> bool:
+    """Whether a date, whose parts may be unknown, can fall between the bounds of `fields`."""
+    if date is None:
+        return False
+    lower = max((_bound(f) for f in fields if f.name == "since"), default=(1, 1, 1))
+    upper = min((_bound(f) for f in fields if f.name == "until"), default=(9999, 12, 31))
+    if lower > upper:
+        return False
+    years = [date.year] if date.year is not None else sorted({lower[0], min(lower[0] + 1, upper[0]), upper[0]})
+    for year in years:
+        first = (year, date.month or 1, date.day or 1)
+        last = (year, date.month or 12, date.day or 31)
+        if first <= upper and last >= lower:
+            return True
+    return False
