@@ -157,3 +157,20 @@ async def test_d_in_the_highlights_view_removes_one(sample_db):
         assert any(n.message == "Highlight removed." for n in app._notifications)
         assert [h.note for h in app.highlights] == ["first"]
     assert [h.note for h in UserData(Library.open(sample_db)).highlights()] == ["first"]
+
+
+async def test_the_reading_panes_footer_shows_the_keep_keys_where_it_has_room(sample_db):
+    from .test_reader import footer_keys
+
+    for size, shown in (((120, 40), True), ((80, 24), False)):
+        app = make_app(sample_db)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            keys = footer_keys(app)
+            assert ("v Select" in keys and "H Highlight" in keys and "t Tags" in keys) is shown, keys
+            assert {"c", "C", "y", "Copy"} <= set(keys)
+            await pilot.press("v", "j", "y")  # the keys act at every width
+            await settle(pilot)
+            assert app.clipboard.splitlines()[-1].endswith("posts 1–2 of 7")

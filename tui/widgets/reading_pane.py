@@ -85,9 +85,14 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("c", "screen.copy_post", "Copy", group=COPY_KEYS, id="reader.copy-post"),
         Binding("C", "screen.copy_thread", "Copy thread", group=COPY_KEYS, id="reader.copy-thread"),
         Binding("y", "screen.copy_quote", "Copy as quote", group=COPY_KEYS, id="reader.quote"),
+        # Shown from FULL_FOOTER_WIDTH columns on (narrower, the screen's own hidden bindings of these keys act).
+        Binding("v", "wide('screen.select_posts')", "Select", id="reader.select"),
+        Binding("H", "wide('screen.keep_highlight')", "Highlight", id="reader.highlight"),
+        Binding("t", "wide('screen.edit_tags')", "Tags", id="reader.tags"),
     ]
 
     current: reactive[int] = reactive(0, init=False)
+    FULL_FOOTER_WIDTH = 110
 
     class Moved(Message):
         """The user moved through the thread (a key or the mouse wheel): they are reading it."""
@@ -123,6 +128,15 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.anchor = None
         self._reset_layout()
         self.go_to_post(position)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keep-and-share keys show in the footer only where it has room for them."""
+        if action == "wide":
+            return self.app.size.width >= self.FULL_FOOTER_WIDTH
+        return True
+
+    async def action_wide(self, action: str) -> None:
+        await self.run_action(action)
 
     def selection(self) -> list[int]:
         """The posts selected (from where `v` started to the current post), else the current one."""
@@ -357,6 +371,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     # -- drawing ----------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
+        self.refresh_bindings()
         if self._text_width() != self._width:
             keep = self.current
             self._reset_layout()
