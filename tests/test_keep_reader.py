@@ -174,3 +174,17 @@ async def test_the_reading_panes_footer_shows_the_keep_keys_where_it_has_room(sa
             await pilot.press("v", "j", "y")  # the keys act at every width
             await settle(pilot)
             assert app.clipboard.splitlines()[-1].endswith("posts 1–2 of 7")
+
+
+async def test_the_theme_chosen_is_remembered_at_the_next_start(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert app.theme != "solarized-light"
+        app.theme = "solarized-light"  # as the palette's theme picker sets it
+        await settle(pilot)
+    assert UserData(Library.open(sample_db)).setting("theme") == "solarized-light"
+    again = make_app(sample_db)
+    async with again.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert again.theme == "solarized-light"

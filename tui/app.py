@@ -74,11 +74,12 @@ WORKER_TASKS = {
 
 @dataclass(frozen=True, slots=True)
 class UserSnapshot:
-    """The user's tags and highlights as read, the file's stamp then, and why it could not be read."""
+    """The user's tags, highlights and theme as read, the file's stamp then, and why it could not be read."""
 
     tags: dict[str, list[str]]
     highlights: list[Highlight]
     stamp: tuple[int, int, int] | None
+    theme: str | None = None
     error: str = ""
 
 
@@ -87,9 +88,9 @@ def read_user_data(library: Library) -> UserSnapshot:
     user_data = UserData(library)
     stamp = file_stamp(user_data.path)
     try:
-        return UserSnapshot(user_data.all_tags(), user_data.highlights(), stamp)
+        return UserSnapshot(user_data.all_tags(), user_data.highlights(), stamp, user_data.setting("theme"))
     except UserDataError as error:
-        return UserSnapshot({}, [], stamp, str(error))
+        return UserSnapshot({}, [], stamp, error=str(error))
 
 
 def file_stamp(path: Path) -> tuple[int, int, int] | None:
@@ -148,6 +149,7 @@ class ThreadsApp(App[int]):
         self.tags: dict[str, list[str]] = self._user_at_start.tags
         self.highlights: list[Highlight] = self._user_at_start.highlights
         self._user_stamp = self._user_at_start.stamp
+        self._theme_remembered = False
 
     def get_default_screen(self) -> Screen:
         return MainScreen()
@@ -160,6 +162,10 @@ class ThreadsApp(App[int]):
 
     def on_mount(self) -> None:
         self._apply_user_data(self._user_at_start)
+        theme = self._user_at_start.theme
+        if theme and theme != self.theme and theme in self.available_themes:
+            self.theme = theme  # the one chosen last time
+        self._theme_remembered = True  # from now on a new theme is the user's choice
         self.set_interval(WATCH_LIBRARY_SECONDS, self.check_library)
         if not self.is_headless:
             self._quit_on_signals()
@@ -255,6 +261,11 @@ class ThreadsApp(App[int]):
         self.main_screen.thread_list.refresh_items()
         self.main_screen.show_user_data()
 
+    def watch_theme(self, theme: str) -> None:
+        """Remember a theme the user chose (in the palette) for the next start."""
+        if self._theme_remembered:
+            self._write_user_data(lambda user_data: user_data.set_setting("theme", theme), "")
+
     def keep_highlight(self, thread: Thread, indexes: list[int], note: str) -> None:
         """Keep posts of a thread as a highlight, off the UI thread; say so when it is kept."""
         self._write_user_data(lambda user_data: user_data.add_highlight(thread, indexes, note),
@@ -278,7 +289,8 @@ class ThreadsApp(App[int]):
             self.notify(str(error), severity="error", timeout=10, markup=False)
             return
         self.call_from_thread(self._user_data_changed, read_user_data(self.library))
-        self.notify(done, markup=False)
+        if done:
+            self.notify(done, markup=False)
 
     @work(thread=True, exclusive=True, group="highlights", exit_on_error=False)
     def show_highlights(self) -> None:

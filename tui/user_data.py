@@ -9,7 +9,8 @@ thread; when a copy under another id replaces a thread, the library hands its
 tags and highlights on (`carry`).
 
 Tables: `meta` (schema version), `tags` (`{thread_id, tags}`), `highlights`
-(`{key, thread_id, posts: [{id, text}], note, created}`).
+(`{key, thread_id, posts: [{id, text, index}], note, created}`), `settings`
+(`{name, value}`: the reader's theme).
 """
 
 from __future__ import annotations
@@ -223,6 +224,17 @@ class UserData:
             views.append(HighlightView(highlight, thread.title if thread else None,
                                        highlight.numbers_in(thread) if thread else []))
         return views
+
+    # -- settings ----------------------------------------------------------------
+
+    def setting(self, name: str) -> str | None:
+        doc = self._read().table("settings").get(Query().name == name)
+        value = doc.get("value") if isinstance(doc, dict) else None
+        return value if isinstance(value, str) else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        with self._writing() as db:
+            db.table("settings").upsert({"name": name, "value": value}, Query().name == name)
 
     # -- threads replaced ----------------------------------------------------------
 
