@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
@@ -45,6 +46,7 @@ import platformdirs
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 
+from . import clock
 from .model import PartialDate, PlainThread, Thread, placed_at
 from .user_data import UserData
 from .search import SearchLines, search_file, search_file_pieces, search_layout, search_lines, thread_search_lines
@@ -155,6 +157,24 @@ class StoredThread:
         # No post ids, and an id made from the author and first text: that is its text key, and it has no alias.
         return cls(summary, (), thread_search_lines(thread.author_name, thread.author_handle, thread_id, thread.texts),
                    json=orjson.dumps(doc))
+
+    def undated_year(self) -> bool:
+        """Whether its date lacks a year (`21 Dec`): such a thread is placed by the day it was imported."""
+        date = self.summary.get("date")
+        return isinstance(date, str) and date.startswith("--")
+
+    def place_by(self, imported: date) -> None:
+        """Place a thread whose date lacks a year by the day it was imported (see `model.Thread.placed_on`):
+        its summary's `placed_at` and `imported_at`, its document's `placed_on`. Its date stays as it is."""
+        own = PartialDate.from_iso(self.summary.get("date"))
+        if own is None:
+            return
+        placed = own.placed_by(imported)
+        doc = self.doc
+        if doc.get("placed_on") != placed.iso():
+            doc["placed_on"] = placed.iso()
+            self._json = None
+        self.summary = {**self.summary, "placed_at": placed_at(placed, None), "imported_at": imported.isoformat()}
 
     @property
     def text_key(self) -> str:
@@ -668,6 +688,7 @@ class Library:
         """
         incoming = [t if isinstance(t, StoredThread) else StoredThread.of(t) for t in threads]
         with self._writing():
+            self._place_undated(incoming)
             by_text_key = self._by_partial_key()
             wanted = {thread.id for thread in incoming} | {a for thread in incoming for a in thread.aliases}
             wanted |= {by_text_key[thread.id] for thread in incoming if thread.id in by_text_key}
@@ -688,6 +709,22 @@ class Library:
             if outcome != MERGED:
                 {UNCHANGED: counts.unchanged, UPDATED: counts.updated}.get(outcome, counts.added).append(thread_id)
         return counts
+
+    def _place_undated(self, incoming: list[StoredThread]) -> None:
+        """Place the threads whose date lacks a year by the day they were first imported: the stored
+        copy's `imported_at`, else today (`clock.today()`), so importing it again moves nothing."""
+        undated = [thread for thread in incoming if thread.undated_year()]
+        if not undated:
+            return
+        summaries = self.db.table("threads")._read_table()
+        today = clock.today()
+        for thread in undated:
+            stored = summaries.get(str(thread.place[0])) or {}
+            try:
+                imported = date.fromisoformat(stored["imported_at"])
+            except (KeyError, TypeError, ValueError):
+                imported = today
+            thread.place_by(imported)
 
     def _by_partial_key(self) -> dict[str, str]:
         """Stored threads by the ids a partial copy of them may have (`partial_keys`, see `thread_copies`)."""
