@@ -145,6 +145,8 @@ class Post:
     visibility: str | None = None
     # The id of the post of this thread it answers, where that is not the post above it.
     answers: str | None = None
+    # The captures (files imported) it was found in, where the thread was merged from several.
+    sources: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -160,6 +162,8 @@ class Post:
             data["visibility"] = self.visibility  # only where set: public posts' documents stay as they were
         if self.answers:
             data["answers"] = self.answers
+        if self.sources:
+            data["sources"] = list(self.sources)
         return data
 
     @classmethod
@@ -175,6 +179,8 @@ class Post:
             url=data.get("url"),
             visibility=data.get("visibility") if data.get("visibility") in VISIBILITY_MARKS else None,
             answers=data.get("answers") if isinstance(data.get("answers"), str) else None,
+            sources=[s for s in data.get("sources") or () if isinstance(s, str)]
+            if isinstance(data.get("sources"), list) else [],
         )
 
 

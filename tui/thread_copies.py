@@ -12,6 +12,7 @@ the smaller's posts' texts open the larger one. The fuller copy is kept.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,3 +155,165 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
 def _doc(value: Any) -> Doc:
     """A document of `plan`'s library so far: stored (a dict), or one of the batch's StoredThreads."""
     return value if isinstance(value, dict) else value.doc
+
+
+# -- one thread from many captures -------------------------------------------
+
+
+def _post_sources(post: Doc, doc: Doc) -> list[str]:
+    """The captures a post of a copy came from: those it remembers, else its copy's source."""
+    sources = post.get("sources")
+    if isinstance(sources, list) and sources and all(isinstance(s, str) for s in sources):
+        return sources
+    return [doc.get("source") or ""]
+
+
+def _captures(doc: Doc) -> dict[str, list[int]]:
+    """A copy as the captures it was made from: each capture's posts (their indexes), in order.
+    A copy made by `merge_copies` gives back the copies it was made of; any other copy is one capture."""
+    captures: dict[str, list[int]] = {}
+    for index, post in enumerate(doc.get("posts") or ()):
+        for source in _post_sources(post, doc):
+            captures.setdefault(source, []).append(index)
+    return captures
+
+
+def _richness(post: Doc, source: str) -> tuple[Any, ...]:
+    """Which of the copies of one post stands for it: one with an id, a time, more media, links and
+    text; then the earliest source by name (so that the choice depends on the copies alone)."""
+    return (bool(post.get("id")), bool(post.get("time")), len(post.get("media") or ()),
+            len(post.get("links") or ()), len(post.get("text") or ""), _neg(source),
+            _neg(_canonical(post)))
+
+
+def _neg(text: str) -> tuple[int, ...]:
+    """A key that sorts `text` in reverse (for max() to prefer the smallest)."""
+    return tuple(-ord(c) for c in text) + (1,)
+
+
+def _canonical(post: Doc) -> str:
+    """A post (or thread) as text, its sources left out: the last tie-breaker between copies."""
+    return json.dumps({k: v for k, v in post.items() if k != "sources"}, sort_keys=True, ensure_ascii=False)
+
+
+def merge_copies(docs: list[Doc]) -> Doc:
+    """One thread from several copies of it (each a `Thread.to_dict()`, each perhaps lacking posts
+    the others hold): every post any copy had, in the order the copies give, each remembering the
+    captures it was found in (`sources`, sorted). Posts are one post where they have the same id,
+    or, where one of them has no id (Thread Reader text), the same text. The result depends on the
+    set of captures alone, not on the order they are given or were merged in before: a merged copy
+    is taken apart into its captures again (by its posts' `sources`).
+
+    Fields of the thread (author, date, source…) are the fullest copy's (`fullness`, then the
+    earliest source); it is complete if any copy was, or if it holds as many posts as one declares.
+    """
+    # Every capture: its source and its posts, in order (a merged copy gives back several).
+    captures: list[tuple[str, list[Doc]]] = []
+    for doc in docs:
+        posts = doc.get("posts") or []
+        for source, indexes in _captures(doc).items():
+            captures.append((source, [posts[i] for i in indexes]))
+    # Posts that are one post, by id, else by text where one of them has no id.
+    parent: dict[int, int] = {}
+
+    def find(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    flat: list[tuple[str, Doc]] = []  # every post of every capture, with its source
+    at: list[list[int]] = []  # each capture's posts, as indexes into flat
+    for source, posts in captures:
+        at.append([])
+        for post in posts:
+            parent[len(flat)] = len(flat)
+            at[-1].append(len(flat))
+            flat.append((source, post))
+    by_id: dict[str, int] = {}
+    by_text: dict[str, int] = {}
+    without_id: list[int] = []
+    for n, (_, post) in enumerate(flat):
+        if post.get("id"):
+            first = by_id.setdefault(post["id"], n)
+            parent[find(n)] = find(first)
+        else:
+            without_id.append(n)
+    for n, (_, post) in enumerate(flat):  # texts of posts with ids first: a post without one joins them
+        if post.get("id"):
+            by_text.setdefault(_flat(post.get("text") or ""), n)
+    for n in without_id:
+        key = _flat(flat[n][1].get("text") or "")
+        first = by_text.setdefault(key, n)
+        parent[find(n)] = find(first)
+    groups: dict[int, list[int]] = {}
+    for n in range(len(flat)):
+        groups.setdefault(find(n), []).append(n)
+    # The post that stands for each group, its sources, and the order the captures give.
+    chosen: dict[int, Doc] = {}
+    for root, members in groups.items():
+        best = max(members, key=lambda m: _richness(flat[m][1], flat[m][0]))
+        post = {k: v for k, v in flat[best][1].items() if k != "sources"}
+        post["sources"] = sorted({flat[m][0] for m in members})
+        chosen[root] = post
+    after: dict[int, set[int]] = {root: set() for root in groups}
+    waiting: dict[int, int] = {root: 0 for root in groups}
+    for indexes in at:
+        roots = [find(n) for n in indexes]
+        for before, later in zip(roots, roots[1:]):
+            if before != later and later not in after[before]:
+                after[before].add(later)
+                waiting[later] += 1
+
+    # Posts no capture orders against each other go by time; one without a time (Thread Reader
+    # text) just after the latest timed post before it in its captures.
+    after_time: dict[int, str] = {}
+    for indexes in at:
+        last = ""
+        for n in indexes:
+            root = find(n)
+            time = chosen[root].get("time")
+            if time:
+                last = time
+            else:
+                after_time[root] = max(after_time.get(root, ""), last)
+
+    def tie(root: int) -> tuple[Any, ...]:
+        post = chosen[root]
+        post_id = post.get("id") or ""
+        when = (post["time"], 0) if post.get("time") else (after_time.get(root, ""), 1)
+        return (when, len(post_id), post_id, _flat(post.get("text") or ""), _canonical(post))
+
+    ordered: list[Doc] = []
+    ready = sorted((root for root, count in waiting.items() if count == 0), key=tie)
+    left = set(groups)
+    while left:
+        if not ready:  # copies that disagree on the order: the earliest post left goes next
+            ready = [min(left, key=tie)]
+        root = ready.pop(0)
+        if root not in left:
+            continue
+        left.discard(root)
+        ordered.append(chosen[root])
+        for later in after[root]:
+            waiting[later] -= 1
+            if waiting[later] == 0 and later in left:
+                ready.append(later)
+        ready.sort(key=tie)
+    # The thread's own fields: those of the capture with the most posts (the earliest source among
+    # equals). A merged copy keeps its own capture's source, so merging again chooses alike.
+    def rank(doc: Doc) -> tuple[Any, ...]:
+        own = doc.get("source") or ""
+        return (len(_captures(doc).get(own, ())), _neg(own), _neg(_canonical(doc)))
+
+    base = max(docs, key=rank)
+    merged = {key: value for key, value in base.items() if key != "posts"}
+    merged["posts"] = ordered
+    declared = [d.get("declared_count") for d in docs if isinstance(d.get("declared_count"), int)]
+    merged["declared_count"] = max(declared) if declared else None
+    merged["complete"] = any(bool(d.get("complete")) for d in docs) or bool(declared and len(ordered) >= max(declared))
+    first = ordered[0] if ordered else {}
+    merged["id"] = make_thread_id(first.get("id"), merged.get("author_handle") or merged.get("author_name"),
+                                  first.get("text") or "")
+    merged["url"] = first.get("url") or merged.get("url")
+    return merged
