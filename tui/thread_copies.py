@@ -8,12 +8,15 @@ post's id; a Mastodon context saved without its first post starts at the
 second one. Two copies are taken for one thread only on evidence: the post
 ids of the smaller are all in the larger, or, where one of them has none,
 the smaller's posts' texts open the larger one. The fuller copy is kept.
+Copies by one author that share a post while each holds posts the other
+lacks are merged post by post (`merge_copies`), each post keeping the
+captures (`sources`) it was found in.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,9 +94,27 @@ class Plan:
     carried: list[tuple[str, str]] = field(default_factory=list)  # (removed id, the id that takes its state)
     outcome: dict[str, str] = field(default_factory=dict)  # each incoming id: ADDED, UPDATED, UNCHANGED, MERGED
     replaced: dict[str, str] = field(default_factory=dict)  # removed id -> the id that replaced it
+    written_as: dict[str, str] = field(default_factory=dict)  # incoming id -> the id of the merged thread it went into
 
 
-def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mapping[str, str]) -> Plan:
+def overlaps(doc: Doc, other: Doc) -> bool:
+    """Whether two copies with post ids, by one author, share a post (each may hold posts the other lacks)."""
+    if _author(doc) != _author(other):
+        return False
+    ids = {post["id"] for post in doc.get("posts") or () if post.get("id")}
+    return any(post.get("id") in ids for post in other.get("posts") or () if post.get("id"))
+
+
+def _holds(doc: Doc, other: Doc) -> bool:
+    """Whether `doc` holds every post of `other` (by id, else by text)."""
+    ids = {post["id"] for post in doc.get("posts") or () if post.get("id")}
+    texts = {_flat(post.get("text") or "") for post in doc.get("posts") or ()}
+    return all((post["id"] in ids) if post.get("id") and ids else (_flat(post.get("text") or "") in texts)
+               for post in other.get("posts") or ())
+
+
+def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mapping[str, str],
+         by_post: Mapping[str, Iterable[str]] | None = None, make: Callable[[Doc], Any] | None = None) -> Plan:
     """Decide, copy by copy in order, what a batch changes.
 
     `incoming`: StoredThreads (with `id`, `doc`, `aliases`, `partial_keys`). `stored`: the
@@ -103,15 +124,26 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
     differs from their id, their second post's id). Each copy is
     weighed against the library as the copies before it left it. A copy with
     nothing to be weighed against (the usual one) is not read as a document.
+
+    `by_post` (post id -> stored thread ids holding it) and `make` (a document -> a StoredThread)
+    turn on merging: a copy that shares posts with a stored one (or one earlier in the batch)
+    while each holds posts the other lacks becomes one thread with both (`merge_copies`).
     """
     result = Plan()
     current: dict[str, Any] = dict(stored)  # the library as this batch has left it so far: docs, or StoredThreads
     keys = dict(by_text_key)
+    posts_index: dict[str, list[str]] = {key: list(ids) for key, ids in (by_post or {}).items()}
+    written_as = result.written_as
     new_in_batch: set[str] = set()  # ids this batch added that were not in the library before
     for thread in incoming:
         thread_id = thread.id
         same = current.get(thread_id)
         others = [alias for alias in thread.aliases if alias in current]
+        if make is not None:
+            for key in (thread_id, *thread.aliases):
+                for holder_id in posts_index.get(key, ()):
+                    if holder_id != thread_id and holder_id in current and holder_id not in others:
+                        others.append(holder_id)
         holder = keys.get(thread_id)
         if holder in (None, thread_id) or holder not in current:
             holder = None
@@ -121,6 +153,23 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
             related = [_doc(current[alias]) for alias in others if one_thread(_doc(current[alias]), doc)]
             if holder is not None and one_thread(doc, _doc(current[holder])):
                 related.append(_doc(current[holder]))
+            if make is not None:
+                apart = [_doc(current[other]) for other in others if _doc(current[other]) not in related]
+                if same is not None:
+                    apart.append(_doc(same))
+                apart = [other for other in apart if overlaps(doc, other)
+                         and not _holds(doc, other) and not _holds(other, doc)]
+                if apart:
+                    thread = make(merge_copies([doc, *apart, *related]))
+                    related = [other for other in (*apart, *related) if other["id"] != thread.id]
+                    same = current.get(thread.id)
+                    if same is not None and same_content(thread.doc, _doc(same)):
+                        result.outcome.setdefault(thread_id, UNCHANGED)
+                        continue
+                    written_as[thread_id] = thread.id
+                    _write_merged(result, current, keys, posts_index, new_in_batch, thread_id, thread, same,
+                                  related, written_as)
+                    continue
             if same is not None and not replaces(doc, _doc(same)):
                 result.outcome.setdefault(thread_id, UNCHANGED)
                 continue
@@ -132,6 +181,8 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
         current[thread_id] = thread
         for key in thread.partial_keys:
             keys[key] = thread_id
+        for key in (thread_id, *thread.aliases):
+            posts_index.setdefault(key, []).append(thread_id)
         replaced_stored = False
         for other in related:
             other_id = other["id"]
@@ -150,6 +201,40 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
             result.outcome[thread_id] = ADDED
             new_in_batch.add(thread_id)
     return result
+
+
+def _write_merged(result: Plan, current: dict[str, Any], keys: dict[str, str], posts_index: dict[str, list[str]],
+                  new_in_batch: set[str], incoming_id: str, thread: Any, same: Any, related: list[Doc],
+                  written_as: dict[str, str]) -> None:
+    """`plan`'s steps for a copy merged with others into `thread` (stored under its own id)."""
+    merged_id = thread.id
+    result.write[merged_id] = thread
+    current[merged_id] = thread
+    for key in thread.partial_keys:
+        keys[key] = merged_id
+    for key in (merged_id, *thread.aliases):
+        posts_index.setdefault(key, []).append(merged_id)
+    replaced_stored = same is not None and merged_id not in new_in_batch
+    for other in related:
+        other_id = other["id"]
+        if current.pop(other_id, None) is None:
+            continue
+        if other_id in result.write:  # a copy from earlier in this batch: merged, never stored
+            del result.write[other_id]
+            result.outcome[other_id] = MERGED
+            for earlier, into in list(written_as.items()):
+                if into == other_id:
+                    written_as[earlier] = merged_id
+        else:
+            result.remove[other_id] = other
+            replaced_stored |= other_id not in new_in_batch
+        result.carried.append((other_id, merged_id))
+        result.replaced[other_id] = merged_id
+    if replaced_stored:
+        result.outcome[incoming_id] = UPDATED
+    else:
+        result.outcome[incoming_id] = ADDED
+        new_in_batch.add(merged_id)
 
 
 def _doc(value: Any) -> Doc:
