@@ -123,3 +123,61 @@ def test_any_order_and_batching_of_imports_gives_the_same_thread(tmp_path, monke
             assert set(post["sources"]) - {str(NOTE_EXAMPLE)} == holding
         assert summary["post_count"] == 14 and summary["id"] == post_id(1)
         assert {p.name for p in reopened.posts_dir.iterdir()} == reopened.live_post_files()
+
+
+def thread_reader_text(path: Path, numbers: list[int]) -> Path:
+    """The thread saved as Thread Reader text (no post ids), holding these posts."""
+    texts = [TEXTS[n - 1].replace("<br><br>", "\n\n") for n in numbers]
+    path.write_text("Dana Example Profile picture\n28 Feb, 14 tweets, 3 min read\n" + "\n".join(texts)
+                    + "\n\n• • •\n\nMore from @dana_example\n\n"
+                    + "20 Feb\nUnpopular opinion: a README is a product, not a chore.\nRead 4 tweets\n")
+    return path
+
+
+def test_a_whole_text_copy_without_ids_and_a_page_lacking_a_post_are_one_thread(cli_process, tmp_path):
+    page = saved_page(tmp_path / "page.html", [n for n in range(1, 13) if n != 8])
+    text = thread_reader_text(tmp_path / "thread.txt", list(range(1, 15)))
+    assert cli_process("import", page).code == 0
+    result = cli_process("import", text)
+    assert result.code == 0 and "1 added, 1 updated, 0 unchanged" in result.out, (result.out, result.err)
+    threads = [t for t in json.loads(cli_process("list", "--json").out) if t["title"] == FLAKY_FIRST]
+    assert [(t["id"], t["post_count"]) for t in threads] == [(post_id(1), 14)]
+    shown = json.loads(cli_process("show", post_id(1), "--json").out)
+    # Posts the page had keep their ids; 8, 13 and 14 come from the text, without.
+    assert [p["id"] for p in shown["posts"]] == [post_id(n) if n <= 12 and n != 8 else None for n in range(1, 15)]
+    assert shown["posts"][7]["sources"] == [str(text)]
+    assert str(page) in shown["posts"][0]["sources"]
+
+
+def test_an_import_rewrites_only_the_index_files_its_post_ids_name(cli, tmp_path, db_path):
+    from tui.library import shard_for
+
+    for n in range(12):  # a library of other threads first
+        other = tmp_path / f"other{n}.html"
+        other.write_text(saved_page(other, [1]).read_text().replace(post_id(1), str(9_000_000 + n))
+                         .replace(FLAKY_FIRST, f"Another thread, number {n}."))
+        cli("import", other)
+    before = set(Library.open(db_path).live_post_files())
+    later = saved_page(tmp_path / "later.html", list(range(5, 15)))
+    assert cli("import", later).code == 0
+    after = set(Library.open(db_path).live_post_files())
+    new_index = {name[1:3] for name in after - before if name.endswith(".keys")}
+    assert new_index and new_index <= {shard_for(post_id(n)) for n in range(5, 15)}
+
+
+def test_captures_imported_by_three_processes_at_once_are_one_thread(tmp_path, db_path):
+    import subprocess
+
+    from .conftest import threads_tui_command
+    from .safety_helpers import cli_env
+
+    children = [subprocess.Popen([*threads_tui_command(), "import", str(path)], env=cli_env(db_path),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for path in captures(tmp_path / "saved")]
+    for child in children:
+        _, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+    library = Library.open(db_path)
+    _, posts = the_thread(library)
+    assert [p["id"] for p in posts] == [post_id(n) for n in range(1, 15)]
+    assert {p.name for p in library.posts_dir.iterdir()} == library.live_post_files()

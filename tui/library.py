@@ -929,6 +929,8 @@ class Library:
         for thread in threads:
             if thread.aliases:  # a thread with post ids (a thread without has only its text key)
                 for key in (thread.id, *thread.aliases):
+                    if key == thread.text_key and key != thread.id:
+                        continue  # not a post id: the summaries know threads by their text keys
                     additions.setdefault(shard_for(key), {})[key] = thread.id
         files = meta.setdefault("keys", {})
         for shard in sorted(additions):

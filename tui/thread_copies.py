@@ -98,11 +98,19 @@ class Plan:
 
 
 def overlaps(doc: Doc, other: Doc) -> bool:
-    """Whether two copies with post ids, by one author, share a post (each may hold posts the other lacks)."""
+    """Whether two copies by one author share a post (each may hold posts the other lacks): a post
+    id, or where one of them has no ids (Thread Reader text), the same first post by its text. Two
+    copies without ids never overlap: of those the fuller is kept, as before."""
     if _author(doc) != _author(other):
         return False
     ids = {post["id"] for post in doc.get("posts") or () if post.get("id")}
-    return any(post.get("id") in ids for post in other.get("posts") or () if post.get("id"))
+    other_ids = {post["id"] for post in other.get("posts") or () if post.get("id")}
+    if ids and other_ids:
+        return not ids.isdisjoint(other_ids)
+    if not ids and not other_ids:  # two copies without ids: text alone is too weak to join posts by
+        return False
+    posts, other_posts = doc.get("posts") or (), other.get("posts") or ()
+    return bool(posts and other_posts) and _flat(posts[0].get("text") or "") == _flat(other_posts[0].get("text") or "")
 
 
 def _holds(doc: Doc, other: Doc) -> bool:
@@ -155,10 +163,14 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
                 related.append(_doc(current[holder]))
             if make is not None:
                 apart = [_doc(current[other]) for other in others if _doc(current[other]) not in related]
-                if same is not None:
+                if holder is not None and _doc(current[holder]) not in related:
+                    apart.append(_doc(current[holder]))
+                # Another copy that holds all of this one is kept as it is (below); one this copy adds
+                # posts to is merged with it (a copy of the same id only where each lacks posts).
+                apart = [other for other in apart if overlaps(doc, other) and not _holds(other, doc)]
+                if same is not None and overlaps(doc, _doc(same)) and not _holds(doc, _doc(same)) \
+                        and not _holds(_doc(same), doc):
                     apart.append(_doc(same))
-                apart = [other for other in apart if overlaps(doc, other)
-                         and not _holds(doc, other) and not _holds(other, doc)]
                 if apart:
                     thread = make(merge_copies([doc, *apart, *related]))
                     related = [other for other in (*apart, *related) if other["id"] != thread.id]
