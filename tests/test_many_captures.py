@@ -9,6 +9,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from tui.importing import run_import
 from tui.library import Library
 
 from .conftest import FIXTURES
+from .test_crash_safety import COMMIT_KILL_POINTS
 
 NOTE_EXAMPLE = FIXTURES / "threadreader" / "note-example.txt"  # holds a preview of posts 1-2 (no ids)
 FLAKY_FIRST = "Most flaky tests I have fixed were not flaky. They were order-dependent."
@@ -181,3 +183,34 @@ def test_captures_imported_by_three_processes_at_once_are_one_thread(tmp_path, d
     _, posts = the_thread(library)
     assert [p["id"] for p in posts] == [post_id(n) for n in range(1, 15)]
     assert {p.name for p in library.posts_dir.iterdir()} == library.live_post_files()
+
+
+@pytest.mark.parametrize("module, name, nth, when, expected", COMMIT_KILL_POINTS,
+                         ids=[f"{m}.{n}#{k}-{w}" for m, n, k, w, _ in COMMIT_KILL_POINTS])
+def test_a_merge_killed_at_each_step_of_its_commit_leaves_the_old_or_the_merged_thread(
+        tmp_path, db_path, module, name, nth, when, expected):
+    import signal
+    import subprocess
+    import sys
+
+    from .safety_helpers import cli_env, run_cli, temp_files
+    from .test_crash_safety import _KILL_AT, _debris
+
+    preview, page, later = captures(tmp_path / "saved")
+    assert run_cli(db_path, "import", page).returncode == 0
+    child = subprocess.run([sys.executable, "-c", _KILL_AT, module, name, str(nth), when, str(later)],
+                           env=cli_env(db_path), capture_output=True, text=True, timeout=60)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    library = Library.open(db_path)
+    _, posts = the_thread(library)
+    if expected == "old":
+        assert [p["id"] for p in posts] == [post_id(n) for n in range(1, 13) if n != 8]
+    else:
+        assert [p["id"] for p in posts] == [post_id(n) for n in range(1, 15)]
+    # The next write clears what the killed writer left, and the index still finds the thread.
+    assert run_cli(db_path, "import", later).returncode == 0
+    library = Library.open(db_path)
+    assert len(flaky(library)) == 1
+    _, posts = the_thread(library)
+    assert [p["id"] for p in posts] == [post_id(n) for n in range(1, 15)]
+    assert temp_files(db_path) == [] and not _debris(db_path)
