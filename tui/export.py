@@ -31,8 +31,10 @@ class Extras:
 
 
 def file_name_for(thread: Thread, suffix: str = ".md") -> str:
-    """`2023-03-03-dana_example-i-kept-a-paper-notebook-<id>.md`: sortable, unique, safe."""
-    date = thread.date.iso().lstrip("-") if thread.date and thread.date.iso() else "undated"
+    """`2023-03-03-dana_example-i-kept-a-paper-notebook-<id>.md`: sortable, unique, safe. A date
+    without a year is named by where the library placed it (`Thread.placed_date`), else by month and day."""
+    placed = thread.placed_date()
+    date = placed.iso().lstrip("-") if placed and placed.iso() else "undated"
     author = _UNSAFE.sub("-", (thread.author_handle or thread.author_name or "unknown").lower()).strip("-")
     slug = _UNSAFE.sub("-", thread.title.lower()).strip("-")[:40].strip("-") or "thread"
     safe_id = _UNSAFE.sub("-", thread.id.lower()).strip("-")[-24:]
@@ -71,6 +73,11 @@ def thread_markdown(thread: Thread, extras: Extras, highlights_only: bool = Fals
     return front_matter(thread, extras) + body + ("\n" + kept if kept else "")
 
 
+def _placed_key(thread: Thread) -> tuple[int, int, int]:
+    placed = thread.placed_date()
+    return placed.sort_key() if placed else (0, 0, 0)
+
+
 class ExportError(Exception):
     """The export folder or a file in it cannot be written (one line for the user)."""
 
@@ -103,7 +110,7 @@ def export_threads(threads: Iterable[Thread], folder: Path, kind: str = "markdow
             write_atomic(folder / name, content.encode(), sync=False)
             written.append(folder / name)
         if kind == "html":
-            pages.sort(key=lambda page: page[0].date.sort_key() if page[0].date else (0, 0, 0), reverse=True)
+            pages.sort(key=lambda page: _placed_key(page[0]), reverse=True)
             write_atomic(folder / "index.html", index_page(pages).encode(), sync=False)
         sync_files(written + ([folder / "index.html"] if kind == "html" else []))
     except StorageWriteError as error:

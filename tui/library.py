@@ -11,6 +11,10 @@ Layout on disk, for a library at `library.json`:
 - `library.json.posts/<shard>.<generation>.search`: beside each shard, its
   posts as lowercased text, one line each, for search (see `search.py`);
   derived data, rebuilt from the shard whenever it is missing or unreadable.
+- `library.json.posts/k<shard>.<generation>.keys`: the post index, JSON, post id -> the ids of
+  the threads that held it when written (64 files by the post id's hash, like the shards); a
+  commit rewrites only the files its threads' post ids name. It finds the thread a copy holding
+  other posts of it joins (`thread_copies.merge_copies`); entries of removed threads are skipped.
 - `library.json.lock`: the inter-process lock taken for every write.
 - `library.json.v<N>.bak`: the library as it was before a migration from
   schema version N.
@@ -36,6 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
@@ -45,6 +50,7 @@ import platformdirs
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 
+from . import clock
 from .model import PartialDate, PlainThread, Thread, placed_at
 from .user_data import UserData, UserDataError
 from .search import SearchLines, search_file, search_file_pieces, search_layout, search_lines, thread_search_lines
@@ -70,6 +76,7 @@ _SHARD_NAMES = tuple(f"{shard:02x}" for shard in range(SHARD_COUNT))
 SHARD_CACHE_SIZE = 4
 SEARCH_SUFFIX = ".search"
 _SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
+_KEYS_FILE = re.compile(r"k[0-9a-f]{2}\.\d+\.keys")
 _BAD_DOCUMENT = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
@@ -156,6 +163,24 @@ class StoredThread:
         return cls(summary, (), thread_search_lines(thread.author_name, thread.author_handle, thread_id, thread.texts),
                    json=orjson.dumps(doc))
 
+    def undated_year(self) -> bool:
+        """Whether its date lacks a year (`21 Dec`): such a thread is placed by the day it was imported."""
+        date = self.summary.get("date")
+        return isinstance(date, str) and date.startswith("--")
+
+    def place_by(self, imported: date) -> None:
+        """Place a thread whose date lacks a year by the day it was imported (see `model.Thread.placed_on`):
+        its summary's `placed_at` and `imported_at`, its document's `placed_on`. Its date stays as it is."""
+        own = PartialDate.from_iso(self.summary.get("date"))
+        if own is None:
+            return
+        placed = own.placed_by(imported)
+        doc = self.doc
+        if doc.get("placed_on") != placed.iso():
+            doc["placed_on"] = placed.iso()
+            self._json = None
+        self.summary = {**self.summary, "placed_at": placed_at(placed, None), "imported_at": imported.isoformat()}
+
     @property
     def text_key(self) -> str:
         """`thread_copies.text_key(self.doc)`, from the summary."""
@@ -181,6 +206,11 @@ class StoredThread:
             assert self._doc is not None
             self._json = orjson.dumps(self._doc)
         return self._json
+
+
+def _stored_from_doc(doc: dict[str, Any]) -> StoredThread:
+    """A StoredThread of a document (a thread merged from several copies)."""
+    return StoredThread.of(Thread.from_dict(doc))
 
 
 def partial_keys(summary: dict[str, Any]) -> tuple[str, ...]:
@@ -256,6 +286,10 @@ def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
         return "no generation or shard map"
     if not all(isinstance(name, str) and _SHARD_FILE.fullmatch(name) for name in shards.values()):
         return "a shard file name is malformed"
+    keys = meta.get("keys", {})
+    if not isinstance(keys, dict) or not all(isinstance(name, str) and _KEYS_FILE.fullmatch(name)
+                                             for name in keys.values()):
+        return "a post index file name is malformed"
     if not all(isinstance(doc.get("id"), str) for doc in data.get("threads", {}).values()):
         return "a thread summary has no id"
     return None
@@ -493,7 +527,7 @@ class Library:
     def live_post_files(self) -> set[str]:
         """The names in the posts folder that the library refers to: shards and their search files."""
         shards = set(self._meta()["shards"].values())
-        return shards | {_search_name(name) for name in shards}
+        return shards | {_search_name(name) for name in shards} | set(self._meta().get("keys", {}).values())
 
     def search_blobs(self) -> Iterator[bytes | mmap.mmap]:
         """The search file of each shard in turn (see `search.py`), mapped, not copied, into memory.
@@ -668,12 +702,16 @@ class Library:
         """
         incoming = [t if isinstance(t, StoredThread) else StoredThread.of(t) for t in threads]
         with self._writing():
+            self._place_undated(incoming)
             by_text_key = self._by_partial_key()
             wanted = {thread.id for thread in incoming} | {a for thread in incoming for a in thread.aliases}
             wanted |= {by_text_key[thread.id] for thread in incoming if thread.id in by_text_key}
+            by_post = self._posts_index({key for thread in incoming if thread.aliases
+                                         for key in (thread.id, *thread.aliases)})
+            wanted |= {holder for holders in by_post.values() for holder in holders}
             stored = self._stored_docs(wanted)
             try:
-                changes = plan(incoming, stored, by_text_key)
+                changes = plan(incoming, stored, by_text_key, by_post, _stored_from_doc)
             except _BAD_DOCUMENT as error:
                 raise self._unreadable(f"a stored thread is damaged ({error!r})") from error
             if changes.write or changes.remove:
@@ -693,11 +731,61 @@ class Library:
             else:
                 self._clear_debris()
         counts = ImportCounts(replaced=dict(changes.replaced))
+        listed: set[str] = set()
         for thread_id in dict.fromkeys(thread.id for thread in incoming):
             outcome = changes.outcome[thread_id]
-            if outcome != MERGED:
-                {UNCHANGED: counts.unchanged, UPDATED: counts.updated}.get(outcome, counts.added).append(thread_id)
+            shown = changes.written_as.get(thread_id, thread_id)
+            if outcome != MERGED and shown not in listed:
+                listed.add(shown)
+                {UNCHANGED: counts.unchanged, UPDATED: counts.updated}.get(outcome, counts.added).append(shown)
         return counts
+
+    def _posts_index(self, keys: set[str]) -> dict[str, list[str]]:
+        """The stored threads that hold these post ids, from the post index: only the index files
+        these ids name are read. Entries of threads no longer stored are left out."""
+        files = self._meta().get("keys", {})
+        by_file: dict[str, list[str]] = {}
+        for key in keys:
+            shard = shard_for(key)
+            if shard in files:
+                by_file.setdefault(files[shard], []).append(key)
+        if not by_file:
+            return {}
+        summaries = self.db.table("threads")._read_table()
+        found: dict[str, list[str]] = {}
+        for file_name, members in by_file.items():
+            index = self._index_file(file_name)
+            for key in members:
+                holders = [t for t in index.get(key, ()) if isinstance(t, str) and str(doc_id_for(t)) in summaries]
+                if holders:
+                    found[key] = holders
+        return found
+
+    def _index_file(self, file_name: str) -> dict[str, list[str]]:
+        """A post index file: post id -> ids of the threads that held it when they were written."""
+        try:
+            index = orjson.loads((self.posts_dir / file_name).read_bytes())
+        except (OSError, orjson.JSONDecodeError) as error:
+            raise self._unreadable(f"a post index file cannot be read ({error})", self.posts_dir / file_name) from error
+        if not isinstance(index, dict):
+            raise self._unreadable("a post index file is malformed", self.posts_dir / file_name)
+        return index
+
+    def _place_undated(self, incoming: list[StoredThread]) -> None:
+        """Place the threads whose date lacks a year by the day they were first imported: the stored
+        copy's `imported_at`, else today (`clock.today()`), so importing it again moves nothing."""
+        undated = [thread for thread in incoming if thread.undated_year()]
+        if not undated:
+            return
+        summaries = self.db.table("threads")._read_table()
+        today = clock.today()
+        for thread in undated:
+            stored = summaries.get(str(thread.place[0])) or {}
+            try:
+                imported = date.fromisoformat(stored["imported_at"])
+            except (KeyError, TypeError, ValueError):
+                imported = today
+            thread.place_by(imported)
 
     def _by_partial_key(self) -> dict[str, str]:
         """Stored threads by the ids a partial copy of them may have (`partial_keys`, see `thread_copies`)."""
@@ -770,7 +858,7 @@ class Library:
         reading = self.path
         try:
             touched = writes.keys() | removals.keys()
-            if touched and not self.posts_dir.is_dir():
+            if (touched or any(t.aliases for t in threads)) and not self.posts_dir.is_dir():
                 try:
                     self.posts_dir.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
@@ -802,8 +890,9 @@ class Library:
                     syncing.write(shard_path, orjson.dumps({"posts": docs}), mode)
                     syncing.write(search_path, search_file_pieces(searches), mode)
                     meta["shards"][shard] = file_name
+                self._write_index(threads, gone, meta, generation, syncing, superseded, new_files, mode)
                 syncing.wait()
-            if touched:
+            if touched or meta.get("keys") != self._meta().get("keys"):
                 fsync_dir(self.posts_dir)
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
@@ -841,6 +930,32 @@ class Library:
             with self._shard_cache_lock:
                 self._shard_cache.pop(path.name, None)
         self._clear_debris()
+
+    def _write_index(self, threads: list[StoredThread], gone: set[str], meta: dict[str, Any], generation: int,
+                     syncing: BackgroundSync, superseded: list[Path], new_files: list[Path], mode: int) -> None:
+        """Add the written threads' post ids to the post index (in the commit): only the index files
+        those ids name are rewritten, each as it was plus the new entries (less threads removed)."""
+        additions: dict[str, dict[str, str]] = {}
+        for thread in threads:
+            if thread.aliases:  # a thread with post ids (a thread without has only its text key)
+                for key in (thread.id, *thread.aliases):
+                    if key == thread.text_key and key != thread.id:
+                        continue  # not a post id: the summaries know threads by their text keys
+                    additions.setdefault(shard_for(key), {})[key] = thread.id
+        files = meta.setdefault("keys", {})
+        for shard in sorted(additions):
+            earlier = files.get(shard)
+            index = self._index_file(earlier) if earlier else {}
+            for key, thread_id in additions[shard].items():
+                holders = [t for t in index.get(key, ()) if t not in gone and t != thread_id]
+                index[key] = [*holders, thread_id]
+            file_name = f"k{shard}.{generation}.keys"
+            path = self.posts_dir / file_name
+            new_files.append(path)
+            syncing.write(path, orjson.dumps(index), mode)
+            if earlier:
+                superseded.append(self.posts_dir / earlier)
+            files[shard] = file_name
 
     def _clear_debris(self) -> None:
         """Remove what a killed writer left: unreferenced shard files, temporary files (under the lock)."""

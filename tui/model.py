@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date as Day
 from typing import Any, NamedTuple
 
 MEDIA_KINDS = ("image", "video", "link")
@@ -66,6 +68,17 @@ class PartialDate:
     def sort_key(self) -> tuple[int, int, int]:
         """Newest-first sorting key: unknown parts sort as oldest."""
         return (self.year or 0, self.month or 0, self.day or 0)
+
+    def placed_by(self, reference: Day) -> PartialDate:
+        """This date where its year is unknown, given the latest year that puts its month and day
+        on or before `reference` (the day the page was saved or imported); itself otherwise."""
+        if self.year is not None or self.month is None:
+            return self
+        year = reference.year
+        while (year, self.month, self.day or 1) > (reference.year, reference.month, reference.day) or (
+                self.month == 2 and self.day == 29 and not calendar.isleap(year)):
+            year -= 1
+        return PartialDate(year, self.month, self.day)
 
     def human(self) -> str:
         """Short display form: `3 Mar 2023`, `3 Mar` without a year."""
@@ -132,6 +145,8 @@ class Post:
     visibility: str | None = None
     # The id of the post of this thread it answers, where that is not the post above it.
     answers: str | None = None
+    # The captures (files imported) it was found in, where the thread was merged from several.
+    sources: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -147,6 +162,8 @@ class Post:
             data["visibility"] = self.visibility  # only where set: public posts' documents stay as they were
         if self.answers:
             data["answers"] = self.answers
+        if self.sources:
+            data["sources"] = list(self.sources)
         return data
 
     @classmethod
@@ -162,6 +179,8 @@ class Post:
             url=data.get("url"),
             visibility=data.get("visibility") if data.get("visibility") in VISIBILITY_MARKS else None,
             answers=data.get("answers") if isinstance(data.get("answers"), str) else None,
+            sources=[s for s in data.get("sources") or () if isinstance(s, str)]
+            if isinstance(data.get("sources"), list) else [],
         )
 
 
@@ -227,6 +246,9 @@ class Thread:
     # The address the thread can be fetched again from: its first post's, where known.
     url: str | None = None
     in_reply_to: InReplyTo | None = None
+    # Where a date without a year is placed (`PartialDate.placed_by` the day it was imported): the
+    # list's order and export file names use it; it is never shown as the thread's date.
+    placed_on: PartialDate | None = None
     # The author and first text an id was made from (see `text_key`), when it was made so.
     _id_basis: tuple[str | None, str] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -270,8 +292,14 @@ class Thread:
         summary = _summary(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
                            self.title, self.post_count, self.declared_count, self.complete, self.source,
                            self.minutes_to_read(), self.url)
-        summary["placed_at"] = placed_at(self.date, self.posts[0].time if self.posts else None)
+        summary["placed_at"] = placed_at(self.placed_date(), self.posts[0].time if self.posts else None)
         return self._with_reply(summary)
+
+    def placed_date(self) -> PartialDate | None:
+        """The date it is placed by: its own, or where one without a year was placed (`placed_on`)."""
+        if self.placed_on is not None and self.date is not None and self.date.year is None:
+            return self.placed_on
+        return self.date
 
     def _with_reply(self, data: dict[str, Any]) -> dict[str, Any]:
         """`data` with `in_reply_to`, for a thread that answers a post outside it (others go without the key)."""
@@ -287,10 +315,13 @@ class Thread:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form: `from_dict(to_dict())` gives the same thread."""
-        return self._with_reply(_document(
+        data = self._with_reply(_document(
             self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
             self.declared_count, self.complete, self.source, self.read_minutes, [p.to_dict() for p in self.posts],
             self.url))
+        if self.placed_on is not None:
+            data["placed_on"] = self.placed_on.iso()  # only where set: other documents stay as they were
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Thread:
@@ -306,6 +337,7 @@ class Thread:
             id=data["id"],
             url=data.get("url"),
             in_reply_to=InReplyTo.from_dict(data.get("in_reply_to")),
+            placed_on=PartialDate.from_iso(data.get("placed_on")),
         )
 
 

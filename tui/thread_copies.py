@@ -8,11 +8,15 @@ post's id; a Mastodon context saved without its first post starts at the
 second one. Two copies are taken for one thread only on evidence: the post
 ids of the smaller are all in the larger, or, where one of them has none,
 the smaller's posts' texts open the larger one. The fuller copy is kept.
+Copies by one author that share a post while each holds posts the other
+lacks are merged post by post (`merge_copies`), each post keeping the
+captures (`sources`) it was found in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,9 +94,35 @@ class Plan:
     carried: list[tuple[str, str]] = field(default_factory=list)  # (removed id, the id that takes its state)
     outcome: dict[str, str] = field(default_factory=dict)  # each incoming id: ADDED, UPDATED, UNCHANGED, MERGED
     replaced: dict[str, str] = field(default_factory=dict)  # removed id -> the id that replaced it
+    written_as: dict[str, str] = field(default_factory=dict)  # incoming id -> the id of the merged thread it went into
 
 
-def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mapping[str, str]) -> Plan:
+def overlaps(doc: Doc, other: Doc) -> bool:
+    """Whether two copies by one author share a post (each may hold posts the other lacks): a post
+    id, or where one of them has no ids (Thread Reader text), the same first post by its text. Two
+    copies without ids never overlap: of those the fuller is kept, as before."""
+    if _author(doc) != _author(other):
+        return False
+    ids = {post["id"] for post in doc.get("posts") or () if post.get("id")}
+    other_ids = {post["id"] for post in other.get("posts") or () if post.get("id")}
+    if ids and other_ids:
+        return not ids.isdisjoint(other_ids)
+    if not ids and not other_ids:  # two copies without ids: text alone is too weak to join posts by
+        return False
+    posts, other_posts = doc.get("posts") or (), other.get("posts") or ()
+    return bool(posts and other_posts) and _flat(posts[0].get("text") or "") == _flat(other_posts[0].get("text") or "")
+
+
+def _holds(doc: Doc, other: Doc) -> bool:
+    """Whether `doc` holds every post of `other` (by id, else by text)."""
+    ids = {post["id"] for post in doc.get("posts") or () if post.get("id")}
+    texts = {_flat(post.get("text") or "") for post in doc.get("posts") or ()}
+    return all((post["id"] in ids) if post.get("id") and ids else (_flat(post.get("text") or "") in texts)
+               for post in other.get("posts") or ())
+
+
+def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mapping[str, str],
+         by_post: Mapping[str, Iterable[str]] | None = None, make: Callable[[Doc], Any] | None = None) -> Plan:
     """Decide, copy by copy in order, what a batch changes.
 
     `incoming`: StoredThreads (with `id`, `doc`, `aliases`, `partial_keys`). `stored`: the
@@ -102,15 +132,26 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
     differs from their id, their second post's id). Each copy is
     weighed against the library as the copies before it left it. A copy with
     nothing to be weighed against (the usual one) is not read as a document.
+
+    `by_post` (post id -> stored thread ids holding it) and `make` (a document -> a StoredThread)
+    turn on merging: a copy that shares posts with a stored one (or one earlier in the batch)
+    while each holds posts the other lacks becomes one thread with both (`merge_copies`).
     """
     result = Plan()
     current: dict[str, Any] = dict(stored)  # the library as this batch has left it so far: docs, or StoredThreads
     keys = dict(by_text_key)
+    posts_index: dict[str, list[str]] = {key: list(ids) for key, ids in (by_post or {}).items()}
+    written_as = result.written_as
     new_in_batch: set[str] = set()  # ids this batch added that were not in the library before
     for thread in incoming:
         thread_id = thread.id
         same = current.get(thread_id)
         others = [alias for alias in thread.aliases if alias in current]
+        if make is not None:
+            for key in (thread_id, *thread.aliases):
+                for holder_id in posts_index.get(key, ()):
+                    if holder_id != thread_id and holder_id in current and holder_id not in others:
+                        others.append(holder_id)
         holder = keys.get(thread_id)
         if holder in (None, thread_id) or holder not in current:
             holder = None
@@ -120,6 +161,27 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
             related = [_doc(current[alias]) for alias in others if one_thread(_doc(current[alias]), doc)]
             if holder is not None and one_thread(doc, _doc(current[holder])):
                 related.append(_doc(current[holder]))
+            if make is not None:
+                apart = [_doc(current[other]) for other in others if _doc(current[other]) not in related]
+                if holder is not None and _doc(current[holder]) not in related:
+                    apart.append(_doc(current[holder]))
+                # Another copy that holds all of this one is kept as it is (below); one this copy adds
+                # posts to is merged with it (a copy of the same id only where each lacks posts).
+                apart = [other for other in apart if overlaps(doc, other) and not _holds(other, doc)]
+                if same is not None and overlaps(doc, _doc(same)) and not _holds(doc, _doc(same)) \
+                        and not _holds(_doc(same), doc):
+                    apart.append(_doc(same))
+                if apart:
+                    thread = make(merge_copies([doc, *apart, *related]))
+                    related = [other for other in (*apart, *related) if other["id"] != thread.id]
+                    same = current.get(thread.id)
+                    if same is not None and same_content(thread.doc, _doc(same)):
+                        result.outcome.setdefault(thread_id, UNCHANGED)
+                        continue
+                    written_as[thread_id] = thread.id
+                    _write_merged(result, current, keys, posts_index, new_in_batch, thread_id, thread, same,
+                                  related, written_as)
+                    continue
             if same is not None and not replaces(doc, _doc(same)):
                 result.outcome.setdefault(thread_id, UNCHANGED)
                 continue
@@ -131,6 +193,8 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
         current[thread_id] = thread
         for key in thread.partial_keys:
             keys[key] = thread_id
+        for key in (thread_id, *thread.aliases):
+            posts_index.setdefault(key, []).append(thread_id)
         replaced_stored = False
         for other in related:
             other_id = other["id"]
@@ -151,6 +215,202 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
     return result
 
 
+def _write_merged(result: Plan, current: dict[str, Any], keys: dict[str, str], posts_index: dict[str, list[str]],
+                  new_in_batch: set[str], incoming_id: str, thread: Any, same: Any, related: list[Doc],
+                  written_as: dict[str, str]) -> None:
+    """`plan`'s steps for a copy merged with others into `thread` (stored under its own id)."""
+    merged_id = thread.id
+    result.write[merged_id] = thread
+    current[merged_id] = thread
+    for key in thread.partial_keys:
+        keys[key] = merged_id
+    for key in (merged_id, *thread.aliases):
+        posts_index.setdefault(key, []).append(merged_id)
+    replaced_stored = same is not None and merged_id not in new_in_batch
+    for other in related:
+        other_id = other["id"]
+        if current.pop(other_id, None) is None:
+            continue
+        if other_id in result.write:  # a copy from earlier in this batch: merged, never stored
+            del result.write[other_id]
+            result.outcome[other_id] = MERGED
+            for earlier, into in list(written_as.items()):
+                if into == other_id:
+                    written_as[earlier] = merged_id
+        else:
+            result.remove[other_id] = other
+            replaced_stored |= other_id not in new_in_batch
+        result.carried.append((other_id, merged_id))
+        result.replaced[other_id] = merged_id
+    if replaced_stored:
+        result.outcome[incoming_id] = UPDATED
+    else:
+        result.outcome[incoming_id] = ADDED
+        new_in_batch.add(merged_id)
+
+
 def _doc(value: Any) -> Doc:
     """A document of `plan`'s library so far: stored (a dict), or one of the batch's StoredThreads."""
     return value if isinstance(value, dict) else value.doc
+
+
+# -- one thread from many captures -------------------------------------------
+
+
+def _post_sources(post: Doc, doc: Doc) -> list[str]:
+    """The captures a post of a copy came from: those it remembers, else its copy's source."""
+    sources = post.get("sources")
+    if isinstance(sources, list) and sources and all(isinstance(s, str) for s in sources):
+        return sources
+    return [doc.get("source") or ""]
+
+
+def _captures(doc: Doc) -> dict[str, list[int]]:
+    """A copy as the captures it was made from: each capture's posts (their indexes), in order.
+    A copy made by `merge_copies` gives back the copies it was made of; any other copy is one capture."""
+    captures: dict[str, list[int]] = {}
+    for index, post in enumerate(doc.get("posts") or ()):
+        for source in _post_sources(post, doc):
+            captures.setdefault(source, []).append(index)
+    return captures
+
+
+def _richness(post: Doc, source: str) -> tuple[Any, ...]:
+    """Which of the copies of one post stands for it: one with an id, a time, more media, links and
+    text; then the earliest source by name (so that the choice depends on the copies alone)."""
+    return (bool(post.get("id")), bool(post.get("time")), len(post.get("media") or ()),
+            len(post.get("links") or ()), len(post.get("text") or ""), _neg(source),
+            _neg(_canonical(post)))
+
+
+def _neg(text: str) -> tuple[int, ...]:
+    """A key that sorts `text` in reverse (for max() to prefer the smallest)."""
+    return tuple(-ord(c) for c in text) + (1,)
+
+
+def _canonical(post: Doc) -> str:
+    """A post (or thread) as text, its sources left out: the last tie-breaker between copies."""
+    return json.dumps({k: v for k, v in post.items() if k != "sources"}, sort_keys=True, ensure_ascii=False)
+
+
+def merge_copies(docs: list[Doc]) -> Doc:
+    """One thread from several copies of it (each a `Thread.to_dict()`, each perhaps lacking posts
+    the others hold): every post any copy had, in the order the copies give, each remembering the
+    captures it was found in (`sources`, sorted). Posts are one post where they have the same id,
+    or, where one of them has no id (Thread Reader text), the same text. The result depends on the
+    set of captures alone, not on the order they are given or were merged in before: a merged copy
+    is taken apart into its captures again (by its posts' `sources`).
+
+    Fields of the thread (author, date, source…) are the fullest copy's (`fullness`, then the
+    earliest source); it is complete if any copy was, or if it holds as many posts as one declares.
+    """
+    # Every capture: its source and its posts, in order (a merged copy gives back several).
+    captures: list[tuple[str, list[Doc]]] = []
+    for doc in docs:
+        posts = doc.get("posts") or []
+        for source, indexes in _captures(doc).items():
+            captures.append((source, [posts[i] for i in indexes]))
+    # Posts that are one post, by id, else by text where one of them has no id.
+    parent: dict[int, int] = {}
+
+    def find(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    flat: list[tuple[str, Doc]] = []  # every post of every capture, with its source
+    at: list[list[int]] = []  # each capture's posts, as indexes into flat
+    for source, posts in captures:
+        at.append([])
+        for post in posts:
+            parent[len(flat)] = len(flat)
+            at[-1].append(len(flat))
+            flat.append((source, post))
+    by_id: dict[str, int] = {}
+    by_text: dict[str, int] = {}
+    without_id: list[int] = []
+    for n, (_, post) in enumerate(flat):
+        if post.get("id"):
+            first = by_id.setdefault(post["id"], n)
+            parent[find(n)] = find(first)
+        else:
+            without_id.append(n)
+    for n, (_, post) in enumerate(flat):  # texts of posts with ids first: a post without one joins them
+        if post.get("id"):
+            by_text.setdefault(_flat(post.get("text") or ""), n)
+    for n in without_id:
+        key = _flat(flat[n][1].get("text") or "")
+        first = by_text.setdefault(key, n)
+        parent[find(n)] = find(first)
+    groups: dict[int, list[int]] = {}
+    for n in range(len(flat)):
+        groups.setdefault(find(n), []).append(n)
+    # The post that stands for each group, its sources, and the order the captures give.
+    chosen: dict[int, Doc] = {}
+    for root, members in groups.items():
+        best = max(members, key=lambda m: _richness(flat[m][1], flat[m][0]))
+        post = {k: v for k, v in flat[best][1].items() if k != "sources"}
+        post["sources"] = sorted({flat[m][0] for m in members})
+        chosen[root] = post
+    after: dict[int, set[int]] = {root: set() for root in groups}
+    waiting: dict[int, int] = {root: 0 for root in groups}
+    for indexes in at:
+        roots = [find(n) for n in indexes]
+        for before, later in zip(roots, roots[1:]):
+            if before != later and later not in after[before]:
+                after[before].add(later)
+                waiting[later] += 1
+
+    # Posts no capture orders against each other go by time; one without a time (Thread Reader
+    # text) just after the latest timed post before it in its captures.
+    after_time: dict[int, str] = {}
+    for indexes in at:
+        last = ""
+        for n in indexes:
+            root = find(n)
+            time = chosen[root].get("time")
+            if time:
+                last = time
+            else:
+                after_time[root] = max(after_time.get(root, ""), last)
+
+    def tie(root: int) -> tuple[Any, ...]:
+        post = chosen[root]
+        post_id = post.get("id") or ""
+        when = (post["time"], 0) if post.get("time") else (after_time.get(root, ""), 1)
+        return (when, len(post_id), post_id, _flat(post.get("text") or ""), _canonical(post))
+
+    ordered: list[Doc] = []
+    ready = sorted((root for root, count in waiting.items() if count == 0), key=tie)
+    left = set(groups)
+    while left:
+        if not ready:  # copies that disagree on the order: the earliest post left goes next
+            ready = [min(left, key=tie)]
+        root = ready.pop(0)
+        if root not in left:
+            continue
+        left.discard(root)
+        ordered.append(chosen[root])
+        for later in after[root]:
+            waiting[later] -= 1
+            if waiting[later] == 0 and later in left:
+                ready.append(later)
+        ready.sort(key=tie)
+    # The thread's own fields: those of the capture with the most posts (the earliest source among
+    # equals). A merged copy keeps its own capture's source, so merging again chooses alike.
+    def rank(doc: Doc) -> tuple[Any, ...]:
+        own = doc.get("source") or ""
+        return (len(_captures(doc).get(own, ())), _neg(own), _neg(_canonical(doc)))
+
+    base = max(docs, key=rank)
+    merged = {key: value for key, value in base.items() if key != "posts"}
+    merged["posts"] = ordered
+    declared = [d.get("declared_count") for d in docs if isinstance(d.get("declared_count"), int)]
+    merged["declared_count"] = max(declared) if declared else None
+    merged["complete"] = any(bool(d.get("complete")) for d in docs) or bool(declared and len(ordered) >= max(declared))
+    first = ordered[0] if ordered else {}
+    merged["id"] = make_thread_id(first.get("id"), merged.get("author_handle") or merged.get("author_name"),
+                                  first.get("text") or "")
+    merged["url"] = first.get("url") or merged.get("url")
+    return merged
