@@ -88,7 +88,7 @@ async def test_t_adds_and_removes_tags_with_completion_and_the_header_and_filter
         assert isinstance(app.screen, TagsScreen)
         await pilot.press(*"baking ter")
         await pilot.pause()
-        await pilot.press("right")  # takes the suggestion from the tags in use, for the word being typed
+        await pilot.press("tab")  # takes the suggestion from the tags in use, for the word being typed
         await pilot.press("enter")
         await settle(pilot)
         mira = app.screen.thread.id

@@ -93,7 +93,7 @@ class ImportReport:
             return "file" if count == 1 else "files"
         if self.links_done == self.files_done:
             return "link" if count == 1 else "links"
-        return "files and links"
+        return "file or link" if count == 1 else "files and links"
 
     def summary_line(self) -> str:
         return (

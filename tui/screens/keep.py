@@ -77,7 +77,10 @@ class TagChange:
 class TagsScreen(ModalScreen[TagChange | None]):
     """Type tags to add (`-tag` removes one), with completion from the tags in use; enter applies."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel", id="tags.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel", id="tags.cancel"),
+        Binding("tab", "complete", "Complete the tag", priority=True, id="tags.complete"),
+    ]
 
     def __init__(self, current: list[str], in_use: list[str]) -> None:
         super().__init__()
@@ -95,6 +98,14 @@ class TagsScreen(ModalScreen[TagChange | None]):
 
     def on_mount(self) -> None:
         self.query_one("#keep-dialog").border_title = "Tags"
+
+    def action_complete(self) -> None:
+        """Tab takes the tag suggested for the word being typed, and a space for the next one."""
+        tags_input = self.query_one("#tags-input", Input)
+        before = tags_input.value
+        tags_input.action_cursor_right()  # at the end of the text, this takes the suggestion
+        if tags_input.value != before:
+            tags_input.insert_text_at_cursor(" ")
 
     @on(Input.Submitted, "#tags-input")
     def _submitted(self, event: Input.Submitted) -> None:
