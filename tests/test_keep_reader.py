@@ -188,3 +188,15 @@ async def test_the_theme_chosen_is_remembered_at_the_next_start(sample_db):
     async with again.run_test(size=WIDE) as pilot:
         await settle(pilot)
         assert again.theme == "solarized-light"
+
+
+async def test_O_tells_where_the_current_post_came_from(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "j", "O")
+        await settle(pilot)
+        (told,) = [n.message for n in app._notifications if n.message.startswith("Post ")]
+        lines = told.splitlines()
+        assert lines[0] == "Post 2/7"
+        assert lines[1].startswith("captured in: ") and lines[1].endswith("samples/threadreader/mira-sourdough.txt")

@@ -538,6 +538,8 @@ class ThreadsApp(App[int]):
                             main.action_show_highlights)
         yield SystemCommand("Fetch again", "Fetch the open thread again from its address (R)",
                             main.action_refresh_thread)
+        yield SystemCommand("Post origin", "Where the current post came from: its address and captures (O)",
+                            main.action_post_origin)
         yield SystemCommand("Bookmark", "Bookmark the open thread, or remove its bookmark (m)",
                             main.action_toggle_bookmark)
         yield SystemCommand("Bookmarked only", "Show only bookmarked threads, or all (B)",

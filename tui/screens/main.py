@@ -17,6 +17,7 @@ from ..formatting import author_label, count_text, numbered_total, post_with_att
 from ..library import LibraryError
 from ..messages import FetchAgain, OpenThread
 from ..model import Thread
+from ..text import strip_control
 from ..quoting import Quote, posts_text
 from ..widgets.author_list import AuthorList
 from ..widgets.filter_input import FilterInput
@@ -58,6 +59,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         Binding("t", "edit_tags", "Tags of the thread (add; -tag removes); f then #tag lists one tag's threads",
                 show=False, id="tags"),
         Binding("K", "show_highlights", "Every highlight; enter opens it at its place", show=False, id="highlights"),
+        Binding("O", "post_origin", "Where the current post came from (its address, the captures that held it)",
+                show=False, id="post-origin"),
     ]
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
 
@@ -420,6 +423,20 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def action_show_highlights(self) -> None:
         self.app.show_highlights()
+
+    def action_post_origin(self) -> None:
+        """Tell where the current post came from: its own address, and each capture (file or link) that held it."""
+        thread = self._open_thread_or_say("tell the origin of")
+        if thread is None:
+            return
+        index = min(self.current_post_index(), thread.post_count - 1)
+        post = thread.posts[index]
+        lines = [f"Post {index + 1}/{numbered_total(thread)}"]
+        if post.url:
+            lines.append(f"address: {post.url}")
+        captures = post.sources or [thread.source]
+        lines += [f"captured in: {capture}" for capture in captures if capture]
+        self.notify(strip_control("\n".join(lines)), timeout=10, markup=False)
 
     def action_next_hit(self) -> None:
         self.app.step_hit(+1)
