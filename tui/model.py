@@ -261,6 +261,10 @@ class Thread:
             self.id = make_thread_id(first.id, author, first.text)
         if not self.url and self.posts:
             self.url = self.posts[0].url
+        reply = self.in_reply_to
+        if reply is not None and reply.handle and self.author_handle \
+                and reply.handle.casefold() == self.author_handle.casefold():
+            self.in_reply_to = None  # its author's own post, missing from this copy: a gap, not a reply to someone
 
     def text_key(self) -> str:
         """The id a copy of this thread without post ids would have (`thread_copies.text_key`
