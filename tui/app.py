@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
-from textual.app import App, SystemCommand
+from textual import events, on, work
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from .clipboard import copy_to_system_clipboard, describe_copy
 from .library import Library, LibraryError
 from .messages import LibraryChanged, OpenThread
+from .ordered_keys import KeyEvent, OrderedKeysApp
 from .screens.main import MainScreen
 from .search import Hit, query_terms
 from .text import strip_control
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 # The app's keys that a dialog (import, search, help) turns off: its own keys come first there.
 # ctrl+q (Textual's "quit") quits from anywhere; q only where it is not typed into a dialog.
 DIALOG_BLOCKED_ACTIONS = frozenset({"import", "search", "help", "quit_key"})
+# The app's keys that open a dialog: they read nothing of the open thread.
+DIALOG_ACTIONS = frozenset({"import", "search", "help"})
 WATCH_LIBRARY_SECONDS = 2.0
 QUIT_GRACE_SECONDS = 5.0  # after SIGHUP or SIGTERM, the longest the reader takes to stop
 QUIT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name))
@@ -82,7 +85,7 @@ def styles_dir() -> Path:
     raise FileNotFoundError("threads-tui styles/app.tcss not found; the installation is incomplete")
 
 
-class ThreadsApp(App[int]):
+class ThreadsApp(OrderedKeysApp[int]):
     """threads-tui: read, search and quote saved threads."""
 
     TITLE = "threads-tui"
@@ -138,6 +141,15 @@ class ThreadsApp(App[int]):
         and goes at once; what has waits a little longer."""
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
+
+    # -- keys -------------------------------------------------------------
+
+    def prepare_for_key(self, event: KeyEvent) -> None:
+        """On the main screen, a key that may act on the thread waits for the list cursor's to open."""
+        dialog_keys = {binding.key for binding in self.BINDINGS
+                       if isinstance(binding, Binding) and binding.action in DIALOG_ACTIONS}
+        if self.screen is self.main_screen and not (isinstance(event, events.Key) and event.key in dialog_keys):
+            self.main_screen.prepare_for_key(event)
 
     # -- workers ----------------------------------------------------------
 

@@ -17,6 +17,7 @@ from ..formatting import author_label, count_text, numbered_total, post_with_att
 from ..library import LibraryError
 from ..messages import OpenThread
 from ..model import Thread
+from ..ordered_keys import KeyEvent
 from ..widgets.author_list import AuthorList
 from ..widgets.filter_input import FilterInput
 from ..widgets.reading_pane import ReadingPane, ThreadView
@@ -60,6 +61,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._read_timer: Timer | None = None
         self._read_when_shown: str | None = None
         self._open_timer: Timer | None = None  # opens the highlighted thread once the cursor rests
+        self._resting_on: str | None = None  # the thread that timer opens
+        self._loading: Worker[None] | None = None  # the latest thread load
         self._library_error = ""
 
     def compose(self) -> ComposeResult:
@@ -162,16 +165,29 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self._read_when_shown = None  # the cursor moved on before the opened thread loaded
         self._cancel_pending_open()
         if self.thread is None or self.thread.id != thread_id:
-            def open_highlighted() -> None:
-                self._open_timer = None
-                self.open_thread(thread_id, self.app.states.get(thread_id, {}).get("position", 0))
-
+            self._resting_on = thread_id
             # Paging through the list opens only the thread it stops on: reading each
             # thread paged past would hold up the frames that draw the list.
             if self.app.open_after > 0:
-                self._open_timer = self.set_timer(self.app.open_after, open_highlighted)
+                self._open_timer = self.set_timer(self.app.open_after, self._open_resting)
             else:
-                open_highlighted()
+                self._open_resting()
+
+    def _open_resting(self) -> None:
+        """Open the thread the list cursor rests on (when the timer fires, or a key needs it sooner)."""
+        thread_id = self._resting_on
+        if thread_id is not None:
+            self.open_thread(thread_id, self.app.states.get(thread_id, {}).get("position", 0))
+
+    def prepare_for_key(self, event: KeyEvent) -> None:
+        """A key acts on the list cursor's thread: one still waiting for the cursor to rest opens
+        now, and keys wait until it shows. Only moving through the list goes on meanwhile."""
+        if (self.focused is self.thread_list and isinstance(event, events.Key)
+                and event.key in SummaryList.moving_keys()):
+            return
+        self._open_resting()
+        if self._loading is not None and not self._loading.is_finished:
+            self.app.hold_keys(self._loading)
 
     @on(SummaryList.Selected, "#thread-list")
     def _thread_selected(self, event: SummaryList.Selected) -> None:
@@ -209,9 +225,12 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """Load a thread off the UI thread, then show it at post `index`."""
         self._cancel_pending_open()  # whatever asked for this thread wins over a cursor that rested before
         self.remember_position()
-        self._load_thread(thread_id, index, terms, focus_reader)
+        self._loading = self._load_thread(thread_id, index, terms, focus_reader)
+        if focus_reader:  # the keys after this one are for the reading pane, once it shows the thread
+            self.app.hold_keys(self._loading)
 
     def _cancel_pending_open(self) -> None:
+        self._resting_on = None
         if self._open_timer is not None:
             self._open_timer.stop()
             self._open_timer = None

@@ -1,0 +1,104 @@
+"""Keys and pastes handled in order, each against the state the one before it left.
+
+Over SSH, or when someone types ahead, keys arrive in bursts. Textual hands
+each key to the focused widget at once, while what the key before it
+started (a focus change, a dialog opening, a scroll, a thread loading) is
+applied a moment later: the next key lands on the old focus or reads the
+old state. Here the app admits one key at a time: the next waits until
+every message the last one caused has been handled and the screen has
+refreshed, and until the work a screen holds keys for is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TypeVar
+
+from textual import events, work
+from textual.app import App
+from textual.worker import Worker, WorkerError
+
+ReturnType = TypeVar("ReturnType")
+KeyEvent = events.Key | events.Paste
+
+# Handled at once, whatever is pending: the ways out must work even while a disk hangs.
+IMMEDIATE_KEYS = frozenset({"ctrl+q", "ctrl+c"})
+# Rounds of waiting for quiet before a key goes in anyway (a timer may keep posting).
+SETTLE_ROUNDS = 20
+
+
+class OrderedKeysApp(App[ReturnType]):
+    """An App whose keys wait for their predecessors' effects (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiting_keys: asyncio.Queue[KeyEvent] = asyncio.Queue()
+        self._admitted: KeyEvent | None = None
+        self._admitting = False  # a worker is admitting the waiting keys
+        self._key_holds: list[Worker[object]] = []
+
+    def hold_keys(self, worker: Worker[object]) -> None:
+        """Keys not yet handled wait until `worker` ends: it makes the state they act on."""
+        self._key_holds.append(worker)
+
+    def prepare_for_key(self, event: KeyEvent) -> None:
+        """Called just before `event` is handled: start (and hold keys for) work it needs done."""
+
+    async def on_event(self, event: events.Event) -> None:
+        if (isinstance(event, events.Key | events.Paste) and not event.is_forwarded and event is not self._admitted
+                and not (isinstance(event, events.Key) and event.key in IMMEDIATE_KEYS)):
+            self._waiting_keys.put_nowait(event)
+            if not self._admitting:
+                self._admitting = True
+                self._admit_keys()
+            return
+        await super().on_event(event)
+
+    @work(group="keys")
+    async def _admit_keys(self) -> None:
+        """Hand the waiting keys to the app one by one; end when none is left."""
+        while not self._waiting_keys.empty():
+            event = self._waiting_keys.get_nowait()
+            await self._settle(event)
+            self._admitted = event
+            self.post_message(event)
+        self._admitting = False
+
+    async def _settle(self, event: KeyEvent) -> None:
+        """Wait until the keys before `event` have had their effect."""
+        rounds = 0
+        while True:
+            holds = [worker for worker in self._key_holds if not worker.is_finished]
+            self._key_holds = holds
+            if holds:
+                try:
+                    await holds[0].wait()
+                except WorkerError:  # failed or cancelled: its end is what counted
+                    pass
+                continue
+            if not await self._round_trip():
+                return  # the app is closing
+            rounds += 1
+            if not self._quiet() and rounds < SETTLE_ROUNDS:
+                continue
+            self.prepare_for_key(event)
+            if all(worker.is_finished for worker in self._key_holds):
+                return
+
+    async def _round_trip(self) -> bool:
+        """Wait until the app has handled what is queued for it, and the screen has refreshed."""
+        handled = asyncio.Event()
+        if not self.call_later(handled.set):
+            return False
+        await handled.wait()
+        screen = self.screen
+        if screen.is_running:
+            await screen.wait_for_refresh()
+        else:
+            await asyncio.sleep(0)
+        return True
+
+    def _quiet(self) -> bool:
+        """No message waits to be handled by the app, its screens or the current screen's widgets."""
+        nodes = [self, *self.screen_stack, *self.screen.walk_children()]
+        return all(node.message_queue_size == 0 for node in nodes)
