@@ -327,3 +327,73 @@ async def test_after_paging_the_current_post_is_one_on_screen_and_c_copies_it(db
             assert any(line.startswith(f"▶ {view.current + 1}/60") for line in
                        (view.render_line(y).text.strip() for y in range(height)))
             assert app.clipboard.splitlines()[0].endswith(f"post {view.current + 1}/60")
+
+
+# -- any keys: a burst ends where the same keys pressed slowly do ----------------
+
+
+def reader_keys() -> list[str]:
+    """Every key the reader binds on its main screen and in its panes, less the ways to quit."""
+    from textual.binding import Binding
+
+    from tui.screens.main import MainScreen
+    from tui.widgets.summary_list import SummaryList
+
+    bindings = [*ThreadsApp.BINDINGS, *MainScreen.BINDINGS, *SummaryList.BINDINGS, *ThreadList.BINDINGS,
+                *ThreadView.BINDINGS]
+    keys = {key for binding in bindings if isinstance(binding, Binding) for key in binding.key.split(",")}
+    return sorted(keys - {"q"} | {"tab", "shift+tab"})
+
+
+def reader_state(app: ThreadsApp) -> dict[str, object]:
+    """What a user sees and keeps: dialog, open thread and post, cursor, focus, marks, clipboard."""
+    main = app.main_screen
+    boxes = app.screen.query(Input)
+    return {
+        "dialog": type(app.screen).__name__,
+        "thread": main.thread.id if main.thread else None,
+        "post": main.reading_pane.view.current,
+        "cursor": main.thread_list.cursor,
+        "focus": app.focused.id if app.focused else None,
+        "boxes": [box.value for box in boxes],
+        "marks": {thread_id: (bool(state.get("read")), bool(state.get("bookmarked")))
+                  for thread_id, state in app.states.items() if state.get("read") or state.get("bookmarked")},
+        "clipboard": app.clipboard,
+    }
+
+
+async def keys_end_in(db: Path, keys: list[str], slowly: bool) -> dict[str, object]:
+    app = make_app(db)
+    app.open_after = app.search_delay = 0.03  # short, so that pressing slowly stays quick
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, rest=0.05)
+        if slowly:
+            for key in keys:
+                await pilot.press(key)
+                await settle(pilot, rest=0.05)
+        else:
+            burst(app, *keys)
+            await settle(pilot, rest=0.05)
+        return reader_state(app)
+
+
+def test_any_keys_in_one_burst_end_where_the_same_keys_pressed_slowly_do(sample_db, tmp_path_factory):
+    import asyncio
+    import shutil
+
+    from hypothesis import HealthCheck, example, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.sampled_from(reader_keys()), min_size=2, max_size=10))
+    @example(["G", "B", "B"])  # found by this test before the keys were ordered
+    @example(["j", "j", "k", "C", "m", "enter", "space", "c"])
+    def check(keys: list[str]) -> None:
+        ends = []
+        for slowly in (True, False):
+            db = tmp_path_factory.mktemp("run") / "lib"
+            shutil.copytree(sample_db.parent, db)
+            ends.append(asyncio.run(keys_end_in(db / sample_db.name, keys, slowly)))
+        assert ends[0] == ends[1], keys
+
+    check()
