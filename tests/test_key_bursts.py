@@ -148,6 +148,16 @@ async def test_enter_right_after_the_last_letter_waits_for_its_search_and_opens_
         assert "No hits" in str(app.screen.query_one("#search-status").render())
 
 
+async def test_escape_and_a_letter_read_together_are_both_keys_not_alt_and_the_letter(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        burst(app, "slash", *typed("rye"))
+        app.post_message(events.Key("alt+j", "j"))  # what a terminal read of "\x1bj" gives
+        await settle(pilot)
+        assert app.screen is app.main_screen and app.main_screen.thread_list.cursor == 1
+
+
 # -- 3: actions on "the thread" are on the list cursor's ---------------------
 
 

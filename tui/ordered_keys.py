@@ -27,6 +27,15 @@ IMMEDIATE_KEYS = frozenset({"ctrl+q", "ctrl+c"})
 SETTLE_ROUNDS = 20
 
 
+def split_escape(event: KeyEvent) -> list[KeyEvent]:
+    """Escape and a letter or digit after it in one read reach the app as alt+key (a terminal
+    sends alt as an escape first): the reader binds no alt+key, so they are the two keys pressed."""
+    character = event.character if isinstance(event, events.Key) else None
+    if isinstance(event, events.Key) and event.key.startswith("alt+") and character and character.isalnum():
+        return [events.Key("escape", "\x1b"), events.Key(character, character)]
+    return [event]
+
+
 class OrderedKeysApp(App[ReturnType]):
     """An App whose keys wait for their predecessors' effects (see the module docstring)."""
 
@@ -47,7 +56,8 @@ class OrderedKeysApp(App[ReturnType]):
     async def on_event(self, event: events.Event) -> None:
         if (isinstance(event, events.Key | events.Paste) and not event.is_forwarded and event is not self._admitted
                 and not (isinstance(event, events.Key) and event.key in IMMEDIATE_KEYS)):
-            self._waiting_keys.put_nowait(event)
+            for key in split_escape(event):
+                self._waiting_keys.put_nowait(key)
             if not self._admitting:
                 self._admitting = True
                 self._admit_keys()
