@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from textual import events, work
 from textual.app import App
+from textual.widgets import Input
 from textual.worker import Worker, WorkerError
 
 ReturnType = TypeVar("ReturnType")
@@ -36,6 +37,11 @@ def split_escape(event: KeyEvent) -> list[KeyEvent]:
     return [event]
 
 
+def is_text(event: KeyEvent) -> bool:
+    """A paste, or a key that types a character."""
+    return isinstance(event, events.Paste) or event.is_printable
+
+
 class OrderedKeysApp(App[ReturnType]):
     """An App whose keys wait for their predecessors' effects (see the module docstring)."""
 
@@ -45,6 +51,7 @@ class OrderedKeysApp(App[ReturnType]):
         self._admitted: KeyEvent | None = None
         self._admitting = False  # a worker is admitting the waiting keys
         self._key_holds: list[Worker[object]] = []
+        self._typed_into: Input | None = None  # the text box the last key typed into
 
     def hold_keys(self, worker: Worker[object]) -> None:
         """Keys not yet handled wait until `worker` ends: it makes the state they act on."""
@@ -71,6 +78,7 @@ class OrderedKeysApp(App[ReturnType]):
             event = self._waiting_keys.get_nowait()
             await self._settle(event)
             self._admitted = event
+            self._typed_into = self.focused if is_text(event) and isinstance(self.focused, Input) else None
             self.post_message(event)
         self._admitting = False
 
@@ -86,7 +94,10 @@ class OrderedKeysApp(App[ReturnType]):
                 except WorkerError:  # failed or cancelled: its end is what counted
                     pass
                 continue
-            if not await self._round_trip():
+            # A box takes typed text at once: text typed on into it needs no refresh first (a
+            # paste sent as keys goes in at the speed it comes).
+            typing_on = is_text(event) and self._typed_into is not None and self.focused is self._typed_into
+            if not await self._round_trip(refresh=not typing_on):
                 return  # the app is closing
             rounds += 1
             if not self._quiet() and rounds < SETTLE_ROUNDS:
@@ -95,14 +106,15 @@ class OrderedKeysApp(App[ReturnType]):
             if all(worker.is_finished for worker in self._key_holds):
                 return
 
-    async def _round_trip(self) -> bool:
-        """Wait until the app has handled what is queued for it, and the screen has refreshed."""
+    async def _round_trip(self, refresh: bool) -> bool:
+        """Wait until the app has handled what is queued for it, and (`refresh`) the screen has
+        refreshed and run what waited for that (a scroll, say)."""
         handled = asyncio.Event()
         if not self.call_later(handled.set):
             return False
         await handled.wait()
         screen = self.screen
-        if screen.is_running:
+        if refresh and screen.is_running:
             await screen.wait_for_refresh()
         else:
             await asyncio.sleep(0)
