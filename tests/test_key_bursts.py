@@ -239,6 +239,23 @@ async def test_a_filter_burst_then_copy_copies_the_thread_it_leaves_selected(sam
         assert copied_header(app) == header_of(app, main.thread.id)
 
 
+@pytest.mark.parametrize(("opener", "box"), [("slash", "#search-input"), ("f", "#filter"), ("i", "#import-path")])
+@pytest.mark.parametrize("bracketed", [True, False])
+async def test_a_paste_lands_whole_in_every_text_box(sample_db, opener, box, bracketed):
+    text = "night trains/and more: 'quoted' ~ end " * 3
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        burst(app, opener)
+        if bracketed:
+            app.post_message(events.Paste(text))
+        else:  # a terminal that does not bracket pastes: the text comes as keys, in one read
+            burst(app, *typed(text))
+        burst(app, *typed("!"))
+        await settle(pilot)
+        assert app.screen.query_one(box, Input).value == text + "!"
+
+
 # -- 4 and 5: the import dialog -------------------------------------------------
 
 
