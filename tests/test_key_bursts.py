@@ -199,6 +199,30 @@ async def test_paging_the_list_still_opens_only_the_thread_it_stops_on(sample_db
         assert opened == [cursor_id(app)] == [app.main_screen.thread.id]
 
 
+async def test_keys_that_need_no_thread_do_not_wait_for_a_hung_disk(sample_db, monkeypatch):
+    import threading
+
+    disk = threading.Event()
+    read = Library.thread
+
+    def hung_thread(self: Library, thread_id: str) -> Thread | None:
+        disk.wait(10)
+        return read(self, thread_id)
+
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(Library, "thread", hung_thread)
+        await pilot.press("j")
+        await pilot.pause(0.3)  # the cursor rested: its thread is being read, and the disk hangs
+        burst(app, "j", "j", "slash", *typed("rye"))
+        await pilot.pause(0.3)
+        assert app.main_screen.thread_list.cursor == 3
+        assert isinstance(app.screen, SearchScreen) and app.screen.query_one(Input).value == "rye"
+        disk.set()
+        await settle(pilot)
+
+
 # -- the same in the reading pane, the sidebar and the filter ------------------
 
 

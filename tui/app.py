@@ -38,9 +38,8 @@ if TYPE_CHECKING:
 
 # The app's keys that a dialog (import, search, help) turns off: its own keys come first there.
 # ctrl+q (Textual's "quit") quits from anywhere; q only where it is not typed into a dialog.
-DIALOG_BLOCKED_ACTIONS = frozenset({"import", "search", "help", "quit_key"})
-# The app's keys that open a dialog: they read nothing of the open thread.
-DIALOG_ACTIONS = frozenset({"import", "search", "help"})
+DIALOG_ACTIONS = frozenset({"import", "search", "help"})  # these read nothing of the open thread
+DIALOG_BLOCKED_ACTIONS = DIALOG_ACTIONS | {"quit_key"}
 WATCH_LIBRARY_SECONDS = 2.0
 QUIT_GRACE_SECONDS = 5.0  # after SIGHUP or SIGTERM, the longest the reader takes to stop
 QUIT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name))
@@ -145,10 +144,12 @@ class ThreadsApp(OrderedKeysApp[int]):
     # -- keys -------------------------------------------------------------
 
     def prepare_for_key(self, event: KeyEvent) -> None:
-        """On the main screen, a key that may act on the thread waits for the list cursor's to open."""
-        dialog_keys = {binding.key for binding in self.BINDINGS
-                       if isinstance(binding, Binding) and binding.action in DIALOG_ACTIONS}
-        if self.screen is self.main_screen and not (isinstance(event, events.Key) and event.key in dialog_keys):
+        """On the main screen, a key that may act on the thread waits for the list cursor's to open;
+        the keys that open a dialog do not."""
+        opens_dialog = isinstance(event, events.Key) and any(
+            isinstance(binding, Binding) and binding.action in DIALOG_ACTIONS and binding.key == event.key
+            for binding in self.BINDINGS)
+        if self.screen is self.main_screen and not opens_dialog:
             self.main_screen.prepare_for_key(event)
 
     # -- workers ----------------------------------------------------------
