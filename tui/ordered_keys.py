@@ -22,8 +22,8 @@ from textual.worker import Worker, WorkerError
 ReturnType = TypeVar("ReturnType")
 KeyEvent = events.Key | events.Paste
 
-# Handled at once, whatever is pending: the ways out must work even while a disk hangs.
-IMMEDIATE_KEYS = frozenset({"ctrl+q", "ctrl+c"})
+# Handled at once, whatever is pending: the way out works even while a disk hangs.
+IMMEDIATE_KEYS = frozenset({"ctrl+q"})
 # Rounds of waiting for quiet before a key goes in anyway (a timer may keep posting).
 SETTLE_ROUNDS = 20
 
