@@ -223,6 +223,28 @@ async def test_keys_that_need_no_thread_do_not_wait_for_a_hung_disk(sample_db, m
         await settle(pilot)
 
 
+async def test_ctrl_q_quits_at_once_while_keys_wait_for_a_hung_disk(sample_db, monkeypatch):
+    import threading
+
+    disk = threading.Event()
+    read = Library.thread
+
+    def hung_thread(self: Library, thread_id: str) -> Thread | None:
+        disk.wait(10)
+        return read(self, thread_id)
+
+    app = make_app(sample_db)
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            monkeypatch.setattr(Library, "thread", hung_thread)
+            burst(app, "j", "C", "ctrl+q")  # C waits for the thread j moved to; ctrl+q does not
+            await pilot.pause(0.3)
+            assert app.return_code == 0 and app.clipboard == ""
+    finally:
+        disk.set()
+
+
 # -- the same in the reading pane, the sidebar and the filter ------------------
 
 
