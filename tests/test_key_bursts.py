@@ -64,6 +64,14 @@ async def settle(pilot, rest: float = 0.4) -> None:
     await pilot.pause()
 
 
+async def until(pilot, condition, timeout: float = 3.0) -> None:
+    """Wait for `condition`, at most `timeout` seconds (well short of a hung disk's 10)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        await pilot.pause(0.02)
+
+
 def make_app(db: Path) -> ThreadsApp:
     """The reader with its real delays, except the 5 s dwell that marks a thread read."""
     app = ThreadsApp(Library.open(db))
@@ -216,9 +224,11 @@ async def test_keys_that_need_no_thread_do_not_wait_for_a_hung_disk(sample_db, m
         await pilot.press("j")
         await pilot.pause(0.3)  # the cursor rested: its thread is being read, and the disk hangs
         burst(app, "j", "j", "slash", *typed("rye"))
-        await pilot.pause(0.3)
+        await until(pilot, lambda: isinstance(app.screen, SearchScreen) and app.screen.query_one(Input).value == "rye")
         assert app.main_screen.thread_list.cursor == 3
-        assert isinstance(app.screen, SearchScreen) and app.screen.query_one(Input).value == "rye"
+        burst(app, "escape", "s", "s", "f", *typed("night"))
+        await until(pilot, lambda: app.main_screen.query_one("#filter", Input).value == "night")
+        assert not disk.is_set()  # all that while, the thread was still being read
         disk.set()
         await settle(pilot)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
@@ -38,8 +38,7 @@ if TYPE_CHECKING:
 
 # The app's keys that a dialog (import, search, help) turns off: its own keys come first there.
 # ctrl+q (Textual's "quit") quits from anywhere; q only where it is not typed into a dialog.
-DIALOG_ACTIONS = frozenset({"import", "search", "help"})  # these read nothing of the open thread
-DIALOG_BLOCKED_ACTIONS = DIALOG_ACTIONS | {"quit_key"}
+DIALOG_BLOCKED_ACTIONS = frozenset({"import", "search", "help", "quit_key"})
 WATCH_LIBRARY_SECONDS = 2.0
 QUIT_GRACE_SECONDS = 5.0  # after SIGHUP or SIGTERM, the longest the reader takes to stop
 QUIT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name))
@@ -144,12 +143,8 @@ class ThreadsApp(OrderedKeysApp[int]):
     # -- keys -------------------------------------------------------------
 
     def prepare_for_key(self, event: KeyEvent) -> None:
-        """On the main screen, a key that may act on the thread waits for the list cursor's to open;
-        the keys that open a dialog do not."""
-        opens_dialog = isinstance(event, events.Key) and any(
-            isinstance(binding, Binding) and binding.action in DIALOG_ACTIONS and binding.key == event.key
-            for binding in self.BINDINGS)
-        if self.screen is self.main_screen and not opens_dialog:
+        """The main screen says what a key there waits for."""
+        if self.screen is self.main_screen:
             self.main_screen.prepare_for_key(event)
 
     # -- workers ----------------------------------------------------------

@@ -17,7 +17,7 @@ from ..formatting import author_label, count_text, numbered_total, post_with_att
 from ..library import LibraryError
 from ..messages import OpenThread
 from ..model import Thread
-from ..ordered_keys import KeyEvent
+from ..ordered_keys import KeyEvent, is_text
 from ..widgets.author_list import AuthorList
 from ..widgets.filter_input import FilterInput
 from ..widgets.reading_pane import ReadingPane, ThreadView
@@ -32,6 +32,8 @@ COPY_KEYS = Binding.Group("Copy")
 # From this width the sidebar shows by default; below it, showing it hides the thread list.
 SIDEBAR_MIN_WIDTH = 110
 NO_OTHER_THREADS = "No other threads by this author."
+# What acts on the open thread (it is saved as the one to reopen on quit).
+THREAD_ACTIONS = frozenset({"copy_post", "copy_thread", "toggle_bookmark", "quit_key"})
 
 
 class MainScreen(ReportsWorkerErrors, Screen):
@@ -63,6 +65,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._open_timer: Timer | None = None  # opens the highlighted thread once the cursor rests
         self._resting_on: str | None = None  # the thread that timer opens
         self._loading: Worker[None] | None = None  # the latest thread load
+        self._opening: str | None = None  # the thread it loads, until it is shown
         self._library_error = ""
 
     def compose(self) -> ComposeResult:
@@ -111,8 +114,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         thread_list = self.thread_list
         thread_list.states = self.app.states
         # The cursor's thread, else the open one (a filter that matched nothing kept it open).
-        keep = (thread_list.current["id"] if thread_list.current
-                else self.thread.id if self.thread is not None else start_on)
+        chosen = self.chosen_id
+        keep = thread_list.current["id"] if thread_list.current else chosen if chosen is not None else start_on
         try:
             items = self.visible_summaries()
         except LibraryError as error:
@@ -173,6 +176,13 @@ class MainScreen(ReportsWorkerErrors, Screen):
             else:
                 self._open_resting()
 
+    @property
+    def chosen_id(self) -> str | None:
+        """The thread the reading pane shows, or will once the list cursor rests or its load ends."""
+        if self._resting_on is not None:
+            return self._resting_on
+        return self._opening if self._opening is not None else self.thread.id if self.thread else None
+
     def _open_resting(self) -> None:
         """Open the thread the list cursor rests on (when the timer fires, or a key needs it sooner)."""
         thread_id = self._resting_on
@@ -180,10 +190,15 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self.open_thread(thread_id, self.app.states.get(thread_id, {}).get("position", 0))
 
     def prepare_for_key(self, event: KeyEvent) -> None:
-        """A key acts on the list cursor's thread: one still waiting for the cursor to rest opens
-        now, and keys wait until it shows. Only moving through the list goes on meanwhile."""
-        if (self.focused is self.thread_list and isinstance(event, events.Key)
-                and event.key in SummaryList.moving_keys()):
+        """The reading pane and the sidebar show the list cursor's thread, and c, C, m and q act on
+        it: before a key there or one of those, that thread opens now if it waits for the cursor to
+        rest, and the key waits until it shows. Other keys (moving through the list, typing a
+        filter, opening a dialog) need no thread and go on."""
+        if isinstance(self.focused, Input) and is_text(event):
+            return  # typed into the filter
+        binding = self.active_bindings.get(event.key) if isinstance(event, events.Key) else None
+        acts_on_thread = binding is not None and binding.binding.action.rpartition(".")[2] in THREAD_ACTIONS
+        if not acts_on_thread and self.focused not in (self.reading_pane.view, self.query_one(AuthorList)):
             return
         self._open_resting()
         if self._loading is not None and not self._loading.is_finished:
@@ -225,6 +240,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """Load a thread off the UI thread, then show it at post `index`."""
         self._cancel_pending_open()  # whatever asked for this thread wins over a cursor that rested before
         self.remember_position()
+        self._opening = thread_id
         self._loading = self._load_thread(thread_id, index, terms, focus_reader)
         if focus_reader:  # the keys after this one are for the reading pane, once it shows the thread
             self.app.hold_keys(self._loading)
@@ -246,6 +262,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         # A load overtaken by a newer one (the cursor moved on) may finish last: drop it.
         # Workers are cancelled on this thread, so the check cannot race.
         if not worker.is_cancelled:
+            self._opening = None
             self._show(thread, index, terms, focus_reader)
 
     def _show(self, thread: Thread | None, index: int = 0, terms: tuple[str, ...] = (),

@@ -76,12 +76,6 @@ class SummaryList(ScrollView, can_focus=True):
         self.empty_text = empty_text
         self._rendered: dict[tuple[int, int, bool], list[Strip]] = {}
 
-    @classmethod
-    def moving_keys(cls) -> frozenset[str]:
-        """Every key that moves the cursor."""
-        return frozenset(key for binding in cls.BINDINGS if isinstance(binding, Binding) and binding.action != "select"
-                         for key in binding.key.split(","))
-
     # -- data -------------------------------------------------------------
 
     def set_items(self, items: list[Summary], keep_id: str | None = None) -> None:
