@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from tui.app import ThreadsApp
 from tui.importing import run_import
@@ -55,12 +56,23 @@ def typed(text: str) -> list[str]:
     return list(text)
 
 
+async def workers_done(app: ThreadsApp) -> None:
+    """Wait for the app's workers; one cancelled meanwhile (a path suggestion overtaken by the
+    next key, say) is done too."""
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
+
+
 async def settle(pilot, rest: float = 0.4) -> None:
     """Wait until every key is handled and every delayed open or search has run."""
     for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause(rest)
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

@@ -12,6 +12,7 @@ refreshed, and until the work a screen holds keys for is done.
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from typing import TypeVar
 
 from textual import events, work
@@ -26,6 +27,9 @@ KeyEvent = events.Key | events.Paste
 IMMEDIATE_KEYS = frozenset({"ctrl+q"})
 # Rounds of waiting for quiet before a key goes in anyway (a timer may keep posting).
 SETTLE_ROUNDS = 20
+# The longest a key waits for the screen to refresh (a frame takes far less): a screen
+# closed meanwhile never runs what waited for its refresh.
+REFRESH_WAIT_SECONDS = 0.25
 
 
 def split_escape(event: KeyEvent) -> list[KeyEvent]:
@@ -113,9 +117,10 @@ class OrderedKeysApp(App[ReturnType]):
         if not self.call_later(handled.set):
             return False
         await handled.wait()
-        screen = self.screen
-        if refresh and screen.is_running:
-            await screen.wait_for_refresh()
+        refreshed = asyncio.Event()
+        if refresh and self.call_after_refresh(refreshed.set):  # run by the current screen
+            with suppress(TimeoutError):
+                await asyncio.wait_for(refreshed.wait(), REFRESH_WAIT_SECONDS)
         else:
             await asyncio.sleep(0)
         return True
