@@ -134,7 +134,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self.refresh_sidebar()  # nothing matches: the thread being read stays open
         elif current is None:
             self._show(None, notice=reader_notice)
-        elif self.thread is None or self.thread.id != current["id"]:
+        elif self.chosen_id != current["id"]:
             self.open_thread(current["id"], self.app.states.get(current["id"], {}).get("position", 0))
         else:
             self.refresh_sidebar()
@@ -167,7 +167,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if thread_id != self._read_when_shown:
             self._read_when_shown = None  # the cursor moved on before the opened thread loaded
         self._cancel_pending_open()
-        if self.thread is None or self.thread.id != thread_id:
+        if self.chosen_id != thread_id:  # the one shown, or on its way
             self._resting_on = thread_id
             # Paging through the list opens only the thread it stops on: reading each
             # thread paged past would hold up the frames that draw the list.
