@@ -12,6 +12,7 @@ refreshed, and until the work a screen holds keys for is done.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from contextlib import suppress
 from typing import TypeVar
 
@@ -51,7 +52,7 @@ class OrderedKeysApp(App[ReturnType]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._waiting_keys: asyncio.Queue[KeyEvent] = asyncio.Queue()
+        self._waiting_keys: deque[KeyEvent] = deque()
         self._admitted: KeyEvent | None = None
         self._admitting = False  # a worker is admitting the waiting keys
         self._key_holds: list[Worker[object]] = []
@@ -67,9 +68,16 @@ class OrderedKeysApp(App[ReturnType]):
     async def on_event(self, event: events.Event) -> None:
         if (isinstance(event, events.Key | events.Paste) and not event.is_forwarded and event is not self._admitted
                 and not (isinstance(event, events.Key) and event.key in IMMEDIATE_KEYS)):
-            for key in split_escape(event):
-                self._waiting_keys.put_nowait(key)
+            self._waiting_keys.extend(split_escape(event))
             if not self._admitting:
+                # What the keys before did has settled: the first goes in now, unless it must wait.
+                first = self._waiting_keys.popleft()
+                self.prepare_for_key(first)
+                if not self._waiting_keys and not self._unfinished_holds():
+                    self._note_typing(first)
+                    await super().on_event(first)
+                else:
+                    self._waiting_keys.appendleft(first)
                 self._admitting = True
                 self._admit_keys()
             return
@@ -77,21 +85,33 @@ class OrderedKeysApp(App[ReturnType]):
 
     @work(group="keys")
     async def _admit_keys(self) -> None:
-        """Hand the waiting keys to the app one by one; end when none is left."""
-        while not self._waiting_keys.empty():
-            event = self._waiting_keys.get_nowait()
+        """Wait for the last key's effects, then hand the waiting keys to the app one by one,
+        each once the one before has settled; end when none is left and all has settled."""
+        while True:
+            if not self._waiting_keys:
+                await self._settle(None)
+                if not self._waiting_keys:
+                    break
+                continue
+            event = self._waiting_keys.popleft()
             await self._settle(event)
             self._admitted = event
-            self._typed_into = self.focused if is_text(event) and isinstance(self.focused, Input) else None
+            self._note_typing(event)
             self.post_message(event)
         self._admitting = False
 
-    async def _settle(self, event: KeyEvent) -> None:
-        """Wait until the keys before `event` have had their effect."""
+    def _note_typing(self, event: KeyEvent) -> None:
+        self._typed_into = self.focused if is_text(event) and isinstance(self.focused, Input) else None
+
+    def _unfinished_holds(self) -> list[Worker[object]]:
+        self._key_holds = [worker for worker in self._key_holds if not worker.is_finished]
+        return self._key_holds
+
+    async def _settle(self, event: KeyEvent | None) -> None:
+        """Wait until the keys before `event` (None: the last key) have had their effect."""
         rounds = 0
         while True:
-            holds = [worker for worker in self._key_holds if not worker.is_finished]
-            self._key_holds = holds
+            holds = self._unfinished_holds()
             if holds:
                 try:
                     await holds[0].wait()
@@ -100,14 +120,16 @@ class OrderedKeysApp(App[ReturnType]):
                 continue
             # A box takes typed text at once: text typed on into it needs no refresh first (a
             # paste sent as keys goes in at the speed it comes).
-            typing_on = is_text(event) and self._typed_into is not None and self.focused is self._typed_into
+            typing_on = (event is not None and is_text(event) and self._typed_into is not None
+                         and self.focused is self._typed_into)
             if not await self._round_trip(refresh=not typing_on):
                 return  # the app is closing
             rounds += 1
             if not self._quiet() and rounds < SETTLE_ROUNDS:
                 continue
-            self.prepare_for_key(event)
-            if all(worker.is_finished for worker in self._key_holds):
+            if event is not None:
+                self.prepare_for_key(event)
+            if not self._unfinished_holds():
                 return
 
     async def _round_trip(self, refresh: bool) -> bool:
