@@ -147,16 +147,15 @@ def search(db: str, word: str) -> None:
 
     drawn, armed = first_draw(HitList, lambda widget: bool(widget.items))
     app = reader(db)
+    app.search_delay = 0  # the search starts as the word is typed (enter would also open the first hit)
 
     async def pilot(p):
         await idle(p)
         await p.press("slash")
         search_input = await mounted(p, "#search-input")
-        search_input.value = word
-        await p.pause()
         armed.append(True)
         began = time.perf_counter()
-        await p.press("enter")  # the keypress that searches
+        search_input.value = word  # typed: the search of it starts
         await wait_until(p, lambda: bool(drawn))
         elapsed = drawn[0] - began
         hits = len(p.app.screen.hits)

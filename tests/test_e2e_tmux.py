@@ -2,7 +2,8 @@
 
 Starts the reader on samples/ as README command 1 does, opens a thread,
 copies it (OSC 52 into tmux's buffer, read back with `show-buffer`),
-searches, and quits.
+searches, and quits; and sends issue 14's bursts of keys, each in one
+`send-keys` call.
 """
 
 from __future__ import annotations
@@ -65,6 +66,19 @@ class Tmux:
     def type(self, text: str) -> None:
         self("send-keys", "-t", "e2e", "-l", text)
         time.sleep(0.3)
+
+    def burst(self, *keys: str) -> None:
+        """Send `keys` in one `send-keys` call: the reader gets them as one burst."""
+        self("send-keys", "-t", "e2e", *keys)
+
+    def paste(self, text: str) -> None:
+        """Paste `text` as a terminal does (bracketed: the reader asks for that)."""
+        self("set-buffer", "--", text)
+        self("paste-buffer", "-p", "-t", "e2e")
+
+    def row_of(self, text: str) -> int:
+        """The screen row showing `text`."""
+        return next(row for row, line in enumerate(self.screen().splitlines()) if text in line)
 
     def pane_dead(self) -> bool:
         return self("list-panes", "-t", "e2e", "-F", "#{pane_dead}").strip() == "1"
@@ -151,3 +165,92 @@ def test_a_killed_or_closed_reader_keeps_the_reading_position(tmux, tmp_path: Pa
     night = next(s for s in library.summaries() if s["title"].startswith("Night trains"))
     state = library.state(night["id"])
     assert state["position"] == 2 and state.get("last_open")
+
+
+def test_keys_sent_in_one_burst_act_as_pressed_slowly(tmux, tmp_path: Path):
+    from tui.formatting import thread_as_text
+    from tui.importing import run_import
+    from tui.library import Library
+    from tui.model import Post, Thread
+
+    db = tmp_path / "library.json"
+    run_import([ROOT / "samples"], Library.open(db))
+    Library.open(db).add_threads([Thread(posts=[Post(f"Post {n}. " + "words " * (8 + n * 7 % 40)) for n in range(60)],
+                                         author_name="Sixty Posts", author_handle="sixty")])
+    library = Library.open(db)
+    summaries = library.summaries()
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    for n in range(40):
+        (junk / f"bad{n:02}.txt").write_text(f"not a thread {n}\n")
+    env = {"THREADS_TUI_DB": str(db), "THREADS_TUI_NO_SYSTEM_CLIPBOARD": "1", "TERM": "xterm-256color",
+           "PATH": os.environ.get("PATH", "")}
+    tmux.start(" ".join(threads_tui_command()), env)
+    tmux.wait_for("Quit")
+
+    # 1: a search, then another typed over it and opened in the same burst.
+    tmux.burst("/", "t", "h", "e", "Enter")
+    tmux.wait_for("for 'the' (n / N for more)")
+    tmux.burst("/", *"sourdough", "Enter")
+    screen = tmux.wait_for("Hit 1 of 1 for 'sourdough'")
+    assert "Mira Holt (@mira_bakes) · 15 Oct 2021" in screen and "Search text" not in screen
+    tmux.burst("/", *"rye")
+    tmux.wait_for("▊  rye ")
+    tmux.burst("Escape")
+    time.sleep(0.2)  # escape then / at once would read as alt+/, which the terminal parser takes for /
+
+    # 2: enter 80 ms after the last letter opens the first hit of what was typed.
+    tmux.burst("/", *"grep")
+    time.sleep(0.08)
+    tmux.burst("Enter")
+    screen = tmux.wait_for("Hit 1 of 1 for 'grep'")
+    assert "Theo Park (@theo_types) · 12 Jan · 6 tweets" in screen and "▶ 5/6" in screen
+
+    # 3: C 100 ms after k copies the thread k moved to; k k m 60 ms apart bookmarks the one it stops on.
+    tmux.burst("BTab", "g", "j", "j", "j")
+    time.sleep(1)
+    tmux.burst("k")
+    time.sleep(0.1)
+    tmux.burst("C")
+    tmux.wait_for("Copied the thread")
+    assert tmux("show-buffer").startswith(thread_as_text(library.thread(summaries[2]["id"])).split("\n")[0])
+    for key in ("k", "k", "m"):
+        tmux.burst(key)
+        time.sleep(0.06)
+    tmux.wait_for("Bookmarked.")
+    rows = tmux.screen().splitlines()
+    assert rows[1].startswith("│★") and not any(row.startswith("│★") for row in rows[2:])
+
+    # 4: typing and pasting on the import summary; a path and tab in a fresh dialog.
+    tmux.burst("i", *"samples/threadreader", "Enter")
+    tmux.wait_for("Done:")
+    tmux.burst(*"samples/threadreader/x.txt")
+    tmux.wait_for("▊  samples/threadreader/x.txt ")
+    tmux.burst("Enter")
+    tmux.wait_for("x.txt: no such file")
+    tmux.burst(*"/nonexistent/path.txt")
+    tmux.wait_for("▊  /nonexistent/path.txt ")
+    tmux.burst("Enter")
+    tmux.wait_for("path.txt: no such file")
+    tmux.paste("samples/mastodon/status.json")
+    tmux.wait_for("▊  samples/mastodon/status.json ")
+    tmux.burst("Escape", "i", "s", "a", "m", "Tab")
+    tmux.wait_for("▊  samples/ ")
+
+    # 5: eight downs in one burst scroll the summary eight lines.
+    tmux.burst("C-u", *str(junk), "Enter")
+    tmux.wait_for("bad04.txt")
+    time.sleep(0.5)
+    before = tmux.row_of("bad04.txt")
+    tmux.burst(*["Down"] * 8)
+    time.sleep(1)
+    assert tmux.row_of("bad04.txt") == before - 8
+    tmux.burst("Escape")
+
+    # 6: after g and space the current post is on screen, and c copies it.
+    tmux.burst("G", "Enter", "g", "Space", "c")  # the list has focus again: its last thread has 60 posts
+    screen = tmux.wait_for("Copied post")
+    marked = [line.split("▶ ")[1].split()[0] for line in screen.splitlines() if "▶ " in line]
+    assert len(marked) == 1 and marked[0].endswith("/60"), screen
+    current = marked[0]
+    assert f"post {current}" in tmux("show-buffer").split("\n")[0] and current != "1/60"

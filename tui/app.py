@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -26,6 +26,7 @@ from .messages import FetchAgain, LibraryChanged, OpenThread
 from .model import Thread
 from .quoting import posts_text
 from .user_data import Highlight, UserData, UserDataError
+from .ordered_keys import KeyEvent, OrderedKeysApp
 from .screens.main import MainScreen
 from .search import Hit, query_terms
 from .text import strip_control
@@ -111,7 +112,7 @@ def styles_dir() -> Path:
     raise FileNotFoundError("threads-tui styles/app.tcss not found; the installation is incomplete")
 
 
-class ThreadsApp(App[int]):
+class ThreadsApp(OrderedKeysApp[int]):
     """threads-tui: read, search and quote saved threads."""
 
     TITLE = "threads-tui"
@@ -180,6 +181,13 @@ class ThreadsApp(App[int]):
         and goes at once; what has waits a little longer."""
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
+
+    # -- keys -------------------------------------------------------------
+
+    def prepare_for_key(self, event: KeyEvent) -> None:
+        """The main screen says what a key there waits for."""
+        if self.screen is self.main_screen:
+            self.main_screen.prepare_for_key(event)
 
     # -- workers ----------------------------------------------------------
 

@@ -219,15 +219,25 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
     def on_key(self, event: events.Key) -> None:
         """After an import, typing on the summary starts a new path (nothing typed is lost);
         the summary's own keys (j k space b g G) still scroll it."""
-        path_input = self.query_one("#import-path", Input)
         if (event.is_printable and event.character and event.key not in KeyScroll.scroll_keys()
-                and not self.running and not path_input.disabled
-                and self.focused is self.query_one("#import-report-scroll")):
+                and self._start_new_path(event.character)):
             event.stop()
             event.prevent_default()
-            path_input.focus()
-            path_input.value = event.character  # a new path; tab edits the last one instead
-            path_input.cursor_position = len(path_input.value)
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste on the summary starts a new path, as typing does."""
+        if event.text and self._start_new_path(event.text.splitlines()[0]):
+            event.stop()
+
+    def _start_new_path(self, text: str) -> bool:
+        """Put `text` in the path box as a new path, if the summary has focus (else False)."""
+        path_input = self.query_one("#import-path", Input)
+        if self.running or path_input.disabled or self.focused is not self.query_one("#import-report-scroll"):
+            return False
+        path_input.focus()
+        path_input.value = text  # a new path; tab edits the last one instead
+        path_input.cursor_position = len(text)
+        return True
 
     def _status(self, text: str) -> None:
         self.query_one("#import-status", Static).update(text)

@@ -17,8 +17,9 @@ from ..formatting import author_label, count_text, numbered_total, post_with_att
 from ..library import LibraryError
 from ..messages import FetchAgain, OpenThread
 from ..model import Thread
-from ..text import strip_control
+from ..ordered_keys import KeyEvent, is_text
 from ..quoting import Quote, posts_text
+from ..text import strip_control
 from ..widgets.author_list import AuthorList
 from ..widgets.filter_input import FilterInput
 from ..widgets.reading_pane import ReadingPane, ThreadView
@@ -34,6 +35,9 @@ COPY_KEYS = Binding.Group("Copy")
 # From this width the sidebar shows by default; below it, showing it hides the thread list.
 SIDEBAR_MIN_WIDTH = 110
 NO_OTHER_THREADS = "No other threads by this author."
+# What acts on the open thread (it is saved as the one to reopen on quit).
+THREAD_ACTIONS = frozenset({"copy_post", "copy_thread", "toggle_bookmark", "quit_key", "copy_quote", "select_posts",
+                            "keep_highlight", "edit_tags", "refresh_thread", "post_origin"})
 
 
 class MainScreen(ReportsWorkerErrors, Screen):
@@ -75,6 +79,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._read_timer: Timer | None = None
         self._read_when_shown: str | None = None
         self._open_timer: Timer | None = None  # opens the highlighted thread once the cursor rests
+        self._resting_on: str | None = None  # the thread that timer opens
+        self._loading: Worker[None] | None = None  # the latest thread load
+        self._opening: str | None = None  # the thread it loads, until it is shown
         self._library_error = ""
 
     def compose(self) -> ComposeResult:
@@ -127,8 +134,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         thread_list.states = self.app.states
         thread_list.tags = self.app.tags
         # The cursor's thread, else the open one (a filter that matched nothing kept it open).
-        keep = (thread_list.current["id"] if thread_list.current
-                else self.thread.id if self.thread is not None else start_on)
+        chosen = self.chosen_id
+        keep = thread_list.current["id"] if thread_list.current else chosen if chosen is not None else start_on
         try:
             items = self.visible_summaries()
         except LibraryError as error:
@@ -147,7 +154,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self.refresh_sidebar()  # nothing matches: the thread being read stays open
         elif current is None:
             self._show(None, notice=reader_notice)
-        elif self.thread is None or self.thread.id != current["id"]:
+        elif self.chosen_id != current["id"]:
             self.open_thread(current["id"], self.app.states.get(current["id"], {}).get("position", 0))
         elif (current["post_count"], current.get("complete")) != (self.thread.post_count, self.thread.complete):
             self.open_thread(current["id"], self.current_post_index())  # a fuller copy came in: show it, in place
@@ -182,17 +189,42 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if thread_id != self._read_when_shown:
             self._read_when_shown = None  # the cursor moved on before the opened thread loaded
         self._cancel_pending_open()
-        if self.thread is None or self.thread.id != thread_id:
-            def open_highlighted() -> None:
-                self._open_timer = None
-                self.open_thread(thread_id, self.app.states.get(thread_id, {}).get("position", 0))
-
+        if self.chosen_id != thread_id:  # the one shown, or on its way
+            self._resting_on = thread_id
             # Paging through the list opens only the thread it stops on: reading each
             # thread paged past would hold up the frames that draw the list.
             if self.app.open_after > 0:
-                self._open_timer = self.set_timer(self.app.open_after, open_highlighted)
+                self._open_timer = self.set_timer(self.app.open_after, self._open_resting)
             else:
-                open_highlighted()
+                self._open_resting()
+
+    @property
+    def chosen_id(self) -> str | None:
+        """The thread the reading pane shows, or will once the list cursor rests or its load ends."""
+        if self._resting_on is not None:
+            return self._resting_on
+        return self._opening if self._opening is not None else self.thread.id if self.thread else None
+
+    def _open_resting(self) -> None:
+        """Open the thread the list cursor rests on (when the timer fires, or a key needs it sooner)."""
+        thread_id = self._resting_on
+        if thread_id is not None:
+            self.open_thread(thread_id, self.app.states.get(thread_id, {}).get("position", 0))
+
+    def prepare_for_key(self, event: KeyEvent) -> None:
+        """The reading pane and the sidebar show the list cursor's thread, and c, C, m, q (and the
+        keep-and-share keys) act on it: before a key there or one of those, that thread opens now if it
+        waits for the cursor to rest, and the key waits until it shows. Other keys (moving through the list, typing a
+        filter, opening a dialog) need no thread and go on."""
+        if isinstance(self.focused, Input) and is_text(event):
+            return  # typed into the filter
+        binding = self.active_bindings.get(event.key) if isinstance(event, events.Key) else None
+        acts_on_thread = binding is not None and binding.binding.action.rpartition(".")[2] in THREAD_ACTIONS
+        if not acts_on_thread and self.focused not in (self.reading_pane.view, self.query_one(AuthorList)):
+            return
+        self._open_resting()
+        if self._loading is not None and not self._loading.is_finished:
+            self.app.hold_keys(self._loading)
 
     @on(SummaryList.Selected, "#thread-list")
     def _thread_selected(self, event: SummaryList.Selected) -> None:
@@ -230,9 +262,13 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """Load a thread off the UI thread, then show it at post `index`."""
         self._cancel_pending_open()  # whatever asked for this thread wins over a cursor that rested before
         self.remember_position()
-        self._load_thread(thread_id, index, terms, focus_reader)
+        self._opening = thread_id
+        self._loading = self._load_thread(thread_id, index, terms, focus_reader)
+        if focus_reader:  # the keys after this one are for the reading pane, once it shows the thread
+            self.app.hold_keys(self._loading)
 
     def _cancel_pending_open(self) -> None:
+        self._resting_on = None
         if self._open_timer is not None:
             self._open_timer.stop()
             self._open_timer = None
@@ -248,6 +284,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         # A load overtaken by a newer one (the cursor moved on) may finish last: drop it.
         # Workers are cancelled on this thread, so the check cannot race.
         if not worker.is_cancelled:
+            self._opening = None
             self._show(thread, index, terms, focus_reader)
 
     def _show(self, thread: Thread | None, index: int = 0, terms: tuple[str, ...] = (),

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from ..search import Hit, query_terms, search_library
 from ..widgets.hit_list import HitList, hit_item
@@ -48,6 +48,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
         self.query_text = ""
         self._timer: Timer | None = None
         self._latest_query = ""
+        self._open_first_of: str | None = None  # enter was pressed on this query before its hits came
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-dialog"):
@@ -72,13 +73,17 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
 
     @on(Input.Submitted, "#search-input")
     def _query_submitted(self, event: Input.Submitted) -> None:
-        """Enter searches now and shows the hits; enter again opens the first one."""
+        """Enter opens the first hit of what is typed: at once if its hits are shown, else once
+        its search (started now) finds them; the keys after enter wait for that."""
         if self.hits and self.query_text == event.value:
             self.dismiss(SearchResult(self.query_text, self.hits, 0))
-        else:
-            self._run_search(event.value)
+            return
+        self._open_first_of = event.value
+        worker = self._run_search(event.value)
+        if worker is not None:
+            self.app.hold_keys(worker)
 
-    def _run_search(self, query: str) -> None:
+    def _run_search(self, query: str) -> Worker[None] | None:
         if self._timer is not None:
             self._timer.stop()
         self._latest_query = query
@@ -86,9 +91,9 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
             self.hits, self.query_text = [], query
             self.query_one(HitList).set_items([])
             self.query_one("#search-status", Static).update("Type to search the whole library.")
-            return
+            return None
         self.query_one("#search-status", Static).update(f"Searching for {query!r}…")
-        self._search(query)
+        return self._search(query)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str) -> None:
@@ -106,6 +111,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
                   "Enter opens the first, ↓ picks another; n / N step through hits later." if hits
                   else f"No hits for {query!r}.")
         self.query_one("#search-status", Static).update(status)
+        if hits and query == self._open_first_of:
+            self.dismiss(SearchResult(query, hits, 0))
 
     @on(SummaryList.Selected, "#search-results")
     def _hit_chosen(self, event: SummaryList.Selected) -> None:

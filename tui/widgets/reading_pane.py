@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -296,6 +296,14 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         """The index of the post shown at `line`."""
         return max(0, bisect_right(self._post_starts, line) - 1)
 
+    def first_post_shown(self, top: int) -> int:
+        """With line `top` at the top, the first post whose `n/N` is on screen; where a long post
+        fills the pane, that post: the current post is always one the reader sees."""
+        index = bisect_left(self._post_starts, top)
+        if index < len(self._post_starts) and self._post_starts[index] < top + self.scrollable_content_region.height:
+            return index
+        return self.post_at_line(top)
+
     def go_to_post(self, index: int) -> None:
         """Make post `index` current and scroll it to the top."""
         if self.thread is None or not self.thread.posts:
@@ -324,7 +332,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
                     return
                 self._pinned = None  # scrolled elsewhere (a key, the wheel, the scrollbar)
             at_bottom = self.fully_laid_out and new_value >= self.max_scroll_y and new_value > 0
-            self.current = len(self._post_starts) - 1 if at_bottom else self.post_at_line(int(new_value) + 1)
+            self.current = len(self._post_starts) - 1 if at_bottom else self.first_post_shown(int(new_value))
 
     def watch_current(self) -> None:
         self.refresh()
