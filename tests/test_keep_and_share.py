@@ -295,3 +295,15 @@ def test_front_matter_holds_what_yaml_can_read():
     text = front_matter(thread, Extras(tags=["a"]))
     assert "\ufffe" not in text and "\uffff" not in text
     assert text.splitlines()[1] == 'title: "yes: a # b {c: 1} \\"q\\" \\\\  end"'
+
+
+def test_html_export_shows_tags_and_highlight_notes_escaped(cli, tmp_path):
+    cli("import", MIRA)
+    mira = thread_id(cli, "mira_bakes")
+    cli("tag", mira, "baking")
+    cli("highlight", mira, "2-3", "--note", "<b>my</b> kit & more")
+    assert cli("export", mira, "--format", "html", "--out", tmp_path / "site").code == 0
+    page = next(p for p in (tmp_path / "site").iterdir() if p.name != "index.html").read_text()
+    assert '<p class="meta tags">#baking</p>' in page
+    after_three = page.split('<article id="post-3" class="highlight">', 1)[1].split("<article", 1)[0]
+    assert '<aside class="note">Note: &lt;b&gt;my&lt;/b&gt; kit &amp; more</aside>' in after_three

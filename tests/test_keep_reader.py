@@ -200,3 +200,13 @@ async def test_O_tells_where_the_current_post_came_from(sample_db):
         lines = told.splitlines()
         assert lines[0] == "Post 2/7"
         assert lines[1].startswith("captured in: ") and lines[1].endswith("samples/threadreader/mira-sourdough.txt")
+
+
+async def test_search_hits_number_a_previews_posts_against_the_whole_thread(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"pentosans")  # in the Rye preview: 2 of its 6 tweets
+        await settle(pilot)
+        hits = app.screen.query_one("HitList")
+        assert hits.format_item(hits.items[0], 80)[0].plain.startswith("2/6 · @mira_bakes · Rye is not wheat")

@@ -100,8 +100,14 @@ def export_threads(threads: Iterable[Thread], folder: Path, kind: str = "markdow
                 continue
             if kind == "html":
                 name = file_name_for(thread, ".html")
-                marked = {n for highlight in mine.highlights for n in highlight.numbers_in(thread)}
-                content = thread_page(thread, marked)
+                marked: set[int] = set()
+                notes: dict[int, list[str]] = {}
+                for highlight in mine.highlights:
+                    numbers = highlight.numbers_in(thread)
+                    marked.update(numbers)
+                    if numbers and highlight.note:
+                        notes.setdefault(numbers[-1], []).append(highlight.note)
+                content = thread_page(thread, marked, tags=mine.tags, notes=notes)
                 pages.append((thread, name))
             else:
                 name = file_name_for(thread)

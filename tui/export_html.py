@@ -29,6 +29,7 @@ article { padding: .8rem 0 1rem; border-bottom: 1px solid #ebe7dc; break-inside:
 blockquote { margin: .6rem 0; padding: .4rem .9rem; border-left: 3px solid #c9c2ad; color: #3a3a3a; }
 .notice { background: #f3efe3; padding: .5rem .8rem; }
 .highlight { background: #fff4c2; }
+.note { background: #fff4c2; margin: 0 0 .8rem; padding: .3rem .8rem; font-style: italic; }
 a { color: #1d4f91; }
 ul.threads { list-style: none; padding: 0; }
 ul.threads li { padding: .5rem 0; border-bottom: 1px solid #ebe7dc; }
@@ -75,8 +76,10 @@ def _page(title: str, body: str) -> str:
             f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
 
 
-def thread_page(thread: Thread, highlighted: set[int] = frozenset(), index_name: str = "index.html") -> str:
-    """One thread as an unrolled page: author, date, count and read time on top, numbered posts."""
+def thread_page(thread: Thread, highlighted: set[int] = frozenset(), index_name: str = "index.html",
+                tags: list[str] = (), notes: dict[int, list[str]] | None = None) -> str:
+    """One thread as an unrolled page: author, date, count and read time on top (and its tags), numbered
+    posts, highlighted ones shaded, a highlight's note after its last post (`notes`: by post number)."""
     total = numbered_total(thread)
     meta = escape(f"{byline(thread)} · {date_text(thread.date)} · {count_text(thread)} · "
                   f"{thread.minutes_to_read()} min read")
@@ -84,6 +87,8 @@ def thread_page(thread: Thread, highlighted: set[int] = frozenset(), index_name:
              f"<header><h1>{escape(thread.title or 'Untitled thread')}</h1><p class=\"meta\">{meta}</p>"]
     if web_address(thread.url):
         parts.append(f'<p class="source">Original: {_link(thread.url, thread.url or "")}</p>')
+    if tags:
+        parts.append(f'<p class="meta tags">{escape(" ".join("#" + tag for tag in tags))}</p>')
     parts.append("</header>")
     missing = missing_text(thread)
     if missing:
@@ -98,6 +103,7 @@ def thread_page(thread: Thread, highlighted: set[int] = frozenset(), index_name:
                      f"{_media(post.quoted)}</blockquote>"
         parts.append(f'<article id="post-{number}"{kind}><div class="n">{heading}</div>'
                      f'<p class="text">{_text(post.text)}</p>{_media(post)}{quoted}</article>')
+        parts += [f'<aside class="note">Note: {escape(note)}</aside>' for note in (notes or {}).get(number, [])]
     return _page(f"{thread.title} — {byline(thread)}", "\n".join(parts))
 
 

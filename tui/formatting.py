@@ -81,8 +81,13 @@ def is_preview(thread: Thread) -> bool:
 
 
 def numbered_total(thread: Thread) -> int:
+    """The N of `n/N` for a thread (see `total_of`)."""
+    return total_of(thread.post_count, thread.declared_count, thread.complete)
+
+
+def total_of(held: int, declared: int | None, complete: bool) -> int:
     """The N of `n/N`: the declared count for a preview (it holds the first posts), else the posts held."""
-    return thread.declared_count if is_preview(thread) and thread.declared_count else thread.post_count
+    return declared if not complete and declared and declared > held else held
 
 
 def count_text(thread: Thread) -> str:

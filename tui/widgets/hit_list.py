@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
-from ..formatting import author_label
+from ..formatting import author_label, total_of
 from .summary_list import Summary, SummaryList
 
 SummaryOf = Callable[[str], "Summary | None"]
@@ -34,7 +34,8 @@ class HitList(SummaryList):
     def format_item(self, item: Summary, width: int) -> list[Text]:
         hit = item["hit"]
         summary = self.summary_of(hit.thread_id) or {}
-        where = Text(f"{hit.n}/{summary.get('post_count', '?')} · {author_label(summary)} · {summary.get('title', '')}",
+        total = total_of(summary.get("post_count") or 0, summary.get("declared_count"), summary.get("complete", True))
+        where = Text(f"{hit.n}/{total or '?'} · {author_label(summary)} · {summary.get('title', '')}",
                      style=self.secondary_style())
         text, spans = hit.snippet()
         snippet = Text("  " + text)
