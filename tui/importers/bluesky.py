@@ -1,4 +1,4 @@
-"""Bluesky threads saved as the API's getPostThread JSON (see shared/formats/bluesky.md)."""
+"""Bluesky threads saved as the API's getPostThread JSON (see docs/formats/bluesky.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Mastodon threads saved from the API: status and context files, pooled over one import run.
 
-See shared/formats/mastodon.md. `parse` only collects statuses; `finish` builds
+See docs/formats/mastodon.md. `parse` only collects statuses; `finish` builds
 the threads once every file was seen, so a status and its context saved as
 two files make one whole thread.
 """

@@ -1,4 +1,4 @@
-"""Mastodon account archives: outbox.json and actor.json in a zip, .tar.gz or folder (shared/formats/mastodon.md)."""
+"""Mastodon account archives: outbox.json and actor.json in a zip, .tar.gz or folder (docs/formats/mastodon.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Thread Reader pages saved as HTML (see shared/formats/threadreader-html.md).
+"""Thread Reader pages saved as HTML (see docs/formats/threadreader-html.md).
 
 Only the tweet markup is relied on (`.t-main`, `div.content-tweet` and the
 entity classes inside); the header is read by its text, not its classes.

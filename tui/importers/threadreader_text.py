@@ -1,4 +1,4 @@
-"""Thread Reader pages saved as plain text (see shared/formats/threadreader-text.md)."""
+"""Thread Reader pages saved as plain text (see docs/formats/threadreader-text.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The X/Twitter account archive, zipped or unpacked (see shared/formats/twitter-archive.md).
+"""The X/Twitter account archive, zipped or unpacked (see docs/formats/twitter-archive.md).
 
 The archive holds only the account's own tweets, so its threads are
 self-threads: tweets linked by the author's replies to themselves.
