@@ -725,7 +725,7 @@ class Library:
                                        "could not be handed on, so nothing was imported") from error
                 self._commit(changes)
                 try:
-                    user_data.forget(set(changes.replaced))
+                    user_data.forget(set(changes.replaced) - set(changes.write))
                 except UserDataError:
                     pass  # what is left is kept under ids the library no longer holds: nothing is lost
             else:
