@@ -156,7 +156,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self._show(None, notice=reader_notice)
         elif self.chosen_id != current["id"]:
             self.open_thread(current["id"], self.app.states.get(current["id"], {}).get("position", 0))
-        elif (current["post_count"], current.get("complete")) != (self.thread.post_count, self.thread.complete):
+        elif self.thread is not None and self.thread.id == current["id"] \
+                and (current["post_count"], current.get("complete")) != (self.thread.post_count, self.thread.complete):
             self.open_thread(current["id"], self.current_post_index())  # a fuller copy came in: show it, in place
         else:
             self.refresh_sidebar()
