@@ -210,3 +210,15 @@ async def test_search_hits_number_a_previews_posts_against_the_whole_thread(samp
         await settle(pilot)
         hits = app.screen.query_one("HitList")
         assert hits.format_item(hits.items[0], 80)[0].plain.startswith("2/6 · @mira_bakes · Rye is not wheat")
+
+
+async def test_keys_typed_after_K_land_in_the_highlights_view(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("K", "C")  # one burst: C is no key of the view, so nothing is copied
+        await settle(pilot)
+        assert isinstance(app.screen, HighlightsScreen)
+        assert app.clipboard == ""

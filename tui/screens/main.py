@@ -460,7 +460,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.app.push_screen(TagsScreen(self.app.tags.get(thread.id, []), in_use), apply)
 
     def action_show_highlights(self) -> None:
-        self.app.show_highlights()
+        # The view opens once its rows are read: keys typed after K wait for it, and land in it.
+        self.app.hold_keys(self.app.show_highlights())
 
     def action_post_origin(self) -> None:
         """Tell where the current post came from: its own address, and each capture (file or link) that held it."""
