@@ -479,9 +479,11 @@ def test_any_keys_in_one_burst_end_where_the_same_keys_pressed_slowly_do(sample_
     from hypothesis import HealthCheck, example, given, settings
     from hypothesis import strategies as st
 
-    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # The same examples every run (CI must not turn red by chance); widen max_examples to explore more.
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
     @given(st.lists(st.sampled_from(reader_keys()), min_size=2, max_size=10))
     @example(["G", "B", "B"])  # found by this test before the keys were ordered
+    @example(["enter", "K", "C"])  # found by it too: K opens its view from a worker
     @example(["j", "j", "k", "C", "m", "enter", "space", "c"])
     def check(keys: list[str]) -> None:
         ends = []
