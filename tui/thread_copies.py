@@ -60,7 +60,8 @@ def replaces(doc: Doc, previous: Doc) -> bool:
     return fullness(doc) >= fullness(previous) and not same_content(doc, previous)
 
 
-def _flat(text: str) -> str:
+def flat_text(text: str) -> str:
+    """Text as copies of one thread are compared: spacing and case aside."""
     return " ".join(text.split()).casefold()
 
 
@@ -78,8 +79,8 @@ def one_thread(doc: Doc, other: Doc) -> bool:
     large_ids = {post["id"] for post in large_posts if post.get("id")}
     if small_ids and large_ids:
         return small_ids <= large_ids
-    return [_flat(p.get("text") or "") for p in small_posts] == [
-        _flat(p.get("text") or "") for p in large_posts[:len(small_posts)]]
+    return [flat_text(p.get("text") or "") for p in small_posts] == [
+        flat_text(p.get("text") or "") for p in large_posts[:len(small_posts)]]
 
 
 ADDED, UPDATED, UNCHANGED, MERGED = "added", "updated", "unchanged", "merged"
@@ -110,14 +111,14 @@ def overlaps(doc: Doc, other: Doc) -> bool:
     if not ids and not other_ids:  # two copies without ids: text alone is too weak to join posts by
         return False
     posts, other_posts = doc.get("posts") or (), other.get("posts") or ()
-    return bool(posts and other_posts) and _flat(posts[0].get("text") or "") == _flat(other_posts[0].get("text") or "")
+    return bool(posts and other_posts) and flat_text(posts[0].get("text") or "") == flat_text(other_posts[0].get("text") or "")
 
 
 def _holds(doc: Doc, other: Doc) -> bool:
     """Whether `doc` holds every post of `other` (by id, else by text)."""
     ids = {post["id"] for post in doc.get("posts") or () if post.get("id")}
-    texts = {_flat(post.get("text") or "") for post in doc.get("posts") or ()}
-    return all((post["id"] in ids) if post.get("id") and ids else (_flat(post.get("text") or "") in texts)
+    texts = {flat_text(post.get("text") or "") for post in doc.get("posts") or ()}
+    return all((post["id"] in ids) if post.get("id") and ids else (flat_text(post.get("text") or "") in texts)
                for post in other.get("posts") or ())
 
 
@@ -189,12 +190,7 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
                 result.outcome.setdefault(thread_id, UNCHANGED)  # a copy as full or fuller is kept under another id
                 continue
             related = [other for other in related if fullness(other) < fullness(doc)]
-        result.write[thread_id] = thread
-        current[thread_id] = thread
-        for key in thread.partial_keys:
-            keys[key] = thread_id
-        for key in (thread_id, *thread.aliases):
-            posts_index.setdefault(key, []).append(thread_id)
+        _record_write(result, current, keys, posts_index, thread_id, thread)
         replaced_stored = False
         for other in related:
             other_id = other["id"]
@@ -215,17 +211,23 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
     return result
 
 
+def _record_write(result: Plan, current: dict[str, Any], keys: dict[str, str], posts_index: dict[str, list[str]],
+                  thread_id: str, thread: Any) -> None:
+    """A copy to store under `thread_id`: written, and found by the copies after it in the batch."""
+    result.write[thread_id] = thread
+    current[thread_id] = thread
+    for key in thread.partial_keys:
+        keys[key] = thread_id
+    for key in (thread_id, *thread.aliases):
+        posts_index.setdefault(key, []).append(thread_id)
+
+
 def _write_merged(result: Plan, current: dict[str, Any], keys: dict[str, str], posts_index: dict[str, list[str]],
                   new_in_batch: set[str], incoming_id: str, thread: Any, same: Any, related: list[Doc],
                   written_as: dict[str, str]) -> None:
     """`plan`'s steps for a copy merged with others into `thread` (stored under its own id)."""
     merged_id = thread.id
-    result.write[merged_id] = thread
-    current[merged_id] = thread
-    for key in thread.partial_keys:
-        keys[key] = merged_id
-    for key in (merged_id, *thread.aliases):
-        posts_index.setdefault(key, []).append(merged_id)
+    _record_write(result, current, keys, posts_index, merged_id, thread)
     replaced_stored = same is not None and merged_id not in new_in_batch
     for other in related:
         other_id = other["id"]
@@ -338,9 +340,9 @@ def merge_copies(docs: list[Doc]) -> Doc:
             without_id.append(n)
     for n, (_, post) in enumerate(flat):  # texts of posts with ids first: a post without one joins them
         if post.get("id"):
-            by_text.setdefault(_flat(post.get("text") or ""), n)
+            by_text.setdefault(flat_text(post.get("text") or ""), n)
     for n in without_id:
-        key = _flat(flat[n][1].get("text") or "")
+        key = flat_text(flat[n][1].get("text") or "")
         first = by_text.setdefault(key, n)
         parent[find(n)] = find(first)
     groups: dict[int, list[int]] = {}
@@ -379,7 +381,7 @@ def merge_copies(docs: list[Doc]) -> Doc:
         post = chosen[root]
         post_id = post.get("id") or ""
         when = (post["time"], 0) if post.get("time") else (after_time.get(root, ""), 1)
-        return (when, len(post_id), post_id, _flat(post.get("text") or ""), _canonical(post))
+        return (when, len(post_id), post_id, flat_text(post.get("text") or ""), _canonical(post))
 
     ordered: list[Doc] = []
     ready = sorted((root for root, count in waiting.items() if count == 0), key=tie)

@@ -28,6 +28,7 @@ from tinydb import Query, TinyDB
 
 from .model import Post, Thread
 from .storage import AtomicJSONStorage, StorageReadError, StorageWriteError, remove_stale_temp_files
+from .thread_copies import flat_text
 
 if TYPE_CHECKING:
     from .library import Library
@@ -46,11 +47,6 @@ def normalise_tag(text: str) -> str:
     if not _TAG.fullmatch(tag):
         raise UserDataError(f"not a tag: {text!r} (letters, digits, and . / - _ inside; at most 64)")
     return tag
-
-
-def _flat(text: str) -> str:
-    """Text as copies of one thread are compared: spacing and case aside (as `thread_copies` does)."""
-    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +68,10 @@ class PostRef:
             for index, post in enumerate(thread.posts):
                 if post.id == self.id:
                     return index
-        flat = _flat(self.text)
+        flat = flat_text(self.text)
         if not flat:
             return None  # an empty post (an image alone) is found by id only
-        found = [index for index, post in enumerate(thread.posts) if _flat(post.text) == flat]
+        found = [index for index, post in enumerate(thread.posts) if flat_text(post.text) == flat]
         return min(found, key=lambda index: abs(index - self.index)) if found else None
 
 
