@@ -63,7 +63,9 @@ def test_show_unknown_id_fails_with_one_line(cli):
 def test_search_json_hits(cli):
     cli("import", SAMPLES)
     hits = json.loads(cli("search", "grep", "--json").out)
-    assert hits and all(set(h) == {"thread_id", "n", "snippet"} for h in hits)
+    assert hits and all(set(h) == {"thread_id", "n", "snippet", "text", "title", "author_name", "author_handle",
+                                   "date", "post_count", "complete", "url", "read", "bookmarked", "tags"}
+                        for h in hits)
     assert any("grep is the best search engine" in h["snippet"] for h in hits)
     assert json.loads(cli("search", "zzzunfindable", "--json").out) == []
 
@@ -297,7 +299,8 @@ def test_search_limit_must_be_positive(cli):
     total = len(json.loads(cli("search", "the", "--json").out))
     assert total > 2
     limited = cli("search", "the", "--limit", "2")
-    assert len(limited.out.splitlines()) == 2
+    headings = [line for line in limited.out.splitlines() if not line.startswith("    ")]
+    assert len(headings) == 2 and len(limited.out.splitlines()) == 4  # each hit: where it is, then its snippet
     assert limited.err.strip() == f"2 of {total} hits for 'the'"
     for bad in ("0", "-1", "two"):
         result = cli("search", "the", "--limit", bad)

@@ -102,7 +102,7 @@ async def test_t_adds_and_removes_tags_with_completion_and_the_header_and_filter
         assert app.tags[mira] == ["baking"]
         await pilot.press("shift+tab", "f", *"#baking", "enter")
         await settle(pilot)
-        assert app.screen.query_one("#list-pane").border_title.startswith("Threads (1 of ")
+        assert app.screen.query_one("#list-pane").border_title.startswith("Threads matching #baking (1 of ")
         assert UserData(Library.open(sample_db)).tags(mira) == ["baking"]
 
 

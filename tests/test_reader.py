@@ -1056,7 +1056,7 @@ async def test_a_dialog_footer_shows_the_dialogs_keys_and_the_apps_keys_are_off_
     app = make_app(sample_db)
     async with app.run_test(size=NARROW) as pilot:
         await settle(pilot)
-        for key, keys in (("i", ["esc Close / cancel"]), ("slash", ["esc Close search"]), ("question_mark", ["esc Close help"])):
+        for key, keys in (("i", ["esc Close / cancel"]), ("slash", ["esc Close search", "^s Save search"]), ("question_mark", ["esc Close help"])):
             await pilot.press(key)
             await settle(pilot)
             assert footer_keys(app) == keys, key

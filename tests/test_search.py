@@ -5,6 +5,7 @@ import sys
 import pytest
 
 from tui import search
+from tui.finding import search_library
 from tui.library import Library, shard_for
 from tui.model import PartialDate, Post, Thread
 from tui.search import (
@@ -13,7 +14,6 @@ from tui.search import (
     make_snippet,
     search_file,
     search_layout,
-    search_library,
     search_lines,
 )
 
@@ -42,7 +42,7 @@ def test_ids_and_numbers_are_not_searched_as_text():
 def test_only_the_lowercased_part_is_matched():
     blob = search_file([search_lines(thread(["MiXeD Case"]).to_dict())])
     assert [f.text for f in find_posts([blob], ["mixed"])] == ["MiXeD Case"]
-    assert find_posts([blob], ["MiXeD"]) == []  # terms are lowercased by query_terms before this
+    assert find_posts([blob], ["MiXeD"]) == []  # terms are casefolded by the query parser before this
 
 
 def test_snippet_marks_every_occurrence():

@@ -10,7 +10,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,7 +29,8 @@ from .quoting import posts_text
 from .user_data import Highlight, UserData, UserDataError
 from .ordered_keys import KeyEvent, OrderedKeysApp
 from .screens.main import MainScreen
-from .search import Hit, query_terms
+from .finding import Marks
+from .search import Hit
 from .text import strip_control
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
@@ -82,6 +84,7 @@ class UserSnapshot:
     stamp: tuple[int, int, int] | None
     theme: str | None = None
     error: str = ""
+    searches: dict[str, str] = field(default_factory=dict)  # saved searches: name -> query
 
 
 def read_user_data(library: Library) -> UserSnapshot:
@@ -89,7 +92,8 @@ def read_user_data(library: Library) -> UserSnapshot:
     user_data = UserData(library)
     stamp = file_stamp(user_data.path)
     try:
-        return UserSnapshot(user_data.all_tags(), user_data.highlights(), stamp, user_data.setting("theme"))
+        return UserSnapshot(user_data.all_tags(), user_data.highlights(), stamp, user_data.setting("theme"),
+                            searches=user_data.saved_searches())
     except UserDataError as error:
         return UserSnapshot({}, [], stamp, error=str(error))
 
@@ -149,6 +153,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         self._user_at_start = read_user_data(library)
         self.tags: dict[str, list[str]] = self._user_at_start.tags
         self.highlights: list[Highlight] = self._user_at_start.highlights
+        self.saved_searches: dict[str, str] = self._user_at_start.searches
         self._user_stamp = self._user_at_start.stamp
         self._theme_remembered = False
 
@@ -256,6 +261,7 @@ class ThreadsApp(OrderedKeysApp[int]):
     def _apply_user_data(self, snapshot: UserSnapshot) -> None:
         """Take the tags and highlights read (a file that cannot be read: told, and none shown)."""
         self.tags, self.highlights, self._user_stamp = snapshot.tags, snapshot.highlights, snapshot.stamp
+        self.saved_searches = snapshot.searches
         if snapshot.error:
             self.notify(snapshot.error, title="Tags and highlights", severity="error", timeout=15, markup=False)
 
@@ -279,6 +285,11 @@ class ThreadsApp(OrderedKeysApp[int]):
         self._write_user_data(lambda user_data: user_data.add_highlight(thread, indexes, note),
                               f"Kept {posts_text([i + 1 for i in indexes])} as a highlight"
                               + (" with a note." if note else "."))
+
+    def save_search(self, name: str, query: str) -> None:
+        """Keep a query under a name, off the UI thread; the palette then reruns it."""
+        self._write_user_data(lambda user_data: user_data.save_search(name, query),
+                              f"Saved the search {name!r}: ctrl+p then its name runs it again.")
 
     def change_tags(self, thread_id: str, change: TagChange) -> None:
         def apply(user_data: UserData) -> None:
@@ -398,10 +409,19 @@ class ThreadsApp(OrderedKeysApp[int]):
 
     # -- search -----------------------------------------------------------
 
+    @property
+    def marks(self) -> Marks:
+        """The user's marks on threads (reading states, tags), as a query reads them."""
+        return Marks(self.states, self.tags)
+
     def action_search(self) -> None:
+        self.open_search(self.hit_query)
+
+    def open_search(self, query: str) -> None:
+        """The search dialog, `query` typed in it (and searched)."""
         from .screens.search import SearchScreen
 
-        self.push_screen(SearchScreen(self.hit_query), self._search_done)
+        self.push_screen(SearchScreen(query), self._search_done)
 
     def _search_done(self, result: SearchResult | None) -> None:
         if result is None or not result.hits:
@@ -412,7 +432,7 @@ class ThreadsApp(OrderedKeysApp[int]):
     def go_to_hit(self, index: int) -> None:
         self.hit_index = index % len(self.hits)
         hit = self.hits[self.hit_index]
-        self.main_screen.post_message(OpenThread(hit.thread_id, hit.n - 1, tuple(query_terms(self.hit_query))))
+        self.main_screen.post_message(OpenThread(hit.thread_id, hit.n - 1, hit.terms))
         self.notify(f"Hit {self.hit_index + 1} of {len(self.hits)} for {self.hit_query!r} (n / N for more)",
                     timeout=2, markup=False)
 
@@ -531,6 +551,8 @@ class ThreadsApp(OrderedKeysApp[int]):
                             self.action_focus_previous)
         yield SystemCommand("Import", "Import files or folders into the library (i)", self.action_import)
         yield SystemCommand("Search", "Search the whole library (/)", self.action_search)
+        for name, query in self.saved_searches.items():
+            yield SystemCommand(f"Saved search: {name}", query, partial(self.open_search, query))
         yield SystemCommand("Next hit", "Go to the next search hit (n)", main.action_next_hit)
         yield SystemCommand("Previous hit", "Go to the previous search hit (N)", main.action_previous_hit)
         yield SystemCommand("Copy post", "Copy the current post (c)", main.action_copy_post)

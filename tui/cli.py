@@ -27,7 +27,10 @@ from .model import Thread
 from .user_data import UserDataError
 
 if TYPE_CHECKING:
+    from .finding import Marks
     from .importing import ImportReport
+    from .query import Node
+    from .search import Hit
 from .text import strip_control
 
 EXIT_OK = 0
@@ -98,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   description="List the library's threads, newest first.")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.add_argument("--tag", metavar="TAG", help="only the threads with this tag")
+    listing.add_argument("--query", metavar="QUERY", help="only the threads matching QUERY (the search language)")
     _add_db_option(listing)
 
     show = commands.add_parser("show", help="print one thread as clean text",
@@ -106,11 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print the thread as JSON")
     _add_db_option(show)
 
-    search = commands.add_parser("search", help="search post text, authors and handles",
-                                 description="Find posts holding every word of QUERY (case-insensitive).")
-    search.add_argument("query", nargs="+", metavar="QUERY")
-    search.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    search = commands.add_parser(
+        "search", help="search posts: words, phrases, authors, dates, marks",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Find the posts matching QUERY (case-insensitive; terms joined by spaces must all hold):\n"
+                    '  word  "two words"  -word  a OR b  (grouping)\n'
+                    "  from:handle  since:2021-10-01  until:2021-10  has:image|video|link|quote|alt\n"
+                    "  is:bookmarked|unread|read|preview|complete|reply  tag:name")
+    search.add_argument("query", nargs="*", metavar="QUERY")
+    search.add_argument("--json", action="store_true", help="print a JSON array of hits, with every field")
     search.add_argument("--limit", type=_positive_int, default=None, metavar="N", help="at most N hits")
+    search.add_argument("--save", metavar="NAME", help="keep QUERY under NAME (the reader's palette reruns it)")
+    search.add_argument("--saved", metavar="NAME", help="run the query kept under NAME")
     _add_db_option(search)
 
     quote = commands.add_parser("quote", help="print posts as a Markdown quote with their source",
@@ -323,6 +334,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     library = _open_library(args.db)
     summaries = library.summaries()
     tags = UserData(library).all_tags()
+    if args.query is not None:
+        from .finding import matching_threads
+
+        summaries = matching_threads(library, _parsed_query(args.query), _marks(library), summaries=summaries)
     if args.tag is not None:
         try:
             wanted = normalise_tag(args.tag)
@@ -335,7 +350,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         _print_json([{**{key: doc.get(key) for key in keys}, "tags": tags.get(doc["id"], [])} for doc in summaries])
         return EXIT_OK
     if not summaries:
-        if args.tag is not None:
+        if args.query is not None:
+            _say(f"No thread matches {args.query!r}.")
+        elif args.tag is not None:
             _say(f"No thread has the tag {args.tag!r}.")
         else:
             _say(f"The library {library.path} is empty. Import with: threads-tui import PATH")
@@ -384,26 +401,89 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _parsed_query(text: str) -> Node:
+    from .query import QueryError, parse
+
+    try:
+        return parse(text)
+    except QueryError as error:
+        raise _UsageError(f"{error} in {text!r}") from None
+
+
+def _marks(library: Library) -> Marks:
+    from .finding import Marks
+    from .user_data import UserData
+
+    return Marks(library.all_states(), UserData(library).all_tags())
+
+
 def cmd_search(args: argparse.Namespace) -> int:
-    from .search import search_library
+    from .user_data import UserData
 
     library = _open_library(args.db)
+    user_data = UserData(library)
     query = " ".join(args.query)
-    if not query.split():
-        _say("threads-tui: search needs at least one word", sys.stderr)
-        return EXIT_USAGE
-    hits = search_library(library, query)
+    if args.saved is not None:
+        if query:
+            raise _UsageError("give QUERY or --saved NAME, not both")
+        saved = user_data.saved_searches()
+        if args.saved not in saved:
+            names = ", ".join(saved) or "none yet (search --save NAME QUERY keeps one)"
+            raise _UsageError(f"no saved search {args.saved!r}; saved: {names}")
+        query = saved[args.saved]
+    if not query.strip():
+        raise _UsageError("search needs a QUERY (or --saved NAME)")
+    node = _parsed_query(query)
+    if args.save is not None:
+        try:
+            user_data.save_search(args.save, query)
+        except UserDataError as error:
+            raise _UsageError(str(error)) from None
+        _say(f"Saved the search {args.save!r}: {query}", sys.stderr)
+    from .finding import search_library
+
+    marks = _marks(library)
+    hits = search_library(library, node, marks)
     total = len(hits)
     if args.limit is not None:
         hits = hits[: args.limit]
     if args.json:
-        _print_json([hit.to_json() for hit in hits])
+        _print_json([_hit_json(library, marks, hit) for hit in hits])
     else:
         for hit in hits:
-            _say(f"{hit.thread_id} {hit.n:>3}  {hit.snippet()[0]}")
+            _say(_hit_heading(library, hit))
+            _say(f"    {strip_control(hit.snippet()[0])}")
         shown = f"{len(hits)} of " if len(hits) < total else ""
         _say(f"{shown}{total} hit{'s' if total != 1 else ''} for {query!r}", sys.stderr)
     return EXIT_OK
+
+
+def _hit_heading(library: Library, hit: Hit) -> str:
+    """`ID  @handle · 3 May 2024 · post 2/12 · title`: where a hit is."""
+    from .formatting import author_label, total_of
+    from .model import PartialDate
+
+    summary = library.summary(hit.thread_id) or {"id": hit.thread_id}
+    date = PartialDate.from_iso(summary.get("date"))
+    total = total_of(summary.get("post_count") or 0, summary.get("declared_count"), summary.get("complete", True))
+    parts = [author_label(summary), date.human() if date else "no date", f"post {hit.n}/{total or '?'}",
+             summary.get("title") or ""]
+    return strip_control(f"{hit.thread_id}  {' · '.join(parts)}")
+
+
+def _hit_json(library: Library, marks: Marks, hit: Hit) -> dict[str, Any]:
+    from .formatting import total_of
+
+    summary = library.summary(hit.thread_id) or {}
+    state = marks.states.get(hit.thread_id, {})
+    return {**hit.to_json(), "text": hit.text, "title": summary.get("title"),
+            "author_name": summary.get("author_name"), "author_handle": summary.get("author_handle"),
+            "date": summary.get("date"),
+            "post_count": total_of(summary.get("post_count") or 0, summary.get("declared_count"),
+                                   summary.get("complete", True)),
+            "complete": summary.get("complete", True), "url": summary.get("url"),
+            "read": bool(state.get("read")), "bookmarked": bool(state.get("bookmarked")),
+            "tags": list(marks.tags.get(hit.thread_id, ()))}
 
 
 def cmd_export(args: argparse.Namespace) -> int:

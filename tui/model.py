@@ -166,6 +166,15 @@ class Post:
             data["sources"] = list(self.sources)
         return data
 
+    def features(self) -> frozenset[str]:
+        """What it has, as the query language's `has:` names it: image, video, link, quote, alt."""
+        kinds = {media.kind for media in self.media}
+        found = {name for name, present in (
+            ("image", "image" in kinds), ("video", bool(kinds & {"video", "gif", "gifv"})),
+            ("link", bool(self.links) or "link" in kinds), ("quote", self.quoted is not None),
+            ("alt", any(media.alt for media in self.media if media.kind != "link"))) if present}
+        return frozenset(found)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Post:
         quoted = data.get("quoted")
@@ -297,6 +306,7 @@ class Thread:
                            self.title, self.post_count, self.declared_count, self.complete, self.source,
                            self.minutes_to_read(), self.url)
         summary["placed_at"] = placed_at(self.placed_date(), self.posts[0].time if self.posts else None)
+        summary["has"] = sorted(frozenset().union(*(post.features() for post in self.posts)))
         return self._with_reply(summary)
 
     def placed_date(self) -> PartialDate | None:
@@ -405,6 +415,7 @@ class PlainThread(NamedTuple):
         summary = _summary(thread_id, self.author_name, self.author_handle, date, self._title(),
                            self.post_count, self.declared_count, self.complete, self.source, minutes, None)
         summary["placed_at"] = placed_at(self.date, None)
+        summary["has"] = ["link"] if any(self.links) else []
         if len(self.links) != len(texts):
             raise ValueError("a plain thread needs a list of links for each post")
         posts = [{"text": text, "id": None, "time": None, "media": [], "links": links, "quoted": None, "url": None}

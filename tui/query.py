@@ -240,7 +240,7 @@ def parse(query: str) -> Node:
 class Item(Protocol):
     """What a query is tested against: a post with its thread, or a thread with all its posts."""
 
-    def words(self) -> str: ...  # the text searched, casefolded, words one space apart
+    def holds(self, words: str) -> bool: ...  # whether its text holds these casefolded words, one space apart
 
     @property
     def handle(self) -> str: ...  # the author's handle, casefolded, without `@`
@@ -270,10 +270,10 @@ class Record:
     tags: frozenset[str] = frozenset()
     _words: str = field(default="", init=False, repr=False, compare=False)
 
-    def words(self) -> str:
+    def holds(self, words: str) -> bool:
         if not self._words:
-            object.__setattr__(self, "_words", " " + " ".join(self.text.casefold().split()) + " ")
-        return self._words
+            object.__setattr__(self, "_words", " ".join(self.text.casefold().split()))
+        return words in self._words
 
 
 def matches(node: Node, item: Item) -> bool:
@@ -289,10 +289,67 @@ def matches(node: Node, item: Item) -> bool:
     if isinstance(node, Not):
         return not matches(node.term, item)
     if isinstance(node, Word):
-        return node.text in item.words()
+        return item.holds(node.text)
     if isinstance(node, Phrase):
-        return " ".join(node.words) in item.words()
+        return item.holds(" ".join(node.words))
     return _field_matches(node, item)
+
+
+def texts_of(node: Node) -> list[str]:
+    """The words and phrases a match must or may hold (not those it must not): what a search
+    looks for and what snippets highlight, each phrase's words one space apart."""
+    if isinstance(node, Word):
+        return [node.text]
+    if isinstance(node, Phrase):
+        return [" ".join(node.words)]
+    if isinstance(node, AllOf | AnyOf):
+        return [text for term in node.terms for text in texts_of(term)]
+    return []
+
+
+def required_words(node: Node) -> list[tuple[str, ...]] | None:
+    """The words a match must hold, as alternatives: a post matches only if it holds every word of
+    one of them (a phrase counts as its words). None where no word is needed (a field, a `-`)."""
+    if isinstance(node, Word):
+        return [(node.text,)]
+    if isinstance(node, Phrase):
+        return [node.words]
+    if isinstance(node, AnyOf):
+        alternatives = [required_words(term) for term in node.terms]
+        if any(a is None for a in alternatives):
+            return None
+        return [words for a in alternatives if a is not None for words in a]
+    if isinstance(node, AllOf):
+        needed = [a for a in map(required_words, node.terms) if a is not None]
+        if not needed:
+            return None
+        # The words every alternative of the terms with one alternative needs, all together;
+        # else the first term's alternatives (each still a superset of the matches).
+        single = tuple(word for a in needed if len(a) == 1 for word in a[0])
+        return [single] if single else needed[0]
+    return None
+
+
+def fields_of(node: Node) -> list[Field]:
+    """Every field of the query, wherever it is."""
+    if isinstance(node, Field):
+        return [node]
+    if isinstance(node, Not):
+        return fields_of(node.term)
+    if isinstance(node, AllOf | AnyOf):
+        return [field for term in node.terms for field in fields_of(term)]
+    return []
+
+
+def has_text(node: Node) -> bool:
+    """Whether any word or phrase is in the query (with or without `-`)."""
+    if isinstance(node, Word | Phrase):
+        return True
+    if isinstance(node, Not):
+        return has_text(node.term)
+    if isinstance(node, AllOf | AnyOf):
+        return any(map(has_text, node.terms))
+    return False
 
 
 def _field_matches(node: Field, item: Item) -> bool:

@@ -1,10 +1,10 @@
-"""Searching the library: every post whose text, author or handle holds all query words.
+"""The search files, and finding the posts whose text, author or handle holds given words.
 
 Beside each posts shard the library keeps a search file (see `search_file`):
 the posts' lowercased text, one line each, which a search scans with
 libc's `memmem` where there is one, else `bytes.find` (no JSON, no
-objects), and the posts as written, which only hits are read from. No
-Textual here.
+objects), and the posts as written, which only hits are read from. A query
+is answered in `finding`. No Textual here.
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from functools import cache
 from itertools import accumulate, repeat
 from operator import add, ge
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-if TYPE_CHECKING:
-    from .library import Library
+from typing import Any, NamedTuple
 
 SNIPPET_CHARS = 90
 # The byte order is in the magic: a file written on another kind of machine is rebuilt, not misread.
@@ -46,11 +43,6 @@ class Hit(NamedTuple):
 
     def to_json(self) -> dict[str, object]:
         return {"thread_id": self.thread_id, "n": self.n, "snippet": self.snippet()[0]}
-
-
-def query_terms(query: str) -> list[str]:
-    """The words of a query, lowercased, as the search files hold text."""
-    return [term for term in query.lower().split() if term]
 
 
 def _flat(text: str) -> str:
@@ -384,6 +376,27 @@ def find_posts(blobs: Iterable[Any], terms: Sequence[str],
     return found
 
 
+def every_post(blobs: Iterable[Any], cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:
+    """Every post of the search files, as a hit with no terms (for a query no word narrows)."""
+    found: list[Hit] = []
+    for blob in blobs:
+        if cancelled():
+            break
+        layout = search_layout(blob)
+        if layout is None:
+            continue
+        try:
+            ids = blob[layout.ids_start:layout.written_start].decode("utf-8", errors="replace").split("\n")
+            lines = blob[layout.written_start:].decode("utf-8", errors="replace").split("\n")
+            firsts = [*layout.first_lines.tolist(), len(lines) - 1]
+            for index, thread_id in enumerate(ids[:len(firsts) - 1]):
+                for n, line in enumerate(lines[firsts[index]:firsts[index + 1]], 1):
+                    found.append(Hit(thread_id, n, line.partition("\t")[2]))
+        finally:
+            layout.release()
+    return found
+
+
 def make_snippet(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
     """A one-line window of `text` around the first match, and where terms occur in it."""
     flat = _flat(text)
@@ -407,24 +420,3 @@ def make_snippet(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) ->
                 spans.append((position + len(prefix), position + len(prefix) + len(term)))
                 position = window.find(term, position + len(term))
     return prefix + snippet + suffix, tuple(sorted(spans))
-
-
-def search_library(library: Library, query: str, cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:
-    """Every hit, newest thread first, then in post order."""
-    terms = query_terms(query)
-    if not terms:
-        return []
-    from .library import LibraryError  # here: the library module imports this one
-
-    try:
-        found = find_posts(library.search_blobs(), terms, cancelled)
-    except LibraryError:
-        if not library.changed_on_disk():
-            raise
-        # Another process committed while this copy was reading its shards: search the library as it is now.
-        library = type(library).open(library.path)
-        found = find_posts(library.search_blobs(), terms, cancelled)
-    order = library.order_index()
-    unknown = len(order)
-    found.sort(key=lambda hit: (order.get(hit.thread_id, unknown), hit.n))
-    return found

@@ -10,7 +10,7 @@ tags and highlights on (`carry`).
 
 Tables: `meta` (schema version), `tags` (`{thread_id, tags}`), `highlights`
 (`{key, thread_id, posts: [{id, text, index}], note, created}`), `settings`
-(`{name, value}`: the reader's theme).
+(`{name, value}`: the reader's theme), `searches` (`{name, query}`: saved searches).
 """
 
 from __future__ import annotations
@@ -231,6 +231,22 @@ class UserData:
     def set_setting(self, name: str, value: str) -> None:
         with self._writing() as db:
             db.table("settings").upsert({"name": name, "value": value}, Query().name == name)
+
+    # -- saved searches ------------------------------------------------------------
+
+    def saved_searches(self) -> dict[str, str]:
+        """Every saved search: its name and its query, by name."""
+        docs = self._read().table("searches").all()
+        return dict(sorted((doc["name"], doc["query"]) for doc in docs
+                           if isinstance(doc.get("name"), str) and isinstance(doc.get("query"), str)))
+
+    def save_search(self, name: str, query: str) -> None:
+        """Keep a query under a name (replacing one of that name)."""
+        name = " ".join(name.split())
+        if not name or not name.isprintable():
+            raise UserDataError(f"not a name for a search: {name!r}")
+        with self._writing() as db:
+            db.table("searches").upsert({"name": name, "query": query}, Query().name == name)
 
     # -- threads replaced ----------------------------------------------------------
 

@@ -14,10 +14,12 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from ..formatting import author_label, count_text, numbered_total, post_with_attribution, thread_as_text
+from ..finding import posts_holding, threads_matching
 from ..library import LibraryError
 from ..messages import FetchAgain, OpenThread
 from ..model import Thread
 from ..ordered_keys import KeyEvent, is_text
+from ..query import Node, QueryError, has_text, parse
 from ..quoting import Quote, posts_text
 from ..text import strip_control
 from ..widgets.author_list import AuthorList
@@ -74,6 +76,10 @@ class MainScreen(ReportsWorkerErrors, Screen):
         super().__init__()
         self.thread: Thread | None = None
         self.filter_text = ""
+        self.filter_node: Node | None = None  # the filter's query, as last typed without a mistake
+        # Which threads' posts hold each word or phrase of the filter, and the summaries it was found for.
+        self._filter_found: dict[str, set[str]] = {}
+        self._filter_found_for: tuple[Node | None, object] = (None, None)
         self.bookmarked_only = False
         self._wide: bool | None = None
         self._read_timer: Timer | None = None
@@ -87,7 +93,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             with Vertical(id="list-pane"):
-                yield FilterInput(id="filter", placeholder="Filter by title or author…")
+                yield FilterInput(id="filter", placeholder="Filter: words, from:, is:unread, tag:… (as search)")
+                yield Static("", id="filter-error", markup=False)
                 yield ThreadList(id="thread-list")
             yield ReadingPane(id="reading-pane")
             with Vertical(id="sidebar"):
@@ -116,17 +123,30 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if self.bookmarked_only:
             states = self.app.states
             summaries = [s for s in summaries if states.get(s["id"], {}).get("bookmarked")]
-        words = self.filter_text.casefold().split()
-        if words:
-            tags = self.app.tags
-
-            def matches(summary: dict[str, Any]) -> bool:
-                haystack = " ".join((summary.get("title") or "", summary.get("author_name") or "",
-                                     "@" + (summary.get("author_handle") or ""))).casefold()
-                return all(word[1:] in tags.get(summary["id"], ()) if word.startswith("#") and len(word) > 1
-                           else word in haystack for word in words)
-            summaries = [s for s in summaries if matches(s)]
+        if self.filter_node is not None:
+            summaries = threads_matching(self.filter_node, summaries, self.app.marks, self._filter_found,
+                                         self.app.library.thread)
         return summaries
+
+    def _filter_scan_needed(self) -> bool:
+        """Whether the filter's words must be looked for in the posts (again: the library changed)."""
+        node = self.filter_node
+        return node is not None and has_text(node) and self._filter_found_for != (node, self.app.library.summaries())
+
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    def _scan_for_filter(self, node: Node) -> None:
+        worker = get_current_worker()
+        library = self.app.library
+        summaries = library.summaries()
+        found = posts_holding(library, node, cancelled=lambda: worker.is_cancelled)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._filter_scanned, node, summaries, found)
+
+    def _filter_scanned(self, node: Node, summaries: object, found: dict[str, set[str]]) -> None:
+        if node != self.filter_node:
+            return  # a newer filter was typed meanwhile
+        self._filter_found, self._filter_found_for = found, (node, summaries)
+        self.refresh_threads()
 
     def refresh_threads(self, start_on: str | None = None) -> None:
         """Reload the list from the library, keeping the selection where it can (else on `start_on`)."""
@@ -147,7 +167,10 @@ class MainScreen(ReportsWorkerErrors, Screen):
         thread_list.set_items(items, keep_id=keep)
         count = f"{len(items)}" if len(items) == len(self.app.library) else f"{len(items)} of {len(self.app.library)}"
         label = "Bookmarked" if self.bookmarked_only else "Threads"
-        self.query_one("#list-pane").border_title = f"{label} ({count})"
+        matching = f" matching {self.filter_text.strip()}" if self.filter_node is not None else ""
+        self.query_one("#list-pane").border_title = f"{label}{matching} ({count})"
+        if self._filter_scan_needed() and self.filter_node is not None:
+            self._scan_for_filter(self.filter_node)
         current = thread_list.current
         if current is None and self.thread is not None and (self.filter_text or self.bookmarked_only) \
                 and self.app.library.summary(self.thread.id) is not None:
@@ -250,7 +273,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         thread_list = self.thread_list
         index = next((i for i, s in enumerate(thread_list.items) if s["id"] == thread_id), None)
         if index is None and (self.filter_text or self.bookmarked_only):
-            self.filter_text, self.bookmarked_only = "", False
+            self._set_filter("")
+            self.bookmarked_only = False
             self.query_one("#filter", Input).value = ""
             thread_list.set_items(self.visible_summaries(), keep_id=thread_id)
         elif index is not None and index != thread_list.cursor:
@@ -520,15 +544,30 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if filter_input.has_class("-active") or self.filter_text:
             filter_input.value = ""
             filter_input.remove_class("-active")
-            self.filter_text = ""
+            self._set_filter("")
             self.refresh_threads()
             self.thread_list.focus()
             self.refresh_bindings()
 
+    def _set_filter(self, text: str) -> None:
+        """Take what the filter box holds; a mistake is shown under it, and the last good filter stays."""
+        problem = ""
+        try:
+            self.filter_node = parse(text) if text.strip() else None
+            self.filter_text = text
+        except QueryError as error:
+            problem = str(error)
+        error_line = self.query_one("#filter-error", Static)
+        error_line.update(problem)
+        error_line.display = bool(problem)
+
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
-        self.refresh_threads()
+        self._set_filter(event.value)
+        if self._filter_scan_needed() and self.filter_node is not None:
+            self._scan_for_filter(self.filter_node)  # the list changes once its words are found
+        else:
+            self.refresh_threads()
         self.refresh_bindings()  # esc clears it: the footer says so where there is a filter
 
     @on(Input.Submitted, "#filter")

@@ -13,7 +13,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, get_current_worker
 
-from ..search import Hit, query_terms, search_library
+from ..finding import search_library
+from ..query import Node, QueryError, parse
+from ..search import Hit
 from ..widgets.hit_list import HitList, hit_item
 from ..widgets.summary_list import SummaryList
 from .base import ReportsWorkerErrors
@@ -37,6 +39,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close search", id="search.close"),
         Binding("down", "focus_results", "Results", show=False, id="search.results"),
+        Binding("ctrl+s", "save_search", "Save search", id="search.save"),
     ]
 
     app: ThreadsApp
@@ -52,7 +55,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-dialog"):
-            yield Input(value=self.initial_query, placeholder="Search text, authors and @handles", id="search-input")
+            yield Input(value=self.initial_query, placeholder='Search: words, "a phrase", -word, a OR b, from: since: has: is: tag:',
+                        id="search-input")
             yield Static("Type to search the whole library.", id="search-status", markup=False)
             yield HitList(summary_of=lambda thread_id: self.app.library.summary(thread_id), id="search-results")
         yield Footer(compact=True)
@@ -87,18 +91,28 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
         if self._timer is not None:
             self._timer.stop()
         self._latest_query = query
-        if not query_terms(query):
+        status = self.query_one("#search-status", Static)
+        node: Node | None = None
+        problem = ""
+        if query.strip():
+            try:
+                node = parse(query)
+            except QueryError as error:
+                problem = str(error)
+        if node is None:
             self.hits, self.query_text = [], query
             self.query_one(HitList).set_items([])
-            self.query_one("#search-status", Static).update("Type to search the whole library.")
+            status.set_class(bool(problem), "-error")
+            status.update(problem or "Type to search the whole library.")
             return None
-        self.query_one("#search-status", Static).update(f"Searching for {query!r}…")
-        return self._search(query)
+        status.set_class(False, "-error")
+        status.update(f"Searching for {query!r}…")
+        return self._search(query, node)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, query: str) -> None:
+    def _search(self, query: str, node: Node) -> None:
         worker = get_current_worker()
-        hits = search_library(self.app.library, query, cancelled=lambda: worker.is_cancelled)
+        hits = search_library(self.app.library, node, self.app.marks, cancelled=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_hits, query, hits)
 
@@ -124,6 +138,48 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
         hit_list.focus()
         if hit_list.cursor + 1 < len(hit_list.items):
             hit_list.select(hit_list.cursor + 1)
+
+    def action_save_search(self) -> None:
+        """Keep what is typed under a name (asked for); the palette reruns it."""
+        query = self.query_one("#search-input", Input).value
+        try:
+            parse(query)
+        except QueryError as error:
+            self.notify(f"Nothing to save: {error}", severity="warning", markup=False)
+            return
+
+        def named(name: str | None) -> None:
+            if name:
+                self.app.save_search(name, query)
+
+        self.app.push_screen(SearchNameScreen(query), named)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class SearchNameScreen(ModalScreen[str | None]):
+    """Type a name to keep a search under; enter keeps it, esc does not."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel", id="search-name.cancel")]
+
+    def __init__(self, query: str) -> None:
+        super().__init__()
+        self.search_query = query
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="keep-dialog"):
+            yield Static(f"Keep the search {self.search_query!r} under a name, then enter; esc cancels. "
+                         "ctrl+p then the name runs it again.", markup=False, classes="keep-help")
+            yield Input(placeholder="name", id="search-name-input")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#keep-dialog").border_title = "Save search"
+
+    @on(Input.Submitted, "#search-name-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(" ".join(event.value.split()) or None)
 
     def action_close(self) -> None:
         self.dismiss(None)
