@@ -4,6 +4,8 @@ import json
 import os
 import zipfile
 
+import pytest
+
 from .conftest import FIXTURES, SAMPLES
 
 NOTE_EXAMPLE = FIXTURES / "threadreader" / "note-example.txt"
@@ -362,3 +364,62 @@ def test_json_in_no_known_format_says_whether_it_is_broken_and_where(cli, tmp_pa
     assert reasons["other.json"].startswith("JSON, but not in a format threads-tui knows (it reads: X/Twitter archive")
     assert reasons["deep.json"] == "JSON nested too deeply to read (over 1024 levels)"
     assert cli("list", "--json").out.strip() == "[]"
+
+
+def test_search_shows_where_each_hit_is_and_its_snippet(cli):
+    cli("import", SAMPLES)
+    result = cli("search", '"short thread"')
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert len(lines) == 4 and result.err.strip() == "2 hits for '\"short thread\"'"
+    heading, snippet = lines[0], lines[1]
+    assert heading.startswith("https://fedi.example/users/wren/statuses/2201  ")
+    assert " · ".join(["@wren@fedi.example", "9 Mar 2024", "post 1/3", "How I fixed the squeaky stairs"]) in heading
+    assert snippet.startswith("    ") and "short thread" in snippet
+
+
+def test_search_json_carries_read_and_bookmark_state_and_tags(cli):
+    cli("import", SAMPLES)
+    [wren] = json.loads(cli("search", "from:wren", "--json").out)
+    assert (wren["n"], wren["read"], wren["bookmarked"], wren["tags"]) == (1, False, False, [])
+    assert cli("tag", wren["thread_id"], "stairs").code == 0
+    [tagged] = json.loads(cli("search", "tag:stairs", "--json").out)
+    assert tagged["thread_id"] == wren["thread_id"] and tagged["tags"] == ["stairs"]
+    assert tagged["author_handle"] == "wren@fedi.example" and tagged["date"] == "2024-03-09"
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("frm:ivy", "unknown field 'frm:'; fields: from, since, until, has, is, tag at column 1"),
+    ('"part 5', "unclosed quote at column 1"),
+    ("since:2021-13", "since:2021-13 is not a date"),
+    ("a OR", "OR with nothing after it at column 3"),
+])
+def test_a_malformed_query_is_one_line_and_exit_2(cli, query, message):
+    cli("import", SAMPLES)
+    for command in (("search", query), ("list", "--query", query)):
+        result = cli(*command)
+        assert result.code == 2, command
+        assert result.out == "" and len(result.err.strip().splitlines()) == 1 and message in result.err
+
+
+def test_saved_searches_run_again_by_name(cli):
+    cli("import", SAMPLES)
+    saved = cli("search", "--save", "media", "has:video")
+    assert saved.code == 0 and "Saved the search 'media': has:video" in saved.err
+    assert cli("search", "--saved", "media").out == cli("search", "has:video").out != ""
+    unknown = cli("search", "--saved", "nope")
+    assert unknown.code == 2 and "no saved search 'nope'; saved: media" in unknown.err
+    assert cli("search", "--saved", "media", "extra").code == 2
+    assert cli("search", "--save", "bad", "frm:x").code == 2
+    assert "bad" not in cli("search", "--saved", "nope").err  # a malformed query is never kept
+
+
+def test_list_query_filters_threads_whole(cli):
+    cli("import", SAMPLES)
+    everything = json.loads(cli("list", "--json").out)
+    previews = json.loads(cli("list", "--json", "--query", "is:preview").out)
+    assert previews and [t["id"] for t in previews] == [t["id"] for t in everything if not t["complete"]]
+    text = cli("list", "--query", "from:jonas_fixes -wheel")
+    assert text.code == 0
+    assert [line.split()[0] for line in text.out.splitlines()] == ["1746608665785270272"]
+    assert cli("list", "--query", "zzzunfindable").out.strip() == "No thread matches 'zzzunfindable'."

@@ -1,0 +1,133 @@
+"""The query language in the reader: `/` with fields and phrases, the list filter `f`, errors as
+you type, and saved searches rerun from the palette (Pilot, on the samples)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from tui.importing import run_import
+from tui.library import Library
+from tui.screens.search import SearchScreen
+from tui.user_data import UserData
+from tui.widgets.hit_list import HitList
+from tui.widgets.thread_list import ThreadList
+
+from .conftest import SAMPLES
+from .test_reader import WIDE, make_app, settle
+
+
+@pytest.fixture
+def samples_db(db_path: Path) -> Path:
+    report = run_import([SAMPLES], Library.open(db_path))
+    assert not report.failures
+    return db_path
+
+
+async def test_slash_takes_fields_and_enter_opens_the_first_hit(samples_db):
+    app = make_app(samples_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"from:wren has:image", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, SearchScreen)
+        assert app.screen.thread.author_handle == "wren@fedi.example"
+        assert app.screen.current_post_index() == 1  # post 2 of 3: the only one with a photo
+        assert [hit.n for hit in app.hits] == [2]
+
+
+async def test_slash_highlights_a_phrase_in_the_snippets(samples_db):
+    app = make_app(samples_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *'"short thread" -rye')
+        await settle(pilot)
+        hit_list = app.screen.query_one(HitList)
+        assert len(hit_list.items) == 1
+        where, snippet = hit_list.format_item(hit_list.items[0], 100)
+        assert "How I fixed the squeaky stairs" in where.plain
+        marked = [snippet.plain[span.start:span.end] for span in snippet.spans]
+        assert marked == ["short thread"]
+
+
+async def test_a_malformed_query_says_what_and_where_as_you_type(samples_db):
+    app = make_app(samples_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"frm:wren")
+        await settle(pilot)
+        status = app.screen.query_one("#search-status", Static)
+        assert str(status.render()) == "unknown field 'frm:'; fields: from, since, until, has, is, tag at column 1"
+        assert status.has_class("-error")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)  # nothing to open
+        await pilot.press("end", "ctrl+u", *"OR wren")
+        await settle(pilot)
+        assert str(status.render()) == "OR with nothing before it at column 1"
+        await pilot.press("home", "delete", "delete", "delete")
+        await settle(pilot)
+        assert not status.has_class("-error") and "hit" in str(status.render())
+
+
+async def test_f_filters_threads_by_the_language_and_the_title_says_so(samples_db):
+    app = make_app(samples_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        thread_list = app.screen.query_one(ThreadList)
+        total = len(app.library)
+        await pilot.press("f", *"is:preview")
+        await settle(pilot)
+        previews = [s["id"] for s in app.library.summaries() if not s["complete"]]
+        assert [item["id"] for item in thread_list.items] == previews
+        assert app.screen.query_one("#list-pane").border_title == f"Threads matching is:preview ({len(previews)} of {total})"
+        # A word only in a post (not a title): its thread is found once the posts are scanned.
+        await pilot.press(*[" "], *"towpath")
+        await settle(pilot)
+        assert [item["id"] for item in thread_list.items] == []  # the canal guide is no preview
+        await pilot.press(*["backspace"] * len("is:preview towpath"), *"towpath")
+        await settle(pilot)
+        assert [item["author_handle"] for item in thread_list.items] == ["nadia-quill.bsky.social"]
+
+
+async def test_a_malformed_filter_is_told_under_the_box_and_the_last_good_one_stays(samples_db):
+    app = make_app(samples_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        thread_list = app.screen.query_one(ThreadList)
+        await pilot.press("f", *"from:theo_types")
+        await settle(pilot)
+        theo = [item["id"] for item in thread_list.items]
+        assert theo and all(item["author_handle"] == "theo_types" for item in thread_list.items)
+        await pilot.press(*' "half')
+        await settle(pilot)
+        error = app.screen.query_one("#filter-error", Static)
+        assert error.display and str(error.render()) == "unclosed quote at column 17"
+        assert [item["id"] for item in thread_list.items] == theo
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not error.display and len(thread_list.items) == len(app.library)
+
+
+async def test_ctrl_s_saves_a_search_that_the_palette_runs_again(samples_db):
+    app = make_app(samples_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"has:video", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.query_one("#search-name-input", Input).has_focus
+        await pilot.press(*"films", "enter")
+        await settle(pilot)
+        assert UserData(app.library).saved_searches() == {"films": "has:video"}
+        await pilot.press("escape")
+        await settle(pilot)
+        [command] = [c for c in app.get_system_commands(app.screen) if c.title == "Saved search: films"]
+        assert command.help == "has:video"
+        command.callback()
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.query_one("#search-input", Input).value == "has:video"
+        assert {hit.thread_id for hit in app.screen.hits} == {
+            s["id"] for s in app.library.summaries() if "video" in s["has"]}
