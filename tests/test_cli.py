@@ -20,7 +20,7 @@ def test_import_samples_then_list_json_contract(cli):
     assert result.code == 0, result.err
     assert "0 files failed" in result.out
     listed = json.loads(cli("list", "--json").out)
-    assert len(listed) == 15  # 6 main threads and 6 previews of Thread Reader pages, 3 more formats' threads
+    assert len(listed) == 16  # 6 main threads and 6 previews of Thread Reader pages, 4 more formats' threads
     for item in listed:
         assert set(item) == {"id", "author_name", "author_handle", "date", "title", "post_count",
                              "declared_count", "complete", "source", "url", "tags"}
@@ -242,7 +242,7 @@ def test_installed_entry_point_runs_as_a_process(cli_process):
 def test_ambiguous_id_prefix_says_so(cli):
     cli("import", SAMPLES / "mastodon")
     result = cli("show", "https")
-    assert result.code == 1 and "'https' is the start of 2 thread ids" in result.err
+    assert result.code == 1 and "'https' is the start of 3 thread ids" in result.err
 
 
 def test_bluesky_and_mastodon_threads_count_posts_not_tweets(cli):

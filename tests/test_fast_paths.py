@@ -103,8 +103,11 @@ def _search_lines_post_by_post(doc: dict) -> tuple[str, bytes, bytes, int, bytes
     """The search lines of a document, made one post at a time: what the file format says."""
     def one_line(text: str) -> str:
         return text.replace("\n", " ").replace("\t", " ")
-    author = one_line(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}")
-    posts = [one_line(post.get("text") or "") for post in doc["posts"]]
+
+    def words_one_apart(text: str) -> str:  # what the query language takes for words
+        return " ".join(text.split())
+    author = words_one_apart(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}")
+    posts = [words_one_apart(post.get("text") or "") for post in doc["posts"]]
     lowered = "".join(f"{author.lower()} {text.lower()}\n" for text in posts)
     written = "".join(f"{author}\t{text}\n" for text in posts)
     lengths = array("Q", [len(line) + 1 for line in written.split("\n")[:-1]]).tobytes() if written.isascii() else None

@@ -255,3 +255,12 @@ def test_a_rebuilt_search_file_is_as_private_as_the_library(db_path):
     search_path.unlink()
     assert [h.n for h in search_library(library, "damson")] == [1]
     assert search_path.stat().st_mode & 0o777 == 0o600
+
+
+def test_search_lines_put_words_one_space_apart_as_the_query_language_splits_them():
+    for char in map(chr, range(sys.maxunicode + 1)):  # the quick check agrees with str.split, char by char
+        assert bool(search._UNEVEN_SPACE.search(f"a{char}b")) == (char.isspace() and char != " "), hex(ord(char))
+    doc = thread(["two  words\u00a0apart\nand\tmore", "plain words"]).to_dict()
+    _, lowered, written, _, _ = search_lines(doc)
+    assert lowered.decode().splitlines()[0].endswith(" two words apart and more")
+    assert [hit.n for hit in find_posts([search_file([search_lines(doc)])], ["words apart and"])] == [1]

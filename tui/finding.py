@@ -3,7 +3,7 @@ threads it matches (the list filter, `list --query`). No Textual here.
 
 A post is its thread's author, name and `@handle`, and its text: words and phrases are looked
 for there. A scan of the search files (`search.find_posts`) finds the posts holding the words
-every match needs (`query.required_words`); each is then tested against the whole query. The
+and phrases every match needs (`query.required_texts`); each is then tested against the whole query. The
 fields that describe a thread (`from:`, `since:`, `until:`, `is:`, `tag:`) are answered from its
 summary and the user's marks, without reading posts; `has:` asks what the posts hold, which a
 summary records (`has`) for threads stored since it did, and the posts tell for the others.
@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from .library import Library, LibraryError
 from .model import PartialDate, Thread
 from .query import (
-    AllOf, AnyOf, Node, Not, QueryError, Record, fields_of, has_text, matches, parse, required_words, texts_of,
+    AllOf, AnyOf, Node, Not, QueryError, fields_of, has_text, matches, parse, required_texts, texts_of,
 )
 from .search import Hit, every_post, find_posts
 
@@ -147,7 +147,7 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
     if not has_text(node) and not any(f.name == "has" for f in fields_of(node)):
         return [Hit(summary["id"], 1, summary.get("title") or "", terms)
                 for summary in matching_threads(library, node, marks, cancelled)]
-    alternatives = required_words(node)
+    alternatives = required_texts(node)
 
     def scan(source: Library) -> list[Hit]:
         if alternatives is None:
@@ -195,9 +195,7 @@ def posts_holding(library: Library, node: Node, cancelled: Callable[[], bool] = 
     def scan(source: Library) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
         for text in texts:
-            words = tuple(text.split())
-            found[text] = {hit.thread_id for hit in find_posts(source.search_blobs(), words, cancelled)
-                           if len(words) == 1 or Record(hit.text).holds(text)}
+            found[text] = {hit.thread_id for hit in find_posts(source.search_blobs(), (text,), cancelled)}
         return found
 
     return _scanned(library, scan)[1] if texts else {}

@@ -307,25 +307,23 @@ def texts_of(node: Node) -> list[str]:
     return []
 
 
-def required_words(node: Node) -> list[tuple[str, ...]] | None:
-    """The words a match must hold, as alternatives: a post matches only if it holds every word of
-    one of them (a phrase counts as its words). None where no word is needed (a field, a `-`)."""
-    if isinstance(node, Word):
-        return [(node.text,)]
-    if isinstance(node, Phrase):
-        return [node.words]
+def required_texts(node: Node) -> list[tuple[str, ...]] | None:
+    """What a match must hold, as alternatives: a post matches only if it holds every word or
+    phrase (its words one space apart) of one of them. None where nothing is needed (a field, a `-`)."""
+    if isinstance(node, Word | Phrase):
+        return [tuple(texts_of(node))]
     if isinstance(node, AnyOf):
-        alternatives = [required_words(term) for term in node.terms]
+        alternatives = [required_texts(term) for term in node.terms]
         if any(a is None for a in alternatives):
             return None
-        return [words for a in alternatives if a is not None for words in a]
+        return [texts for a in alternatives if a is not None for texts in a]
     if isinstance(node, AllOf):
-        needed = [a for a in map(required_words, node.terms) if a is not None]
+        needed = [a for a in map(required_texts, node.terms) if a is not None]
         if not needed:
             return None
-        # The words every alternative of the terms with one alternative needs, all together;
-        # else the first term's alternatives (each still a superset of the matches).
-        single = tuple(word for a in needed if len(a) == 1 for word in a[0])
+        # What the terms with one alternative need, all together; else the first term's
+        # alternatives (each still a superset of the matches).
+        single = tuple(text for a in needed if len(a) == 1 for text in a[0])
         return [single] if single else needed[0]
     return None
 

@@ -9,6 +9,7 @@ is answered in `finding`. No Textual here.
 
 from __future__ import annotations
 
+import re
 import struct
 import sys
 from array import array
@@ -22,7 +23,7 @@ from typing import Any, NamedTuple
 
 SNIPPET_CHARS = 90
 # The byte order is in the magic: a file written on another kind of machine is rebuilt, not misread.
-SEARCH_FILE_MAGIC = f"threads-tui search 3 {sys.byteorder}\n".encode()
+SEARCH_FILE_MAGIC = f"threads-tui search 4 {sys.byteorder}\n".encode()
 # After the magic: the length of the lowercased section, the number of posts, the number of
 # threads and the length of their ids.
 _HEADER = struct.Struct("=QQQQ")
@@ -54,6 +55,20 @@ def _one_line(text: str) -> str:
     return text.replace("\n", " ").replace("\t", " ")
 
 
+# Whatever `str.split` takes for a space (`str.isspace`) but " ", two spaces, and a space at either
+# end of a post (posts are joined by NULs): text without these has its words one space apart.
+_UNEVEN_SPACE = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+                           r"| {2}|^ | $| \0|\0 ")
+
+
+def _words_one_apart(texts: str) -> str:
+    """Posts (joined by NULs) with the words of each one space apart, on one line, with no tabs: a
+    phrase is found wherever its words are next to each other, as the query language says."""
+    if not _UNEVEN_SPACE.search(texts):
+        return texts
+    return " ".join(texts.split()).replace(" \0", "\0").replace("\0 ", "\0")
+
+
 # A thread's part of a search file (see `search_file`): its id; its posts' lines
 # (`author @handle TAB text`) lowercased and as written, UTF-8, each ending in a newline;
 # how many; and where they are ASCII (so each lowercased line as long as written), the
@@ -77,21 +92,20 @@ def thread_search_lines(author_name: str | None, author_handle: str | None, thre
     thread_id = _one_line(thread_id)
     if not texts:
         return thread_id, b"", b"", 0, b""
-    prefix = _one_line(f"{author_name or ''} @{author_handle or ''}") + "\t"
-    flat = _one_line("\0".join(texts))
-    if flat.count("\0") == len(texts) - 1:  # all posts as one string (no NUL of their own): few calls
-        written = prefix + flat.replace("\0", "\n" + prefix) + "\n"
-    else:
-        written = "".join(f"{prefix}{_one_line(text)}\n" for text in texts)
+    prefix = " ".join(f"{author_name or ''} @{author_handle or ''}".split()) + "\t"
+    lines = _words_one_apart("\0".join(texts)).split("\0")  # all posts as one string: few calls
+    if len(lines) != len(texts):  # a post with a NUL of its own
+        lines = [" ".join(text.split()) for text in texts]
+    written = prefix + ("\n" + prefix).join(lines) + "\n"
     # Lowercased whole, as each line alone: only a final sigma looks at its neighbours, and to it
     # the tab and the line break are what the ends of a post are. The lowercased lines keep no tab
     # (the only one is the one after the author): a search never matches where the fields meet.
     lowered = written.lower().replace("\t", " ")
     written_bytes = written.encode("utf-8")
     lengths = None
-    if len(written_bytes) == len(written):  # ASCII: characters are bytes (and one-lining keeps lengths)
+    if len(written_bytes) == len(written):  # ASCII: characters are bytes
         extra = len(prefix) + 1
-        lengths = array("Q", [len(text) + extra for text in texts]).tobytes()
+        lengths = array("Q", [len(line) + extra for line in lines]).tobytes()
     return thread_id, lowered.encode("utf-8"), written_bytes, len(texts), lengths
 
 
