@@ -3,6 +3,7 @@
     probe.py bare                      first frame of a bare Textual app (the baseline)
     probe.py start DB                  threads-tui to the thread list drawn
     probe.py search DB WORD            keypress to search hits drawn, then peak RSS
+    probe.py query DB QUERY            a query typed and enter pressed at once, to its first hit's thread drawn
     probe.py open DB THREAD_ID         keypress to the first posts of a thread drawn
     probe.py scroll DB THREAD_ID       the slowest frame paging through the list and a thread
 
@@ -169,6 +170,39 @@ def search(db: str, word: str) -> None:
     app.run(headless=True, size=(120, 40), auto_pilot=pilot)
 
 
+def query(db: str, text: str) -> None:
+    """As a person feels a search: the query typed and enter pressed at once (the app's own delays
+    kept), until the first hit's thread is drawn with the dialog closed."""
+    from textual.widgets import Input
+
+    from tui.screens.search import SearchScreen
+    from tui.widgets.reading_pane import ThreadView
+
+    app = reader(db)
+
+    def at_first_hit(view) -> bool:
+        hits = app.hits
+        return (not isinstance(app.screen, SearchScreen) and bool(hits) and view.thread is not None
+                and view.thread.id == hits[0].thread_id)
+
+    drawn, armed = first_draw(ThreadView, at_first_hit)
+
+    async def pilot(p):
+        await idle(p)
+        await p.press("slash")
+        search_input = await mounted(p, "#search-input")
+        await p.pause()
+        armed.append(True)
+        began = time.perf_counter()
+        search_input.value = text
+        search_input.post_message(Input.Submitted(search_input, text))
+        await wait_until(p, lambda: bool(drawn))
+        emit(seconds=drawn[0] - began, hits=len(p.app.hits), rss_mib=peak_rss_mib())
+        p.app.exit()
+
+    app.run(headless=True, size=(120, 40), auto_pilot=pilot)
+
+
 def open_thread(db: str, thread_id: str) -> None:
     from tui.messages import OpenThread
     from tui.widgets.reading_pane import ThreadView
@@ -233,4 +267,4 @@ def scroll(db: str, thread_id: str) -> None:
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"bare": bare, "start": start, "search": search, "open": open_thread, "scroll": scroll}[command](*args)
+    {"bare": bare, "start": start, "search": search, "query": query, "open": open_thread, "scroll": scroll}[command](*args)

@@ -16,6 +16,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 RARE_WORD = "zebracorn"  # appears in about one post in a thousand: the benchmark's search word
 # As rare, but made only of common letters: a search cannot look for a rare byte first.
 RARE_PLAIN_WORD = "ostinato"
+PHRASE = "river bridge"  # two common words next to each other: in a few posts of a thousand
 
 
 def sentence(rng: random.Random, words: int) -> str:

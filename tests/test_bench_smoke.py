@@ -17,7 +17,7 @@ def test_bench_runs_every_row_at_a_small_size(tmp_path):
     assert done.returncode == (0 if all(row["ok"] for row in result["rows"]) else 1), done.stderr
     assert result["threads"] == 40
     rows = {row["what"].split(" ")[0]: row for row in result["rows"]}
-    assert set(rows) == {"cold", "search", "open", "import", "peak", "slowest"} and len(result["rows"]) == 8
+    assert set(rows) == {"cold", "search", "query", "open", "import", "peak", "slowest"} and len(result["rows"]) == 11
     for row in result["rows"]:
         assert row["value"] > 0 and row["baseline"] > 0 and row["ok"] == (row["ratio"] <= row["goal"])
     assert rows["open"]["what"].startswith("open a 1000-post thread")
@@ -25,3 +25,6 @@ def test_bench_runs_every_row_at_a_small_size(tmp_path):
         "peak", "slowest"}
     searches = [row["what"] for row in result["rows"] if row["what"].startswith("search")]
     assert searches[0].startswith("search 'zebracorn'") and searches[1].startswith("search 'ostinato'")
+    queries = [row["what"] for row in result["rows"] if row["what"].startswith("query")]
+    assert [q.split(",")[0] for q in queries] == ["query zebracorn", 'query "river bridge"', "query from:author_7 since:2020"]
+    assert all(" 0 hits" not in q for q in queries)  # each query finds something at any size

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from .library import Library, LibraryError
 from .model import PartialDate, Thread
 from .query import (
-    AllOf, AnyOf, Node, Not, QueryError, fields_of, has_text, matches, parse, required_texts, texts_of,
+    AllOf, AnyOf, Node, Not, QueryError, fields_of, has_text, parse, predicate, required_texts, texts_of,
 )
 from .search import Hit, every_post, find_posts
 
@@ -56,17 +56,31 @@ def _summary_text(summary: Summary) -> str:
 
 
 class _Facts:
-    """What a query asks of one thread, from its summary and the user's marks; what its posts
-    have (`has:`) read from them only when asked."""
+    """What a query asks of one thread, from its summary and the user's marks, each worked out
+    only when asked (most queries ask one or two things of every thread); what its posts have
+    (`has:`) is read from them only where the summary does not say."""
+
+    __slots__ = ("summary", "marks", "_posts_of", "_post_features")
 
     def __init__(self, summary: Summary, marks: Marks, posts_of: Callable[[str], Thread | None]) -> None:
-        self.summary = summary
-        self.handle = (summary.get("author_handle") or "").casefold()
-        self.date = PartialDate.from_iso(summary.get("date"))
-        self.states = thread_states(summary, marks.states.get(summary["id"], {}))
-        self.tags = frozenset(marks.tags.get(summary["id"], ()))
-        self._posts_of = posts_of
+        self.summary, self.marks, self._posts_of = summary, marks, posts_of
         self._post_features: list[frozenset[str]] | None = None
+
+    @property
+    def handle(self) -> str:
+        return (self.summary.get("author_handle") or "").casefold()
+
+    @property
+    def date(self) -> PartialDate | None:
+        return PartialDate.from_iso(self.summary.get("date"))
+
+    @property
+    def states(self) -> frozenset[str]:
+        return thread_states(self.summary, self.marks.states.get(self.summary["id"], {}))
+
+    @property
+    def tags(self) -> frozenset[str]:
+        return frozenset(self.marks.tags.get(self.summary["id"], ()))
 
     def post_features(self) -> list[frozenset[str]]:
         """What each post has (`has:`), in order; none for a thread that cannot be read."""
@@ -82,42 +96,48 @@ class _Facts:
         return frozenset().union(*self.post_features())
 
 
-class _PostItem:
+class _PostItem(_Facts):
     """One post, with its thread's facts, as `query.matches` tests it."""
 
+    __slots__ = ("hit", "_words", "_facts")
+
     def __init__(self, hit: Hit, facts: _Facts) -> None:
-        self.hit, self.facts = hit, facts
-        self.handle, self.date, self.states, self.tags = facts.handle, facts.date, facts.states, facts.tags
-        summary = facts.summary
-        self._words = " ".join(f"{summary.get('author_name') or ''} @{summary.get('author_handle') or ''} "
-                               f"{hit.text}".casefold().split())
+        super().__init__(facts.summary, facts.marks, facts._posts_of)
+        self.hit, self._words, self._facts = hit, "", facts  # the thread's facts: its posts read once
 
     def holds(self, words: str) -> bool:
+        if not self._words:
+            summary = self.summary
+            self._words = " ".join(f"{summary.get('author_name') or ''} @{summary.get('author_handle') or ''} "
+                                   f"{self.hit.text}".casefold().split())
         return words in self._words
 
     @property
     def has(self) -> frozenset[str]:
-        features = self.facts.post_features()
+        features = self._facts.post_features()
         return features[self.hit.n - 1] if self.hit.n <= len(features) else frozenset()
 
 
-class _ThreadItem:
+class _ThreadItem(_Facts):
     """One thread, its summary and its posts together, as `query.matches` tests it."""
 
-    def __init__(self, facts: _Facts, found: Mapping[str, set[str]]) -> None:
-        self.facts, self.found = facts, found
-        self.handle, self.date, self.states, self.tags = facts.handle, facts.date, facts.states, facts.tags
-        self._words = _summary_text(facts.summary)
-        self._id = facts.summary["id"]
+    __slots__ = ("found", "_words")
+
+    def __init__(self, summary: Summary, marks: Marks, posts_of: Callable[[str], Thread | None],
+                 found: Mapping[str, set[str]]) -> None:
+        super().__init__(summary, marks, posts_of)
+        self.found, self._words = found, ""
 
     def holds(self, words: str) -> bool:
-        if words in self._words or self._id in self.found.get(words, ()):
+        if self.summary["id"] in self.found.get(words, ()):
             return True
-        return words[:1] == "#" and words[1:] in self.tags  # `#tag`, as `tag:tag`
+        if not self._words:
+            self._words = _summary_text(self.summary)
+        return words in self._words or (words[:1] == "#" and words[1:] in self.tags)  # `#tag`, as `tag:tag`
 
     @property
     def has(self) -> frozenset[str]:
-        return self.facts.thread_features()
+        return self.thread_features()
 
 
 def _parsed(query: str | Node) -> Node:
@@ -159,6 +179,7 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
         return list(found.values())
 
     library, candidates = _scanned(library, scan)
+    test = predicate(node)
     facts: dict[str, _Facts | None] = {}
     hits: list[Hit] = []
     for hit in candidates:
@@ -168,7 +189,7 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
         if thread_facts is False:
             summary = library.summary(hit.thread_id)
             thread_facts = facts[hit.thread_id] = None if summary is None else _Facts(summary, marks, library.thread)
-        if thread_facts is not None and matches(node, _PostItem(hit, thread_facts)):
+        if thread_facts is not None and test(_PostItem(hit, thread_facts)):
             hits.append(hit._replace(terms=terms))
     order = library.order_index()
     unknown = len(order)
@@ -214,5 +235,5 @@ def threads_matching(node: Node, summaries: Iterable[Summary], marks: Marks, fou
                      posts_of: Callable[[str], Thread | None]) -> list[Summary]:
     """The summaries whose thread satisfies `node`, given which threads' posts hold each word
     (`posts_holding`): no post is read here but for `has:` on threads stored without `has`."""
-    return [summary for summary in summaries
-            if matches(node, _ThreadItem(_Facts(summary, marks, posts_of), found))]
+    test = predicate(node)
+    return [summary for summary in summaries if test(_ThreadItem(summary, marks, posts_of, found))]

@@ -120,13 +120,14 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
         if query != self._latest_query:
             return  # a search overtaken by a newer one finished late
         self.hits, self.query_text = hits, query
+        if hits and query == self._open_first_of:
+            self.dismiss(SearchResult(query, hits, 0))  # enter was pressed: the hits need not be drawn
+            return
         self.query_one(HitList).set_items([hit_item(i, hit) for i, hit in enumerate(hits)])
         status = (f"{len(hits)} hit{'s' if len(hits) != 1 else ''} for {query!r}. "
                   "Enter opens the first, ↓ picks another; n / N step through hits later." if hits
                   else f"No hits for {query!r}.")
         self.query_one("#search-status", Static).update(status)
-        if hits and query == self._open_first_of:
-            self.dismiss(SearchResult(query, hits, 0))
 
     @on(SummaryList.Selected, "#search-results")
     def _hit_chosen(self, event: SummaryList.Selected) -> None:
