@@ -104,7 +104,7 @@ def test_read_copy_search_quit_in_a_real_terminal(tmux, tmp_path: Path):
 
     # Open a thread by filtering the list, then read and copy it.
     tmux.keys("f")
-    tmux.wait_for("Filter by title or author")
+    tmux.wait_for("Filter: words, from:")
     tmux.type("sourdough")
     tmux.keys("Enter")
     tmux.wait_for("Mira Holt (@mira_bakes) · 15 Oct 2021 · 7 tweets")
@@ -116,7 +116,7 @@ def test_read_copy_search_quit_in_a_real_terminal(tmux, tmp_path: Path):
 
     # Search the whole library and open the hit.
     tmux.keys("/")
-    tmux.wait_for("Search text, authors and @handles")
+    tmux.wait_for("Search: words, \"a phrase\"")
     tmux.type("grep")
     tmux.wait_for("1 hit for 'grep'")
     tmux.keys("Enter")

@@ -1066,7 +1066,7 @@ async def test_a_dialog_footer_shows_the_dialogs_keys_and_the_apps_keys_are_off_
         await settle(pilot)
         await pilot.press("down")
         await settle(pilot)
-        assert footer_keys(app) == ["⏎ Open", "esc Close search"]
+        assert footer_keys(app) == ["⏎ Open", "esc Close search", "^s Save search"]
         await pilot.press("i", "q")  # the app's keys do nothing here: no import dialog, no quit
         await settle(pilot)
         assert isinstance(app.screen, SearchScreen) and app.is_running

@@ -10,6 +10,7 @@ import pytest
 
 import tui.importing
 from tui.library import Library
+from tui.search import SEARCH_FILE_MAGIC
 
 from .conftest import FIXTURES
 
@@ -140,6 +141,6 @@ def test_a_library_of_schema_1_is_upgraded_to_know_its_threads_by_text_too(cli, 
     upgraded = json.loads(db_path.read_text())
     assert upgraded["meta"]["1"]["schema"] == 2
     assert [s.get("text_key", "").startswith("h") for s in upgraded["threads"].values()] == [True]
-    assert all(search.read_bytes().startswith(b"threads-tui search 3") for search in library.posts_dir.glob("*.search"))
+    assert all(search.read_bytes().startswith(SEARCH_FILE_MAGIC) for search in library.posts_dir.glob("*.search"))
     result = cli("import", NOTE_EXAMPLE)  # its preview of the flaky thread is known by its text now
     assert "2 added, 0 updated, 1 unchanged" in result.out, result.out
