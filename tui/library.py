@@ -618,6 +618,19 @@ class Library:
             while len(self._shard_cache) > SHARD_CACHE_SIZE:
                 self._shard_cache.popitem(last=False)
 
+    def cached_thread(self, thread_id: str) -> Thread | None:
+        """The thread where its shard has been read already (no file is read here), else None."""
+        file_name = self._meta()["shards"].get(shard_for(thread_id))
+        with self._shard_cache_lock:
+            shard = self._shard_cache.get(file_name) if file_name is not None else None
+        if shard is None:
+            return None
+        try:
+            doc = shard.table("posts").get(doc_id=doc_id_for(thread_id))
+            return Thread.from_dict(doc) if doc else None
+        except _BAD_DOCUMENT:
+            return None  # told by `thread`, which the caller falls back on
+
     def thread(self, thread_id: str) -> Thread | None:
         """The full thread, read from its shard; None if not in the library."""
         try:

@@ -287,6 +287,12 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """Load a thread off the UI thread, then show it at post `index`."""
         self._cancel_pending_open()  # whatever asked for this thread wins over a cursor that rested before
         self.remember_position()
+        cached = self.app.library.cached_thread(thread_id)
+        if cached is not None:  # its shard is in memory: shown in this frame, no load to wait for
+            self.workers.cancel_group(self, "open-thread")
+            self._opening, self._loading = None, None
+            self._show(cached, index, terms, focus_reader)
+            return
         self._opening = thread_id
         self._loading = self._load_thread(thread_id, index, terms, focus_reader)
         if focus_reader:  # the keys after this one are for the reading pane, once it shows the thread

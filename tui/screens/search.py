@@ -113,6 +113,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
     def _search(self, query: str, node: Node) -> None:
         worker = get_current_worker()
         hits = search_library(self.app.library, node, self.app.marks, cancelled=lambda: worker.is_cancelled)
+        if hits and not worker.is_cancelled:
+            self.app.library.thread(hits[0].thread_id)  # its shard read now: the first hit opens at once
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_hits, query, hits)
 
