@@ -319,6 +319,8 @@ class Library:
         self._shard_cache_lock = threading.Lock()  # the reader loads threads from several workers
         self._sorted: list[dict[str, Any]] | None = None
         self._order: dict[str, int] | None = None
+        # The summaries by author: by handle (casefolded), and by name (for threads without a handle).
+        self._authors: tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]] | None = None
         self._loads = 0  # how often the file was read: a writer that read it again met another's change
 
     # -- opening and reloading -------------------------------------------
@@ -503,7 +505,7 @@ class Library:
 
     def _forget_derived(self) -> None:
         """Drop what is computed from the tables: it is rebuilt when next asked for."""
-        self._sorted = self._order = None
+        self._sorted = self._order = self._authors = None
 
     def summaries(self) -> list[dict[str, Any]]:
         """Every thread's summary, newest first; LibraryError if one is damaged."""
@@ -578,14 +580,15 @@ class Library:
         """Other threads by the same author (handle, else name), newest first."""
         handle = (summary.get("author_handle") or "").casefold()
         name = summary.get("author_name")
-        return [
-            d for d in self.summaries()
-            if d["id"] != summary["id"]
-            and (
-                (handle and (d.get("author_handle") or "").casefold() == handle)
-                or (not handle and name and d.get("author_name") == name)
-            )
-        ]
+        if self._authors is None:
+            by_handle: dict[str, list[dict[str, Any]]] = {}
+            by_name: dict[str, list[dict[str, Any]]] = {}
+            for doc in self.summaries():
+                by_handle.setdefault((doc.get("author_handle") or "").casefold(), []).append(doc)
+                by_name.setdefault(doc.get("author_name") or "", []).append(doc)
+            self._authors = (by_handle, by_name)
+        same = self._authors[0].get(handle, []) if handle else self._authors[1].get(name, []) if name else []
+        return [doc for doc in same if doc["id"] != summary["id"]]
 
     def _shard_path(self, file_name: str) -> Path:
         return self.posts_dir / file_name
