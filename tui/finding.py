@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from .library import Library, LibraryError
 from .model import PartialDate, Thread
 from .query import (
-    AllOf, AnyOf, Node, Not, QueryError, fields_of, has_text, parse, predicate, required_texts, texts_of,
+    AllOf, AnyOf, Node, Not, Phrase, QueryError, Word, fields_of, has_text, parse, predicate, required_texts, texts_of,
 )
 from .search import Hit, every_post, find_posts
 
@@ -172,6 +172,8 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
     def scan(source: Library) -> list[Hit]:
         if alternatives is None:
             return every_post(source.search_blobs(), cancelled)
+        if len(alternatives) == 1:
+            return find_posts(source.search_blobs(), alternatives[0], cancelled)
         found: dict[tuple[str, int], Hit] = {}
         for words in alternatives:
             for hit in find_posts(source.search_blobs(), words, cancelled):
@@ -179,6 +181,8 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
         return list(found.values())
 
     library, candidates = _scanned(library, scan)
+    if _words_only(node):  # what the scan found is the answer: every post holding every word and phrase
+        return _in_library_order(library, candidates)  # each hit already carries the words looked for
     test = predicate(node)
     facts: dict[str, _Facts | None] = {}
     hits: list[Hit] = []
@@ -191,6 +195,17 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
             thread_facts = facts[hit.thread_id] = None if summary is None else _Facts(summary, marks, library.thread)
         if thread_facts is not None and test(_PostItem(hit, thread_facts)):
             hits.append(hit._replace(terms=terms))
+    return _in_library_order(library, hits)
+
+
+def _words_only(node: Node) -> bool:
+    """Whether the query is words and phrases that must all hold (no field, `-` or OR)."""
+    return isinstance(node, Word | Phrase) or (
+        isinstance(node, AllOf) and all(isinstance(term, Word | Phrase) for term in node.terms))
+
+
+def _in_library_order(library: Library, hits: list[Hit]) -> list[Hit]:
+    """Hits newest thread first, then in post order."""
     order = library.order_index()
     unknown = len(order)
     hits.sort(key=lambda hit: (order.get(hit.thread_id, unknown), hit.n))
