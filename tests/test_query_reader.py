@@ -82,7 +82,7 @@ async def test_f_filters_threads_by_the_language_and_the_title_says_so(samples_d
         await settle(pilot)
         previews = [s["id"] for s in app.library.summaries() if not s["complete"]]
         assert [item["id"] for item in thread_list.items] == previews
-        assert app.screen.query_one("#list-pane").border_title == f"Threads matching is:preview ({len(previews)} of {total})"
+        assert app.screen.query_one("#list-pane").border_title == f"Threads ({len(previews)} of {total}) matching is:preview"
         # A word only in a post (not a title): its thread is found once the posts are scanned.
         await pilot.press(*[" "], *"towpath")
         await settle(pilot)

@@ -168,7 +168,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         count = f"{len(items)}" if len(items) == len(self.app.library) else f"{len(items)} of {len(self.app.library)}"
         label = "Bookmarked" if self.bookmarked_only else "Threads"
         matching = f" matching {self.filter_text.strip()}" if self.filter_node is not None else ""
-        self.query_one("#list-pane").border_title = f"{label}{matching} ({count})"
+        self.query_one("#list-pane").border_title = f"{label} ({count}){matching}"  # the count first: it stays in a narrow pane
         if self._filter_scan_needed() and self.filter_node is not None:
             self._scan_for_filter(self.filter_node)
         current = thread_list.current
