@@ -114,6 +114,8 @@ class _PostItem(_Facts):
 
     @property
     def has(self) -> frozenset[str]:
+        if self.summary.get("has") == []:
+            return frozenset()  # nothing in any post: no need to read them
         features = self._facts.post_features()
         return features[self.hit.n - 1] if self.hit.n <= len(features) else frozenset()
 
