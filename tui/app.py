@@ -425,9 +425,14 @@ class ThreadsApp(OrderedKeysApp[int]):
     # -- other global actions ----------------------------------------------
 
     def action_quit_key(self) -> None:
-        self.action_quit()
+        self.quit_keeping_position()
 
-    def action_quit(self, return_code: int = 0) -> None:
+    async def action_quit(self) -> None:
+        """Textual's quit (ctrl+q, the palette) quits as `q` does."""
+        self.quit_keeping_position()
+
+    def quit_keeping_position(self, return_code: int = 0) -> None:
+        """Keep where the reader is in the library's state, then stop with `return_code`."""
         main = self.main_screen
         main.remember_position()
         if main.thread is not None:  # the next run opens where this one stopped
@@ -445,7 +450,7 @@ class ThreadsApp(OrderedKeysApp[int]):
                 pass
 
     def _quit_on_signal(self, number: int) -> None:
-        self.action_quit(128 + number)
+        self.quit_keeping_position(128 + number)
 
         def give_up() -> None:
             # The app did not stop in time (its terminal gone mid-write, say): save, and go.
@@ -460,9 +465,7 @@ class ThreadsApp(OrderedKeysApp[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a dialog the app's own keys are off (and out of its footer): keys there go to the dialog."""
-        if action in DIALOG_BLOCKED_ACTIONS and isinstance(self.screen, ModalScreen):
-            return False
-        return True
+        return not (action in DIALOG_BLOCKED_ACTIONS and isinstance(self.screen, ModalScreen))
 
     def action_help_quit(self) -> None:
         """ctrl+c does not quit (in a text box it copies): say which key does."""

@@ -29,7 +29,7 @@ from contextlib import suppress
 from functools import partial
 from itertools import chain
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 # Below this many plain files a pool does not pay for its start-up.
 PARALLEL_MIN_FILES = 400
@@ -44,16 +44,17 @@ STOP_GRACE_SECONDS = 10.0
 
 Outcome = TypeVar("Outcome")
 Chunk = TypeVar("Chunk")
+Result = TypeVar("Result")
 
 
-class Unit(NamedTuple):
+class Unit(NamedTuple, Generic[Result]):
     """One unit of work: a display name, how to parse it here, and the plain file it is, if one.
 
     A tuple: a large import makes one per file, and the main process's time is the import's.
     """
 
     name: str
-    parse: Callable[[], object]
+    parse: Callable[[], Result]
     file: Path | str | None = None
 
 
@@ -68,8 +69,8 @@ class _Spilled(NamedTuple):
     path: str
 
 
-def _spilled(parse_files: Callable[[list[Path]], Chunk], spill_dir: str | None,
-             files: list[Path]) -> Chunk | _Spilled:
+def _spilled(parse_files: Callable[[list[Path | str]], Chunk], spill_dir: str | None,
+             files: list[Path | str]) -> Chunk | _Spilled:
     """In a worker: parse a chunk, and leave its outcomes in a file of `spill_dir` where one can be written.
 
     Writing a file in memory and reading it back costs both processes less
@@ -200,17 +201,17 @@ class _Pending(NamedTuple):
 
     unit: Unit
     chunk: Future | None = None
-    index: int = 0
+    position: int = 0
     last_of_chunk: bool = False
 
 
 def ordered_outcomes(
-    units: Iterable[Unit],
-    parse_here: Callable[[Unit], Outcome],
-    parse_files: Callable[[list[Path]], Chunk],
+    units: Iterable[Unit[Result]],
+    parse_here: Callable[[Unit[Result]], Outcome],
+    parse_files: Callable[[list[Path | str]], Chunk],
     read_chunk: Callable[[Chunk], list[Outcome | None]],
     min_files: int | None = None,
-) -> Iterator[tuple[Unit, Outcome]]:
+) -> Iterator[tuple[Unit[Result], Outcome]]:
     """Each unit with its outcome, in order.
 
     `parse_files` runs in a worker process (so it is a module-level function)
@@ -221,7 +222,7 @@ def ordered_outcomes(
     """
     min_files = PARALLEL_MIN_FILES if min_files is None else min_files
     units = iter(units)
-    lookahead: list[Unit] = []
+    lookahead: list[Unit[Result]] = []
     files = 0
     for unit in units:
         lookahead.append(unit)
@@ -238,9 +239,10 @@ def ordered_outcomes(
     try:
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
         try:
-            yield from _through_pool(executor, lookahead, units, parse_here,
-                                     partial(_spilled, parse_files, spill_dir),
-                                     lambda sent: read_chunk(_unspilled(sent)), workers * CHUNKS_IN_FLIGHT_PER_WORKER)
+            pooled: Iterator[tuple[Unit[Result], Outcome]] = _through_pool(
+                executor, lookahead, units, parse_here, partial(_spilled, parse_files, spill_dir),
+                lambda sent: read_chunk(_unspilled(sent)), workers * CHUNKS_IN_FLIGHT_PER_WORKER)
+            yield from pooled
         except BaseException:
             # Interrupted, cancelled or failed: don't wait for chunks nobody will read.
             _stop(executor)
@@ -274,14 +276,14 @@ def _stop(executor: ProcessPoolExecutor) -> None:
             process.join(timeout=5)
 
 
-def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: Iterator[Unit],
-                  parse_here: Callable[[Unit], Outcome], parse_files: Callable[[list[Path]], Chunk],
+def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit[Result]], rest: Iterator[Unit[Result]],
+                  parse_here: Callable[[Unit[Result]], Outcome], parse_files: Callable[[list[Path | str]], Chunk],
                   read_chunk: Callable[[Chunk], list[Outcome | None]],
-                  chunks_in_flight: int) -> Iterator[tuple[Unit, Outcome]]:
+                  chunks_in_flight: int) -> Iterator[tuple[Unit[Result], Outcome]]:
     """Submit plain files in chunks while walking on; give outcomes as the head of the line is ready."""
     queue: deque[_Pending] = deque()
     read: dict[Future, list[Outcome | None] | None] = {}  # each chunk's outcomes, read once (None: failed)
-    chunk: list[Unit] = []
+    chunk: list[Unit[Result]] = []
     in_flight = 0
     broken = False
 
@@ -292,7 +294,7 @@ def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: It
         future: Future | None = None
         if not broken:
             try:
-                future = executor.submit(parse_files, [unit.file for unit in chunk])
+                future = executor.submit(parse_files, [unit.file for unit in chunk if unit.file is not None])
                 in_flight += 1
             except BrokenProcessPool:
                 broken = True
@@ -313,7 +315,7 @@ def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: It
                 except Exception:  # the chunk failed as a whole: its files are parsed here, one by one
                     read[pending.chunk] = None
             outcomes = read[pending.chunk]
-            outcome = outcomes[pending.index] if outcomes is not None else None
+            outcome = outcomes[pending.position] if outcomes is not None else None
             if pending.last_of_chunk:
                 read.pop(pending.chunk, None)
         return parse_here(pending.unit) if outcome is None else outcome

@@ -36,12 +36,12 @@ class PartialDate:
     def iso(self) -> str | None:
         """ISO 8601 text: `2021-10-15`, or `--10-15` when the year is unknown."""
         if self.month is None:
-            return "%04d" % self.year if self.year is not None else None
+            return f"{self.year:04d}" if self.year is not None else None
         if self.day is None:
-            return "%04d-%02d" % (self.year, self.month) if self.year else "--%02d" % self.month
+            return f"{self.year:04d}-{self.month:02d}" if self.year else f"--{self.month:02d}"
         if self.year is None:
-            return "--%02d-%02d" % (self.month, self.day)
-        return "%04d-%02d-%02d" % (self.year, self.month, self.day)  # %: twice as fast as an f-string here
+            return f"--{self.month:02d}-{self.day:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
     @classmethod
     def from_iso(cls, text: str | None) -> PartialDate | None:

@@ -13,9 +13,10 @@ from functools import cache
 from pathlib import Path
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import orjson
+from tinydb import TinyDB
 from tinydb.storages import Storage
 
 
@@ -315,6 +316,11 @@ class BackgroundSync:
             self._error = error
         except BaseException as error:  # whatever it is, the files are not known to be durable
             self._error = StorageWriteError(paths[0], f"could not be synced ({error})")
+
+
+def storage_of(db: TinyDB) -> AtomicJSONStorage:
+    """The storage of a TinyDB opened with `storage=AtomicJSONStorage` (TinyDB types it as any Storage)."""
+    return cast(AtomicJSONStorage, db.storage)
 
 
 def remove_stale_temp_files(path: Path) -> None:

@@ -110,8 +110,10 @@ def overlaps(doc: Doc, other: Doc) -> bool:
         return not ids.isdisjoint(other_ids)
     if not ids and not other_ids:  # two copies without ids: text alone is too weak to join posts by
         return False
-    posts, other_posts = doc.get("posts") or (), other.get("posts") or ()
-    return bool(posts and other_posts) and flat_text(posts[0].get("text") or "") == flat_text(other_posts[0].get("text") or "")
+    posts: list[Doc] = doc.get("posts") or []
+    other_posts: list[Doc] = other.get("posts") or []
+    return bool(posts and other_posts) and (
+        flat_text(posts[0].get("text") or "") == flat_text(other_posts[0].get("text") or ""))
 
 
 def _holds(doc: Doc, other: Doc) -> bool:
@@ -408,11 +410,11 @@ def merge_copies(docs: list[Doc]) -> Doc:
     base = max(docs, key=rank)
     merged = {key: value for key, value in base.items() if key != "posts"}
     merged["posts"] = ordered
-    declared = [d.get("declared_count") for d in docs if isinstance(d.get("declared_count"), int)]
+    declared = [count for d in docs if isinstance(count := d.get("declared_count"), int)]
     merged["declared_count"] = max(declared) if declared else None
     merged["complete"] = any(bool(d.get("complete")) for d in docs) or bool(declared and len(ordered) >= max(declared))
-    first = ordered[0] if ordered else {}
-    merged["id"] = make_thread_id(first.get("id"), merged.get("author_handle") or merged.get("author_name"),
-                                  first.get("text") or "")
-    merged["url"] = first.get("url") or merged.get("url")
+    first_post = ordered[0] if ordered else {}
+    merged["id"] = make_thread_id(first_post.get("id"), merged.get("author_handle") or merged.get("author_name"),
+                                  first_post.get("text") or "")
+    merged["url"] = first_post.get("url") or merged.get("url")
     return merged

@@ -66,7 +66,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         Binding("O", "post_origin", "Where the current post came from (its address, the captures that held it)",
                 show=False, id="post-origin"),
     ]
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
+    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
 
     app: ThreadsApp
 
@@ -426,7 +426,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             return
         quote = Quote(thread, self.reading_pane.view.selection())
         self.app.copy_text(quote.markdown(), f"{posts_text(quote.numbers)} as a quote")
-        if self.reading_pane.view.anchor is not None:
+        if self.reading_pane.view.selection_start is not None:
             self.reading_pane.view.toggle_selection()
 
     def action_keep_highlight(self) -> None:
@@ -441,7 +441,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         def keep(note: str | None) -> None:
             if note is None:
                 return
-            if view.anchor is not None:
+            if view.selection_start is not None:
                 view.toggle_selection()
             self.app.keep_highlight(thread, indexes, note)
 
