@@ -29,6 +29,7 @@ from .user_data import Highlight, UserData, UserDataError
 from .ordered_keys import KeyEvent, OrderedKeysApp
 from .screens.main import MainScreen
 from .search import Hit, query_terms
+from .storage import file_stamp
 from .text import strip_control
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
@@ -92,15 +93,6 @@ def read_user_data(library: Library) -> UserSnapshot:
         return UserSnapshot(user_data.all_tags(), user_data.highlights(), stamp, user_data.setting("theme"))
     except UserDataError as error:
         return UserSnapshot({}, [], stamp, error=str(error))
-
-
-def file_stamp(path: Path) -> tuple[int, int, int] | None:
-    """What tells one version of a file from the next: inode, change time, size."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def styles_dir() -> Path:

@@ -19,7 +19,6 @@ from .weblinks import web_address
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 _NOT_YAML = re.compile("[\ufffe\uffff\ud800-\udfff]")
-FORMATS = ("markdown", "html")
 
 
 @dataclass

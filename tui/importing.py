@@ -27,6 +27,7 @@ from .importers.base import (MAX_POSTS_PER_THREAD, READ_ERRORS, Held, PlainResul
                              utf16_without_bom)
 from .library import ImportCounts, Library, StoredThread
 from .numbering import author_numbering
+from .thread_copies import fullness
 from .search import SearchLines
 
 MAX_ZIP_MEMBERS = 100_000
@@ -715,11 +716,6 @@ def _overlapping(infos: list[zipfile.ZipInfo]) -> tuple[str, str] | None:
     return None
 
 
-def _fullness(thread: Thread) -> tuple[bool, int, int]:
-    """Which of two copies of a thread to keep: a complete one, then the one with more posts, more text."""
-    return thread.complete, len(thread.posts), sum(len(post.text) for post in thread.posts)
-
-
 class _Members:
     """The threads of an archive's files, pooled as they come, within what may be held (Held):
     a thread found again (one page saved twice) is kept once, its fullest copy; files that
@@ -749,7 +745,7 @@ class _Members:
             if where is None:
                 self.index[thread.id] = len(self.pooled.threads)
                 self.pooled.threads.append(thread)
-            elif _fullness(thread) > _fullness(self.pooled.threads[where]):
+            elif fullness(thread) > fullness(self.pooled.threads[where]):
                 self.held.add([post.text for post in self.pooled.threads[where].posts], -1)
                 self.pooled.threads[where] = thread
             else:

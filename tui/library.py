@@ -63,6 +63,7 @@ from .storage import (
     StorageWriteError,
     file_digest,
     file_mode,
+    file_stamp,
     fsync_dir,
     remove_stale_temp_files,
     storage_of,
@@ -332,17 +333,10 @@ class Library:
         library._load()
         return library
 
-    def _file_stamp(self) -> tuple[int, int, int] | None:
-        try:
-            info = self.path.stat()
-        except FileNotFoundError:
-            return None
-        return (info.st_ino, info.st_mtime_ns, info.st_size)
-
     def _load(self, migrate: bool = True) -> None:
         if self.path.is_dir():
             raise LibraryError(f"cannot read library {self.path}: it is a folder, not a file")
-        stamp = self._file_stamp()
+        stamp = file_stamp(self.path)
         db = TinyDB(self.path, storage=AtomicJSONStorage)
         try:
             data = db.storage.read()
@@ -457,7 +451,7 @@ class Library:
 
     def changed_on_disk(self) -> bool:
         """Whether another process committed since this one last read (cheap: no read)."""
-        return self._file_stamp() != self._stamp
+        return file_stamp(self.path) != self._stamp
 
     def content_digest(self) -> bytes | None:
         """The hash of `library.json` as this copy last read or wrote it."""
@@ -570,11 +564,6 @@ class Library:
         if self.summary(id_or_prefix):
             return [id_or_prefix]
         return [d["id"] for d in self.summaries() if d["id"].startswith(id_or_prefix)]
-
-    def resolve_id(self, id_or_prefix: str) -> str | None:
-        """A full thread id from an id or a unique prefix of one."""
-        matches = self.matching_ids(id_or_prefix)
-        return matches[0] if len(matches) == 1 else None
 
     def by_author(self, summary: dict[str, Any]) -> list[dict[str, Any]]:
         """Other threads by the same author (handle, else name), newest first."""
@@ -900,7 +889,7 @@ class Library:
                 fsync_dir(self.posts_dir)
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
-            for earlier_id, later_id in changes.carried:
+            for earlier_id, later_id in changes.replaced.items():
                 self._carry_state(earlier_id, later_id)
             summaries = self.db.table("threads")
             self._remove_docs(summaries, gone)
@@ -926,7 +915,7 @@ class Library:
                 raise LibraryError(f"could not write library {self.path}: a thread holds what JSON cannot "
                                    f"({error}); the library was left as it was") from error
             raise self._unreadable(f"a stored thread is damaged ({error!r})", reading) from error
-        self._stamp = self._file_stamp()
+        self._stamp = file_stamp(self.path)
         if changes.write or changes.remove:
             self._forget_derived()  # a save of reading state alone leaves the threads, and their order, as they were
         for path in superseded:

@@ -11,14 +11,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date as Day
 from typing import Any, NamedTuple
 
-MEDIA_KINDS = ("image", "video", "link")
 # A post not shown to everyone: left off public timelines, shown to followers only, or a direct message.
 VISIBILITY_MARKS = {"unlisted": "unlisted", "followers": "followers only", "direct": "direct message"}
 WORDS_PER_MINUTE = 200
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July",
-               "August", "September", "October", "November", "December")
 
 # A line ending in one of these (or in a letter or digit) ends mid-sentence: the title runs on.
 _RUNS_ON = ",;&-–—("

@@ -55,6 +55,15 @@ def file_digest(path: Path) -> bytes | None:
         return None
 
 
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells one version of a file from the next: inode, change time, size (None: no such file)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
 def fsync_dir(path: Path) -> None:
     """Make a rename inside `path` durable."""
     try:

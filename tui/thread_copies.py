@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import make_thread_id
+from .model import Thread, make_thread_id
 
 Doc = dict[str, Any]
 
@@ -45,9 +45,12 @@ def aliases_from(thread_id: str, post_ids: list[str], key: str) -> tuple[str, ..
     return tuple(alias for alias in dict.fromkeys(post_ids) if alias != thread_id)
 
 
-def fullness(doc: Doc) -> tuple[int, int]:
-    """Ordering for "a fuller copy replaces a partial one": complete first, then more posts."""
-    return (int(bool(doc.get("complete"))), len(doc.get("posts") or ()))
+def fullness(copy: Doc | Thread) -> tuple[int, int]:
+    """Ordering for "a fuller copy replaces a partial one": complete first, then more posts. For a
+    stored document, and for a thread just read (an archive's files holding one thread twice)."""
+    if isinstance(copy, Thread):
+        return (int(copy.complete), len(copy.posts))
+    return (int(bool(copy.get("complete"))), len(copy.get("posts") or ()))
 
 
 def same_content(doc: Doc, other: Doc) -> bool:
@@ -92,9 +95,9 @@ class Plan:
 
     write: dict[str, Any] = field(default_factory=dict)  # id -> the copy to store (a StoredThread)
     remove: dict[str, Doc] = field(default_factory=dict)  # id -> the stored copy to remove
-    carried: list[tuple[str, str]] = field(default_factory=list)  # (removed id, the id that takes its state)
     outcome: dict[str, str] = field(default_factory=dict)  # each incoming id: ADDED, UPDATED, UNCHANGED, MERGED
-    replaced: dict[str, str] = field(default_factory=dict)  # removed id -> the id that replaced it
+    # removed id -> the id that replaced it (and takes its reading state, tags and highlights)
+    replaced: dict[str, str] = field(default_factory=dict)
     written_as: dict[str, str] = field(default_factory=dict)  # incoming id -> the id of the merged thread it went into
 
 
@@ -203,7 +206,6 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
             else:
                 result.remove[other_id] = other
                 replaced_stored |= other_id not in new_in_batch
-            result.carried.append((other_id, thread_id))
             result.replaced[other_id] = thread_id
         if (same is not None and thread_id not in new_in_batch) or replaced_stored:
             result.outcome[thread_id] = UPDATED
@@ -244,7 +246,6 @@ def _write_merged(result: Plan, current: dict[str, Any], keys: dict[str, str], p
         else:
             result.remove[other_id] = other
             replaced_stored |= other_id not in new_in_batch
-        result.carried.append((other_id, merged_id))
         result.replaced[other_id] = merged_id
     if replaced_stored:
         result.outcome[incoming_id] = UPDATED
