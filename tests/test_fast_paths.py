@@ -154,7 +154,7 @@ def test_a_workers_outcomes_are_those_of_the_main_process():
 
 def test_background_sync_writes_and_syncs_every_file_given_in_order(tmp_path, monkeypatch):
     synced: list[tuple[Path, bytes]] = []
-    monkeypatch.setattr(storage, "_sync_files_now",
+    monkeypatch.setattr(storage, "sync_files",
                         lambda paths: synced.extend((path, path.read_bytes()) for path in paths))
     paths = [tmp_path / f"f{n}" for n in range(50)]
     with BackgroundSync() as syncing:
@@ -165,17 +165,16 @@ def test_background_sync_writes_and_syncs_every_file_given_in_order(tmp_path, mo
     assert {path.stat().st_mode & 0o777 for path in paths} == {0o600}
 
 
-def test_files_are_made_durable_by_one_sync_of_their_filesystem_or_one_each(tmp_path, monkeypatch):
+def test_files_are_made_durable_by_an_fsync_each(tmp_path, monkeypatch):
     paths = [tmp_path / f"f{n}" for n in range(3)]
     for path in paths:
         path.write_bytes(b"x")
-    storage._sync_files_now(paths)  # syncfs on Linux: succeeds on a real folder
+    storage.sync_files(paths)  # succeeds on a real folder
     with pytest.raises(StorageWriteError):
-        storage._sync_files_now([tmp_path / "gone"])
+        storage.sync_files([tmp_path / "gone"])
     each: list[Path] = []
-    monkeypatch.setattr(storage, "_syncfs", lambda: None)  # elsewhere: an fsync each
     monkeypatch.setattr(storage, "_sync_file", each.append)
-    storage._sync_files_now(paths)
+    storage.sync_files(paths)
     assert each == paths
 
 
@@ -184,7 +183,7 @@ def test_background_sync_tells_the_first_file_that_failed_and_always_stops(tmp_p
         for path in paths:
             if path.name == "bad":
                 raise StorageWriteError(path, "input/output error")
-    monkeypatch.setattr(storage, "_sync_files_now", sync)
+    monkeypatch.setattr(storage, "sync_files", sync)
     with pytest.raises(StorageWriteError) as failure:
         with BackgroundSync() as syncing:
             for name in ("good", "bad", "after"):
@@ -205,7 +204,7 @@ def test_background_sync_tells_the_first_file_that_failed_and_always_stops(tmp_p
 def test_any_failure_of_the_sync_thread_fails_the_wait(tmp_path, monkeypatch):
     def broken(paths: list[Path]) -> None:
         raise OSError(5, "Input/output error")
-    monkeypatch.setattr(storage, "_sync_files_now", broken)
+    monkeypatch.setattr(storage, "sync_files", broken)
     with pytest.raises(StorageWriteError, match="Input/output error"):
         with BackgroundSync() as syncing:
             syncing.write(tmp_path / "a", b"x")

@@ -6,12 +6,9 @@ import hashlib
 import os
 import queue
 import re
-import sys
 import tempfile
 import threading
-from functools import cache
 from pathlib import Path
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any, cast
 
@@ -214,41 +211,6 @@ def _sync_file(path: Path) -> None:
         os.close(fd)
 
 
-@cache
-def _syncfs() -> Any:
-    """Linux's `syncfs`, which makes every file of one filesystem durable in one call, or None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
-    except (ImportError, OSError, AttributeError):
-        return None
-    syncfs.argtypes, syncfs.restype = [ctypes.c_int], ctypes.c_int
-    return syncfs
-
-
-def _sync_files_now(paths: list[Path]) -> None:
-    """Make files of one filesystem durable: with one `syncfs` where there is one (one flush of
-    the disk for them all, and no return to Python between files), else an fsync each."""
-    syncfs = _syncfs()
-    if syncfs is None:
-        sync_files(paths)
-        return
-    try:
-        fd = os.open(paths[0], os.O_RDONLY)
-    except OSError as error:
-        raise StorageWriteError(paths[0], _reason(error)) from error
-    try:
-        if syncfs(fd) != 0:
-            import ctypes
-
-            raise StorageWriteError(paths[0], os.strerror(ctypes.get_errno()).lower())
-    finally:
-        os.close(fd)
-
-
 class BackgroundSync:
     """Write new files of one folder (see `write_new_file`) and make them durable in a thread of
     its own, as soon as they are written: the disk works while the caller makes the next file.
@@ -296,9 +258,8 @@ class BackgroundSync:
 
     def _run(self) -> None:
         done = False
-        synced: list[Path] = []
         while not done and (path := self._files.get()) is not None:
-            batch = [path]  # and every file written while the last sync ran: one sync for them all
+            batch = [path]  # and every file written while the last sync ran
             while True:
                 try:
                     more = self._files.get_nowait()
@@ -308,19 +269,14 @@ class BackgroundSync:
                     done = True
                     break
                 batch.append(more)
-            self._sync(_sync_files_now, batch)
-            synced += batch
-        if _syncfs() is not None:
-            # Then an fsync each, once the caller waits: quick for files already durable, and what
-            # tells a failed write of one file where syncfs may not (older kernels, FUSE).
-            self._sync(sync_files, synced)
+            self._sync(batch)
 
-    def _sync(self, sync: Callable[[list[Path]], None], paths: list[Path]) -> None:
+    def _sync(self, paths: list[Path]) -> None:
         """Sync files, keeping the first failure (after one, the commit fails anyway: the rest is drained)."""
         if self._error is not None or self._abandoned or not paths:
             return
         try:
-            sync(paths)
+            sync_files(paths)
         except StorageWriteError as error:
             self._error = error
         except BaseException as error:  # whatever it is, the files are not known to be durable
