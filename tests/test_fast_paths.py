@@ -9,7 +9,6 @@ looked for by their last words. Each is checked here against the plain way.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import os
 import pickle
@@ -25,14 +24,13 @@ from hypothesis import strategies as st
 
 from tui import storage
 from tui.importing import ImportRun, Unit, _outcomes_from_worker, _parse_unit, parse_files_in_worker
-from tui.importers.base import ImportFailure, PlainResult, Source
+from tui.importers.base import ImportFailure, PlainResult
 from tui.importers.threadreader_text import (_COUNTS_ANYWHERE, _has_counts, _plain_split, parse_page, plain_page,
                                              split_tweets)
 from tui.library import SHARD_COUNT, Library, StoredThread, _search_name, _shard_search_text, place_of
 from tui.model import Media, PartialDate, PlainThread, Post, Thread, make_thread_id
 from tui.search import search_lines
 from tui.storage import BackgroundSync, StorageWriteError
-from tui.text import strip_control
 from tui.thread_copies import aliases_of, text_key
 
 from .conftest import FIXTURES, SAMPLES
@@ -305,28 +303,6 @@ def test_a_threads_place_is_the_one_its_hash_has_always_given(thread_id):
                                       "3 min read", "tweets", "1,2"]), max_size=10).map("".join))
 def test_counts_are_found_by_their_last_words_where_the_regex_finds_them(text):
     assert _has_counts(text) == (_COUNTS_ANYWHERE.search(text) is not None)
-
-
-@settings(max_examples=300, deadline=None)
-@given(start=st.sampled_from([b"", codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF32_BE]),
-       text=st.text(alphabet=st.sampled_from("ab \n\t•é\x1b\x9b\u202e\x00"), max_size=20),
-       encoding=st.sampled_from(["utf-8", "utf-16-le", "latin-1"]))
-def test_a_files_text_is_checked_for_controls_in_the_bytes_it_was_read_from(start, text, encoding):
-    try:
-        data = start + text.encode(encoding)
-    except UnicodeEncodeError:
-        return
-    source = Source("x", _head=data, _content=data)
-    source.head_text()  # detection reads it first
-    try:
-        read = source.read_text()
-    except ImportFailure:
-        return
-    utf8 = source.utf8_of(read)
-    assert utf8 is None or utf8 == read.encode("utf-8", "surrogatepass")
-    assert strip_control(read, utf8=utf8) == strip_control(read)
-    if start == b"" and encoding == "utf-8" and "\x00" not in text:
-        assert utf8 is data  # the usual file: its bytes are checked as they were read
 
 
 def test_the_search_file_a_commit_writes_is_the_one_its_shard_rebuilds_into(db_path):

@@ -246,15 +246,11 @@ class Thread:
     # Where a date without a year is placed (`PartialDate.placed_by` the day it was imported): the
     # list's order and export file names use it; it is never shown as the thread's date.
     placed_on: PartialDate | None = None
-    # The author and first text an id was made from (see `text_key`), when it was made so.
-    _id_basis: tuple[str | None, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.id:
             first = self.posts[0] if self.posts else Post("")
             author = self.author_handle or self.author_name
-            if not first.id:
-                self._id_basis = (author, first.text)
             self.id = make_thread_id(first.id, author, first.text)
         if not self.url and self.posts:
             self.url = self.posts[0].url
@@ -265,12 +261,9 @@ class Thread:
 
     def text_key(self) -> str:
         """The id a copy of this thread without post ids would have (`thread_copies.text_key`
-        of its document): its id, where that was made from its author and first text as they are."""
+        of its document)."""
         author = self.author_handle or self.author_name
-        first_text = self.posts[0].text if self.posts else ""
-        if self._id_basis == (author, first_text):
-            return self.id
-        return make_thread_id(None, author, first_text)
+        return make_thread_id(None, author, self.posts[0].text if self.posts else "")
 
     @property
     def title(self) -> str:
