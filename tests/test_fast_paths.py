@@ -10,7 +10,6 @@ looked for by their last words. Each is checked here against the plain way.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import re
 from array import array
@@ -330,20 +329,7 @@ def test_the_search_file_a_commit_writes_is_the_one_its_shard_rebuilds_into(db_p
             assert written == _shard_search_text(reopened._shard_db_named(file_name)), file_name
 
 
-@pytest.mark.parametrize("iov_max", [2, 1024])
-def test_pieces_are_written_whole_in_batches_and_after_a_short_write(tmp_path, monkeypatch, iov_max):
+def test_pieces_are_written_whole(tmp_path):
     pieces = [bytes([65 + n % 26]) * (n % 7 + 1) for n in range(25)]
-    real_writev, calls = os.writev, []
-
-    def short_first(fd, buffers):
-        calls.append(len(buffers))
-        if len(calls) == 1:  # the first call writes all but its last byte, as a signal may leave it
-            data = b"".join(buffers)
-            return os.write(fd, data[:-1])
-        return real_writev(fd, buffers)
-
-    monkeypatch.setattr(storage, "_IOV_MAX", iov_max)
-    monkeypatch.setattr(storage.os, "writev", short_first)
     storage.write_new_file(tmp_path / "pieces", pieces)
     assert (tmp_path / "pieces").read_bytes() == b"".join(pieces)
-    assert max(calls) <= iov_max and len(calls) == -(-len(pieces) // iov_max)

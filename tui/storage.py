@@ -137,54 +137,19 @@ def write_new_file(path: Path, payload: bytes | list[bytes], mode: int | None = 
 
     The caller makes many such files durable at once (`sync_files`, then one
     `fsync_dir`) before committing a reference to them; a partial file from a
-    kill is never referred to. `payload` may be a list of pieces, written one
-    after another without being joined first.
+    kill is never referred to. `payload` may be a list of pieces of the file.
     """
     try:
         with open(path, "wb") as handle:
             if mode is not None:  # as private as the files beside it
                 os.fchmod(handle.fileno(), mode)
-            if isinstance(payload, list):
-                _write_pieces(handle.fileno(), payload)
-            else:
-                handle.write(payload)
+            handle.write(b"".join(payload) if isinstance(payload, list) else payload)
     except OSError as error:
         try:
             os.unlink(path)
         except OSError:
             pass
         raise StorageWriteError(path, _reason(error)) from error
-
-
-def _iov_max() -> int:
-    """How many pieces one `writev` may take: the system's limit, else POSIX's least (16)."""
-    try:
-        limit = os.sysconf("SC_IOV_MAX")
-    except (AttributeError, ValueError, OSError):  # no sysconf, or no such name here
-        return 16
-    return limit if limit > 0 else 16  # -1: no limit given
-
-
-_IOV_MAX = _iov_max()
-
-
-def _write_pieces(fd: int, pieces: list[bytes]) -> None:
-    """Write pieces one after another: a system call for many at once where there is one (`writev`)."""
-    if not hasattr(os, "writev"):
-        _write_all(fd, b"".join(pieces))
-        return
-    for first in range(0, len(pieces), _IOV_MAX):
-        batch = pieces[first:first + _IOV_MAX]
-        written = os.writev(fd, batch)
-        if written < sum(map(len, batch)):  # a short write (a signal, a full disk): the rest piece by piece
-            _write_all(fd, memoryview(b"".join(batch))[written:])
-
-
-def _write_all(fd: int, data: bytes | memoryview) -> None:
-    """Write all of `data` (a short write is followed by another, for the rest)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 def sync_files(paths: list[Path]) -> None:
