@@ -6,6 +6,9 @@
     probe.py query DB QUERY            a query typed and enter pressed at once, to its first hit's thread drawn
     probe.py open DB THREAD_ID         keypress to the first posts of a thread drawn
     probe.py scroll DB THREAD_ID       the slowest frame paging through the list and a thread
+    probe.py searches DB WORD...       each word typed key by key, then enter; then peak RSS
+    probe.py mark DB THREAD_ID         bytes written to save one read mark, as the reader saves it
+    probe.py add DB PAGE               seconds to import one page (opening the library included)
 
 Times in `start` and `bare` count from BENCH_T0 (set by the parent just
 before it started this process), so they include Python's start-up and imports.
@@ -265,6 +268,75 @@ def scroll(db: str, thread_id: str) -> None:
     app.run(headless=True, size=(120, 40), auto_pilot=pilot)
 
 
+def searches(db: str, *words: str) -> None:
+    """Search as a reader types: key by key (so a one-letter query runs first), enter opening the
+    first hit (the app keeps the hits for n / N); peak memory once every search is done."""
+    from tui.screens.search import SearchScreen
+
+    app = reader(db)
+    app.search_delay = 0
+
+    async def pilot(p):
+        await idle(p)
+        for word in words:
+            await p.press("slash")
+            await mounted(p, "#search-input")
+            await p.press(*word, "enter")
+            await wait_until(p, lambda: not isinstance(p.app.screen, SearchScreen), timeout=300)
+            await p.app.workers.wait_for_complete()
+            await p.pause()
+        emit(rss_mib=peak_rss_mib(), searches=len(words))
+        p.app.exit()
+
+    app.run(headless=True, size=(120, 40), auto_pilot=pilot)
+
+
+def written_bytes() -> int | None:
+    """Bytes this process has handed to write calls so far (Linux), else None."""
+    try:
+        with open("/proc/self/io") as io:
+            for line in io:
+                if line.startswith("wchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def mark(db: str, thread_id: str) -> None:
+    """What one read mark writes: the reader's save of it (`ThreadsApp._write_states`)."""
+    from pathlib import Path
+
+    from tui.library import Library
+
+    path = Path(db)
+    files_before = {f: f.stat().st_mtime_ns for f in path.parent.rglob("*") if f.is_file()}
+    before = written_bytes()
+    Library.open(path).set_states({thread_id: {"read": True}})
+    after = written_bytes()
+    if before is None or after is None:  # no /proc: the files the save replaced or made
+        changed = [f for f in path.parent.rglob("*") if f.is_file() and files_before.get(f) != f.stat().st_mtime_ns]
+        emit(bytes=sum(f.stat().st_size for f in changed))
+    else:
+        emit(bytes=after - before)
+
+
+def add(db: str, page: str) -> None:
+    """One saved page imported, as `threads-tui import PAGE` does once the program is loaded."""
+    from pathlib import Path
+
+    from tui.importing import run_import
+    from tui.library import Library
+
+    began = time.perf_counter()
+    report = run_import([Path(page)], Library.open(Path(db)))
+    seconds = time.perf_counter() - began
+    if report.failures or len(report.counts.added) != 1:
+        raise RuntimeError(f"the page was not added: {report.failures or report.counts}")
+    emit(seconds=seconds)
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"bare": bare, "start": start, "search": search, "query": query, "open": open_thread, "scroll": scroll}[command](*args)
+    {"bare": bare, "start": start, "search": search, "query": query, "open": open_thread, "scroll": scroll,
+     "searches": searches, "mark": mark, "add": add}[command](*args)

@@ -7,6 +7,7 @@ import sys
 
 from tui.library import Library, shard_for
 from tui.model import Post, Thread
+from tui.storage import file_stamp
 
 from .conftest import ROOT, threads_tui_command
 from .safety_helpers import cli_env, listed_ids, write_pages
@@ -77,7 +78,7 @@ def test_writer_notices_a_change_that_stat_cannot_see(db_path):
     first.add_threads([Thread(posts=[Post("one")])])
     second.reload_if_changed()
     first.add_threads([Thread(posts=[Post("two")])])
-    second._stamp = second._file_stamp()  # as if inode, mtime and size had all come out equal
+    second._stamp = file_stamp(second.path)  # as if inode, mtime and size had all come out equal
     second.add_threads([Thread(posts=[Post("six")])])
     assert len(Library.open(db_path)) == 3
 

@@ -119,8 +119,8 @@ sys.exit(main(["import", *sys.argv[5:]]))
 COMMIT_KILL_POINTS = [
     ("storage", "write_new_file", 1, "before", "old"),   # the first new shard file (in the sync thread)
     ("storage", "write_new_file", 3, "after", "old"),    # some shard and search files written
-    ("storage", "_sync_files_now", 1, "before", "old"),  # new files written, none synced (in the sync thread)
-    ("storage", "_sync_files_now", 1, "after", "old"),   # some synced, while the next are written
+    ("storage", "sync_files", 1, "before", "old"),       # new files written, none synced (in the sync thread)
+    ("storage", "sync_files", 1, "after", "old"),        # some synced, while the next are written
     ("library", "fsync_dir", 1, "before", "old"),        # new files synced, their names not yet
     ("os", "replace", 1, "before", "old"),               # library.json's temporary file written, not renamed
     ("os", "replace", 1, "after", "new"),                # renamed: the commit point passed

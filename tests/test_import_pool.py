@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
 import signal
 import subprocess
@@ -186,102 +185,8 @@ def test_ctrl_c_stops_a_pooled_import_and_its_workers(tmp_path, db_path):
         if process.returncode == 130:
             assert "interrupted: the " in err.decode() and "files read before ctrl+c are in the library" in err.decode()
         assert all(not Path(f"/proc/{pid}").exists() or _state(pid) == "Z" for pid in workers)
-        if import_pool.SPILL_ROOT is not None:  # and the chunks in flight are not left in memory
-            assert not list(Path(import_pool.SPILL_ROOT).glob(f"threads-tui-chunks-{process.pid}-*"))
         listed = subprocess.run([*threads_tui_command(), "list", "--json"], env=cli_env(db_path),
                                 capture_output=True, text=True, timeout=60)
         assert listed.returncode == 0, listed.stderr
 
 
-def test_chunks_come_back_through_files_in_memory_and_none_are_left(tmp_path, monkeypatch):
-    folder = mixed_folder(tmp_path / "input")
-    monkeypatch.setattr(import_pool, "SPILL_ROOT", None)
-    through_the_pipe = import_report([folder], tmp_path / "piped" / "library.json")
-    spill_root = tmp_path / "shm"
-    spill_root.mkdir()
-    monkeypatch.setattr(import_pool, "SPILL_ROOT", str(spill_root))
-    read, failed = record_reads(monkeypatch)
-    assert import_report([folder], tmp_path / "spilled" / "library.json") == through_the_pipe
-    assert read and all(isinstance(sent, import_pool._Spilled) for sent in read)
-    assert failed == []  # a chunk not read back would be parsed again here, hiding it
-    assert list(spill_root.iterdir()) == []
-
-
-def record_reads(monkeypatch) -> tuple[list, list]:
-    """What each chunk sent, and what reading any of them raised."""
-    read, failed = [], []
-    real_unspilled = import_pool._unspilled
-
-    def unspilled(sent):
-        read.append(sent)
-        try:
-            return real_unspilled(sent)
-        except BaseException as error:
-            failed.append(error)
-            raise
-
-    monkeypatch.setattr(import_pool, "_unspilled", unspilled)
-    return read, failed
-
-
-class _FullWhileWriting(pickle.Pickler):
-    """A pickler whose disk fills up part-way through a chunk."""
-
-    def __init__(self, file, *args, **kwargs):
-        super().__init__(file, *args, **kwargs)
-        self.file = file
-
-    def dump(self, obj):
-        self.file.write(b"part of a chunk")
-        raise OSError(28, "No space left on device")
-
-
-@pytest.mark.parametrize("full", ["before-the-file", "while-writing"])
-def test_a_chunk_that_cannot_be_left_in_a_file_comes_through_the_pipe(tmp_path, monkeypatch, full):
-    folder = write_pages(tmp_path / "pages", "fay", PARALLEL_MIN_FILES + 20)
-    spill_root = tmp_path / "shm"
-    spill_root.mkdir()
-    monkeypatch.setattr(import_pool, "SPILL_ROOT", str(spill_root))
-    if full == "before-the-file":
-        real_mkstemp = import_pool.tempfile.mkstemp
-
-        def no_file(*args, suffix=None, **kwargs):
-            if suffix == ".pickle":  # a chunk's file; the library's own files are written as ever
-                raise OSError(28, "No space left on device")
-            return real_mkstemp(*args, suffix=suffix, **kwargs)
-
-        monkeypatch.setattr(import_pool.tempfile, "mkstemp", no_file)  # in the workers too: they are forked
-    else:
-        monkeypatch.setattr(import_pool.pickle, "Pickler", _FullWhileWriting)
-    left = []
-    real_rmtree = import_pool.shutil.rmtree
-    monkeypatch.setattr(import_pool.shutil, "rmtree",
-                        lambda path, **kwargs: left.extend(os.listdir(path)) or real_rmtree(path, **kwargs))
-    read, failed = record_reads(monkeypatch)
-    counts, failures, listed = import_report([folder], tmp_path / "lib" / "library.json")
-    assert len(counts[0]) == len(listed) == PARALLEL_MIN_FILES + 20 and failures == []
-    assert read and not any(isinstance(sent, import_pool._Spilled) for sent in read) and failed == []
-    assert left == []  # no part-written file waited for the end of the pool
-    assert list(spill_root.iterdir()) == []
-
-
-def test_chunk_folders_that_killed_imports_left_are_removed_by_the_next(tmp_path, monkeypatch):
-    finished = subprocess.Popen(["true"])
-    finished.wait()  # its process id: one no process has now
-    stale = tmp_path / f"threads-tui-chunks-{finished.pid}-abc"
-    alive = tmp_path / f"threads-tui-chunks-{os.getpid()}-def"
-    kept = [alive, tmp_path / "someone-elses", tmp_path / "threads-tui-chunks-²-x",
-            tmp_path / "threads-tui-chunks-99999999999999999999-x"]
-    for folder in (stale, *kept):
-        folder.mkdir()
-        (folder / "chunk.pickle").write_bytes(b"x")
-    linked = tmp_path / f"threads-tui-chunks-{finished.pid}-link"
-    linked.symlink_to(alive)  # named as a stale one: the link is not followed
-    plain = tmp_path / f"threads-tui-chunks-{finished.pid}-file"
-    plain.write_bytes(b"not a folder")
-    monkeypatch.setattr(import_pool, "SPILL_ROOT", str(tmp_path))
-    folder = write_pages(tmp_path / "pages", "gil", PARALLEL_MIN_FILES + 20)
-    counts, failures, listed = import_report([folder], tmp_path / "lib" / "library.json")
-    assert len(listed) == PARALLEL_MIN_FILES + 20 and failures == []
-    assert not stale.exists()
-    assert all((folder / "chunk.pickle").exists() for folder in kept) and linked.is_symlink() and plain.is_file()

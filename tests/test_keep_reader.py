@@ -29,7 +29,7 @@ async def test_v_and_j_select_posts_and_y_copies_them_as_a_cited_quote(sample_db
         assert lines[0].startswith("> The starter matters less than you think.")
         assert ">" in lines and lines[-1] == "— Mira Holt (@mira_bakes), 15 Oct 2021, posts 2–3 of 7"
         assert any("Copied posts 2–3 as a quote" in n.message for n in app._notifications)
-        assert app.screen.query_one(ThreadView).anchor is None  # the selection is done with
+        assert app.screen.query_one(ThreadView).selection_start is None  # the selection is done with
         await pilot.press("y")  # no selection: the current post
         await settle(pilot)
         assert app.clipboard.splitlines()[-1] == "— Mira Holt (@mira_bakes), 15 Oct 2021, post 3 of 7"

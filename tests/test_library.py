@@ -130,7 +130,7 @@ def test_a_first_write_that_fails_leaves_nothing_behind(tmp_path, monkeypatch):
     def full_disk(paths):
         raise tui.storage.StorageWriteError(paths[0], "No space left on device")
 
-    monkeypatch.setattr(tui.storage, "_sync_files_now", full_disk)
+    monkeypatch.setattr(tui.storage, "sync_files", full_disk)
     with pytest.raises(LibraryError, match="No space left on device"):
         Library.open(db_path).add_threads([make_thread("lost")])
     assert not Library(db_path).posts_dir.exists() and not db_path.exists()

@@ -30,7 +30,7 @@ def test_a_whole_copy_without_ids_replaces_a_part_with_ids_and_not_the_other_way
     stored, keys = stored_and_keys(part)
     changes = plan([whole], stored, keys)
     assert set(changes.write) == {whole.id} and set(changes.remove) == {"500"}
-    assert changes.outcome == {whole.id: UPDATED} and changes.carried == [("500", whole.id)]
+    assert changes.outcome == {whole.id: UPDATED} and changes.replaced == {"500": whole.id}
     stored, keys = stored_and_keys(whole)
     changes = plan([part], stored, keys)
     assert not changes.write and not changes.remove and changes.outcome == {"500": UNCHANGED}

@@ -31,6 +31,7 @@ from .ordered_keys import KeyEvent, OrderedKeysApp
 from .screens.main import MainScreen
 from .finding import Marks
 from .search import Hit
+from .storage import file_stamp
 from .text import strip_control
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
@@ -96,15 +97,6 @@ def read_user_data(library: Library) -> UserSnapshot:
                             searches=user_data.saved_searches())
     except UserDataError as error:
         return UserSnapshot({}, [], stamp, error=str(error))
-
-
-def file_stamp(path: Path) -> tuple[int, int, int] | None:
-    """What tells one version of a file from the next: inode, change time, size."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def styles_dir() -> Path:
@@ -445,9 +437,14 @@ class ThreadsApp(OrderedKeysApp[int]):
     # -- other global actions ----------------------------------------------
 
     def action_quit_key(self) -> None:
-        self.action_quit()
+        self.quit_keeping_position()
 
-    def action_quit(self, return_code: int = 0) -> None:
+    async def action_quit(self) -> None:
+        """Textual's quit (ctrl+q, the palette) quits as `q` does."""
+        self.quit_keeping_position()
+
+    def quit_keeping_position(self, return_code: int = 0) -> None:
+        """Keep where the reader is in the library's state, then stop with `return_code`."""
         main = self.main_screen
         main.remember_position()
         if main.thread is not None:  # the next run opens where this one stopped
@@ -465,7 +462,7 @@ class ThreadsApp(OrderedKeysApp[int]):
                 pass
 
     def _quit_on_signal(self, number: int) -> None:
-        self.action_quit(128 + number)
+        self.quit_keeping_position(128 + number)
 
         def give_up() -> None:
             # The app did not stop in time (its terminal gone mid-write, say): save, and go.
@@ -480,9 +477,7 @@ class ThreadsApp(OrderedKeysApp[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a dialog the app's own keys are off (and out of its footer): keys there go to the dialog."""
-        if action in DIALOG_BLOCKED_ACTIONS and isinstance(self.screen, ModalScreen):
-            return False
-        return True
+        return not (action in DIALOG_BLOCKED_ACTIONS and isinstance(self.screen, ModalScreen))
 
     def action_help_quit(self) -> None:
         """ctrl+c does not quit (in a text box it copies): say which key does."""

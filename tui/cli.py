@@ -365,7 +365,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for doc in summaries:
         date = PartialDate.from_iso(doc.get("date"))
         who = author_label(doc)
-        count = str(doc["post_count"]) if doc.get("complete") else f"{doc['post_count']}/{doc.get('declared_count') or '?'}"
+        count = (str(doc["post_count"]) if doc.get("complete")
+                 else f"{doc['post_count']}/{doc.get('declared_count') or '?'}")
         tagged = "".join(f"  #{tag}" for tag in tags.get(doc["id"], ()))
         reply = reply_label(InReplyTo.from_dict(doc.get("in_reply_to")))
         _say(f"{doc['id']:<{id_width}}  {date.human() if date else '-':>11}  {who:<{who_width}}  {count:>6}  "
@@ -573,7 +574,7 @@ def cmd_highlight(args: argparse.Namespace) -> int:
         raise _UsageError(str(error)) from None
     highlight = UserData(library).add_highlight(thread, indexes, args.note)
     _say(f"Highlight {highlight.key}: {posts_text([i + 1 for i in indexes])} of {thread.title!r}"
-         + (f", with a note" if highlight.note else ""))
+         + (", with a note" if highlight.note else ""))
     return EXIT_OK
 
 
@@ -587,18 +588,18 @@ def cmd_highlights(args: argparse.Namespace) -> int:
         removed = user_data.remove_highlight(args.remove)
         _say(f"Removed highlight {removed.key}.")
         return EXIT_OK
-    rows = [{"key": view.highlight.key, "thread_id": view.highlight.thread_id, "title": view.title,
-             "numbers": view.numbers, "note": view.highlight.note,
-             "posts": [ref.text for ref in view.highlight.posts]} for view in user_data.views()]
+    views = user_data.views()
     if args.json:
-        _print_json(rows)
+        _print_json([{"key": view.highlight.key, "thread_id": view.highlight.thread_id, "title": view.title,
+                      "numbers": view.numbers, "note": view.highlight.note,
+                      "posts": [ref.text for ref in view.highlight.posts]} for view in views])
         return EXIT_OK
-    if not rows:
+    if not views:
         _say("No highlights yet. Keep some with: threads-tui highlight ID RANGE [--note TEXT]")
-    for row in rows:
-        where = posts_text(row["numbers"]) if row["numbers"] else "its posts are no longer in the library"
-        note = f"  — {row['note']}" if row["note"] else ""
-        _say(f"{row['key']}  {row['title'] or row['thread_id']} · {where}{note}")
+    for view in views:
+        where = posts_text(view.numbers) if view.numbers else "its posts are no longer in the library"
+        note = f"  — {view.highlight.note}" if view.highlight.note else ""
+        _say(f"{view.highlight.key}  {view.title or view.highlight.thread_id} · {where}{note}")
     return EXIT_OK
 
 

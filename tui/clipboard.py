@@ -7,7 +7,6 @@ No Textual here: the app writes the escape through its own driver.
 
 from __future__ import annotations
 
-import base64
 import os
 
 import pyperclip
@@ -22,12 +21,6 @@ def copy_to_system_clipboard(text: str) -> bool:
     except (pyperclip.PyperclipException, OSError, RuntimeError):
         return False
     return True
-
-
-def osc52_sequence(text: str) -> str:
-    """The escape sequence that puts `text` on the terminal's clipboard."""
-    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
-    return f"\x1b]52;c;{encoded}\x07"
 
 
 def describe_copy(what: str, text: str, system: bool) -> str:

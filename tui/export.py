@@ -19,7 +19,6 @@ from .weblinks import web_address
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 _NOT_YAML = re.compile("[\ufffe\uffff\ud800-\udfff]")
-FORMATS = ("markdown", "html")
 
 
 @dataclass
@@ -34,7 +33,8 @@ def file_name_for(thread: Thread, suffix: str = ".md") -> str:
     """`2023-03-03-dana_example-i-kept-a-paper-notebook-<id>.md`: sortable, unique, safe. A date
     without a year is named by where the library placed it (`Thread.placed_date`), else by month and day."""
     placed = thread.placed_date()
-    date = placed.iso().lstrip("-") if placed and placed.iso() else "undated"
+    iso = placed.iso() if placed else None
+    date = iso.lstrip("-") if iso else "undated"
     author = _UNSAFE.sub("-", (thread.author_handle or thread.author_name or "unknown").lower()).strip("-")
     slug = _UNSAFE.sub("-", thread.title.lower()).strip("-")[:40].strip("-") or "thread"
     safe_id = _UNSAFE.sub("-", thread.id.lower()).strip("-")[-24:]

@@ -7,6 +7,7 @@ is escaped, so nothing from a post becomes markup.
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Set
 from html import escape
 
 from .formatting import byline, count_text, date_text, media_line, missing_text, numbered_total
@@ -76,8 +77,8 @@ def _page(title: str, body: str) -> str:
             f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
 
 
-def thread_page(thread: Thread, highlighted: set[int] = frozenset(), index_name: str = "index.html",
-                tags: list[str] = (), notes: dict[int, list[str]] | None = None) -> str:
+def thread_page(thread: Thread, highlighted: Set[int] = frozenset(), index_name: str = "index.html",
+                tags: Sequence[str] = (), notes: dict[int, list[str]] | None = None) -> str:
     """One thread as an unrolled page: author, date, count and read time on top (and its tags), numbered
     posts, highlighted ones shaded, a highlight's note after its last post (`notes`: by post number)."""
     total = numbered_total(thread)

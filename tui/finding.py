@@ -29,6 +29,7 @@ __all__ = ["Marks", "QueryError", "matching_threads", "search_library", "thread_
 
 Summary = Mapping[str, Any]
 _T = TypeVar("_T")
+_S = TypeVar("_S", bound=Mapping[str, Any])
 
 
 @dataclass(frozen=True)
@@ -191,10 +192,10 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
     for hit in candidates:
         if cancelled():
             return []
-        thread_facts = facts.get(hit.thread_id, False)
-        if thread_facts is False:
+        if hit.thread_id not in facts:
             summary = library.summary(hit.thread_id)
-            thread_facts = facts[hit.thread_id] = None if summary is None else _Facts(summary, marks, library.thread)
+            facts[hit.thread_id] = None if summary is None else _Facts(summary, marks, library.thread)
+        thread_facts = facts[hit.thread_id]
         if thread_facts is not None and test(_PostItem(hit, thread_facts)):
             hits.append(hit._replace(terms=terms))
     return _in_library_order(library, hits)
@@ -216,7 +217,7 @@ def _in_library_order(library: Library, hits: list[Hit]) -> list[Hit]:
 
 def matching_threads(library: Library, query: str | Node, marks: Marks | None = None,
                      cancelled: Callable[[], bool] = lambda: False,
-                     summaries: Iterable[Summary] | None = None) -> list[Summary]:
+                     summaries: Iterable[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The threads (summaries, in the order given, else the library's) whose summary and posts
     together satisfy `query`. QueryError for a malformed query."""
     node = _parsed(query)
@@ -248,8 +249,8 @@ def _negated_texts(node: Node) -> list[str]:
     return []
 
 
-def threads_matching(node: Node, summaries: Iterable[Summary], marks: Marks, found: Mapping[str, set[str]],
-                     posts_of: Callable[[str], Thread | None]) -> list[Summary]:
+def threads_matching(node: Node, summaries: Iterable[_S], marks: Marks, found: Mapping[str, set[str]],
+                     posts_of: Callable[[str], Thread | None]) -> list[_S]:
     """The summaries whose thread satisfies `node`, given which threads' posts hold each word
     (`posts_holding`): no post is read here but for `has:` on threads stored without `has`."""
     test = predicate(node)

@@ -77,7 +77,7 @@ def post_noun(thread_id: str, count: int) -> str:
 
 def is_preview(thread: Thread) -> bool:
     """A preview holds the first posts of a thread the source says is longer."""
-    return not thread.complete and bool(thread.declared_count) and thread.declared_count > thread.post_count
+    return not thread.complete and thread.declared_count is not None and thread.declared_count > thread.post_count
 
 
 def numbered_total(thread: Thread) -> int:

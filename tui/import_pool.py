@@ -4,32 +4,22 @@ The caller walks the paths and hands over its units of work in order; units
 that name a plain file go to the workers in chunks, the rest are parsed in
 the calling process, and every outcome comes back in the order of the walk.
 Small imports never start a pool: its start-up would cost more than it saves.
-
-A chunk's outcomes come back through a file in memory (`/dev/shm`) where
-there is one: written and read in one go each, they cost both processes less
-than the pool's pipe (see `_spilled`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import pickle
-import re
-import shutil
 import signal
-import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import suppress
-from functools import partial
 from itertools import chain
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 # Below this many plain files a pool does not pay for its start-up.
 PARALLEL_MIN_FILES = 400
@@ -44,115 +34,18 @@ STOP_GRACE_SECONDS = 10.0
 
 Outcome = TypeVar("Outcome")
 Chunk = TypeVar("Chunk")
+Result = TypeVar("Result")
 
 
-class Unit(NamedTuple):
+class Unit(NamedTuple, Generic[Result]):
     """One unit of work: a display name, how to parse it here, and the plain file it is, if one.
 
     A tuple: a large import makes one per file, and the main process's time is the import's.
     """
 
     name: str
-    parse: Callable[[], object]
+    parse: Callable[[], Result]
     file: Path | str | None = None
-
-
-# Where chunks' outcomes are handed over (memory, not disk), when the system has it; else the pool's pipe.
-SPILL_ROOT: str | None = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-_SPILL_PREFIX = "threads-tui-chunks-"
-
-
-class _Spilled(NamedTuple):
-    """A chunk's outcomes, left in this file for the main process to read (and remove)."""
-
-    path: str
-
-
-def _spilled(parse_files: Callable[[list[Path]], Chunk], spill_dir: str | None,
-             files: list[Path]) -> Chunk | _Spilled:
-    """In a worker: parse a chunk, and leave its outcomes in a file of `spill_dir` where one can be written.
-
-    Writing a file in memory and reading it back costs both processes less
-    than the pool's pipe: no waiting on the other process each 64 KiB, fewer
-    copies between buffers. Pickled without a memo (outcomes hold no cycles):
-    half the time. A file that cannot be written (a full `/dev/shm`) leaves
-    the outcomes to the pipe; one that cannot be read leaves its files to the
-    main process, as a failed chunk does.
-    """
-    outcomes = parse_files(files)
-    if spill_dir is None:
-        return outcomes
-    try:
-        fd, path = tempfile.mkstemp(dir=spill_dir, suffix=".pickle")
-    except OSError:
-        return outcomes
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-            with suppress(AttributeError):  # documented as deprecated: a Python without it pickles with a memo
-                pickler.fast = True
-            pickler.dump(outcomes)
-    except OSError:  # full: through the pipe then
-        _remove(path)
-        return outcomes
-    except BaseException:
-        _remove(path)  # a part-written file is never read
-        raise
-    return _Spilled(path)
-
-
-def _unspilled(sent: Chunk | _Spilled) -> Chunk:
-    """What a worker sent: its outcomes, read from their file (removed at once) if it left them in one."""
-    if not isinstance(sent, _Spilled):
-        return sent
-    try:
-        with open(sent.path, "rb") as handle:
-            return pickle.load(handle)
-    finally:
-        _remove(sent.path)
-
-
-def _remove(path: str) -> None:
-    """Remove a file if it is there (what is left to clean up never fails an import)."""
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def _spill_dir() -> str | None:
-    """A private folder for one pool's chunks (removed with the pool), after removing any that
-    pools of processes no longer running left (killed: they never removed theirs)."""
-    if SPILL_ROOT is None:
-        return None
-    _remove_stale_spill_dirs(SPILL_ROOT)
-    try:
-        return tempfile.mkdtemp(prefix=f"{_SPILL_PREFIX}{os.getpid()}-", dir=SPILL_ROOT)
-    except OSError:
-        return None
-
-
-_SPILL_DIR_NAME = re.compile(rf"{re.escape(_SPILL_PREFIX)}([0-9]{{1,10}})-.+")
-
-
-def _remove_stale_spill_dirs(root: str) -> None:
-    """Remove this user's chunk folders whose process no longer runs (a pool killed with it)."""
-    try:
-        entries = list(os.scandir(root))
-    except OSError:
-        return
-    for entry in entries:
-        name = _SPILL_DIR_NAME.fullmatch(entry.name)
-        if name is None:
-            continue
-        try:
-            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
-                continue
-            os.kill(int(name.group(1)), 0)
-        except ProcessLookupError:
-            shutil.rmtree(entry.path, ignore_errors=True)  # its process is gone
-        except (OSError, OverflowError):
-            continue  # alive, not ours to ask about, or no process id at all
 
 
 def worker_count() -> int:
@@ -200,17 +93,17 @@ class _Pending(NamedTuple):
 
     unit: Unit
     chunk: Future | None = None
-    index: int = 0
+    position: int = 0
     last_of_chunk: bool = False
 
 
 def ordered_outcomes(
-    units: Iterable[Unit],
-    parse_here: Callable[[Unit], Outcome],
-    parse_files: Callable[[list[Path]], Chunk],
+    units: Iterable[Unit[Result]],
+    parse_here: Callable[[Unit[Result]], Outcome],
+    parse_files: Callable[[list[Path | str]], Chunk],
     read_chunk: Callable[[Chunk], list[Outcome | None]],
     min_files: int | None = None,
-) -> Iterator[tuple[Unit, Outcome]]:
+) -> Iterator[tuple[Unit[Result], Outcome]]:
     """Each unit with its outcome, in order.
 
     `parse_files` runs in a worker process (so it is a module-level function)
@@ -221,7 +114,7 @@ def ordered_outcomes(
     """
     min_files = PARALLEL_MIN_FILES if min_files is None else min_files
     units = iter(units)
-    lookahead: list[Unit] = []
+    lookahead: list[Unit[Result]] = []
     files = 0
     for unit in units:
         lookahead.append(unit)
@@ -234,22 +127,17 @@ def ordered_outcomes(
         for unit in chain(lookahead, units):
             yield unit, parse_here(unit)
         return
-    spill_dir = _spill_dir()
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     try:
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
-        try:
-            yield from _through_pool(executor, lookahead, units, parse_here,
-                                     partial(_spilled, parse_files, spill_dir),
-                                     lambda sent: read_chunk(_unspilled(sent)), workers * CHUNKS_IN_FLIGHT_PER_WORKER)
-        except BaseException:
-            # Interrupted, cancelled or failed: don't wait for chunks nobody will read.
-            _stop(executor)
-            raise
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+        pooled: Iterator[tuple[Unit[Result], Outcome]] = _through_pool(
+            executor, lookahead, units, parse_here, parse_files, read_chunk, workers * CHUNKS_IN_FLIGHT_PER_WORKER)
+        yield from pooled
+    except BaseException:
+        # Interrupted, cancelled or failed: don't wait for chunks nobody will read.
+        _stop(executor)
+        raise
     finally:
-        if spill_dir is not None:
-            shutil.rmtree(spill_dir, ignore_errors=True)  # chunks sent but never read
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:
@@ -274,14 +162,14 @@ def _stop(executor: ProcessPoolExecutor) -> None:
             process.join(timeout=5)
 
 
-def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: Iterator[Unit],
-                  parse_here: Callable[[Unit], Outcome], parse_files: Callable[[list[Path]], Chunk],
+def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit[Result]], rest: Iterator[Unit[Result]],
+                  parse_here: Callable[[Unit[Result]], Outcome], parse_files: Callable[[list[Path | str]], Chunk],
                   read_chunk: Callable[[Chunk], list[Outcome | None]],
-                  chunks_in_flight: int) -> Iterator[tuple[Unit, Outcome]]:
+                  chunks_in_flight: int) -> Iterator[tuple[Unit[Result], Outcome]]:
     """Submit plain files in chunks while walking on; give outcomes as the head of the line is ready."""
     queue: deque[_Pending] = deque()
     read: dict[Future, list[Outcome | None] | None] = {}  # each chunk's outcomes, read once (None: failed)
-    chunk: list[Unit] = []
+    chunk: list[Unit[Result]] = []
     in_flight = 0
     broken = False
 
@@ -292,7 +180,7 @@ def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: It
         future: Future | None = None
         if not broken:
             try:
-                future = executor.submit(parse_files, [unit.file for unit in chunk])
+                future = executor.submit(parse_files, [unit.file for unit in chunk if unit.file is not None])
                 in_flight += 1
             except BrokenProcessPool:
                 broken = True
@@ -313,7 +201,7 @@ def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit], rest: It
                 except Exception:  # the chunk failed as a whole: its files are parsed here, one by one
                     read[pending.chunk] = None
             outcomes = read[pending.chunk]
-            outcome = outcomes[pending.index] if outcomes is not None else None
+            outcome = outcomes[pending.position] if outcomes is not None else None
             if pending.last_of_chunk:
                 read.pop(pending.chunk, None)
         return parse_here(pending.unit) if outcome is None else outcome

@@ -14,8 +14,9 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TypeVar, cast
 
 import orjson
 
@@ -26,6 +27,7 @@ from .importers.base import (MAX_POSTS_PER_THREAD, READ_ERRORS, Held, PlainResul
                              utf16_without_bom)
 from .library import ImportCounts, Library, StoredThread
 from .numbering import author_numbering
+from .thread_copies import fullness
 from .search import SearchLines
 
 MAX_ZIP_MEMBERS = 100_000
@@ -165,7 +167,7 @@ class ImportRun:
     def names(self) -> str:
         return ", ".join(importer.name for importer in self.importers)
 
-    def sources(self, paths: Iterable[Path]) -> Iterator[Unit]:
+    def sources(self, paths: Iterable[Path]) -> Iterator[Unit[ParseResult | PlainResult]]:
         """Each unit of work: a display name, a function that parses it, and the plain file it is.
 
         Folders are walked depth-first in name order, hidden entries skipped;
@@ -201,12 +203,12 @@ class ImportRun:
                     yield Unit(name, _failing(f"cannot list folder: {error_reason(error)}"))
                     continue
                 try:
-                    whole = _guarded(lambda folder=path: self._folder_importer(folder))
+                    whole = _guarded(partial(self._folder_importer, path))
                 except ImportFailure as failure:
                     yield Unit(name, _failing(str(failure)))
                     continue
                 if whole is not None:
-                    yield Unit(name, lambda importer=whole, folder=path: importer.parse_dir(folder))
+                    yield Unit(name, partial(whole.parse_dir, path))
                     continue
                 # Plain files as text: a Path each costs more than reading a small file.
                 folder = os.fspath(path)
@@ -217,7 +219,7 @@ class ImportRun:
             else:
                 yield Unit(name, _failing("not a regular file"))
 
-    def _file_unit(self, name: str, path: Path | str) -> Unit:
+    def _file_unit(self, name: str, path: Path | str) -> Unit[ParseResult | PlainResult]:
         return Unit(name, lambda: self._parse_file(path, for_storage=True), file=path)
 
     def _folder_importer(self, folder: Path) -> Importer | None:
@@ -250,10 +252,12 @@ class ImportRun:
         name = display_name(path)
         try:
             with open(path, "rb") as handle:
-                end_record = zipfile._EndRecData(handle)  # the archive's own counts, before loading it
+                # The archive's own counts, before loading it: zipfile's reader of its end record (not public).
+                end_record = zipfile._EndRecData(handle)  # type: ignore[attr-defined]
             if end_record is None:
                 raise ImportFailure("a broken zip archive (no end record)")
-            entries, directory_size = end_record[zipfile._ECD_ENTRIES_TOTAL], end_record[zipfile._ECD_SIZE]
+            entries = end_record[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
+            directory_size = end_record[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
             if entries > MAX_ZIP_MEMBERS:
                 raise ImportFailure(f"zip lists {entries} files, more than threads-tui reads ({MAX_ZIP_MEMBERS})")
             if directory_size > MAX_ZIP_DIRECTORY_BYTES:
@@ -291,7 +295,7 @@ class ImportRun:
             try:
                 if _unsafe_member_name(member.filename):
                     raise ImportFailure("unsafe path in the zip (absolute or with '..'): skipped, nothing unpacked")
-                part = self._parse_source(source)
+                part = self._importer_for(source).parse(source)
             except ImportFailure as failure:
                 members.failed(source.name, str(failure))
                 continue
@@ -315,7 +319,8 @@ class ImportRun:
                 limit = max(MIN_TAR_UNPACKED_BYTES, MAX_TAR_INFLATION * os.fstat(packed.fileno()).st_size)
                 stream = _Unpacked(unpacked, limit)
                 try:
-                    tar = tarfile.open(fileobj=stream, mode="r|")
+                    # Closed by the `with tar` below; only opening it is told apart. A stream ("r|") reads alone.
+                    tar = tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|")  # noqa: SIM115
                 except tarfile.ReadError as error:
                     raise ImportFailure(f"gzip data, but not a tar archive ({_short(error)})") from error
                 with tar:
@@ -341,7 +346,7 @@ class ImportRun:
                             except ImportFailure:
                                 pass  # too large: said when its importer reads it
                         try:
-                            part = self._parse_source(source)
+                            part = self._importer_for(source).parse(source)
                         except ImportFailure as failure:
                             members.failed(label, str(failure))
                             continue
@@ -358,6 +363,11 @@ class ImportRun:
         return members.result(self.report)
 
     def _parse_source(self, source: Source, for_storage: bool = False) -> ParseResult | PlainResult:
+        importer = self._importer_for(source)
+        return importer.parse_for_storage(source) if for_storage else importer.parse(source)
+
+    def _importer_for(self, source: Source) -> Importer:
+        """The importer that reads this source; ImportFailure saying why when none does."""
         if source.size == 0:
             raise ImportFailure("empty file")
         head = source.head()
@@ -370,7 +380,7 @@ class ImportRun:
                         f"too large for a {importer.name} file "
                         f"({source.size / 1048576:.0f} MiB, limit {importer.max_bytes // 1048576} MiB)"
                     )
-                return importer.parse_for_storage(source) if for_storage else importer.parse(source)
+                return importer
         if source.head_text().lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
             raise ImportFailure(self._json_problem(source))
         if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -477,7 +487,7 @@ class ImportRun:
                 for link, fetched in fetch_links(links, waiting, cancelled):
                     report.waiting = ""
                     report.links_done += 1
-                    take(link, fetched if isinstance(fetched, str) else _parse_unit(Unit(link, lambda r=fetched: r)))
+                    take(link, fetched if isinstance(fetched, str) else _parse_unit(Unit(link, _already(fetched))))
             except FetchCancelled:
                 pass
         for unit, outcome in ordered_outcomes(self.sources(paths), _parse_unit, parse_files_in_worker,
@@ -518,7 +528,12 @@ def display_name(path: Path | str) -> str:
     return os.fsencode(path).decode("utf-8", errors="replace")
 
 
-def _parse_unit(unit: Unit) -> Outcome:
+def _already(result: T) -> Callable[[], T]:
+    """A step that gives what was parsed already (a fetched link's threads)."""
+    return lambda: result
+
+
+def _parse_unit(unit: Unit[ParseResult | PlainResult]) -> Outcome:
     """Parse one unit in this process: its threads ready to store, or why it failed."""
     try:
         return _guarded(lambda: Parsed.of(_within_limits(unit.parse())))
@@ -550,7 +565,7 @@ def parse_files_in_worker(paths: list[Path | str]) -> list[WorkerOutcome]:
     outcomes: list[WorkerOutcome] = []
     for path in paths:
         try:
-            outcome = _parse_unit(Unit(display_name(path), lambda file=path: run._parse_file(file, for_storage=True)))
+            outcome = _parse_unit(Unit(display_name(path), partial(run._parse_file, path, for_storage=True)))
         except ParseInMainProcess:
             outcomes.append(None)
             continue
@@ -604,14 +619,15 @@ def _within_limits(result: ParseResult | PlainResult) -> ParseResult | PlainResu
     longest = max((thread.post_count for thread in result.threads), default=0)
     if longest > MAX_POSTS_PER_THREAD:
         raise too_many_posts(longest)
-    for index, thread in enumerate(result.threads):
+    threads: Sequence[Thread | PlainThread] = result.threads
+    for index, thread in enumerate(threads):
         if thread.declared_count is not None and not 0 <= thread.declared_count <= MAX_DECLARED_POSTS:
             raise ImportFailure(f"the page says the thread has {thread.declared_count} posts: not a real thread")
         if thread.read_minutes is not None and not 0 <= thread.read_minutes <= MAX_READ_MINUTES:
             # The read time is worked out from the text instead.
-            if isinstance(result, PlainResult):
+            if isinstance(thread, PlainThread) and isinstance(result, PlainResult):
                 result.threads[index] = thread._replace(read_minutes=None)
-            else:
+            elif isinstance(thread, Thread):
                 thread.read_minutes = None
     return result
 
@@ -657,7 +673,7 @@ class _BudgetedZipFile(zipfile.ZipFile):
         super().__init__(path)
         self.bytes_read = 0
 
-    def open(self, name, mode="r", pwd=None, *, force_zip64=False):  # type: ignore[override]
+    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
         handle = super().open(name, mode, pwd, force_zip64=force_zip64)
         return _CountedReads(handle, self) if mode == "r" else handle
 
@@ -700,11 +716,6 @@ def _overlapping(infos: list[zipfile.ZipInfo]) -> tuple[str, str] | None:
     return None
 
 
-def _fullness(thread: Thread) -> tuple[bool, int, int]:
-    """Which of two copies of a thread to keep: a complete one, then the one with more posts, more text."""
-    return thread.complete, len(thread.posts), sum(len(post.text) for post in thread.posts)
-
-
 class _Members:
     """The threads of an archive's files, pooled as they come, within what may be held (Held):
     a thread found again (one page saved twice) is kept once, its fullest copy; files that
@@ -734,7 +745,7 @@ class _Members:
             if where is None:
                 self.index[thread.id] = len(self.pooled.threads)
                 self.pooled.threads.append(thread)
-            elif _fullness(thread) > _fullness(self.pooled.threads[where]):
+            elif fullness(thread) > fullness(self.pooled.threads[where]):
                 self.held.add([post.text for post in self.pooled.threads[where].posts], -1)
                 self.pooled.threads[where] = thread
             else:

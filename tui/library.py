@@ -36,19 +36,20 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 import platformdirs
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
+from tinydb.table import Table
 
 from . import clock
 from .model import PartialDate, PlainThread, Thread, placed_at
@@ -62,8 +63,10 @@ from .storage import (
     StorageWriteError,
     file_digest,
     file_mode,
+    file_stamp,
     fsync_dir,
     remove_stale_temp_files,
+    storage_of,
     write_atomic,
 )
 
@@ -332,17 +335,10 @@ class Library:
         library._load()
         return library
 
-    def _file_stamp(self) -> tuple[int, int, int] | None:
-        try:
-            info = self.path.stat()
-        except FileNotFoundError:
-            return None
-        return (info.st_ino, info.st_mtime_ns, info.st_size)
-
     def _load(self, migrate: bool = True) -> None:
         if self.path.is_dir():
             raise LibraryError(f"cannot read library {self.path}: it is a folder, not a file")
-        stamp = self._file_stamp()
+        stamp = file_stamp(self.path)
         db = TinyDB(self.path, storage=AtomicJSONStorage)
         try:
             data = db.storage.read()
@@ -401,7 +397,7 @@ class Library:
                     f"could not back up library {self.path} before upgrading it: {error.reason}; "
                     "it was left as it was"
                 ) from error
-            data = self.db.storage.read()
+            data = self.db.storage.read() or {}
             threads: dict[str, Thread] = {}
             try:
                 for step in range(version, SCHEMA_VERSION):
@@ -425,7 +421,7 @@ class Library:
         for file_name in self._meta()["shards"].values():
             shard = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage, track_digest=False)
             try:
-                docs = list(shard.table("posts")._read_table().values())
+                docs = list(_docs(shard.table("posts")).values())
             except StorageReadError as error:
                 raise self._unreadable(error.reason, error.path) from error
             keyed = []
@@ -457,11 +453,11 @@ class Library:
 
     def changed_on_disk(self) -> bool:
         """Whether another process committed since this one last read (cheap: no read)."""
-        return self._file_stamp() != self._stamp
+        return file_stamp(self.path) != self._stamp
 
     def content_digest(self) -> bytes | None:
         """The hash of `library.json` as this copy last read or wrote it."""
-        return self._db.storage.digest if self._db is not None else None
+        return storage_of(self._db).digest if self._db is not None else None
 
     def follow_state_write(self, writer: Library, read: bytes | None) -> bool:
         """Take a state-only write by `writer` (another copy of this library) as seen.
@@ -480,7 +476,7 @@ class Library:
 
     def _changed_under_lock(self) -> bool:
         """Exact check by content, for writers: a reused inode can fool `changed_on_disk`."""
-        return self._db is None or file_digest(self.path) != self.db.storage.digest
+        return self._db is None or file_digest(self.path) != storage_of(self.db).digest
 
     def reload_if_changed(self) -> bool:
         """Re-read the library if another process changed it; True if it did."""
@@ -516,7 +512,7 @@ class Library:
     def _checked_summaries(self) -> list[dict[str, Any]]:
         """Every thread's summary, each checked; LibraryError if one is damaged."""
         try:
-            return [_checked_summary(doc) for doc in self.db.table("threads")._read_table().values()]
+            return [_checked_summary(doc) for doc in _docs(self.db.table("threads")).values()]
         except _BAD_DOCUMENT as error:
             raise self._unreadable(f"the library is damaged ({error!r})") from error
 
@@ -537,7 +533,7 @@ class Library:
         Mapped copy-on-write (nothing is ever written to it): a buffer ctypes can
         point into, for libc's `memmem`.
         """
-        for shard, file_name in sorted(self._meta()["shards"].items()):
+        for _shard, file_name in sorted(self._meta()["shards"].items()):
             try:
                 with open(self.posts_dir / _search_name(file_name), "rb") as handle:
                     if os.fstat(handle.fileno()).st_size:
@@ -571,11 +567,6 @@ class Library:
             return [id_or_prefix]
         return [d["id"] for d in self.summaries() if d["id"].startswith(id_or_prefix)]
 
-    def resolve_id(self, id_or_prefix: str) -> str | None:
-        """A full thread id from an id or a unique prefix of one."""
-        matches = self.matching_ids(id_or_prefix)
-        return matches[0] if len(matches) == 1 else None
-
     def by_author(self, summary: dict[str, Any]) -> list[dict[str, Any]]:
         """Other threads by the same author (handle, else name), newest first."""
         handle = (summary.get("author_handle") or "").casefold()
@@ -607,7 +598,7 @@ class Library:
         cached = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage, track_digest=False)
         try:
             if cached.storage.read() is None:
-                raise StorageReadError(cached.storage.path, "the file is missing")
+                raise StorageReadError(storage_of(cached).path, "the file is missing")
         except StorageReadError as error:
             raise self._unreadable(error.reason, error.path) from error
         self._remember_shard(file_name, cached)
@@ -651,7 +642,8 @@ class Library:
             doc = shard.table("posts").get(doc_id=doc_id_for(thread_id))
             return Thread.from_dict(doc) if doc else None
         except _BAD_DOCUMENT as error:
-            raise self._unreadable(f"thread {thread_id} is damaged ({error!r})", shard.storage.path) from error
+            raise self._unreadable(f"thread {thread_id} is damaged ({error!r})",
+                                   storage_of(shard).path) from error
 
     def iter_threads(self) -> Iterator[Thread]:
         """Every thread in the library, shard by shard (each shard read once; not in date order)."""
@@ -659,12 +651,12 @@ class Library:
             db = self._shard_db(shard)
             if db is None:
                 continue
-            for doc in list(db.table("posts")._read_table().values()):
+            for doc in list(_docs(db.table("posts")).values()):
                 try:
                     yield Thread.from_dict(doc)
                 except _BAD_DOCUMENT as error:
                     raise self._unreadable(f"thread {doc.get('id')!r} is damaged ({error!r})",
-                                           db.storage.path) from error
+                                           storage_of(db).path) from error
 
     def state(self, thread_id: str) -> dict[str, Any]:
         """Reading state of a thread: `read`, `bookmarked`, `position`."""
@@ -673,7 +665,7 @@ class Library:
 
     def all_states(self) -> dict[str, dict[str, Any]]:
         """Reading state of every thread that has one, by thread id."""
-        return {d["id"]: dict(d) for d in self.db.table("state")._read_table().values()}
+        return {d["id"]: dict(d) for d in _docs(self.db.table("state")).values()}
 
     # -- writing ----------------------------------------------------------
 
@@ -767,7 +759,7 @@ class Library:
                 by_file.setdefault(files[shard], []).append(key)
         if not by_file:
             return {}
-        summaries = self.db.table("threads")._read_table()
+        summaries = _docs(self.db.table("threads"))
         found: dict[str, list[str]] = {}
         for file_name, members in by_file.items():
             index = self._index_file(file_name)
@@ -793,7 +785,7 @@ class Library:
         undated = [thread for thread in incoming if thread.undated_year()]
         if not undated:
             return
-        summaries = self.db.table("threads")._read_table()
+        summaries = _docs(self.db.table("threads"))
         today = clock.today()
         for thread in undated:
             stored = summaries.get(str(thread.place[0])) or {}
@@ -805,12 +797,12 @@ class Library:
 
     def _by_partial_key(self) -> dict[str, str]:
         """Stored threads by the ids a partial copy of them may have (`partial_keys`, see `thread_copies`)."""
-        return {key: doc["id"] for doc in self.db.table("threads")._read_table().values()
+        return {key: doc["id"] for doc in _docs(self.db.table("threads")).values()
                 for key in partial_keys(doc)}
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The library's documents of those threads it holds, each shard read once."""
-        summaries = self.db.table("threads")._read_table()  # by document id as text
+        summaries = _docs(self.db.table("threads"))  # by document id as text
         by_shard: dict[str, list[str]] = {}
         for thread_id in thread_ids if summaries else ():
             if str(doc_id_for(thread_id)) in summaries:
@@ -885,10 +877,10 @@ class Library:
                 for shard in sorted(touched):
                     file_name = f"{shard}.{generation}.json"
                     db = self._shard_db(shard)
-                    reading = db.storage.path if db is not None else self.path
+                    reading = storage_of(db).path if db is not None else self.path
                     # The shard's table as TinyDB writes it, by document id: what it held (left as it
                     # was: other threads may be reading it), less what goes, then what comes, as JSON.
-                    docs: dict[str, Any] = dict(db.table("posts")._read_table()) if db is not None else {}
+                    docs: dict[str, Any] = dict(_docs(db.table("posts"))) if db is not None else {}
                     for thread_id in removals.get(shard, ()):
                         docs.pop(str(doc_id_for(thread_id)), None)
                     incoming = {str(thread.place[0]): thread for thread in writes.get(shard, ())}
@@ -900,7 +892,8 @@ class Library:
                     searches += [thread.search or search_lines(thread.doc) for thread in incoming.values()]
                     docs.update(zip(incoming, [orjson.Fragment(thread.json) for thread in incoming.values()]))
                     if db is not None:
-                        superseded += [db.storage.path, self.posts_dir / _search_name(db.storage.path.name)]
+                        old_path = storage_of(db).path
+                        superseded += [old_path, self.posts_dir / _search_name(old_path.name)]
                     shard_path, search_path = self._shard_path(file_name), self.posts_dir / _search_name(file_name)
                     new_files += [shard_path, search_path]
                     syncing.write(shard_path, orjson.dumps({"posts": docs}), mode)
@@ -912,14 +905,14 @@ class Library:
                 fsync_dir(self.posts_dir)
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
-            for earlier_id, later_id in changes.carried:
+            for earlier_id, later_id in changes.replaced.items():
                 self._carry_state(earlier_id, later_id)
             summaries = self.db.table("threads")
             self._remove_docs(summaries, gone)
             self._store_docs(summaries, [(t.place[0], t.summary) for t in threads])
             self._remove_docs(self.db.table("state"), [i for i in gone if i not in changes.write])
             self._replace_docs(self.db.table("meta"), [(None, meta)])
-            self.db.storage.flush()
+            storage_of(self.db).flush()
         except (StorageWriteError, orjson.JSONEncodeError, *_BAD_DOCUMENT) as error:
             for path in new_files:
                 _remove_quietly(path)
@@ -938,7 +931,7 @@ class Library:
                 raise LibraryError(f"could not write library {self.path}: a thread holds what JSON cannot "
                                    f"({error}); the library was left as it was") from error
             raise self._unreadable(f"a stored thread is damaged ({error!r})", reading) from error
-        self._stamp = self._file_stamp()
+        self._stamp = file_stamp(self.path)
         if changes.write or changes.remove:
             self._forget_derived()  # a save of reading state alone leaves the threads, and their order, as they were
         for path in superseded:
@@ -983,7 +976,7 @@ class Library:
         if present:
             table.remove(doc_ids=present)
 
-    def _replace_docs(self, table: Any, docs: list[tuple[str | None, dict[str, Any]]]) -> None:
+    def _replace_docs(self, table: Any, docs: Sequence[tuple[str | None, dict[str, Any]]]) -> None:
         """Store documents under their keys' ids, each replacing any under its id, as TinyDB's
         remove and insert would (a replaced document goes last), in one write of the table.
 
@@ -1021,7 +1014,7 @@ class Library:
 def _present(table: Any, doc_ids: list[int]) -> list[int]:
     """Those of the document ids a TinyDB table holds (looked up in its stored form, by id as
     text: `contains` would read and re-key the whole table for each)."""
-    stored = table._read_table()
+    stored = _docs(table)
     return [doc_id for doc_id in doc_ids if str(doc_id) in stored]
 
 
@@ -1034,6 +1027,11 @@ def _mapped(handle: IO[bytes]) -> mmap.mmap:
         return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
 
+def _docs(table: Table) -> dict[str, dict[str, Any]]:
+    """A table's documents by document id as text, as stored (TinyDB types them as read-only mappings)."""
+    return cast(dict[str, dict[str, Any]], table._read_table())
+
+
 def _search_name(shard_file_name: str) -> str:
     """`07.12.search` for the shard file `07.12.json`."""
     return shard_file_name.removesuffix(".json") + SEARCH_SUFFIX
@@ -1041,7 +1039,7 @@ def _search_name(shard_file_name: str) -> str:
 
 def _shard_search_text(db: TinyDB) -> bytes:
     """The search file content of a shard: every post of every thread, a line each."""
-    return search_file(search_lines(doc) for doc in db.table("posts")._read_table().values())
+    return search_file(search_lines(doc) for doc in _docs(db.table("posts")).values())
 
 
 def _remove_quietly(path: Path) -> None:

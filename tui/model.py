@@ -11,14 +11,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date as Day
 from typing import Any, NamedTuple
 
-MEDIA_KINDS = ("image", "video", "link")
 # A post not shown to everyone: left off public timelines, shown to followers only, or a direct message.
 VISIBILITY_MARKS = {"unlisted": "unlisted", "followers": "followers only", "direct": "direct message"}
 WORDS_PER_MINUTE = 200
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July",
-               "August", "September", "October", "November", "December")
 
 # A line ending in one of these (or in a letter or digit) ends mid-sentence: the title runs on.
 _RUNS_ON = ",;&-–—("
@@ -36,12 +33,12 @@ class PartialDate:
     def iso(self) -> str | None:
         """ISO 8601 text: `2021-10-15`, or `--10-15` when the year is unknown."""
         if self.month is None:
-            return "%04d" % self.year if self.year is not None else None
+            return f"{self.year:04d}" if self.year is not None else None
         if self.day is None:
-            return "%04d-%02d" % (self.year, self.month) if self.year else "--%02d" % self.month
+            return f"{self.year:04d}-{self.month:02d}" if self.year else f"--{self.month:02d}"
         if self.year is None:
-            return "--%02d-%02d" % (self.month, self.day)
-        return "%04d-%02d-%02d" % (self.year, self.month, self.day)  # %: twice as fast as an f-string here
+            return f"--{self.month:02d}-{self.day:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
     @classmethod
     def from_iso(cls, text: str | None) -> PartialDate | None:
@@ -258,15 +255,11 @@ class Thread:
     # Where a date without a year is placed (`PartialDate.placed_by` the day it was imported): the
     # list's order and export file names use it; it is never shown as the thread's date.
     placed_on: PartialDate | None = None
-    # The author and first text an id was made from (see `text_key`), when it was made so.
-    _id_basis: tuple[str | None, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.id:
             first = self.posts[0] if self.posts else Post("")
             author = self.author_handle or self.author_name
-            if not first.id:
-                self._id_basis = (author, first.text)
             self.id = make_thread_id(first.id, author, first.text)
         if not self.url and self.posts:
             self.url = self.posts[0].url
@@ -277,12 +270,9 @@ class Thread:
 
     def text_key(self) -> str:
         """The id a copy of this thread without post ids would have (`thread_copies.text_key`
-        of its document): its id, where that was made from its author and first text as they are."""
+        of its document)."""
         author = self.author_handle or self.author_name
-        first_text = self.posts[0].text if self.posts else ""
-        if self._id_basis == (author, first_text):
-            return self.id
-        return make_thread_id(None, author, first_text)
+        return make_thread_id(None, author, self.posts[0].text if self.posts else "")
 
     @property
     def title(self) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from contextlib import suppress
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from textual import events, work
 from textual.app import App
@@ -58,7 +58,7 @@ class OrderedKeysApp(App[ReturnType]):
         self._key_holds: list[Worker[object]] = []
         self._typed_into: Input | None = None  # the text box the last key typed into
 
-    def hold_keys(self, worker: Worker[object]) -> None:
+    def hold_keys(self, worker: Worker[Any]) -> None:
         """Keys not yet handled wait until `worker` ends: it makes the state they act on."""
         self._key_holds.append(worker)
 

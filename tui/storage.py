@@ -6,16 +6,14 @@ import hashlib
 import os
 import queue
 import re
-import sys
 import tempfile
 import threading
-from functools import cache
 from pathlib import Path
-from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import orjson
+from tinydb import TinyDB
 from tinydb.storages import Storage
 
 
@@ -52,6 +50,15 @@ def file_digest(path: Path) -> bytes | None:
         return digest_of(path.read_bytes())
     except OSError:
         return None
+
+
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells one version of a file from the next: inode, change time, size (None: no such file)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def fsync_dir(path: Path) -> None:
@@ -130,54 +137,19 @@ def write_new_file(path: Path, payload: bytes | list[bytes], mode: int | None = 
 
     The caller makes many such files durable at once (`sync_files`, then one
     `fsync_dir`) before committing a reference to them; a partial file from a
-    kill is never referred to. `payload` may be a list of pieces, written one
-    after another without being joined first.
+    kill is never referred to. `payload` may be a list of pieces of the file.
     """
     try:
         with open(path, "wb") as handle:
             if mode is not None:  # as private as the files beside it
                 os.fchmod(handle.fileno(), mode)
-            if isinstance(payload, list):
-                _write_pieces(handle.fileno(), payload)
-            else:
-                handle.write(payload)
+            handle.write(b"".join(payload) if isinstance(payload, list) else payload)
     except OSError as error:
         try:
             os.unlink(path)
         except OSError:
             pass
         raise StorageWriteError(path, _reason(error)) from error
-
-
-def _iov_max() -> int:
-    """How many pieces one `writev` may take: the system's limit, else POSIX's least (16)."""
-    try:
-        limit = os.sysconf("SC_IOV_MAX")
-    except (AttributeError, ValueError, OSError):  # no sysconf, or no such name here
-        return 16
-    return limit if limit > 0 else 16  # -1: no limit given
-
-
-_IOV_MAX = _iov_max()
-
-
-def _write_pieces(fd: int, pieces: list[bytes]) -> None:
-    """Write pieces one after another: a system call for many at once where there is one (`writev`)."""
-    if not hasattr(os, "writev"):
-        _write_all(fd, b"".join(pieces))
-        return
-    for first in range(0, len(pieces), _IOV_MAX):
-        batch = pieces[first:first + _IOV_MAX]
-        written = os.writev(fd, batch)
-        if written < sum(map(len, batch)):  # a short write (a signal, a full disk): the rest piece by piece
-            _write_all(fd, memoryview(b"".join(batch))[written:])
-
-
-def _write_all(fd: int, data: bytes | memoryview) -> None:
-    """Write all of `data` (a short write is followed by another, for the rest)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 def sync_files(paths: list[Path]) -> None:
@@ -200,41 +172,6 @@ def _sync_file(path: Path) -> None:
         os.fsync(fd)
     except OSError as error:
         raise StorageWriteError(path, _reason(error)) from error
-    finally:
-        os.close(fd)
-
-
-@cache
-def _syncfs() -> Any:
-    """Linux's `syncfs`, which makes every file of one filesystem durable in one call, or None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
-    except (ImportError, OSError, AttributeError):
-        return None
-    syncfs.argtypes, syncfs.restype = [ctypes.c_int], ctypes.c_int
-    return syncfs
-
-
-def _sync_files_now(paths: list[Path]) -> None:
-    """Make files of one filesystem durable: with one `syncfs` where there is one (one flush of
-    the disk for them all, and no return to Python between files), else an fsync each."""
-    syncfs = _syncfs()
-    if syncfs is None:
-        sync_files(paths)
-        return
-    try:
-        fd = os.open(paths[0], os.O_RDONLY)
-    except OSError as error:
-        raise StorageWriteError(paths[0], _reason(error)) from error
-    try:
-        if syncfs(fd) != 0:
-            import ctypes
-
-            raise StorageWriteError(paths[0], os.strerror(ctypes.get_errno()).lower())
     finally:
         os.close(fd)
 
@@ -286,9 +223,8 @@ class BackgroundSync:
 
     def _run(self) -> None:
         done = False
-        synced: list[Path] = []
         while not done and (path := self._files.get()) is not None:
-            batch = [path]  # and every file written while the last sync ran: one sync for them all
+            batch = [path]  # and every file written while the last sync ran
             while True:
                 try:
                     more = self._files.get_nowait()
@@ -298,23 +234,23 @@ class BackgroundSync:
                     done = True
                     break
                 batch.append(more)
-            self._sync(_sync_files_now, batch)
-            synced += batch
-        if _syncfs() is not None:
-            # Then an fsync each, once the caller waits: quick for files already durable, and what
-            # tells a failed write of one file where syncfs may not (older kernels, FUSE).
-            self._sync(sync_files, synced)
+            self._sync(batch)
 
-    def _sync(self, sync: Callable[[list[Path]], None], paths: list[Path]) -> None:
+    def _sync(self, paths: list[Path]) -> None:
         """Sync files, keeping the first failure (after one, the commit fails anyway: the rest is drained)."""
         if self._error is not None or self._abandoned or not paths:
             return
         try:
-            sync(paths)
+            sync_files(paths)
         except StorageWriteError as error:
             self._error = error
         except BaseException as error:  # whatever it is, the files are not known to be durable
             self._error = StorageWriteError(paths[0], f"could not be synced ({error})")
+
+
+def storage_of(db: TinyDB) -> AtomicJSONStorage:
+    """The storage of a TinyDB opened with `storage=AtomicJSONStorage` (TinyDB types it as any Storage)."""
+    return cast(AtomicJSONStorage, db.storage)
 
 
 def remove_stale_temp_files(path: Path) -> None:

@@ -32,9 +32,9 @@ _BIDI_OR_SEPARATOR_UTF8 = re.compile(rb"\xe2(?:\x80[\xa8-\xae]|\x81[\xa6-\xa9])"
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 
-def _has_control(text: str, utf8: bytes | None = None) -> bool:
+def _has_control(text: str) -> bool:
     """Whether `text` holds anything `strip_control` removes (bytes scans: a regex class is slow)."""
-    data = text.encode("utf-8", "surrogatepass") if utf8 is None else utf8
+    data = text.encode("utf-8", "surrogatepass")
     if len(data.translate(None, _C0_AND_DEL)) != len(data):
         return True
     if text.isascii():
@@ -42,14 +42,9 @@ def _has_control(text: str, utf8: bytes | None = None) -> bool:
     return _C1_UTF8.search(data) is not None or _BIDI_OR_SEPARATOR_UTF8.search(data) is not None
 
 
-def strip_control(text: str, *, utf8: bytes | None = None) -> str:
-    """Remove escape sequences, control and bidirectional-override characters; keep tabs and newlines.
-
-    `utf8`: exactly `text` encoded as UTF-8, where the caller holds it (it need not be encoded
-    again); what it holds is what is checked, so only bytes `text` was decoded from will do
-    (`Source.utf8_of` gives them).
-    """
-    if not _has_control(text, utf8):
+def strip_control(text: str) -> str:
+    """Remove escape sequences, control and bidirectional-override characters; keep tabs and newlines."""
+    if not _has_control(text):
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_SEPARATORS)
     text = _ESCAPE_SEQUENCE.sub("", text)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import make_thread_id
+from .model import Thread, make_thread_id
 
 Doc = dict[str, Any]
 
@@ -45,9 +45,12 @@ def aliases_from(thread_id: str, post_ids: list[str], key: str) -> tuple[str, ..
     return tuple(alias for alias in dict.fromkeys(post_ids) if alias != thread_id)
 
 
-def fullness(doc: Doc) -> tuple[int, int]:
-    """Ordering for "a fuller copy replaces a partial one": complete first, then more posts."""
-    return (int(bool(doc.get("complete"))), len(doc.get("posts") or ()))
+def fullness(copy: Doc | Thread) -> tuple[int, int]:
+    """Ordering for "a fuller copy replaces a partial one": complete first, then more posts. For a
+    stored document, and for a thread just read (an archive's files holding one thread twice)."""
+    if isinstance(copy, Thread):
+        return (int(copy.complete), len(copy.posts))
+    return (int(bool(copy.get("complete"))), len(copy.get("posts") or ()))
 
 
 def same_content(doc: Doc, other: Doc) -> bool:
@@ -92,9 +95,9 @@ class Plan:
 
     write: dict[str, Any] = field(default_factory=dict)  # id -> the copy to store (a StoredThread)
     remove: dict[str, Doc] = field(default_factory=dict)  # id -> the stored copy to remove
-    carried: list[tuple[str, str]] = field(default_factory=list)  # (removed id, the id that takes its state)
     outcome: dict[str, str] = field(default_factory=dict)  # each incoming id: ADDED, UPDATED, UNCHANGED, MERGED
-    replaced: dict[str, str] = field(default_factory=dict)  # removed id -> the id that replaced it
+    # removed id -> the id that replaced it (and takes its reading state, tags and highlights)
+    replaced: dict[str, str] = field(default_factory=dict)
     written_as: dict[str, str] = field(default_factory=dict)  # incoming id -> the id of the merged thread it went into
 
 
@@ -110,8 +113,10 @@ def overlaps(doc: Doc, other: Doc) -> bool:
         return not ids.isdisjoint(other_ids)
     if not ids and not other_ids:  # two copies without ids: text alone is too weak to join posts by
         return False
-    posts, other_posts = doc.get("posts") or (), other.get("posts") or ()
-    return bool(posts and other_posts) and flat_text(posts[0].get("text") or "") == flat_text(other_posts[0].get("text") or "")
+    posts: list[Doc] = doc.get("posts") or []
+    other_posts: list[Doc] = other.get("posts") or []
+    return bool(posts and other_posts) and (
+        flat_text(posts[0].get("text") or "") == flat_text(other_posts[0].get("text") or ""))
 
 
 def _holds(doc: Doc, other: Doc) -> bool:
@@ -201,7 +206,6 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
             else:
                 result.remove[other_id] = other
                 replaced_stored |= other_id not in new_in_batch
-            result.carried.append((other_id, thread_id))
             result.replaced[other_id] = thread_id
         if (same is not None and thread_id not in new_in_batch) or replaced_stored:
             result.outcome[thread_id] = UPDATED
@@ -242,7 +246,6 @@ def _write_merged(result: Plan, current: dict[str, Any], keys: dict[str, str], p
         else:
             result.remove[other_id] = other
             replaced_stored |= other_id not in new_in_batch
-        result.carried.append((other_id, merged_id))
         result.replaced[other_id] = merged_id
     if replaced_stored:
         result.outcome[incoming_id] = UPDATED
@@ -408,11 +411,11 @@ def merge_copies(docs: list[Doc]) -> Doc:
     base = max(docs, key=rank)
     merged = {key: value for key, value in base.items() if key != "posts"}
     merged["posts"] = ordered
-    declared = [d.get("declared_count") for d in docs if isinstance(d.get("declared_count"), int)]
+    declared = [count for d in docs if isinstance(count := d.get("declared_count"), int)]
     merged["declared_count"] = max(declared) if declared else None
     merged["complete"] = any(bool(d.get("complete")) for d in docs) or bool(declared and len(ordered) >= max(declared))
-    first = ordered[0] if ordered else {}
-    merged["id"] = make_thread_id(first.get("id"), merged.get("author_handle") or merged.get("author_name"),
-                                  first.get("text") or "")
-    merged["url"] = first.get("url") or merged.get("url")
+    first_post = ordered[0] if ordered else {}
+    merged["id"] = make_thread_id(first_post.get("id"), merged.get("author_handle") or merged.get("author_name"),
+                                  first_post.get("text") or "")
+    merged["url"] = first_post.get("url") or merged.get("url")
     return merged

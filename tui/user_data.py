@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from tinydb import Query, TinyDB
 
 from .model import Post, Thread
-from .storage import AtomicJSONStorage, StorageReadError, StorageWriteError, remove_stale_temp_files
+from .storage import AtomicJSONStorage, StorageReadError, StorageWriteError, remove_stale_temp_files, storage_of
 from .thread_copies import flat_text
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ class UserData:
             if not db.table("meta").contains(doc_id=1):
                 db.table("meta").insert({"schema": USER_SCHEMA_VERSION})
             try:
-                db.storage.flush()
+                storage_of(db).flush()
             except StorageWriteError as error:
                 raise UserDataError(f"cannot write {self.path}: {error.reason}; nothing was changed") from error
 

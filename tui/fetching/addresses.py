@@ -1,11 +1,14 @@
 """Which links threads-tui can fetch, and what each one names (no Textual, no network here).
 
-| link | names |
-|---|---|
-| `https://bsky.app/profile/<handle-or-did>/post/<rkey>`, `at://<handle-or-did>/app.bsky.feed.post/<rkey>` | a Bluesky post |
-| `https://<instance>/@<user>/<id>`, `https://<instance>/users/<user>/statuses/<id>` | a Mastodon status, on any instance |
-| `https://threadreaderapp.com/thread/<id>.html` | a Thread Reader page |
-| `https://x.com/<user>/status/<id>` (also twitter.com, `mobile.`, `www.`) | an X post: read through its Thread Reader page |
+Each link, and what it names:
+
+- `https://bsky.app/profile/<handle-or-did>/post/<rkey>`, `at://<handle-or-did>/app.bsky.feed.post/<rkey>`:
+  a Bluesky post;
+- `https://<instance>/@<user>/<id>`, `https://<instance>/users/<user>/statuses/<id>`: a Mastodon status,
+  on any instance;
+- `https://threadreaderapp.com/thread/<id>.html`: a Thread Reader page;
+- `https://x.com/<user>/status/<id>` (also twitter.com, `mobile.`, `www.`): an X post, read through its
+  Thread Reader page.
 
 Every link must be `https://`; plain `http://` only names a server on this machine (loopback).
 """

@@ -97,7 +97,7 @@ def _complete_chain(api: str, answer: dict[str, Any], http: Http) -> str | None:
             node.data["replies"] = more["thread"].get("replies") or []
             continue
         for reply in replies if isinstance(replies, list) else ():
-            gone = _GONE_TYPES.get(reply.get("$type")) if isinstance(reply, dict) else None
+            gone = _GONE_TYPES.get(reply.get("$type") or "") if isinstance(reply, dict) else None
             if gone and isinstance(reply.get("uri"), str) and uri_did(reply["uri"]) == did:
                 return f"a post of the author's is {gone} there, which ends the thread"
         return None

@@ -195,15 +195,6 @@ class Source:
                 self._head_text = decode_text(head, strict=False)
         return self._head_text
 
-    def utf8_of(self, text: str) -> bytes | None:
-        """`text` as UTF-8, where this source holds it: its content, when `text` is all of it
-        decoded (by `read_text`) from UTF-8 as it is. None otherwise."""
-        content = self._content
-        if text is not self._text or content is None:
-            return None
-        encoding, payload = _encoding(content)
-        return content if encoding == "utf-8" and payload is content else None
-
     def read_bytes(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         """The whole content; fails (without reading further) past `max_bytes`."""
         if self._content is not None and len(self._content) <= max_bytes:

@@ -148,7 +148,7 @@ def _post(post: Obj) -> Post:
         media=media,
         links=_unique(links + embed_links),
         quoted=quoted,
-        url=post_address(uri, clean_line(post.obj("author").text("handle"))),
+        url=post_address(uri, clean_line(post.obj("author").text("handle"))) if uri else None,
     )
 
 

@@ -6,7 +6,7 @@ import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -35,10 +35,9 @@ _TYPE_NAMES: dict[type, str] = {bool: "a boolean", int: "a number", float: "a nu
 
 def load_json(source: Source, max_bytes: int) -> Any:
     """The parsed content of a JSON source, read up to `max_bytes`."""
-    payload: bytes | str = source.read_bytes(max_bytes)
-    check_json_size(payload, held=source.held)
-    if payload.startswith(_BOMS) or utf16_without_bom(payload):
-        payload = decode_text(payload)
+    data = source.read_bytes(max_bytes)
+    check_json_size(data, held=source.held)
+    payload: bytes | str = decode_text(data) if data.startswith(_BOMS) or utf16_without_bom(data) else data
     try:
         return orjson.loads(payload)
     except orjson.JSONDecodeError as error:
@@ -111,8 +110,8 @@ def parse_time(text: str, where: str) -> datetime:
     except ValueError:
         raise ImportFailure(f"`{where}` is not a date and time: {text[:40]!r}") from None
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..model import InReplyTo, Post, Thread
 from ..text import clean_line
@@ -21,7 +21,7 @@ from .mastodon_common import handle_for, media_for, post_text
 
 _CONTEXT_START = re.compile(r'^\s*\{\s*"(?:ancestors|descendants)"\s*:')
 _STATUS_KEYS = ('"account"', '"in_reply_to_id"', '"spoiler_text"', '"reblog"')
-_UNKNOWN_TIME = datetime.min.replace(tzinfo=timezone.utc)
+_UNKNOWN_TIME = datetime.min.replace(tzinfo=UTC)
 # The API's `visibility` of a post not shown to everyone, as the model marks it.
 _VISIBILITY = {"unlisted": "unlisted", "private": "followers", "direct": "direct"}
 

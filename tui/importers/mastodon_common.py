@@ -39,7 +39,7 @@ def html_to_text(html: str) -> tuple[str, list[str]]:
             parts.append(HTML_SPACE.sub(" ", item.text()))
         elif tag == "br":
             parts.append("\n")
-        elif tag in _UNSHOWN or tag.startswith("-"):
+        elif tag is None or tag in _UNSHOWN or tag.startswith("-"):
             continue
         elif tag == "a" and (href := _link_target(item)):
             parts.append(href)

@@ -213,6 +213,8 @@ def _header(tree: LexborHTMLParser, main: LexborNode) -> _Header:
     date_in_text: PartialDate | None = None
     bare_count: int | None = None
     main_id = main.mem_id  # nodes compare by their HTML (slow): compare where they live
+    if tree.root is None:  # an empty document: no header
+        return header
     for node in tree.root.traverse(include_text=True):
         if node.mem_id == main_id:
             break
@@ -242,7 +244,7 @@ def _header(tree: LexborHTMLParser, main: LexborNode) -> _Header:
 
 def _tweets(main: LexborNode) -> list[LexborNode]:
     """The thread's own tweets: `div.content-tweet` in `.t-main`, not inside another tweet or a quote."""
-    tweets = []
+    tweets: list[LexborNode] = []
     main_id = main.mem_id  # nodes compare by their HTML (slow): compare where they live
     for node in main.css("div.content-tweet"):
         parent = node.parent

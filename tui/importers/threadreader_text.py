@@ -310,7 +310,7 @@ class ThreadReaderTextImporter(Importer):
 
     def _lines(self, source: Source) -> list[str]:
         text = source.read_text(self.max_bytes)
-        text = strip_control(text, utf8=source.utf8_of(text)).replace("\t", " ")
+        text = strip_control(text).replace("\t", " ")
         # Lines keep their trailing spaces: a line of only spaces is told from an empty one.
         return text.split("\n")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -50,7 +51,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close"),
     ]
 
-    def __init__(self, sections: list[tuple[str, list[BindingType]]], notes: list[tuple[str, str]] = ()) -> None:
+    def __init__(self, sections: list[tuple[str, list[BindingType]]], notes: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__()
         self.sections = sections
         self.notes = list(notes)

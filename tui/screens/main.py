@@ -68,7 +68,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         Binding("O", "post_origin", "Where the current post came from (its address, the captures that held it)",
                 show=False, id="post-origin"),
     ]
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
+    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
 
     app: ThreadsApp
 
@@ -168,7 +168,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         count = f"{len(items)}" if len(items) == len(self.app.library) else f"{len(items)} of {len(self.app.library)}"
         label = "Bookmarked" if self.bookmarked_only else "Threads"
         matching = f" matching {self.filter_text.strip()}" if self.filter_node is not None else ""
-        self.query_one("#list-pane").border_title = f"{label} ({count}){matching}"  # the count first: it stays in a narrow pane
+        # The count first: a narrow pane keeps it.
+        self.query_one("#list-pane").border_title = f"{label} ({count}){matching}"
         if self._filter_scan_needed() and self.filter_node is not None:
             self._scan_for_filter(self.filter_node)
         current = thread_list.current
@@ -456,7 +457,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             return
         quote = Quote(thread, self.reading_pane.view.selection())
         self.app.copy_text(quote.markdown(), f"{posts_text(quote.numbers)} as a quote")
-        if self.reading_pane.view.anchor is not None:
+        if self.reading_pane.view.selection_start is not None:
             self.reading_pane.view.toggle_selection()
 
     def action_keep_highlight(self) -> None:
@@ -471,7 +472,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         def keep(note: str | None) -> None:
             if note is None:
                 return
-            if view.anchor is not None:
+            if view.selection_start is not None:
                 view.toggle_selection()
             self.app.keep_highlight(thread, indexes, note)
 

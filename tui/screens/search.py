@@ -55,8 +55,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-dialog"):
-            yield Input(value=self.initial_query, placeholder='Search: words, "a phrase", -word, a OR b, from: since: has: is: tag:',
-                        id="search-input")
+            yield Input(value=self.initial_query, id="search-input",
+                        placeholder='Search: words, "a phrase", -word, a OR b, from: since: has: is: tag:')
             yield Static("Type to search the whole library.", id="search-status", markup=False)
             yield HitList(summary_of=lambda thread_id: self.app.library.summary(thread_id), id="search-results")
         yield Footer(compact=True)

@@ -113,7 +113,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         # scroll that far (a resize, the sidebar shown) must not make the last post current.
         self._pinned: tuple[int, int] | None = None
         self.highlighted: frozenset[int] = frozenset()  # posts kept in a highlight, marked by their number
-        self.anchor: int | None = None  # where a selection (`v`) started; it runs to the current post
+        self.selection_start: int | None = None  # where a selection (`v`) started; it runs to the current post
 
     # -- content ----------------------------------------------------------
 
@@ -125,7 +125,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.thread = thread
         self.terms = tuple(terms)
         self.notice = notice
-        self.anchor = None
+        self.selection_start = None
         self._reset_layout()
         self.go_to_post(position)
 
@@ -140,16 +140,16 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def selection(self) -> list[int]:
         """The posts selected (from where `v` started to the current post), else the current one."""
-        if self.anchor is None:
+        if self.selection_start is None:
             return [self.current]
-        low, high = sorted((self.anchor, self.current))
+        low, high = sorted((self.selection_start, self.current))
         return list(range(low, high + 1))
 
     def toggle_selection(self) -> bool:
         """Start a selection at the current post, or drop the one there is; whether one is on now."""
-        self.anchor = self.current if self.anchor is None else None
+        self.selection_start = self.current if self.selection_start is None else None
         self.refresh()
-        return self.anchor is not None
+        return self.selection_start is not None
 
     def mark_highlighted(self, indexes: frozenset[int]) -> None:
         self.highlighted = indexes
@@ -158,7 +158,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     def _marks(self, index: int) -> str:
         """What follows a post's number: whether it is selected, and whether it is kept in a highlight."""
         marks = []
-        if self.anchor is not None and index in self.selection():
+        if self.selection_start is not None and index in self.selection():
             marks.append("◆ selected")
         if index in self.highlighted:
             marks.append("✎ highlighted")
