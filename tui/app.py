@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from . import browser
 from .clipboard import copy_to_system_clipboard, describe_copy
 from .library import Library, LibraryError
 from .messages import FetchAgain, LibraryChanged, OpenThread
@@ -69,6 +70,7 @@ WORKER_TASKS = {
     "open-thread": "Opening the thread",
     "save-state": "Saving the reading state",
     "clipboard": "Copying to the system clipboard",
+    "browser": "Opening the link",
     "search": "The search",
 }
 
@@ -395,6 +397,20 @@ class ThreadsApp(OrderedKeysApp[int]):
     def _copy_to_system(self, text: str, what: str) -> None:
         system = copy_to_system_clipboard(text)
         self.notify(describe_copy(what, text, system), markup=False)
+
+    def follow_link(self, url: str) -> None:
+        """Open `url` in the browser where there is a desktop session, else copy it (OSC 52 works over SSH)."""
+        if browser.has_desktop():
+            self._open_in_browser(url)
+        else:
+            self.copy_text(url, f"link {url}")
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_in_browser(self, url: str) -> None:
+        if browser.open_in_browser(url):
+            self.notify(f"Opened {url} in the browser.", markup=False)
+        else:
+            self.call_from_thread(self.copy_text, url, f"link {url} (no browser opened it)")
 
     # -- search -----------------------------------------------------------
 

@@ -20,6 +20,7 @@ from ..model import Thread
 from ..ordered_keys import KeyEvent, is_text
 from ..quoting import Quote, posts_text
 from ..text import strip_control
+from ..weblinks import post_links, web_address
 from ..widgets.author_list import AuthorList
 from ..widgets.filter_input import FilterInput
 from ..widgets.reading_pane import ReadingPane, ThreadView
@@ -27,6 +28,7 @@ from ..widgets.summary_list import SummaryList
 from ..widgets.thread_list import ThreadList
 from .base import ReportsWorkerErrors
 from .keep import NoteScreen, TagChange, TagsScreen
+from .links import LinkChoice, LinksScreen
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
@@ -37,7 +39,7 @@ SIDEBAR_MIN_WIDTH = 110
 NO_OTHER_THREADS = "No other threads by this author."
 # What acts on the open thread (it is saved as the one to reopen on quit).
 THREAD_ACTIONS = frozenset({"copy_post", "copy_thread", "toggle_bookmark", "quit_key", "copy_quote", "select_posts",
-                            "keep_highlight", "edit_tags", "refresh_thread", "post_origin"})
+                            "keep_highlight", "edit_tags", "refresh_thread", "post_origin", "open_links"})
 
 
 class MainScreen(ReportsWorkerErrors, Screen):
@@ -63,6 +65,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         Binding("t", "edit_tags", "Tags of the thread (add; -tag removes); f then #tag lists one tag's threads",
                 show=False, id="tags"),
         Binding("K", "show_highlights", "Every highlight; enter opens it at its place", show=False, id="highlights"),
+        Binding("o", "open_links", "Links of the current post: enter opens one in the browser (else copies it)",
+                show=False, id="links"),
         Binding("O", "post_origin", "Where the current post came from (its address, the captures that held it)",
                 show=False, id="post-origin"),
     ]
@@ -476,6 +480,30 @@ class MainScreen(ReportsWorkerErrors, Screen):
         captures = post.sources or [thread.source]
         lines += [f"captured in: {capture}" for capture in captures if capture]
         self.notify(strip_control("\n".join(lines)), timeout=10, markup=False)
+
+    def action_open_links(self) -> None:
+        """List the current post's links (and its own address) to open or copy one."""
+        thread = self._open_thread_or_say("list the links of")
+        if thread is None:
+            return
+        index = min(self.current_post_index(), thread.post_count - 1)
+        post = thread.posts[index]
+        quoted = [post.quoted] if post.quoted else []
+        choices = [LinkChoice(url) for url in post_links([post.text, *(q.text for q in quoted)],
+                                                         [*post.links, *(link for q in quoted for link in q.links)])]
+        own = web_address(post.url)
+        if own and own not in (choice.url for choice in choices):
+            choices.append(LinkChoice(own, "this post"))
+        which = f"post {index + 1}/{numbered_total(thread)}"
+        if not choices:
+            self.notify(f"No links in {which}.", markup=False)
+            return
+
+        def follow(url: str | None) -> None:
+            if url:
+                self.app.follow_link(url)
+
+        self.app.push_screen(LinksScreen(f"Links of {which}", choices), follow)
 
     def action_next_hit(self) -> None:
         self.app.step_hit(+1)
