@@ -3,7 +3,8 @@
 | key | action |
 |---|---|
 | `j` / `down`, `k` / `up` | next / previous post |
-| `space` / `pgdn`, `b` / `pgup` | page down / up |
+| `space` / `pgdn` / `ctrl+f`, `b` / `pgup` / `ctrl+b` | page down / up |
+| `ctrl+d`, `ctrl+u` | half a page down / up |
 | `g` / `home`, `G` / `end` | top / bottom |
 | `n` / `N` | next / previous search hit (the main screen's, in this pane's footer) |
 
@@ -35,6 +36,7 @@ from ..formatting import header_parts, media_line, missing_text, numbered_total,
 from ..model import Post, Thread
 from ..text import strip_control
 from ..weblinks import link_spans, short_address, web_address
+from .find_bar import FindBar
 from .thread_header import ThreadHeader
 
 _MENTION = re.compile(r"(?<![\w@])@\w+(?:@[\w.-]+\w)?")
@@ -76,8 +78,10 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "next_post", "Next post", show=False, id="reader.next-post"),
         Binding("k,up", "previous_post", "Previous post", show=False, id="reader.previous-post"),
-        Binding("space,pagedown", "page_down", "Page down", group=PAGE_KEYS, id="reader.page-down"),
-        Binding("b,pageup", "page_up", "Page up", group=PAGE_KEYS, id="reader.page-up"),
+        Binding("space,pagedown,ctrl+f", "page_down", "Page down", group=PAGE_KEYS, id="reader.page-down"),
+        Binding("b,pageup,ctrl+b", "page_up", "Page up", group=PAGE_KEYS, id="reader.page-up"),
+        Binding("ctrl+d", "half_page_down", "Half a page down", show=False, id="reader.half-page-down"),
+        Binding("ctrl+u", "half_page_up", "Half a page up", show=False, id="reader.half-page-up"),
         Binding("g,home", "top", "Top", group=END_KEYS, id="reader.top"),
         Binding("G,end", "bottom", "Bottom", group=END_KEYS, id="reader.bottom"),
         Binding("n", "screen.next_hit", "Next hit", group=HIT_KEYS, id="reader.next-hit"),
@@ -378,6 +382,25 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._pinned = None
         self.scroll_page_up(animate=False)
 
+    def action_half_page_down(self) -> None:
+        self._scroll_half_page(+1)
+
+    def action_half_page_up(self) -> None:
+        self._scroll_half_page(-1)
+
+    def _scroll_half_page(self, direction: int) -> None:
+        self.post_message(self.Moved())
+        self._pinned = None
+        self.scroll_to(y=self.scroll_y + direction * max(1, self.scrollable_content_region.height // 2),
+                       animate=False)
+
+    def highlight(self, terms: Sequence[str]) -> None:
+        """Highlight `terms` in the posts (a search within the thread), staying at the current post."""
+        self.terms = tuple(terms)
+        keep = self.current
+        self._reset_layout()
+        self.go_to_post(keep)
+
     def action_top(self) -> None:
         self.post_message(self.Moved())
         self.scroll_home(animate=False)
@@ -441,6 +464,7 @@ class ReadingPane(Vertical):
     def compose(self) -> ComposeResult:
         yield ThreadHeader(id="thread-header")
         yield ThreadView(id="thread-view")
+        yield FindBar(id="find-bar")
 
     @property
     def view(self) -> ThreadView:
