@@ -33,7 +33,7 @@ from .search import Hit, query_terms
 from .text import strip_control
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
-from .widgets.thread_list import UNREAD_MARK
+from .widgets.thread_list import BOOKMARK_MARK, PREVIEW_MARK, UNREAD_MARK
 
 if TYPE_CHECKING:
     from .screens.keep import TagChange
@@ -509,20 +509,52 @@ class ThreadsApp(OrderedKeysApp[int]):
         self.push_screen(HelpScreen(self.help_sections(), self.help_notes()))
 
     def help_sections(self) -> list[tuple[str, list[BindingType]]]:
+        """Every key, grouped by where it works, read from the bindings of each screen and pane."""
+        from .screens.import_screen import ImportScreen
+        from .screens.keep import HighlightsScreen, NoteScreen, TagsScreen
+        from .screens.links import LinksScreen
+        from .screens.search import SearchScreen
+        from .widgets.author_list import AuthorList
+        from .widgets.filter_input import FilterInput
+        from .widgets.find_bar import FindInput
+        from .widgets.thread_list import ThreadList
+
         return [
-            ("Everywhere", [*self.BINDINGS, Binding("tab,shift+tab", "", "Move between panes"),
-                            Binding("ctrl+p", "", "Command palette: every action by name")]),
-            ("Main screen", MainScreen.BINDINGS),
-            ("Thread list and More from", SummaryList.BINDINGS),
+            ("Everywhere", [*self.BINDINGS, Binding("ctrl+p", "", "Command palette: every action by name"),
+                            Binding("ctrl+q", "", "Quit, even from a text box")]),
+            ("Main screen (any pane)", MainScreen.BINDINGS),
+            ("Thread list", [*SummaryList.BINDINGS, *ThreadList.BINDINGS]),
+            ("Filter box (f)", FilterInput.BINDINGS),
             ("Reading pane", ThreadView.BINDINGS),
+            ("Search in the thread (F)", FindInput.BINDINGS),
+            ("More from @author (the sidebar; it moves as the thread list does)",
+             [*AuthorList.BINDINGS, Binding("enter", "", "Open the thread"),
+              Binding("s", "", "Hide the sidebar (below 110 columns)")]),
+            ("Links of a post (o)", [*LinksScreen.BINDINGS, Binding("enter", "", "Open it in the browser on a "
+                                                                    "desktop, else copy it (OSC 52 over SSH)")]),
+            ("Search dialog (/)", [Binding("enter", "", "Open the first hit of what is typed"),
+                                   *SearchScreen.BINDINGS]),
+            ("Import dialog (i)", [Binding("enter", "", "Import the paths and links typed (several: separate "
+                                           "them with ;)"), *ImportScreen.BINDINGS]),
+            ("Tags and note dialogs (t, H)", [Binding("enter", "", "Apply the tags / keep the note"),
+                                              *TagsScreen.BINDINGS, *NoteScreen.BINDINGS]),
+            ("Highlights view (K)", [Binding("enter", "", "Open the highlight at its place"),
+                                     *HighlightsScreen.BINDINGS]),
         ]
 
     def help_notes(self) -> list[tuple[str, str]]:
         return [
+            ("Marks in the thread list",
+             f"{UNREAD_MARK} unread  {BOOKMARK_MARK} bookmarked  {PREVIEW_MARK} a preview: this copy holds only "
+             f"some of the thread's posts ({PREVIEW_MARK} 2/6: 2 of its 6); R fetches it again where it has an "
+             "address."),
             ("Read and unread",
              f"{UNREAD_MARK} marks a thread you have not read. It counts as read once you open it (enter), "
              "move through it in the reading pane (keys or the mouse wheel), or keep the reading pane focused "
              f"for {self.mark_read_after:g} seconds. Moving through the list with j / k leaves threads unread."),
+            ("Narrow terminals",
+             "Below 110 columns the sidebar hides (s shows it); below 80, one pane shows at a time: "
+             "h / l, tab and esc move between them."),
         ]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -39,5 +39,5 @@ class FindBar(Horizontal):
     def show_count(self, matches: int, query: str) -> None:
         """Say how many posts match (nothing while the box is empty)."""
         text = "" if not query else "no posts match" if not matches else \
-            f"{matches} post{'s' if matches != 1 else ''} match"
+            "1 post matches" if matches == 1 else f"{matches} posts match"
         self.query_one("#find-count", Static).update(text)
