@@ -245,3 +245,24 @@ async def test_the_header_breaks_only_between_its_parts(sample_db, size):
             assert line.endswith(" ·"), lines
         joined = [part for line in lines for part in line.removesuffix(" ·").split(" · ")]
         assert joined == parts, lines
+
+
+async def test_the_command_palette_reaches_the_new_keys(long_db):
+    from .test_reader import run_command
+
+    app = make_app(long_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        view = app.screen.query_one(ThreadView)
+        await run_command(pilot, "half page down")
+        assert view.scroll_y == view.scrollable_content_region.height // 2
+        await run_command(pilot, "half page up")
+        assert view.scroll_y == 0
+        await run_command(pilot, "pane to the left")
+        assert isinstance(app.focused, ThreadList)
+        await run_command(pilot, "pane to the right")
+        assert app.focused is view
+        await run_command(pilot, "find in thread")
+        assert isinstance(app.focused, FindInput)

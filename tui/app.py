@@ -572,11 +572,16 @@ class ThreadsApp(OrderedKeysApp[int]):
                             view.action_previous_post)
         yield SystemCommand("Page down", "Page down in the reading pane (space)", view.action_page_down)
         yield SystemCommand("Page up", "Page up in the reading pane (b)", view.action_page_up)
+        yield SystemCommand("Half page down", "Half a page down in the reading pane (ctrl+d)",
+                            view.action_half_page_down)
+        yield SystemCommand("Half page up", "Half a page up in the reading pane (ctrl+u)", view.action_half_page_up)
         yield SystemCommand("Top", "Go to the first post of the thread (g)", view.action_top)
         yield SystemCommand("Bottom", "Go to the last post of the thread (G)", view.action_bottom)
         yield SystemCommand("Focus next pane", "Move focus to the next pane (tab)", self.action_focus_next)
         yield SystemCommand("Focus previous pane", "Move focus to the previous pane (shift+tab)",
                             self.action_focus_previous)
+        yield SystemCommand("Pane to the left", "Focus the pane to the left (h)", main.action_pane_left)
+        yield SystemCommand("Pane to the right", "Focus the pane to the right (l)", main.action_pane_right)
         yield SystemCommand("Import", "Import files or folders into the library (i)", self.action_import)
         yield SystemCommand("Search", "Search the whole library (/)", self.action_search)
         yield SystemCommand("Next hit", "Go to the next search hit (n)", main.action_next_hit)
@@ -594,6 +599,10 @@ class ThreadsApp(OrderedKeysApp[int]):
                             main.action_show_highlights)
         yield SystemCommand("Fetch again", "Fetch the open thread again from its address (R)",
                             main.action_refresh_thread)
+        yield SystemCommand("Links", "The current post's links: open one in the browser, or copy it (o)",
+                            main.action_open_links)
+        yield SystemCommand("Find in thread", "Search the open thread; n / N step through its matches (F)",
+                            main.action_find)
         yield SystemCommand("Post origin", "Where the current post came from: its address and captures (O)",
                             main.action_post_origin)
         yield SystemCommand("Bookmark", "Bookmark the open thread, or remove its bookmark (m)",
