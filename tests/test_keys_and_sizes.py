@@ -266,3 +266,20 @@ async def test_the_command_palette_reaches_the_new_keys(long_db):
         assert app.focused is view
         await run_command(pilot, "find in thread")
         assert isinstance(app.focused, FindInput)
+
+
+def test_the_readmes_key_table_lists_every_key_of_the_main_screen():
+    from tui.screens.help import KEY_NAMES
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| key | action |"):]
+    table = table[:table.index("\n\n")]
+    keys_in_table = {cell for row in table.splitlines() for cell in row.split("|")[1].replace(",", " ").split("`")}
+    arrows = {"down", "up", "home", "end"}  # "arrows" in the table
+    for owner in (ThreadsApp, MainScreen, SummaryList, ThreadList, ThreadView):
+        for binding in owner.BINDINGS:
+            assert isinstance(binding, Binding)
+            for key in set(binding.key.split(",")) - arrows:
+                assert KEY_NAMES.get(key, key) in keys_in_table, (owner.__name__, key)
