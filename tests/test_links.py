@@ -59,6 +59,8 @@ async def test_links_are_terminal_hyperlinks_to_the_whole_address_and_never_spli
     app = make_app(links_db)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
+        await pilot.press("enter")  # below 80 columns the reading pane shows once it has focus
+        await settle(pilot)
         view = app.screen.query_one(ThreadView)
         targets = link_targets(view)
         assert set(targets) == {LONG_URL, SHORT_URL}

@@ -577,9 +577,9 @@ class ThreadsApp(OrderedKeysApp[int]):
         yield SystemCommand("Half page up", "Half a page up in the reading pane (ctrl+u)", view.action_half_page_up)
         yield SystemCommand("Top", "Go to the first post of the thread (g)", view.action_top)
         yield SystemCommand("Bottom", "Go to the last post of the thread (G)", view.action_bottom)
-        yield SystemCommand("Focus next pane", "Move focus to the next pane (tab)", self.action_focus_next)
+        yield SystemCommand("Focus next pane", "Move focus to the next pane (tab)", main.action_pane_next)
         yield SystemCommand("Focus previous pane", "Move focus to the previous pane (shift+tab)",
-                            self.action_focus_previous)
+                            main.action_pane_previous)
         yield SystemCommand("Pane to the left", "Focus the pane to the left (h)", main.action_pane_left)
         yield SystemCommand("Pane to the right", "Focus the pane to the right (l)", main.action_pane_right)
         yield SystemCommand("Import", "Import files or folders into the library (i)", self.action_import)
