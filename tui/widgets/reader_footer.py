@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual import events
 from textual.widget import Widget
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
 
 KEPT_KEYS = frozenset({"question_mark", "q"})  # `?` lists every key, `q` quits: never left out
 
@@ -22,12 +21,17 @@ class ReaderFooter(Footer):
         self.call_after_refresh(self.recompose)  # every key back, then as many as fit
 
     def _units(self) -> list[list[Widget]]:
-        """The footer's items as they are left out: a key, or a group of keys with its label."""
+        """The footer's items as they are left out: a key, or a group of keys with its label.
+
+        Textual exports no names for the footer's parts: they are told apart by their CSS types.
+        """
+        groups = set(self.query_children("KeyGroup"))
+        labels = set(self.query_children("FooterLabel"))
         units: list[list[Widget]] = []
         for child in self.children:
-            if isinstance(child, FooterLabel) and units and isinstance(units[-1][-1], KeyGroup):
+            if child in labels and units and units[-1][-1] in groups:
                 units[-1].append(child)
-            elif isinstance(child, FooterKey | KeyGroup):
+            else:
                 units.append([child])
         return units
 
@@ -37,7 +41,8 @@ class ReaderFooter(Footer):
 
     @staticmethod
     def _kept(unit: list[Widget]) -> bool:
-        return any(isinstance(widget, FooterKey) and widget.key in KEPT_KEYS for widget in unit)
+        return any(getattr(key, "key", None) in KEPT_KEYS for widget in unit
+                   for key in (widget, *widget.query_children("FooterKey")))
 
     def _fit(self) -> None:
         units = self._units()
