@@ -2,8 +2,8 @@
 
 Starts the reader on samples/ as README command 1 does, opens a thread,
 copies it (OSC 52 into tmux's buffer, read back with `show-buffer`),
-searches, and quits; and sends issue 14's bursts of keys, each in one
-`send-keys` call.
+searches, and quits; sends issue 14's bursts of keys, each in one
+`send-keys` call; and follows a link with `o` (issue 16), copied where there is no desktop.
 """
 
 from __future__ import annotations
@@ -254,3 +254,45 @@ def test_keys_sent_in_one_burst_act_as_pressed_slowly(tmux, tmp_path: Path):
     assert len(marked) == 1 and marked[0].endswith("/60"), screen
     current = marked[0]
     assert f"post {current}" in tmux("show-buffer").split("\n")[0] and current != "1/60"
+
+
+def test_follow_a_link_in_a_real_terminal_copies_it_where_there_is_no_desktop(tmux, tmp_path: Path):
+    """`o` then enter, with no display (as over SSH): the whole link lands in tmux's buffer by OSC 52;
+    the pane shows the long link on one line, shortened, not broken by wrapping."""
+    from tui.library import Library
+    from tui.model import PartialDate, Post, Thread
+
+    long_url = ("https://docs.example.org/guides/threads/2024/how-to-keep-long-threads-readable-in-a-terminal"
+                "?from=thread&section=rules")
+    db = tmp_path / "library.json"
+    Library.open(db).add_threads([Thread(
+        posts=[Post(f"The rules: {long_url} and the short one https://a.example/x too.",
+                    url="https://x.com/lin/status/1")],
+        author_name="Lin Example", author_handle="lin", date=PartialDate.from_iso("2024-05-01"))])
+    env = {"THREADS_TUI_DB": str(db), "THREADS_TUI_NO_SYSTEM_CLIPBOARD": "1", "TERM": "xterm-256color",
+           "PATH": os.environ.get("PATH", "")}
+    raw = tmp_path / "raw-output"
+    tmux.start("env -u DISPLAY -u WAYLAND_DISPLAY " + " ".join(threads_tui_command()), env)
+    tmux("pipe-pane", "-o", "-t", "e2e", f"cat >> {raw}")  # what the reader writes, escapes and all
+    screen = tmux.wait_for("Quit")
+    shortened = next(line for line in screen.splitlines() if "docs.example.org/" in line)
+    assert "…" in shortened and "https://" not in shortened.split("docs.example.org")[0][-8:]
+    assert not any(line.strip("│ ").startswith(("rules", "section", "?from")) for line in screen.splitlines())
+    tmux.keys("Down", "Up")  # redraw the pane once the output is piped
+    # The shortened text links to the whole address (OSC 8: tmux 3.3 keeps no hyperlinks in capture-pane).
+    deadline = time.monotonic() + 10
+    while f";{long_url}\x1b\\".encode() not in (raw.read_bytes() if raw.exists() else b"") \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert f";{long_url}\x1b\\".encode() in raw.read_bytes()
+
+    tmux.keys("Enter", "o")
+    screen = tmux.wait_for("Links of post 1/1")
+    assert long_url[:80] in screen and "this post: https://x.com/lin/status/1" in screen
+    tmux.keys("Enter")
+    tmux.wait_for("Copied link")
+    assert tmux("show-buffer") == long_url
+
+    tmux.keys("o", "Down", "Enter")
+    tmux.wait_for("Copied link https://a.example/x")
+    assert tmux("show-buffer") == "https://a.example/x"

@@ -42,6 +42,20 @@ def test_main_screen_80x24(snap_compare, snapshot_app):
     assert snap_compare(snapshot_app(), terminal_size=(80, 24), run_before=wait_for_workers)
 
 
+def test_main_screen_60x15(snap_compare, snapshot_app):
+    """One pane at a time; the footer keeps Help and Quit."""
+    assert snap_compare(snapshot_app(), terminal_size=(60, 15), run_before=wait_for_workers)
+
+
+def test_reading_pane_60x15(snap_compare, snapshot_app):
+    async def open_thread(pilot) -> None:
+        await wait_for_workers(pilot)
+        await pilot.press("enter")
+        await wait_for_workers(pilot)
+
+    assert snap_compare(snapshot_app(), terminal_size=(60, 15), run_before=open_thread)
+
+
 def test_preview_thread(snap_compare, snapshot_app):
     async def open_preview(pilot) -> None:
         await wait_for_workers(pilot)

@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from . import browser
 from .clipboard import copy_to_system_clipboard, describe_copy
 from .library import Library, LibraryError
 from .messages import FetchAgain, LibraryChanged, OpenThread
@@ -35,7 +36,7 @@ from .storage import file_stamp
 from .text import strip_control
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
-from .widgets.thread_list import UNREAD_MARK
+from .widgets.thread_list import BOOKMARK_MARK, PREVIEW_MARK, UNREAD_MARK
 
 if TYPE_CHECKING:
     from .screens.keep import TagChange
@@ -72,6 +73,7 @@ WORKER_TASKS = {
     "open-thread": "Opening the thread",
     "save-state": "Saving the reading state",
     "clipboard": "Copying to the system clipboard",
+    "browser": "Opening the link",
     "search": "The search",
 }
 
@@ -399,6 +401,20 @@ class ThreadsApp(OrderedKeysApp[int]):
         system = copy_to_system_clipboard(text)
         self.notify(describe_copy(what, text, system), markup=False)
 
+    def follow_link(self, url: str) -> None:
+        """Open `url` in the browser where there is a desktop session, else copy it (OSC 52 works over SSH)."""
+        if browser.has_desktop():
+            self._open_in_browser(url)
+        else:
+            self.copy_text(url, f"link {url}")
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_in_browser(self, url: str) -> None:
+        if browser.open_in_browser(url):
+            self.notify(f"Opened {url} in the browser.", markup=False)
+        else:
+            self.call_from_thread(self.copy_text, url, f"link {url} (no browser opened it)")
+
     # -- search -----------------------------------------------------------
 
     @property
@@ -508,20 +524,52 @@ class ThreadsApp(OrderedKeysApp[int]):
         self.push_screen(HelpScreen(self.help_sections(), self.help_notes()))
 
     def help_sections(self) -> list[tuple[str, list[BindingType]]]:
+        """Every key, grouped by where it works, read from the bindings of each screen and pane."""
+        from .screens.import_screen import ImportScreen
+        from .screens.keep import HighlightsScreen, NoteScreen, TagsScreen
+        from .screens.links import LinksScreen
+        from .screens.search import SearchScreen
+        from .widgets.author_list import AuthorList
+        from .widgets.filter_input import FilterInput
+        from .widgets.find_bar import FindInput
+        from .widgets.thread_list import ThreadList
+
         return [
-            ("Everywhere", [*self.BINDINGS, Binding("tab,shift+tab", "", "Move between panes"),
-                            Binding("ctrl+p", "", "Command palette: every action by name")]),
-            ("Main screen", MainScreen.BINDINGS),
-            ("Thread list and More from", SummaryList.BINDINGS),
+            ("Everywhere", [*self.BINDINGS, Binding("ctrl+p", "", "Command palette: every action by name"),
+                            Binding("ctrl+q", "", "Quit, even from a text box")]),
+            ("Main screen (any pane)", MainScreen.BINDINGS),
+            ("Thread list", [*SummaryList.BINDINGS, *ThreadList.BINDINGS]),
+            ("Filter box (f)", FilterInput.BINDINGS),
             ("Reading pane", ThreadView.BINDINGS),
+            ("Search in the thread (F)", FindInput.BINDINGS),
+            ("More from @author (the sidebar; it moves as the thread list does)",
+             [*AuthorList.BINDINGS, Binding("enter", "", "Open the thread"),
+              Binding("s", "", "Hide the sidebar (below 110 columns)")]),
+            ("Links of a post (o)", [*LinksScreen.BINDINGS, Binding("enter", "", "Open it in the browser on a "
+                                                                    "desktop, else copy it (OSC 52 over SSH)")]),
+            ("Search dialog (/)", [Binding("enter", "", "Open the first hit of what is typed"),
+                                   *SearchScreen.BINDINGS]),
+            ("Import dialog (i)", [Binding("enter", "", "Import the paths and links typed (several: separate "
+                                           "them with ;)"), *ImportScreen.BINDINGS]),
+            ("Tags and note dialogs (t, H)", [Binding("enter", "", "Apply the tags / keep the note"),
+                                              *TagsScreen.BINDINGS, *NoteScreen.BINDINGS]),
+            ("Highlights view (K)", [Binding("enter", "", "Open the highlight at its place"),
+                                     *HighlightsScreen.BINDINGS]),
         ]
 
     def help_notes(self) -> list[tuple[str, str]]:
         return [
+            ("Marks in the thread list",
+             f"{UNREAD_MARK} unread  {BOOKMARK_MARK} bookmarked  {PREVIEW_MARK} a preview: this copy holds only "
+             f"some of the thread's posts ({PREVIEW_MARK} 2/6: 2 of its 6); R fetches it again where it has an "
+             "address."),
             ("Read and unread",
              f"{UNREAD_MARK} marks a thread you have not read. It counts as read once you open it (enter), "
              "move through it in the reading pane (keys or the mouse wheel), or keep the reading pane focused "
              f"for {self.mark_read_after:g} seconds. Moving through the list with j / k leaves threads unread."),
+            ("Narrow terminals",
+             "Below 110 columns the sidebar hides (s shows it); below 80, one pane shows at a time: "
+             "h / l, tab and esc move between them."),
         ]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -539,11 +587,16 @@ class ThreadsApp(OrderedKeysApp[int]):
                             view.action_previous_post)
         yield SystemCommand("Page down", "Page down in the reading pane (space)", view.action_page_down)
         yield SystemCommand("Page up", "Page up in the reading pane (b)", view.action_page_up)
+        yield SystemCommand("Half page down", "Half a page down in the reading pane (ctrl+d)",
+                            view.action_half_page_down)
+        yield SystemCommand("Half page up", "Half a page up in the reading pane (ctrl+u)", view.action_half_page_up)
         yield SystemCommand("Top", "Go to the first post of the thread (g)", view.action_top)
         yield SystemCommand("Bottom", "Go to the last post of the thread (G)", view.action_bottom)
-        yield SystemCommand("Focus next pane", "Move focus to the next pane (tab)", self.action_focus_next)
+        yield SystemCommand("Focus next pane", "Move focus to the next pane (tab)", main.action_pane_next)
         yield SystemCommand("Focus previous pane", "Move focus to the previous pane (shift+tab)",
-                            self.action_focus_previous)
+                            main.action_pane_previous)
+        yield SystemCommand("Pane to the left", "Focus the pane to the left (h)", main.action_pane_left)
+        yield SystemCommand("Pane to the right", "Focus the pane to the right (l)", main.action_pane_right)
         yield SystemCommand("Import", "Import files or folders into the library (i)", self.action_import)
         yield SystemCommand("Search", "Search the whole library (/)", self.action_search)
         for name, query in self.saved_searches.items():
@@ -563,6 +616,10 @@ class ThreadsApp(OrderedKeysApp[int]):
                             main.action_show_highlights)
         yield SystemCommand("Fetch again", "Fetch the open thread again from its address (R)",
                             main.action_refresh_thread)
+        yield SystemCommand("Links", "The current post's links: open one in the browser, or copy it (o)",
+                            main.action_open_links)
+        yield SystemCommand("Find in thread", "Search the open thread; n / N step through its matches (F)",
+                            main.action_find)
         yield SystemCommand("Post origin", "Where the current post came from: its address and captures (O)",
                             main.action_post_origin)
         yield SystemCommand("Bookmark", "Bookmark the open thread, or remove its bookmark (m)",

@@ -159,6 +159,9 @@ def post_label(post: Post, n: int, total: int, numbers: dict[str, int]) -> str:
     return " · ".join(parts)
 
 
+HEADER_SEPARATOR = " · "
+
+
 def post_as_text(post: Post, n: int, total: int, numbers: dict[str, int]) -> str:
     """One post as clean text, numbered `n/N`, media and quote below it."""
     return f"{post_label(post, n, total, numbers)}\n{post_body(post)}"
@@ -170,11 +173,16 @@ def post_with_attribution(thread: Thread, index: int) -> str:
     return f"{top}\n{post_body(thread.posts[index])}"
 
 
-def header_text(thread: Thread) -> str:
-    """The line above a thread: author, whom it answers, date, count and read time."""
+def header_parts(thread: Thread) -> list[str]:
+    """The parts of the line above a thread: author, whom it answers, date, count and read time."""
     reply = reply_label(thread.in_reply_to, with_address=True)
-    return (f"{byline(thread)}{' · ' + reply if reply else ''} · {date_text(thread.date)} · {count_text(thread)} · "
-            f"{thread.minutes_to_read()} min read")
+    return [byline(thread), *([reply] if reply else []), date_text(thread.date), count_text(thread),
+            f"{thread.minutes_to_read()} min read"]
+
+
+def header_text(thread: Thread) -> str:
+    """The line above a thread: its parts joined by ` · `."""
+    return HEADER_SEPARATOR.join(header_parts(thread))
 
 
 def thread_as_text(thread: Thread) -> str:

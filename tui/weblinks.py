@@ -36,3 +36,23 @@ def web_address(url: str | None) -> str | None:
     if url and _WEB_ADDRESS.fullmatch(url.strip()):
         return url.strip()
     return None
+
+
+def short_address(url: str, width: int) -> str:
+    """`url` in at most `width` columns: the host, the start of the path, and `…` (no scheme)."""
+    if len(url) <= width:
+        return url
+    rest = url.split("://", 1)[-1]
+    if len(rest) <= width:
+        return rest
+    return rest[:max(0, width - 1)] + "…"
+
+
+def post_links(texts: list[str], links: list[str]) -> list[str]:
+    """The web addresses in `texts` (in order), then those of `links` not among them; each once."""
+    found: list[str] = []
+    for text in texts:
+        found += [text[start:end] for start, end in link_spans(text)]
+    found += links
+    addresses = [address for address in map(web_address, found) if address]
+    return list(dict.fromkeys(addresses))

@@ -17,7 +17,7 @@ from ..widgets.key_scroll import KeyScroll
 KEY_NAMES = {
     "down": "↓", "up": "↑", "pagedown": "pgdn", "pageup": "pgup", "question_mark": "?",
     "slash": "/", "space": "space", "enter": "enter", "escape": "esc", "tab": "tab",
-    "shift+tab": "shift+tab", "ctrl+p": "ctrl+p",
+    "shift+tab": "shift+tab", "ctrl+p": "ctrl+p", "delete": "del",
 }
 
 
@@ -26,7 +26,7 @@ def key_label(keys: str) -> str:
     return " / ".join(KEY_NAMES.get(key, key) for key in keys.split(","))
 
 
-KEY_COLUMN = 20
+KEY_COLUMN = 22
 
 
 def bindings_text(title: str, bindings: list[BindingType]) -> Text:
@@ -39,7 +39,7 @@ def bindings_text(title: str, bindings: list[BindingType]) -> Text:
     text.append(title, style="bold underline")
     for binding in bindings:
         if isinstance(binding, Binding) and binding.description and "." not in binding.action:
-            text.append("\n" + key_label(binding.key).ljust(KEY_COLUMN), style="bold")
+            text.append("\n" + key_label(binding.key).ljust(KEY_COLUMN - 1) + " ", style="bold")
             text.append(binding.description)
     return text
 
@@ -67,7 +67,7 @@ class HelpScreen(ModalScreen[None]):
                     text.append(title, style="bold underline")
                     text.append("\n" + note)
                     yield Static(text, classes="help-section help-note")
-            yield Static("j k space b g G scroll · esc, q or ? closes · ctrl+p finds any command",
+            yield Static("j k space b g G ctrl+d ctrl+u scroll · esc, q or ? closes · ctrl+p finds any command",
                          id="help-hint", markup=False)
         yield Footer(compact=True)
 

@@ -10,7 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widget import Widget
+from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
 from ..formatting import author_label, count_text, numbered_total, post_with_attribution, thread_as_text
@@ -22,13 +23,17 @@ from ..ordered_keys import KeyEvent, is_text
 from ..query import Node, QueryError, has_text, parse
 from ..quoting import Quote, posts_text
 from ..text import strip_control
+from ..weblinks import post_links, web_address
 from ..widgets.author_list import AuthorList
 from ..widgets.filter_input import FilterInput
+from ..widgets.find_bar import FindBar
+from ..widgets.reader_footer import ReaderFooter
 from ..widgets.reading_pane import ReadingPane, ThreadView
 from ..widgets.summary_list import SummaryList
 from ..widgets.thread_list import ThreadList
 from .base import ReportsWorkerErrors
 from .keep import NoteScreen, TagChange, TagsScreen
+from .links import LinkChoice, LinksScreen
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
@@ -36,10 +41,21 @@ if TYPE_CHECKING:
 COPY_KEYS = Binding.Group("Copy")
 # From this width the sidebar shows by default; below it, showing it hides the thread list.
 SIDEBAR_MIN_WIDTH = 110
+# Below this width one pane shows at a time (the one with focus): two would leave neither readable.
+TWO_PANES_MIN_WIDTH = 80
 NO_OTHER_THREADS = "No other threads by this author."
 # What acts on the open thread (it is saved as the one to reopen on quit).
 THREAD_ACTIONS = frozenset({"copy_post", "copy_thread", "toggle_bookmark", "quit_key", "copy_quote", "select_posts",
-                            "keep_highlight", "edit_tags", "refresh_thread", "post_origin"})
+                            "keep_highlight", "edit_tags", "refresh_thread", "post_origin", "open_links", "find"})
+
+
+def posts_matching(thread: Thread, query: str) -> list[int]:
+    """The indexes of the posts whose text (or quoted post's) holds `query`, case aside."""
+    needle = query.casefold()
+    if not needle:
+        return []
+    return [index for index, post in enumerate(thread.posts)
+            if needle in post.text.casefold() or (post.quoted is not None and needle in post.quoted.text.casefold())]
 
 
 class MainScreen(ReportsWorkerErrors, Screen):
@@ -48,13 +64,23 @@ class MainScreen(ReportsWorkerErrors, Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "copy_post", "Copy", group=COPY_KEYS, id="copy-post"),
         Binding("C", "copy_thread", "Copy thread", group=COPY_KEYS, id="copy-thread"),
-        Binding("n", "next_hit", "Next hit", id="next-hit", show=False),
-        Binding("N", "previous_hit", "Previous hit", id="previous-hit", show=False),
+        Binding("n", "next_hit", "Next hit (of the search in the thread while F is on)", id="next-hit", show=False),
+        Binding("N", "previous_hit", "Previous hit (likewise)", id="previous-hit", show=False),
         Binding("m", "toggle_bookmark", "Bookmark", id="bookmark", show=False),
         Binding("B", "toggle_bookmarked_only", "Bookmarked only", id="bookmarked-only", show=False),
         Binding("f", "filter", "Filter", id="filter", show=False),
         Binding("s", "toggle_sidebar", "Sidebar", id="sidebar", show=False),
+        Binding("h", "pane_left", "Focus the pane to the left (the thread list)", show=False, id="pane-left"),
+        Binding("l", "pane_right", "Focus the pane to the right (reading pane, then More from)", show=False,
+                id="pane-right"),
+        Binding("tab", "pane_next", "Move between panes", show=False, id="pane-next"),
+        Binding("shift+tab", "pane_previous", "Move between panes, backwards", show=False, id="pane-previous"),
+        Binding("F", "find", "Find in the open thread (n / N step through its matches, esc ends it)",
+                show=False, id="find"),
+        Binding("escape", "end_find", "End the search in the thread", show=False, id="end-find"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
+        Binding("escape", "back_to_list", "Back to the thread list (one pane at a time)", show=False,
+                id="back-to-list"),
         Binding("R", "refresh_thread", "Fetch the thread again from its address", show=False, id="refresh"),
         Binding("v", "select_posts", "Select posts from here (j/k grow it; v again drops it)", show=False,
                 id="select"),
@@ -65,6 +91,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         Binding("t", "edit_tags", "Tags of the thread (add; -tag removes); f then #tag lists one tag's threads",
                 show=False, id="tags"),
         Binding("K", "show_highlights", "Every highlight; enter opens it at its place", show=False, id="highlights"),
+        Binding("o", "open_links", "Links of the current post: enter opens one in the browser (else copies it)",
+                show=False, id="links"),
         Binding("O", "post_origin", "Where the current post came from (its address, the captures that held it)",
                 show=False, id="post-origin"),
     ]
@@ -89,6 +117,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._loading: Worker[None] | None = None  # the latest thread load
         self._opening: str | None = None  # the thread it loads, until it is shown
         self._library_error = ""
+        self.find_query = ""  # the search within the open thread, while the find bar is on
+        self._find_matches: list[int] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -100,7 +130,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             with Vertical(id="sidebar"):
                 yield Static("More from", id="sidebar-title", markup=False)
                 yield AuthorList(id="author-list")
-        yield Footer(compact=True)
+        yield ReaderFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#list-pane").border_title = "Threads"
@@ -321,8 +351,12 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def _show(self, thread: Thread | None, index: int = 0, terms: tuple[str, ...] = (),
               focus_reader: bool = False, notice: str = "") -> None:
+        if self.find_active and (thread is None or self.thread is None or thread.id != self.thread.id):
+            self._close_find()
         self.thread = thread
         self.reading_pane.show(thread, index, terms, notice)
+        if self.find_active and thread is not None:
+            self._apply_find()
         self.show_user_data()
         self.refresh_sidebar()
         if focus_reader:
@@ -338,6 +372,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if event.widget is self.reading_pane.view:
             self._start_dwell()
+        self._show_pane_of(event.widget)
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         if event.widget is self.reading_pane.view and self._read_timer is not None:
@@ -508,11 +543,190 @@ class MainScreen(ReportsWorkerErrors, Screen):
         lines += [f"captured in: {capture}" for capture in captures if capture]
         self.notify(strip_control("\n".join(lines)), timeout=10, markup=False)
 
+    def action_open_links(self) -> None:
+        """List the current post's links (and its own address) to open or copy one."""
+        thread = self._open_thread_or_say("list the links of")
+        if thread is None:
+            return
+        index = min(self.current_post_index(), thread.post_count - 1)
+        post = thread.posts[index]
+        quoted = [post.quoted] if post.quoted else []
+        choices = [LinkChoice(url) for url in post_links([post.text, *(q.text for q in quoted)],
+                                                         [*post.links, *(link for q in quoted for link in q.links)])]
+        own = web_address(post.url)
+        if own and own not in (choice.url for choice in choices):
+            choices.append(LinkChoice(own, "this post"))
+        which = f"post {index + 1}/{numbered_total(thread)}"
+        if not choices:
+            self.notify(f"No links in {which}.", markup=False)
+            return
+
+        def follow(url: str | None) -> None:
+            if url:
+                self.app.follow_link(url)
+
+        self.app.push_screen(LinksScreen(f"Links of {which}", choices), follow)
+
     def action_next_hit(self) -> None:
-        self.app.step_hit(+1)
+        """The next match of the search in the thread while one is on, else the next library search hit."""
+        if self.find_active:
+            self._step_find(+1)
+        else:
+            self.app.step_hit(+1)
 
     def action_previous_hit(self) -> None:
-        self.app.step_hit(-1)
+        if self.find_active:
+            self._step_find(-1)
+        else:
+            self.app.step_hit(-1)
+
+    # -- search within the open thread (F) ---------------------------------
+
+    @property
+    def find_active(self) -> bool:
+        return self.query_one(FindBar).has_class("-active")
+
+    def action_find(self) -> None:
+        if self._open_thread_or_say("search in") is None:
+            return
+        find_bar = self.query_one(FindBar)
+        find_bar.add_class("-active")
+        find_bar.input.focus()
+        self.refresh_bindings()
+
+    @on(Input.Changed, "#find")
+    def _find_changed(self, event: Input.Changed) -> None:
+        self.find_query = event.value.strip()
+        self._apply_find()
+
+    def _apply_find(self) -> None:
+        """Highlight the query in the open thread and count the posts that hold it."""
+        thread = self.thread
+        self._find_matches = posts_matching(thread, self.find_query) if thread is not None else []
+        self.reading_pane.view.highlight((self.find_query,) if self.find_query else ())
+        self.query_one(FindBar).show_count(len(self._find_matches), self.find_query)
+
+    @on(Input.Submitted, "#find")
+    def _find_submitted(self) -> None:
+        view = self.reading_pane.view
+        view.focus()
+        if self._find_matches:
+            current = view.current
+            view.go_to_post(next((i for i in self._find_matches if i >= current), self._find_matches[0]))
+            self._say_match()
+        elif self.find_query:
+            self.notify(f"No post of this thread holds {self.find_query!r}.", severity="warning", markup=False)
+
+    def _step_find(self, step: int) -> None:
+        if not self._find_matches:
+            self.notify(f"No post of this thread holds {self.find_query!r}." if self.find_query
+                        else "Type what to find, then enter.", severity="warning", markup=False)
+            return
+        view = self.reading_pane.view
+        current = view.current
+        if step > 0:
+            target = next((i for i in self._find_matches if i > current), self._find_matches[0])
+        else:
+            target = next((i for i in reversed(self._find_matches) if i < current), self._find_matches[-1])
+        view.go_to_post(target)
+        self._say_match()
+
+    def _say_match(self) -> None:
+        index = self._find_matches.index(self.reading_pane.view.current) \
+            if self.reading_pane.view.current in self._find_matches else 0
+        self.notify(f"Match {index + 1} of {len(self._find_matches)} for {self.find_query!r} in this thread "
+                    "(n / N for more, esc ends)", timeout=2, markup=False)
+
+    def action_end_find(self) -> None:
+        focused_in_bar = self.focused is not None and self.query_one(FindBar) in self.focused.ancestors_with_self
+        self._close_find()
+        self.reading_pane.view.highlight(())
+        if focused_in_bar:
+            self.reading_pane.view.focus()
+
+    def _close_find(self) -> None:
+        find_bar = self.query_one(FindBar)
+        find_bar.remove_class("-active")
+        find_bar.input.value = ""
+        self.find_query, self._find_matches = "", []
+        self.refresh_bindings()
+
+    # -- panes: h / l, tab, and one pane at a time in a narrow terminal ----
+
+    def _panes(self) -> list[Widget]:
+        """The panes left to right, each as the widget that takes its focus."""
+        return [self.thread_list, self.reading_pane.view, self.query_one(AuthorList)]
+
+    def _pane_index(self) -> int | None:
+        focused = self.focused
+        if focused is None:
+            return None
+        for index, pane in enumerate(self._panes()):
+            box = pane if index == 1 else pane.parent
+            if box is not None and box in focused.ancestors_with_self:
+                return index
+        if self.reading_pane in focused.ancestors_with_self:
+            return 1
+        return None
+
+    def _reachable(self, pane: Widget) -> bool:
+        """One at a time, every pane can be shown; else those on screen."""
+        return self.has_class("-single") or all(node.display for node in pane.ancestors_with_self
+                                                if node is not self)
+
+    def _move_to_pane(self, step: int, wrap: bool) -> None:
+        panes = self._panes()
+        index = self._pane_index()
+        if index is None:
+            index = 0 if step > 0 else len(panes) - 1
+            step = 0
+        count = len(panes)
+        for offset in range(1, count + 1) if step else (0,):
+            target = index + step * offset
+            if not wrap and not 0 <= target < count:
+                return
+            pane = panes[target % count]
+            if self._reachable(pane):
+                self._focus_pane(pane)
+                return
+
+    def _focus_pane(self, pane: Widget) -> None:
+        self._show_pane_of(pane)
+        pane.focus()
+
+    def action_pane_left(self) -> None:
+        self._move_to_pane(-1, wrap=False)
+
+    def action_pane_right(self) -> None:
+        self._move_to_pane(+1, wrap=False)
+
+    def action_pane_next(self) -> None:
+        if self.has_class("-single"):
+            self._move_to_pane(+1, wrap=True)
+        else:
+            self.focus_next()
+
+    def action_pane_previous(self) -> None:
+        if self.has_class("-single"):
+            self._move_to_pane(-1, wrap=True)
+        else:
+            self.focus_previous()
+
+    def action_back_to_list(self) -> None:
+        self._focus_pane(self.thread_list)
+
+    def _show_pane_of(self, widget: Widget) -> None:
+        """One pane at a time: show the pane holding `widget`."""
+        if not self.has_class("-single"):
+            return
+        shown = "-show-list"
+        if self.reading_pane in widget.ancestors_with_self:
+            shown = "-show-reader"
+        elif self.query_one("#sidebar") in widget.ancestors_with_self:
+            shown = "-show-sidebar"
+        for name in ("-show-list", "-show-reader", "-show-sidebar"):
+            self.set_class(name == shown, name)
+        self.call_after_refresh(self._show_sidebar_hint)
 
     def action_toggle_bookmark(self) -> None:
         if self.thread is None:
@@ -535,6 +749,11 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """esc clears a filter only where there is one (the footer shows it then)."""
         if action == "clear_filter":
             return bool(self.filter_text) or self.query_one("#filter", Input).has_class("-active")
+        if action == "end_find":
+            return self.find_active
+        if action == "back_to_list":
+            return self.has_class("-single") and self.focused is not None \
+                and self.query_one("#list-pane") not in self.focused.ancestors_with_self
         return True
 
     def action_filter(self) -> None:
@@ -588,6 +807,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
         rather than squeezing the reading pane.
         """
         sidebar = self.query_one("#sidebar")
+        if self.has_class("-single"):  # one pane at a time: s goes to the sidebar, or back to the reading pane
+            self._focus_pane(self.reading_pane.view if self.has_class("-show-sidebar") else self.query_one(AuthorList))
+            return
         showing = not sidebar.display
         self.set_class(showing, "-sidebar-shown")
         self.set_class(not showing, "-sidebar-hidden")
@@ -600,6 +822,13 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self.query_one(AuthorList).focus()
 
     def on_resize(self, event: events.Resize) -> None:
+        single = event.size.width < TWO_PANES_MIN_WIDTH
+        if single != self.has_class("-single"):
+            self.set_class(single, "-single")
+            if single:
+                self.remove_class("-sidebar-shown", "-sidebar-hidden")
+                self._show_pane_of(self.focused or self.thread_list)
+            self.call_after_refresh(self._show_sidebar_hint)
         wide = event.size.width >= SIDEBAR_MIN_WIDTH
         if wide != self._wide:
             if self._wide is not None:

@@ -3,7 +3,8 @@
 | key | action |
 |---|---|
 | `j` / `down`, `k` / `up` | a line down / up |
-| `space` / `pgdn`, `b` / `pgup` | a page down / up |
+| `space` / `pgdn` / `ctrl+f`, `b` / `pgup` / `ctrl+b` | a page down / up |
+| `ctrl+d`, `ctrl+u` | half a page down / up |
 | `g` / `home`, `G` / `end` | top / bottom |
 """
 
@@ -21,8 +22,10 @@ class KeyScroll(VerticalScroll, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "scroll_down", "Scroll down", show=False, id="scroll.down"),
         Binding("k,up", "scroll_up", "Scroll up", show=False, id="scroll.up"),
-        Binding("space,pagedown", "page_down", "Page down", show=False, id="scroll.page-down"),
-        Binding("b,pageup", "page_up", "Page up", show=False, id="scroll.page-up"),
+        Binding("space,pagedown,ctrl+f", "page_down", "Page down", show=False, id="scroll.page-down"),
+        Binding("b,pageup,ctrl+b", "page_up", "Page up", show=False, id="scroll.page-up"),
+        Binding("ctrl+d", "half_page_down", "Half a page down", show=False, id="scroll.half-page-down"),
+        Binding("ctrl+u", "half_page_up", "Half a page up", show=False, id="scroll.half-page-up"),
         Binding("g,home", "scroll_home", "Top", show=False, id="scroll.top"),
         Binding("G,end", "scroll_end", "Bottom", show=False, id="scroll.bottom"),
     ]
@@ -50,3 +53,9 @@ class KeyScroll(VerticalScroll, can_focus=True):
 
     def action_page_up(self) -> None:
         self.scroll_page_up(animate=False)
+
+    def action_half_page_down(self) -> None:
+        self.scroll_relative(y=max(1, self.scrollable_content_region.height // 2), animate=False)
+
+    def action_half_page_up(self) -> None:
+        self.scroll_relative(y=-max(1, self.scrollable_content_region.height // 2), animate=False)

@@ -3,7 +3,8 @@
 | key | action |
 |---|---|
 | `j` / `down`, `k` / `up` | next / previous post |
-| `space` / `pgdn`, `b` / `pgup` | page down / up |
+| `space` / `pgdn` / `ctrl+f`, `b` / `pgup` / `ctrl+b` | page down / up |
+| `ctrl+d`, `ctrl+u` | half a page down / up |
 | `g` / `home`, `G` / `end` | top / bottom |
 | `n` / `N` | next / previous search hit (the main screen's, in this pane's footer) |
 
@@ -30,17 +31,19 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Static
 
-from ..formatting import header_text, media_line, missing_text, numbered_total, post_label, post_numbers
+from ..formatting import header_parts, media_line, missing_text, numbered_total, post_label, post_numbers
 from ..model import Post, Thread
 from ..text import strip_control
-from ..weblinks import link_spans
+from ..weblinks import link_spans, short_address, web_address
+from .find_bar import FindBar
+from .thread_header import ThreadHeader
 
 _MENTION = re.compile(r"(?<![\w@])@\w+(?:@[\w.-]+\w)?")
 _HASHTAG = re.compile(r"(?<![\w#&])#\w+")
 MAX_TEXT_WIDTH = 100
 QUOTE_PREFIX = "│ "
+MIN_LINK_WIDTH = 12  # a link is never shortened below this: a narrower pane folds it
 # A long thread is laid out while the reader is idle, a slice of time at a time: a key
 # pressed meanwhile waits for one slice at most.
 LAYOUT_SLICE_SECONDS = 0.004
@@ -75,8 +78,10 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "next_post", "Next post", show=False, id="reader.next-post"),
         Binding("k,up", "previous_post", "Previous post", show=False, id="reader.previous-post"),
-        Binding("space,pagedown", "page_down", "Page down", group=PAGE_KEYS, id="reader.page-down"),
-        Binding("b,pageup", "page_up", "Page up", group=PAGE_KEYS, id="reader.page-up"),
+        Binding("space,pagedown,ctrl+f", "page_down", "Page down", group=PAGE_KEYS, id="reader.page-down"),
+        Binding("b,pageup,ctrl+b", "page_up", "Page up", group=PAGE_KEYS, id="reader.page-up"),
+        Binding("ctrl+d", "half_page_down", "Half a page down", show=False, id="reader.half-page-down"),
+        Binding("ctrl+u", "half_page_up", "Half a page up", show=False, id="reader.half-page-up"),
         Binding("g,home", "top", "Top", group=END_KEYS, id="reader.top"),
         Binding("G,end", "bottom", "Bottom", group=END_KEYS, id="reader.bottom"),
         Binding("n", "screen.next_hit", "Next hit", group=HIT_KEYS, id="reader.next-hit"),
@@ -244,17 +249,38 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self._width, len(self._lines))
         self.refresh()
 
-    def _styled(self, text: str, base: str = "") -> Text:
-        styled = Text(strip_control(text), style=self.get_component_rich_style(base, partial=True) if base else "")
+    def _styled(self, text: str, width: int, base: str = "") -> Text:
+        """A paragraph with its links (terminal hyperlinks to the whole address), mentions and search
+        terms styled; a link too long for `width` is shown shortened, so wrapping never breaks one."""
+        plain = strip_control(text)
+        pieces: list[str] = []
+        links: list[tuple[int, int, str]] = []  # where each link is in the text shown, and its address
+        shown_to = 0
+        length = 0
+        for start, end in link_spans(plain):
+            url = plain[start:end]
+            # Wrapping breaks only at spaces: the link and what touches it, `(` or `).`, must fit.
+            word_start = next((i + 1 for i in range(start - 1, -1, -1) if plain[i].isspace()), 0)
+            word_end = next((i for i in range(end, len(plain)) if plain[i].isspace()), len(plain))
+            room = max(MIN_LINK_WIDTH, width - (start - word_start) - (word_end - end))
+            label = short_address(url, room)
+            pieces += [plain[shown_to:start], label]
+            length += start - shown_to
+            links.append((length, length + len(label), url))
+            length += len(label)
+            shown_to = end
+        pieces.append(plain[shown_to:])
+        styled = Text("".join(pieces), style=self.get_component_rich_style(base, partial=True) if base else "")
         plain = styled.plain
-        links = list(link_spans(plain))
         link_style = self.get_component_rich_style("thread-view--link", partial=True)
-        for start, end in links:
+        for start, end, url in links:
             styled.stylize(link_style, start, end)
+            if address := web_address(url):
+                styled.stylize(Style(link=address), start, end)
         mention_style = self.get_component_rich_style("thread-view--mention", partial=True)
         for pattern in (_MENTION, _HASHTAG):
             for match in pattern.finditer(plain):
-                if not any(start <= match.start() < end for start, end in links):
+                if not any(start <= match.start() < end for start, end, _ in links):
                     styled.stylize(mention_style, match.start(), match.end())
         if self.terms:
             styled.highlight_words(self.terms, self.get_component_rich_style("thread-view--hit", partial=True),
@@ -274,7 +300,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         lines: list[tuple[Text, str]] = [(Text(post_label(post, n, total, self._numbers)), "label")]
         for paragraph in post.text.split("\n"):
             if paragraph:
-                lines += self._wrap(self._styled(paragraph), width, "text")
+                lines += self._wrap(self._styled(paragraph, width), width, "text")
             else:
                 lines.append((Text(""), "text"))
         media_style = self.get_component_rich_style("thread-view--media", partial=True)
@@ -284,7 +310,8 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
             quoted = post.quoted
             quote_style = "thread-view--quote"
             for paragraph in quoted.text.split("\n"):
-                lines += self._wrap(self._styled(paragraph, quote_style), width, "quote", QUOTE_PREFIX)
+                lines += self._wrap(self._styled(paragraph, width - len(QUOTE_PREFIX), quote_style), width, "quote",
+                                    QUOTE_PREFIX)
             for media in quoted.media:
                 lines += self._wrap(Text(strip_control(media_line(media)), style=media_style), width,
                                     "quote", QUOTE_PREFIX)
@@ -355,6 +382,25 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._pinned = None
         self.scroll_page_up(animate=False)
 
+    def action_half_page_down(self) -> None:
+        self._scroll_half_page(+1)
+
+    def action_half_page_up(self) -> None:
+        self._scroll_half_page(-1)
+
+    def _scroll_half_page(self, direction: int) -> None:
+        self.post_message(self.Moved())
+        self._pinned = None
+        self.scroll_to(y=self.scroll_y + direction * max(1, self.scrollable_content_region.height // 2),
+                       animate=False)
+
+    def highlight(self, terms: Sequence[str]) -> None:
+        """Highlight `terms` in the posts (a search within the thread), staying at the current post."""
+        self.terms = tuple(terms)
+        keep = self.current
+        self._reset_layout()
+        self.go_to_post(keep)
+
     def action_top(self) -> None:
         self.post_message(self.Moved())
         self.scroll_home(animate=False)
@@ -416,8 +462,9 @@ class ReadingPane(Vertical):
     """Header (author, date, count, read time) above the thread's posts."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="thread-header", markup=False)
+        yield ThreadHeader(id="thread-header")
         yield ThreadView(id="thread-view")
+        yield FindBar(id="find-bar")
 
     @property
     def view(self) -> ThreadView:
@@ -429,13 +476,10 @@ class ReadingPane(Vertical):
 
     def show_header(self, thread: Thread | None, tags: Sequence[str] = ()) -> None:
         """Author, date, count and read time; below, the thread's address and its tags, where it has them."""
-        header = self.query_one("#thread-header", Static)
+        header = self.query_one(ThreadHeader)
         if thread is None:
-            header.update(Text("No thread open"))
+            header.show(["No thread open"])
             return
-        text = Text(strip_control(header_text(thread)))
-        below = [strip_control(thread.url)] if thread.url else []
+        below = [thread.url] if thread.url else []
         below += [" ".join(f"#{tag}" for tag in tags)] if tags else []
-        if below:
-            text.append("\n" + " · ".join(below), style="not bold dim")
-        header.update(text)
+        header.show(header_parts(thread), " · ".join(below))

@@ -5,7 +5,8 @@
 | `j` / `down` | next thread |
 | `k` / `up` | previous thread |
 | `g` / `home`, `G` / `end` | first / last thread |
-| `pgdn` / `pgup` | a page down / up |
+| `pgdn` / `ctrl+f`, `pgup` / `ctrl+b` | a page down / up |
+| `ctrl+d`, `ctrl+u` | half a page down / up |
 | `enter` | open the highlighted thread |
 """
 
@@ -48,8 +49,10 @@ class SummaryList(ScrollView, can_focus=True):
         Binding("k,up", "cursor_up", "Previous", show=False, id="list.previous"),
         Binding("g,home", "first", "First", show=False, id="list.first"),
         Binding("G,end", "last", "Last", show=False, id="list.last"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="list.page-down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="list.page-up"),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="list.page-down"),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="list.page-up"),
+        Binding("ctrl+d", "half_page_down", "Half a page down", show=False, id="list.half-page-down"),
+        Binding("ctrl+u", "half_page_up", "Half a page up", show=False, id="list.half-page-up"),
     ]
     ROW_HEIGHT: ClassVar[int] = 2
 
@@ -154,6 +157,12 @@ class SummaryList(ScrollView, can_focus=True):
 
     def action_page_up(self) -> None:
         self.cursor -= self._page_rows()
+
+    def action_half_page_down(self) -> None:
+        self.cursor += max(1, self._page_rows() // 2)
+
+    def action_half_page_up(self) -> None:
+        self.cursor -= max(1, self._page_rows() // 2)
 
     def action_select(self) -> None:
         if self.current is not None:

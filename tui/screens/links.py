@@ -1,0 +1,72 @@
+"""The links of the current post, to open (or copy) one.
+
+| key | action |
+|---|---|
+| `j` / `down`, `k` / `up` | next / previous link |
+| `enter` | open the link in the browser (a desktop session), else copy it |
+| `esc` | close |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, OptionList
+from textual.widgets.option_list import Option
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChoice:
+    """One address the picker offers, and what it is (`link`, or `this post's address`)."""
+
+    url: str
+    label: str = ""
+
+
+class LinksScreen(ModalScreen[str | None]):
+    """A small list of a post's links; enter gives back the one chosen, esc none."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="links.close"),
+        Binding("j", "cursor('down')", "Next link", show=False, id="links.next"),
+        Binding("k", "cursor('up')", "Previous link", show=False, id="links.previous"),
+    ]
+
+    def __init__(self, title: str, choices: list[LinkChoice]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="links-dialog"):
+            # The addresses passed `web_address`: plain http(s), no spaces or control characters.
+            options = [Option(f"{choice.label}: {choice.url}" if choice.label else choice.url, id=str(n))
+                       for n, choice in enumerate(self.choices)]
+            yield OptionList(*options, id="links-list", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#links-dialog").border_title = self.title_text
+        option_list = self.query_one(OptionList)
+        option_list.highlighted = 0
+        option_list.focus()
+
+    def action_cursor(self, direction: str) -> None:
+        option_list = self.query_one(OptionList)
+        if direction == "down":
+            option_list.action_cursor_down()
+        else:
+            option_list.action_cursor_up()
+
+    @on(OptionList.OptionSelected, "#links-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[int(event.option.id or 0)].url)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
