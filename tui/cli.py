@@ -37,7 +37,7 @@ EXIT_INTERRUPTED = 130
 # orjson escapes C0 controls in strings but writes DEL and C1 controls (8-bit CSI, OSC...) raw.
 _RAW_JSON_CONTROL = re.compile("[\x7f-\x9f]")
 COMMANDS = ("import", "refresh", "list", "show", "search", "export", "quote", "tag", "untag", "highlight",
-            "highlights")
+            "highlights", "delete")
 LIST_AUTHOR_WIDTH = 32  # `list`: longer author labels push their row's count and title along
 
 
@@ -140,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     highlights.add_argument("--json", action="store_true", help="print a JSON array")
     highlights.add_argument("--remove", metavar="KEY", help="remove the highlight with this key")
     _add_db_option(highlights)
+
+    delete = commands.add_parser("delete", help="delete threads from the library",
+                                 description="Delete threads (their posts, reading state, tags and highlights); "
+                                 "prints each thread deleted. An unknown id deletes nothing and exits 1.")
+    delete.add_argument("ids", nargs="+", metavar="ID", help="thread ids (or unique prefixes)")
+    _add_db_option(delete)
 
     export = commands.add_parser("export", help="write threads as Markdown or HTML files",
                                  description="Write one file per thread (every thread when no ID): Markdown "
@@ -438,6 +444,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_delete(args: argparse.Namespace) -> int:
+    from .formatting import author_label
+
+    library = _open_library(args.db)
+    ids: list[str] = []
+    for wanted in args.ids:
+        thread_id = _resolve(library, wanted)
+        if thread_id is None:
+            return EXIT_FAILURE  # nothing deleted: a typo must not cost the threads named before it
+        ids.append(thread_id)
+    deletion = library.delete_threads(ids)
+    for thread in deletion.threads:
+        _say(f"Deleted {thread.id}: {author_label(thread.summary)}: {thread.summary.get('title') or '(no text)'}")
+    return EXIT_OK
+
+
 def _thread_for(library: Library, id_or_prefix: str) -> Thread:
     """The thread an id (or a unique prefix) names; _Failed with the line already said if none."""
     thread_id = _resolve(library, id_or_prefix)
@@ -556,6 +578,7 @@ HANDLERS = {
     "show": cmd_show,
     "search": cmd_search,
     "export": cmd_export,
+    "delete": cmd_delete,
     "read": cmd_read,
 }
 

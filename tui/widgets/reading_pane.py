@@ -2,7 +2,7 @@
 
 | key | action |
 |---|---|
-| `j` / `down`, `k` / `up` | next / previous post |
+| `j` / `down`, `k` / `up` | next / previous post (`j` at the last post twice: the next unread thread) |
 | `space` / `pgdn`, `b` / `pgup` | page down / up |
 | `g` / `home`, `G` / `end` | top / bottom |
 | `n` / `N` | next / previous search hit (the main screen's, in this pane's footer) |
@@ -73,7 +73,8 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     }
     # Shown in the footer while the pane has focus: paging, top and bottom, search hits.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "next_post", "Next post", show=False, id="reader.next-post"),
+        Binding("j,down", "next_post", "Next post (at the last post: j twice opens the next unread thread)",
+                show=False, id="reader.next-post"),
         Binding("k,up", "previous_post", "Previous post", show=False, id="reader.previous-post"),
         Binding("space,pagedown", "page_down", "Page down", group=PAGE_KEYS, id="reader.page-down"),
         Binding("b,pageup", "page_up", "Page up", group=PAGE_KEYS, id="reader.page-up"),
@@ -97,6 +98,13 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     class Moved(Message):
         """The user moved through the thread (a key or the mouse wheel): they are reading it."""
 
+    class PastEnd(Message):
+        """`j` at the last post: `again` when the previous key did the same (the screen opens the next unread)."""
+
+        def __init__(self, again: bool) -> None:
+            super().__init__()
+            self.again = again
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.thread: Thread | None = None
@@ -114,6 +122,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._pinned: tuple[int, int] | None = None
         self.highlighted: frozenset[int] = frozenset()  # posts kept in a highlight, marked by their number
         self.anchor: int | None = None  # where a selection (`v`) started; it runs to the current post
+        self.end_offered = False  # `j` at the last post said that `j` again opens the next unread thread
 
     # -- content ----------------------------------------------------------
 
@@ -126,6 +135,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.terms = tuple(terms)
         self.notice = notice
         self.anchor = None
+        self.end_offered = False
         self._reset_layout()
         self.go_to_post(position)
 
@@ -335,10 +345,16 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
             self.current = len(self._post_starts) - 1 if at_bottom else self.first_post_shown(int(new_value))
 
     def watch_current(self) -> None:
+        self.end_offered = False
         self.refresh()
 
     def action_next_post(self) -> None:
         self.post_message(self.Moved())
+        if self.thread is not None and self.thread.posts and self.current >= self.thread.post_count - 1:
+            # At the last post: the first j offers the next unread thread, the second takes it.
+            self.post_message(self.PastEnd(again=self.end_offered))
+            self.end_offered = True
+            return
         self.go_to_post(self.current + 1)
 
     def action_previous_post(self) -> None:

@@ -1,0 +1,291 @@
+"""Issue 16's tidying in the reader and the CLI: delete and undo, the unread flow, sorting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tui.library import Library
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.sort_picker import SortScreen
+from tui.search import search_library
+from tui.sorting import sort_summaries
+from tui.user_data import UserData
+from tui.widgets.author_list import AuthorList
+from tui.widgets.reading_pane import ThreadView
+from tui.widgets.thread_list import ThreadList
+
+from .test_reader import WIDE, make_app, settle, sample_db  # noqa: F401  (sample_db: a fixture)
+
+
+def list_ids(app) -> list[str]:
+    return [item["id"] for item in app.screen.query_one(ThreadList).items]
+
+
+def notifications(app) -> list[str]:
+    return [notification.message for notification in app._notifications]
+
+
+# -- delete ---------------------------------------------------------------------
+
+
+async def test_d_asks_naming_the_thread_then_deletes_it_everywhere(sample_db: Path):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        ids = list_ids(app)
+        victim = app.screen.query_one(ThreadList).current
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert victim["title"][:30] in app.screen.question and "@" in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        assert victim["id"] not in list_ids(app)
+        assert list_ids(app) == [i for i in ids if i != victim["id"]]
+        assert app.screen.thread is not None and app.screen.thread.id == ids[1]  # the next one opens
+        assert any("Deleted" in text and "z to undo" in text for text in notifications(app))
+        assert all(item["id"] != victim["id"] for item in app.screen.query_one(AuthorList).items)
+    library = Library.open(sample_db)
+    assert library.summary(victim["id"]) is None and library.thread(victim["id"]) is None
+    assert all(hit.thread_id != victim["id"] for hit in search_library(library, victim["title"].split()[0]))
+
+
+async def test_d_answered_no_keeps_the_thread(sample_db: Path):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        ids = list_ids(app)
+        await pilot.press("d", "n")
+        await settle(pilot)
+        assert list_ids(app) == ids
+    assert len(Library.open(sample_db)) == len(ids)
+
+
+async def test_d_in_the_reading_pane_deletes_the_open_thread(sample_db: Path):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert app.focused is app.screen.query_one(ThreadView)
+        open_id = app.screen.thread.id
+        await pilot.press("d", "enter")
+        await settle(pilot)
+        assert open_id not in list_ids(app)
+    assert Library.open(sample_db).summary(open_id) is None
+
+
+async def test_z_undoes_the_delete_with_reading_state_and_user_data(sample_db: Path):
+    library = Library.open(sample_db)
+    victim = library.summaries()[0]["id"]
+    UserData(library).tag(victim, ["keep"])
+    library.set_state(victim, bookmarked=True, position=2)
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        app.screen.query_one(ThreadList).focus()
+        app.screen.thread_list.select(0)
+        await settle(pilot)
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert victim not in list_ids(app)
+        assert UserData(Library.open(sample_db)).tags(victim) == []
+        await pilot.press("z")
+        await settle(pilot)
+        assert victim in list_ids(app)
+        assert app.screen.thread.id == victim
+        assert app.states[victim]["bookmarked"] is True
+        await pilot.press("z")
+        await settle(pilot)
+        assert any("Nothing to undo" in text for text in notifications(app))
+    library = Library.open(sample_db)
+    assert library.thread(victim) is not None
+    assert library.state(victim)["bookmarked"] is True and library.state(victim)["position"] == 2
+    assert UserData(library).tags(victim) == ["keep"]
+
+
+def test_a_deleted_thread_stays_gone_after_reopening_and_another_writer(sample_db: Path):
+    stale = Library.open(sample_db)  # opened before the delete, writes after it
+    stale.summaries()
+    deleter = Library.open(sample_db)
+    victim, other = [doc["id"] for doc in deleter.summaries()[:2]]
+    deleter.delete_threads([victim])
+    stale.set_states({other: {"read": True}})
+    stale.add_threads([])
+    reopened = Library.open(sample_db)
+    assert reopened.summary(victim) is None and reopened.thread(victim) is None
+    assert victim not in reopened.all_states()
+    assert reopened.state(other)["read"] is True
+    assert all(thread.id != victim for thread in reopened.iter_threads())
+
+
+def test_delete_an_unknown_id_removes_nothing(sample_db: Path):
+    library = Library.open(sample_db)
+    count = len(library)
+    try:
+        library.delete_threads([library.summaries()[0]["id"], "nope"])
+    except Exception as error:  # noqa: BLE001
+        assert "nope" in str(error)
+    else:
+        raise AssertionError("an unknown id must fail")
+    assert len(Library.open(sample_db)) == count
+
+
+def test_cli_delete_prints_what_it_deleted_and_export_leaves_it_out(sample_db: Path, cli, tmp_path: Path):
+    library = Library.open(sample_db)
+    victim = library.summaries()[0]
+    result = cli("delete", victim["id"][:12])
+    assert result.code == 0, result.err
+    assert f"Deleted {victim['id']}" in result.out and victim["title"][:20] in result.out
+    listed = json.loads(cli("list", "--json").out)
+    assert victim["id"] not in [doc["id"] for doc in listed]
+    assert cli("show", victim["id"]).code == 1
+    assert victim["title"].split()[2] not in cli("search", victim["title"].split()[2]).out or \
+        all(not line.startswith(victim["id"]) for line in cli("search", victim["title"].split()[2]).out.splitlines())
+    out = tmp_path / "out"
+    assert cli("export", "--out", out).code == 0
+    assert not any(victim["title"][:15] in path.read_text() for path in out.iterdir())
+
+
+def test_cli_delete_unknown_id_fails_and_deletes_nothing(sample_db: Path, cli):
+    count = len(Library.open(sample_db))
+    first = Library.open(sample_db).summaries()[0]["id"]
+    result = cli("delete", first, "no-such-thread")
+    assert result.code == 1
+    assert "no thread with id 'no-such-thread'" in result.err
+    assert len(Library.open(sample_db)) == count
+
+
+# -- unread flow ------------------------------------------------------------------
+
+
+async def test_u_toggles_read_on_the_selected_thread(sample_db: Path):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        selected = app.screen.query_one(ThreadList).current["id"]
+        assert not app.states.get(selected, {}).get("read")
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.states[selected]["read"] is True
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.states[selected]["read"] is False
+    assert Library.open(sample_db).state(selected)["read"] is False
+
+
+async def test_M_marks_every_shown_thread_read_after_asking_with_the_count(sample_db: Path):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        shown = list_ids(app)
+        await pilot.press("M")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert f"{len(shown)} unread threads" in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        assert all(app.states[thread_id]["read"] for thread_id in shown)
+        await pilot.press("M")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+    library = Library.open(sample_db)
+    assert all(library.state(thread_id).get("read") for thread_id in shown)
+
+
+async def test_J_opens_the_next_unread_thread_wrapping(sample_db: Path):
+    library = Library.open(sample_db)
+    ids = [doc["id"] for doc in library.summaries()]
+    library.set_states({ids[1]: {"read": True}, ids[2]: {"read": True}})
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("J")
+        await settle(pilot)
+        assert app.screen.thread.id == ids[3]
+        assert app.focused is app.screen.query_one(ThreadView)
+        assert app.states[ids[3]]["read"] is True
+        for _ in range(len(ids)):
+            await pilot.press("J")
+            await settle(pilot)
+        assert all(app.states.get(thread_id, {}).get("read") for thread_id in ids[1:])
+        assert any("No other unread thread" in text for text in notifications(app))
+
+
+async def test_U_shows_unread_threads_only_and_says_so(sample_db: Path):
+    library = Library.open(sample_db)
+    ids = [doc["id"] for doc in library.summaries()]
+    library.set_states({ids[1]: {"read": True}})
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("U")
+        await settle(pilot)
+        assert ids[1] not in list_ids(app) and ids[2] in list_ids(app)
+        assert str(app.screen.query_one("#list-pane").border_title).startswith("Unread (")
+        await pilot.press("U")
+        await settle(pilot)
+        assert list_ids(app) == ids
+        assert str(app.screen.query_one("#list-pane").border_title).startswith("Threads (")
+
+
+async def test_j_at_the_last_post_offers_then_opens_the_next_unread(sample_db: Path):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        first = app.screen.thread.id
+        await pilot.press("enter", "G")
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        assert app.screen.thread.id == first
+        assert any("end of thread — j again opens the next unread" in text.lower() for text in notifications(app))
+        await pilot.press("j")
+        await settle(pilot)
+        assert app.screen.thread.id != first
+        assert app.screen.thread.id == list_ids(app)[1]
+
+
+# -- sort -----------------------------------------------------------------------------
+
+
+async def test_S_sorts_by_the_order_picked_and_remembers_it(sample_db: Path):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        newest = list_ids(app)
+        await pilot.press("S")
+        await settle(pilot)
+        assert isinstance(app.screen, SortScreen)
+        await pilot.press("j", "enter")  # oldest first
+        await settle(pilot)
+        assert app.sort_order == "oldest"
+        assert "oldest first" in str(app.screen.query_one("#list-pane").border_title)
+        oldest = [doc["id"] for doc in sort_summaries(app.library.summaries(), "oldest")]
+        assert list_ids(app) == oldest != newest
+    assert UserData(Library.open(sample_db)).setting("sort") == "oldest"
+    again = make_app(sample_db)
+    async with again.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert again.sort_order == "oldest"
+        assert list_ids(again) == [doc["id"] for doc in sort_summaries(again.library.summaries(), "oldest")]
+
+
+async def test_palette_sort_commands_sort_the_list(sample_db: Path):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
+        assert {"Sort: newest first", "Sort: oldest first", "Sort: by author", "Sort: longest first",
+                "Sort: recently added"} <= commands.keys()
+        commands["Sort: longest first"].callback()
+        await settle(pilot)
+        counts = [item["post_count"] for item in app.screen.query_one(ThreadList).items]
+        assert counts == sorted(counts, reverse=True)
+        commands["Sort: by author"].callback()
+        await settle(pilot)
+        handles = [item.get("author_handle").casefold() for item in app.screen.query_one(ThreadList).items]
+        assert handles == sorted(handles)
