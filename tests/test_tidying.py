@@ -289,3 +289,50 @@ async def test_palette_sort_commands_sort_the_list(sample_db: Path):
         await settle(pilot)
         handles = [item.get("author_handle").casefold() for item in app.screen.query_one(ThreadList).items]
         assert handles == sorted(handles)
+
+
+# -- list --sort and added_at ------------------------------------------------------------
+
+
+def test_cli_list_sort_orders(cli):
+    from .conftest import SAMPLES
+
+    assert cli("import", SAMPLES / "threadreader").code == 0
+    assert cli("import", SAMPLES / "bluesky").code == 0  # added later: first in `added`
+    listed = {order: json.loads(cli("list", "--json", "--sort", order).out)
+              for order in ("newest", "oldest", "author", "longest", "added")}
+    assert listed["newest"] == json.loads(cli("list", "--json").out)
+    dated = [doc["id"] for doc in listed["newest"] if doc["date"]]
+    assert [doc["id"] for doc in listed["oldest"] if doc["date"]] == dated[::-1]
+    handles = [doc["author_handle"].casefold() for doc in listed["author"]]
+    assert handles == sorted(handles)
+    counts = [doc["post_count"] for doc in listed["longest"]]
+    assert counts == sorted(counts, reverse=True) and counts != [d["post_count"] for d in listed["newest"]]
+    assert listed["added"][0]["author_handle"].startswith("nadia")
+    text = cli("list", "--sort", "oldest").out.splitlines()
+    assert text[0].startswith(listed["oldest"][0]["id"])
+    bad = cli("list", "--sort", "sideways")
+    assert bad.code == 2 and "invalid choice" in bad.err
+
+
+def test_added_at_is_kept_at_import_and_old_libraries_sort_after(cli, db_path: Path):
+    from .conftest import SAMPLES
+
+    cli("import", SAMPLES / "threadreader" / "mira-sourdough.txt")
+    first = Library.open(db_path).summaries()[0]
+    stamp = first["added_at"]
+    assert isinstance(stamp, float)
+    cli("import", SAMPLES / "threadreader" / "mira-sourdough.txt")  # again: its added time stays
+    assert Library.open(db_path).summary(first["id"])["added_at"] == stamp
+    cli("import", SAMPLES / "threadreader")
+    # A library written before added_at was kept: take it out of two summaries.
+    data = json.loads(db_path.read_text())
+    old = [doc for doc in data["threads"].values() if doc["id"] != first["id"]][:2]
+    for doc in old:
+        del doc["added_at"]
+    db_path.write_text(json.dumps(data))
+    ordered = json.loads(cli("list", "--json", "--sort", "added").out)
+    old_ids = {doc["id"] for doc in old}
+    newest = [doc["id"] for doc in json.loads(cli("list", "--json").out)]
+    assert [doc["id"] for doc in ordered][-2:] == [i for i in newest if i in old_ids]
+    assert [doc["id"] for doc in ordered][-3] == first["id"]  # the earliest import of those dated

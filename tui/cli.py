@@ -24,6 +24,7 @@ import orjson
 from . import __version__
 from .library import DB_ENV_VAR, Library, LibraryError, user_db_path
 from .model import Thread
+from .sorting import DEFAULT_SORT, SORT_LABELS, sort_summaries
 from .user_data import UserDataError
 
 if TYPE_CHECKING:
@@ -94,10 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_db_option(refresh)
 
-    listing = commands.add_parser("list", help="list threads, newest first",
-                                  description="List the library's threads, newest first.")
+    listing = commands.add_parser("list", help="list threads, newest first (or --sort)",
+                                  description="List the library's threads, newest first (or in the --sort order).")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.add_argument("--tag", metavar="TAG", help="only the threads with this tag")
+    listing.add_argument("--sort", choices=tuple(SORT_LABELS), default=DEFAULT_SORT,
+                         help="order: " + ", ".join(f"{order} ({label})" for order, label in SORT_LABELS.items())
+                         + f"; default {DEFAULT_SORT}")
     _add_db_option(listing)
 
     show = commands.add_parser("show", help="print one thread as clean text",
@@ -327,7 +331,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .user_data import UserData, normalise_tag
 
     library = _open_library(args.db)
-    summaries = library.summaries()
+    summaries = sort_summaries(library.summaries(), args.sort)
     tags = UserData(library).all_tags()
     if args.tag is not None:
         try:
