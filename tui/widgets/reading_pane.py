@@ -394,6 +394,15 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- drawing ----------------------------------------------------------
 
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: object) -> None:
+        """Links, mentions and media carry their colours from layout: lay the thread out again in the new theme's."""
+        keep = self.current
+        self._reset_layout()
+        self.go_to_post(keep)
+
     def on_resize(self, event: events.Resize) -> None:
         self.refresh_bindings()
         if self._text_width() != self._width:
