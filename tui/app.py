@@ -344,6 +344,21 @@ class ThreadsApp(OrderedKeysApp[int]):
         library.order_index()
         self.call_from_thread(self._swap_library, library, library.all_states(), read_user_data(library))
 
+    @work(thread=True, group="export", exit_on_error=False)
+    def export_threads(self, thread_ids: list[str], kind: str, folder: Path) -> None:
+        """Write threads as the CLI's `export` does (same files, same names), off the UI thread; say
+        how many and where, or in one line why not."""
+        from .export import ExportError, export_threads, user_extras, written_line
+
+        library = self.library
+        threads = (thread for thread in map(library.thread, thread_ids) if thread is not None)
+        try:
+            written = export_threads(threads, folder, kind, user_extras(UserData(library)))
+        except (ExportError, UserDataError) as error:
+            self.notify(f"Export failed: {strip_control(str(error))}", severity="error", timeout=10, markup=False)
+            return
+        self.notify(strip_control(written_line(written, kind, folder)) + ".", timeout=6, markup=False)
+
     def update_states(self, changes: dict[str, dict[str, Any]]) -> None:
         """`update_state` for many threads at once (one save)."""
         for thread_id, fields in changes.items():

@@ -417,7 +417,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import ExportError, Extras, export_threads
+    from .export import ExportError, export_threads, user_extras, written_line
     from .user_data import UserData
 
     library = _open_library(args.db)
@@ -431,20 +431,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.highlights and args.format != "markdown":
         raise _UsageError("--highlights writes Markdown: leave out --format html")
     threads = (t for t in map(library.thread, ids) if t is not None) if ids else library.iter_threads()
-    user_data = UserData(library)
-    extras: dict[str, Extras] = {}
-    for thread_id, tags in user_data.all_tags().items():
-        extras.setdefault(thread_id, Extras()).tags = tags
-    for highlight in user_data.highlights():
-        extras.setdefault(highlight.thread_id, Extras()).highlights.append(highlight)
+    extras = user_extras(UserData(library))
     try:
         written = export_threads(threads, args.out, args.format, extras, args.highlights)
     except ExportError as error:
         _say(f"threads-tui: {error}", sys.stderr)
         return EXIT_FAILURE
-    kind = "HTML" if args.format == "html" else "Markdown"
-    index = " and index.html" if args.format == "html" else ""
-    _say(f"Wrote {len(written)} {kind} file{'s' if len(written) != 1 else ''}{index} to {args.out}")
+    _say(written_line(written, args.format, args.out))
     return EXIT_OK
 
 

@@ -99,6 +99,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.filter_text = ""
         self.bookmarked_only = False
         self.unread_only = False
+        self.export_folder = ""  # the folder the last export from the reader went to, offered again
         self._wide: bool | None = None
         self._read_timer: Timer | None = None
         self._read_when_shown: str | None = None
@@ -654,9 +655,26 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.notify(f"Sorted {SORT_LABELS[self.app.sort_order]}.", markup=False)
 
     def action_export(self) -> None:
-        from .export_screen import ExportScreen
+        from .export_screen import ExportChoice, ExportScreen
 
-        self.app.push_screen(ExportScreen(self.thread is not None), self.app.export_from_reader)
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice is None:
+                return
+            if choice.what == "thread":
+                ids = [self.thread.id] if self.thread is not None else []
+            elif choice.what == "bookmarks":
+                states = self.app.states
+                ids = [s["id"] for s in self._sorted_summaries() if states.get(s["id"], {}).get("bookmarked")]
+            else:
+                ids = [item["id"] for item in self.thread_list.items]
+            if not ids:
+                self.notify(f"Nothing to export: {'no thread open' if choice.what == 'thread' else 'no threads'}.",
+                            severity="warning", markup=False)
+                return
+            self.export_folder = str(choice.folder)
+            self.app.export_threads(ids, choice.kind, choice.folder)
+
+        self.app.push_screen(ExportScreen(self.thread is not None, self.export_folder), chosen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """esc clears a filter only where there is one (the footer shows it then)."""
