@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from tui.library import Library
@@ -15,6 +16,7 @@ from tui.widgets.author_list import AuthorList
 from tui.widgets.reading_pane import ThreadView
 from tui.widgets.thread_list import ThreadList
 
+from .test_key_bursts import burst, settle as burst_settle
 from .test_reader import WIDE, make_app, settle, sample_db  # noqa: F401  (sample_db: a fixture)
 
 
@@ -336,3 +338,21 @@ def test_added_at_is_kept_at_import_and_old_libraries_sort_after(cli, db_path: P
     newest = [doc["id"] for doc in json.loads(cli("list", "--json").out)]
     assert [doc["id"] for doc in ordered][-2:] == [i for i in newest if i in old_ids]
     assert [doc["id"] for doc in ordered][-3] == first["id"]  # the earliest import of those dated
+
+
+async def test_d_y_z_in_one_burst_undoes_the_delete(sample_db: Path, monkeypatch):
+    delete = Library.delete_threads
+
+    def slow_delete(self, thread_ids):
+        time.sleep(0.3)  # a slow disk: z arrives while the delete is still being written
+        return delete(self, thread_ids)
+
+    monkeypatch.setattr(Library, "delete_threads", slow_delete)
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        ids = list_ids(app)
+        burst(app, "d", "y", "z")
+        await burst_settle(pilot)
+        assert list_ids(app) == ids
+        assert not any("Nothing to undo" in text for text in notifications(app))

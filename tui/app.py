@@ -292,12 +292,13 @@ class ThreadsApp(OrderedKeysApp[int]):
     # -- delete and undo ------------------------------------------------------
 
     def delete_thread(self, summary: dict[str, Any]) -> None:
-        """Delete a thread off the UI thread; its reading state as this run holds it is kept for `z`."""
+        """Delete a thread off the UI thread; its reading state as this run holds it is kept for `z`.
+        Keys typed after it wait until the list shows the library without it."""
         thread_id = summary["id"]
         state = self.states.get(thread_id, {})
         self.pending_states.pop(thread_id, None)  # a save after the delete would leave its state behind
         self.changed_this_run.discard(thread_id)
-        self._delete(thread_id, {key: value for key, value in state.items() if key != "id"})
+        self.hold_keys(self._delete(thread_id, {key: value for key, value in state.items() if key != "id"}))
 
     @work(thread=True, group="delete", exit_on_error=False)
     def _delete(self, thread_id: str, state: dict[str, Any]) -> None:
@@ -321,7 +322,7 @@ class ThreadsApp(OrderedKeysApp[int]):
             self.notify("Nothing to undo: no thread was deleted since the reader started.", severity="warning",
                         markup=False)
             return
-        self._undo(self.deletions.pop())
+        self.hold_keys(self._undo(self.deletions.pop()))
 
     @work(thread=True, group="undo-delete", exit_on_error=False)
     def _undo(self, deletion: Deletion) -> None:
