@@ -597,7 +597,12 @@ class ThreadsApp(OrderedKeysApp[int]):
             ("Read and unread",
              f"{UNREAD_MARK} marks a thread you have not read. It counts as read once you open it (enter), "
              "move through it in the reading pane (keys or the mouse wheel), or keep the reading pane focused "
-             f"for {self.mark_read_after:g} seconds. Moving through the list with j / k leaves threads unread."),
+             f"for {self.mark_read_after:g} seconds. Moving through the list with j / k leaves threads unread. "
+             "u marks it unread again, M marks every thread shown read, U shows unread threads only, J opens "
+             "the next unread one; j at a thread's last post, pressed twice, does too."),
+            ("Delete and undo",
+             "d deletes the thread (after a question naming it) with its reading state, tags and highlights; "
+             "z puts back the last one deleted, for as long as the reader runs."),
         ]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
