@@ -356,3 +356,22 @@ async def test_d_y_z_in_one_burst_undoes_the_delete(sample_db: Path, monkeypatch
         await burst_settle(pilot)
         assert list_ids(app) == ids
         assert not any("Nothing to undo" in text for text in notifications(app))
+
+
+async def test_search_hits_of_a_deleted_thread_are_dropped(sample_db: Path):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"the", "enter")
+        await settle(pilot)
+        threads_hit = {hit.thread_id for hit in app.hits}
+        assert len(threads_hit) > 1
+        victim = app.screen.thread.id
+        app.screen.query_one(ThreadView).focus()
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert victim not in {hit.thread_id for hit in app.hits}
+        for _ in range(len(app.hits)):
+            await pilot.press("n")
+            await settle(pilot)
+            assert app.screen.thread is not None and app.screen.thread.id != victim

@@ -313,8 +313,12 @@ class ThreadsApp(OrderedKeysApp[int]):
         from .screens.main import describe
 
         self.deletions.append(deletion)
-        for thread in deletion.threads:
-            self.states.pop(thread.id, None)
+        gone = {thread.id for thread in deletion.threads}
+        for thread_id in gone:
+            self.states.pop(thread_id, None)
+        if any(hit.thread_id in gone for hit in self.hits):  # n / N step over it
+            self.hits = [hit for hit in self.hits if hit.thread_id not in gone]
+            self.hit_index = min(self.hit_index, len(self.hits) - 1)
         self.notify(f"Deleted {describe(deletion.threads[0].summary)} — z to undo.", markup=False)
 
     def undo_delete(self) -> None:
