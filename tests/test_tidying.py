@@ -251,6 +251,30 @@ async def test_j_at_the_last_post_offers_then_opens_the_next_unread(sample_db: P
         assert app.screen.thread.id == list_ids(app)[1]
 
 
+def footer_keys(app) -> list[str]:
+    return [str(key.description) for key in app.screen.query("FooterKey")]
+
+
+async def test_the_footer_says_j_j_opens_the_next_unread_at_the_last_post_only(sample_db: Path):
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Next unread" not in footer_keys(app)
+        await pilot.press("G")
+        await settle(pilot)
+        assert "Next unread" in footer_keys(app)
+        await pilot.press("k")
+        await settle(pilot)
+        assert "Next unread" not in footer_keys(app)
+        await pilot.resize_terminal(80, 24)
+        await pilot.press("G")
+        await settle(pilot)
+        assert "Next unread" not in footer_keys(app)  # no room: Help and Quit stay
+        assert {"Help", "Quit"} <= set(footer_keys(app))
+
+
 # -- sort -----------------------------------------------------------------------------
 
 

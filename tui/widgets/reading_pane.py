@@ -73,6 +73,8 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     }
     # Shown in the footer while the pane has focus: paging, top and bottom, search hits.
     BINDINGS: ClassVar[list[BindingType]] = [
+        # At the last post only, from FULL_FOOTER_WIDTH columns (check_action): j twice opens the next unread.
+        Binding("j", "next_post_at_end", "Next unread", key_display="j j", id="reader.next-unread"),
         Binding("j,down", "next_post", "Next post (at the last post: j twice opens the next unread thread)",
                 show=False, id="reader.next-post"),
         Binding("k,up", "previous_post", "Previous post", show=False, id="reader.previous-post"),
@@ -138,12 +140,18 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.end_offered = False
         self._reset_layout()
         self.go_to_post(position)
+        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keep-and-share keys show in the footer only where it has room for them."""
         if action == "wide":
             return self.app.size.width >= self.FULL_FOOTER_WIDTH
+        if action == "next_post_at_end":  # narrower, it would push Help and Quit out: the notification says it
+            return self.at_last_post() and self.app.size.width >= self.FULL_FOOTER_WIDTH
         return True
+
+    def at_last_post(self) -> bool:
+        return self.thread is not None and bool(self.thread.posts) and self.current >= self.thread.post_count - 1
 
     async def action_wide(self, action: str) -> None:
         await self.run_action(action)
@@ -344,13 +352,18 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
             at_bottom = self.fully_laid_out and new_value >= self.max_scroll_y and new_value > 0
             self.current = len(self._post_starts) - 1 if at_bottom else self.first_post_shown(int(new_value))
 
-    def watch_current(self) -> None:
+    def watch_current(self, old: int, new: int) -> None:
         self.end_offered = False
+        if self.thread is not None and (old >= self.thread.post_count - 1) != (new >= self.thread.post_count - 1):
+            self.refresh_bindings()  # the footer's `j j Next unread` shows at the last post only
         self.refresh()
+
+    def action_next_post_at_end(self) -> None:
+        self.action_next_post()
 
     def action_next_post(self) -> None:
         self.post_message(self.Moved())
-        if self.thread is not None and self.thread.posts and self.current >= self.thread.post_count - 1:
+        if self.at_last_post():
             # At the last post: the first j offers the next unread thread, the second takes it.
             self.post_message(self.PastEnd(again=self.end_offered))
             self.end_offered = True
