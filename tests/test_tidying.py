@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from tui.library import Library
+from tui.model import Post, Thread
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.sort_picker import SortScreen
 from tui.search import search_library
@@ -114,12 +115,31 @@ def test_a_deleted_thread_stays_gone_after_reopening_and_another_writer(sample_d
     victim, other = [doc["id"] for doc in deleter.summaries()[:2]]
     deleter.delete_threads([victim])
     stale.set_states({other: {"read": True}})
-    stale.add_threads([])
+    stale.add_threads([Thread(posts=[Post("A thread imported by another process.")], author_handle="other")])
     reopened = Library.open(sample_db)
     assert reopened.summary(victim) is None and reopened.thread(victim) is None
     assert victim not in reopened.all_states()
     assert reopened.state(other)["read"] is True
     assert all(thread.id != victim for thread in reopened.iter_threads())
+    assert len(reopened) == len(deleter.summaries()) + 1
+
+
+def test_a_delete_that_cannot_be_written_leaves_the_library_and_user_data_as_they_were(sample_db: Path):
+    """A full disk (a file size limit) during the delete's commit: one line, exit 1, nothing changed."""
+    from .safety_helpers import library_files, run_cli, temp_files
+    from .test_crash_safety import _limit_file_size
+
+    library = Library.open(sample_db)
+    victim = library.summaries()[0]["id"]
+    UserData(library).tag(victim, ["keep"])
+    before = library_files(sample_db)
+    done = run_cli(sample_db, "delete", victim, preexec_fn=_limit_file_size(512))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [f"threads-tui: could not write library {sample_db}: File too large; "
+                                        "it was left as it was"]
+    assert library_files(sample_db) == before and temp_files(sample_db) == []
+    assert Library.open(sample_db).thread(victim) is not None
+    assert UserData(Library.open(sample_db)).tags(victim) == ["keep"]
 
 
 def test_delete_an_unknown_id_removes_nothing(sample_db: Path):
@@ -137,14 +157,16 @@ def test_delete_an_unknown_id_removes_nothing(sample_db: Path):
 def test_cli_delete_prints_what_it_deleted_and_export_leaves_it_out(sample_db: Path, cli, tmp_path: Path):
     library = Library.open(sample_db)
     victim = library.summaries()[0]
+    word = "sourdough"
+    assert victim["title"].startswith("I baked one sourdough")
+    assert any(line.startswith(victim["id"]) for line in cli("search", word).out.splitlines())
     result = cli("delete", victim["id"][:12])
     assert result.code == 0, result.err
     assert f"Deleted {victim['id']}" in result.out and victim["title"][:20] in result.out
     listed = json.loads(cli("list", "--json").out)
     assert victim["id"] not in [doc["id"] for doc in listed]
     assert cli("show", victim["id"]).code == 1
-    assert victim["title"].split()[2] not in cli("search", victim["title"].split()[2]).out or \
-        all(not line.startswith(victim["id"]) for line in cli("search", victim["title"].split()[2]).out.splitlines())
+    assert not any(line.startswith(victim["id"]) for line in cli("search", word).out.splitlines())
     out = tmp_path / "out"
     assert cli("export", "--out", out).code == 0
     assert not any(victim["title"][:15] in path.read_text() for path in out.iterdir())
