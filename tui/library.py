@@ -3,7 +3,8 @@
 Layout on disk, for a library at `library.json`:
 
 - `library.json`: TinyDB with tables `meta` (schema version, generation,
-  shard map), `threads` (one small summary per thread) and `state`
+  shard map), `threads` (one small summary per thread; `added_at`, when an
+  import first stored it, absent in summaries written before it was kept) and `state`
   (bookmarks, read marks, reading positions).
 - `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the
   full threads, split into 64 shards by id, so that opening one thread reads
