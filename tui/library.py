@@ -791,12 +791,14 @@ class Library:
         with self._writing():
             summaries = self.db.table("threads")._read_table()
             back = [thread for thread in deletion.threads if str(doc_id_for(thread.id)) not in summaries]
-            writes = {}
+            writes: dict[str, StoredThread] = {}
             for thread in back:
                 stored = _stored_from_doc(thread.doc)
                 stored.summary = {**stored.summary, **thread.summary}  # its import day, its added time
                 writes[thread.id] = stored
-            self._replace_docs(self.db.table("state"), [(thread.id, thread.state) for thread in back if thread.state])
+            states: list[tuple[str | None, dict[str, Any]]] = [(thread.id, thread.state) for thread in back
+                                                                if thread.state]
+            self._replace_docs(self.db.table("state"), states)
             self._commit(Plan(write=writes))
         UserData(self).restore(deletion.user)
 

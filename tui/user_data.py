@@ -277,10 +277,10 @@ class UserData:
                 now = list(doc["tags"]) if isinstance(doc, dict) else []
                 tags.upsert({"thread_id": thread_id, "tags": list(dict.fromkeys([*kept, *now]))},
                             Query().thread_id == thread_id)
-            present = {str(doc.get("key")) for doc in highlights.all()}
-            for doc in forgotten.highlights:
-                if str(doc.get("key")) not in present:
-                    highlights.insert(doc)
+            present = {str(kept.get("key")) for kept in highlights.all()}
+            for dropped in forgotten.highlights:
+                if str(dropped.get("key")) not in present:
+                    highlights.insert(dropped)
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,7 +191,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         by = f", {SORT_LABELS[order]}" if order != DEFAULT_SORT else ""
         self.query_one("#list-pane").border_title = f"{label.capitalize()} ({count}{by})"
         current = thread_list.current
-        if current is None and self.thread is not None and (self.filter_text or self.bookmarked_only or self.unread_only) \
+        narrowed = self.filter_text or self.bookmarked_only or self.unread_only
+        if current is None and self.thread is not None and narrowed \
                 and self.app.library.summary(self.thread.id) is not None:
             self.refresh_sidebar()  # nothing matches: the thread being read stays open
         elif current is None:
