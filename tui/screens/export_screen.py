@@ -52,9 +52,8 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog"):
-            yield Static("What, and as what (shift+tab up to the choices, arrows and space choose); then the "
-                         "folder (tab completes), enter writes the files; esc closes.", markup=False,
-                         classes="keep-help")
+            yield Static("shift+tab: up to the choices (arrows, space). Folder: tab completes, enter writes.",
+                         markup=False, classes="keep-help")
             with RadioSet(id="export-what"):
                 for key, label in WHAT.items():
                     yield RadioButton(label, value=key == ("thread" if self.thread_open else "list"), id=f"what-{key}")
@@ -71,6 +70,7 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
         self.query_one("#export-dialog").border_title = "Export"
         candidates = self.query_one("#export-candidates", Static)
         candidates.display = False
+        self.query_one("#export-status").display = False
         self._completion = TabCompletion(self.query_one("#export-folder", Input), candidates)
         self.query_one("#export-folder", Input).focus()
 
@@ -92,7 +92,9 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         folder = event.value.strip()
         if not folder:
-            self.query_one("#export-status", Static).update("Type the folder to write into.")
+            status = self.query_one("#export-status", Static)
+            status.display = True
+            status.update("Type the folder to write into.")
             return
         self.dismiss(ExportChoice(self._chosen("what"), self._chosen("kind"), Path(folder).expanduser()))
 
