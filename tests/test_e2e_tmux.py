@@ -296,3 +296,61 @@ def test_follow_a_link_in_a_real_terminal_copies_it_where_there_is_no_desktop(tm
     tmux.keys("o", "Down", "Enter")
     tmux.wait_for("Copied link https://a.example/x")
     assert tmux("show-buffer") == "https://a.example/x"
+
+
+def quit_and_wait(tmux: Tmux) -> None:
+    tmux.keys("q")
+    deadline = time.monotonic() + 10
+    while not tmux.pane_dead() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert tmux.pane_dead(), tmux.screen()
+    tmux("kill-session", "-t", "e2e")
+
+
+def test_delete_and_theme_are_kept_across_restarts(tmux, tmp_path: Path):
+    """Issue 16: d deletes a thread (asking first), and it is gone after a restart; a theme chosen in
+    the palette (ctrl+p, theme) is the theme at the next start."""
+    from tui.importing import run_import
+    from tui.library import Library
+    from tui.user_data import UserData
+
+    db = tmp_path / "library.json"
+    run_import([ROOT / "samples" / "threadreader"], Library.open(db))
+    command = " ".join(threads_tui_command())
+    env = {"THREADS_TUI_DB": str(db), "THREADS_TUI_NO_SYSTEM_CLIPBOARD": "1", "TERM": "xterm-256color",
+           "COLORTERM": "truecolor", "PATH": os.environ.get("PATH", "")}
+    tmux.start(command, env)
+    tmux.wait_for("Threads (8)")
+    tmux.keys("f")
+    tmux.type("sourdough")
+    tmux.keys("Enter")
+    tmux.wait_for("Mira Holt (@mira_bakes) · 15 Oct 2021 · 7 tweets")
+    tmux.keys("d")
+    tmux.wait_for("Delete “I baked one sourdough loaf")
+    tmux.keys("y")
+    tmux.wait_for("Threads (0 of 7)")
+    tmux.keys("Escape")
+    screen = tmux.wait_for("Threads (7)")
+    assert "Deleted “I baked one sourdough" in screen
+    assert not any("I baked one" in line[:32] for line in screen.splitlines())  # the list
+
+    # The theme, from the palette.
+    tmux.keys("C-p")
+    tmux.wait_for("Search for commands")
+    tmux.type("theme")
+    tmux.keys("Enter")
+    tmux.wait_for("textual-dark")
+    tmux.type("solarized-light")
+    tmux.keys("Enter")
+    deadline = time.monotonic() + 10
+    while UserData(Library.open(db)).setting("theme") != "solarized-light" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    quit_and_wait(tmux)
+
+    tmux.start(command, env)
+    screen = tmux.wait_for("Threads (7)")
+    assert "I baked one sourdough" not in screen
+    assert "253;246;227" in tmux("capture-pane", "-p", "-e", "-t", "e2e")  # solarized-light's cream, #fdf6e3
+    quit_and_wait(tmux)
+    assert UserData(Library.open(db)).setting("theme") == "solarized-light"
+    assert not any(s["title"].startswith("I baked one sourdough") for s in Library.open(db).summaries())

@@ -38,7 +38,10 @@ def import_report(paths: list[Path], db: Path) -> tuple[list, list[str], list[di
     """Counts, failure and warning lines, and the listed threads (text keys too) after an import."""
     report = ImportRun().run(paths, Library.open(db))
     counts = [report.counts.added, report.counts.updated, report.counts.unchanged]
-    listed = [{k: v for k, v in s.items() if k != "source"} for s in Library.open(db).summaries()]
+    summaries = Library.open(db).summaries()
+    assert all(isinstance(s["added_at"], float) for s in summaries)
+    # `added_at` is when this import ran, which two imports never share.
+    listed = [{k: v for k, v in s.items() if k not in ("source", "added_at")} for s in summaries]
     return counts, [f.line() for f in report.failures + report.warnings], listed
 
 

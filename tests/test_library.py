@@ -80,7 +80,7 @@ def test_headless_core_never_imports_textual():
     code = (
         "import sys, tui.cli, tui.model, tui.library, tui.storage, tui.importing, tui.import_pool, tui.importers, "
         "tui.search, tui.export, tui.formatting, tui.text, tui.clipboard, tui.fetching.links, tui.user_data, "
-        "tui.quoting, tui.export_html, tui.query, tui.weblinks, tui.browser; "
+        "tui.quoting, tui.export_html, tui.query, tui.weblinks, tui.browser, tui.sorting, tui.finding; "
         "assert not any(m == 'textual' or m.startswith('textual.') for m in sys.modules), 'textual imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -72,3 +72,24 @@ def test_help_screen(snap_compare, snapshot_app):
         await pilot.pause()
 
     assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=open_help)
+
+
+def themed(theme: str):
+    """Run-before that switches to `theme` (as the palette does) once the library shows."""
+
+    async def switch(pilot) -> None:
+        await wait_for_workers(pilot)
+        pilot.app.theme = theme
+        await wait_for_workers(pilot)
+        await pilot.pause()
+
+    return switch
+
+
+def test_main_screen_light_theme(snap_compare, snapshot_app):
+    """solarized-light: rows, the cursor row, borders and marks read on cream (issue 16)."""
+    assert snap_compare(snapshot_app(), terminal_size=(100, 30), run_before=themed("solarized-light"))
+
+
+def test_main_screen_dark_theme(snap_compare, snapshot_app):
+    assert snap_compare(snapshot_app(), terminal_size=(100, 30), run_before=themed("textual-dark"))

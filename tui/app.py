@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from . import browser
 from .clipboard import copy_to_system_clipboard, describe_copy
-from .library import Library, LibraryError
+from .library import Deletion, Library, LibraryError
 from .messages import FetchAgain, LibraryChanged, OpenThread
 from .model import Thread
 from .quoting import posts_text
@@ -32,6 +32,8 @@ from .ordered_keys import KeyEvent, OrderedKeysApp
 from .screens.main import MainScreen
 from .finding import Marks
 from .search import Hit
+from .sorting import SETTING as SORT_SETTING
+from .sorting import SORT_LABELS, known_sort
 from .storage import file_stamp
 from .text import strip_control
 from .widgets.reading_pane import ThreadView
@@ -75,6 +77,9 @@ WORKER_TASKS = {
     "clipboard": "Copying to the system clipboard",
     "browser": "Opening the link",
     "search": "The search",
+    "delete": "Deleting the thread",
+    "undo-delete": "Undoing the delete",
+    "export": "The export",
 }
 
 
@@ -86,6 +91,7 @@ class UserSnapshot:
     highlights: list[Highlight]
     stamp: tuple[int, int, int] | None
     theme: str | None = None
+    sort: str | None = None
     error: str = ""
     searches: dict[str, str] = field(default_factory=dict)  # saved searches: name -> query
 
@@ -96,7 +102,7 @@ def read_user_data(library: Library) -> UserSnapshot:
     stamp = file_stamp(user_data.path)
     try:
         return UserSnapshot(user_data.all_tags(), user_data.highlights(), stamp, user_data.setting("theme"),
-                            searches=user_data.saved_searches())
+                            user_data.setting(SORT_SETTING), searches=user_data.saved_searches())
     except UserDataError as error:
         return UserSnapshot({}, [], stamp, error=str(error))
 
@@ -150,6 +156,8 @@ class ThreadsApp(OrderedKeysApp[int]):
         self.saved_searches: dict[str, str] = self._user_at_start.searches
         self._user_stamp = self._user_at_start.stamp
         self._theme_remembered = False
+        self.sort_order = known_sort(self._user_at_start.sort)  # the list's order (`S`), as chosen last time
+        self.deletions: list[Deletion] = []  # what this run deleted, latest last: z undoes the latest
 
     def get_default_screen(self) -> Screen:
         return MainScreen()
@@ -274,6 +282,98 @@ class ThreadsApp(OrderedKeysApp[int]):
         if self._theme_remembered:
             self._write_user_data(lambda user_data: user_data.set_setting("theme", theme), "")
 
+    def set_sort(self, order: str) -> None:
+        """Sort the list in `order` now, and remember it for the next start."""
+        self.sort_order = known_sort(order)
+        self.main_screen.sort_changed()
+        self._write_user_data(lambda user_data: user_data.set_setting(SORT_SETTING, self.sort_order), "")
+
+    # -- delete and undo ------------------------------------------------------
+
+    def delete_thread(self, summary: dict[str, Any]) -> None:
+        """Delete a thread off the UI thread; its reading state as this run holds it is kept for `z`.
+        Keys typed after it wait until the list shows the library without it."""
+        thread_id = summary["id"]
+        state = self.states.get(thread_id, {})
+        self.pending_states.pop(thread_id, None)  # a save after the delete would leave its state behind
+        self.changed_this_run.discard(thread_id)
+        self.hold_keys(self._delete(thread_id, {key: value for key, value in state.items() if key != "id"}))
+
+    @work(thread=True, group="delete", exit_on_error=False)
+    def _delete(self, thread_id: str, state: dict[str, Any]) -> None:
+        library = Library.open(self.library.path)
+        deletion = library.delete_threads([thread_id])
+        # Undo puts back the reading state this run had (a save may not have reached the file yet).
+        deletion.threads[0].state.update({"id": thread_id, **state} if state else {})
+        self.call_from_thread(self._deleted, deletion)
+        self._swap_in(library)
+
+    def _deleted(self, deletion: Deletion) -> None:
+        from .screens.main import describe
+
+        self.deletions.append(deletion)
+        gone = {thread.id for thread in deletion.threads}
+        for thread_id in gone:
+            self.states.pop(thread_id, None)
+        if any(hit.thread_id in gone for hit in self.hits):  # n / N step over it
+            self.hits = [hit for hit in self.hits if hit.thread_id not in gone]
+            self.hit_index = min(self.hit_index, len(self.hits) - 1)
+        self.notify(f"Deleted {describe(deletion.threads[0].summary)} — z to undo.", markup=False)
+
+    def undo_delete(self) -> None:
+        if not self.deletions:
+            self.notify("Nothing to undo: no thread was deleted since the reader started.", severity="warning",
+                        markup=False)
+            return
+        self.hold_keys(self._undo(self.deletions.pop()))
+
+    @work(thread=True, group="undo-delete", exit_on_error=False)
+    def _undo(self, deletion: Deletion) -> None:
+        from .screens.main import describe
+
+        library = Library.open(self.library.path)
+        try:
+            library.restore(deletion)
+        except Exception:
+            self.call_from_thread(self.deletions.append, deletion)  # still there to undo once it can be
+            raise
+        self._swap_in(library)
+        thread = deletion.threads[0]
+        self.call_from_thread(self.main_screen.post_message,
+                              OpenThread(thread.id, int(thread.state.get("position") or 0)))
+        self.notify(f"Restored {describe(thread.summary)}.", markup=False)
+
+    def _swap_in(self, library: Library) -> None:
+        """Show a library this worker has written (read again here, off the UI thread)."""
+        library.order_index()
+        self.call_from_thread(self._swap_library, library, library.all_states(), read_user_data(library))
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def export_threads(self, thread_ids: list[str], kind: str, folder: Path) -> None:
+        """Write threads as the CLI's `export` does (same files, same names), off the UI thread; say
+        how many and where, or in one line why not."""
+        from .export import ExportError, export_threads, user_extras, written_line
+
+        library = self.library
+        threads = (thread for thread in map(library.thread, thread_ids) if thread is not None)
+        try:
+            written = export_threads(threads, folder, kind, user_extras(UserData(library)))
+        except (ExportError, UserDataError) as error:
+            self.notify(f"Export failed: {strip_control(str(error))}", severity="error", timeout=10, markup=False)
+            return
+        self.notify(strip_control(written_line(written, kind, folder)) + ".", timeout=6, markup=False)
+
+    def update_states(self, changes: dict[str, dict[str, Any]]) -> None:
+        """`update_state` for many threads at once (one save)."""
+        for thread_id, fields in changes.items():
+            self.states.setdefault(thread_id, {"id": thread_id}).update(fields)
+            self.pending_states.setdefault(thread_id, {}).update(fields)
+            self.changed_this_run.add(thread_id)
+        if self.save_state_after > 0:
+            self.set_timer(self.save_state_after, self._save_states)
+        else:
+            self._save_states()
+
     def keep_highlight(self, thread: Thread, indexes: list[int], note: str) -> None:
         """Keep posts of a thread as a highlight, off the UI thread; say so when it is kept."""
         self._write_user_data(lambda user_data: user_data.add_highlight(thread, indexes, note),
@@ -338,13 +438,7 @@ class ThreadsApp(OrderedKeysApp[int]):
 
     def update_state(self, thread_id: str, **fields: Any) -> None:
         """Change a thread's reading state now; it is saved shortly, off the UI thread."""
-        self.states.setdefault(thread_id, {"id": thread_id}).update(fields)
-        self.pending_states.setdefault(thread_id, {}).update(fields)
-        self.changed_this_run.add(thread_id)
-        if self.save_state_after > 0:
-            self.set_timer(self.save_state_after, self._save_states)
-        else:
-            self._save_states()
+        self.update_states({thread_id: fields})
 
     def _save_states(self) -> None:
         if self.pending_states:
@@ -566,7 +660,12 @@ class ThreadsApp(OrderedKeysApp[int]):
             ("Read and unread",
              f"{UNREAD_MARK} marks a thread you have not read. It counts as read once you open it (enter), "
              "move through it in the reading pane (keys or the mouse wheel), or keep the reading pane focused "
-             f"for {self.mark_read_after:g} seconds. Moving through the list with j / k leaves threads unread."),
+             f"for {self.mark_read_after:g} seconds. Moving through the list with j / k leaves threads unread. "
+             "u marks it unread again, M marks every thread shown read, U shows unread threads only, J opens "
+             "the next unread one; j at a thread's last post, pressed twice, does too."),
+            ("Delete and undo",
+             "d deletes the thread (after a question naming it) with its reading state, tags and highlights; "
+             "z puts back the last one deleted, for as long as the reader runs."),
             ("Narrow terminals",
              "Below 110 columns the sidebar hides (s shows it); below 80, one pane shows at a time: "
              "h / l, tab and esc move between them."),
@@ -626,6 +725,21 @@ class ThreadsApp(OrderedKeysApp[int]):
                             main.action_toggle_bookmark)
         yield SystemCommand("Bookmarked only", "Show only bookmarked threads, or all (B)",
                             main.action_toggle_bookmarked_only)
+        yield SystemCommand("Delete thread", "Delete the selected thread, after asking (d; z undoes it)",
+                            main.action_delete_thread)
+        yield SystemCommand("Undo delete", "Put back the thread deleted last (z)", main.action_undo_delete)
+        yield SystemCommand("Mark read or unread", "Mark the selected thread read, or unread (u)",
+                            main.action_toggle_read)
+        yield SystemCommand("Mark all read", "Mark every thread shown read, after asking (M)",
+                            main.action_mark_all_read)
+        yield SystemCommand("Next unread", "Open the next unread thread in the list (J)", main.action_next_unread)
+        yield SystemCommand("Unread only", "Show only unread threads, or all (U)", main.action_toggle_unread_only)
+        yield SystemCommand("Sort", "Choose the list's order (S)", main.action_sort)
+        for order, label in SORT_LABELS.items():
+            yield SystemCommand(f"Sort: {label}", f"Sort the thread list {label} (remembered)",
+                                partial(self.set_sort, order))
+        yield SystemCommand("Export", "Export the open thread, the list shown or the bookmarks as Markdown or "
+                            "HTML (e)", main.action_export)
         yield SystemCommand("Filter", "Filter the thread list by title or author (f)", main.action_filter)
         yield SystemCommand("Clear filter", "Show every thread again (esc)", main.action_clear_filter)
         yield SystemCommand("Sidebar", "Show or hide More from @author (s)", main.action_toggle_sidebar)

@@ -24,6 +24,7 @@ import orjson
 from . import __version__
 from .library import DB_ENV_VAR, Library, LibraryError, user_db_path
 from .model import Thread
+from .sorting import DEFAULT_SORT, SORT_LABELS, sort_summaries
 from .user_data import UserDataError
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ EXIT_INTERRUPTED = 130
 # orjson escapes C0 controls in strings but writes DEL and C1 controls (8-bit CSI, OSC...) raw.
 _RAW_JSON_CONTROL = re.compile("[\x7f-\x9f]")
 COMMANDS = ("import", "refresh", "list", "show", "search", "export", "quote", "tag", "untag", "highlight",
-            "highlights")
+            "highlights", "delete")
 LIST_AUTHOR_WIDTH = 32  # `list`: longer author labels push their row's count and title along
 
 
@@ -97,11 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_db_option(refresh)
 
-    listing = commands.add_parser("list", help="list threads, newest first",
-                                  description="List the library's threads, newest first.")
+    listing = commands.add_parser("list", help="list threads, newest first (or --sort)",
+                                  description="List the library's threads, newest first (or in the --sort order).")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.add_argument("--tag", metavar="TAG", help="only the threads with this tag")
     listing.add_argument("--query", metavar="QUERY", help="only the threads matching QUERY (the search language)")
+    listing.add_argument("--sort", choices=tuple(SORT_LABELS), default=DEFAULT_SORT,
+                         help="order: " + ", ".join(f"{order} ({label})" for order, label in SORT_LABELS.items())
+                         + f"; default {DEFAULT_SORT}")
     _add_db_option(listing)
 
     show = commands.add_parser("show", help="print one thread as clean text",
@@ -151,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     highlights.add_argument("--json", action="store_true", help="print a JSON array")
     highlights.add_argument("--remove", metavar="KEY", help="remove the highlight with this key")
     _add_db_option(highlights)
+
+    delete = commands.add_parser("delete", help="delete threads from the library",
+                                 description="Delete threads (their posts, reading state, tags and highlights); "
+                                 "prints each thread deleted. An unknown id deletes nothing and exits 1.")
+    delete.add_argument("ids", nargs="+", metavar="ID", help="thread ids (or unique prefixes)")
+    _add_db_option(delete)
 
     export = commands.add_parser("export", help="write threads as Markdown or HTML files",
                                  description="Write one file per thread (every thread when no ID): Markdown "
@@ -332,7 +342,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .user_data import UserData, normalise_tag
 
     library = _open_library(args.db)
-    summaries = library.summaries()
+    summaries = sort_summaries(library.summaries(), args.sort)
     tags = UserData(library).all_tags()
     if args.query is not None:
         from .finding import matching_threads
@@ -488,7 +498,7 @@ def _hit_json(library: Library, marks: Marks, hit: Hit) -> dict[str, Any]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import ExportError, Extras, export_threads
+    from .export import ExportError, export_threads, user_extras, written_line
     from .user_data import UserData
 
     library = _open_library(args.db)
@@ -502,20 +512,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.highlights and args.format != "markdown":
         raise _UsageError("--highlights writes Markdown: leave out --format html")
     threads = (t for t in map(library.thread, ids) if t is not None) if ids else library.iter_threads()
-    user_data = UserData(library)
-    extras: dict[str, Extras] = {}
-    for thread_id, tags in user_data.all_tags().items():
-        extras.setdefault(thread_id, Extras()).tags = tags
-    for highlight in user_data.highlights():
-        extras.setdefault(highlight.thread_id, Extras()).highlights.append(highlight)
+    extras = user_extras(UserData(library))
     try:
         written = export_threads(threads, args.out, args.format, extras, args.highlights)
     except ExportError as error:
         _say(f"threads-tui: {error}", sys.stderr)
         return EXIT_FAILURE
-    kind = "HTML" if args.format == "html" else "Markdown"
-    index = " and index.html" if args.format == "html" else ""
-    _say(f"Wrote {len(written)} {kind} file{'s' if len(written) != 1 else ''}{index} to {args.out}")
+    _say(written_line(written, args.format, args.out))
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from .formatting import author_label
+
+    library = _open_library(args.db)
+    ids: list[str] = []
+    for wanted in args.ids:
+        thread_id = _resolve(library, wanted)
+        if thread_id is None:
+            return EXIT_FAILURE  # nothing deleted: a typo must not cost the threads named before it
+        ids.append(thread_id)
+    deletion = library.delete_threads(ids)
+    for thread in deletion.threads:
+        _say(f"Deleted {thread.id}: {author_label(thread.summary)}: {thread.summary.get('title') or '(no text)'}")
     return EXIT_OK
 
 
@@ -637,6 +656,7 @@ HANDLERS = {
     "show": cmd_show,
     "search": cmd_search,
     "export": cmd_export,
+    "delete": cmd_delete,
     "read": cmd_read,
 }
 

@@ -14,7 +14,7 @@ from .formatting import thread_as_markdown
 from .model import Thread
 from .quoting import Quote
 from .storage import StorageWriteError, fsync_dir, sync_files, write_atomic
-from .user_data import Highlight
+from .user_data import Highlight, UserData
 from .weblinks import web_address
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
@@ -27,6 +27,23 @@ class Extras:
 
     tags: list[str] = field(default_factory=list)
     highlights: list[Highlight] = field(default_factory=list)
+
+
+def user_extras(user_data: UserData) -> dict[str, Extras]:
+    """Every thread's tags and highlights from the user's file, by thread id (UserDataError if unreadable)."""
+    extras: dict[str, Extras] = {}
+    for thread_id, tags in user_data.all_tags().items():
+        extras.setdefault(thread_id, Extras()).tags = tags
+    for highlight in user_data.highlights():
+        extras.setdefault(highlight.thread_id, Extras()).highlights.append(highlight)
+    return extras
+
+
+def written_line(written: list[Path], kind: str, folder: Path) -> str:
+    """`Wrote 3 Markdown files to DIR` (HTML: `and index.html`), as the CLI and the reader say it."""
+    what = "HTML" if kind == "html" else "Markdown"
+    index = " and index.html" if kind == "html" else ""
+    return f"Wrote {len(written)} {what} file{'s' if len(written) != 1 else ''}{index} to {folder}"
 
 
 def file_name_for(thread: Thread, suffix: str = ".md") -> str:

@@ -3,7 +3,8 @@
 Layout on disk, for a library at `library.json`:
 
 - `library.json`: TinyDB with tables `meta` (schema version, generation,
-  shard map), `threads` (one small summary per thread) and `state`
+  shard map), `threads` (one small summary per thread; `added_at`, when an
+  import first stored it, absent in summaries written before it was kept) and `state`
   (bookmarks, read marks, reading positions).
 - `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the
   full threads, split into 64 shards by id, so that opening one thread reads
@@ -35,6 +36,7 @@ import mmap
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 import contextlib
@@ -53,7 +55,7 @@ from tinydb.table import Table
 
 from . import clock
 from .model import PartialDate, PlainThread, Thread, placed_at
-from .user_data import UserData, UserDataError
+from .user_data import Forgotten, UserData, UserDataError
 from .search import SearchLines, search_file, search_file_pieces, search_layout, search_lines, thread_search_lines
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
@@ -306,6 +308,27 @@ class ImportCounts:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     replaced: dict[str, str] = field(default_factory=dict)  # id removed -> the id of the copy that replaced it
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedThread:
+    """A thread as the library held it before `Library.delete_threads`: enough to put it back."""
+
+    summary: dict[str, Any]
+    doc: dict[str, Any]  # its stored document, posts included
+    state: dict[str, Any]  # its reading state (empty: none)
+
+    @property
+    def id(self) -> str:
+        return str(self.doc["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """What one `Library.delete_threads` removed: the threads, and their tags and highlights."""
+
+    threads: list[DeletedThread]
+    user: Forgotten
 
 
 class Library:
@@ -748,6 +771,45 @@ class Library:
                 {UNCHANGED: counts.unchanged, UPDATED: counts.updated}.get(outcome, counts.added).append(shown)
         return counts
 
+    def delete_threads(self, thread_ids: Iterable[str]) -> Deletion:
+        """Remove threads (ids as stored) with their reading state, in one commit; then drop their
+        tags and highlights from the user's file. What went, for `restore`; LibraryError naming
+        an id the library does not hold (nothing is removed then)."""
+        wanted = list(dict.fromkeys(thread_ids))
+        with self._writing():
+            stored = self._stored_docs(set(wanted))
+            missing = [thread_id for thread_id in wanted if thread_id not in stored]
+            if missing:
+                raise LibraryError(f"no thread with id {missing[0]!r} in {self.path}")
+            summaries = self.db.table("threads")
+            states = self.db.table("state")
+            deleted = [DeletedThread(dict(summaries.get(doc_id=doc_id_for(thread_id)) or {}), stored[thread_id],
+                                     dict(states.get(doc_id=doc_id_for(thread_id)) or {}))
+                       for thread_id in wanted]
+            self._commit(Plan(remove={thread.id: thread.doc for thread in deleted}))
+            try:
+                forgotten = UserData(self).forget(set(wanted))
+            except UserDataError:
+                forgotten = Forgotten()  # kept under ids the library no longer holds: shown nowhere
+        return Deletion(deleted, forgotten)
+
+    def restore(self, deletion: Deletion) -> None:
+        """Undo `delete_threads`: the threads as they were stored (summary, posts, reading state),
+        in one commit, then their tags and highlights. A thread imported again meanwhile stays as it is now."""
+        with self._writing():
+            summaries = self.db.table("threads")._read_table()
+            back = [thread for thread in deletion.threads if str(doc_id_for(thread.id)) not in summaries]
+            writes: dict[str, StoredThread] = {}
+            for thread in back:
+                stored = _stored_from_doc(thread.doc)
+                stored.summary = {**stored.summary, **thread.summary}  # its import day, its added time
+                writes[thread.id] = stored
+            states: list[tuple[str | None, dict[str, Any]]] = [(thread.id, thread.state) for thread in back
+                                                                if thread.state]
+            self._replace_docs(self.db.table("state"), states)
+            self._commit(Plan(write=writes))
+        UserData(self).restore(deletion.user)
+
     def _posts_index(self, keys: set[str]) -> dict[str, list[str]]:
         """The stored threads that hold these post ids, from the post index: only the index files
         these ids name are read. Entries of threads no longer stored are left out."""
@@ -908,8 +970,9 @@ class Library:
             for earlier_id, later_id in changes.replaced.items():
                 self._carry_state(earlier_id, later_id)
             summaries = self.db.table("threads")
+            added = self._added_times(threads, changes.replaced)
             self._remove_docs(summaries, gone)
-            self._store_docs(summaries, [(t.place[0], t.summary) for t in threads])
+            self._store_docs(summaries, [(t.place[0], {**t.summary, "added_at": added[t.id]}) for t in threads])
             self._remove_docs(self.db.table("state"), [i for i in gone if i not in changes.write])
             self._replace_docs(self.db.table("meta"), [(None, meta)])
             storage_of(self.db).flush()
@@ -939,6 +1002,29 @@ class Library:
             with self._shard_cache_lock:
                 self._shard_cache.pop(path.name, None)
         self._clear_debris()
+
+    def _added_times(self, threads: list[StoredThread], replaced: dict[str, str]) -> dict[str, float]:
+        """When each thread to write came into the library (`added_at`, seconds since the epoch): its
+        own (a thread put back), else its stored copy's, else the earliest of the copies it replaces,
+        else now. Summaries written before this was kept have none (see `sorting`)."""
+        stored = self.db.table("threads")._read_table()
+
+        def kept(thread_id: str) -> float | None:
+            value = (stored.get(str(doc_id_for(thread_id))) or {}).get("added_at")
+            return value if isinstance(value, int | float) else None
+
+        now = time.time()
+        earlier: dict[str, list[float]] = {}
+        for old_id, new_id in replaced.items():
+            if (value := kept(old_id)) is not None:
+                earlier.setdefault(new_id, []).append(value)
+        added = {}
+        for thread in threads:
+            own = thread.summary.get("added_at")
+            candidates = [own] if isinstance(own, int | float) else [*filter(None, [kept(thread.id)]),
+                                                                      *earlier.get(thread.id, [])]
+            added[thread.id] = min(candidates) if candidates else now
+        return added
 
     def _write_index(self, threads: list[StoredThread], gone: set[str], meta: dict[str, Any], generation: int,
                      syncing: BackgroundSync, superseded: list[Path], new_files: list[Path], mode: int) -> None:

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -268,13 +268,43 @@ class UserData:
                     if doc["key"] not in carried:
                         highlights.insert({**doc, "thread_id": new})
 
-    def forget(self, thread_ids: set[str]) -> None:
-        """Drop what belongs to threads the library no longer holds (after a commit that replaced them)."""
+    def forget(self, thread_ids: set[str]) -> Forgotten:
+        """Drop what belongs to threads the library no longer holds (after a commit that replaced or
+        deleted them); what was dropped, for `restore` (an undone delete)."""
         if not thread_ids or not self.path.exists():
+            return Forgotten()
+        wanted = Query().thread_id.one_of(sorted(thread_ids))
+        with self._writing() as db:
+            tags, highlights = db.table("tags"), db.table("highlights")
+            forgotten = Forgotten({doc["thread_id"]: list(doc["tags"]) for doc in tags.search(wanted)},
+                                  [dict(doc) for doc in highlights.search(wanted)])
+            tags.remove(wanted)
+            highlights.remove(wanted)
+        return forgotten
+
+    def restore(self, forgotten: Forgotten) -> None:
+        """Put back what `forget` dropped (tags merged with any added since; highlights not there already)."""
+        if not forgotten.tags and not forgotten.highlights:
             return
         with self._writing() as db:
-            for table in (db.table("tags"), db.table("highlights")):
-                table.remove(Query().thread_id.one_of(sorted(thread_ids)))
+            tags, highlights = db.table("tags"), db.table("highlights")
+            for thread_id, kept in forgotten.tags.items():
+                doc = tags.get(Query().thread_id == thread_id)
+                now = list(doc["tags"]) if isinstance(doc, dict) else []
+                tags.upsert({"thread_id": thread_id, "tags": list(dict.fromkeys([*kept, *now]))},
+                            Query().thread_id == thread_id)
+            present = {str(kept.get("key")) for kept in highlights.all()}
+            for dropped in forgotten.highlights:
+                if str(dropped.get("key")) not in present:
+                    highlights.insert(dropped)
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """The tags (by thread id) and highlight documents `UserData.forget` dropped."""
+
+    tags: dict[str, list[str]] = field(default_factory=dict)
+    highlights: list[dict[str, Any]] = field(default_factory=list)
 
 
 def user_data_path(library_path: Path) -> Path:

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,14 +31,13 @@ from ..library import Library, LibraryError
 from ..messages import LibraryChanged
 from ..text import clean_line
 from ..widgets.key_scroll import KeyScroll
-from ..widgets.path_input import PathSuggester, common_completion, completions, split_inputs
+from ..widgets.path_input import PathSuggester, TabCompletion, split_inputs
 from .base import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
 
 PROGRESS_EVERY_SECONDS = 0.1
-MAX_CANDIDATES_SHOWN = 30
 
 
 def one_line(text: str) -> str:
@@ -51,8 +49,10 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def report_text(report: ImportReport, paths: list[Path], cancelled: bool = False) -> Text:
-    """The summary, then one line per failed file or link and per warning."""
+def report_text(report: ImportReport, paths: list[Path], cancelled: bool = False,
+                error_style: str = "", warning_style: str = "") -> Text:
+    """The summary, then one line per failed file or link and per warning (in the theme's error and
+    warning text colours, handed in)."""
     if report.files_done == 0:
         if cancelled:
             return Text("Cancelled before any file or link was read: nothing changed.", style="bold")
@@ -62,9 +62,9 @@ def report_text(report: ImportReport, paths: list[Path], cancelled: bool = False
     text = Text(f"{how_far} {report.files_done} {report.inputs(report.files_done)}, "
                 f"{plural(report.threads_found, 'thread')} found. {report.summary_line()}.", style="bold")
     for failure in report.failures:
-        text.append(f"\nfailed: {one_line(failure.line())}", style="red")
+        text.append(f"\nfailed: {one_line(failure.line())}", style=error_style)
     for warning in report.warnings:
-        text.append(f"\nwarning: {one_line(warning.line())}", style="yellow")
+        text.append(f"\nwarning: {one_line(warning.line())}", style=warning_style)
     return text
 
 
@@ -96,8 +96,6 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.paths: list[Path] = []
         self.links: list[str] = []
         self.progress_every = PROGRESS_EVERY_SECONDS
-        self._cycle: list[str] = []
-        self._cycle_index = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-dialog"):
@@ -118,6 +116,8 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.query_one("#import-dialog").border_title = "Import"
         self.query_one("#import-progress").display = False
         self.query_one("#import-candidates").display = False
+        self._completion = TabCompletion(self.query_one("#import-path", Input),
+                                         self.query_one("#import-candidates", Static))
         if self.start_at_once:
             paths, links = split_inputs(self.initial_path)
             self.start(paths, links)
@@ -136,7 +136,7 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.running = True
         self.paths = paths
         self.links = list(links)
-        self._show_candidates([])
+        self._completion.show([])
         path_input = self.query_one("#import-path", Input)
         path_input.disabled = True
         progress = self.query_one("#import-progress", ProgressBar)
@@ -202,13 +202,16 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
             progress.display = False  # a cancelled import is not a full bar
         outcome = "Cancelled: the threads read so far were kept. " if cancelled else ""
         self._status(f"{outcome}↑ ↓ scroll the summary · type a new path, or tab to edit this one · esc closes")
-        self.query_one("#import-report", Static).update(report_text(report, self.paths, cancelled))
+        colours = self.app.get_css_variables()
+        self.query_one("#import-report", Static).update(
+            report_text(report, self.paths, cancelled, colours.get("text-error", ""), colours.get("text-warning", "")))
         self.app.post_message(LibraryChanged())
 
     def _failed(self, message: str) -> None:
         self._stopped()
         self.query_one("#import-progress").display = False
-        self.query_one("#import-status", Static).update(Text(one_line(message), style="red"))
+        self.query_one("#import-status", Static).update(
+            Text(one_line(message), style=self.app.get_css_variables().get("text-error", "")))
 
     def _stopped(self) -> None:
         """The worker is done: the path box can be edited again (tab goes there)."""
@@ -245,58 +248,18 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
     # -- completing paths ---------------------------------------------------
 
     async def action_complete(self) -> None:
-        """Tab: go to the path box; there, complete like a shell.
-
-        The path is completed to what every match starts with; when that
-        adds nothing, tab steps through the matches, which are listed below.
-        """
+        """Tab: go to the path box; there, complete like a shell (`TabCompletion`)."""
         path_input = self.query_one("#import-path", Input)
         if path_input.disabled:
             return
         if self.focused is not path_input:
             path_input.focus()
             return
-        value = path_input.value
-        if self._cycle and value == self._cycle[self._cycle_index]:
-            self._cycle_index = (self._cycle_index + 1) % len(self._cycle)
-            completed = self._cycle[self._cycle_index]
-        else:
-            candidates = await asyncio.to_thread(completions, value)
-            completed = common_completion(value, candidates)
-            self._cycle, self._cycle_index = [], 0
-            if completed == value and len(candidates) > 1:
-                self._cycle = candidates
-                completed = candidates[0]
-            self._show_candidates(candidates if len(candidates) > 1 else [])
-        self._suggester().paused = bool(self._cycle)
-        path_input.value = completed
-        path_input.cursor_position = len(completed)
-        if self._cycle:
-            self._show_candidates(self._cycle, self._cycle_index)
-
-    def _suggester(self) -> PathSuggester:
-        suggester = self.query_one("#import-path", Input).suggester
-        assert isinstance(suggester, PathSuggester)
-        return suggester
+        await self._completion.complete()
 
     @on(Input.Changed, "#import-path")
     def _path_changed(self, event: Input.Changed) -> None:
-        if self._cycle and event.value not in self._cycle:
-            self._cycle = []
-            self._suggester().paused = False
-            self._show_candidates([])
-
-    def _show_candidates(self, candidates: list[str], current: int | None = None) -> None:
-        """The matches of the path, by name, below the box (the one tab chose in bold)."""
-        shown = self.query_one("#import-candidates", Static)
-        shown.display = bool(candidates)
-        text = Text(style="dim")
-        for index, candidate in enumerate(candidates[:MAX_CANDIDATES_SHOWN]):
-            name = candidate.rstrip("/").rpartition("/")[2] + ("/" if candidate.endswith("/") else "")
-            text.append(("  " if index else "") + one_line(name), style="bold" if index == current else "")
-        if len(candidates) > MAX_CANDIDATES_SHOWN:
-            text.append(f"  … and {len(candidates) - MAX_CANDIDATES_SHOWN} more")
-        shown.update(text)
+        self._completion.changed(event.value)
 
     # -- keys -------------------------------------------------------------
 

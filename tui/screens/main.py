@@ -22,7 +22,8 @@ from ..model import Thread
 from ..ordered_keys import KeyEvent, is_text
 from ..query import Node, QueryError, has_text, parse
 from ..quoting import Quote, posts_text
-from ..text import strip_control
+from ..sorting import DEFAULT_SORT, SORT_LABELS, sort_summaries
+from ..text import clean_line, strip_control
 from ..weblinks import post_links, web_address
 from ..widgets.author_list import AuthorList
 from ..widgets.filter_input import FilterInput
@@ -32,6 +33,7 @@ from ..widgets.reading_pane import ReadingPane, ThreadView
 from ..widgets.summary_list import SummaryList
 from ..widgets.thread_list import ThreadList
 from .base import ReportsWorkerErrors
+from .confirm import ConfirmScreen
 from .keep import NoteScreen, TagChange, TagsScreen
 from .links import LinkChoice, LinksScreen
 
@@ -56,6 +58,16 @@ def posts_matching(thread: Thread, query: str) -> list[int]:
         return []
     return [index for index, post in enumerate(thread.posts)
             if needle in post.text.casefold() or (post.quoted is not None and needle in post.quoted.text.casefold())]
+
+
+def describe(summary: dict[str, Any]) -> str:
+    """`“title” by @handle`, for a question or a notification (one line, control characters out)."""
+    title = clean_line(summary.get("title")) or "(no text)"
+    return f"“{title[:80]}{'…' if len(title) > 80 else ''}” by {clean_line(author_label(summary)) or '?'}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class MainScreen(ReportsWorkerErrors, Screen):
@@ -95,6 +107,17 @@ class MainScreen(ReportsWorkerErrors, Screen):
                 show=False, id="links"),
         Binding("O", "post_origin", "Where the current post came from (its address, the captures that held it)",
                 show=False, id="post-origin"),
+        Binding("d", "delete_thread", "Delete the thread (asks first; z undoes it)", show=False, id="delete"),
+        Binding("z", "undo_delete", "Undo the last delete", show=False, id="undo-delete"),
+        Binding("u", "toggle_read", "Mark the thread read / unread", show=False, id="toggle-read"),
+        Binding("M", "mark_all_read", "Mark every thread shown read (asks first)", show=False, id="mark-all-read"),
+        Binding("J", "next_unread", "Open the next unread thread (after this one, wrapping)", show=False,
+                id="next-unread"),
+        Binding("U", "toggle_unread_only", "Unread threads only, or all", show=False, id="unread-only"),
+        Binding("S", "sort", "Sort the list: newest, oldest, author, longest, recently added", show=False,
+                id="sort"),
+        Binding("e", "export", "Export the open thread, the list shown or the bookmarks (Markdown or HTML)",
+                show=False, id="export"),
     ]
     HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
 
@@ -109,6 +132,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._filter_found: dict[str, set[str]] = {}
         self._filter_found_for: tuple[Node | None, object] = (None, None)
         self.bookmarked_only = False
+        self.unread_only = False
+        self.export_folder = ""  # the folder the last export from the reader went to, offered again
         self._wide: bool | None = None
         self._read_timer: Timer | None = None
         self._read_when_shown: str | None = None
@@ -119,6 +144,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._library_error = ""
         self.find_query = ""  # the search within the open thread, while the find bar is on
         self._find_matches: list[int] = []
+        self._sorted_cache: tuple[list[dict[str, Any]], str, list[dict[str, Any]]] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -148,11 +174,15 @@ class MainScreen(ReportsWorkerErrors, Screen):
         return self.query_one(ReadingPane)
 
     def visible_summaries(self) -> list[dict[str, Any]]:
-        """The library's summaries after the filter and the bookmarked-only switch."""
-        summaries = self.app.library.summaries()
+        """The library's summaries in the chosen order, after the filter and the bookmarked-only and
+        unread-only switches (unread-only keeps the thread being read, so reading it does not pull it away)."""
+        summaries = self._sorted_summaries()
+        states = self.app.states
         if self.bookmarked_only:
-            states = self.app.states
             summaries = [s for s in summaries if states.get(s["id"], {}).get("bookmarked")]
+        if self.unread_only:
+            reading = self.chosen_id
+            summaries = [s for s in summaries if not states.get(s["id"], {}).get("read") or s["id"] == reading]
         if self.filter_node is not None:
             summaries = threads_matching(self.filter_node, summaries, self.app.marks, self._filter_found,
                                          self.app.library.thread)
@@ -178,6 +208,15 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._filter_found, self._filter_found_for = found, (node, summaries)
         self.refresh_threads()
 
+    def _sorted_summaries(self) -> list[dict[str, Any]]:
+        """The library's summaries in the order chosen (`S`), sorted once per library and order."""
+        summaries = self.app.library.summaries()
+        order = self.app.sort_order
+        cached = self._sorted_cache
+        if cached is None or cached[0] is not summaries or cached[1] != order:
+            cached = self._sorted_cache = (summaries, order, sort_summaries(summaries, order))
+        return cached[2]
+
     def refresh_threads(self, start_on: str | None = None) -> None:
         """Reload the list from the library, keeping the selection where it can (else on `start_on`)."""
         thread_list = self.thread_list
@@ -196,14 +235,18 @@ class MainScreen(ReportsWorkerErrors, Screen):
         thread_list.empty_text = list_notice
         thread_list.set_items(items, keep_id=keep)
         count = f"{len(items)}" if len(items) == len(self.app.library) else f"{len(items)} of {len(self.app.library)}"
-        label = "Bookmarked" if self.bookmarked_only else "Threads"
+        label = " ".join(word for word, on in (("Bookmarked", self.bookmarked_only), ("Unread", self.unread_only))
+                         if on) or "Threads"
+        order = self.app.sort_order
+        by = f", {SORT_LABELS[order]}" if order != DEFAULT_SORT else ""
         matching = f" matching {self.filter_text.strip()}" if self.filter_node is not None else ""
         # The count first: a narrow pane keeps it.
-        self.query_one("#list-pane").border_title = f"{label} ({count}){matching}"
+        self.query_one("#list-pane").border_title = f"{label.capitalize()} ({count}{by}){matching}"
         if self._filter_scan_needed() and self.filter_node is not None:
             self._scan_for_filter(self.filter_node)
         current = thread_list.current
-        if current is None and self.thread is not None and (self.filter_text or self.bookmarked_only) \
+        narrowed = self.filter_text or self.bookmarked_only or self.unread_only
+        if current is None and self.thread is not None and narrowed \
                 and self.app.library.summary(self.thread.id) is not None:
             self.refresh_sidebar()  # nothing matches: the thread being read stays open
         elif current is None:
@@ -225,6 +268,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
             return "No thread matches the filter.", "No thread matches the filter: esc clears it."
         if self.bookmarked_only:
             return "No bookmarked threads.", "No bookmarked threads: m bookmarks the open thread, B shows all."
+        if self.unread_only:
+            return "No unread threads.", "No unread threads: U shows all."
         return "", "Select a thread to read it."
 
     def _show_unreadable(self, message: str) -> None:
@@ -303,9 +348,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def _select_in_list(self, thread_id: str) -> None:
         thread_list = self.thread_list
         index = next((i for i, s in enumerate(thread_list.items) if s["id"] == thread_id), None)
-        if index is None and (self.filter_text or self.bookmarked_only):
+        if index is None and (self.filter_text or self.bookmarked_only or self.unread_only):
             self._set_filter("")
-            self.bookmarked_only = False
+            self.bookmarked_only, self.unread_only = False, False
             self.query_one("#filter", Input).value = ""
             thread_list.set_items(self.visible_summaries(), keep_id=thread_id)
         elif index is not None and index != thread_list.cursor:
@@ -381,6 +426,13 @@ class MainScreen(ReportsWorkerErrors, Screen):
     @on(ThreadView.Moved)
     def _moved_in_thread(self) -> None:
         self._mark_read()
+
+    @on(ThreadView.PastEnd)
+    def _past_end(self, message: ThreadView.PastEnd) -> None:
+        if message.again:
+            self.action_next_unread()
+        else:
+            self.notify("End of thread — j again opens the next unread.", timeout=3, markup=False)
 
     def _start_dwell(self) -> None:
         """Mark the open thread read once the reading pane has had focus a while."""
@@ -744,6 +796,131 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.refresh_threads()
         self.notify("Showing bookmarked threads only (B shows all)." if self.bookmarked_only
                     else "Showing all threads.", markup=False)
+
+    # -- tidying: delete, read marks, order -----------------------------------
+
+    def target_summary(self) -> dict[str, Any] | None:
+        """The thread a key acts on: the list cursor's where the list has focus, else the open thread's."""
+        if self.focused is self.thread_list and self.thread_list.current is not None:
+            return self.thread_list.current
+        return self.app.library.summary(self.thread.id) if self.thread is not None else None
+
+    def action_delete_thread(self) -> None:
+        """Ask, naming the thread, then delete it (z undoes it while the reader runs)."""
+        summary = self.target_summary()
+        if summary is None:
+            self.notify("No thread selected: nothing to delete.", severity="warning", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._move_off(summary["id"])
+                self.app.delete_thread(summary)
+
+        self.app.push_screen(ConfirmScreen("Delete", f"Delete {describe(summary)}?\n"
+                                           "Its posts, read mark, bookmark, tags and highlights go with it "
+                                           "(z undoes it while the reader runs)."), answered)
+
+    def _move_off(self, thread_id: str) -> None:
+        """Put the list cursor on the thread after this one (else the one before), as it goes."""
+        thread_list = self.thread_list
+        index = next((i for i, item in enumerate(thread_list.items) if item["id"] == thread_id), None)
+        if index is not None and thread_list.cursor == index and len(thread_list.items) > 1:
+            thread_list.select(index + 1 if index + 1 < len(thread_list.items) else index - 1, announce=False)
+
+    def action_undo_delete(self) -> None:
+        self.app.undo_delete()
+
+    def action_toggle_read(self) -> None:
+        summary = self.target_summary()
+        if summary is None:
+            self.notify("No thread selected: nothing to mark.", severity="warning", markup=False)
+            return
+        read = not self.app.states.get(summary["id"], {}).get("read")
+        if not read and self.thread is not None and self.thread.id == summary["id"] and self._read_timer is not None:
+            self._read_timer.stop()  # the dwell in the reading pane would mark it read again
+        self.app.update_state(summary["id"], read=read)
+        self.thread_list.refresh_items()
+        self.notify("Marked read." if read else "Marked unread.", markup=False)
+        if self.unread_only:
+            self.refresh_threads()
+
+    def action_mark_all_read(self) -> None:
+        """Ask, with the count, then mark every thread the list shows read."""
+        states = self.app.states
+        unread = [item["id"] for item in self.thread_list.items if not states.get(item["id"], {}).get("read")]
+        if not unread:
+            self.notify("Every thread shown is read already.", markup=False)
+            return
+        shown = len(self.thread_list.items)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.update_states({thread_id: {"read": True} for thread_id in unread})
+                self.thread_list.refresh_items()
+                self.notify(f"Marked {plural(len(unread), 'thread')} read.", markup=False)
+                if self.unread_only:
+                    self.refresh_threads()
+
+        self.app.push_screen(ConfirmScreen("Mark read", f"Mark {plural(len(unread), 'unread thread')} of the "
+                                           f"{shown} shown read?"), answered)
+
+    def action_next_unread(self) -> None:
+        """Open the next unread thread after the current one in the list's order, wrapping round."""
+        items = self.thread_list.items
+        states = self.app.states
+        here = next((i for i, item in enumerate(items) if self.thread is not None and item["id"] == self.thread.id),
+                    self.thread_list.cursor)
+        for step in range(1, len(items)):
+            index = (here + step) % len(items)
+            item = items[index]
+            if not states.get(item["id"], {}).get("read"):
+                self.thread_list.select(index, announce=False)
+                self.open_thread(item["id"], states.get(item["id"], {}).get("position", 0), focus_reader=True)
+                return
+        self.notify("No other unread thread in the list.", markup=False)
+
+    def action_toggle_unread_only(self) -> None:
+        self.unread_only = not self.unread_only
+        self.refresh_threads()
+        self.notify("Showing unread threads only (U shows all)." if self.unread_only
+                    else "Showing all threads.", markup=False)
+
+    def action_sort(self) -> None:
+        from .sort_picker import SortScreen
+
+        def chosen(order: str | None) -> None:
+            if order is not None:
+                self.app.set_sort(order)
+
+        self.app.push_screen(SortScreen(self.app.sort_order), chosen)
+
+    def sort_changed(self) -> None:
+        """The order changed: the list again, the cursor kept on its thread."""
+        self.refresh_threads()
+        self.notify(f"Sorted {SORT_LABELS[self.app.sort_order]}.", markup=False)
+
+    def action_export(self) -> None:
+        from .export_screen import ExportChoice, ExportScreen
+
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice is None:
+                return
+            if choice.what == "thread":
+                ids = [self.thread.id] if self.thread is not None else []
+            elif choice.what == "bookmarks":
+                states = self.app.states
+                ids = [s["id"] for s in self._sorted_summaries() if states.get(s["id"], {}).get("bookmarked")]
+            else:
+                ids = [item["id"] for item in self.thread_list.items]
+            if not ids:
+                self.notify(f"Nothing to export: {'no thread open' if choice.what == 'thread' else 'no threads'}.",
+                            severity="warning", markup=False)
+                return
+            self.export_folder = str(choice.folder)
+            self.app.export_threads(ids, choice.kind, choice.folder)
+
+        self.app.push_screen(ExportScreen(self.thread is not None, self.export_folder), chosen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """esc clears a filter only where there is one (the footer shows it then)."""

@@ -1,4 +1,4 @@
-"""Completing file and folder paths typed in the import box, like a shell does.
+"""Completing file and folder paths typed in a box (import, export), like a shell does.
 
 Listing a folder can be slow (a network mount, a huge folder): the
 suggester lists in a thread, never on the event loop, and reads at most
@@ -11,11 +11,16 @@ import asyncio
 import os
 from pathlib import Path
 
+from rich.text import Text
 from textual.suggester import Suggester
+from textual.widgets import Input, Static
+
+from ..text import clean_line
 
 from ..fetching.addresses import is_link
 
 MAX_ENTRIES_SCANNED = 2_000
+MAX_CANDIDATES_SHOWN = 30
 
 
 def completions(value: str) -> list[str]:
@@ -71,6 +76,62 @@ class PathSuggester(Suggester):
         candidates = await asyncio.to_thread(completions, value)
         completed = common_completion(value, candidates)
         return completed if completed != value else None
+
+
+class TabCompletion:
+    """Tab in a path box, as a shell's: the path is completed to what every match starts with; when
+    that adds nothing, tab steps through the matches, which are listed in `shown` (the one chosen in
+    bold). The box's suggester is a `PathSuggester`; the screen calls `complete` on tab and
+    `changed` on each `Input.Changed` of the box."""
+
+    def __init__(self, path_input: Input, shown: Static) -> None:
+        self.path_input = path_input
+        self.shown = shown
+        self.cycle: list[str] = []
+        self.cycle_index = 0
+
+    async def complete(self) -> None:
+        path_input = self.path_input
+        value = path_input.value
+        if self.cycle and value == self.cycle[self.cycle_index]:
+            self.cycle_index = (self.cycle_index + 1) % len(self.cycle)
+            completed = self.cycle[self.cycle_index]
+        else:
+            candidates = await asyncio.to_thread(completions, value)
+            completed = common_completion(value, candidates)
+            self.cycle, self.cycle_index = [], 0
+            if completed == value and len(candidates) > 1:
+                self.cycle = candidates
+                completed = candidates[0]
+            self.show(candidates if len(candidates) > 1 else [])
+        self._suggester().paused = bool(self.cycle)
+        path_input.value = completed
+        path_input.cursor_position = len(completed)
+        if self.cycle:
+            self.show(self.cycle, self.cycle_index)
+
+    def changed(self, value: str) -> None:
+        """The box changed: typing something other than a match ends the stepping."""
+        if self.cycle and value not in self.cycle:
+            self.cycle = []
+            self._suggester().paused = False
+            self.show([])
+
+    def show(self, candidates: list[str], current: int | None = None) -> None:
+        """The matches of the path, by name, below the box (the one tab chose in bold)."""
+        self.shown.display = bool(candidates)
+        text = Text(style="dim")
+        for index, candidate in enumerate(candidates[:MAX_CANDIDATES_SHOWN]):
+            name = candidate.rstrip("/").rpartition("/")[2] + ("/" if candidate.endswith("/") else "")
+            text.append(("  " if index else "") + (clean_line(name) or ""), style="bold" if index == current else "")
+        if len(candidates) > MAX_CANDIDATES_SHOWN:
+            text.append(f"  … and {len(candidates) - MAX_CANDIDATES_SHOWN} more")
+        self.shown.update(text)
+
+    def _suggester(self) -> PathSuggester:
+        suggester = self.path_input.suggester
+        assert isinstance(suggester, PathSuggester)
+        return suggester
 
 
 def split_inputs(value: str) -> tuple[list[Path], list[str]]:

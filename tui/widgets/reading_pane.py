@@ -2,7 +2,7 @@
 
 | key | action |
 |---|---|
-| `j` / `down`, `k` / `up` | next / previous post |
+| `j` / `down`, `k` / `up` | next / previous post (`j` at the last post twice: the next unread thread) |
 | `space` / `pgdn` / `ctrl+f`, `b` / `pgup` / `ctrl+b` | page down / up |
 | `ctrl+d`, `ctrl+u` | half a page down / up |
 | `g` / `home`, `G` / `end` | top / bottom |
@@ -76,7 +76,10 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     }
     # Shown in the footer while the pane has focus: paging, top and bottom, search hits.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "next_post", "Next post", show=False, id="reader.next-post"),
+        # At the last post only, from FULL_FOOTER_WIDTH columns (check_action): j twice opens the next unread.
+        Binding("j", "next_post_at_end", "Next unread", key_display="j j", id="reader.next-unread"),
+        Binding("j,down", "next_post", "Next post (at the last post: j twice opens the next unread thread)",
+                show=False, id="reader.next-post"),
         Binding("k,up", "previous_post", "Previous post", show=False, id="reader.previous-post"),
         Binding("space,pagedown,ctrl+f", "page_down", "Page down", group=PAGE_KEYS, id="reader.page-down"),
         Binding("b,pageup,ctrl+b", "page_up", "Page up", group=PAGE_KEYS, id="reader.page-up"),
@@ -102,6 +105,13 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     class Moved(Message):
         """The user moved through the thread (a key or the mouse wheel): they are reading it."""
 
+    class PastEnd(Message):
+        """`j` at the last post: `again` when the previous key did the same (the screen opens the next unread)."""
+
+        def __init__(self, again: bool) -> None:
+            super().__init__()
+            self.again = again
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.thread: Thread | None = None
@@ -119,6 +129,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._pinned: tuple[int, int] | None = None
         self.highlighted: frozenset[int] = frozenset()  # posts kept in a highlight, marked by their number
         self.selection_start: int | None = None  # where a selection (`v`) started; it runs to the current post
+        self.end_offered = False  # `j` at the last post said that `j` again opens the next unread thread
 
     # -- content ----------------------------------------------------------
 
@@ -131,14 +142,21 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.terms = tuple(terms)
         self.notice = notice
         self.selection_start = None
+        self.end_offered = False
         self._reset_layout()
         self.go_to_post(position)
+        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keep-and-share keys show in the footer only where it has room for them."""
         if action == "wide":
             return self.app.size.width >= self.FULL_FOOTER_WIDTH
+        if action == "next_post_at_end":  # narrower, it would push Help and Quit out: the notification says it
+            return self.at_last_post() and self.app.size.width >= self.FULL_FOOTER_WIDTH
         return True
+
+    def at_last_post(self) -> bool:
+        return self.thread is not None and bool(self.thread.posts) and self.current >= self.thread.post_count - 1
 
     async def action_wide(self, action: str) -> None:
         await self.run_action(action)
@@ -361,11 +379,22 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
             at_bottom = self.fully_laid_out and new_value >= self.max_scroll_y and new_value > 0
             self.current = len(self._post_starts) - 1 if at_bottom else self.first_post_shown(int(new_value))
 
-    def watch_current(self) -> None:
+    def watch_current(self, old: int, new: int) -> None:
+        self.end_offered = False
+        if self.thread is not None and (old >= self.thread.post_count - 1) != (new >= self.thread.post_count - 1):
+            self.refresh_bindings()  # the footer's `j j Next unread` shows at the last post only
         self.refresh()
+
+    def action_next_post_at_end(self) -> None:
+        self.action_next_post()
 
     def action_next_post(self) -> None:
         self.post_message(self.Moved())
+        if self.at_last_post():
+            # At the last post: the first j offers the next unread thread, the second takes it.
+            self.post_message(self.PastEnd(again=self.end_offered))
+            self.end_offered = True
+            return
         self.go_to_post(self.current + 1)
 
     def action_previous_post(self) -> None:
@@ -423,6 +452,15 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.current = max(0, len(self._post_starts) - 1)
 
     # -- drawing ----------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: object) -> None:
+        """Links, mentions and media carry their colours from layout: lay the thread out again in the new theme's."""
+        keep = self.current
+        self._reset_layout()
+        self.go_to_post(keep)
 
     def on_resize(self, event: events.Resize) -> None:
         self.refresh_bindings()

@@ -177,6 +177,10 @@ class SummaryList(ScrollView, can_focus=True):
 
     # -- drawing ----------------------------------------------------------
 
+    def on_mount(self) -> None:
+        # Rows are kept drawn, in the colours of the theme they were drawn in.
+        self.app.theme_changed_signal.subscribe(self, lambda theme: self.refresh_items())
+
     def on_resize(self, event: events.Resize) -> None:
         self._rendered.clear()
         self.virtual_size = Size(event.size.width, len(self.items) * self.ROW_HEIGHT)

@@ -1,0 +1,102 @@
+"""Export from the reader: what (the open thread, the list shown, the bookmarks), which format, where.
+
+| key | action |
+|---|---|
+| `tab` | in the folder box: complete the path (as in the import dialog); elsewhere: the next choice |
+| arrows, `space` | choose in a group |
+| `enter` | export (in the folder box) |
+| `esc` | close without exporting |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, RadioButton, RadioSet, Static
+
+from ..widgets.path_input import PathSuggester, TabCompletion
+
+# What can be exported, as `ExportChoice.what` names it, and how the dialog says it.
+WHAT = {"thread": "The open thread", "list": "The list shown", "bookmarks": "The bookmarked threads"}
+KINDS = {"markdown": "Markdown (front matter, highlights)", "html": "HTML pages (with an index.html)"}
+
+
+@dataclass(frozen=True, slots=True)
+class ExportChoice:
+    """What the user chose: `what` (a key of WHAT), `kind` (markdown, html) and the folder typed."""
+
+    what: str
+    kind: str
+    folder: Path
+
+
+class ExportScreen(ModalScreen[ExportChoice | None]):
+    """Choose what and how, type the folder (tab completes), enter exports."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="export.close"),
+        Binding("tab", "complete", "Complete the folder / next", priority=True, id="export.complete"),
+    ]
+
+    def __init__(self, thread_open: bool, folder: str = "") -> None:
+        super().__init__()
+        self.thread_open = thread_open  # without one, the list shown is chosen first
+        self.initial_folder = folder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-dialog"):
+            yield Static("shift+tab: up to the choices (arrows, space). Folder: tab completes, enter writes.",
+                         markup=False, classes="keep-help")
+            with RadioSet(id="export-what"):
+                for key, label in WHAT.items():
+                    yield RadioButton(label, value=key == ("thread" if self.thread_open else "list"), id=f"what-{key}")
+            with RadioSet(id="export-kind"):
+                for key, label in KINDS.items():
+                    yield RadioButton(label, value=key == "markdown", id=f"kind-{key}")
+            yield Input(self.initial_folder, placeholder="folder, e.g. ~/Documents/threads", id="export-folder",
+                        suggester=PathSuggester(), select_on_focus=False)
+            yield Static("", id="export-candidates", markup=False)
+            yield Static("", id="export-status", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#export-dialog").border_title = "Export"
+        candidates = self.query_one("#export-candidates", Static)
+        candidates.display = False
+        self.query_one("#export-status").display = False
+        self._completion = TabCompletion(self.query_one("#export-folder", Input), candidates)
+        self.query_one("#export-folder", Input).focus()
+
+    def _chosen(self, group: str) -> str:
+        pressed = self.query_one(f"#export-{group}", RadioSet).pressed_button
+        return (pressed.id or "").partition("-")[2] if pressed is not None else ""
+
+    async def action_complete(self) -> None:
+        if self.focused is self.query_one("#export-folder", Input):
+            await self._completion.complete()
+        else:
+            self.focus_next()
+
+    @on(Input.Changed, "#export-folder")
+    def _folder_changed(self, event: Input.Changed) -> None:
+        self._completion.changed(event.value)
+
+    @on(Input.Submitted, "#export-folder")
+    def _submitted(self, event: Input.Submitted) -> None:
+        folder = event.value.strip()
+        if not folder:
+            status = self.query_one("#export-status", Static)
+            status.display = True
+            status.update("Type the folder to write into.")
+            return
+        self.dismiss(ExportChoice(self._chosen("what"), self._chosen("kind"), Path(folder).expanduser()))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
