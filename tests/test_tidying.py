@@ -10,7 +10,7 @@ from tui.library import Library
 from tui.model import Post, Thread
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.sort_picker import SortScreen
-from tui.search import search_library
+from tui.finding import search_library
 from tui.sorting import sort_summaries
 from tui.user_data import UserData
 from tui.widgets.author_list import AuthorList
