@@ -389,7 +389,7 @@ def test_search_json_carries_read_and_bookmark_state_and_tags(cli):
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ("frm:ivy", "unknown field 'frm:'; fields: from, since, until, has, is, tag at column 1"),
+    ("frm:ivy", "unknown field 'frm:' at column 1; fields: from, since, until, has, is, tag"),
     ('"part 5', "unclosed quote at column 1"),
     ("since:2021-13", "since:2021-13 is not a date"),
     ("a OR", "OR with nothing after it at column 3"),

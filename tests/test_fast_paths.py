@@ -105,7 +105,7 @@ def _search_lines_post_by_post(doc: dict) -> tuple[str, bytes, bytes, int, bytes
         return " ".join(text.split())
     author = words_one_apart(f"{doc.get('author_name') or ''} @{doc.get('author_handle') or ''}")
     posts = [words_one_apart(post.get("text") or "") for post in doc["posts"]]
-    lowered = "".join(f"{author.lower()} {text.lower()}\n" for text in posts)
+    lowered = "".join(f"{author.casefold()}\0{text.casefold()}\n" for text in posts)
     written = "".join(f"{author}\t{text}\n" for text in posts)
     lengths = array("Q", [len(line) + 1 for line in written.split("\n")[:-1]]).tobytes() if written.isascii() else None
     return one_line(doc["id"]), lowered.encode(), written.encode(), len(posts), lengths

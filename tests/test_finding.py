@@ -158,8 +158,6 @@ def test_the_list_filter_takes_a_thread_whole(library):
 
 
 def test_a_query_is_read_from_a_library_another_process_changed(library, db_path):
-    stale = Library.open(db_path)
-    stale.summaries()
     Library.open(db_path).add_threads([Thread([Post("a zebracorn appears")], author_handle="zed", date=None)])
     assert post_texts(library, "zebracorn") == []  # this copy has not seen it…
     assert post_texts(Library.open(db_path), "zebracorn from:zed") == ["a zebracorn appears"]
@@ -196,3 +194,19 @@ def test_a_query_and_its_parts_agree(tmp_path_factory, threads, a, b):
     assert thread_ids(library, f"-{a}") == every_thread - thread_ids(library, a)
     holding = {thread.id for thread in library.iter_threads() if any(a in post.text.split() for post in thread.posts)}
     assert thread_ids(library, a) == holding
+
+
+def test_words_are_folded_as_the_language_folds_them(db_path):
+    """ß is ss and a final ς is σ, in the query and in the posts alike (casefold, not lower)."""
+    library = Library.open(db_path)
+    library.add_threads([Thread([Post("First post."), Post("Ο δρόμος ΠΡΟΣ τη Straße.")], author_handle="eleni",
+                                date=PartialDate(2024, 5, 1))])
+    library = Library.open(db_path)
+    for query in ("δρόμος", "ΔΡΌΜΟΣ", "προς", "straße", "STRASSE", "strasse", '"τη straße"'):
+        assert hits(library, query) == {(library.summaries()[0]["id"], 2)}, query
+        assert thread_ids(library, query) == {library.summaries()[0]["id"]}, query
+
+
+def test_a_phrase_never_runs_from_the_author_into_the_text(library):
+    assert hits(library, "@nadia-quill.bsky.social") and hits(library, "finished")
+    assert hits(library, '"@nadia-quill.bsky.social finished"') == set()

@@ -36,7 +36,7 @@ def test_each_term_parses(query, tree):
 
 @pytest.mark.parametrize(("query", "message"), [
     ('"part 5', "unclosed quote at column 1"),
-    ("frm:ivy", "unknown field 'frm:'; fields: from, since, until, has, is, tag at column 1"),
+    ("frm:ivy", "unknown field 'frm:' at column 1; fields: from, since, until, has, is, tag"),
     ("a since:2021-13", "since:2021-13 is not a date (write 2021, 2021-10 or 2021-10-01) at column 3"),
     ("until:2021-02-30", "until:2021-02-30 is not a date (write 2021, 2021-10 or 2021-10-01) at column 1"),
     ("OR a", "OR with nothing before it at column 1"),
@@ -47,6 +47,8 @@ def test_each_term_parses(query, tree):
     ("has:gif", "has:gif is not one of image, video, link, quote, alt at column 1"),
     ("is:new", "is:new is not one of bookmarked, unread, read, preview, complete, reply at column 1"),
     ("tag:", "tag: needs a value at column 1"),
+    ("from:@", "from: needs a value at column 1"),
+    ("tag:#", "tag: needs a value at column 1"),
     ('""', "empty quotes at column 1"),
     ("   ", "nothing to search for at column 1"),
     ("a - b", "nothing"),  # a lone '-' is a word, not an error: see below
@@ -119,3 +121,14 @@ def test_a_query_and_its_parts_agree(items, a, b):
     assert hits(f"{a} OR {b}") == hits(a) | hits(b)
     assert hits(f"-{a}") == everything - hits(a)
     assert hits(f"-({a} OR {b})") == everything - (hits(a) | hits(b))
+
+
+@pytest.mark.parametrize("query", ["CW: bird", "12:30", "at://did:plc:nadiaquill/app.bsky.feed.post/3lcanal1",
+                                   "did:plc:nadiaquill", "mailto:ada@example.org", "note:"])
+def test_a_colon_that_asks_no_field_is_part_of_a_word(query):
+    """Text people search for (a content warning, a time, an address, a thread id the CLI
+    prints) holds colons: only `name:value` with a plain name is a field."""
+    tree = parse(query)
+    words = tree.terms if isinstance(tree, AllOf) else (tree,)
+    assert all(isinstance(word, Word) for word in words)
+    assert " ".join(word.text for word in words) == query.casefold()

@@ -59,7 +59,7 @@ async def test_a_malformed_query_says_what_and_where_as_you_type(samples_db):
         await pilot.press("slash", *"frm:wren")
         await settle(pilot)
         status = app.screen.query_one("#search-status", Static)
-        assert str(status.render()) == "unknown field 'frm:'; fields: from, since, until, has, is, tag at column 1"
+        assert str(status.render()) == "unknown field 'frm:' at column 1; fields: from, since, until, has, is, tag"
         assert status.has_class("-error")
         await pilot.press("enter")
         await settle(pilot)
@@ -131,3 +131,16 @@ async def test_ctrl_s_saves_a_search_that_the_palette_runs_again(samples_db):
         assert app.screen.query_one("#search-input", Input).value == "has:video"
         assert {hit.thread_id for hit in app.screen.hits} == {
             s["id"] for s in app.library.summaries() if "video" in s["has"]}
+
+
+async def test_the_filter_is_shown_in_the_title_as_typed_never_as_markup(samples_db):
+    app = make_app(samples_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"rye [b]x[/b]")
+        await settle(pilot)
+        title = app.screen.query_one("#list-pane").border_title
+        assert title.endswith(" matching rye \\[b]x\\[/b]")  # escaped: drawn as typed
+        from textual.content import Content
+
+        assert Content.from_markup(title).plain.endswith(" matching rye [b]x[/b]")

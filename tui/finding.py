@@ -121,18 +121,30 @@ class _PostItem(_Facts):
         return features[self.hit.n - 1] if self.hit.n <= len(features) else frozenset()
 
 
+@dataclass(frozen=True)
+class PostsFound:
+    """What a list filter needs of the posts, found once (off the UI): the threads with a post holding
+    each word and phrase, and what the posts of threads stored before summaries said (`has`) have."""
+
+    holding: Mapping[str, set[str]] = field(default_factory=dict)
+    features: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+def _no_posts(thread_id: str) -> None:
+    return None
+
+
 class _ThreadItem(_Facts):
     """One thread, its summary and its posts together, as `query.matches` tests it."""
 
     __slots__ = ("found", "_words")
 
-    def __init__(self, summary: Summary, marks: Marks, posts_of: Callable[[str], Thread | None],
-                 found: Mapping[str, set[str]]) -> None:
-        super().__init__(summary, marks, posts_of)
+    def __init__(self, summary: Summary, marks: Marks, found: PostsFound) -> None:
+        super().__init__(summary, marks, _no_posts)
         self.found, self._words = found, ""
 
     def holds(self, words: str) -> bool:
-        if self.summary["id"] in self.found.get(words, ()):
+        if self.summary["id"] in self.found.holding.get(words, ()):
             return True
         if not self._words:
             self._words = _summary_text(self.summary)
@@ -140,7 +152,10 @@ class _ThreadItem(_Facts):
 
     @property
     def has(self) -> frozenset[str]:
-        return self.thread_features()
+        recorded = self.summary.get("has")
+        if isinstance(recorded, list):
+            return frozenset(recorded)
+        return self.found.features.get(self.summary["id"], frozenset())
 
 
 def _parsed(query: str | Node) -> Node:
@@ -222,22 +237,37 @@ def matching_threads(library: Library, query: str | Node, marks: Marks | None = 
     together satisfy `query`. QueryError for a malformed query."""
     node = _parsed(query)
     marks = marks or Marks()
-    found = posts_holding(library, node, cancelled)
-    return threads_matching(node, library.summaries() if summaries is None else summaries, marks, found,
-                            library.thread)
+    summaries = library.summaries() if summaries is None else list(summaries)
+    return threads_matching(node, summaries, marks, posts_found(library, node, summaries, cancelled))
 
 
-def posts_holding(library: Library, node: Node, cancelled: Callable[[], bool] = lambda: False) -> dict[str, set[str]]:
-    """For each word and phrase of the query, the threads with a post holding it (one scan each)."""
+def needs_posts(node: Node, summaries: Iterable[Summary]) -> bool:
+    """Whether a list filter must read the posts (`posts_found`): for its words and phrases, or for
+    `has:` where a summary does not say what its posts have."""
+    return has_text(node) or (any(f.name == "has" for f in fields_of(node))
+                               and any(not isinstance(s.get("has"), list) for s in summaries))
+
+
+def posts_found(library: Library, node: Node, summaries: Iterable[Summary],
+                cancelled: Callable[[], bool] = lambda: False) -> PostsFound:
+    """For each word and phrase of the query, the threads with a post holding it (one scan each);
+    for `has:`, what the posts of the threads whose summary does not say have (their shards read)."""
     texts = list(dict.fromkeys(texts_of(node) + _negated_texts(node)))
 
     def scan(source: Library) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {}
-        for text in texts:
-            found[text] = {hit.thread_id for hit in find_posts(source.search_blobs(), (text,), cancelled)}
-        return found
+        return {text: {hit.thread_id for hit in find_posts(source.search_blobs(), (text,), cancelled)}
+                for text in texts}
 
-    return _scanned(library, scan)[1] if texts else {}
+    holding = _scanned(library, scan)[1] if texts else {}
+    features: dict[str, frozenset[str]] = {}
+    unrecorded = {s["id"] for s in summaries if not isinstance(s.get("has"), list)}
+    if unrecorded and any(f.name == "has" for f in fields_of(node)):
+        for thread in library.iter_threads():
+            if cancelled():
+                break
+            if thread.id in unrecorded:
+                features[thread.id] = frozenset().union(*(post.features() for post in thread.posts))
+    return PostsFound(holding, features)
 
 
 def _negated_texts(node: Node) -> list[str]:
@@ -249,9 +279,8 @@ def _negated_texts(node: Node) -> list[str]:
     return []
 
 
-def threads_matching(node: Node, summaries: Iterable[_S], marks: Marks, found: Mapping[str, set[str]],
-                     posts_of: Callable[[str], Thread | None]) -> list[_S]:
-    """The summaries whose thread satisfies `node`, given which threads' posts hold each word
-    (`posts_holding`): no post is read here but for `has:` on threads stored without `has`."""
+def threads_matching(node: Node, summaries: Iterable[_S], marks: Marks, found: PostsFound) -> list[_S]:
+    """The summaries whose thread satisfies `node`, given what its posts hold (`posts_found`): no
+    post is read here, so the reader can filter as you type."""
     test = predicate(node)
-    return [summary for summary in summaries if test(_ThreadItem(summary, marks, posts_of, found))]
+    return [summary for summary in summaries if test(_ThreadItem(summary, marks, found))]

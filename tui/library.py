@@ -594,14 +594,15 @@ class Library:
         """Other threads by the same author (handle, else name), newest first."""
         handle = (summary.get("author_handle") or "").casefold()
         name = summary.get("author_name")
-        if self._authors is None:
+        authors = self._authors  # read once: a commit in another thread may forget it meanwhile
+        if authors is None:
             by_handle: dict[str, list[dict[str, Any]]] = {}
             by_name: dict[str, list[dict[str, Any]]] = {}
             for doc in self.summaries():
                 by_handle.setdefault((doc.get("author_handle") or "").casefold(), []).append(doc)
                 by_name.setdefault(doc.get("author_name") or "", []).append(doc)
-            self._authors = (by_handle, by_name)
-        same = self._authors[0].get(handle, []) if handle else self._authors[1].get(name, []) if name else []
+            authors = self._authors = (by_handle, by_name)
+        same = authors[0].get(handle, []) if handle else authors[1].get(name, []) if name else []
         return [doc for doc in same if doc["id"] != summary["id"]]
 
     def _shard_path(self, file_name: str) -> Path:

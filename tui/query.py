@@ -41,8 +41,8 @@ _WORD = re.compile(r"""[^\s()"]+""")
 class QueryError(Exception):
     """A query that is not one: what is wrong and at which column (1-based), on one line."""
 
-    def __init__(self, message: str, column: int) -> None:
-        super().__init__(f"{message} at column {column}")
+    def __init__(self, message: str, column: int, hint: str = "") -> None:
+        super().__init__(f"{message} at column {column}" + (f"; {hint}" if hint else ""))
         self.column = column
 
 
@@ -123,13 +123,27 @@ def _tokens(query: str) -> list[_Token]:
             name, colon, value = text.partition(":")
             if text == "OR":
                 tokens.append(_Token("or", text, column))
-            elif colon and name and not name.startswith(("http", "@")) and "/" not in name:
+            elif _is_field(name, value):
                 if value.startswith('"') or (not value and position < len(query) and query[position] == '"'):
                     raise QueryError(f"write {name}:{value.strip(chr(34))} without quotes", column)
                 tokens.append(_Token("field", text, column, value))
             else:
                 tokens.append(_Token("word", text, column))
     return tokens
+
+
+# Schemes of addresses people paste whole (`mailto:ada@example.org`): words, not fields.
+_SCHEMES = frozenset({"http", "https", "at", "did", "mailto", "ftp", "file", "tel", "xmpp", "acct"})
+
+
+def _is_field(name: str, value: str) -> bool:
+    """Whether `name:value` asks a field (known or mistyped) rather than being a word with a colon
+    in it: `CW:`, `12:30`, `:)` and addresses (`at://…`, `did:plc:…`) are words."""
+    if not (name.isascii() and name.isalpha()) or name.casefold() in _SCHEMES:
+        return False
+    if ":" in value or value.startswith("/"):
+        return False
+    return bool(value) or name.casefold() in FIELDS
 
 
 class _Parser:
@@ -204,8 +218,12 @@ def _field(token: _Token) -> Field:
     name = token.text.partition(":")[0].casefold()
     value = token.value.casefold()
     if name not in FIELDS:
-        raise QueryError(f"unknown field '{token.text.partition(':')[0]}:'; fields: {', '.join(FIELDS)}",
-                         token.column)
+        raise QueryError(f"unknown field '{token.text.partition(':')[0]}:'", token.column,
+                         f"fields: {', '.join(FIELDS)}")
+    if name == "from":
+        value = value.lstrip("@")
+    elif name == "tag":
+        value = value.lstrip("#")
     if not value:
         raise QueryError(f"{name}: needs a value", token.column)
     if name in ("since", "until"):
@@ -216,10 +234,6 @@ def _field(token: _Token) -> Field:
         raise QueryError(f"has:{value} is not one of {', '.join(HAS_VALUES)}", token.column)
     elif name == "is" and value not in IS_VALUES:
         raise QueryError(f"is:{value} is not one of {', '.join(IS_VALUES)}", token.column)
-    elif name == "from":
-        value = value.lstrip("@")
-    elif name == "tag":
-        value = value.lstrip("#")
     return Field(name, value)
 
 

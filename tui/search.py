@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 SNIPPET_CHARS = 90
 # The byte order is in the magic: a file written on another kind of machine is rebuilt, not misread.
-SEARCH_FILE_MAGIC = f"threads-tui search 4 {sys.byteorder}\n".encode()
+SEARCH_FILE_MAGIC = f"threads-tui search 5 {sys.byteorder}\n".encode()
 # After the magic: the length of the lowercased section, the number of posts, the number of
 # threads and the length of their ids.
 _HEADER = struct.Struct("=QQQQ")
@@ -97,10 +97,10 @@ def thread_search_lines(author_name: str | None, author_handle: str | None, thre
     if len(lines) != len(texts):  # a post with a NUL of its own
         lines = [" ".join(text.split()) for text in texts]
     written = prefix + ("\n" + prefix).join(lines) + "\n"
-    # Lowercased whole, as each line alone: only a final sigma looks at its neighbours, and to it
-    # the tab and the line break are what the ends of a post are. The lowercased lines keep no tab
-    # (the only one is the one after the author): a search never matches where the fields meet.
-    lowered = written.lower().replace("\t", " ")
+    # Casefolded (as the query language folds its words: ß is ss, ς is σ), whole: case folding looks
+    # at no neighbour. The tab after the author becomes a NUL, which no query holds: a word or a
+    # phrase never matches where the author meets the text.
+    lowered = written.casefold().replace("\t", "\0")
     written_bytes = written.encode("utf-8")
     lengths = None
     if len(written_bytes) == len(written):  # ASCII: characters are bytes
@@ -414,8 +414,8 @@ def every_post(blobs: Iterable[Any], cancelled: Callable[[], bool] = lambda: Fal
 def make_snippet(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
     """A one-line window of `text` around the first match, and where terms occur in it."""
     flat = _flat(text)
-    lowered = flat.lower()
-    # lower() can change lengths (rarely); spans are only exact where it did not.
+    lowered = flat.casefold()
+    # casefold() can change lengths (ß is ss); spans are only exact where it did not.
     same_length = len(lowered) == len(flat)
     first = min((lowered.find(t) for t in terms if t in lowered), default=0) if same_length else 0
     start = max(0, first - width // 3)
@@ -427,7 +427,7 @@ def make_snippet(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) ->
     suffix = "…" if start + width < len(flat) else ""
     spans: list[tuple[int, int]] = []
     if same_length:
-        window = snippet.lower()
+        window = snippet.casefold()
         for term in terms:
             position = window.find(term)
             while position >= 0:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
+from textual.markup import escape
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -15,12 +16,12 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
 from ..formatting import author_label, count_text, numbered_total, post_with_attribution, thread_as_text
-from ..finding import posts_holding, threads_matching
+from ..finding import PostsFound, needs_posts, posts_found, threads_matching
 from ..library import LibraryError
 from ..messages import FetchAgain, OpenThread
 from ..model import Thread
 from ..ordered_keys import KeyEvent, is_text
-from ..query import Node, QueryError, has_text, parse
+from ..query import Node, QueryError, parse
 from ..quoting import Quote, posts_text
 from ..sorting import DEFAULT_SORT, SORT_LABELS, sort_summaries
 from ..text import clean_line, strip_control
@@ -129,8 +130,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.filter_text = ""
         self.filter_node: Node | None = None  # the filter's query, as last typed without a mistake
         # Which threads' posts hold each word or phrase of the filter, and the summaries it was found for.
-        self._filter_found: dict[str, set[str]] = {}
-        self._filter_found_for: tuple[Node | None, object] = (None, None)
+        self._filter_found = PostsFound()
+        self._filter_found_for: tuple[Node | None, object] = (None, None)  # its query, and the summaries it read
+        self._filter_scanning: tuple[Node | None, object] = (None, None)  # what the running scan is for
         self.bookmarked_only = False
         self.unread_only = False
         self.export_folder = ""  # the folder the last export from the reader went to, offered again
@@ -184,25 +186,38 @@ class MainScreen(ReportsWorkerErrors, Screen):
             reading = self.chosen_id
             summaries = [s for s in summaries if not states.get(s["id"], {}).get("read") or s["id"] == reading]
         if self.filter_node is not None:
-            summaries = threads_matching(self.filter_node, summaries, self.app.marks, self._filter_found,
-                                         self.app.library.thread)
+            if self._filter_scan_needed():  # what the posts hold is still being found: the list stays
+                return list(self.thread_list.items)
+            summaries = threads_matching(self.filter_node, summaries, self.app.marks, self._filter_found)
         return summaries
 
     def _filter_scan_needed(self) -> bool:
         """Whether the filter's words must be looked for in the posts (again: the library changed)."""
         node = self.filter_node
-        return node is not None and has_text(node) and self._filter_found_for != (node, self.app.library.summaries())
+        summaries = self.app.library.summaries()
+        found_node, found_in = self._filter_found_for
+        return node is not None and not (found_node == node and found_in is summaries) \
+            and needs_posts(node, summaries)
+
+    def _start_filter_scan(self) -> None:
+        """Look for the filter's words in the posts, unless that is under way already."""
+        node, summaries = self.filter_node, self.app.library.summaries()
+        scanning_node, scanning_in = self._filter_scanning
+        if node is not None and not (scanning_node == node and scanning_in is summaries):
+            self._filter_scanning = (node, summaries)
+            self._scan_for_filter(node)
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
     def _scan_for_filter(self, node: Node) -> None:
         worker = get_current_worker()
         library = self.app.library
         summaries = library.summaries()
-        found = posts_holding(library, node, cancelled=lambda: worker.is_cancelled)
+        found = posts_found(library, node, summaries, cancelled=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._filter_scanned, node, summaries, found)
 
-    def _filter_scanned(self, node: Node, summaries: object, found: dict[str, set[str]]) -> None:
+    def _filter_scanned(self, node: Node, summaries: object, found: PostsFound) -> None:
+        self._filter_scanning = (None, None)
         if node != self.filter_node:
             return  # a newer filter was typed meanwhile
         self._filter_found, self._filter_found_for = found, (node, summaries)
@@ -239,11 +254,11 @@ class MainScreen(ReportsWorkerErrors, Screen):
                          if on) or "Threads"
         order = self.app.sort_order
         by = f", {SORT_LABELS[order]}" if order != DEFAULT_SORT else ""
-        matching = f" matching {self.filter_text.strip()}" if self.filter_node is not None else ""
+        matching = f" matching {escape(self.filter_text.strip())}" if self.filter_node is not None else ""
         # The count first: a narrow pane keeps it.
         self.query_one("#list-pane").border_title = f"{label.capitalize()} ({count}{by}){matching}"
-        if self._filter_scan_needed() and self.filter_node is not None:
-            self._scan_for_filter(self.filter_node)
+        if self._filter_scan_needed():
+            self._start_filter_scan()
         current = thread_list.current
         narrowed = self.filter_text or self.bookmarked_only or self.unread_only
         if current is None and self.thread is not None and narrowed \
@@ -967,8 +982,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self._set_filter(event.value)
-        if self._filter_scan_needed() and self.filter_node is not None:
-            self._scan_for_filter(self.filter_node)  # the list changes once its words are found
+        if self._filter_scan_needed():
+            self._start_filter_scan()  # the list changes once its words are found
         else:
             self.refresh_threads()
         self.refresh_bindings()  # esc clears it: the footer says so where there is a filter

@@ -90,6 +90,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
     def _run_search(self, query: str) -> Worker[None] | None:
         if self._timer is not None:
             self._timer.stop()
+        if query != self._open_first_of:
+            self._open_first_of = None  # typed on after enter: enter's wish was for what it was pressed on
         self._latest_query = query
         status = self.query_one("#search-status", Static)
         node: Node | None = None
