@@ -423,3 +423,15 @@ def test_list_query_filters_threads_whole(cli):
     assert text.code == 0
     assert [line.split()[0] for line in text.out.splitlines()] == ["1746608665785270272"]
     assert cli("list", "--query", "zzzunfindable").out.strip() == "No thread matches 'zzzunfindable'."
+
+
+def test_a_query_may_start_with_a_minus(cli):
+    cli("import", SAMPLES)
+    loaf = json.loads(cli("search", "loaf", "--json").out)
+    without_week = json.loads(cli("search", "loaf", "-week", "--json").out)
+    assert without_week and len(without_week) < len(loaf)
+    assert json.loads(cli("search", "-week", "loaf", "--json").out) == without_week
+    assert json.loads(cli("search", "--json", "--", "loaf", "-week").out) == without_week
+    limited = cli("search", "-loaf", "--limit", "1")
+    assert limited.code == 0 and limited.err.startswith("1 of ") and "for '-loaf'" in limited.err
+    assert cli("list", "--query=-loaf").code == 0

@@ -207,6 +207,34 @@ def _normalise_argv(argv: list[str]) -> list[str]:
     return [*argv, "read"]
 
 
+_SEARCH_FLAGS = frozenset({"--json", "-h", "--help"})
+_SEARCH_OPTIONS = frozenset({"--limit", "--save", "--saved", "--db"})
+
+
+def _query_words_last(argv: list[str]) -> list[str]:
+    """`search`'s arguments with its options first and the query's words after `--`, in their order:
+    a word of the query may start with `-` (`threads-tui search loaf -week`)."""
+    position = 0
+    while position < len(argv) and argv[position].startswith("-"):  # options before the command: `--db PATH`
+        position += 2 if argv[position] == "--db" else 1
+    if position >= len(argv) or argv[position] != "search":
+        return argv
+    start = position + 1
+    options: list[str] = []
+    words: list[str] = []
+    rest = iter(argv[start:])
+    for arg in rest:
+        if arg == "--":
+            words += list(rest)
+        elif arg in _SEARCH_FLAGS or arg.split("=", 1)[0] in _SEARCH_OPTIONS and "=" in arg:
+            options.append(arg)
+        elif arg in _SEARCH_OPTIONS:
+            options += [arg, next(rest, "")]
+        else:
+            words.append(arg)
+    return [*argv[:start], *options, "--", *words]
+
+
 def _say(text: str, stream: Any = None) -> None:
     """Print text from the library: never an escape sequence."""
     print(strip_control(text), file=stream or sys.stdout)
@@ -663,7 +691,7 @@ HANDLERS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `threads-tui` console script."""
-    arguments = _normalise_argv(list(sys.argv[1:] if argv is None else argv))
+    arguments = _query_words_last(_normalise_argv(list(sys.argv[1:] if argv is None else argv)))
     args = build_parser().parse_args(arguments)
     try:
         return HANDLERS[args.command](args)
