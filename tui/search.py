@@ -55,16 +55,25 @@ def _one_line(text: str) -> str:
     return text.replace("\n", " ").replace("\t", " ")
 
 
-# Whatever `str.split` takes for a space (`str.isspace`) but " ", two spaces, and a space at either
-# end of a post (posts are joined by NULs): text without these has its words one space apart.
-_UNEVEN_SPACE = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-                           r"| {2}|^ | $| \0|\0 ")
+# What breaks "words one space apart" in posts joined by NULs: two spaces, a space at either end of a
+# post, and whatever else `str.split` takes for a space (`str.isspace`); the second list for text
+# that is not ASCII. Each is looked for with `in` (C, memchr speed): a regex costs an import 50%.
+_UNEVEN_ASCII = ("  ", " \0", "\0 ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+_UNEVEN_OTHER = _UNEVEN_ASCII + ("\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200b)), "\u2028", "\u2029",
+                                 "\u202f", "\u205f", "\u3000")
+
+
+def _uneven(texts: str) -> bool:
+    """Whether posts joined by NULs hold anything but single spaces between their words."""
+    if texts[:1] == " " or texts[-1:] == " ":
+        return True
+    return any(mark in texts for mark in (_UNEVEN_ASCII if texts.isascii() else _UNEVEN_OTHER))
 
 
 def _words_one_apart(texts: str) -> str:
     """Posts (joined by NULs) with the words of each one space apart, on one line, with no tabs: a
     phrase is found wherever its words are next to each other, as the query language says."""
-    if not _UNEVEN_SPACE.search(texts):
+    if not _uneven(texts):
         return texts
     return " ".join(texts.split()).replace(" \0", "\0").replace("\0 ", "\0")
 
