@@ -354,3 +354,21 @@ def test_delete_and_theme_are_kept_across_restarts(tmux, tmp_path: Path):
     quit_and_wait(tmux)
     assert UserData(Library.open(db)).setting("theme") == "solarized-light"
     assert not any(s["title"].startswith("I baked one sourdough") for s in Library.open(db).summaries())
+
+
+def test_keys_typed_while_the_reader_starts_never_stop_it(tmux, tmp_path: Path):
+    """Keys that arrive before the screen is up (a paste, a key held, a slow start over SSH) are
+    taken or dropped, never a traceback."""
+    from tui.importing import run_import
+    from tui.library import Library
+
+    db = tmp_path / "library.json"
+    run_import([ROOT / "samples" / "threadreader"], Library.open(db))
+    env = {"THREADS_TUI_DB": str(db), "THREADS_TUI_NO_SYSTEM_CLIPBOARD": "1", "TERM": "xterm-256color",
+           "PATH": os.environ.get("PATH", "")}
+    tmux.start(" ".join(threads_tui_command()), env)
+    tmux.burst("j", "C-d", "Escape")
+    screen = tmux.wait_for("Quit")
+    assert "Traceback" not in screen and not tmux.pane_dead()
+    tmux.keys("f")
+    assert "Filter: words, from:" in tmux.wait_for("Filter: words, from:")  # still reading keys

@@ -190,6 +190,13 @@ async def test_at_60x15_the_footer_keeps_help_and_quit(sample_db):
         assert isinstance(app.focused, ThreadView)
         assert footer_keys(app)[-2:] == ["? Help", "q Quit"]
         assert footer_keys(app)[0] == "space"
+        # A palette command (its footer made again while the palette covered the screen) keeps them too.
+        await pilot.press("ctrl+p", *"Sort: oldest")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.sort_order == "oldest"
+        assert footer_keys(app)[-2:] == ["? Help", "q Quit"]
 
 
 def shown(app: ThreadsApp, selector: str) -> bool:

@@ -160,6 +160,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
                 yield AuthorList(id="author-list")
         yield ReaderFooter(compact=True)
 
+    def on_screen_resume(self) -> None:
+        self.query_one(ReaderFooter).refit()
+
     def on_mount(self) -> None:
         self.query_one("#list-pane").border_title = "Threads"
         self.refresh_threads(start_on=self.app.last_open_thread())
@@ -331,6 +334,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         keep-and-share keys) act on it: before a key there or one of those, that thread opens now if it
         waits for the cursor to rest, and the key waits until it shows. Other keys (moving through the list, typing a
         filter, opening a dialog) need no thread and go on."""
+        if not self.is_mounted:
+            return  # a key typed before the screen is up: nothing is open yet to wait for
         if isinstance(self.focused, Input) and is_text(event):
             return  # typed into the filter
         binding = self.active_bindings.get(event.key) if isinstance(event, events.Key) else None
@@ -939,6 +944,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """esc clears a filter only where there is one (the footer shows it then)."""
+        if not self.is_mounted:
+            return True  # asked before the panes exist (a key typed at start): they are checked when it acts
         if action == "clear_filter":
             return bool(self.filter_text) or self.query_one("#filter", Input).has_class("-active")
         if action == "end_find":

@@ -20,6 +20,12 @@ class ReaderFooter(Footer):
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self.recompose)  # every key back, then as many as fit
 
+    def refit(self) -> None:
+        """Fit the keys again: they were made while the screen was covered (the palette, a dialog),
+        where nothing has a size to fit by."""
+        if self.is_mounted:
+            self.call_later(self.recompose)  # from the footer's own queue: its compose binds to it
+
     def _units(self) -> list[list[Widget]]:
         """The footer's items as they are left out: a key, or a group of keys with its label.
 
