@@ -288,7 +288,7 @@ def test_follow_a_link_in_a_real_terminal_copies_it_where_there_is_no_desktop(tm
 
     tmux.keys("Enter", "o")
     screen = tmux.wait_for("Links of post 1/1")
-    assert long_url[:80] in screen and "this post: https://x.com/lin/status/1" in screen
+    assert long_url.split("://")[1][:60] in screen and "this post: https://x.com/lin/status/1" in screen
     tmux.keys("Enter")
     tmux.wait_for("Copied link")
     assert tmux("show-buffer") == long_url

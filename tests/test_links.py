@@ -106,7 +106,7 @@ async def test_o_opens_the_link_in_the_browser_on_a_desktop(links_db, monkeypatc
         await settle(pilot)
         assert opened == [LONG_URL]
         assert app.clipboard == ""
-        assert f"Opened {LONG_URL} in the browser." in [n.message for n in app._notifications]
+        assert f"Opened {short_address(LONG_URL, 40)} in the browser." in [n.message for n in app._notifications]
 
 
 async def test_o_on_a_post_without_links_says_so(links_db):
@@ -128,3 +128,22 @@ def test_no_desktop_over_ssh_or_without_a_display(monkeypatch):
     assert browser.has_desktop()
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
     assert not browser.has_desktop()
+
+
+async def test_at_60x15_the_picker_and_the_notice_keep_each_address_on_one_line(links_db):
+    app = make_app(links_db)
+    async with app.run_test(size=(60, 15)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "o")
+        await settle(pilot)
+        assert isinstance(app.screen, LinksScreen)
+        text = "\n".join(visible_lines(app.screen.query_one("#links-list")))
+        assert "docs.example.org/guides/" in text and "…" in text
+        assert "section=rules" not in text
+        assert sum("docs.example.org" in line for line in text.splitlines()) == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.clipboard == LONG_URL  # whole, though shown cut
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Copied link docs.example.org/guides/") for m in messages), messages
+        assert not any(LONG_URL in m for m in messages)

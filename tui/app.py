@@ -36,6 +36,7 @@ from .sorting import SETTING as SORT_SETTING
 from .sorting import SORT_LABELS, known_sort
 from .storage import file_stamp
 from .text import strip_control
+from .weblinks import short_address
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
 from .widgets.thread_list import BOOKMARK_MARK, PREVIEW_MARK, UNREAD_MARK
@@ -65,6 +66,9 @@ SEARCH_DELAY_SECONDS = 0.25
 FAILURES_NOTIFIED = 2  # failed files named in the import-at-start notification; the import dialog lists all
 
 # What each worker group does, for the message when one fails.
+# A notification's width is about 50 columns: an address in one is cut to this, whole in the clipboard.
+NOTICE_ADDRESS_WIDTH = 40
+
 WORKER_TASKS = {
     "import-at-start": "The import",
     "import": "The import",
@@ -500,14 +504,15 @@ class ThreadsApp(OrderedKeysApp[int]):
         if browser.has_desktop():
             self._open_in_browser(url)
         else:
-            self.copy_text(url, f"link {url}")
+            self.copy_text(url, f"link {short_address(url, NOTICE_ADDRESS_WIDTH)}")
 
     @work(thread=True, group="browser", exit_on_error=False)
     def _open_in_browser(self, url: str) -> None:
         if browser.open_in_browser(url):
-            self.notify(f"Opened {url} in the browser.", markup=False)
+            self.notify(f"Opened {short_address(url, NOTICE_ADDRESS_WIDTH)} in the browser.", markup=False)
         else:
-            self.call_from_thread(self.copy_text, url, f"link {url} (no browser opened it)")
+            self.call_from_thread(self.copy_text, url,
+                                  f"link {short_address(url, NOTICE_ADDRESS_WIDTH)} (no browser opened it)")
 
     # -- search -----------------------------------------------------------
 

@@ -9,7 +9,6 @@ is answered in `finding`. No Textual here.
 
 from __future__ import annotations
 
-import re
 import struct
 import sys
 from array import array

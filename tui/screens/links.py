@@ -20,6 +20,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList
 from textual.widgets.option_list import Option
 
+from ..weblinks import short_address
+
+DIALOG_MAX_WIDTH = 100  # as styles/app.tcss sizes #links-dialog: 90% of the screen, at most 100 columns
+DIALOG_FRAME = 4  # its border and padding, and the list's
+
 
 @dataclass(frozen=True, slots=True)
 class LinkChoice:
@@ -46,7 +51,10 @@ class LinksScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="links-dialog"):
             # The addresses passed `web_address`: plain http(s), no spaces or control characters.
-            options = [Option(f"{choice.label}: {choice.url}" if choice.label else choice.url, id=str(n))
+            # Each on one line, cut to the dialog's width (the whole address is what enter gives).
+            width = max(20, min(DIALOG_MAX_WIDTH, self.app.size.width * 9 // 10) - DIALOG_FRAME)
+            options = [Option(f"{choice.label}: {short_address(choice.url, width - len(choice.label) - 2)}"
+                              if choice.label else short_address(choice.url, width), id=str(n))
                        for n, choice in enumerate(self.choices)]
             yield OptionList(*options, id="links-list", markup=False)
         yield Footer(compact=True)
