@@ -625,7 +625,7 @@ class ThreadsApp(OrderedKeysApp[int]):
     def help_sections(self) -> list[tuple[str, list[BindingType]]]:
         """Every key, grouped by where it works, read from the bindings of each screen and pane."""
         from .screens.import_screen import ImportScreen
-        from .screens.keep import HighlightsScreen, NoteScreen, TagsScreen
+        from .screens.keep import HighlightsScreen, TagsScreen
         from .screens.links import LinksScreen
         from .screens.search import SearchScreen
         from .widgets.author_list import AuthorList
@@ -651,7 +651,7 @@ class ThreadsApp(OrderedKeysApp[int]):
             ("Import dialog (i)", [Binding("enter", "", "Import the paths and links typed (several: separate "
                                            "them with ;)"), *ImportScreen.BINDINGS]),
             ("Tags and note dialogs (t, H)", [Binding("enter", "", "Apply the tags / keep the note"),
-                                              *TagsScreen.BINDINGS, *NoteScreen.BINDINGS]),
+                                              *TagsScreen.BINDINGS]),  # the note's one key, esc, is the tags' too
             ("Highlights view (K)", [Binding("enter", "", "Open the highlight at its place"),
                                      *HighlightsScreen.BINDINGS]),
         ]

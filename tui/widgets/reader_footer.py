@@ -50,8 +50,11 @@ class ReaderFooter(Footer):
         return any(getattr(key, "key", None) in KEPT_KEYS for widget in unit
                    for key in (widget, *widget.query_children("FooterKey")))
 
-    def _fit(self) -> None:
+    def _fit(self, tries: int = 5) -> None:
         units = self._units()
+        if tries and (not self.size.width or any(not widget.outer_size.width for unit in units for widget in unit)):
+            self.call_after_refresh(self._fit, tries - 1)  # not laid out yet: nothing to measure
+            return
         room = self.size.width
         used = sum(self._width(unit) for unit in units)
         for unit in reversed(units):
