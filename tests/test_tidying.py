@@ -98,6 +98,8 @@ async def test_z_undoes_the_delete_with_reading_state_and_user_data(sample_db: P
         await settle(pilot)
         assert victim in list_ids(app)
         assert app.screen.thread.id == victim
+        assert app.focused is app.screen.query_one(ThreadList)  # z leaves focus where d was pressed
+        assert app.screen.thread_list.current["id"] == victim
         assert app.states[victim]["bookmarked"] is True
         await pilot.press("z")
         await settle(pilot)

@@ -344,7 +344,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         self._swap_in(library)
         thread = deletion.threads[0]
         self.call_from_thread(self.main_screen.post_message,
-                              OpenThread(thread.id, int(thread.state.get("position") or 0)))
+                              OpenThread(thread.id, int(thread.state.get("position") or 0), focus_reader=False))
         self.notify(f"Restored {describe(thread.summary)}.", markup=False)
 
     def _swap_in(self, library: Library) -> None:
