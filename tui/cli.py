@@ -530,13 +530,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .user_data import UserData
 
     library = _open_library(args.db)
-    ids: list[str] = []
-    for wanted in args.ids:
-        thread_id = _resolve(library, wanted)
-        if thread_id is None:
-            return EXIT_FAILURE
-        ids.append(thread_id)
-    ids = list(dict.fromkeys(ids))  # two prefixes of one id: one thread, one file
+    ids = _resolve_all(library, args.ids)  # two prefixes of one id: one thread, one file
     if args.highlights and args.format != "markdown":
         raise _UsageError("--highlights writes Markdown: leave out --format html")
     threads = (t for t in map(library.thread, ids) if t is not None) if ids else library.iter_threads()
@@ -554,16 +548,22 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from .formatting import author_label
 
     library = _open_library(args.db)
-    ids: list[str] = []
-    for wanted in args.ids:
-        thread_id = _resolve(library, wanted)
-        if thread_id is None:
-            return EXIT_FAILURE  # nothing deleted: a typo must not cost the threads named before it
-        ids.append(thread_id)
+    ids = _resolve_all(library, args.ids)  # a typo fails before anything is deleted
     deletion = library.delete_threads(ids)
     for thread in deletion.threads:
         _say(f"Deleted {thread.id}: {author_label(thread.summary)}: {thread.summary.get('title') or '(no text)'}")
     return EXIT_OK
+
+
+def _resolve_all(library: Library, ids_or_prefixes: list[str]) -> list[str]:
+    """The thread ids these name (each once, in order); _Failed, with the line said, at one that names none."""
+    ids: list[str] = []
+    for wanted in ids_or_prefixes:
+        thread_id = _resolve(library, wanted)
+        if thread_id is None:
+            raise _Failed
+        ids.append(thread_id)
+    return list(dict.fromkeys(ids))
 
 
 def _thread_for(library: Library, id_or_prefix: str) -> Thread:

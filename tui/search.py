@@ -13,7 +13,7 @@ import struct
 import sys
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from itertools import accumulate, repeat
 from operator import add, ge
@@ -355,7 +355,7 @@ def _hits(blob: Any, layout: SearchLayout, terms: tuple[str, ...], others: Seque
     low, high = layout.lowered_start, layout.lowered_end
     lowered_starts, written_starts, written_start = layout.lowered_starts, layout.written_starts, layout.written_start
     first_lines = layout.first_lines
-    ids: list[bytes] | None = None  # read at the first hit
+    ids: list[str] | None = None  # read at the first hit, each id one string for all its hits
     position = next_at(low)
     while position >= 0:
         line_index = bisect_right(lowered_starts, position - low) - 1
@@ -366,12 +366,31 @@ def _hits(blob: Any, layout: SearchLayout, terms: tuple[str, ...], others: Seque
             text_at = line.find(b"\t") + 1
             if text_at:  # else the file is damaged: skip the line
                 if ids is None:
-                    ids = blob[layout.ids_start:written_start].split(b"\n")
+                    ids = _ids(blob, layout)
                 thread = bisect_right(first_lines, line_index) - 1
-                found.append(Hit(ids[thread].decode("utf-8", errors="replace"), line_index - first_lines[thread] + 1,
+                found.append(Hit(ids[thread], line_index - first_lines[thread] + 1,
                                  line[text_at:].decode("utf-8", errors="replace"), terms))
         position = next_at(end)
     return found
+
+
+def _ids(blob: Any, layout: SearchLayout) -> list[str]:
+    """The ids of a search file's threads, in order."""
+    return blob[layout.ids_start:layout.written_start].decode("utf-8", errors="replace").split("\n")
+
+
+def _laid_out(blobs: Iterable[Any], cancelled: Callable[[], bool]) -> Iterator[tuple[Any, SearchLayout]]:
+    """Each search file this code wrote, with its sections (let go of once the caller is done with it)."""
+    for blob in blobs:
+        if cancelled():
+            break
+        layout = search_layout(blob)
+        if layout is None:
+            continue
+        try:
+            yield blob, layout
+        finally:
+            layout.release()
 
 
 def find_posts(blobs: Iterable[Any], terms: Sequence[str],
@@ -383,39 +402,24 @@ def find_posts(blobs: Iterable[Any], terms: Sequence[str],
         return []
     key, others = encoded[0], encoded[1:]
     found: list[Hit] = []
-    for blob in blobs:
-        if cancelled():
-            break
-        layout = search_layout(blob)
-        if layout is None:
-            continue
+    for blob, layout in _laid_out(blobs, cancelled):
         try:
             found += _find_in(blob, layout, terms, key, others)
         except IndexError:  # a damaged index that looked whole: its hits are lost, not the search
             pass
-        finally:
-            layout.release()
     return found
 
 
 def every_post(blobs: Iterable[Any], cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:
     """Every post of the search files, as a hit with no terms (for a query no word narrows)."""
     found: list[Hit] = []
-    for blob in blobs:
-        if cancelled():
-            break
-        layout = search_layout(blob)
-        if layout is None:
-            continue
-        try:
-            ids = blob[layout.ids_start:layout.written_start].decode("utf-8", errors="replace").split("\n")
-            lines = blob[layout.written_start:].decode("utf-8", errors="replace").split("\n")
-            firsts = [*layout.first_lines.tolist(), len(lines) - 1]
-            for index, thread_id in enumerate(ids[:len(firsts) - 1]):
-                for n, line in enumerate(lines[firsts[index]:firsts[index + 1]], 1):
-                    found.append(Hit(thread_id, n, line.partition("\t")[2]))
-        finally:
-            layout.release()
+    for blob, layout in _laid_out(blobs, cancelled):
+        ids = _ids(blob, layout)
+        lines = blob[layout.written_start:].decode("utf-8", errors="replace").split("\n")
+        firsts = [*layout.first_lines.tolist(), len(lines) - 1]
+        for index, thread_id in enumerate(ids[:len(firsts) - 1]):
+            for n, line in enumerate(lines[firsts[index]:firsts[index + 1]], 1):
+                found.append(Hit(thread_id, n, line.partition("\t")[2]))
     return found
 
 
