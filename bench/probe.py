@@ -304,15 +304,17 @@ def written_bytes() -> int | None:
 
 
 def mark(db: str, thread_id: str) -> None:
-    """What one read mark writes: the reader's save of it (`ThreadsApp._write_states`)."""
+    """What one read mark writes: the reader's save of it (`ThreadsApp._write_states`, to the user's file)."""
     from pathlib import Path
 
     from tui.library import Library
+    from tui.user_data import UserData
 
     path = Path(db)
     files_before = {f: f.stat().st_mtime_ns for f in path.parent.rglob("*") if f.is_file()}
+    library = Library.open(path)
     before = written_bytes()
-    Library.open(path).set_states({thread_id: {"read": True}})
+    UserData(library).set_states({thread_id: {"read": True}})
     after = written_bytes()
     if before is None or after is None:  # no /proc: the files the save replaced or made
         changed = [f for f in path.parent.rglob("*") if f.is_file() and files_before.get(f) != f.stat().st_mtime_ns]

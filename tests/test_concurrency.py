@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 from tui.library import Library, shard_for
+from tui.user_data import UserData
+from tui.user_data import UserData
 from tui.model import Post, Thread
 from tui.storage import file_stamp
 
@@ -17,13 +19,14 @@ _WRITER = """
 import sys
 from pathlib import Path
 from tui.library import Library, shard_for
+from tui.user_data import UserData
 from tui.model import Post, Thread
 
 library = Library.open(Path(sys.argv[1]))
 for round_ in range(int(sys.argv[3])):
     thread = Thread(posts=[Post(f"writer {sys.argv[2]} round {round_}")], author_handle="w" + sys.argv[2])
     library.add_threads([thread])
-    library.set_state(thread.id, read=True, position=round_)
+    UserData(library).set_state(thread.id, read=True, position=round_)
 """
 
 
@@ -52,7 +55,7 @@ def test_many_small_commits_from_several_processes_lose_nothing(db_path):
         assert child.returncode == 0, err
     library = Library.open(db_path)
     assert len(library) == writers * rounds
-    states = library.all_states()
+    states = UserData(library).states()
     assert len(states) == writers * rounds and all(state["read"] for state in states.values())
     assert {p.name for p in library.posts_dir.iterdir()} == library.live_post_files()
 
@@ -68,8 +71,8 @@ def test_reader_picks_up_and_keeps_what_another_process_wrote(db_path, tmp_path)
     assert done.returncode == 0, done.stderr
 
     assert reader.reload_if_changed() and len(reader) == 6
-    reader.set_state(mine.id, bookmarked=True)  # a write from the stale-or-not reader keeps the import
-    assert len(Library.open(db_path)) == 6 and Library.open(db_path).state(mine.id)["bookmarked"]
+    UserData(reader).set_state(mine.id, bookmarked=True)  # a write from the stale-or-not reader keeps the import
+    assert len(Library.open(db_path)) == 6 and UserData(Library.open(db_path)).state(mine.id)["bookmarked"]
 
 
 def test_writer_notices_a_change_that_stat_cannot_see(db_path):

@@ -18,6 +18,7 @@ import pytest
 
 from tui.importing import ImportRun
 from tui.library import SCHEMA_VERSION, Library, doc_id_for
+from tui.user_data import UserData
 from tui.model import Post, Thread
 
 from .conftest import FIXTURES, SAMPLES, threads_tui_command
@@ -273,9 +274,34 @@ def test_version_0_library_is_migrated_with_a_backup(cli, db_path):
     library = Library.open(db_path)
     assert library._meta()["schema"] == SCHEMA_VERSION
     assert library.thread(threads[2].id).posts[1].text == "old thread 2, post 1"
-    assert library.state(threads[0].id)["bookmarked"] is True
+    assert UserData(library).state(threads[0].id)["bookmarked"] is True
+    assert "state" not in json.loads(db_path.read_bytes())  # the reading state lives in the user's file now
     assert cli("import", NOTE_EXAMPLE).code == 0 and len(Library.open(db_path)) == 8
     assert backup.read_bytes() == original
+
+
+def test_version_2_library_moves_its_reading_state_to_the_users_file(cli, db_path):
+    """Version 2 kept read marks, bookmarks and positions in library.json: they move to the user's file,
+    where a state the user's file holds already (a migration interrupted after writing it) wins."""
+    threads = [Thread(posts=[Post(f"thread {n}")], author_handle="ada") for n in range(3)]
+    Library.open(db_path).add_threads(threads)
+    data = json.loads(db_path.read_bytes())
+    data["meta"]["1"]["schema"] = 2
+    data["state"] = {str(doc_id_for(t.id)): {"id": t.id, "read": True, "position": n} for n, t in enumerate(threads)}
+    version_2 = json.dumps(data).encode()
+    db_path.write_bytes(version_2)
+    UserData(Library(db_path)).set_state(threads[2].id, read=False, bookmarked=True)  # the earlier, interrupted run
+
+    assert cli("list").code == 0
+
+    assert db_path.with_name("library.json.v2.bak").read_bytes() == version_2
+    upgraded = json.loads(db_path.read_bytes())
+    assert upgraded["meta"]["1"]["schema"] == 3 and "state" not in upgraded
+    states = UserData(Library.open(db_path)).states()
+    assert states == {threads[0].id: {"id": threads[0].id, "read": True, "position": 0},
+                      threads[1].id: {"id": threads[1].id, "read": True, "position": 1},
+                      threads[2].id: {"id": threads[2].id, "read": False, "bookmarked": True}}
+    assert json.loads(cli("list", "--query", "is:read", "--json").out)[0]["id"] in {threads[0].id, threads[1].id}
 
 
 def test_migration_that_cannot_write_leaves_version_0_as_it_was(db_path):
@@ -318,7 +344,7 @@ def test_stale_temp_files_of_a_killed_writer_are_cleaned_by_the_next_write(db_pa
         path.write_bytes(b"half a write")
     other_library_temp = db_path.with_name(".library.json.other.abcd1234.tmp")
     other_library_temp.write_bytes(b"someone else's")
-    library.set_state(library.summaries()[0]["id"], read=True)
+    library.add_threads([Thread(posts=[Post("second")])])
     assert not any(path.exists() for path in stale)
     assert other_library_temp.exists()
     os.unlink(other_library_temp)

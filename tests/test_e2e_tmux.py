@@ -144,6 +144,7 @@ def test_read_copy_search_quit_in_a_real_terminal(tmux, tmp_path: Path):
 def test_a_killed_or_closed_reader_keeps_the_reading_position(tmux, tmp_path: Path, how: str):
     from tui.importing import run_import
     from tui.library import Library
+    from tui.user_data import UserData
 
     db = tmp_path / "library.json"
     run_import([ROOT / "samples" / "threadreader"], Library.open(db))
@@ -173,7 +174,7 @@ def test_a_killed_or_closed_reader_keeps_the_reading_position(tmux, tmp_path: Pa
         assert not os.path.exists(f"/proc/{reader[0]}")
     library = Library.open(db)
     night = next(s for s in library.summaries() if s["title"].startswith("Night trains"))
-    state = library.state(night["id"])
+    state = UserData(library).state(night["id"])
     assert state["position"] == 2 and state.get("last_open")
 
 

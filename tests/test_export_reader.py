@@ -10,6 +10,7 @@ from textual.widgets import Input, RadioSet
 
 from tui.export import file_name_for
 from tui.library import Library
+from tui.user_data import UserData
 from tui.screens.export_screen import ExportScreen
 
 from .test_reader import WIDE, make_app, settle, sample_db  # noqa: F401  (sample_db: a fixture)
@@ -71,7 +72,7 @@ async def test_e_exports_the_list_shown_as_html(sample_db: Path, tmp_path: Path)
 async def test_e_exports_the_bookmarks(sample_db: Path, tmp_path: Path):
     library = Library.open(sample_db)
     marked = [doc["id"] for doc in library.summaries()[2:4]]
-    library.set_states({thread_id: {"bookmarked": True} for thread_id in marked})
+    UserData(library).set_states({thread_id: {"bookmarked": True} for thread_id in marked})
     out = tmp_path / "marked"
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:

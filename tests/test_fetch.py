@@ -15,6 +15,7 @@ import pytest
 from tui import __version__
 from tui.fetching.addresses import AddressError, BlueskyPost, MastodonStatus, ThreadReaderPage, parse_address
 from tui.library import Library
+from tui.user_data import UserData
 
 from .conftest import SAMPLES
 from .fake_services import (
@@ -487,14 +488,14 @@ def test_refresh_replaces_a_preview_with_the_whole_thread_keeping_the_readers_ma
     cli("import", f"https://bsky.app/profile/{HANDLE}/post/p1")
     (preview,) = listed(cli)
     assert (preview["post_count"], preview["complete"]) == (3, False)
-    Library.open(db_path).set_state(preview["id"], bookmarked=True, read=True, position=2)
+    UserData(Library.open(db_path)).set_state(preview["id"], bookmarked=True, read=True, position=2)
     posts[3].gone = None  # back again
     result = cli("refresh", preview["id"][:12])
     assert result.code == 0, result.err
     assert "1 updated" in result.out
     (whole,) = listed(cli)
     assert (whole["id"], whole["post_count"], whole["complete"]) == (preview["id"], 5, True)
-    state = Library.open(db_path).state(preview["id"])
+    state = UserData(Library.open(db_path)).state(preview["id"])
     assert (state.get("bookmarked"), state.get("read"), state.get("position")) == (True, True, 2)
 
 

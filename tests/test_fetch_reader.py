@@ -11,6 +11,7 @@ import pytest
 from tui.app import ThreadsApp
 from tui.importing import run_import
 from tui.library import Library
+from tui.user_data import UserData
 
 from .conftest import SAMPLES
 from .fake_services import BlueskyConversation, FakeServices, MastodonConversation, json_reply
@@ -128,7 +129,7 @@ async def test_R_fetches_the_open_preview_again_and_keeps_its_bookmark(db_path, 
     BlueskyConversation(posts).serve(services, {HANDLE: DANA})
     report = run_import([], Library.open(db_path), links=[f"https://bsky.app/profile/{HANDLE}/post/p1"])
     (thread_id,) = report.counts.added
-    Library.open(db_path).set_state(thread_id, bookmarked=True)
+    UserData(Library.open(db_path)).set_state(thread_id, bookmarked=True)
     posts[3].gone = None
     app = make_app(db_path)
     async with app.run_test(size=WIDE) as pilot:
@@ -144,7 +145,7 @@ async def test_R_fetches_the_open_preview_again_and_keeps_its_bookmark(db_path, 
         await settle(pilot)
         summary = Library.open(db_path).summary(thread_id)
         assert (summary["post_count"], summary["complete"]) == (5, True)
-        assert Library.open(db_path).state(thread_id).get("bookmarked") is True
+        assert UserData(Library.open(db_path)).state(thread_id).get("bookmarked") is True
         # The open thread shows the whole copy, with no reopening by hand.
         assert shown(app, "#thread-header").startswith("Dana Example (@dana.example.social) · 1 Mar 2024 · 5 posts · ")
 

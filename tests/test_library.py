@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from tui.library import Library, LibraryError, shard_for
+from tui.user_data import UserData
 from tui.model import Post, Thread
 
 
@@ -21,7 +22,7 @@ def test_new_library_is_created_only_on_first_write(db_path):
     library.add_threads([make_thread("hello")])
     assert db_path.exists()
     data = json.loads(db_path.read_text())
-    assert data["meta"]["1"]["schema"] == 2
+    assert data["meta"]["1"]["schema"] == 3
 
 
 def test_commit_leaves_no_temporary_files_and_removes_superseded_shards(db_path):
@@ -49,9 +50,9 @@ def test_state_is_kept_per_thread(db_path):
     library = Library.open(db_path)
     thread = make_thread("stateful")
     library.add_threads([thread])
-    library.set_state(thread.id, bookmarked=True, position=3)
-    library.set_state(thread.id, read=True)
-    assert Library.open(db_path).state(thread.id) == {"id": thread.id, "bookmarked": True, "position": 3, "read": True}
+    UserData(library).set_state(thread.id, bookmarked=True, position=3)
+    UserData(library).set_state(thread.id, read=True)
+    assert UserData(Library.open(db_path)).state(thread.id) == {"id": thread.id, "bookmarked": True, "position": 3, "read": True}
 
 
 def test_failed_write_keeps_old_library_and_memory_matches_disk(db_path, monkeypatch):
@@ -92,7 +93,8 @@ def test_a_library_with_a_damaged_summary_is_never_rewritten(db_path):
     next(iter(data["threads"].values()))["post_count"] = "seven"
     damaged = json.dumps(data).encode()
     db_path.write_bytes(damaged)
-    for write in (lambda lib: lib.add_threads([make_thread("new")]), lambda lib: lib.set_state("x", read=True)):
+    kept_id = next(iter(data["threads"].values()))["id"]
+    for write in (lambda lib: lib.add_threads([make_thread("new")]), lambda lib: lib.delete_threads([kept_id])):
         with pytest.raises(LibraryError, match="damaged"):
             write(Library(db_path))
     assert db_path.read_bytes() == damaged
@@ -145,46 +147,26 @@ def test_new_shard_files_are_as_private_as_the_library(db_path):
     assert {path.stat().st_mode & 0o777 for path in [db_path, *library.posts_dir.iterdir()]} == {0o600}
 
 
-def test_a_state_write_is_followed_only_when_it_started_from_what_the_reader_holds(db_path):
-    Library.open(db_path).add_threads([Thread(posts=[Post("one")], author_handle="a"),
-                                       Thread(posts=[Post("two")], author_handle="b")])
-    first, second = (s["id"] for s in Library.open(db_path).summaries())
-    reader = Library.open(db_path)
-    writer = Library.open(db_path)
-    read = writer.content_digest()
-    writer.set_states({first: {"bookmarked": True}})
-    assert reader.changed_on_disk()
-    assert reader.follow_state_write(writer, read)
-    assert not reader.changed_on_disk()
-
-    reader = Library.open(db_path)  # holds what the writer starts from: only the writer's re-read tells
-    writer = Library.open(db_path)
-    read = writer.content_digest()
-    assert read == reader.content_digest()
-    Library.open(db_path).set_states({second: {"bookmarked": True}})  # another process, in between
-    writer.set_states({first: {"position": 3}})  # re-reads under the lock: it met that change
-    assert not reader.follow_state_write(writer, read)
-    assert reader.changed_on_disk()
-    stale = Library.open(db_path)
-    Library.open(db_path).set_states({first: {"position": 4}})
-    assert not reader.follow_state_write(stale, stale.content_digest())  # the reader's copy is older
-
-
-def test_saving_reading_state_keeps_the_threads_in_order_without_sorting_them_again(db_path):
+def test_a_read_mark_writes_the_users_file_and_leaves_the_library_as_it_was(db_path):
     library = Library.open(db_path)
     library.add_threads([Thread(posts=[Post(f"thread {n}")], author_handle="ada") for n in range(3)])
     ordered, index = library.summaries(), library.order_index()
-    library.set_state(ordered[1]["id"], read=True, position=0)
-    assert library.summaries() is ordered and library.order_index() is index  # no re-sort on the reader's thread
-    assert library.state(ordered[1]["id"])["read"] is True
-    library.add_threads([Thread(posts=[Post("a new one")], author_handle="bo")])
-    assert len(library.summaries()) == 4  # a commit of threads does sort them again
+    before = {path: path.read_bytes() for path in [db_path, *library.posts_dir.iterdir()]}
+    UserData(library).set_state(ordered[1]["id"], read=True, position=0)
+    assert {path: path.read_bytes() for path in [db_path, *library.posts_dir.iterdir()]} == before
+    assert not library.changed_on_disk()  # a reader of the library has nothing to read again
+    assert library.summaries() is ordered and library.order_index() is index
+    assert UserData(Library.open(db_path)).state(ordered[1]["id"]) == {"id": ordered[1]["id"], "read": True,
+                                                                       "position": 0}
+    assert "state" not in json.loads(db_path.read_bytes())
 
 
-def test_saving_reading_state_after_another_process_added_a_thread_lists_it(db_path):
+def test_reading_states_of_many_threads_are_one_write_and_merge_with_what_is_there(db_path):
     library = Library.open(db_path)
-    library.add_threads([Thread(posts=[Post("mine")], author_handle="ada")])
-    library.summaries()
-    Library.open(db_path).add_threads([Thread(posts=[Post("theirs")], author_handle="bo")])  # another process
-    library.set_state(library.summaries()[0]["id"], read=True)
-    assert sorted(s["title"] for s in library.summaries()) == ["mine", "theirs"]
+    user_data = UserData(library)
+    user_data.set_states({f"t{n}": {"read": True} for n in range(500)})
+    user_data.set_states({"t3": {"position": 4}, "t600": {"bookmarked": True}})
+    states = UserData(Library.open(db_path)).states()
+    assert len(states) == 501
+    assert states["t3"] == {"id": "t3", "read": True, "position": 4}
+    assert states["t600"] == {"id": "t600", "bookmarked": True}

@@ -18,6 +18,7 @@ from tui.app import ThreadsApp
 from tui.importing import ImportReport, run_import
 from tui.formatting import author_label
 from tui.library import Library, shard_for
+from tui.user_data import UserData
 from tui.model import Post, Thread
 from tui.screens.help import HelpScreen
 from tui.screens.import_screen import ImportScreen
@@ -291,7 +292,7 @@ async def test_bookmark_key_persists_and_filters(sample_db):
         assert [s["id"] for s in app.screen.query_one(ThreadList).items] == [bookmarked_id]
         await pilot.press("B")
         await settle(pilot)
-    assert Library.open(sample_db).state(bookmarked_id)["bookmarked"] is True
+    assert UserData(Library.open(sample_db)).state(bookmarked_id)["bookmarked"] is True
 
 
 async def test_filter_narrows_the_list_as_you_type(sample_db):
@@ -433,7 +434,7 @@ async def test_quit_saves_reading_position_and_read_marks(sample_db):
         thread_id = app.screen.thread.id
         await pilot.press("q")
     app.save_states_now()
-    state = Library.open(sample_db).state(thread_id)
+    state = UserData(Library.open(sample_db)).state(thread_id)
     assert state["position"] == 2 and state["read"] is True
 
     again = make_app(sample_db)
@@ -492,7 +493,7 @@ async def test_a_reader_that_cannot_stop_after_a_signal_saves_and_exits_anyway(s
             if exits:
                 break
         assert exits == [143]
-        state = Library.open(sample_db).state(thread_id)
+        state = UserData(Library.open(sample_db)).state(thread_id)
         assert state["position"] == 1 and state.get("last_open")
 
 
@@ -564,7 +565,7 @@ async def test_the_readers_own_saves_are_not_read_back_but_other_writes_are(samp
         await pilot.press("j", "m")
         await settle(pilot)
         bookmarked_id = app.screen.thread.id
-        assert Library.open(sample_db).state(bookmarked_id)["bookmarked"] is True  # written to disk
+        assert UserData(Library.open(sample_db)).state(bookmarked_id)["bookmarked"] is True  # written to disk
         assert not library.changed_on_disk()
         app.check_library()
         await settle(pilot)
@@ -1293,7 +1294,7 @@ async def test_a_bookmark_made_while_another_writer_holds_the_lock_is_saved_once
         with other_writer:
             await pilot.press("m")
             await settle(pilot)
-            assert not Library.open(sample_db).state(thread_id).get("bookmarked")
+            assert not UserData(Library.open(sample_db)).state(thread_id).get("bookmarked")
             assert app.pending_states[thread_id] == {"bookmarked": True}
             assert any("Reading state not saved yet, trying again" in n.message for n in app._notifications)
         for _ in range(100):  # the retry timer fires after 0.1 s: wait for it, however slow the machine
@@ -1301,7 +1302,7 @@ async def test_a_bookmark_made_while_another_writer_holds_the_lock_is_saved_once
             await settle(pilot)
             if not app.pending_states:
                 break
-        assert Library.open(sample_db).state(thread_id).get("bookmarked") is True
+        assert UserData(Library.open(sample_db)).state(thread_id).get("bookmarked") is True
         assert app.pending_states == {}
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import tui.importing
 from tui.library import Library
+from tui.user_data import UserData
 from tui.search import SEARCH_FILE_MAGIC
 
 from .conftest import FIXTURES
@@ -80,11 +81,11 @@ def test_both_copies_in_one_import_give_one_thread(cli, tmp_path, monkeypatch, c
 def test_the_replaced_preview_hands_on_its_bookmark_and_read_mark(cli, tmp_path, db_path):
     cli("import", NOTE_EXAMPLE)
     [preview] = flaky_threads(cli)
-    Library.open(db_path).set_state(preview["id"], bookmarked=True, read=True, position=1)
+    UserData(Library.open(db_path)).set_state(preview["id"], bookmarked=True, read=True, position=1)
     cli("import", flaky_tests_page(tmp_path / "flaky.html"))
     library = Library.open(db_path)
-    assert library.state(FLAKY_ID) == {"id": FLAKY_ID, "bookmarked": True, "read": True}
-    assert library.state(preview["id"]) == {}
+    assert UserData(library).state(FLAKY_ID) == {"id": FLAKY_ID, "bookmarked": True, "read": True}
+    assert UserData(library).state(preview["id"]) == {}
 
 
 def mastodon_status(number: int, reply_to: int | None, text: str) -> dict:
@@ -139,7 +140,7 @@ def test_a_library_of_schema_1_is_upgraded_to_know_its_threads_by_text_too(cli, 
     assert [(h["thread_id"], h["n"]) for h in hits] == [(FLAKY_ID, 1)]
     assert db_path.with_name("library.json.v1.bak").read_bytes() == version_1
     upgraded = json.loads(db_path.read_text())
-    assert upgraded["meta"]["1"]["schema"] == 2
+    assert upgraded["meta"]["1"]["schema"] == 3
     assert [s.get("text_key", "").startswith("h") for s in upgraded["threads"].values()] == [True]
     assert all(search.read_bytes().startswith(SEARCH_FILE_MAGIC) for search in library.posts_dir.glob("*.search"))
     result = cli("import", NOTE_EXAMPLE)  # its preview of the flaky thread is known by its text now

@@ -83,7 +83,7 @@ async def test_z_undoes_the_delete_with_reading_state_and_user_data(sample_db: P
     library = Library.open(sample_db)
     victim = library.summaries()[0]["id"]
     UserData(library).tag(victim, ["keep"])
-    library.set_state(victim, bookmarked=True, position=2)
+    UserData(library).set_state(victim, bookmarked=True, position=2)
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
@@ -106,7 +106,7 @@ async def test_z_undoes_the_delete_with_reading_state_and_user_data(sample_db: P
         assert any("Nothing to undo" in text for text in notifications(app))
     library = Library.open(sample_db)
     assert library.thread(victim) is not None
-    assert library.state(victim)["bookmarked"] is True and library.state(victim)["position"] == 2
+    assert UserData(library).state(victim)["bookmarked"] is True and UserData(library).state(victim)["position"] == 2
     assert UserData(library).tags(victim) == ["keep"]
 
 
@@ -116,12 +116,12 @@ def test_a_deleted_thread_stays_gone_after_reopening_and_another_writer(sample_d
     deleter = Library.open(sample_db)
     victim, other = [doc["id"] for doc in deleter.summaries()[:2]]
     deleter.delete_threads([victim])
-    stale.set_states({other: {"read": True}})
+    UserData(stale).set_states({other: {"read": True}})
     stale.add_threads([Thread(posts=[Post("A thread imported by another process.")], author_handle="other")])
     reopened = Library.open(sample_db)
     assert reopened.summary(victim) is None and reopened.thread(victim) is None
-    assert victim not in reopened.all_states()
-    assert reopened.state(other)["read"] is True
+    assert victim not in UserData(reopened).states()
+    assert UserData(reopened).state(other)["read"] is True
     assert all(thread.id != victim for thread in reopened.iter_threads())
     assert len(reopened) == len(deleter.summaries()) + 1
 
@@ -200,7 +200,7 @@ async def test_u_toggles_read_on_the_selected_thread(sample_db: Path):
         await pilot.press("u")
         await settle(pilot)
         assert app.states[selected]["read"] is False
-    assert Library.open(sample_db).state(selected)["read"] is False
+    assert UserData(Library.open(sample_db)).state(selected)["read"] is False
 
 
 async def test_M_marks_every_shown_thread_read_after_asking_with_the_count(sample_db: Path):
@@ -219,13 +219,13 @@ async def test_M_marks_every_shown_thread_read_after_asking_with_the_count(sampl
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
     library = Library.open(sample_db)
-    assert all(library.state(thread_id).get("read") for thread_id in shown)
+    assert all(UserData(library).state(thread_id).get("read") for thread_id in shown)
 
 
 async def test_J_opens_the_next_unread_thread_wrapping(sample_db: Path):
     library = Library.open(sample_db)
     ids = [doc["id"] for doc in library.summaries()]
-    library.set_states({ids[1]: {"read": True}, ids[2]: {"read": True}})
+    UserData(library).set_states({ids[1]: {"read": True}, ids[2]: {"read": True}})
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
@@ -244,7 +244,7 @@ async def test_J_opens_the_next_unread_thread_wrapping(sample_db: Path):
 async def test_U_shows_unread_threads_only_and_says_so(sample_db: Path):
     library = Library.open(sample_db)
     ids = [doc["id"] for doc in library.summaries()]
-    library.set_states({ids[1]: {"read": True}})
+    UserData(library).set_states({ids[1]: {"read": True}})
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)

@@ -89,7 +89,8 @@ WORKER_TASKS = {
 
 @dataclass(frozen=True, slots=True)
 class UserSnapshot:
-    """The user's tags, highlights and theme as read, the file's stamp then, and why it could not be read."""
+    """The user's file as read (reading state, tags, highlights, settings), its stamp then, and why it could
+    not be read."""
 
     tags: dict[str, list[str]]
     highlights: list[Highlight]
@@ -98,6 +99,7 @@ class UserSnapshot:
     sort: str | None = None
     error: str = ""
     searches: dict[str, str] = field(default_factory=dict)  # saved searches: name -> query
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)  # reading state by thread id
 
 
 def read_user_data(library: Library) -> UserSnapshot:
@@ -106,7 +108,8 @@ def read_user_data(library: Library) -> UserSnapshot:
     stamp = file_stamp(user_data.path)
     try:
         return UserSnapshot(user_data.all_tags(), user_data.highlights(), stamp, user_data.setting("theme"),
-                            user_data.setting(SORT_SETTING), searches=user_data.saved_searches())
+                            user_data.setting(SORT_SETTING), searches=user_data.saved_searches(),
+                            states=user_data.states())
     except UserDataError as error:
         return UserSnapshot({}, [], stamp, error=str(error))
 
@@ -139,7 +142,6 @@ class ThreadsApp(OrderedKeysApp[int]):
         self.import_paths = list(import_paths)
         self.import_links = list(import_links)
         self.start_import_failed = False
-        self.states: dict[str, dict[str, Any]] = library.all_states()
         self.pending_states: dict[str, dict[str, Any]] = {}
         self.changed_this_run: set[str] = set()
         self.saving_fails = False  # the last save of reading state failed (told once, retried)
@@ -155,6 +157,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         # What the user added (tags, highlights): read here (told on mount if it cannot be), and again
         # whenever the user's file changes.
         self._user_at_start = read_user_data(library)
+        self.states: dict[str, dict[str, Any]] = self._user_at_start.states
         self.tags: dict[str, list[str]] = self._user_at_start.tags
         self.highlights: list[Highlight] = self._user_at_start.highlights
         self.saved_searches: dict[str, str] = self._user_at_start.searches
@@ -258,16 +261,20 @@ class ThreadsApp(OrderedKeysApp[int]):
         try:
             library = Library.open(self.library.path)
             library.order_index()  # sorts the summaries here, not on the UI thread
-            states = library.all_states()
         except LibraryError:
             self._unreadable_stamp = stamp
             raise
-        self.call_from_thread(self._swap_library, library, states, read_user_data(library))
+        self.call_from_thread(self._swap_library, library, read_user_data(library))
 
     def _apply_user_data(self, snapshot: UserSnapshot) -> None:
-        """Take the tags and highlights read (a file that cannot be read: told, and none shown)."""
+        """Take the user's file as read (one that cannot be read: told, and nothing of it shown)."""
         self.tags, self.highlights, self._user_stamp = snapshot.tags, snapshot.highlights, snapshot.stamp
         self.saved_searches = snapshot.searches
+        states = dict(snapshot.states)
+        # What this run changed wins over what was read: a save may still be on its way.
+        for thread_id in self.changed_this_run:
+            states[thread_id] = {**states.get(thread_id, {}), **self.states[thread_id]}
+        self.states = states
         if snapshot.error:
             self.notify(snapshot.error, title="Tags and highlights", severity="error", timeout=15, markup=False)
 
@@ -308,7 +315,8 @@ class ThreadsApp(OrderedKeysApp[int]):
         library = Library.open(self.library.path)
         deletion = library.delete_threads([thread_id])
         # Undo puts back the reading state this run had (a save may not have reached the file yet).
-        deletion.threads[0].state.update({"id": thread_id, **state} if state else {})
+        if state:
+            deletion.user.states[thread_id] = {**deletion.user.states.get(thread_id, {}), **state, "id": thread_id}
         self.call_from_thread(self._deleted, deletion)
         self._swap_in(library)
 
@@ -344,13 +352,14 @@ class ThreadsApp(OrderedKeysApp[int]):
         self._swap_in(library)
         thread = deletion.threads[0]
         self.call_from_thread(self.main_screen.post_message,
-                              OpenThread(thread.id, int(thread.state.get("position") or 0), focus_reader=False))
+                              OpenThread(thread.id, int(deletion.user.states.get(thread.id, {}).get("position") or 0),
+                                         focus_reader=False))
         self.notify(f"Restored {describe(thread.summary)}.", markup=False)
 
     def _swap_in(self, library: Library) -> None:
         """Show a library this worker has written (read again here, off the UI thread)."""
         library.order_index()
-        self.call_from_thread(self._swap_library, library, library.all_states(), read_user_data(library))
+        self.call_from_thread(self._swap_library, library, read_user_data(library))
 
     @work(thread=True, group="export", exit_on_error=False)
     def export_threads(self, thread_ids: list[str], kind: str, folder: Path) -> None:
@@ -428,13 +437,9 @@ class ThreadsApp(OrderedKeysApp[int]):
 
         self.call_from_thread(self.push_screen, HighlightsScreen(rows), open_it)
 
-    def _swap_library(self, library: Library, states: dict[str, dict[str, Any]], user: UserSnapshot) -> None:
+    def _swap_library(self, library: Library, user: UserSnapshot) -> None:
         self.library = library
         self._apply_user_data(user)
-        # What this run changed wins over what was read: a save may still be on its way.
-        for thread_id in self.changed_this_run:
-            states[thread_id] = {**states.get(thread_id, {}), **self.states[thread_id]}
-        self.states = states
         self.main_screen.refresh_threads()
         self.call_after_refresh(self.settle_heap)
 
@@ -451,20 +456,24 @@ class ThreadsApp(OrderedKeysApp[int]):
 
     @work(thread=True, group="save-state", exit_on_error=False)
     def _write_states(self, pending: dict[str, dict[str, Any]]) -> None:
+        user_data = UserData(self.library)
         try:
-            writer = Library.open(self.library.path)
-            read = writer.content_digest()
-            writer.set_states(pending)
-        except LibraryError as error:
-            # Busy (another writer's long import) or unwritable: keep it, try again later.
+            with self.library.locked():
+                seen = file_stamp(user_data.path) == self._user_stamp
+                user_data.set_states(pending)
+                stamp = file_stamp(user_data.path)
+        except (LibraryError, UserDataError) as error:
+            # Busy (another writer's long import), unwritable or damaged: keep it, try again later.
             self.call_from_thread(self._save_again_later, pending, str(error))
         else:
-            self.call_from_thread(self._states_written, writer, read)
+            self.call_from_thread(self._states_written, stamp if seen else None)
 
-    def _states_written(self, writer: Library, read: bytes | None) -> None:
+    def _states_written(self, stamp: tuple[int, int, int] | None) -> None:
         self.saving_fails = False
-        # Our own save is no news: reloading the library after each would cost a frame or more.
-        self.library.follow_state_write(writer, read)
+        # Our own save is no news: where nobody else wrote the file since it was read, it need not be
+        # read again (else the next check reads it, and takes what the others wrote).
+        if stamp is not None:
+            self._user_stamp = stamp
 
     def _save_again_later(self, pending: dict[str, dict[str, Any]], reason: str) -> None:
         for thread_id, fields in pending.items():
@@ -484,7 +493,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         changed = {thread_id: {key: value for key, value in self.states[thread_id].items() if key != "id"}
                    for thread_id in self.changed_this_run}
         if changed:
-            Library.open(self.library.path).set_states(changed)
+            UserData(self.library).set_states(changed)
         self.pending_states = {}
 
     # -- copy -------------------------------------------------------------
@@ -757,7 +766,7 @@ def run_reader(library: Library, import_paths: Sequence[Path] = (), import_links
     app.run()
     try:
         app.save_states_now()
-    except LibraryError as error:
+    except (LibraryError, UserDataError) as error:
         print(f"threads-tui: reading state not saved: {error}", file=sys.stderr)
         return 1
     return app.return_code or 0

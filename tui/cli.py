@@ -453,7 +453,8 @@ def _marks(library: Library) -> Marks:
     from .finding import Marks
     from .user_data import UserData
 
-    return Marks(library.all_states(), UserData(library).all_tags())
+    user_data = UserData(library)
+    return Marks(user_data.states(), user_data.all_tags())
 
 
 def cmd_search(args: argparse.Namespace) -> int:

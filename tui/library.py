@@ -3,9 +3,11 @@
 Layout on disk, for a library at `library.json`:
 
 - `library.json`: TinyDB with tables `meta` (schema version, generation,
-  shard map), `threads` (one small summary per thread; `added_at`, when an
-  import first stored it, absent in summaries written before it was kept) and `state`
-  (bookmarks, read marks, reading positions).
+  shard map) and `threads` (one small summary per thread; `added_at`, when an
+  import first stored it, absent in summaries written before it was kept).
+  What the user adds (bookmarks, read marks, reading positions, tags,
+  highlights, settings) is in the user's file beside it (`user_data.py`), so
+  that a read mark never rewrites the summaries.
 - `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the
   full threads, split into 64 shards by id, so that opening one thread reads
   one small file and start-up reads only the summaries.
@@ -72,7 +74,7 @@ from .storage import (
     write_atomic,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_ENV_VAR = "THREADS_TUI_DB"
 LOCK_TIMEOUT_SECONDS = 30.0
 _META_ID = 1
@@ -274,9 +276,17 @@ def _migrate_from_1(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]
     return data, []
 
 
+def _migrate_from_2(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
+    """Version 2 kept the reading state in a `state` table: `Library._migrate` has moved it to the
+    user's file before this drops it."""
+    data.pop("state", None)
+    data["meta"][str(_META_ID)]["schema"] = 3
+    return data, []
+
+
 # MIGRATIONS[n] turns raw library data of version n into version n + 1,
 # returning the threads whose posts must be (re)written into shards.
-MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1}
+MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1, 2: _migrate_from_2}
 # From these versions on, the shards' threads give the summaries their text keys.
 SHARDS_UPGRADED_FROM = 1
 
@@ -316,7 +326,6 @@ class DeletedThread:
 
     summary: dict[str, Any]
     doc: dict[str, Any]  # its stored document, posts included
-    state: dict[str, Any]  # its reading state (empty: none)
 
     @property
     def id(self) -> str:
@@ -325,7 +334,7 @@ class DeletedThread:
 
 @dataclass(frozen=True, slots=True)
 class Deletion:
-    """What one `Library.delete_threads` removed: the threads, and their tags and highlights."""
+    """What one `Library.delete_threads` removed: the threads, and what the user's file held of them."""
 
     threads: list[DeletedThread]
     user: Forgotten
@@ -347,7 +356,6 @@ class Library:
         self._order: dict[str, int] | None = None
         # The summaries by author: by handle (casefolded), and by name (for threads without a handle).
         self._authors: tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]] | None = None
-        self._loads = 0  # how often the file was read: a writer that read it again met another's change
 
     # -- opening and reloading -------------------------------------------
 
@@ -370,7 +378,6 @@ class Library:
         version = self._schema_version(data) if data else SCHEMA_VERSION
         previous = (self._db, self._stamp)
         self._db, self._stamp = db, stamp
-        self._loads += 1
         self._forget_derived()
         live = set(self._meta()["shards"].values()) if version == SCHEMA_VERSION else set()
         self._shard_cache = OrderedDict((name, shard) for name, shard in self._shard_cache.items() if name in live)
@@ -421,6 +428,7 @@ class Library:
                     "it was left as it was"
                 ) from error
             data = self.db.storage.read() or {}
+            states = [dict(doc) for doc in data.get("state", {}).values()]
             threads: dict[str, Thread] = {}
             try:
                 for step in range(version, SCHEMA_VERSION):
@@ -428,8 +436,14 @@ class Library:
                     threads.update((thread.id, thread) for thread in moved)
             except _BAD_DOCUMENT as error:
                 raise self._unreadable(f"cannot upgrade it from schema version {version} ({error!r})") from error
+            # The reading state goes to the user's file first: a crash before the commit below leaves
+            # it in both, and the next start moves it again (what the user's file holds wins).
+            try:
+                UserData(self).adopt_states(states)
+            except UserDataError as error:
+                raise LibraryError(f"could not upgrade library {self.path}: {error}") from error
             self.db.storage.write(data)
-            if version >= SHARDS_UPGRADED_FROM:
+            if SHARDS_UPGRADED_FROM <= version < 2:
                 self._upgrade_shards()
             self._commit(Plan(write={thread.id: StoredThread.of(thread) for thread in threads.values()}))
 
@@ -477,25 +491,6 @@ class Library:
     def changed_on_disk(self) -> bool:
         """Whether another process committed since this one last read (cheap: no read)."""
         return file_stamp(self.path) != self._stamp
-
-    def content_digest(self) -> bytes | None:
-        """The hash of `library.json` as this copy last read or wrote it."""
-        return storage_of(self._db).digest if self._db is not None else None
-
-    def follow_state_write(self, writer: Library, read: bytes | None) -> bool:
-        """Take a state-only write by `writer` (another copy of this library) as seen.
-
-        `read`: `writer.content_digest()` before it wrote. Where the writer
-        started from what this copy holds and met no other change, only the
-        state table changed, which this copy's user keeps in memory: there is
-        nothing to read again, so the file stops counting as changed. (Its
-        digest is not taken over: were this copy ever to write, it would read
-        the file again first.) False, with nothing done, otherwise.
-        """
-        if read is None or read != self.content_digest() or writer._loads != 1:
-            return False
-        self._stamp = writer._stamp
-        return True
 
     def _changed_under_lock(self) -> bool:
         """Exact check by content, for writers: a reused inode can fool `changed_on_disk`."""
@@ -682,15 +677,6 @@ class Library:
                     raise self._unreadable(f"thread {doc.get('id')!r} is damaged ({error!r})",
                                            storage_of(db).path) from error
 
-    def state(self, thread_id: str) -> dict[str, Any]:
-        """Reading state of a thread: `read`, `bookmarked`, `position`."""
-        doc = self.db.table("state").get(doc_id=doc_id_for(thread_id))
-        return dict(doc) if doc else {}
-
-    def all_states(self) -> dict[str, dict[str, Any]]:
-        """Reading state of every thread that has one, by thread id."""
-        return {d["id"]: dict(d) for d in _docs(self.db.table("state")).values()}
-
     # -- writing ----------------------------------------------------------
 
     def locked(self) -> contextlib.AbstractContextManager[None]:
@@ -730,7 +716,7 @@ class Library:
         """Add or update threads; the same content twice changes nothing, a fuller copy wins.
 
         Copies of one thread under two ids (see `thread_copies`) count as one
-        thread: the fuller copy is kept, and takes the other's reading state.
+        thread: the fuller copy is kept, and takes the other's bookmark, read mark, tags and highlights.
         """
         incoming = [t if isinstance(t, StoredThread) else StoredThread.of(t) for t in threads]
         with self._writing():
@@ -747,14 +733,14 @@ class Library:
             except _BAD_DOCUMENT as error:
                 raise self._unreadable(f"a stored thread is damaged ({error!r})") from error
             if changes.write or changes.remove:
-                # The user's tags and highlights go on to the copies that replace threads: copied first, so
+                # What the user's file holds goes on to the copies that replace threads: copied first, so
                 # that a crash, a kill or a failed commit loses none; the replaced threads' are dropped after.
                 user_data = UserData(self)
                 try:
                     user_data.carry(dict(changes.replaced))
                 except UserDataError as error:
-                    raise LibraryError(f"{error}: the tags and highlights of the threads this import replaces "
-                                       "could not be handed on, so nothing was imported") from error
+                    raise LibraryError(f"{error}: the reading state, tags and highlights of the threads this import "
+                                       "replaces could not be handed on, so nothing was imported") from error
                 self._commit(changes)
                 try:
                     user_data.forget(set(changes.replaced) - set(changes.write))
@@ -773,9 +759,9 @@ class Library:
         return counts
 
     def delete_threads(self, thread_ids: Iterable[str]) -> Deletion:
-        """Remove threads (ids as stored) with their reading state, in one commit; then drop their
-        tags and highlights from the user's file. What went, for `restore`; LibraryError naming
-        an id the library does not hold (nothing is removed then)."""
+        """Remove threads (ids as stored) in one commit; then drop their reading state, tags and
+        highlights from the user's file. What went, for `restore`; LibraryError naming an id the
+        library does not hold (nothing is removed then)."""
         wanted = list(dict.fromkeys(thread_ids))
         with self._writing():
             stored = self._stored_docs(set(wanted))
@@ -783,9 +769,7 @@ class Library:
             if missing:
                 raise LibraryError(f"no thread with id {missing[0]!r} in {self.path}")
             summaries = self.db.table("threads")
-            states = self.db.table("state")
-            deleted = [DeletedThread(dict(summaries.get(doc_id=doc_id_for(thread_id)) or {}), stored[thread_id],
-                                     dict(states.get(doc_id=doc_id_for(thread_id)) or {}))
+            deleted = [DeletedThread(dict(summaries.get(doc_id=doc_id_for(thread_id)) or {}), stored[thread_id])
                        for thread_id in wanted]
             self._commit(Plan(remove={thread.id: thread.doc for thread in deleted}))
             try:
@@ -795,8 +779,8 @@ class Library:
         return Deletion(deleted, forgotten)
 
     def restore(self, deletion: Deletion) -> None:
-        """Undo `delete_threads`: the threads as they were stored (summary, posts, reading state),
-        in one commit, then their tags and highlights. A thread imported again meanwhile stays as it is now."""
+        """Undo `delete_threads`: the threads as they were stored (summary, posts), in one commit, then
+        their reading state, tags and highlights. A thread imported again meanwhile stays as it is now."""
         with self._writing():
             summaries = self.db.table("threads")._read_table()
             back = [thread for thread in deletion.threads if str(doc_id_for(thread.id)) not in summaries]
@@ -805,9 +789,6 @@ class Library:
                 stored = _stored_from_doc(thread.doc)
                 stored.summary = {**stored.summary, **thread.summary}  # its import day, its added time
                 writes[thread.id] = stored
-            states: list[tuple[str | None, dict[str, Any]]] = [(thread.id, thread.state) for thread in back
-                                                                if thread.state]
-            self._replace_docs(self.db.table("state"), states)
             self._commit(Plan(write=writes))
         UserData(self).restore(deletion.user)
 
@@ -880,35 +861,6 @@ class Library:
                     stored[thread_id] = dict(doc)
         return stored
 
-    def _carry_state(self, from_id: str, to_id: str) -> None:
-        """Give a thread the bookmark and read mark of the copy it replaces (in memory: the commit writes it)."""
-        table = self.db.table("state")
-        earlier = table.get(doc_id=doc_id_for(from_id))
-        if earlier is None:
-            return
-        later = dict(table.get(doc_id=doc_id_for(to_id)) or {"id": to_id})
-        for key in ("bookmarked", "read"):
-            if earlier.get(key) and not later.get(key):
-                later[key] = earlier[key]
-        self._replace_docs(table, [(to_id, later)])
-        table.remove(doc_ids=[doc_id_for(from_id)])
-
-    def set_state(self, thread_id: str, **fields: Any) -> None:
-        """Update a thread's reading state (`read`, `bookmarked`, `position`)."""
-        self.set_states({thread_id: fields})
-
-    def set_states(self, changes: dict[str, dict[str, Any]]) -> None:
-        """Update the reading state of several threads in one write."""
-        with self._writing():
-            table = self.db.table("state")
-            docs = []
-            for thread_id, fields in changes.items():
-                current = dict(table.get(doc_id=doc_id_for(thread_id)) or {"id": thread_id})
-                current.update(fields)
-                docs.append((thread_id, current))
-            self._replace_docs(table, docs)
-            self._commit(Plan())
-
     def _commit(self, changes: Plan) -> None:
         """Write changed shards, then `library.json`, then clean up; called under the lock."""
         meta = copy.deepcopy(self._meta())
@@ -968,13 +920,10 @@ class Library:
                 fsync_dir(self.posts_dir)
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
-            for earlier_id, later_id in changes.replaced.items():
-                self._carry_state(earlier_id, later_id)
             summaries = self.db.table("threads")
             added = self._added_times(threads, changes.replaced)
             self._remove_docs(summaries, gone)
             self._store_docs(summaries, [(t.place[0], {**t.summary, "added_at": added[t.id]}) for t in threads])
-            self._remove_docs(self.db.table("state"), [i for i in gone if i not in changes.write])
             self._replace_docs(self.db.table("meta"), [(None, meta)])
             storage_of(self.db).flush()
         except (StorageWriteError, orjson.JSONEncodeError, *_BAD_DOCUMENT) as error:
@@ -997,7 +946,7 @@ class Library:
             raise self._unreadable(f"a stored thread is damaged ({error!r})", reading) from error
         self._stamp = file_stamp(self.path)
         if changes.write or changes.remove:
-            self._forget_derived()  # a save of reading state alone leaves the threads, and their order, as they were
+            self._forget_derived()  # a commit that changed no thread (a migration's) leaves their order as it was
         for path in superseded:
             _remove_quietly(path)
             with self._shard_cache_lock:

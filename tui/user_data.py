@@ -1,14 +1,15 @@
-"""What the user adds to threads: tags, and highlights with their notes (no Textual here).
+"""What the user adds to threads: reading state, tags, and highlights with their notes (no Textual here).
 
 It lives in its own small TinyDB file beside the library (`library.json.user`),
-written atomically under the library's lock, so adding a tag never rewrites
-the index of threads, and importing never loses it: imported data can be
-imported again, this cannot. A highlight names its posts by id where the
+written atomically under the library's lock, so a read mark or a tag never
+rewrites the index of threads, and importing never loses it: imported data can
+be imported again, this cannot. A highlight names its posts by id where the
 source gives ids, else by text, so it finds them again in a fuller copy of the
 thread; when a copy under another id replaces a thread, the library hands its
 tags and highlights on (`carry`).
 
-Tables: `meta` (schema version), `tags` (`{thread_id, tags}`), `highlights`
+Tables: `meta` (schema version), `state` (`{id, read, bookmarked, position,
+last_open}`: the reading state of a thread, each field optional), `tags` (`{thread_id, tags}`), `highlights`
 (`{key, thread_id, posts: [{id, text, index}], note, created}`), `settings`
 (`{name, value}`: the reader's theme), `searches` (`{name, query}`: saved searches).
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tinydb import Query, TinyDB
+from tinydb.table import Table
 
 from .model import Post, Thread
 from .storage import AtomicJSONStorage, StorageReadError, StorageWriteError, remove_stale_temp_files, storage_of
@@ -141,6 +143,9 @@ class UserData:
                     raise ValueError(f"tags that are not tags: {str(doc)[:80]}")
             for doc in data.get("highlights", {}).values():
                 Highlight.from_doc(doc)
+            for doc in data.get("state", {}).values():
+                if not isinstance(doc.get("id"), str):
+                    raise ValueError(f"a reading state without its thread: {str(doc)[:80]}")
         except (ValueError, AttributeError) as error:
             raise UserDataError(f"cannot read {self.path}: it is damaged ({error}); it was left as it is") from None
         return db
@@ -158,6 +163,39 @@ class UserData:
                 storage_of(db).flush()
             except StorageWriteError as error:
                 raise UserDataError(f"cannot write {self.path}: {error.reason}; nothing was changed") from error
+
+    # -- reading state -----------------------------------------------------------
+
+    def state(self, thread_id: str) -> dict[str, Any]:
+        """A thread's reading state (`read`, `bookmarked`, `position`, `last_open`; {} if none)."""
+        return self.states().get(thread_id, {})
+
+    def states(self) -> dict[str, dict[str, Any]]:
+        """The reading state of every thread that has one, by thread id (each with its `id`)."""
+        return {doc["id"]: dict(doc) for doc in self._read().table("state").all()}
+
+    def set_state(self, thread_id: str, **fields: Any) -> None:
+        """Change a thread's reading state."""
+        self.set_states({thread_id: fields})
+
+    def set_states(self, changes: dict[str, dict[str, Any]]) -> None:
+        """Change the reading state of several threads in one write (a few bytes a thread)."""
+        if not changes:
+            return
+        with self._writing() as db:
+            _merge_states(db.table("state"), {thread_id: dict(fields) for thread_id, fields in changes.items()})
+
+    def adopt_states(self, states: list[dict[str, Any]]) -> None:
+        """Take the reading states an older library kept in itself (`{id, ...}` each); what this file
+        holds of a thread already wins (a migration that ran once and was interrupted)."""
+        wanted = {doc["id"]: {k: v for k, v in doc.items() if k != "id"} for doc in states
+                  if isinstance(doc.get("id"), str)}
+        if not wanted:
+            return
+        with self._writing() as db:
+            table = db.table("state")
+            held = {doc["id"] for doc in table.all()}
+            _merge_states(table, {thread_id: fields for thread_id, fields in wanted.items() if thread_id not in held})
 
     # -- tags ----------------------------------------------------------------
 
@@ -251,12 +289,22 @@ class UserData:
     # -- threads replaced ----------------------------------------------------------
 
     def carry(self, replaced: dict[str, str]) -> None:
-        """Give the replacements of replaced threads (old id -> new id) their tags and highlights, as
-        copies: written before the library's commit, so that whatever happens to it nothing is lost."""
+        """Give the replacements of replaced threads (old id -> new id) their bookmarks, read marks,
+        tags and highlights, as copies: written before the library's commit, so that whatever
+        happens to it nothing is lost. (Not the reading position: the copies' posts may differ.)"""
         if not replaced or not self.path.exists():
             return
         with self._writing() as db:
-            tags, highlights = db.table("tags"), db.table("highlights")
+            tags, highlights, states = db.table("tags"), db.table("highlights"), db.table("state")
+            by_id: dict[str, dict[str, Any]] = {doc["id"]: doc for doc in states.all()}
+            marks: dict[str, dict[str, Any]] = {}
+            for old, new in replaced.items():
+                earlier, later = by_id.get(old, {}), {**by_id.get(new, {}), **marks.get(new, {})}
+                handed_on = {key: earlier[key] for key in ("bookmarked", "read")
+                             if earlier.get(key) and not later.get(key)}
+                if handed_on:
+                    marks.setdefault(new, {}).update(handed_on)
+            _merge_states(states, marks)
             for old, new in replaced.items():
                 doc = tags.get(Query().thread_id == old)
                 if isinstance(doc, dict):
@@ -275,19 +323,27 @@ class UserData:
             return Forgotten()
         wanted = Query().thread_id.one_of(sorted(thread_ids))
         with self._writing() as db:
-            tags, highlights = db.table("tags"), db.table("highlights")
+            tags, highlights, states = db.table("tags"), db.table("highlights"), db.table("state")
+            gone_states = [doc for doc in states.all() if doc["id"] in thread_ids]
             forgotten = Forgotten({doc["thread_id"]: list(doc["tags"]) for doc in tags.search(wanted)},
-                                  [dict(doc) for doc in highlights.search(wanted)])
+                                  [dict(doc) for doc in highlights.search(wanted)],
+                                  {doc["id"]: dict(doc) for doc in gone_states})
             tags.remove(wanted)
             highlights.remove(wanted)
+            if gone_states:
+                states.remove(doc_ids=[doc.doc_id for doc in gone_states])
         return forgotten
 
     def restore(self, forgotten: Forgotten) -> None:
-        """Put back what `forget` dropped (tags merged with any added since; highlights not there already)."""
-        if not forgotten.tags and not forgotten.highlights:
+        """Put back what `forget` dropped (reading state and tags merged with any added since; highlights
+        not there already)."""
+        if not forgotten.tags and not forgotten.highlights and not forgotten.states:
             return
         with self._writing() as db:
             tags, highlights = db.table("tags"), db.table("highlights")
+            kept_states = {doc["id"]: doc for doc in db.table("state").all()}
+            _merge_states(db.table("state"), {thread_id: {**state, **kept_states.get(thread_id, {})}
+                                              for thread_id, state in forgotten.states.items()})
             for thread_id, kept in forgotten.tags.items():
                 doc = tags.get(Query().thread_id == thread_id)
                 now = list(doc["tags"]) if isinstance(doc, dict) else []
@@ -301,10 +357,23 @@ class UserData:
 
 @dataclass(frozen=True, slots=True)
 class Forgotten:
-    """The tags (by thread id) and highlight documents `UserData.forget` dropped."""
+    """The tags and reading states (by thread id) and highlight documents `UserData.forget` dropped."""
 
     tags: dict[str, list[str]] = field(default_factory=dict)
     highlights: list[dict[str, Any]] = field(default_factory=list)
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _merge_states(table: Table, changes: dict[str, dict[str, Any]]) -> None:
+    """Update the reading state of threads in a `state` table: one pass over it, however many change."""
+    if not changes:
+        return
+    doc_ids = {doc["id"]: doc.doc_id for doc in table.all()}
+    present = [doc_ids[thread_id] for thread_id in changes if thread_id in doc_ids]
+    if present:
+        table.update(lambda doc: doc.update(changes[doc["id"]]), doc_ids=present)
+    table.insert_multiple({**fields, "id": thread_id} for thread_id, fields in changes.items()
+                          if thread_id not in doc_ids)
 
 
 def user_data_path(library_path: Path) -> Path:
