@@ -567,9 +567,16 @@ async def test_the_readers_own_saves_are_not_read_back_but_other_writes_are(samp
         bookmarked_id = app.screen.thread.id
         assert UserData(Library.open(sample_db)).state(bookmarked_id)["bookmarked"] is True  # written to disk
         assert not library.changed_on_disk()
+        states = app.states
         app.check_library()
         await settle(pilot)
-        assert app.library is library  # its own save: nothing read again
+        assert app.library is library and app.states is states  # its own save: nothing read again
+        other = next(s["id"] for s in library.summaries() if s["id"] != bookmarked_id)
+        UserData(Library.open(sample_db)).set_state(other, read=True)  # a read mark by another process
+        app.check_library()
+        await settle(pilot)
+        assert app.library is library and app.states is not states
+        assert app.states[other]["read"] is True and app.states[bookmarked_id]["bookmarked"] is True
         before = len(app.screen.query_one(ThreadList).items)
         run_import([FIXTURES / "threadreader"], Library.open(sample_db))
         await pilot.press("m")  # this save starts from a file the reader has not read
