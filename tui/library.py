@@ -53,7 +53,6 @@ import orjson
 import platformdirs
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
-from tinydb.table import Table
 
 from . import clock
 from .model import PartialDate, PlainThread, Thread, placed_at
@@ -458,7 +457,7 @@ class Library:
         for file_name in self._meta()["shards"].values():
             shard = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage, track_digest=False)
             try:
-                docs = list(_docs(shard.table("posts")).values())
+                docs = list(_docs(shard, "posts").values())
             except StorageReadError as error:
                 raise self._unreadable(error.reason, error.path) from error
             keyed = []
@@ -466,7 +465,7 @@ class Library:
                 summary = summaries.get(doc_id=doc_id_for(doc["id"]))
                 if summary is not None and text_key(doc) != doc["id"]:
                     keyed.append((doc["id"], {**summary, "text_key": text_key(doc)}))
-            self._replace_docs(summaries, keyed)
+            self._replace_docs("threads", keyed)
             search_path = self.posts_dir / _search_name(file_name)
             try:
                 current = search_path.read_bytes()
@@ -530,7 +529,7 @@ class Library:
     def _checked_summaries(self) -> list[dict[str, Any]]:
         """Every thread's summary, each checked; LibraryError if one is damaged."""
         try:
-            return [_checked_summary(doc) for doc in _docs(self.db.table("threads")).values()]
+            return [_checked_summary(doc) for doc in _docs(self.db, "threads").values()]
         except _BAD_DOCUMENT as error:
             raise self._unreadable(f"the library is damaged ({error!r})") from error
 
@@ -670,7 +669,7 @@ class Library:
             db = self._shard_db(shard)
             if db is None:
                 continue
-            for doc in list(_docs(db.table("posts")).values()):
+            for doc in list(_docs(db, "posts").values()):
                 try:
                     yield Thread.from_dict(doc)
                 except _BAD_DOCUMENT as error:
@@ -782,7 +781,7 @@ class Library:
         """Undo `delete_threads`: the threads as they were stored (summary, posts), in one commit, then
         their reading state, tags and highlights. A thread imported again meanwhile stays as it is now."""
         with self._writing():
-            summaries = self.db.table("threads")._read_table()
+            summaries = _docs(self.db, "threads")
             back = [thread for thread in deletion.threads if str(doc_id_for(thread.id)) not in summaries]
             writes: dict[str, StoredThread] = {}
             for thread in back:
@@ -803,7 +802,7 @@ class Library:
                 by_file.setdefault(files[shard], []).append(key)
         if not by_file:
             return {}
-        summaries = _docs(self.db.table("threads"))
+        summaries = _docs(self.db, "threads")
         found: dict[str, list[str]] = {}
         for file_name, members in by_file.items():
             index = self._index_file(file_name)
@@ -829,7 +828,7 @@ class Library:
         undated = [thread for thread in incoming if thread.undated_year()]
         if not undated:
             return
-        summaries = _docs(self.db.table("threads"))
+        summaries = _docs(self.db, "threads")
         today = clock.today()
         for thread in undated:
             stored = summaries.get(str(thread.place[0])) or {}
@@ -841,12 +840,12 @@ class Library:
 
     def _by_partial_key(self) -> dict[str, str]:
         """Stored threads by the ids a partial copy of them may have (`partial_keys`, see `thread_copies`)."""
-        return {key: doc["id"] for doc in _docs(self.db.table("threads")).values()
+        return {key: doc["id"] for doc in _docs(self.db, "threads").values()
                 for key in partial_keys(doc)}
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The library's documents of those threads it holds, each shard read once."""
-        summaries = _docs(self.db.table("threads"))  # by document id as text
+        summaries = _docs(self.db, "threads")  # by document id as text
         by_shard: dict[str, list[str]] = {}
         for thread_id in thread_ids if summaries else ():
             if str(doc_id_for(thread_id)) in summaries:
@@ -895,7 +894,7 @@ class Library:
                     reading = storage_of(db).path if db is not None else self.path
                     # The shard's table as TinyDB writes it, by document id: what it held (left as it
                     # was: other threads may be reading it), less what goes, then what comes, as JSON.
-                    docs: dict[str, Any] = dict(_docs(db.table("posts"))) if db is not None else {}
+                    docs: dict[str, Any] = dict(_docs(db, "posts")) if db is not None else {}
                     for thread_id in removals.get(shard, ()):
                         docs.pop(str(doc_id_for(thread_id)), None)
                     incoming = {str(thread.place[0]): thread for thread in writes.get(shard, ())}
@@ -920,11 +919,10 @@ class Library:
                 fsync_dir(self.posts_dir)
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
-            summaries = self.db.table("threads")
             added = self._added_times(threads, changes.replaced)
-            self._remove_docs(summaries, gone)
-            self._store_docs(summaries, [(t.place[0], {**t.summary, "added_at": added[t.id]}) for t in threads])
-            self._replace_docs(self.db.table("meta"), [(None, meta)])
+            self._remove_docs("threads", gone)
+            self._store_docs("threads", [(t.place[0], {**t.summary, "added_at": added[t.id]}) for t in threads])
+            self._replace_docs("meta", [(None, meta)])
             storage_of(self.db).flush()
         except (StorageWriteError, orjson.JSONEncodeError, *_BAD_DOCUMENT) as error:
             for path in new_files:
@@ -957,7 +955,7 @@ class Library:
         """When each thread to write came into the library (`added_at`, seconds since the epoch): its
         own (a thread put back), else its stored copy's, else the earliest of the copies it replaces,
         else now. Summaries written before this was kept have none (see `sorting`)."""
-        stored = self.db.table("threads")._read_table()
+        stored = _docs(self.db, "threads")
 
         def kept(thread_id: str) -> float | None:
             value = (stored.get(str(doc_id_for(thread_id))) or {}).get("added_at")
@@ -1007,12 +1005,14 @@ class Library:
         self._remove_stray_shards(self.live_post_files())
         remove_stale_temp_files(self.path)
 
-    def _remove_docs(self, table: Any, keys: Iterable[str]) -> None:
-        present = _present(table, [doc_id_for(key) for key in keys])
+    def _remove_docs(self, table: str, keys: Iterable[str]) -> None:
+        """Remove the documents of these keys from a table of `library.json`, those it holds."""
+        stored = _docs(self.db, table)  # looked up by id as text: `contains` would re-key the table for each
+        present = [doc_id for doc_id in map(doc_id_for, keys) if str(doc_id) in stored]
         if present:
-            table.remove(doc_ids=present)
+            self.db.table(table).remove(doc_ids=present)
 
-    def _replace_docs(self, table: Any, docs: Sequence[tuple[str | None, dict[str, Any]]]) -> None:
+    def _replace_docs(self, table: str, docs: Sequence[tuple[str | None, dict[str, Any]]]) -> None:
         """Store documents under their keys' ids, each replacing any under its id, as TinyDB's
         remove and insert would (a replaced document goes last), in one write of the table.
 
@@ -1022,19 +1022,19 @@ class Library:
         """
         self._store_docs(table, [(doc_id_for(key) if key is not None else _META_ID, doc) for key, doc in docs])
 
-    def _store_docs(self, table: Any, docs: list[tuple[int, dict[str, Any]]]) -> None:
+    def _store_docs(self, table: str, docs: list[tuple[int, dict[str, Any]]]) -> None:
         """`_replace_docs` by document id."""
         if not docs:
             return
-        tables = table._storage.read() or {}
-        stored = dict(tables.get(table.name) or {})  # a new dict: a reader may be going through the old
+        tables = self.db.storage.read() or {}
+        stored = dict(tables.get(table) or {})  # a new dict: a reader may be going through the old
         for doc_id, doc in docs:
             key = str(doc_id)
             stored.pop(key, None)
             stored[key] = dict(doc)
-        tables[table.name] = stored
-        table._storage.write(tables)
-        table.clear_cache()
+        tables[table] = stored
+        self.db.storage.write(tables)
+        self.db.table(table).clear_cache()
 
     def _remove_stray_shards(self, live: set[str]) -> None:
         """Remove shard and temporary files a killed writer left behind (called under the lock)."""
@@ -1047,13 +1047,6 @@ class Library:
                 _remove_quietly(Path(entry.path))
 
 
-def _present(table: Any, doc_ids: list[int]) -> list[int]:
-    """Those of the document ids a TinyDB table holds (looked up in its stored form, by id as
-    text: `contains` would read and re-key the whole table for each)."""
-    stored = _docs(table)
-    return [doc_id for doc_id in doc_ids if str(doc_id) in stored]
-
-
 def _mapped(handle: IO[bytes]) -> mmap.mmap:
     """A file mapped copy-on-write, else read-only (strict overcommit may refuse a private
     writable map of a large file: memmem then gives way to `bytes.find`)."""
@@ -1063,9 +1056,9 @@ def _mapped(handle: IO[bytes]) -> mmap.mmap:
         return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
 
-def _docs(table: Table) -> dict[str, dict[str, Any]]:
-    """A table's documents by document id as text, as stored (TinyDB types them as read-only mappings)."""
-    return cast(dict[str, dict[str, Any]], table._read_table())
+def _docs(db: TinyDB, table: str) -> dict[str, dict[str, Any]]:
+    """A table's documents by document id as text, as its storage holds them (read, never changed here)."""
+    return cast(dict[str, dict[str, Any]], (db.storage.read() or {}).get(table, {}))
 
 
 def _search_name(shard_file_name: str) -> str:
@@ -1075,7 +1068,7 @@ def _search_name(shard_file_name: str) -> str:
 
 def _shard_search_text(db: TinyDB) -> bytes:
     """The search file content of a shard: every post of every thread, a line each."""
-    return search_file(search_lines(doc) for doc in _docs(db.table("posts")).values())
+    return search_file(search_lines(doc) for doc in _docs(db, "posts").values())
 
 
 def _remove_quietly(path: Path) -> None:
