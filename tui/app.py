@@ -107,9 +107,9 @@ def read_user_data(library: Library) -> UserSnapshot:
     user_data = UserData(library)
     stamp = file_stamp(user_data.path)
     try:
-        return UserSnapshot(user_data.all_tags(), user_data.highlights(), stamp, user_data.setting("theme"),
-                            user_data.setting(SORT_SETTING), searches=user_data.saved_searches(),
-                            states=user_data.states())
+        read = user_data.read()
+        return UserSnapshot(read.tags, read.highlights, stamp, read.settings.get("theme"),
+                            read.settings.get(SORT_SETTING), searches=read.searches, states=read.states)
     except UserDataError as error:
         return UserSnapshot({}, [], stamp, error=str(error))
 

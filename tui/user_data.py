@@ -164,6 +164,11 @@ class UserData:
             except StorageWriteError as error:
                 raise UserDataError(f"cannot write {self.path}: {error.reason}; nothing was changed") from error
 
+    def read(self) -> UserFile:
+        """The whole file, read once (UserDataError if it cannot be)."""
+        db = self._read()
+        return UserFile(_states(db), _all_tags(db), _highlights(db), _settings(db), _saved_searches(db))
+
     # -- reading state -----------------------------------------------------------
 
     def state(self, thread_id: str) -> dict[str, Any]:
@@ -172,7 +177,7 @@ class UserData:
 
     def states(self) -> dict[str, dict[str, Any]]:
         """The reading state of every thread that has one, by thread id (each with its `id`)."""
-        return {doc["id"]: dict(doc) for doc in self._read().table("state").all()}
+        return _states(self._read())
 
     def set_state(self, thread_id: str, **fields: Any) -> None:
         """Change a thread's reading state."""
@@ -205,7 +210,7 @@ class UserData:
 
     def all_tags(self) -> dict[str, list[str]]:
         """Every tagged thread's tags, by thread id."""
-        return {doc["thread_id"]: list(doc["tags"]) for doc in self._read().table("tags").all() if doc.get("tags")}
+        return _all_tags(self._read())
 
     def tag(self, thread_id: str, tags: list[str], remove: bool = False) -> list[str]:
         """Add (or `remove`) tags on a thread; its tags now."""
@@ -225,9 +230,7 @@ class UserData:
 
     def highlights(self, thread_id: str | None = None) -> list[Highlight]:
         """Every highlight (of one thread), oldest first."""
-        table = self._read().table("highlights")
-        docs = table.all() if thread_id is None else table.search(Query().thread_id == thread_id)
-        return sorted((Highlight.from_doc(doc) for doc in docs), key=lambda h: (h.created, h.key))
+        return _highlights(self._read(), thread_id)
 
     def add_highlight(self, thread: Thread, indexes: list[int], note: str = "") -> Highlight:
         """Keep posts of a thread (0-based `indexes`) as a highlight."""
@@ -262,9 +265,7 @@ class UserData:
     # -- settings ----------------------------------------------------------------
 
     def setting(self, name: str) -> str | None:
-        doc = self._read().table("settings").get(Query().name == name)
-        value = doc.get("value") if isinstance(doc, dict) else None
-        return value if isinstance(value, str) else None
+        return _settings(self._read()).get(name)
 
     def set_setting(self, name: str, value: str) -> None:
         with self._writing() as db:
@@ -274,9 +275,7 @@ class UserData:
 
     def saved_searches(self) -> dict[str, str]:
         """Every saved search: its name and its query, by name."""
-        docs = self._read().table("searches").all()
-        return dict(sorted((doc["name"], doc["query"]) for doc in docs
-                           if isinstance(doc.get("name"), str) and isinstance(doc.get("query"), str)))
+        return _saved_searches(self._read())
 
     def save_search(self, name: str, query: str) -> None:
         """Keep a query under a name (replacing one of that name)."""
@@ -362,6 +361,42 @@ class Forgotten:
     tags: dict[str, list[str]] = field(default_factory=dict)
     highlights: list[dict[str, Any]] = field(default_factory=list)
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UserFile:
+    """What the user's file holds, as read: reading states and tags by thread id, highlights oldest
+    first, settings by name, saved searches (name -> query)."""
+
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tags: dict[str, list[str]] = field(default_factory=dict)
+    highlights: list[Highlight] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
+    searches: dict[str, str] = field(default_factory=dict)
+
+
+def _states(db: TinyDB) -> dict[str, dict[str, Any]]:
+    return {doc["id"]: dict(doc) for doc in db.table("state").all()}
+
+
+def _all_tags(db: TinyDB) -> dict[str, list[str]]:
+    return {doc["thread_id"]: list(doc["tags"]) for doc in db.table("tags").all() if doc.get("tags")}
+
+
+def _highlights(db: TinyDB, thread_id: str | None = None) -> list[Highlight]:
+    table = db.table("highlights")
+    docs = table.all() if thread_id is None else table.search(Query().thread_id == thread_id)
+    return sorted((Highlight.from_doc(doc) for doc in docs), key=lambda h: (h.created, h.key))
+
+
+def _settings(db: TinyDB) -> dict[str, str]:
+    return {doc["name"]: doc["value"] for doc in db.table("settings").all()
+            if isinstance(doc.get("name"), str) and isinstance(doc.get("value"), str)}
+
+
+def _saved_searches(db: TinyDB) -> dict[str, str]:
+    return dict(sorted((doc["name"], doc["query"]) for doc in db.table("searches").all()
+                       if isinstance(doc.get("name"), str) and isinstance(doc.get("query"), str)))
 
 
 def _merge_states(table: Table, changes: dict[str, dict[str, Any]]) -> None:
