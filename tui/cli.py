@@ -395,7 +395,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         else:
             _say(f"The library {library.path} is empty. Import with: threads-tui import PATH")
         return EXIT_OK
-    from .formatting import author_label, reply_label
+    from .formatting import author_label, held_text, reply_label
     from .model import InReplyTo, PartialDate
 
     id_width = max(len(doc["id"]) for doc in summaries)
@@ -403,8 +403,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for doc in summaries:
         date = PartialDate.from_iso(doc.get("date"))
         who = author_label(doc)
-        count = (str(doc["post_count"]) if doc.get("complete")
-                 else f"{doc['post_count']}/{doc.get('declared_count') or '?'}")
+        count = held_text(doc)
         tagged = "".join(f"  #{tag}" for tag in tags.get(doc["id"], ()))
         reply = reply_label(InReplyTo.from_dict(doc.get("in_reply_to")))
         _say(f"{doc['id']:<{id_width}}  {date.human() if date else '-':>11}  {who:<{who_width}}  {count:>6}  "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from .model import VISIBILITY_MARKS, InReplyTo, Media, PartialDate, Post, Thread
@@ -88,6 +89,12 @@ def numbered_total(thread: Thread) -> int:
 def total_of(held: int, declared: int | None, complete: bool) -> int:
     """The N of `n/N`: the declared count for a preview (it holds the first posts), else the posts held."""
     return declared if not complete and declared and declared > held else held
+
+
+def held_text(summary: Mapping[str, Any]) -> str:
+    """How many posts a listed thread has: `12`, or for one not known whole `3/12` (held of declared), `3/?`."""
+    held = summary.get("post_count") or 0
+    return str(held) if summary.get("complete") else f"{held}/{summary.get('declared_count') or '?'}"
 
 
 def count_text(thread: Thread) -> str:

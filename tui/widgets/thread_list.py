@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from ..formatting import author_and_reply_label, post_noun
+from ..formatting import author_and_reply_label, held_text, post_noun
 from ..model import PartialDate
 from .summary_list import Summary, SummaryList
 
@@ -69,12 +69,9 @@ class ThreadList(SummaryList):
             + (UNREAD_MARK if not state.get("read") else " ")
         )
         count = Text()
-        held = item.get("post_count") or 0
-        if item.get("complete"):
-            count.append(str(held), style=self.secondary_style())
-        else:
+        if not item.get("complete"):
             count.append(PREVIEW_MARK + " ", style=self.mark_style())
-            count.append(f"{held}/{item.get('declared_count') or '?'}", style=self.secondary_style())
+        count.append(held_text(item), style=self.secondary_style())
         title = Text()
         title.append(marks, style=self.mark_style())
         title.append(" ")
