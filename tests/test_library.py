@@ -4,9 +4,11 @@ import json
 import subprocess
 import sys
 
+import orjson
 import pytest
 
 from tui.library import Library, LibraryError, shard_for
+from tui.shard_offsets import ShardOffsets, scan_offsets, shard_file
 from tui.user_data import UserData
 from tui.model import Post, Thread
 
@@ -33,7 +35,7 @@ def test_commit_leaves_no_temporary_files_and_removes_superseded_shards(db_path)
     assert leftovers == []
     shards = list(library.posts_dir.iterdir())
     assert {p.name for p in shards} == library.live_post_files()
-    assert {p.suffix for p in shards} == {".json", ".search"}
+    assert {p.suffix for p in shards} == {".json", ".offsets", ".search"}
 
 
 def test_second_process_sees_and_keeps_changes_of_the_first(db_path):
@@ -170,3 +172,70 @@ def test_reading_states_of_many_threads_are_one_write_and_merge_with_what_is_the
     assert len(states) == 501
     assert states["t3"] == {"id": "t3", "read": True, "position": 4}
     assert states["t600"] == {"id": "t600", "bookmarked": True}
+
+
+def _offsets_files(library: Library) -> list:
+    return sorted(library.posts_dir.glob("*.offsets"))
+
+
+def test_one_thread_is_read_alone_by_its_shards_offsets_and_is_the_thread_stored(db_path):
+    threads = [make_thread(f"thread {n} with \"quotes\" and ünïcode ✓", posts=n % 4 + 1) for n in range(200)]
+    Library.open(db_path).add_threads(threads)
+    library = Library.open(db_path)
+    assert len(_offsets_files(library)) == len(library._meta()["shards"])
+    for thread in threads[::17]:
+        read = library.thread(thread.id)
+        assert read is not None and read.to_dict() == thread.to_dict()
+    assert library._shard_cache == {}  # no shard was read whole
+    assert library.thread("h0000000000000000dead") is None
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "another thread's place", "truncated"])
+def test_a_missing_or_damaged_offsets_file_only_means_the_shard_is_read_whole(db_path, damage):
+    threads = [make_thread(f"thread {n}") for n in range(300)]
+    Library.open(db_path).add_threads(threads)
+    library = Library.open(db_path)
+    wanted = threads[5]
+    offsets = library.posts_dir / (library._meta()["shards"][shard_for(wanted.id)].removesuffix(".json") + ".offsets")
+    data = offsets.read_bytes()
+    if damage == "missing":
+        offsets.unlink()
+    elif damage == "garbage":
+        offsets.write_bytes(b"\x00" * 40)
+    elif damage == "truncated":
+        offsets.write_bytes(data[:-5])
+    else:  # every start moved to the first document's: the bytes read are some other thread
+        count = (len(data) - data.index(b"\n") - 9) // 24
+        head = len(data) - 24 * count
+        starts = data[head + 8 * count:head + 16 * count]
+        offsets.write_bytes(data[:head + 8 * count] + starts[:8] * count + data[head + 16 * count:])
+    reader = Library.open(db_path)
+    read = reader.thread(wanted.id)
+    assert read is not None and read.to_dict() == wanted.to_dict()
+    if damage != "another thread's place":  # found again in the shard's bytes, and kept
+        assert offsets.read_bytes() == data and reader._shard_cache == {}
+
+
+def test_offsets_found_in_a_shard_written_without_them_are_those_written_with_it():
+    tricky = 'post, "quoted" ,"7":{"id": \\ ✓'  # what the start of a thread looks like, inside a text
+    docs = {str(10 ** 17 + n): {"id": f"t{n}", "posts": [{"text": f"{n} {tricky}"}]} for n in range(50)}
+    pieces, offsets = shard_file({key: orjson.dumps(doc) for key, doc in docs.items()})
+    assert b"".join(pieces) == orjson.dumps({"posts": docs})  # the shard is the JSON it always was
+    assert scan_offsets(orjson.dumps({"posts": docs})) == offsets
+    found = ShardOffsets.parse(offsets)
+    start, length = found.locate(10 ** 17 + 7)
+    assert orjson.loads(b"".join(pieces)[start:start + length]) == docs[str(10 ** 17 + 7)]
+    assert found.locate(5) is None
+
+
+def test_a_thread_read_lately_is_at_hand_until_a_commit_rewrites_its_shard(db_path):
+    first = make_thread("first")
+    Library.open(db_path).add_threads([first])
+    library = Library.open(db_path)
+    assert library.cached_thread(first.id) is None  # nothing read yet
+    library.thread(first.id)
+    cached = library.cached_thread(first.id)
+    assert cached is not None and cached.to_dict() == first.to_dict()
+    library.add_threads([make_thread("first", posts=3)])  # same id, a fuller copy: the shard is rewritten
+    assert library.cached_thread(first.id) is None
+    assert len(library.thread(first.id).posts) == 3

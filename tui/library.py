@@ -11,6 +11,9 @@ Layout on disk, for a library at `library.json`:
 - `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the
   full threads, split into 64 shards by id, so that opening one thread reads
   one small file and start-up reads only the summaries.
+- `library.json.posts/<shard>.<generation>.offsets`: beside each shard, where each
+  thread's JSON is in it, so that opening one thread reads that thread only (see
+  `shard_offsets.py`); derived data, the shard is read whole without it.
 - `library.json.posts/<shard>.<generation>.search`: beside each shard, its
   posts as lowercased text, one line each, for search (see `search.py`);
   derived data, rebuilt from the shard whenever it is missing or unreadable.
@@ -57,6 +60,7 @@ from tinydb import TinyDB
 from . import clock
 from .model import PartialDate, PlainThread, Thread, placed_at
 from .user_data import Forgotten, UserData, UserDataError
+from .shard_offsets import ShardOffsets, offsets_name, read_document, read_offsets, scan_offsets, shard_file
 from .search import SearchLines, search_file, search_file_pieces, search_layout, search_lines, thread_search_lines
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
@@ -80,6 +84,9 @@ _META_ID = 1
 SHARD_COUNT = 64
 _SHARD_NAMES = tuple(f"{shard:02x}" for shard in range(SHARD_COUNT))
 SHARD_CACHE_SIZE = 4
+# Offsets files (a few hundred KiB each at 100,000 threads) and thread documents kept after a read.
+OFFSETS_CACHE_SIZE = 8
+RECENT_THREADS = 8
 SEARCH_SUFFIX = ".search"
 _SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
 _KEYS_FILE = re.compile(r"k[0-9a-f]{2}\.\d+\.keys")
@@ -351,6 +358,8 @@ class Library:
         self._stamp: tuple[int, int, int] | None = None
         self._shard_cache: OrderedDict[str, TinyDB] = OrderedDict()
         self._shard_cache_lock = threading.Lock()  # the reader loads threads from several workers
+        self._offsets: OrderedDict[str, ShardOffsets] = OrderedDict()  # by shard file name
+        self._recent: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()  # id -> (shard file, doc)
         self._sorted: list[dict[str, Any]] | None = None
         self._order: dict[str, int] | None = None
         # The summaries by author: by handle (casefolded), and by name (for threads without a handle).
@@ -542,7 +551,8 @@ class Library:
     def live_post_files(self) -> set[str]:
         """The names in the posts folder that the library refers to: shards and their search files."""
         shards = set(self._meta()["shards"].values())
-        return shards | {_search_name(name) for name in shards} | set(self._meta().get("keys", {}).values())
+        return (shards | {_search_name(name) for name in shards} | {offsets_name(name) for name in shards}
+                | set(self._meta().get("keys", {}).values()))
 
     def search_blobs(self) -> Iterator[bytes | mmap.mmap]:
         """The search file of each shard in turn (see `search.py`), mapped, not copied, into memory.
@@ -631,20 +641,31 @@ class Library:
                 self._shard_cache.popitem(last=False)
 
     def cached_thread(self, thread_id: str) -> Thread | None:
-        """The thread where its shard has been read already (no file is read here), else None."""
+        """The thread if it was read lately (no file is read here), else None."""
         file_name = self._meta()["shards"].get(shard_for(thread_id))
         with self._shard_cache_lock:
-            shard = self._shard_cache.get(file_name) if file_name is not None else None
-        if shard is None:
+            recent = self._recent.get(thread_id)
+        if recent is None or recent[0] != file_name:
             return None
         try:
-            doc = shard.table("posts").get(doc_id=doc_id_for(thread_id))
-            return Thread.from_dict(doc) if doc else None
+            return Thread.from_dict(recent[1])
         except _BAD_DOCUMENT:
             return None  # told by `thread`, which the caller falls back on
 
     def thread(self, thread_id: str) -> Thread | None:
-        """The full thread, read from its shard; None if not in the library."""
+        """The full thread: read alone where its shard's offsets say where it is, else from the
+        whole shard; None if not in the library."""
+        file_name = self._meta()["shards"].get(shard_for(thread_id))
+        if file_name is None:
+            return None
+        known, doc = self._read_alone(file_name, thread_id)
+        if known:
+            if doc is None:
+                return None
+            try:
+                return Thread.from_dict(doc)
+            except _BAD_DOCUMENT:
+                pass  # read from the whole shard below, which says where the damage is
         try:
             shard = self._shard_db(shard_for(thread_id))
         except LibraryError:
@@ -662,6 +683,50 @@ class Library:
         except _BAD_DOCUMENT as error:
             raise self._unreadable(f"thread {thread_id} is damaged ({error!r})",
                                    storage_of(shard).path) from error
+
+    def _scan_offsets(self, file_name: str) -> ShardOffsets | None:
+        """The offsets of a shard written without them (or whose file is damaged), found in its bytes and
+        kept beside it for the next time (no lock: a shard never changes, nor what is made from it)."""
+        try:
+            found = scan_offsets(self._shard_path(file_name).read_bytes())
+        except OSError:
+            return None
+        try:
+            write_atomic(self.posts_dir / offsets_name(file_name), found, sync=False, mode=file_mode(self.path))
+        except StorageWriteError:
+            pass  # a library this user may read but not write: found again next time
+        return ShardOffsets.parse(found)
+
+    def _read_alone(self, file_name: str, thread_id: str) -> tuple[bool, dict[str, Any] | None]:
+        """(True, the thread's document, or None where its shard does not hold it), read by the shard's
+        offsets; (False, None) where they cannot tell (no offsets file, damaged, the shard gone)."""
+        with self._shard_cache_lock:
+            offsets = self._offsets.get(file_name)
+            if offsets is not None:
+                self._offsets.move_to_end(file_name)
+        if offsets is None:
+            offsets = read_offsets(self.posts_dir / offsets_name(file_name)) or self._scan_offsets(file_name)
+            if offsets is None:
+                return False, None
+            with self._shard_cache_lock:
+                self._offsets[file_name] = offsets
+                while len(self._offsets) > OFFSETS_CACHE_SIZE:
+                    self._offsets.popitem(last=False)
+        place = offsets.locate(doc_id_for(thread_id))
+        if place is None:
+            return True, None
+        try:
+            doc = read_document(self._shard_path(file_name), *place, thread_id)
+        except OSError:
+            return False, None
+        if doc is None:
+            return False, None
+        with self._shard_cache_lock:
+            self._recent[thread_id] = (file_name, doc)
+            self._recent.move_to_end(thread_id)
+            while len(self._recent) > RECENT_THREADS:
+                self._recent.popitem(last=False)
+        return True, doc
 
     def iter_threads(self) -> Iterator[Thread]:
         """Every thread in the library, shard by shard (each shard read once; not in date order)."""
@@ -904,13 +969,17 @@ class Library:
                     # Each thread's search lines in the documents' order: those kept, then the incoming.
                     searches = [search_lines(doc) for doc in docs.values()]
                     searches += [thread.search or search_lines(thread.doc) for thread in incoming.values()]
-                    docs.update(zip(incoming, [orjson.Fragment(thread.json) for thread in incoming.values()]))
+                    bodies = {key: orjson.dumps(doc) for key, doc in docs.items()}
+                    bodies.update((key, thread.json) for key, thread in incoming.items())
                     if db is not None:
-                        old_path = storage_of(db).path
-                        superseded += [old_path, self.posts_dir / _search_name(old_path.name)]
+                        old = storage_of(db).path.name
+                        superseded += [self.posts_dir / name for name in (old, _search_name(old), offsets_name(old))]
                     shard_path, search_path = self._shard_path(file_name), self.posts_dir / _search_name(file_name)
-                    new_files += [shard_path, search_path]
-                    syncing.write(shard_path, orjson.dumps({"posts": docs}), mode)
+                    offsets_path = self.posts_dir / offsets_name(file_name)
+                    new_files += [shard_path, search_path, offsets_path]
+                    shard_pieces, offsets = shard_file(bodies)
+                    syncing.write(shard_path, shard_pieces, mode)
+                    syncing.write(offsets_path, offsets, mode)
                     syncing.write(search_path, search_file_pieces(searches), mode)
                     meta["shards"][shard] = file_name
                 self._write_index(threads, gone, meta, generation, syncing, superseded, new_files, mode)
