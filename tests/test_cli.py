@@ -66,7 +66,8 @@ def test_search_json_hits(cli):
     cli("import", SAMPLES)
     hits = json.loads(cli("search", "grep", "--json").out)
     assert hits and all(set(h) == {"thread_id", "n", "snippet", "text", "title", "author_name", "author_handle",
-                                   "date", "post_count", "complete", "url", "read", "bookmarked", "tags"}
+                                   "date", "post_count", "declared_count", "complete", "url", "read", "bookmarked",
+                                   "tags"}
                         for h in hits)
     assert any("grep is the best search engine" in h["snippet"] for h in hits)
     assert json.loads(cli("search", "zzzunfindable", "--json").out) == []
@@ -391,7 +392,7 @@ def test_search_json_carries_read_and_bookmark_state_and_tags(cli):
 @pytest.mark.parametrize(("query", "message"), [
     ("frm:ivy", "unknown field 'frm:' at column 1; fields: from, since, until, has, is, tag"),
     ('"part 5', "unclosed quote at column 1"),
-    ("since:2021-13", "since:2021-13 is not a date"),
+    ("since:2021-13", "since:2021-13 is not a date (write 2021, 2021-10 or 2021-10-01) at column 1"),
     ("a OR", "OR with nothing after it at column 3"),
 ])
 def test_a_malformed_query_is_one_line_and_exit_2(cli, query, message):
@@ -399,7 +400,31 @@ def test_a_malformed_query_is_one_line_and_exit_2(cli, query, message):
     for command in (("search", query), ("list", "--query", query)):
         result = cli(*command)
         assert result.code == 2, command
-        assert result.out == "" and len(result.err.strip().splitlines()) == 1 and message in result.err
+        assert result.out == "" and len(result.err.strip().splitlines()) == 1
+        assert result.err.strip() == f"threads-tui: query {query!r}: {message}"
+
+
+def test_search_json_gives_the_posts_text_and_the_counts_as_list_does(cli):
+    cli("import", SAMPLES)
+    listed = {t["id"]: t for t in json.loads(cli("list", "--json").out)}
+    preview = next(t for t in listed.values() if not t["complete"] and t["declared_count"])
+    for query in (f"from:{preview['author_handle']}", preview["title"].split()[0]):
+        hits = json.loads(cli("search", query, "--json").out)
+        hit = next(h for h in hits if h["thread_id"] == preview["id"])
+        post = json.loads(cli("show", preview["id"], "--json").out)["posts"][hit["n"] - 1]
+        assert hit["text"] == post["text"], query  # the post as written, not the title standing for it
+        assert (hit["post_count"], hit["declared_count"]) == (preview["post_count"], preview["declared_count"])
+
+
+def test_saved_searches_are_listed_and_a_replaced_one_is_named(cli):
+    cli("import", SAMPLES)
+    assert cli("search", "--saved").err.startswith("No saved search yet")
+    cli("search", "--save", "media", "has:video")
+    replaced = cli("search", "--save", "media", "has:image")
+    assert "Saved the search 'media': has:image (it replaces 'has:video')" in replaced.err
+    cli("search", "--save", "alts", "has:alt")
+    listed = cli("search", "--saved")
+    assert listed.code == 0 and listed.out.splitlines() == ["alts: has:alt", "media: has:image"]
 
 
 def test_saved_searches_run_again_by_name(cli):

@@ -51,6 +51,8 @@ def test_each_term_parses(query, tree):
     ("tag:#", "tag: needs a value at column 1"),
     ('""', "empty quotes at column 1"),
     ("   ", "nothing to search for at column 1"),
+    ("since:2021-10-01T10:00", "since:2021-10-01t10:00 is not a date (write 2021, 2021-10 or 2021-10-01) at column 1"),
+    ("until:0000", "until:0000 is not a date (write 2021, 2021-10 or 2021-10-01) at column 1"),
     ("a - b", "nothing"),  # a lone '-' is a word, not an error: see below
 ])
 def test_errors_say_what_and_where(query, message):
@@ -124,7 +126,7 @@ def test_a_query_and_its_parts_agree(items, a, b):
 
 
 @pytest.mark.parametrize("query", ["CW: bird", "12:30", "at://did:plc:nadiaquill/app.bsky.feed.post/3lcanal1",
-                                   "did:plc:nadiaquill", "mailto:ada@example.org", "note:"])
+                                   "did:plc:nadiaquill", "mailto:ada@example.org", "note:", "frm:"])
 def test_a_colon_that_asks_no_field_is_part_of_a_word(query):
     """Text people search for (a content warning, a time, an address, a thread id the CLI
     prints) holds colons: only `name:value` with a plain name is a field."""
@@ -132,3 +134,7 @@ def test_a_colon_that_asks_no_field_is_part_of_a_word(query):
     words = tree.terms if isinstance(tree, AllOf) else (tree,)
     assert all(isinstance(word, Word) for word in words)
     assert " ".join(word.text for word in words) == query.casefold()
+
+
+def test_a_known_fields_name_always_asks_that_field():
+    assert parse("from:a:b") == Field("from", "a:b")

@@ -118,6 +118,8 @@ async def test_ctrl_s_saves_a_search_that_the_palette_runs_again(samples_db):
         await pilot.press("slash", *"has:video", "ctrl+s")
         await settle(pilot)
         assert app.screen.query_one("#search-name-input", Input).has_focus
+        dialog = app.screen.query_one("#keep-dialog").region  # centred over the search, as every dialog
+        assert dialog.x > 0 and abs(dialog.x - (WIDE[0] - dialog.right)) <= 1
         await pilot.press(*"films", "enter")
         await settle(pilot)
         assert UserData(app.library).saved_searches() == {"films": "has:video"}

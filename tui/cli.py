@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print a JSON array of hits, with every field")
     search.add_argument("--limit", type=_positive_int, default=None, metavar="N", help="at most N hits")
     search.add_argument("--save", metavar="NAME", help="keep QUERY under NAME (the reader's palette reruns it)")
-    search.add_argument("--saved", metavar="NAME", help="run the query kept under NAME")
+    search.add_argument("--saved", metavar="NAME", nargs="?", const="",
+                        help="run the query kept under NAME (alone: list the saved searches)")
     _add_db_option(search)
 
     quote = commands.add_parser("quote", help="print posts as a Markdown quote with their source",
@@ -445,7 +446,7 @@ def _parsed_query(text: str) -> Node:
     try:
         return parse(text)
     except QueryError as error:
-        raise _UsageError(f"{error} in {text!r}") from None
+        raise _UsageError(f"query {text!r}: {error}") from None
 
 
 def _marks(library: Library) -> Marks:
@@ -466,6 +467,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         if query:
             raise _UsageError("give QUERY or --saved NAME, not both")
         saved = user_data.saved_searches()
+        if not args.saved:  # --saved alone: what is kept
+            for name, kept in saved.items():
+                _say(f"{name}: {kept}")
+            if not saved:
+                _say("No saved search yet: search --save NAME QUERY keeps one.", sys.stderr)
+            return EXIT_OK
         if args.saved not in saved:
             names = ", ".join(saved) or "none yet (search --save NAME QUERY keeps one)"
             raise _UsageError(f"no saved search {args.saved!r}; saved: {names}")
@@ -474,12 +481,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise _UsageError("search needs a QUERY (or --saved NAME)")
     node = _parsed_query(query)
     if args.save is not None:
+        earlier = user_data.saved_searches().get(" ".join(args.save.split()))
         try:
             user_data.save_search(args.save, query)
         except UserDataError as error:
             raise _UsageError(str(error)) from None
-        _say(f"Saved the search {args.save!r}: {query}", sys.stderr)
-    from .finding import search_library
+        replacing = f" (it replaces {earlier!r})" if earlier is not None and earlier != query else ""
+        _say(f"Saved the search {args.save!r}: {query}{replacing}", sys.stderr)
+    from .finding import answers_from_summaries, search_library
 
     marks = _marks(library)
     hits = search_library(library, node, marks)
@@ -487,11 +496,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.limit is not None:
         hits = hits[: args.limit]
     if args.json:
-        _print_json([_hit_json(library, marks, hit) for hit in hits])
+        _print_json([_hit_json(library, marks, hit, answers_from_summaries(node)) for hit in hits])
     else:
         for hit in hits:
             _say(_hit_heading(library, hit))
-            _say(f"    {strip_control(hit.snippet()[0])}")
+            _say(f"    {strip_control(hit.snippet()[0]) or '(no text)'}")
         shown = f"{len(hits)} of " if len(hits) < total else ""
         _say(f"{shown}{total} hit{'s' if total != 1 else ''} for {query!r}", sys.stderr)
     return EXIT_OK
@@ -510,16 +519,18 @@ def _hit_heading(library: Library, hit: Hit) -> str:
     return strip_control(f"{hit.thread_id}  {' · '.join(parts)}")
 
 
-def _hit_json(library: Library, marks: Marks, hit: Hit) -> dict[str, Any]:
-    from .formatting import total_of
-
+def _hit_json(library: Library, marks: Marks, hit: Hit, by_summary: bool) -> dict[str, Any]:
+    """Every field of a hit: the post's text as written (`by_summary`: the hit was found by its thread's
+    summary, which holds the title, not the text: read from the thread), the thread's summary as
+    `list --json` gives it, the user's marks."""
     summary = library.summary(hit.thread_id) or {}
     state = marks.states.get(hit.thread_id, {})
-    return {**hit.to_json(), "text": hit.text, "title": summary.get("title"),
+    thread = library.thread(hit.thread_id) if by_summary else None
+    text = thread.posts[hit.n - 1].text if thread is not None and 0 < hit.n <= len(thread.posts) else hit.text
+    return {**hit.to_json(), "text": text, "title": summary.get("title"),
             "author_name": summary.get("author_name"), "author_handle": summary.get("author_handle"),
-            "date": summary.get("date"),
-            "post_count": total_of(summary.get("post_count") or 0, summary.get("declared_count"),
-                                   summary.get("complete", True)),
+            "date": summary.get("date"), "post_count": summary.get("post_count"),
+            "declared_count": summary.get("declared_count"),
             "complete": summary.get("complete", True), "url": summary.get("url"),
             "read": bool(state.get("read")), "bookmarked": bool(state.get("bookmarked")),
             "tags": list(marks.tags.get(hit.thread_id, ()))}

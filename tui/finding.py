@@ -182,7 +182,7 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
     node = _parsed(query)
     marks = marks or Marks()
     terms = tuple(texts_of(node))
-    if not has_text(node) and not any(f.name == "has" for f in fields_of(node)):
+    if answers_from_summaries(node):
         return [Hit(summary["id"], 1, summary.get("title") or "", terms)
                 for summary in matching_threads(library, node, marks, cancelled)]
     alternatives = required_texts(node)
@@ -214,6 +214,12 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
         if thread_facts is not None and test(_PostItem(hit, thread_facts)):
             hits.append(hit._replace(terms=terms))
     return _in_library_order(library, hits)
+
+
+def answers_from_summaries(node: Node) -> bool:
+    """Whether a search for `node` is answered from the summaries alone (fields, no words and no
+    `has:`): a hit a thread, its title standing for the first post's text."""
+    return not has_text(node) and not any(f.name == "has" for f in fields_of(node))
 
 
 def _words_only(node: Node) -> bool:

@@ -138,12 +138,13 @@ _SCHEMES = frozenset({"http", "https", "at", "did", "mailto", "ftp", "file", "te
 
 def _is_field(name: str, value: str) -> bool:
     """Whether `name:value` asks a field (known or mistyped) rather than being a word with a colon
-    in it: `CW:`, `12:30`, `:)` and addresses (`at://…`, `did:plc:…`) are words."""
+    in it: `CW:`, `12:30`, `:)` and addresses (`at://…`, `did:plc:…`) are words. A known field's
+    name always asks it (`since:2021-10-01T10:00` is a date that is no date, not a word)."""
     if not (name.isascii() and name.isalpha()) or name.casefold() in _SCHEMES:
         return False
-    if ":" in value or value.startswith("/"):
-        return False
-    return bool(value) or name.casefold() in FIELDS
+    if name.casefold() in FIELDS:
+        return True
+    return bool(value) and ":" not in value and not value.startswith("/")
 
 
 class _Parser:
@@ -239,6 +240,8 @@ def _field(token: _Token) -> Field:
 
 def _real_date(match: re.Match[str]) -> bool:
     year, month, day = (int(part) if part else None for part in match.groups())
+    if year == 0:  # no calendar has a year 0
+        return False
     if month is not None and not 1 <= month <= 12:
         return False
     return day is None or (month is not None and year is not None and 1 <= day <= calendar.monthrange(year, month)[1])
