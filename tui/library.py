@@ -249,14 +249,21 @@ def sort_newest_first(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 _SUMMARY_DATE = re.compile(r"(?:\d{4}|-)-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?|\d{4}")
 
 
-def _checked_summary(doc: dict[str, Any]) -> dict[str, Any]:
-    """A stored summary, checked for what listing it needs (ValueError if damaged)."""
-    date = doc.get("date")
-    if date is not None and not (isinstance(date, str) and _SUMMARY_DATE.fullmatch(date)):
-        raise ValueError(f"summary of thread {doc['id']} has a malformed date {date!r}")
-    if not isinstance(doc.get("title", ""), str) or not isinstance(doc.get("post_count"), int):
-        raise ValueError(f"summary of thread {doc['id']} is malformed")
-    return doc
+def _check_summaries(table: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stored summaries (`threads` table, by document id as text), each checked for what
+    listing and writing need; ValueError naming the first that is damaged."""
+    good_dates: set[str] = set()  # a few thousand dates among many more threads: each checked once
+    for key, doc in table.items():
+        if not (key.isdigit() and isinstance(doc, dict) and isinstance(doc.get("id"), str)):
+            raise ValueError(f"a thread summary is malformed: {key!r}")
+        date = doc.get("date")
+        if date is not None and date not in good_dates:
+            if not (isinstance(date, str) and _SUMMARY_DATE.fullmatch(date)):
+                raise ValueError(f"summary of thread {doc['id']} has a malformed date {date!r}")
+            good_dates.add(date)
+        if not isinstance(doc.get("title", ""), str) or not isinstance(doc.get("post_count"), int):
+            raise ValueError(f"summary of thread {doc['id']} is malformed")
+    return list(table.values())
 
 
 # -- schema migrations ------------------------------------------------------
@@ -298,9 +305,10 @@ SHARDS_UPGRADED_FROM = 1
 
 
 def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
-    """What is wrong with current-version data that the code relies on, if anything."""
+    """What is wrong with the tables and the shard map of current-version data, if anything (the
+    summaries are checked where they are first used: `_check_summaries`)."""
     for name, table in data.items():
-        if not all(key.isdigit() and isinstance(doc, dict) for key, doc in table.items()):
+        if name != "threads" and not all(key.isdigit() and isinstance(doc, dict) for key, doc in table.items()):
             return f"table {name!r} holds malformed entries"
     shards = meta.get("shards")
     if not isinstance(meta.get("generation"), int) or not isinstance(shards, dict):
@@ -311,8 +319,6 @@ def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
     if not isinstance(keys, dict) or not all(isinstance(name, str) and _KEYS_FILE.fullmatch(name)
                                              for name in keys.values()):
         return "a post index file name is malformed"
-    if not all(isinstance(doc.get("id"), str) for doc in data.get("threads", {}).values()):
-        return "a thread summary has no id"
     return None
 
 
@@ -417,6 +423,11 @@ class Library:
             )
         if version >= SHARDS_UPGRADED_FROM and (problem := _shape_problem(data, meta)):  # shards named alike
             raise self._unreadable(f"the library is damaged ({problem})")
+        if SHARDS_UPGRADED_FROM <= version < SCHEMA_VERSION:  # a migration reads every summary now
+            try:
+                _check_summaries(data.get("threads", {}))
+            except ValueError as error:
+                raise self._unreadable(f"the library is damaged ({error!r})") from error
         return version
 
     def _migrate(self, version: int) -> None:
@@ -538,7 +549,7 @@ class Library:
     def _checked_summaries(self) -> list[dict[str, Any]]:
         """Every thread's summary, each checked; LibraryError if one is damaged."""
         try:
-            return [_checked_summary(doc) for doc in _docs(self.db, "threads").values()]
+            return _check_summaries(_docs(self.db, "threads"))
         except _BAD_DOCUMENT as error:
             raise self._unreadable(f"the library is damaged ({error!r})") from error
 
