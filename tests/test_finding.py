@@ -210,3 +210,13 @@ def test_words_are_folded_as_the_language_folds_them(db_path):
 def test_a_phrase_never_runs_from_the_author_into_the_text(library):
     assert hits(library, "@nadia-quill.bsky.social") and hits(library, "finished")
     assert hits(library, '"@nadia-quill.bsky.social finished"') == set()
+
+
+@pytest.mark.parametrize("query", ["e", "a the", '"a "', "is:complete", "e -bread", "e OR zzz", "has:image"])
+@pytest.mark.parametrize("limit", [1, 3, 7])
+def test_a_limit_keeps_the_first_hits_in_order_and_counts_them_all(library, query, limit):
+    """What the reader asks for: the first hits of a query however common, and how many there are."""
+    every = search_library(library, query)
+    first = search_library(library, query, limit=limit)
+    assert len(every) > limit  # the samples hold more than the limit for each of these
+    assert first == every[:limit] and first.total == every.total == len(every)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
+from tui.finding import search_library
 from tui.importing import run_import
 from tui.library import Library
 from tui.screens.search import SearchScreen
@@ -146,3 +147,26 @@ async def test_the_filter_is_shown_in_the_title_as_typed_never_as_markup(samples
         from textual.content import Content
 
         assert Content.from_markup(title).plain.endswith(" matching rye [b]x[/b]")
+
+
+async def test_a_search_keeps_its_first_hits_and_says_how_many_there_are(samples_db, monkeypatch):
+    """A query of one common letter finds nearly every post: the reader keeps the first (newest
+    threads first), n / N step through those, and the count is of every hit."""
+    import tui.screens.search
+
+    monkeypatch.setattr(tui.screens.search, "LISTED_HITS", 3)
+    app = make_app(samples_db)
+    every = search_library(Library.open(samples_db), "e")
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "e")
+        await settle(pilot)
+        status = str(app.screen.query_one("#search-status", Static).render())
+        assert status.startswith(f"{len(every)} hits for 'e' (the first 3 listed, newest threads first).")
+        assert [item["hit"] for item in app.screen.query_one(HitList).items] == every[:3]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.hits == every[:3]
+        await pilot.press("n", "n", "n")  # past the third: back to the first
+        await settle(pilot)
+        assert app.hit_index == 0 and app.screen.thread.id == every[0].thread_id

@@ -187,7 +187,7 @@ def test_a_search_lets_go_of_each_mapped_file(db_path, monkeypatch):
     assert by_memmem or search._memmem() is None  # the maps were searched through memmem
 
     # A search that fails half way still lets go of the map it was in, before the map closes.
-    def failing(blob, layout, terms, others, next_at):
+    def failing(blob, layout, terms, others, next_at, kept):
         assert next_at.buffer is not None or search._memmem() is None
         raise RuntimeError("half way")
 

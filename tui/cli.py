@@ -491,10 +491,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     from .finding import answers_from_summaries, search_library
 
     marks = _marks(library)
-    hits = search_library(library, node, marks)
-    total = len(hits)
-    if args.limit is not None:
-        hits = hits[: args.limit]
+    hits = search_library(library, node, marks, limit=args.limit)
+    total = hits.total
     if args.json:
         _print_json([_hit_json(library, marks, hit, answers_from_summaries(node)) for hit in hits])
     else:

@@ -23,7 +23,7 @@ from .model import PartialDate, Thread
 from .query import (
     AllOf, AnyOf, Node, Not, Phrase, QueryError, Word, fields_of, has_text, parse, predicate, required_texts, texts_of,
 )
-from .search import Hit, every_post, find_posts
+from .search import Hit, Hits, every_post, find_posts
 
 __all__ = ["Marks", "QueryError", "matching_threads", "search_library", "thread_states"]
 
@@ -175,45 +175,56 @@ def _scanned(library: Library, scan: Callable[[Library], _T]) -> tuple[Library, 
 
 
 def search_library(library: Library, query: str | Node, marks: Marks | None = None,
-                   cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:
-    """Every post matching `query`, newest thread first, then in post order. A query of fields
-    only (no words, no `has:`) answers from the summaries: one hit per thread, its first post
-    standing for it. QueryError for a malformed query."""
+                   cancelled: Callable[[], bool] = lambda: False, limit: int | None = None) -> Hits:
+    """Every post matching `query`, newest thread first, then in post order; the first `limit` of
+    them where one is given (`total` says how many there were: a query of words alone reads the
+    text of those kept only). A query of fields only (no words, no `has:`) answers from the
+    summaries: one hit per thread, its first post standing for it. QueryError for a malformed query."""
     node = _parsed(query)
     marks = marks or Marks()
     terms = tuple(texts_of(node))
     if answers_from_summaries(node):
-        return [Hit(summary["id"], 1, summary.get("title") or "", terms)
-                for summary in matching_threads(library, node, marks, cancelled)]
+        return _first(Hits(Hit(summary["id"], 1, summary.get("title") or "", terms)
+                           for summary in matching_threads(library, node, marks, cancelled)), limit)
     alternatives = required_texts(node)
 
-    def scan(source: Library) -> list[Hit]:
+    def scan(source: Library) -> Hits:
         if alternatives is None:
-            return every_post(source.search_blobs(), cancelled)
+            return Hits(every_post(source.search_blobs(), cancelled))
         if len(alternatives) == 1:
+            if _words_only(node):  # the scan's hits are the answer: only the first `limit` are read
+                order = source.order_index()
+                return find_posts(source.search_blobs(), alternatives[0], cancelled,
+                                  lambda thread_id: order.get(thread_id, len(order)), limit)
             return find_posts(source.search_blobs(), alternatives[0], cancelled)
         found: dict[tuple[str, int], Hit] = {}
         for words in alternatives:
             for hit in find_posts(source.search_blobs(), words, cancelled):
                 found.setdefault((hit.thread_id, hit.n), hit)
-        return list(found.values())
+        return Hits(found.values())
 
     library, candidates = _scanned(library, scan)
-    if _words_only(node):  # what the scan found is the answer: every post holding every word and phrase
-        return _in_library_order(library, candidates)  # each hit already carries the words looked for
+    if _words_only(node):  # what the scan found is the answer: every post holding every word and phrase,
+        # each hit carrying the words looked for; in library order already where a limit kept the first only.
+        return candidates if limit is not None else Hits(_in_library_order(library, candidates))
     test = predicate(node)
     facts: dict[str, _Facts | None] = {}
     hits: list[Hit] = []
     for hit in candidates:
         if cancelled():
-            return []
+            return Hits()
         if hit.thread_id not in facts:
             summary = library.summary(hit.thread_id)
             facts[hit.thread_id] = None if summary is None else _Facts(summary, marks, library.thread)
         thread_facts = facts[hit.thread_id]
         if thread_facts is not None and test(_PostItem(hit, thread_facts)):
             hits.append(hit._replace(terms=terms))
-    return _in_library_order(library, hits)
+    return _first(Hits(_in_library_order(library, hits)), limit)
+
+
+def _first(hits: Hits, limit: int | None) -> Hits:
+    """The first `limit` hits (all where there is no limit), counting all."""
+    return hits if limit is None or len(hits) <= limit else Hits(hits[:limit], hits.total)
 
 
 def answers_from_summaries(node: Node) -> bool:

@@ -9,6 +9,7 @@ is answered in `finding`. No Textual here.
 
 from __future__ import annotations
 
+import heapq
 import struct
 import sys
 from array import array
@@ -339,19 +340,61 @@ class _Finder:
         return position
 
 
+class Hits(list[Hit]):
+    """Hits, and how many there were in all: `total` is more than those kept where a limit cut them."""
+
+    def __init__(self, hits: Iterable[Hit] = (), total: int | None = None) -> None:
+        super().__init__(hits)
+        self.total = len(self) if total is None else total
+
+
+class _Kept:
+    """The hits a scan keeps as it meets them: every one, in file order; or, given a `limit`, the
+    first `limit` by `rank` (the thread's place), then post number, the text read of those only."""
+
+    def __init__(self, rank: Callable[[str], int] | None = None, limit: int | None = None) -> None:
+        self.rank, self.limit = rank or (lambda thread_id: 0), limit
+        self.every: list[Hit] = []
+        self.best: list[tuple[int, int, Hit]] = []  # a heap of (-rank, -n, hit): the last kept on top
+        self.total = 0
+
+    def wants(self, thread_id: str, n: int) -> bool:
+        """Count a hit; whether it is one to keep (its text read)."""
+        self.total += 1
+        if self.limit is None or len(self.best) < self.limit:
+            return True
+        rank, number = self.best[0][:2]
+        return (self.rank(thread_id), n) < (-rank, -number)
+
+    def add(self, hit: Hit) -> None:
+        if self.limit is None:
+            self.every.append(hit)
+            return
+        entry = (-self.rank(hit.thread_id), -hit.n, hit)
+        if len(self.best) < self.limit:
+            heapq.heappush(self.best, entry)
+        else:
+            heapq.heapreplace(self.best, entry)
+
+    def hits(self) -> Hits:
+        """Every hit in file order; or those kept, in rank order."""
+        if self.limit is None:
+            return Hits(self.every)
+        return Hits((hit for _rank, _n, hit in sorted(self.best, reverse=True)), self.total)
+
+
 def _find_in(blob: Any, layout: SearchLayout, terms: tuple[str, ...],
-             key: bytes, others: Sequence[bytes]) -> list[Hit]:
-    """The posts of one search file whose lowercased line holds `key` and all `others`."""
+             key: bytes, others: Sequence[bytes], kept: _Kept) -> None:
+    """Keep the posts of one search file whose lowercased line holds `key` and all `others`."""
     next_at = _Finder(blob, key, layout.lowered_start, layout.lowered_end)
     try:
-        return _hits(blob, layout, terms, others, next_at)
+        _hits(blob, layout, terms, others, next_at, kept)
     finally:
         next_at.close()  # before the file is closed: a map cannot close while a buffer points into it
 
 
 def _hits(blob: Any, layout: SearchLayout, terms: tuple[str, ...], others: Sequence[bytes],
-          next_at: _Finder) -> list[Hit]:
-    found: list[Hit] = []
+          next_at: _Finder, kept: _Kept) -> None:
     low, high = layout.lowered_start, layout.lowered_end
     lowered_starts, written_starts, written_start = layout.lowered_starts, layout.written_starts, layout.written_start
     first_lines = layout.first_lines
@@ -361,17 +404,17 @@ def _hits(blob: Any, layout: SearchLayout, terms: tuple[str, ...], others: Seque
         line_index = bisect_right(lowered_starts, position - low) - 1
         end = blob.find(b"\n", position, high)
         if not others or all(other in blob[low + lowered_starts[line_index]:end] for other in others):
-            start = written_start + written_starts[line_index]
-            line = blob[start:blob.find(b"\n", start)]
-            text_at = line.find(b"\t") + 1
-            if text_at:  # else the file is damaged: skip the line
-                if ids is None:
-                    ids = _ids(blob, layout)
-                thread = bisect_right(first_lines, line_index) - 1
-                found.append(Hit(ids[thread], line_index - first_lines[thread] + 1,
-                                 line[text_at:].decode("utf-8", errors="replace"), terms))
+            if ids is None:
+                ids = _ids(blob, layout)
+            thread = bisect_right(first_lines, line_index) - 1
+            n = line_index - first_lines[thread] + 1
+            if kept.wants(ids[thread], n):
+                start = written_start + written_starts[line_index]
+                line = blob[start:blob.find(b"\n", start)]
+                text_at = line.find(b"\t") + 1
+                if text_at:  # else the file is damaged: skip the line
+                    kept.add(Hit(ids[thread], n, line[text_at:].decode("utf-8", errors="replace"), terms))
         position = next_at(end)
-    return found
 
 
 def _ids(blob: Any, layout: SearchLayout) -> list[str]:
@@ -393,21 +436,22 @@ def _laid_out(blobs: Iterable[Any], cancelled: Callable[[], bool]) -> Iterator[t
             layout.release()
 
 
-def find_posts(blobs: Iterable[Any], terms: Sequence[str],
-               cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:
-    """Every post whose lowercased line holds every (lowercased) term, in file order."""
+def find_posts(blobs: Iterable[Any], terms: Sequence[str], cancelled: Callable[[], bool] = lambda: False,
+               rank: Callable[[str], int] | None = None, limit: int | None = None) -> Hits:
+    """Every post whose lowercased line holds every (lowercased) term, in file order; or, given a
+    `limit`, the first `limit` of them by `rank` of their thread, then post number (with the total)."""
     terms = tuple(terms)
     encoded = sorted((term.encode("utf-8") for term in terms), key=len, reverse=True)
     if not encoded:
-        return []
+        return Hits()
     key, others = encoded[0], encoded[1:]
-    found: list[Hit] = []
+    kept = _Kept(rank, limit)
     for blob, layout in _laid_out(blobs, cancelled):
         try:
-            found += _find_in(blob, layout, terms, key, others)
+            _find_in(blob, layout, terms, key, others, kept)
         except IndexError:  # a damaged index that looked whole: its hits are lost, not the search
             pass
-    return found
+    return kept.hits()
 
 
 def every_post(blobs: Iterable[Any], cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:

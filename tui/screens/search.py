@@ -15,13 +15,18 @@ from textual.worker import Worker, get_current_worker
 
 from ..finding import search_library
 from ..query import Node, QueryError, parse
-from ..search import Hit
+from ..search import Hit, Hits
 from ..widgets.hit_list import HitList, hit_item
 from ..widgets.summary_list import SummaryList
 from .base import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from ..app import ThreadsApp
+
+
+# The hits a search in the reader keeps (n / N step through them): the newest threads' first. A
+# query of one common letter finds every post, which no one reads through and memory need not hold.
+LISTED_HITS = 1_000
 
 
 class SearchResult:
@@ -114,13 +119,14 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str, node: Node) -> None:
         worker = get_current_worker()
-        hits = search_library(self.app.library, node, self.app.marks, cancelled=lambda: worker.is_cancelled)
+        hits = search_library(self.app.library, node, self.app.marks, cancelled=lambda: worker.is_cancelled,
+                              limit=LISTED_HITS)
         if hits and not worker.is_cancelled:
             self.app.library.thread(hits[0].thread_id)  # its shard read now: the first hit opens at once
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_hits, query, hits)
 
-    def _show_hits(self, query: str, hits: list[Hit]) -> None:
+    def _show_hits(self, query: str, hits: Hits) -> None:
         if query != self._latest_query:
             return  # a search overtaken by a newer one finished late
         self.hits, self.query_text = hits, query
@@ -128,7 +134,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
             self.dismiss(SearchResult(query, hits, 0))  # enter was pressed: the hits need not be drawn
             return
         self.query_one(HitList).set_items([hit_item(i, hit) for i, hit in enumerate(hits)])
-        status = (f"{len(hits)} hit{'s' if len(hits) != 1 else ''} for {query!r}. "
+        listed = f" (the first {len(hits):,} listed, newest threads first)" if len(hits) < hits.total else ""
+        status = (f"{hits.total:,} hit{'s' if hits.total != 1 else ''} for {query!r}{listed}. "
                   "Enter opens the first, ↓ picks another; n / N step through hits later." if hits
                   else f"No hits for {query!r}.")
         self.query_one("#search-status", Static).update(status)
