@@ -39,9 +39,10 @@ class ReaderFooter(Footer):
 
     def refit(self) -> None:
         """Make and fit the keys again if they changed while the screen was covered (a dialog turns
-        the app's keys off while it is open, and on again as it closes: no change)."""
+        the app's keys off while it is open, and on again as it closes: no change), once the screen
+        is drawn: what uncovered it (a search's thread, say) shows first."""
         if self.is_mounted and self._keys_now() != self._made_for:
-            self.call_later(self.recompose)  # from the footer's own queue: its compose binds to it
+            self.call_later(self.call_after_refresh, self.recompose)  # from the footer's queue: its compose binds to it
 
     def _units(self) -> list[list[Widget]]:
         """The footer's items as they are left out: a key, or a group of keys with its label.
