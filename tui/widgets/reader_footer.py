@@ -69,6 +69,7 @@ class ReaderFooter(Footer):
                    for key in (widget, *widget.query_children("FooterKey")))
 
     def _laid_out(self, screen: Screen) -> None:
+        """After each layout of the screen: keys made since the last fit are fitted, once they have sizes."""
         if not self._unfitted:
             return
         units = self._units()
