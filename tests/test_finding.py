@@ -84,6 +84,18 @@ def test_from_takes_the_handle_with_or_without_its_domain(library):
     assert thread_ids(library, "from:wre") == set()  # a handle, not the start of one
 
 
+def test_from_among_other_terms_means_what_it_means_alone(library):
+    handles = by_handle(library)
+    wren, nadia = set(handles["wren@fedi.example"]), set(handles["nadia-quill.bsky.social"])
+    everyone = {s["id"] for s in library.summaries()}
+    assert thread_ids(library, "from:wren since:2024") == wren & thread_ids(library, "since:2024")
+    assert thread_ids(library, "from:wren OR from:nadia-quill") == wren | nadia
+    assert thread_ids(library, "-from:wren") == everyone - wren
+    assert thread_ids(library, "from:wren from:nadia-quill") == set()
+    assert thread_ids(library, "from:wren from:fedi.example") == set()  # in the handle, but not a name of it
+    assert {hit.thread_id for hit in search_library(library, "from:wren is:unread")} == wren
+
+
 def test_dates_are_inclusive_and_partial_dates_match_where_they_can_fall(library):
     found = {s["id"]: s for s in matching_threads(library, "since:2024 until:2024-03")}
     for summary in library.summaries():

@@ -201,6 +201,21 @@ async def test_at_60x15_the_footer_keeps_help_and_quit(sample_db):
         assert footer_keys(app)[-2:] == ["? Help", "q Quit"]
 
 
+async def test_at_60x15_the_footer_keeps_help_and_quit_after_a_search(sample_db):
+    """The footer is made again once the search dialog closes (its keys were off beneath it)."""
+    app = make_app(sample_db)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        for keys in (["slash", *"text", "enter"], ["slash", "escape"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert not isinstance(app.screen, SearchScreen)
+            for _ in range(5):  # the footer is fitted a frame after it is made again
+                await pilot.pause(0.05)
+            assert footer_keys(app)[-2:] == ["? Help", "q Quit"]
+            assert footer_keys(app)[0] == "space"  # the reading pane's keys: the hit's thread has focus
+
+
 def shown(app: ThreadsApp, selector: str) -> bool:
     return all(node.display for node in app.screen.query_one(selector).ancestors_with_self if node is not app.screen)
 

@@ -39,6 +39,27 @@ async def test_slash_takes_fields_and_enter_opens_the_first_hit(samples_db):
         assert [hit.n for hit in app.hits] == [2]
 
 
+async def test_the_search_dialog_closes_on_the_first_hits_thread_already_open(samples_db):
+    """Enter opens the hit in the reader beneath the dialog before it closes: the first frame of the
+    reader shows the hit, not the thread open before, and the thread list has it selected."""
+    app = make_app(samples_db)
+    uncovered = []
+
+    def screen_changed(screen) -> None:
+        if screen is app.main_screen:
+            thread = screen.thread
+            uncovered.append((thread.author_handle if thread else None, screen.current_post_index(),
+                              screen.thread_list.current["id"] if screen.thread_list.current else None))
+
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        app.screen_change_signal.subscribe(app.main_screen, screen_changed, immediate=True)
+        await pilot.press("slash", *"from:wren has:image", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, SearchScreen)
+        assert uncovered == [("wren@fedi.example", 1, app.hits[0].thread_id)]
+
+
 async def test_slash_highlights_a_phrase_in_the_snippets(samples_db):
     app = make_app(samples_db)
     async with app.run_test(size=WIDE) as pilot:

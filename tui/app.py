@@ -43,7 +43,6 @@ from .widgets.thread_list import BOOKMARK_MARK, PREVIEW_MARK, UNREAD_MARK
 
 if TYPE_CHECKING:
     from .screens.keep import TagChange
-    from .screens.search import SearchResult
 
 # Screens and the import machinery are imported when first used: start-up
 # pays only for the main screen.
@@ -537,18 +536,17 @@ class ThreadsApp(OrderedKeysApp[int]):
         """The search dialog, `query` typed in it (and searched)."""
         from .screens.search import SearchScreen
 
-        self.push_screen(SearchScreen(query), self._search_done)
+        self.push_screen(SearchScreen(query))
 
-    def _search_done(self, result: SearchResult | None) -> None:
-        if result is None or not result.hits:
-            return
-        self.hits, self.hit_query = result.hits, result.query
-        self.go_to_hit(result.index)
+    def open_hits(self, query: str, hits: list[Hit], index: int) -> None:
+        """Keep a search's hits for n / N, and go to hit `index`."""
+        self.hits, self.hit_query = hits, query
+        self.go_to_hit(index)
 
     def go_to_hit(self, index: int) -> None:
         self.hit_index = index % len(self.hits)
         hit = self.hits[self.hit_index]
-        self.main_screen.post_message(OpenThread(hit.thread_id, hit.n - 1, hit.terms))
+        self.main_screen.open_at(hit.thread_id, hit.n - 1, hit.terms)
         self.notify(f"Hit {self.hit_index + 1} of {len(self.hits)} for {self.hit_query!r} (n / N for more)",
                     timeout=2, markup=False)
 

@@ -362,8 +362,12 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     @on(OpenThread)
     def _open_requested(self, message: OpenThread) -> None:
-        self.open_thread(message.thread_id, message.index, message.terms, focus_reader=message.focus_reader)
-        self._select_in_list(message.thread_id)
+        self.open_at(message.thread_id, message.index, message.terms, focus_reader=message.focus_reader)
+
+    def open_at(self, thread_id: str, index: int = 0, terms: tuple[str, ...] = (), focus_reader: bool = True) -> None:
+        """Open a thread at post `index`, highlighting `terms`, and select it in the list."""
+        self.open_thread(thread_id, index, terms, focus_reader=focus_reader)
+        self._select_in_list(thread_id)
 
     def _select_in_list(self, thread_id: str) -> None:
         thread_list = self.thread_list

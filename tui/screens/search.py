@@ -29,16 +29,7 @@ if TYPE_CHECKING:
 LISTED_HITS = 1_000
 
 
-class SearchResult:
-    """What the search screen hands back: every hit, and the one chosen."""
-
-    def __init__(self, query: str, hits: list[Hit], index: int) -> None:
-        self.query = query
-        self.hits = hits
-        self.index = index
-
-
-class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
+class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
     """Search text, authors and handles; enter opens the thread at the hit."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -85,7 +76,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
         """Enter opens the first hit of what is typed: at once if its hits are shown, else once
         its search (started now) finds them; the keys after enter wait for that."""
         if self.hits and self.query_text == event.value:
-            self.dismiss(SearchResult(self.query_text, self.hits, 0))
+            self._open_hit(0)
             return
         self._open_first_of = event.value
         worker = self._run_search(event.value)
@@ -131,7 +122,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
             return  # a search overtaken by a newer one finished late
         self.hits, self.query_text = hits, query
         if hits and query == self._open_first_of:
-            self.dismiss(SearchResult(query, hits, 0))  # enter was pressed: the hits need not be drawn
+            self._open_hit(0)  # enter was pressed: the hits need not be drawn
             return
         self.query_one(HitList).set_items([hit_item(i, hit) for i, hit in enumerate(hits)])
         listed = f" (the first {len(hits):,} listed, newest threads first)" if len(hits) < hits.total else ""
@@ -142,7 +133,13 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen["SearchResult | None"]):
 
     @on(SummaryList.Selected, "#search-results")
     def _hit_chosen(self, event: SummaryList.Selected) -> None:
-        self.dismiss(SearchResult(self.query_text, self.hits, int(event.item["id"])))
+        self._open_hit(int(event.item["id"]))
+
+    def _open_hit(self, index: int) -> None:
+        """Open hit `index` in the reader beneath, then close: the frame that uncovers the reader
+        draws the hit's thread (a result handed back by `dismiss` would come after that frame)."""
+        self.app.open_hits(self.query_text, self.hits, index)
+        self.dismiss()
 
     def action_focus_results(self) -> None:
         """From the query, ↓ goes to the hits and picks the next one (enter alone opens the first)."""

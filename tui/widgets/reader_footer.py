@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual import events
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -13,18 +14,35 @@ class ReaderFooter(Footer):
     """A compact footer that, short of room, leaves out the keys just left of Help and Quit (Search,
     Import, then the pane's) until Help and Quit fit; `?` lists them all."""
 
+    _made_for: tuple[object, ...] = ()  # what the keys shown were made for (`_keys_now`)
+    _unfitted = False  # keys made and not yet fitted: they are, at the first layout that gives them sizes
+
+    def on_mount(self) -> None:
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out)
+
+    def _keys_now(self) -> tuple[object, ...]:
+        """What the keys would be made for now: the screen's width and the keys it shows."""
+        return (self.app.size.width, *((binding.key, binding.action, binding.description, enabled, tooltip)
+                                        for _, binding, enabled, tooltip in self.screen.active_bindings.values()
+                                        if binding.show))
+
     async def recompose(self) -> None:
+        if not self.screen.is_active:  # covered (the palette, a dialog): nothing has a size to fit by
+            return  # `refit` makes them once the screen shows, if they changed meanwhile
+        self._made_for = self._keys_now()
         await super().recompose()
-        self.call_after_refresh(self._fit)
+        self._unfitted = True
+        self.refresh(layout=True)  # a layout after this one: the keys' sizes, then `_laid_out` fits them
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self.recompose)  # every key back, then as many as fit
 
     def refit(self) -> None:
-        """Fit the keys again: they were made while the screen was covered (the palette, a dialog),
-        where nothing has a size to fit by."""
-        if self.is_mounted:
-            self.call_later(self.recompose)  # from the footer's own queue: its compose binds to it
+        """Make and fit the keys again if they changed while the screen was covered (a dialog turns
+        the app's keys off while it is open, and on again as it closes: no change), once the screen
+        is drawn: what uncovered it (a search's thread, say) shows first."""
+        if self.is_mounted and self._keys_now() != self._made_for:
+            self.call_later(self.call_after_refresh, self.recompose)  # from the footer's queue: its compose binds to it
 
     def _units(self) -> list[list[Widget]]:
         """The footer's items as they are left out: a key, or a group of keys with its label.
@@ -50,11 +68,16 @@ class ReaderFooter(Footer):
         return any(getattr(key, "key", None) in KEPT_KEYS for widget in unit
                    for key in (widget, *widget.query_children("FooterKey")))
 
-    def _fit(self, tries: int = 5) -> None:
-        units = self._units()
-        if tries and (not self.size.width or any(not widget.outer_size.width for unit in units for widget in unit)):
-            self.call_after_refresh(self._fit, tries - 1)  # not laid out yet: nothing to measure
+    def _laid_out(self, screen: Screen) -> None:
+        """After each layout of the screen: keys made since the last fit are fitted, once they have sizes."""
+        if not self._unfitted:
             return
+        units = self._units()
+        if self.size.width and all(widget.outer_size.width for unit in units for widget in unit if widget.display):
+            self._unfitted = False
+            self._fit(units)
+
+    def _fit(self, units: list[list[Widget]]) -> None:
         room = self.size.width
         used = sum(self._width(unit) for unit in units)
         for unit in reversed(units):

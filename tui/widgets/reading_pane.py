@@ -197,6 +197,8 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     def _reset_layout(self) -> None:
         """Start laying out from the first post, at the current width."""
         self._width = self._text_width()
+        # A long thread's lines take milliseconds to free: that is done once the new thread is drawn.
+        self.call_after_refresh(self._lines.clear)
         self._lines, self._post_starts = [], []
         thread = self.thread
         self._numbers = post_numbers(thread) if thread is not None else {}
