@@ -150,8 +150,8 @@ def test_a_search_while_another_process_commits_reads_the_library_as_it_is_now(d
 def test_words_are_found_alike_by_their_rare_byte_or_not(way, monkeypatch):
     # bytes: read-only, so `bytes.find`; a bytearray (as a copy-on-write map is) lets libc's memmem point into it.
     if way == "no memmem":
-        monkeypatch.setattr(search, "_memmem", lambda: None)
-    elif way == "memmem" and search._memmem() is None:
+        monkeypatch.setattr(search, "_libc", lambda: None)
+    elif way == "memmem" and search._libc() is None:
         pytest.skip("no libc memmem here")
     kind = bytes if way == "bytes" else bytearray
     by_memmem = []
@@ -184,11 +184,11 @@ def test_a_search_lets_go_of_each_mapped_file(db_path, monkeypatch):
         assert len(search_library(library, "ostinato")) == 50
     assert search_library(library, "ostinato coda") == []
     assert [h.n for h in search_library(library, "coda")] == [2] * 50
-    assert by_memmem or search._memmem() is None  # the maps were searched through memmem
+    assert by_memmem or search._libc() is None  # the maps were searched through memmem
 
     # A search that fails half way still lets go of the map it was in, before the map closes.
     def failing(blob, layout, terms, others, next_at, kept):
-        assert next_at.buffer is not None or search._memmem() is None
+        assert next_at.buffer is not None or search._libc() is None
         raise RuntimeError("half way")
 
     monkeypatch.setattr(search, "_hits", failing)

@@ -368,6 +368,7 @@ class Library:
         self._recent: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()  # id -> (shard file, doc)
         self._sorted: list[dict[str, Any]] | None = None
         self._order: dict[str, int] | None = None
+        self._whole_search_files: set[str] = set()  # checked once: a file's name is never reused
         # The summaries by author: by handle (casefolded), and by name (for threads without a handle).
         self._authors: tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]] | None = None
 
@@ -576,7 +577,8 @@ class Library:
                 with open(self.posts_dir / _search_name(file_name), "rb") as handle:
                     if os.fstat(handle.fileno()).st_size:
                         with _mapped(handle) as mapped:
-                            if search_layout(mapped) is not None:
+                            if file_name in self._whole_search_files or search_layout(mapped) is not None:
+                                self._whole_search_files.add(file_name)
                                 yield mapped
                                 continue
             except OSError:

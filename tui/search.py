@@ -249,20 +249,23 @@ _GAVE_WAY = -2
 
 
 @cache
-def _memmem() -> Any:
-    """glibc's or musl's `memmem`, or None: elsewhere (macOS, Windows) it was not measured
-    to beat `bytes.find`, and Python may lack ctypes."""
+def _libc() -> tuple[Any, Any] | None:
+    """glibc's or musl's `memmem` and `memchr`, or None: elsewhere (macOS, Windows) they were not
+    measured to beat `bytes.find`, and Python may lack ctypes. A call lets go of the GIL while it
+    scans (`bytes.find` holds it), so the reader draws meanwhile on the other core."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         import ctypes
 
-        memmem = ctypes.CDLL(None).memmem  # the symbols already loaded: libc is among them
+        libc = ctypes.CDLL(None)  # the symbols already loaded: libc is among them
+        memmem, memchr = libc.memmem, libc.memchr
     except (ImportError, OSError, AttributeError):
         return None
-    memmem.restype = ctypes.c_void_p
+    memmem.restype = memchr.restype = ctypes.c_void_p
     memmem.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t)
-    return memmem
+    memchr.argtypes = (ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t)
+    return memmem, memchr
 
 
 def _buffer_of(blob: Any) -> tuple[Any, int]:
@@ -271,7 +274,9 @@ def _buffer_of(blob: Any) -> tuple[Any, int]:
     import ctypes
 
     try:
-        buffer = (ctypes.c_char * len(blob)).from_buffer(blob)
+        # One byte's type, not an array the file's length: each new length would make a new ctypes
+        # type (a class, about 0.3 ms), once per search file at the first search of a process.
+        buffer = ctypes.c_char.from_buffer(blob)
     except (TypeError, ValueError, BufferError):
         return None, 0
     return buffer, ctypes.addressof(buffer)
@@ -293,7 +298,7 @@ class _Finder:
         self.rare = key[self.rare_index:self.rare_index + 1]
         self.by_rare_byte = len(key) > 1 and _BYTE_FREQUENCY[key[self.rare_index]] <= RARE_BYTE_TENTHS
         self.rare_seen, self.counted_from = 0, low
-        self.memmem = _memmem()
+        self.memmem, self.memchr = _libc() or (None, None)
         self.buffer, self.base = _buffer_of(blob) if self.memmem is not None and len(key) > 1 else (None, 0)
         self.hits_seen, self.hits_counted_from = 0, low
 
@@ -311,9 +316,17 @@ class _Finder:
             return self._by_memmem(start)
         return self.blob.find(self.key, start, self.high)
 
+    def _find_rare(self, start: int) -> int:
+        if self.buffer is None:
+            return int(self.blob.find(self.rare, start, self.high))
+        if start >= self.high:
+            return -1
+        found = self.memchr(self.base + start, self.rare[0], self.high - start)
+        return found - self.base if found else -1
+
     def _by_rare_byte(self, start: int) -> int:
         blob, key, high = self.blob, self.key, self.high
-        position = blob.find(self.rare, start + self.rare_index, high)
+        position = self._find_rare(start + self.rare_index)
         while position >= 0:
             self.rare_seen += 1
             if (self.rare_seen % _RARE_BYTE_CHECK_EVERY == 0
@@ -323,7 +336,7 @@ class _Finder:
             begin = position - self.rare_index
             if begin + len(key) <= high and blob[begin:begin + len(key)] == key:
                 return begin
-            position = blob.find(self.rare, position + 1, high)
+            position = self._find_rare(position + 1)
         return -1
 
     def _by_memmem(self, start: int) -> int:
