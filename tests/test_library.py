@@ -228,6 +228,67 @@ def test_offsets_found_in_a_shard_written_without_them_are_those_written_with_it
     assert found.locate(5) is None
 
 
+def _each_shard_as_made_anew(library: Library) -> None:
+    """Each shard's search and offsets files are those its documents alone would make."""
+    from tui.library import _shard_search_text
+
+    reader = Library.open(library.path)
+    for name in reader._meta()["shards"].values():
+        shard = (reader.posts_dir / name).read_bytes()
+        stem = name.removesuffix(".json")
+        assert (reader.posts_dir / f"{stem}.search").read_bytes() == _shard_search_text(reader._shard_db_named(name))
+        assert (reader.posts_dir / f"{stem}.offsets").read_bytes() == scan_offsets(shard)
+
+
+def test_a_commit_carries_the_threads_it_keeps_over_without_making_them_again(db_path, monkeypatch):
+    import tui.library as library_module
+
+    texts = ["plain words", "Straße and ΣΑΣ fold", "tabs\tand  spaces", "emoji ✓ ünïcode", 'say "hi" \\ {"id": 1}']
+    threads = [make_thread(f"{texts[n % len(texts)]} {n}", posts=n % 3 + 1) for n in range(300)]
+    Library.open(db_path).add_threads(threads)
+    made = []
+    through = library_module.search_lines
+    monkeypatch.setattr(library_module, "search_lines", lambda doc: made.append(doc["id"]) or through(doc))
+    library = Library.open(db_path)
+    incoming = [make_thread(f"new {n} Straße") for n in range(4)]
+    library.add_threads(incoming)
+    assert made == []  # the kept 300 were copied from the shards' files, not made again (nor the new: made as parsed)
+    fuller = make_thread(f"{texts[1]} 1", posts=5)  # thread 1's id, a fuller copy
+    assert fuller.id == threads[1].id
+    library.add_threads([fuller])
+    library.delete_threads([threads[2].id, incoming[0].id])
+    _each_shard_as_made_anew(library)
+    reader = Library.open(db_path)
+    for thread in [*threads[3:], *incoming[1:]]:
+        assert reader.thread(thread.id).to_dict() == thread.to_dict()
+    assert reader.thread(fuller.id).post_count == 5 and reader.thread(threads[2].id) is None
+    from tui.finding import search_library
+    assert {h.thread_id for h in search_library(reader, "strasse")} == (
+        {t.id for t in threads[1::5]} | {t.id for t in incoming[1:]})
+
+
+@pytest.mark.parametrize("damage", ["offsets", "search file", "both"])
+def test_a_commit_over_damaged_derived_files_makes_them_from_the_documents(db_path, damage):
+    threads = [make_thread(f"thread {n} ünï") for n in range(200)]
+    Library.open(db_path).add_threads(threads)
+    library = Library.open(db_path)
+    for name in library._meta()["shards"].values():
+        stem = name.removesuffix(".json")
+        offsets, search = library.posts_dir / f"{stem}.offsets", library.posts_dir / f"{stem}.search"
+        if damage in ("offsets", "both"):  # every thread placed at the first one's bytes
+            data = offsets.read_bytes()
+            count = (len(data) - data.index(b"\n") - 9) // 24
+            head = len(data) - 24 * count
+            starts = data[head + 8 * count:head + 16 * count]
+            offsets.write_bytes(data[:head + 8 * count] + starts[:8] * count + data[head + 16 * count:])
+        if damage in ("search file", "both"):
+            search.write_bytes(b"threads-tui search 0\n")
+    library.add_threads([make_thread(f"new {n}") for n in range(600)])  # every shard rewritten (all but surely)
+    _each_shard_as_made_anew(library)
+    reader = Library.open(db_path)
+    assert all(reader.thread(t.id).to_dict() == t.to_dict() for t in threads)
+
+
 def test_a_thread_read_lately_is_at_hand_until_a_commit_rewrites_its_shard(db_path):
     first = make_thread("first")
     Library.open(db_path).add_threads([first])

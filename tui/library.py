@@ -61,7 +61,9 @@ from . import clock
 from .model import PartialDate, PlainThread, Thread, placed_at
 from .user_data import Forgotten, UserData, UserDataError
 from .shard_offsets import ShardOffsets, offsets_name, read_document, read_offsets, scan_offsets, shard_file
-from .search import SearchLines, search_file, search_file_pieces, search_layout, search_lines, thread_search_lines
+from .search import (
+    SearchLines, search_file, search_file_pieces, search_layout, search_lines, search_parts, thread_search_lines,
+)
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
     AtomicJSONStorage,
@@ -938,6 +940,36 @@ class Library:
                     stored[thread_id] = dict(doc)
         return stored
 
+    def _kept(self, db: TinyDB | None, docs: dict[str, Any]) -> tuple[list[SearchLines], dict[str, bytes]]:
+        """The search lines and JSON of the threads a commit keeps in a shard (`docs`, by document id as
+        text), copied from the shard's own files where they hold them whole, else made from the documents:
+        a commit into a large library then costs what it brings, not what each shard it touches holds."""
+        if db is None or not docs:
+            return [], {}
+        shard_path = storage_of(db).path
+        try:
+            parts = search_parts((self.posts_dir / _search_name(shard_path.name)).read_bytes())
+        except OSError:
+            parts = {}
+        try:
+            shard = shard_path.read_bytes()
+        except OSError:
+            shard = b""
+        offsets = read_offsets(self.posts_dir / offsets_name(shard_path.name)) if shard else None
+        searches: list[SearchLines] = []
+        bodies: dict[str, bytes] = {}
+        for key, doc in docs.items():
+            thread_id = _check_shape(doc)
+            part = parts.get(thread_id)
+            searches.append(part if part is not None else search_lines(doc))
+            place = offsets.locate(int(key)) if offsets is not None else None
+            body = shard[place[0]:place[0] + place[1]] if place is not None else b""
+            # The bytes the offsets point at are this document's where they begin with its id (they
+            # were written with the shard): else, or damaged, the document is written anew.
+            bodies[key] = (body if body.startswith(b'{"id":%s' % orjson.dumps(thread_id)) and body.endswith(b"}")
+                           else orjson.dumps(doc))
+        return searches, bodies
+
     def _commit(self, changes: Plan) -> None:
         """Write changed shards, then `library.json`, then clean up; called under the lock."""
         meta = copy.deepcopy(self._meta())
@@ -980,9 +1012,8 @@ class Library:
                         for key in incoming.keys() & docs.keys():
                             del docs[key]  # a new copy goes last, as TinyDB's own update would put it
                     # Each thread's search lines in the documents' order: those kept, then the incoming.
-                    searches = [search_lines(doc) for doc in docs.values()]
+                    searches, bodies = self._kept(db, docs)
                     searches += [thread.search or search_lines(thread.doc) for thread in incoming.values()]
-                    bodies = {key: orjson.dumps(doc) for key, doc in docs.items()}
                     bodies.update((key, thread.json) for key, thread in incoming.items())
                     if db is not None:
                         old = storage_of(db).path.name
@@ -1141,6 +1172,14 @@ def _mapped(handle: IO[bytes]) -> mmap.mmap:
 def _docs(db: TinyDB, table: str) -> dict[str, dict[str, Any]]:
     """A table's documents by document id as text, as its storage holds them (read, never changed here)."""
     return cast(dict[str, dict[str, Any]], (db.storage.read() or {}).get(table, {}))
+
+
+def _check_shape(doc: Any) -> str:
+    """A stored thread's id, where it has a thread's shape (an id, a list of posts); ValueError else:
+    a commit carrying a damaged thread over fails, as it would making the thread's lines again."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) or not isinstance(doc.get("posts"), list):
+        raise ValueError(f"not a thread: {str(doc)[:80]!r}")
+    return doc["id"]
 
 
 def _search_name(shard_file_name: str) -> str:

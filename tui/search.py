@@ -224,6 +224,32 @@ def search_layout(blob: Any) -> SearchLayout | None:
     return layout
 
 
+def search_parts(blob: Any) -> dict[str, SearchLines]:
+    """Each thread's part of a search file, as `search_lines` made it, by thread id; {} for a file
+    that is not whole. A commit carries the threads a shard keeps over to its new search file
+    without making their lines again (a shard of a large library holds thousands)."""
+    layout = search_layout(blob)
+    if layout is None:
+        return {}
+    try:
+        ids = _ids(blob, layout)
+        firsts = layout.first_lines.tolist()
+        lowered_starts, written_starts = layout.lowered_starts.tolist(), layout.written_starts.tolist()
+    finally:
+        layout.release()
+    posts = len(lowered_starts)
+    lowered_starts.append(layout.lowered_end - layout.lowered_start)  # where a line after the last would start
+    written_starts.append(len(blob) - layout.written_start)
+    parts: dict[str, SearchLines] = {}
+    low, high = layout.lowered_start, layout.written_start
+    # No line lengths (the None): the new file finds its lines by their newlines, in C, not here in Python.
+    for index, thread_id in enumerate(ids[:len(firsts)]):
+        first, last = firsts[index], firsts[index + 1] if index + 1 < len(firsts) else posts
+        parts[thread_id] = (thread_id, blob[low + lowered_starts[first]:low + lowered_starts[last]],
+                            blob[high + written_starts[first]:high + written_starts[last]], last - first, None)
+    return parts
+
+
 # How often each byte appears in lowercased text people write, in tenths of a percent
 # (English letter frequencies; space, digits and punctuation guessed generously). A
 # search looks first for the rarest byte of its word, where that is rare enough: finding
