@@ -225,7 +225,7 @@ def test_a_phrase_never_runs_from_the_author_into_the_text(library):
 
 
 @pytest.mark.parametrize("query", ["e", "a the", '"a "', "is:complete", "e -bread", "e OR zzz", "has:image"])
-@pytest.mark.parametrize("limit", [1, 3, 7])
+@pytest.mark.parametrize("limit", [0, 1, 3, 7])
 def test_a_limit_keeps_the_first_hits_in_order_and_counts_them_all(library, query, limit):
     """What the reader asks for: the first hits of a query however common, and how many there are."""
     every = search_library(library, query)

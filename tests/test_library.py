@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from tui.library import Library, LibraryError, shard_for
+from tui.search import search_layout
 from tui.shard_offsets import ShardOffsets, scan_offsets, shard_file
 from tui.user_data import UserData
 from tui.model import Post, Thread
@@ -267,26 +268,71 @@ def test_a_commit_carries_the_threads_it_keeps_over_without_making_them_again(db
         {t.id for t in threads[1::5]} | {t.id for t in incoming[1:]})
 
 
-@pytest.mark.parametrize("damage", ["offsets", "search file", "both"])
+def _damage_offsets(path, damage: str) -> None:
+    """Damage an offsets file: each thread placed at the first one's bytes, or one length a byte
+    short (its thread cut before its last brace) or longer by the next thread's head and body."""
+    data = path.read_bytes()
+    count = (len(data) - data.index(b"\n") - 9) // 24
+    head = len(data) - 24 * count
+    numbers = [int.from_bytes(data[head + 8 * i:head + 8 * i + 8], sys.byteorder) for i in range(3 * count)]
+    ids, starts, lengths = numbers[:count], numbers[count:2 * count], numbers[2 * count:]
+    if damage == "offsets":
+        starts = [starts[0]] * count
+    elif count > 1:
+        first = min(range(count), key=starts.__getitem__)
+        following = min((i for i in range(count) if i != first), key=starts.__getitem__)
+        lengths[first] += -1 if damage == "a length short" else starts[following] - starts[first] + lengths[following] - lengths[first]
+    path.write_bytes(data[:head] + b"".join(n.to_bytes(8, sys.byteorder) for n in [*ids, *starts, *lengths]))
+
+
+@pytest.mark.parametrize("damage", ["offsets", "a length short", "a length over the next", "search file",
+                                    "a line index inside", "both"])
 def test_a_commit_over_damaged_derived_files_makes_them_from_the_documents(db_path, damage):
-    threads = [make_thread(f"thread {n} ünï") for n in range(200)]
+    threads = [make_thread(f"thread {n} ünï", posts=n % 3 + 1) for n in range(200)]
     Library.open(db_path).add_threads(threads)
     library = Library.open(db_path)
     for name in library._meta()["shards"].values():
         stem = name.removesuffix(".json")
         offsets, search = library.posts_dir / f"{stem}.offsets", library.posts_dir / f"{stem}.search"
-        if damage in ("offsets", "both"):  # every thread placed at the first one's bytes
-            data = offsets.read_bytes()
-            count = (len(data) - data.index(b"\n") - 9) // 24
-            head = len(data) - 24 * count
-            starts = data[head + 8 * count:head + 16 * count]
-            offsets.write_bytes(data[:head + 8 * count] + starts[:8] * count + data[head + 16 * count:])
+        if damage in ("offsets", "a length short", "a length over the next", "both"):
+            _damage_offsets(offsets, "offsets" if damage == "both" else damage)
         if damage in ("search file", "both"):
             search.write_bytes(b"threads-tui search 0\n")
+        if damage == "a line index inside":  # the second post's start moved a byte: the file's ends still check out
+            data = bytearray(search.read_bytes())
+            layout = search_layout(bytes(data))
+            if layout is not None and len(layout.lowered_starts) > 2:
+                at = layout.lowered_end + 8
+                layout.release()
+                data[at:at + 8] = (int.from_bytes(data[at:at + 8], sys.byteorder) + 1).to_bytes(8, sys.byteorder)
+                search.write_bytes(bytes(data))
+    gone = threads[:40]  # a thread cut short or run over could be any: some of them go, in every shard
+    library.delete_threads([t.id for t in gone])
     library.add_threads([make_thread(f"new {n}") for n in range(600)])  # every shard rewritten (all but surely)
     _each_shard_as_made_anew(library)
     reader = Library.open(db_path)
-    assert all(reader.thread(t.id).to_dict() == t.to_dict() for t in threads)
+    assert all(reader.thread(t.id).to_dict() == t.to_dict() for t in threads[40:])
+    assert all(reader.thread(t.id) is None for t in gone)
+    for name in reader._meta()["shards"].values():  # each shard: JSON, and the deleted threads not in it
+        assert not {t.id for t in gone} & {doc["id"] for doc in orjson.loads((reader.posts_dir / name).read_bytes())["posts"].values()}
+
+
+def test_two_ids_alike_but_for_a_newline_keep_their_own_search_lines(db_path):
+    from tui.finding import search_library
+
+    pair = [Thread(id=thread_id, posts=[Post(word)], author_handle="dana") for thread_id, word in
+            next(([(f"x{n} y", "apple"), (f"x{n}\ny", "banana")] for n in range(10_000)
+                  if shard_for(f"x{n} y") == shard_for(f"x{n}\ny")))]
+    library = Library.open(db_path)
+    library.add_threads(pair)
+    neighbour = next(make_thread(f"same shard {n}") for n in range(5_000)
+                     if shard_for(make_thread(f"same shard {n}").id) == shard_for(pair[0].id))
+    library.add_threads([neighbour])  # the pair is carried over
+    _each_shard_as_made_anew(library)
+    reader = Library.open(db_path)
+    # Each word found once, in its own thread's post (a search file keeps an id on one line: both read "x… y").
+    assert [(h.thread_id, h.text) for h in search_library(reader, "apple")] == [(pair[0].id, "apple")]
+    assert [h.text for h in search_library(reader, "banana")] == ["banana"]
 
 
 def test_a_thread_read_lately_is_at_hand_until_a_commit_rewrites_its_shard(db_path):

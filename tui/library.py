@@ -60,7 +60,9 @@ from tinydb import TinyDB
 from . import clock
 from .model import PartialDate, PlainThread, Thread, placed_at
 from .user_data import Forgotten, UserData, UserDataError
-from .shard_offsets import ShardOffsets, offsets_name, read_document, read_offsets, scan_offsets, shard_file
+from .shard_offsets import (
+    ShardOffsets, offsets_name, read_document, read_offsets, scan_offsets, shard_file, tiles_shard,
+)
 from .search import (
     SearchLines, search_file, search_file_pieces, search_layout, search_lines, search_parts, thread_search_lines,
 )
@@ -396,6 +398,7 @@ class Library:
         previous = (self._db, self._stamp)
         self._db, self._stamp = db, stamp
         self._forget_derived()
+        self._whole_search_files = set()  # a library restored from a copy may use a file name again
         live = set(self._meta()["shards"].values()) if version == SCHEMA_VERSION else set()
         self._shard_cache = OrderedDict((name, shard) for name, shard in self._shard_cache.items() if name in live)
         if version < SCHEMA_VERSION and migrate:
@@ -956,6 +959,8 @@ class Library:
         except OSError:
             shard = b""
         offsets = read_offsets(self.posts_dir / offsets_name(shard_path.name)) if shard else None
+        if offsets is not None and not tiles_shard(offsets, shard):
+            offsets = None  # damaged: its places might cut a thread short or run into the next
         searches: list[SearchLines] = []
         bodies: dict[str, bytes] = {}
         for key, doc in docs.items():
@@ -963,11 +968,7 @@ class Library:
             part = parts.get(thread_id)
             searches.append(part if part is not None else search_lines(doc))
             place = offsets.locate(int(key)) if offsets is not None else None
-            body = shard[place[0]:place[0] + place[1]] if place is not None else b""
-            # The bytes the offsets point at are this document's where they begin with its id (they
-            # were written with the shard): else, or damaged, the document is written anew.
-            bodies[key] = (body if body.startswith(b'{"id":%s' % orjson.dumps(thread_id)) and body.endswith(b"}")
-                           else orjson.dumps(doc))
+            bodies[key] = shard[place[0]:place[0] + place[1]] if place is not None else orjson.dumps(doc)
         return searches, bodies
 
     def _commit(self, changes: Plan) -> None:

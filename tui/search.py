@@ -243,10 +243,19 @@ def search_parts(blob: Any) -> dict[str, SearchLines]:
     parts: dict[str, SearchLines] = {}
     low, high = layout.lowered_start, layout.written_start
     # No line lengths (the None): the new file finds its lines by their newlines, in C, not here in Python.
+    twice: set[str] = set()  # ids made one line that were two (a newline in one): made again, not carried
     for index, thread_id in enumerate(ids[:len(firsts)]):
         first, last = firsts[index], firsts[index + 1] if index + 1 < len(firsts) else posts
-        parts[thread_id] = (thread_id, blob[low + lowered_starts[first]:low + lowered_starts[last]],
-                            blob[high + written_starts[first]:high + written_starts[last]], last - first, None)
+        lowered = blob[low + lowered_starts[first]:low + lowered_starts[last]]
+        written = blob[high + written_starts[first]:high + written_starts[last]]
+        if (lowered[-1:] != b"\n" or written[-1:] != b"\n"
+                or lowered.count(b"\n") != last - first or written.count(b"\n") != last - first):
+            return {}  # a line index damaged inside (the file's checks read its ends only)
+        if thread_id in parts:
+            twice.add(thread_id)
+        parts[thread_id] = (thread_id, lowered, written, last - first, None)
+    for thread_id in twice:
+        del parts[thread_id]
     return parts
 
 
@@ -402,6 +411,8 @@ class _Kept:
         self.total += 1
         if self.limit is None or len(self.best) < self.limit:
             return True
+        if not self.best:
+            return False  # a limit of 0: counted only
         rank, number = self.best[0][:2]
         return (self.rank(thread_id), n) < (-rank, -number)
 

@@ -33,6 +33,7 @@ import orjson
 OFFSETS_SUFFIX = ".offsets"
 OFFSETS_MAGIC = f"threads-tui offsets 1 {sys.byteorder}\n".encode()
 _COUNT_SIZE = 8
+_OPENING, _CLOSING = b'{"posts":{', b"}}"  # around the threads of a shard file
 # Where a thread starts in a shard: a document id as key, then its document, which begins with its id.
 _DOCUMENT_START = re.compile(rb'[{,]"(\d+)":(?=\{"id":)')
 
@@ -45,7 +46,7 @@ def offsets_name(shard_file_name: str) -> str:
 def shard_file(bodies: Mapping[str, bytes]) -> tuple[list[bytes], bytes]:
     """A shard file holding these threads (their JSON, by document id as text, in this order), as
     pieces to write one after another, and its offsets file."""
-    pieces = [b'{"posts":{']
+    pieces = [_OPENING]
     position = len(pieces[0])
     places: list[tuple[int, int, int]] = []
     for key, body in bodies.items():
@@ -54,7 +55,7 @@ def shard_file(bodies: Mapping[str, bytes]) -> tuple[list[bytes], bytes]:
         places.append((int(key), position, len(body)))
         pieces += [head, body]
         position += len(body)
-    pieces.append(b"}}")
+    pieces.append(_CLOSING)
     return pieces, _offsets_file(places)
 
 
@@ -104,6 +105,19 @@ class ShardOffsets:
         if index == len(self.ids) or self.ids[index] != doc_id:
             return None
         return self.starts[index], self.lengths[index]
+
+
+def tiles_shard(offsets: ShardOffsets, shard: bytes) -> bool:
+    """Whether the offsets place every thread of `shard` exactly as `shard_file` lays them out, one
+    after another with nothing left over: then the bytes at each place are that thread's JSON, whole,
+    and a commit may copy them as they are."""
+    position = len(_OPENING)
+    for index in sorted(range(len(offsets.ids)), key=offsets.starts.__getitem__):
+        head = b'%s"%d":' % (b"," if position > len(_OPENING) else b"", offsets.ids[index])
+        if offsets.starts[index] != position + len(head) or shard[position:position + len(head)] != head:
+            return False
+        position += len(head) + offsets.lengths[index]
+    return shard[:len(_OPENING)] == _OPENING and shard[position:] == _CLOSING
 
 
 def read_offsets(path: Path) -> ShardOffsets | None:

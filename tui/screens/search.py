@@ -104,8 +104,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
             status.update(problem or "Type to search the whole library.")
             return None
         status.set_class(False, "-error")
-        if query != self._open_first_of:  # after enter, the dialog closes when the search is done
-            status.update(f"Searching for {query!r}…")
+        status.update(f"Searching for {query!r}…")
         return self._search(query, node)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
