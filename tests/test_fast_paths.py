@@ -336,3 +336,47 @@ def test_pieces_are_written_whole(tmp_path):
     pieces = [bytes([65 + n % 26]) * (n % 7 + 1) for n in range(25)]
     storage.write_new_file(tmp_path / "pieces", pieces)
     assert (tmp_path / "pieces").read_bytes() == b"".join(pieces)
+
+
+def test_a_library_is_parsed_and_sorted_with_no_collection_pass(tmp_path: Path):
+    """Parsing a large library builds hundreds of thousands of objects with no cycles: no garbage
+    collection pass runs meanwhile (each would look through all of them), but the one young pass the
+    allocations are owed at the end; collection is on after."""
+    import gc
+
+    from tui.library import Library
+
+    db = tmp_path / "library.json"
+    Library.open(db).add_threads([Thread(posts=[Post(f"post {n}")], author_handle=f"a{n % 7}") for n in range(3_000)])
+    passes: list[int] = []  # the generation of each pass
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start":
+            passes.append(info["generation"])
+
+    payload = db.read_bytes()
+    library = Library.open(db)
+    gc.collect()  # nothing pending: a pass now would be one the parse or the sort started
+    gc.callbacks.append(count)
+    try:
+        storage.parse_json(db, payload)
+        in_parse = len(passes)
+        gc.collect()
+        passes.clear()
+        library.summaries()
+        in_sort = len(passes)
+        assert set(passes) <= {0}  # no pass through the older objects
+        [[n] for n in range(10_000)]  # after: allocations start passes again
+    finally:
+        gc.callbacks.remove(count)
+    assert in_parse <= 1 and in_sort <= 1 and passes and gc.isenabled()  # without the pause: 8 passes each
+    with pytest.raises(ValueError), storage.no_cycle_collection():
+        raise ValueError("a parse that fails")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with storage.no_cycle_collection():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()

@@ -138,6 +138,7 @@ class ThreadsApp(OrderedKeysApp[int]):
     def __init__(self, library: Library, import_paths: Sequence[Path] = (), import_links: Sequence[str] = ()) -> None:
         super().__init__()
         self.library = library
+        gc.freeze()  # the library as read lives as long as the app: no collection pass looks through it
         self.import_paths = list(import_paths)
         self.import_links = list(import_links)
         self.start_import_failed = False

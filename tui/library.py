@@ -74,6 +74,7 @@ from .storage import (
     StorageWriteError,
     file_digest,
     file_mode,
+    no_cycle_collection,
     file_stamp,
     fsync_dir,
     remove_stale_temp_files,
@@ -549,7 +550,8 @@ class Library:
     def summaries(self) -> list[dict[str, Any]]:
         """Every thread's summary, newest first; LibraryError if one is damaged."""
         if self._sorted is None:
-            self._sorted = sort_newest_first(self._checked_summaries())
+            with no_cycle_collection():
+                self._sorted = sort_newest_first(self._checked_summaries())
         return self._sorted
 
     def _checked_summaries(self) -> list[dict[str, Any]]:

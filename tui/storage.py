@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import queue
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
@@ -281,12 +284,27 @@ def read_json_bytes(path: Path) -> bytes | None:
         raise StorageReadError(path, _reason(error)) from error
 
 
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """No garbage collection pass while building many objects that hold no cycles (a library's
+    JSON, parsed; its summaries, sorted): each pass would look through every one of them in vain,
+    a third of the time of opening a library of 100,000 threads."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_json(path: Path, payload: bytes) -> Any:
     """Parse JSON with orjson, naming the file and what is wrong when it fails."""
     if not payload.strip():
         raise StorageReadError(path, "the file is empty")
     try:
-        return orjson.loads(payload)
+        with no_cycle_collection():
+            return orjson.loads(payload)
     except orjson.JSONDecodeError as error:
         raise StorageReadError(path, f"not valid JSON ({error})") from error
 
