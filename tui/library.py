@@ -25,7 +25,9 @@ Layout on disk, for a library at `library.json`:
 - `library.json.v<N>.bak`: the library as it was before a migration from
   schema version N.
 
-A commit writes the changed shards under new names, then replaces
+A commit writes the changed shards under new names (the threads a shard keeps
+copied as they are, JSON and search lines, where its offsets and search files
+are whole; made from the documents where not), then replaces
 `library.json` (the single commit point), then removes the superseded
 shards and any temporary files a killed writer left. A crash at any moment
 leaves the old or the new library. Every write holds the lock and first
