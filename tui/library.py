@@ -375,7 +375,7 @@ class Library:
         self._recent: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()  # id -> (shard file, doc)
         self._sorted: list[dict[str, Any]] | None = None
         self._order: dict[str, int] | None = None
-        self._whole_search_files: set[str] = set()  # checked once: a file's name is never reused
+        self._whole_search_files: set[str] = set()  # search files checked whole, once per reading of the library
         # The summaries by author: by handle (casefolded), and by name (for threads without a handle).
         self._authors: tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]] | None = None
 

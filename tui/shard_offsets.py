@@ -63,7 +63,7 @@ def scan_offsets(shard: bytes) -> bytes:
     """The offsets file of a shard written without one, found in its bytes (a false find, were a
     thread's text ever to look like the start of one, is caught where the thread is read)."""
     found = list(_DOCUMENT_START.finditer(shard))
-    stops = [match.start() for match in found[1:]] + [len(shard.rstrip()) - len(b"}}")]
+    stops = [match.start() for match in found[1:]] + [len(shard.rstrip()) - len(_CLOSING)]
     return _offsets_file([(int(match[1]), match.end(), stop - match.end()) for match, stop in zip(found, stops)])
 
 
