@@ -1,12 +1,14 @@
 """The headless CLI through its entry point: import, list, show, search, export."""
 
 import json
+import re
 import os
 import zipfile
 
 import pytest
 
 from .conftest import FIXTURES, SAMPLES
+from .summary_files import summaries_path
 
 NOTE_EXAMPLE = FIXTURES / "threadreader" / "note-example.txt"
 
@@ -264,15 +266,14 @@ def test_reader_with_a_missing_path_or_no_terminal_fails_clearly(cli, tmp_path):
 
 def test_reader_on_a_damaged_library_says_which_file_in_one_line(cli, db_path):
     cli("import", NOTE_EXAMPLE)
-    data = json.loads(db_path.read_text())
-    next(iter(data["threads"].values()))["date"] = "yesterday"
-    damaged = json.dumps(data).encode()
-    db_path.write_bytes(damaged)
+    path = summaries_path(db_path)
+    damaged = re.sub(rb'"date":"[^"]*"', b'"date":"yesterday"', path.read_bytes(), count=1)
+    path.write_bytes(damaged)
     result = cli()
     assert result.code == 1 and "Traceback" not in result.err
-    assert result.err.count("\n") == 1 and f"cannot read library {db_path}" in result.err
-    assert "malformed date 'yesterday'" in result.err
-    assert db_path.read_bytes() == damaged
+    assert result.err.count("\n") == 1 and f"cannot read library {path}: the library is damaged" in result.err
+    assert "its summaries file: it fails its checksum" in result.err
+    assert path.read_bytes() == damaged
 
 
 def test_a_library_file_holding_json_null_is_refused_and_kept(cli, db_path):

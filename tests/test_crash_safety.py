@@ -23,6 +23,7 @@ from tui.model import Post, Thread
 
 from .conftest import FIXTURES, SAMPLES, threads_tui_command
 from .safety_helpers import cli_env, library_files, listed_ids, run_cli, temp_files, write_pages
+from .summary_files import with_summaries_table
 
 NOTE_EXAMPLE = FIXTURES / "threadreader" / "note-example.txt"
 KILL_ROUNDS = 24
@@ -285,7 +286,7 @@ def test_version_2_library_moves_its_reading_state_to_the_users_file(cli, db_pat
     where a state the user's file holds already (a migration interrupted after writing it) wins."""
     threads = [Thread(posts=[Post(f"thread {n}")], author_handle="ada") for n in range(3)]
     Library.open(db_path).add_threads(threads)
-    data = json.loads(db_path.read_bytes())
+    data = with_summaries_table(db_path)
     data["meta"]["1"]["schema"] = 2
     data["state"] = {str(doc_id_for(t.id)): {"id": t.id, "read": True, "position": n} for n, t in enumerate(threads)}
     version_2 = json.dumps(data).encode()
@@ -296,7 +297,7 @@ def test_version_2_library_moves_its_reading_state_to_the_users_file(cli, db_pat
 
     assert db_path.with_name("library.json.v2.bak").read_bytes() == version_2
     upgraded = json.loads(db_path.read_bytes())
-    assert upgraded["meta"]["1"]["schema"] == 3 and "state" not in upgraded
+    assert upgraded["meta"]["1"]["schema"] == 4 and "state" not in upgraded and "threads" not in upgraded
     states = UserData(Library.open(db_path)).states()
     assert states == {threads[0].id: {"id": threads[0].id, "read": True, "position": 0},
                       threads[1].id: {"id": threads[1].id, "read": True, "position": 1},

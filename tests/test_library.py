@@ -1,6 +1,7 @@
 """The library on disk: layout, atomic commits, state, and the headless core's hygiene."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ from tui.search import search_layout
 from tui.shard_offsets import ShardOffsets, scan_offsets, shard_file
 from tui.user_data import UserData
 from tui.model import Post, Thread
+from .summary_files import read_summaries, summaries_path
 
 
 def make_thread(text: str, author: str = "dana", posts: int = 2, complete: bool = True) -> Thread:
@@ -25,7 +27,7 @@ def test_new_library_is_created_only_on_first_write(db_path):
     library.add_threads([make_thread("hello")])
     assert db_path.exists()
     data = json.loads(db_path.read_text())
-    assert data["meta"]["1"]["schema"] == 3
+    assert data["meta"]["1"]["schema"] == 4
 
 
 def test_commit_leaves_no_temporary_files_and_removes_superseded_shards(db_path):
@@ -36,7 +38,7 @@ def test_commit_leaves_no_temporary_files_and_removes_superseded_shards(db_path)
     assert leftovers == []
     shards = list(library.posts_dir.iterdir())
     assert {p.name for p in shards} == library.live_post_files()
-    assert {p.suffix for p in shards} == {".json", ".offsets", ".search"}
+    assert {p.suffix for p in shards} == {".json", ".offsets", ".search", ".summaries"}
 
 
 def test_second_process_sees_and_keeps_changes_of_the_first(db_path):
@@ -92,15 +94,16 @@ def test_headless_core_never_imports_textual():
 
 def test_a_library_with_a_damaged_summary_is_never_rewritten(db_path):
     Library.open(db_path).add_threads([make_thread("kept")])
-    data = json.loads(db_path.read_text())
-    next(iter(data["threads"].values()))["post_count"] = "seven"
-    damaged = json.dumps(data).encode()
-    db_path.write_bytes(damaged)
-    kept_id = next(iter(data["threads"].values()))["id"]
+    kept_id = read_summaries(db_path)[0]["id"]
+    path = summaries_path(db_path)
+    damaged = re.sub(rb'"post_count":\d+', b'"post_count":"seven"', path.read_bytes())
+    assert damaged != path.read_bytes()
+    path.write_bytes(damaged)
+    before = db_path.read_bytes()
     for write in (lambda lib: lib.add_threads([make_thread("new")]), lambda lib: lib.delete_threads([kept_id])):
-        with pytest.raises(LibraryError, match="damaged"):
+        with pytest.raises(LibraryError, match=f"cannot read library {path}: the library is damaged"):
             write(Library(db_path))
-    assert db_path.read_bytes() == damaged
+    assert db_path.read_bytes() == before and path.read_bytes() == damaged
 
 
 def test_a_damaged_thread_in_a_shard_fails_the_write_in_one_line_and_leaves_no_files(db_path):

@@ -14,6 +14,7 @@ from tui.user_data import UserData
 from tui.search import SEARCH_FILE_MAGIC
 
 from .conftest import FIXTURES
+from .summary_files import read_summaries, with_summaries_table
 
 NOTE_EXAMPLE = FIXTURES / "threadreader" / "note-example.txt"
 FLAKY_FIRST = "Most flaky tests I have fixed were not flaky. They were order-dependent."
@@ -127,7 +128,7 @@ def test_a_context_missing_its_first_post_gives_way_to_the_whole_thread(cli, fir
 def test_a_library_of_schema_1_is_upgraded_to_know_its_threads_by_text_too(cli, tmp_path, db_path):
     """Version 1 had no text keys and one-section search files: the upgrade makes both, keeping a backup."""
     assert cli("import", flaky_tests_page(tmp_path / "flaky.html")).code == 0
-    data = json.loads(db_path.read_text())
+    data = with_summaries_table(db_path)
     data["meta"]["1"]["schema"] = 1
     for summary in data["threads"].values():
         summary.pop("text_key", None)
@@ -140,8 +141,8 @@ def test_a_library_of_schema_1_is_upgraded_to_know_its_threads_by_text_too(cli, 
     assert [(h["thread_id"], h["n"]) for h in hits] == [(FLAKY_ID, 1)]
     assert db_path.with_name("library.json.v1.bak").read_bytes() == version_1
     upgraded = json.loads(db_path.read_text())
-    assert upgraded["meta"]["1"]["schema"] == 3
-    assert [s.get("text_key", "").startswith("h") for s in upgraded["threads"].values()] == [True]
+    assert upgraded["meta"]["1"]["schema"] == 4 and "threads" not in upgraded
+    assert [s.get("text_key", "").startswith("h") for s in read_summaries(db_path)] == [True]
     assert all(search.read_bytes().startswith(SEARCH_FILE_MAGIC) for search in library.posts_dir.glob("*.search"))
     result = cli("import", NOTE_EXAMPLE)  # its preview of the flaky thread is known by its text now
     assert "2 added, 0 updated, 1 unchanged" in result.out, result.out

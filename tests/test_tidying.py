@@ -19,6 +19,7 @@ from tui.widgets.thread_list import ThreadList
 
 from .test_key_bursts import burst, settle as burst_settle
 from .test_reader import WIDE, make_app, settle, sample_db  # noqa: F401  (sample_db: a fixture)
+from .summary_files import read_summaries, write_summaries
 
 
 def list_ids(app) -> list[str]:
@@ -376,11 +377,11 @@ def test_added_at_is_kept_at_import_and_old_libraries_sort_after(cli, db_path: P
     assert Library.open(db_path).summary(first["id"])["added_at"] == stamp
     cli("import", SAMPLES / "threadreader")
     # A library written before added_at was kept: take it out of two summaries.
-    data = json.loads(db_path.read_text())
-    old = [doc for doc in data["threads"].values() if doc["id"] != first["id"]][:2]
+    summaries = read_summaries(db_path)
+    old = [doc for doc in summaries if doc["id"] != first["id"]][:2]
     for doc in old:
         del doc["added_at"]
-    db_path.write_text(json.dumps(data))
+    write_summaries(db_path, summaries)
     ordered = json.loads(cli("list", "--json", "--sort", "added").out)
     old_ids = {doc["id"] for doc in old}
     newest = [doc["id"] for doc in json.loads(cli("list", "--json").out)]

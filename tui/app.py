@@ -260,7 +260,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         stamp = file_stamp(self.library.path)
         try:
             library = Library.open(self.library.path)
-            library.order_index()  # sorts the summaries here, not on the UI thread
+            library.order_index()  # the index of ids made here, not on the UI thread
         except LibraryError:
             self._unreadable_stamp = stamp
             raise

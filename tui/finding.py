@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from .library import Library, LibraryError
 from .model import PartialDate, Thread
@@ -25,6 +25,7 @@ from .query import (
     texts_of,
 )
 from .search import Hit, Hits, every_post, find_posts
+from .summary_file import Summaries
 
 __all__ = ["Marks", "QueryError", "matching_threads", "search_library", "thread_states"]
 
@@ -311,6 +312,9 @@ def _by_author(node: Node, summaries: Iterable[_S]) -> Iterable[_S]:
     cheaper than the query's, which most threads fail; the query then tests the few left."""
     for term in node.terms if isinstance(node, AllOf) else (node,):
         if isinstance(term, Field) and term.name == "from":
-            summaries = [summary for summary in summaries
-                         if term.value in (summary.get("author_handle") or "").casefold()]
+            if isinstance(summaries, Summaries):  # a library's: its column of handles, each summary read after
+                summaries = cast(list[_S], summaries.by_handle(lambda handle, name=term.value: name in handle))
+            else:
+                summaries = [summary for summary in summaries
+                             if term.value in (summary.get("author_handle") or "").casefold()]
     return summaries

@@ -2,10 +2,13 @@
 
 Layout on disk, for a library at `library.json`:
 
-- `library.json`: TinyDB with tables `meta` (schema version, generation,
-  shard map) and `threads` (one small summary per thread; `added_at`, when an
-  import first stored it, absent in summaries written before it was kept).
-  What the user adds (bookmarks, read marks, reading positions, tags,
+- `library.json`: TinyDB with one table, `meta`: the schema version, the
+  generation, and the names of the files below that hold the library now.
+- `library.json.posts/s.<generation>.summaries`: one small summary per thread,
+  newest first, in the layout `summary_file.py` describes, so that start-up
+  parses a line of columns and each summary is read when it is shown or tested
+  (`added_at`, when an import first stored it, is absent in summaries written
+  before it was kept). What the user adds (bookmarks, read marks, reading positions, tags,
   highlights, settings) is in the user's file beside it (`user_data.py`), so
   that a read mark never rewrites the summaries.
 - `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the
@@ -25,10 +28,10 @@ Layout on disk, for a library at `library.json`:
 - `library.json.v<N>.bak`: the library as it was before a migration from
   schema version N.
 
-A commit writes the changed shards under new names (the threads a shard keeps
-copied as they are, JSON and search lines, where its offsets and search files
-are whole; made from the documents where not), then replaces
-`library.json` (the single commit point), then removes the superseded
+A commit writes the changed shards and the summaries under new names (the threads a
+shard keeps copied as they are, JSON and search lines, where its offsets and search
+files are whole; made from the documents where not; the summaries kept copied as
+lines), then replaces `library.json` (the single commit point), then removes the superseded
 shards and any temporary files a killed writer left. A crash at any moment
 leaves the old or the new library. Every write holds the lock and first
 re-reads the library if its content changed, so concurrent writers lose
@@ -65,6 +68,7 @@ from .user_data import Forgotten, UserData, UserDataError
 from .shard_offsets import (
     ShardOffsets, offsets_name, read_document, read_offsets, scan_offsets, shard_file, tiles_shard,
 )
+from .summary_file import Summaries, check_summary, handle_key, sort_newest_first
 from .search import (
     SearchLines, search_file, search_file_pieces, search_layout, search_lines, search_parts, thread_search_lines,
 )
@@ -84,7 +88,7 @@ from .storage import (
     write_atomic,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DB_ENV_VAR = "THREADS_TUI_DB"
 LOCK_TIMEOUT_SECONDS = 30.0
 _META_ID = 1
@@ -97,6 +101,8 @@ RECENT_THREADS = 8
 SEARCH_SUFFIX = ".search"
 _SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
 _KEYS_FILE = re.compile(r"k[0-9a-f]{2}\.\d+\.keys")
+_SUMMARIES_FILE = re.compile(r"s\.\d+\.summaries")
+_LOAD_ATTEMPTS = 5  # reads of the library while other processes commit under it
 _BAD_DOCUMENT = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
@@ -239,37 +245,13 @@ def partial_keys(summary: dict[str, Any]) -> tuple[str, ...]:
     return tuple(summary[key] for key in ("text_key", "second_id") if isinstance(summary.get(key), str))
 
 
-def _date_sort_text(doc: dict[str, Any]) -> str:
-    """Text that sorts by time: where the thread was placed (`model.placed_at`), or for a summary
-    stored before threads were placed, where its date places it."""
-    placed = doc.get("placed_at")
-    return placed if isinstance(placed, str) else placed_at(PartialDate.from_iso(doc.get("date")), None)
-
-
-def sort_newest_first(docs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Newest first; undated threads last; ties by title, then id."""
-    ordered = sorted(docs, key=lambda doc: (doc.get("title") or "", doc["id"]))
-    ordered.sort(key=_date_sort_text, reverse=True)  # stable: ties keep title order
-    return ordered
-
-
-_SUMMARY_DATE = re.compile(r"(?:\d{4}|-)-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?|\d{4}")
-
-
 def _check_summaries(table: dict[str, Any]) -> list[dict[str, Any]]:
-    """The stored summaries (`threads` table, by document id as text), each checked for what
-    listing and writing need; ValueError naming the first that is damaged."""
-    good_dates: set[str] = set()  # a few thousand dates among many more threads: each checked once
+    """The summaries of a library older than the summaries file (its `threads` table, by document id
+    as text), each checked (`check_summary`); ValueError naming the first that is damaged."""
     for key, doc in table.items():
-        if not (key.isdigit() and isinstance(doc, dict) and isinstance(doc.get("id"), str)):
+        if not key.isdigit():
             raise ValueError(f"a thread summary is malformed: {key!r}")
-        date = doc.get("date")
-        if date is not None and date not in good_dates:
-            if not (isinstance(date, str) and _SUMMARY_DATE.fullmatch(date)):
-                raise ValueError(f"summary of thread {doc['id']} has a malformed date {date!r}")
-            good_dates.add(date)
-        if not isinstance(doc.get("title", ""), str) or not isinstance(doc.get("post_count"), int):
-            raise ValueError(f"summary of thread {doc['id']} is malformed")
+        check_summary(doc)
     return list(table.values())
 
 
@@ -304,16 +286,23 @@ def _migrate_from_2(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]
     return data, []
 
 
+def _migrate_from_3(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
+    """Version 3 kept the summaries in a `threads` table: the commit that ends the migration
+    writes them into a summaries file and drops the table (and sets the version: a crash before
+    it leaves version 3, migrated again)."""
+    return data, []
+
+
 # MIGRATIONS[n] turns raw library data of version n into version n + 1,
 # returning the threads whose posts must be (re)written into shards.
-MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1, 2: _migrate_from_2}
+MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1, 2: _migrate_from_2, 3: _migrate_from_3}
 # From these versions on, the shards' threads give the summaries their text keys.
 SHARDS_UPGRADED_FROM = 1
 
 
 def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
-    """What is wrong with the tables and the shard map of current-version data, if anything (the
-    summaries are checked where they are first used: `_check_summaries`)."""
+    """What is wrong with the tables and the file names of current-version data, if anything (the
+    summaries file is checked as it is read: `Summaries.parse`)."""
     for name, table in data.items():
         if name != "threads" and not all(key.isdigit() and isinstance(doc, dict) for key, doc in table.items()):
             return f"table {name!r} holds malformed entries"
@@ -326,6 +315,9 @@ def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
     if not isinstance(keys, dict) or not all(isinstance(name, str) and _KEYS_FILE.fullmatch(name)
                                              for name in keys.values()):
         return "a post index file name is malformed"
+    summaries = meta.get("summaries")
+    if summaries is not None and not (isinstance(summaries, str) and _SUMMARIES_FILE.fullmatch(summaries)):
+        return "the summaries file name is malformed"
     return None
 
 
@@ -373,11 +365,8 @@ class Library:
         self._shard_cache_lock = threading.Lock()  # the reader loads threads from several workers
         self._offsets: OrderedDict[str, ShardOffsets] = OrderedDict()  # by shard file name
         self._recent: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()  # id -> (shard file, doc)
-        self._sorted: list[dict[str, Any]] | None = None
-        self._order: dict[str, int] | None = None
+        self._summaries: Summaries | None = None
         self._whole_search_files: set[str] = set()  # search files checked whole, once per reading of the library
-        # The summaries by author: by handle (casefolded), and by name (for threads without a handle).
-        self._authors: tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]] | None = None
 
     # -- opening and reloading -------------------------------------------
 
@@ -391,16 +380,24 @@ class Library:
     def _load(self, migrate: bool = True) -> None:
         if self.path.is_dir():
             raise LibraryError(f"cannot read library {self.path}: it is a folder, not a file")
-        stamp = file_stamp(self.path)
-        db = TinyDB(self.path, storage=AtomicJSONStorage)
-        try:
-            data = db.storage.read()
-        except StorageReadError as error:
-            raise self._unreadable(error.reason) from error
-        version = self._schema_version(data) if data else SCHEMA_VERSION
-        previous = (self._db, self._stamp)
-        self._db, self._stamp = db, stamp
-        self._forget_derived()
+        for attempt in range(_LOAD_ATTEMPTS):
+            stamp = file_stamp(self.path)
+            db = TinyDB(self.path, storage=AtomicJSONStorage)
+            try:
+                data = db.storage.read()
+            except StorageReadError as error:
+                raise self._unreadable(error.reason) from error
+            version = self._schema_version(data) if data else SCHEMA_VERSION
+            try:
+                summaries = self._read_summaries(data) if version == SCHEMA_VERSION else None
+                break
+            except FileNotFoundError:
+                # Another process committed after `library.json` was read, and removed the summaries it
+                # named: read it again. Else the file is missing.
+                if attempt + 1 == _LOAD_ATTEMPTS or file_stamp(self.path) == stamp:
+                    raise self._unreadable("its summaries file is missing") from None
+        previous = (self._db, self._stamp, self._summaries)
+        self._db, self._stamp, self._summaries = db, stamp, summaries
         self._whole_search_files = set()  # a library restored from a copy may use a file name again
         live = set(self._meta()["shards"].values()) if version == SCHEMA_VERSION else set()
         self._shard_cache = OrderedDict((name, shard) for name, shard in self._shard_cache.items() if name in live)
@@ -408,8 +405,25 @@ class Library:
             try:
                 self._migrate(version)
             except LibraryError:
-                self._db, self._stamp = previous
+                self._db, self._stamp, self._summaries = previous
                 raise
+
+    def _read_summaries(self, data: dict[str, Any] | None) -> Summaries:
+        """The summaries file `data`'s meta names (none: no thread yet); FileNotFoundError if it is
+        missing, LibraryError if damaged."""
+        name = ((data or {}).get("meta", {}).get(str(_META_ID)) or {}).get("summaries")
+        if name is None:
+            return Summaries.of([])
+        path = self.posts_dir / name
+        try:
+            with no_cycle_collection():
+                return Summaries.parse(path.read_bytes())
+        except FileNotFoundError:
+            raise
+        except OSError as error:
+            raise self._unreadable(error.strerror or str(error), path) from error
+        except ValueError as error:
+            raise self._unreadable(f"the library is damaged (its summaries file: {error})", path) from error
 
     def _unreadable(self, reason: str, path: Path | None = None) -> LibraryError:
         return LibraryError(
@@ -473,6 +487,11 @@ class Library:
             self.db.storage.write(data)
             if SHARDS_UPGRADED_FROM <= version < 2:
                 self._upgrade_shards()
+            try:
+                legacy = _check_summaries(_docs(self.db, "threads"))
+            except ValueError as error:
+                raise self._unreadable(f"the library is damaged ({error!r})") from error
+            self._summaries = Summaries.of(sort_newest_first(legacy))
             self._commit(Plan(write={thread.id: StoredThread.of(thread) for thread in threads.values()}))
 
     def _upgrade_shards(self) -> None:
@@ -543,37 +562,24 @@ class Library:
     # -- reading ----------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self.db.table("threads"))
+        return len(self.summaries())
 
-    def _forget_derived(self) -> None:
-        """Drop what is computed from the tables: it is rebuilt when next asked for."""
-        self._sorted = self._order = self._authors = None
-
-    def summaries(self) -> list[dict[str, Any]]:
-        """Every thread's summary, newest first; LibraryError if one is damaged."""
-        if self._sorted is None:
-            with no_cycle_collection():
-                self._sorted = sort_newest_first(self._checked_summaries())
-        return self._sorted
-
-    def _checked_summaries(self) -> list[dict[str, Any]]:
-        """Every thread's summary, each checked; LibraryError if one is damaged."""
-        try:
-            return _check_summaries(_docs(self.db, "threads"))
-        except _BAD_DOCUMENT as error:
-            raise self._unreadable(f"the library is damaged ({error!r})") from error
+    def summaries(self) -> Summaries:
+        """Every thread's summary, newest first (the same object until the library changes)."""
+        assert self._summaries is not None, "library not loaded"
+        return self._summaries
 
     def order_index(self) -> dict[str, int]:
         """Each thread id's position in `summaries()`."""
-        if self._order is None:
-            self._order = {doc["id"]: index for index, doc in enumerate(self.summaries())}
-        return self._order
+        return self.summaries().order()
 
     def live_post_files(self) -> set[str]:
-        """The names in the posts folder that the library refers to: shards and their search files."""
-        shards = set(self._meta()["shards"].values())
+        """The names in the posts folder that the library refers to: shards, the files beside them, the
+        post index and the summaries."""
+        meta = self._meta()
+        shards = set(meta["shards"].values())
         return (shards | {_search_name(name) for name in shards} | {offsets_name(name) for name in shards}
-                | set(self._meta().get("keys", {}).values()))
+                | set(meta.get("keys", {}).values()) | ({meta["summaries"]} if "summaries" in meta else set()))
 
     def search_blobs(self) -> Iterator[bytes | mmap.mmap]:
         """The search file of each shard in turn (see `search.py`), mapped, not copied, into memory.
@@ -606,29 +612,27 @@ class Library:
             yield text
 
     def summary(self, thread_id: str) -> dict[str, Any] | None:
-        """A thread's summary (shared with `summaries()`: do not change it); None if not here."""
-        index = self.order_index().get(thread_id)
-        return None if index is None else self.summaries()[index]
+        """A thread's summary; None if not here."""
+        return self.summaries().get(thread_id)
 
     def matching_ids(self, id_or_prefix: str) -> list[str]:
         """The thread id itself, else every id that starts with `id_or_prefix`."""
-        if self.summary(id_or_prefix):
+        summaries = self.summaries()
+        if summaries.holds(id_or_prefix):
             return [id_or_prefix]
-        return [d["id"] for d in self.summaries() if d["id"].startswith(id_or_prefix)]
+        return [thread_id for thread_id in summaries.ids if thread_id.startswith(id_or_prefix)]
 
     def by_author(self, summary: dict[str, Any]) -> list[dict[str, Any]]:
         """Other threads by the same author (handle, else name), newest first."""
-        handle = (summary.get("author_handle") or "").casefold()
+        handle = handle_key(summary)
         name = summary.get("author_name")
-        authors = self._authors  # read once: a commit in another thread may forget it meanwhile
-        if authors is None:
-            by_handle: dict[str, list[dict[str, Any]]] = {}
-            by_name: dict[str, list[dict[str, Any]]] = {}
-            for doc in self.summaries():
-                by_handle.setdefault((doc.get("author_handle") or "").casefold(), []).append(doc)
-                by_name.setdefault(doc.get("author_name") or "", []).append(doc)
-            authors = self._authors = (by_handle, by_name)
-        same = authors[0].get(handle, []) if handle else authors[1].get(name, []) if name else []
+        summaries = self.summaries()
+        if handle:
+            same = summaries.by_handle(handle.__eq__)
+        elif name:  # rare: read every summary without a handle
+            same = [doc for doc in summaries.by_handle("".__eq__) if doc.get("author_name") == name]
+        else:
+            same = []
         return [doc for doc in same if doc["id"] != summary["id"]]
 
     def _shard_path(self, file_name: str) -> Path:
@@ -794,8 +798,6 @@ class Library:
         with self._locked():
             if self._changed_under_lock():
                 self._load()
-            if self._sorted is None:
-                self._checked_summaries()
             yield
 
     def add_threads(self, threads: Iterable[Thread | StoredThread]) -> ImportCounts:
@@ -854,9 +856,8 @@ class Library:
             missing = [thread_id for thread_id in wanted if thread_id not in stored]
             if missing:
                 raise LibraryError(f"no thread with id {missing[0]!r} in {self.path}")
-            summaries = self.db.table("threads")
-            deleted = [DeletedThread(dict(summaries.get(doc_id=doc_id_for(thread_id)) or {}), stored[thread_id])
-                       for thread_id in wanted]
+            summaries = self.summaries()
+            deleted = [DeletedThread(summaries.get(thread_id) or {}, stored[thread_id]) for thread_id in wanted]
             self._commit(Plan(remove={thread.id: thread.doc for thread in deleted}))
             try:
                 forgotten = UserData(self).forget(set(wanted))
@@ -868,8 +869,8 @@ class Library:
         """Undo `delete_threads`: the threads as they were stored (summary, posts), in one commit, then
         their reading state, tags and highlights. A thread imported again meanwhile stays as it is now."""
         with self._writing():
-            summaries = _docs(self.db, "threads")
-            back = [thread for thread in deletion.threads if str(doc_id_for(thread.id)) not in summaries]
+            summaries = self.summaries()
+            back = [thread for thread in deletion.threads if not summaries.holds(thread.id)]
             writes: dict[str, StoredThread] = {}
             for thread in back:
                 stored = _stored_from_doc(thread.doc)
@@ -889,12 +890,12 @@ class Library:
                 by_file.setdefault(files[shard], []).append(key)
         if not by_file:
             return {}
-        summaries = _docs(self.db, "threads")
+        summaries = self.summaries()
         found: dict[str, list[str]] = {}
         for file_name, members in by_file.items():
             index = self._index_file(file_name)
             for key in members:
-                holders = [t for t in index.get(key, ()) if isinstance(t, str) and str(doc_id_for(t)) in summaries]
+                holders = [t for t in index.get(key, ()) if isinstance(t, str) and summaries.holds(t)]
                 if holders:
                     found[key] = holders
         return found
@@ -915,10 +916,10 @@ class Library:
         undated = [thread for thread in incoming if thread.undated_year()]
         if not undated:
             return
-        summaries = _docs(self.db, "threads")
+        summaries = self.summaries()
         today = clock.today()
         for thread in undated:
-            stored = summaries.get(str(thread.place[0])) or {}
+            stored = summaries.get(thread.id) or {}
             try:
                 imported = date.fromisoformat(stored["imported_at"])
             except (KeyError, TypeError, ValueError):
@@ -927,15 +928,14 @@ class Library:
 
     def _by_partial_key(self) -> dict[str, str]:
         """Stored threads by the ids a partial copy of them may have (`partial_keys`, see `thread_copies`)."""
-        return {key: doc["id"] for doc in _docs(self.db, "threads").values()
-                for key in partial_keys(doc)}
+        return {key: doc["id"] for doc in self.summaries() for key in partial_keys(doc)}
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The library's documents of those threads it holds, each shard read once."""
-        summaries = _docs(self.db, "threads")  # by document id as text
+        summaries = self.summaries()
         by_shard: dict[str, list[str]] = {}
-        for thread_id in thread_ids if summaries else ():
-            if str(doc_id_for(thread_id)) in summaries:
+        for thread_id in thread_ids:
+            if summaries.holds(thread_id):
                 by_shard.setdefault(shard_for(thread_id), []).append(thread_id)
         stored: dict[str, dict[str, Any]] = {}
         for shard, members in by_shard.items():
@@ -993,9 +993,12 @@ class Library:
         made_posts_dir = False
         mode = file_mode(self.path)  # new shard files are as private as library.json
         reading = self.path
+        summaries = self.summaries()
         try:
             touched = writes.keys() | removals.keys()
-            if (touched or any(t.aliases for t in threads)) and not self.posts_dir.is_dir():
+            # The summaries are written when threads come or go, and once where a migration moved them here.
+            summarised = bool(threads or gone) or ("summaries" not in meta and len(summaries) > 0)
+            if (touched or summarised or any(t.aliases for t in threads)) and not self.posts_dir.is_dir():
                 try:
                     self.posts_dir.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
@@ -1031,16 +1034,27 @@ class Library:
                     syncing.write(offsets_path, offsets, mode)
                     syncing.write(search_path, search_file_pieces(searches), mode)
                     meta["shards"][shard] = file_name
+                if summarised:
+                    added = self._added_times(threads, changes.replaced)
+                    reading = self.path
+                    summaries = summaries.updated(gone, [{**t.summary, "added_at": added[t.id]} for t in threads])
+                    file_name = f"s.{generation}.summaries"
+                    new_files.append(self.posts_dir / file_name)
+                    syncing.write(self.posts_dir / file_name, summaries.file(), mode)
+                    if "summaries" in meta:
+                        superseded.append(self.posts_dir / meta["summaries"])
+                    meta["summaries"] = file_name
                 self._write_index(threads, gone, meta, generation, syncing, superseded, new_files, mode)
                 syncing.wait()
-            if touched or meta.get("keys") != self._meta().get("keys"):
+            if touched or summarised or meta.get("keys") != self._meta().get("keys"):
                 fsync_dir(self.posts_dir)
             meta["generation"] = generation
             meta["schema"] = SCHEMA_VERSION
-            added = self._added_times(threads, changes.replaced)
-            self._remove_docs("threads", gone)
-            self._store_docs("threads", [(t.place[0], {**t.summary, "added_at": added[t.id]}) for t in threads])
-            self._replace_docs("meta", [(None, meta)])
+            tables = dict(self.db.storage.read() or {})
+            tables.pop("threads", None)  # a library before the summaries file kept them there
+            tables["meta"] = {str(_META_ID): meta}
+            self.db.storage.write(tables)
+            self.db.table("meta").clear_cache()
             storage_of(self.db).flush()
         except (StorageWriteError, orjson.JSONEncodeError, *_BAD_DOCUMENT) as error:
             for path in new_files:
@@ -1060,9 +1074,7 @@ class Library:
                 raise LibraryError(f"could not write library {self.path}: a thread holds what JSON cannot "
                                    f"({error}); the library was left as it was") from error
             raise self._unreadable(f"a stored thread is damaged ({error!r})", reading) from error
-        self._stamp = file_stamp(self.path)
-        if changes.write or changes.remove:
-            self._forget_derived()  # a commit that changed no thread (a migration's) leaves their order as it was
+        self._stamp, self._summaries = file_stamp(self.path), summaries
         for path in superseded:
             _remove_quietly(path)
             with self._shard_cache_lock:
@@ -1073,10 +1085,10 @@ class Library:
         """When each thread to write came into the library (`added_at`, seconds since the epoch): its
         own (a thread put back), else its stored copy's, else the earliest of the copies it replaces,
         else now. Summaries written before this was kept have none (see `sorting`)."""
-        stored = _docs(self.db, "threads")
+        stored = self.summaries()
 
         def kept(thread_id: str) -> float | None:
-            value = (stored.get(str(doc_id_for(thread_id))) or {}).get("added_at")
+            value = (stored.get(thread_id) or {}).get("added_at")
             return value if isinstance(value, int | float) else None
 
         now = time.time()
@@ -1122,13 +1134,6 @@ class Library:
         """Remove what a killed writer left: unreferenced shard files, temporary files (under the lock)."""
         self._remove_stray_shards(self.live_post_files())
         remove_stale_temp_files(self.path)
-
-    def _remove_docs(self, table: str, keys: Iterable[str]) -> None:
-        """Remove the documents of these keys from a table of `library.json`, those it holds."""
-        stored = _docs(self.db, table)  # looked up by id as text: `contains` would re-key the table for each
-        present = [doc_id for doc_id in map(doc_id_for, keys) if str(doc_id) in stored]
-        if present:
-            self.db.table(table).remove(doc_ids=present)
 
     def _replace_docs(self, table: str, docs: Sequence[tuple[str | None, dict[str, Any]]]) -> None:
         """Store documents under their keys' ids, each replacing any under its id, as TinyDB's

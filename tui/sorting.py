@@ -6,7 +6,7 @@ Each sorts the library's summaries as `Library.summaries()` gives them
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 Summary = dict[str, Any]
@@ -27,22 +27,27 @@ def _undated(summary: Summary) -> bool:
     return not (summary.get("placed_at") or summary.get("date"))
 
 
-def _oldest(summaries: list[Summary]) -> list[Summary]:
+def _newest(summaries: Sequence[Summary]) -> Sequence[Summary]:
+    """As the library gives them (not copied: a library's summaries are read as they are shown)."""
+    return summaries
+
+
+def _oldest(summaries: Sequence[Summary]) -> list[Summary]:
     """Oldest first; undated threads still last."""
     return [s for s in reversed(summaries) if not _undated(s)] + [s for s in summaries if _undated(s)]
 
 
-def _by_author(summaries: list[Summary]) -> list[Summary]:
+def _by_author(summaries: Sequence[Summary]) -> list[Summary]:
     """By `@handle` (else name), case aside; each author's threads newest first."""
     return sorted(summaries, key=lambda s: (s.get("author_handle") or s.get("author_name") or "\uffff").casefold())
 
 
-def _longest(summaries: list[Summary]) -> list[Summary]:
+def _longest(summaries: Sequence[Summary]) -> list[Summary]:
     """Most posts first (the posts the library holds)."""
     return sorted(summaries, key=lambda s: -(s.get("post_count") or 0))
 
 
-def _recently_added(summaries: list[Summary]) -> list[Summary]:
+def _recently_added(summaries: Sequence[Summary]) -> list[Summary]:
     """Latest `added_at` (the time the import first stored it) first. Threads stored before
     `added_at` was kept have none: they come after those that have, in their position in the
     library's own order (newest first)."""
@@ -51,8 +56,8 @@ def _recently_added(summaries: list[Summary]) -> list[Summary]:
     return dated + [s for s in summaries if not isinstance(s.get("added_at"), int | float)]
 
 
-_SORTERS: dict[str, Callable[[list[Summary]], list[Summary]]] = {
-    "newest": list,
+_SORTERS: dict[str, Callable[[Sequence[Summary]], Sequence[Summary]]] = {
+    "newest": _newest,
     "oldest": _oldest,
     "author": _by_author,
     "longest": _longest,
@@ -60,9 +65,9 @@ _SORTERS: dict[str, Callable[[list[Summary]], list[Summary]]] = {
 }
 
 
-def sort_summaries(summaries: list[Summary], order: str) -> list[Summary]:
+def sort_summaries(summaries: Sequence[Summary], order: str) -> Sequence[Summary]:
     """The summaries (newest first, as the library gives them) in `order`; an unknown order is newest."""
-    return _SORTERS.get(order, list)(summaries)
+    return _SORTERS.get(order, _newest)(summaries)
 
 
 def known_sort(order: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
@@ -17,13 +18,13 @@ from textual.worker import Worker, get_current_worker
 
 from ..formatting import author_label, count_text, numbered_total, post_with_attribution, thread_as_text
 from ..finding import PostsFound, needs_posts, posts_found, threads_matching
-from ..library import LibraryError
 from ..messages import FetchAgain, OpenThread
 from ..model import Thread
 from ..ordered_keys import KeyEvent, is_text
 from ..query import Node, QueryError, parse
 from ..quoting import Quote, posts_text
 from ..sorting import DEFAULT_SORT, SORT_LABELS, sort_summaries
+from ..summary_file import ids_of, position_of
 from ..text import clean_line, strip_control
 from ..weblinks import post_links, web_address
 from ..widgets.author_list import AuthorList
@@ -143,10 +144,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._resting_on: str | None = None  # the thread that timer opens
         self._loading: Worker[None] | None = None  # the latest thread load
         self._opening: str | None = None  # the thread it loads, until it is shown
-        self._library_error = ""
         self.find_query = ""  # the search within the open thread, while the find bar is on
         self._find_matches: list[int] = []
-        self._sorted_cache: tuple[list[dict[str, Any]], str, list[dict[str, Any]]] | None = None
+        self._sorted_cache: tuple[Sequence[dict[str, Any]], str, Sequence[dict[str, Any]]] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -178,19 +178,21 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def reading_pane(self) -> ReadingPane:
         return self.query_one(ReadingPane)
 
-    def visible_summaries(self) -> list[dict[str, Any]]:
+    def visible_summaries(self) -> Sequence[dict[str, Any]]:
         """The library's summaries in the chosen order, after the filter and the bookmarked-only and
         unread-only switches (unread-only keeps the thread being read, so reading it does not pull it away)."""
         summaries = self._sorted_summaries()
         states = self.app.states
         if self.bookmarked_only:
-            summaries = [s for s in summaries if states.get(s["id"], {}).get("bookmarked")]
+            summaries = [summaries[n] for n, thread_id in enumerate(ids_of(summaries))
+                         if states.get(thread_id, {}).get("bookmarked")]
         if self.unread_only:
             reading = self.chosen_id
-            summaries = [s for s in summaries if not states.get(s["id"], {}).get("read") or s["id"] == reading]
+            summaries = [summaries[n] for n, thread_id in enumerate(ids_of(summaries))
+                         if not states.get(thread_id, {}).get("read") or thread_id == reading]
         if self.filter_node is not None:
             if self._filter_scan_needed():  # what the posts hold is still being found: the list stays
-                return list(self.thread_list.items)
+                return self.thread_list.items
             summaries = threads_matching(self.filter_node, summaries, self.app.marks, self._filter_found)
         return summaries
 
@@ -226,7 +228,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._filter_found, self._filter_found_for = found, (node, summaries)
         self.refresh_threads()
 
-    def _sorted_summaries(self) -> list[dict[str, Any]]:
+    def _sorted_summaries(self) -> Sequence[dict[str, Any]]:
         """The library's summaries in the order chosen (`S`), sorted once per library and order."""
         summaries = self.app.library.summaries()
         order = self.app.sort_order
@@ -243,12 +245,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         # The cursor's thread, else the open one (a filter that matched nothing kept it open).
         chosen = self.chosen_id
         keep = thread_list.current["id"] if thread_list.current else chosen if chosen is not None else start_on
-        try:
-            items = self.visible_summaries()
-        except LibraryError as error:
-            self._show_unreadable(str(error))
-            return
-        self._library_error = ""
+        items = self.visible_summaries()
         list_notice, reader_notice = self._nothing_here()
         thread_list.empty_text = list_notice
         thread_list.set_items(items, keep_id=keep)
@@ -289,17 +286,6 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if self.unread_only:
             return "No unread threads.", "No unread threads: U shows all."
         return "", "Select a thread to read it."
-
-    def _show_unreadable(self, message: str) -> None:
-        """The library cannot be listed: say so in the panes and once in a notification."""
-        thread_list = self.thread_list
-        thread_list.empty_text = "The library cannot be read: see the reading pane."
-        thread_list.set_items([])
-        self.query_one("#list-pane").border_title = "Threads (unreadable)"
-        self._show(None, notice=message)
-        if message != self._library_error:
-            self._library_error = message
-            self.notify(message, title="Library", severity="error", timeout=30, markup=False)
 
     @on(SummaryList.Highlighted, "#thread-list")
     def _thread_highlighted(self, event: SummaryList.Highlighted) -> None:
@@ -371,7 +357,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def _select_in_list(self, thread_id: str) -> None:
         thread_list = self.thread_list
-        index = next((i for i, s in enumerate(thread_list.items) if s["id"] == thread_id), None)
+        index = position_of(thread_list.items, thread_id)
         if index is None and (self.filter_text or self.bookmarked_only or self.unread_only):
             self._set_filter("")
             self.bookmarked_only, self.unread_only = False, False
@@ -848,7 +834,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def _move_off(self, thread_id: str) -> None:
         """Put the list cursor on the thread after this one (else the one before), as it goes."""
         thread_list = self.thread_list
-        index = next((i for i, item in enumerate(thread_list.items) if item["id"] == thread_id), None)
+        index = position_of(thread_list.items, thread_id)
         if index is not None and thread_list.cursor == index and len(thread_list.items) > 1:
             thread_list.select(index + 1 if index + 1 < len(thread_list.items) else index - 1, announce=False)
 
@@ -872,7 +858,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def action_mark_all_read(self) -> None:
         """Ask, with the count, then mark every thread the list shows read."""
         states = self.app.states
-        unread = [item["id"] for item in self.thread_list.items if not states.get(item["id"], {}).get("read")]
+        unread = [thread_id for thread_id in ids_of(self.thread_list.items)
+                  if not states.get(thread_id, {}).get("read")]
         if not unread:
             self.notify("Every thread shown is read already.", markup=False)
             return
@@ -891,16 +878,17 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def action_next_unread(self) -> None:
         """Open the next unread thread after the current one in the list's order, wrapping round."""
-        items = self.thread_list.items
+        ids = ids_of(self.thread_list.items)
         states = self.app.states
-        here = next((i for i, item in enumerate(items) if self.thread is not None and item["id"] == self.thread.id),
-                    self.thread_list.cursor)
-        for step in range(1, len(items)):
-            index = (here + step) % len(items)
-            item = items[index]
-            if not states.get(item["id"], {}).get("read"):
+        here = position_of(self.thread_list.items, self.thread.id) if self.thread is not None else None
+        if here is None:
+            here = self.thread_list.cursor
+        for step in range(1, len(ids)):
+            index = (here + step) % len(ids)
+            thread_id = ids[index]
+            if not states.get(thread_id, {}).get("read"):
                 self.thread_list.select(index, announce=False)
-                self.open_thread(item["id"], states.get(item["id"], {}).get("position", 0), focus_reader=True)
+                self.open_thread(thread_id, states.get(thread_id, {}).get("position", 0), focus_reader=True)
                 return
         self.notify("No other unread thread in the list.", markup=False)
 
@@ -934,9 +922,10 @@ class MainScreen(ReportsWorkerErrors, Screen):
                 ids = [self.thread.id] if self.thread is not None else []
             elif choice.what == "bookmarks":
                 states = self.app.states
-                ids = [s["id"] for s in self._sorted_summaries() if states.get(s["id"], {}).get("bookmarked")]
+                ids = [thread_id for thread_id in ids_of(self._sorted_summaries())
+                       if states.get(thread_id, {}).get("bookmarked")]
             else:
-                ids = [item["id"] for item in self.thread_list.items]
+                ids = ids_of(self.thread_list.items)
             if not ids:
                 self.notify(f"Nothing to export: {'no thread open' if choice.what == 'thread' else 'no threads'}.",
                             severity="warning", markup=False)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -24,6 +25,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from ..summary_file import position_of
 
 Summary = dict[str, Any]
 # Rows kept drawn, a few screens' worth: each holds Strips with caches of their own, and
@@ -75,19 +78,19 @@ class SummaryList(ScrollView, can_focus=True):
 
     def __init__(self, *, empty_text: str = "Nothing here.", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.items: list[Summary] = []
+        self.items: Sequence[Summary] = []
         self.empty_text = empty_text
         self._rendered: dict[tuple[int, int, bool], list[Strip]] = {}
 
     # -- data -------------------------------------------------------------
 
-    def set_items(self, items: list[Summary], keep_id: str | None = None) -> None:
+    def set_items(self, items: Sequence[Summary], keep_id: str | None = None) -> None:
         """Replace the items; keep the cursor on `keep_id` when it is still there."""
         self.items = items
         self._rendered.clear()
         index = 0
         if keep_id is not None:
-            index = next((i for i, item in enumerate(items) if item["id"] == keep_id), 0)
+            index = position_of(items, keep_id) or 0
         self.virtual_size = Size(self.size.width, len(items) * self.ROW_HEIGHT)
         self.set_reactive(SummaryList.cursor, index)
         self.refresh()

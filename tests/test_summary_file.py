@@ -1,0 +1,140 @@
+"""The summaries file: its layout read back, its order kept through updates, its damage refused."""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tui.library import Library, LibraryError
+from tui.model import Post, Thread
+from tui.summary_file import FORMAT, Summaries, ids_of, position_of, sort_newest_first
+
+from .summary_files import summaries_path
+
+DATES = ["2021", "2021-10", "2021-10-01", "2021-10-01T09:00:00Z", "2021-10-01T10:00:00Z", "2020-02-29", None]
+
+
+def summary(n: int, date: str | None, title: str, handle: str | None = "ada") -> dict:
+    return {"id": f"t{n}", "author_name": "Ada", "author_handle": handle, "date": None if date and "T" in date else date,
+            "placed_at": date, "title": title, "post_count": n % 5 + 1, "has": []}
+
+
+summaries_strategy = st.lists(
+    st.builds(lambda date, title, handle: (date, title, handle), st.sampled_from(DATES),
+              st.sampled_from(["", "a", "b", "B", "é ✓", 'say "hi"\nthen\\go']), st.sampled_from(["ada", "Bo", None])),
+    max_size=40,
+).map(lambda rows: [summary(n, *row) for n, row in enumerate(rows)])
+
+
+@settings(max_examples=80, deadline=None)
+@given(summaries_strategy, st.data())
+def test_an_update_orders_the_summaries_as_sorting_them_all_would(summaries, data):
+    kept = [s for s in summaries if data.draw(st.booleans())]
+    removed = {s["id"] for s in kept if data.draw(st.booleans())}
+    added = [s for s in summaries if s not in kept]
+    replaced = [{**s, "title": "again"} for s in kept if data.draw(st.booleans())]
+    file = Summaries.of(sort_newest_first(kept))
+    updated = file.updated(removed, added + replaced)
+    by_id = {s["id"]: s for s in kept if s["id"] not in removed} | {s["id"]: s for s in added + replaced}
+    assert list(updated) == sort_newest_first(by_id.values())
+    reread = Summaries.parse(b"".join(updated.file()))
+    assert list(reread) == list(updated) and reread.ids == [s["id"] for s in updated]
+    assert reread.handles == [(s["author_handle"] or "").casefold() for s in updated]
+
+
+def test_a_few_added_to_many_are_placed_by_halving_and_many_by_walking_the_same_way():
+    many = sort_newest_first(summary(n, DATES[n % 6], f"title {n % 7}") for n in range(600))
+    file = Summaries.of(many)
+    for count in (3, 300):  # few: each placed by halving; many: the kept walked in order
+        added = [summary(1000 + n, DATES[n % 6], f"title {n % 5}") for n in range(count)]
+        assert list(file.updated({"t5"}, added)) == sort_newest_first([s for s in many if s["id"] != "t5"] + added)
+
+
+def test_a_file_is_its_columns_then_a_line_a_summary_in_order():
+    rows = sort_newest_first([summary(1, "2021", "one", "Ada"), summary(2, "2022", 'two "quoted"\nlines', None)])
+    data = b"".join(Summaries.of(rows).file())
+    head, *lines = data.split(b"\n")
+    columns = json.loads(head)
+    assert columns["format"] == FORMAT and columns["ids"] == ["t2", "t1"] and columns["handles"] == ["", "ada"]
+    assert columns["lengths"] == [len(line) + 1 for line in lines[:-1]] and lines[-1] == b""
+    assert columns["crc32"] == zlib.crc32(data[len(head) + 1:])
+    assert [json.loads(line) for line in lines[:-1]] == rows
+
+
+def test_summaries_are_found_by_id_and_by_handle_and_listed_by_position():
+    file = Summaries.of(sort_newest_first([summary(n, DATES[n % 4], f"t{n}", ["Ada", "bo"][n % 2]) for n in range(9)]))
+    assert file.get("t4") == summary(4, DATES[0], "t4", "Ada") and file.get("nope") is None
+    assert [s["id"] for s in file.by_handle("ada".__eq__)] == [i for i in file.ids if int(i[1:]) % 2 == 0]
+    assert position_of(file, file.ids[5]) == 5 and position_of(list(file), file.ids[5]) == 5
+    assert ids_of(file) == ids_of(list(file)) == file.ids
+    assert file[-1] == file[len(file) - 1] and file[2:4] == [file[2], file[3]]
+    with pytest.raises(IndexError):
+        file[len(file)]
+
+
+def _file(rows: list[dict]) -> bytes:
+    return b"".join(Summaries.of(rows).file())
+
+
+def _with_columns(data: bytes, **changes: object) -> bytes:
+    head, body = data.split(b"\n", 1)
+    return orjson.dumps({**json.loads(head), **changes}) + b"\n" + body
+
+
+GOOD = _file([summary(1, "2021", "one"), summary(2, "2020", "two")])
+DAMAGED = {
+    "empty columns line": b"\n" + GOOD.split(b"\n", 1)[1],
+    "another format": _with_columns(GOOD, format="threads-tui summaries 2"),
+    "a byte changed": GOOD.replace(b'"one"', b'"onf"'),
+    "cut short": GOOD[:-5],
+    "a line added": GOOD + b'{"id":"t3"}\n',
+    "columns of other lengths": _with_columns(GOOD, ids=["t1"]),
+    "lengths that do not add up": _with_columns(GOOD, lengths=[10, 20]),
+    "lengths that cut a line": _with_columns(GOOD, lengths=[int(n) for n in (40, len(GOOD.split(b"\n", 1)[1]) - 40)]),
+    "a length that is no number": _with_columns(GOOD, lengths=["x", 1]),
+    "an id that is no text": _with_columns(GOOD, ids=[1, 2]),
+    "no columns at all": b'{"id":"t1"}',
+}
+
+
+@pytest.mark.parametrize("kind", DAMAGED)
+def test_a_damaged_file_is_refused(kind):
+    with pytest.raises(ValueError):
+        Summaries.parse(DAMAGED[kind])
+
+
+@pytest.mark.parametrize("kind", ["a byte changed", "cut short", "lengths that cut a line"])
+def test_a_library_with_a_damaged_summaries_file_says_which_file_and_keeps_it(db_path, kind):
+    Library.open(db_path).add_threads([Thread(posts=[Post(f"thread {n}")], author_handle="ada") for n in range(2)])
+    path = summaries_path(db_path)
+    damaged = Summaries.parse(path.read_bytes())  # made like the damage above, from this library's own file
+    data = {"a byte changed": lambda d: d.replace(b'"thread 0"', b'"thread 9"'), "cut short": lambda d: d[:-5],
+            "lengths that cut a line": lambda d: _with_columns(d, lengths=[40, len(d.split(b"\n", 1)[1]) - 40])}[kind](
+        b"".join(damaged.file()))
+    path.write_bytes(data)
+    with pytest.raises(LibraryError, match=f"cannot read library {path}: the library is damaged"):
+        Library.open(db_path)
+    assert path.read_bytes() == data
+
+
+def test_a_missing_summaries_file_is_told(db_path):
+    Library.open(db_path).add_threads([Thread(posts=[Post("one")], author_handle="ada")])
+    summaries_path(db_path).unlink()
+    with pytest.raises(LibraryError, match="its summaries file is missing"):
+        Library.open(db_path)
+
+
+def test_a_commit_copies_the_summaries_it_keeps_as_their_lines(db_path):
+    library = Library.open(db_path)
+    library.add_threads([Thread(posts=[Post(f"thread {n}")], author_handle="ada") for n in range(5)])
+    before = Summaries.parse(summaries_path(db_path).read_bytes())
+    lines = {thread_id: bytes(before.line(n)) for n, thread_id in enumerate(before.ids)}
+    library.add_threads([Thread(posts=[Post("one more")], author_handle="bo")])
+    after = Summaries.parse(summaries_path(db_path).read_bytes())
+    assert len(after) == 6 and all(bytes(after.line(after.ids.index(i))) == line for i, line in lines.items())
+    assert not (db_path.parent / "library.json.posts" / f"s.{1}.summaries").exists()  # the superseded file went

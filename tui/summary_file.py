@@ -1,0 +1,227 @@
+"""The summaries file: every thread's summary, newest first, each read when it is asked for (no Textual here).
+
+A library's summaries are what its thread list shows and what a query of fields asks. At
+100,000 threads they are 40 MB of JSON: parsed whole, they would take several times that in
+memory and most of a second at every start. So they live in a file of their own, laid out so
+that opening the library parses one line of columns and keeps the rest as bytes, a summary
+being parsed from its line only when it is drawn or tested.
+
+Layout (UTF-8 text, each line ending in a newline):
+
+- line 1, the columns: a JSON object with `format` (`FORMAT`), `crc32` (the CRC-32 of all that
+  follows line 1), and three lists with an entry per thread, in the file's order: `ids`,
+  `handles` (the author's handle, casefolded; "" for none) and `lengths` (each summary's line
+  in bytes, its newline included);
+- then each summary (`model.Thread.summary()`, with what the library adds), one JSON object a
+  line, newest first (`sort_newest_first`).
+
+A file that fails its checksum, or whose columns disagree with its lines, is damaged: ValueError.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import zlib
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, overload
+
+import orjson
+
+from .model import PartialDate, placed_at
+
+FORMAT = "threads-tui summaries 1"
+_SUMMARY_DATE = re.compile(r"(?:\d{4}|-)-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?|\d{4}")
+
+
+def date_sort_text(summary: dict[str, Any]) -> str:
+    """Text that sorts by time: where the thread was placed (`model.placed_at`), or for a summary
+    stored before threads were placed, where its date places it."""
+    placed = summary.get("placed_at")
+    return placed if isinstance(placed, str) else placed_at(PartialDate.from_iso(summary.get("date")), None)
+
+
+def sort_newest_first(summaries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Newest first; undated threads last; ties by title, then id."""
+    ordered = sorted(summaries, key=lambda summary: (summary.get("title") or "", summary["id"]))
+    ordered.sort(key=date_sort_text, reverse=True)  # stable: ties keep title order
+    return ordered
+
+
+def _before(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether `a` comes before `b` in `sort_newest_first`'s order."""
+    a_date, b_date = date_sort_text(a), date_sort_text(b)
+    if a_date != b_date:
+        return a_date > b_date
+    return (a.get("title") or "", a["id"]) < (b.get("title") or "", b["id"])
+
+
+def check_summary(summary: Any) -> str:
+    """A summary's id, where it holds what listing and writing need; ValueError naming what is wrong."""
+    if not (isinstance(summary, dict) and isinstance(summary.get("id"), str)):
+        raise ValueError(f"a thread summary is malformed: {str(summary)[:80]!r}")
+    date = summary.get("date")
+    if date is not None and not (isinstance(date, str) and _SUMMARY_DATE.fullmatch(date)):
+        raise ValueError(f"summary of thread {summary['id']} has a malformed date {date!r}")
+    if not isinstance(summary.get("title", ""), str) or not isinstance(summary.get("post_count"), int):
+        raise ValueError(f"summary of thread {summary['id']} is malformed")
+    return summary["id"]
+
+
+def handle_key(summary: dict[str, Any]) -> str:
+    """The author's handle as the `handles` column holds it: casefolded, "" for none."""
+    handle = summary.get("author_handle")
+    return handle.casefold() if isinstance(handle, str) else ""
+
+
+class Summaries(Sequence[dict[str, Any]]):
+    """A library's summaries, newest first: `ids` and `handles` at hand, each summary parsed
+    from its line when asked for (a new dict each time: change it freely)."""
+
+    __slots__ = ("ids", "handles", "_body", "_starts", "_order")
+
+    def __init__(self, ids: list[str], handles: list[str], body: bytes, starts: array[int]) -> None:
+        self.ids, self.handles = ids, handles
+        self._body = body
+        self._starts = starts  # where each line starts in `_body`, and where the last ends
+        self._order: dict[str, int] | None = None
+
+    @classmethod
+    def parse(cls, data: bytes) -> Summaries:
+        """The summaries a file holds; ValueError where it is damaged."""
+        if not data:
+            return cls.of([])
+        end = data.find(b"\n")
+        try:
+            columns = orjson.loads(data[:end]) if end >= 0 else None
+        except orjson.JSONDecodeError:
+            columns = None
+        if not isinstance(columns, dict) or columns.get("format") != FORMAT:
+            raise ValueError("not a summaries file, or not of this version")
+        ids, handles, lengths = columns.get("ids"), columns.get("handles"), columns.get("lengths")
+        if not (isinstance(ids, list) and isinstance(handles, list) and isinstance(lengths, list)
+                and len(ids) == len(handles) == len(lengths)):
+            raise ValueError("its columns are malformed")
+        body = data[end + 1:]
+        if zlib.crc32(body) != columns.get("crc32"):
+            raise ValueError("it fails its checksum")
+        try:
+            starts = array("q", itertools.accumulate(lengths, initial=0))
+        except (TypeError, OverflowError) as error:
+            raise ValueError("its line lengths are malformed") from error
+        if starts[-1] != len(body) or any(body[at - 1] != 10 for at in itertools.islice(starts, 1, None)) \
+                or not all(isinstance(value, str) for value in itertools.chain(ids, handles)):
+            raise ValueError("its columns disagree with its lines")
+        unique: dict[str, str] = {}  # few authors, many threads: each handle kept once
+        return cls(ids, [unique.setdefault(handle, handle) for handle in handles], body, starts)
+
+    @classmethod
+    def of(cls, summaries: Iterable[dict[str, Any]]) -> Summaries:
+        """Summaries already in order (`sort_newest_first`), as a file would hold them."""
+        return cls._joined([(summary["id"], handle_key(summary), orjson.dumps(summary) + b"\n")
+                            for summary in summaries])
+
+    @classmethod
+    def _joined(cls, rows: list[tuple[str, str, bytes | memoryview]]) -> Summaries:
+        starts = array("q", itertools.accumulate((len(line) for _id, _handle, line in rows), initial=0))
+        return cls([row[0] for row in rows], [row[1] for row in rows], b"".join(row[2] for row in rows), starts)
+
+    def file(self) -> list[bytes]:
+        """The file's content, in pieces to write one after the other."""
+        lengths = [self._starts[n + 1] - self._starts[n] for n in range(len(self.ids))]
+        columns = {"format": FORMAT, "crc32": zlib.crc32(self._body), "ids": self.ids, "handles": self.handles,
+                   "lengths": lengths}
+        return [orjson.dumps(columns) + b"\n", self._body]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        summary: dict[str, Any] = orjson.loads(self.line(index))
+        return summary
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def line(self, index: int) -> memoryview:
+        """The summary's line in the file, its newline included (not copied)."""
+        return memoryview(self._body)[self._starts[index]:self._starts[index + 1]]
+
+    def order(self) -> dict[str, int]:
+        """Each thread id's position."""
+        if self._order is None:
+            self._order = {thread_id: index for index, thread_id in enumerate(self.ids)}
+        return self._order
+
+    def get(self, thread_id: str) -> dict[str, Any] | None:
+        """A thread's summary, None if not here."""
+        index = self.order().get(thread_id)
+        return None if index is None else self[index]
+
+    def holds(self, thread_id: str) -> bool:
+        """Whether a thread of that id is here."""
+        return thread_id in self.order()
+
+    def by_handle(self, test: Any) -> list[dict[str, Any]]:
+        """The summaries whose handle (casefolded) passes `test`, in order: only those are parsed."""
+        return [self[index] for index, handle in enumerate(self.handles) if test(handle)]
+
+    def updated(self, remove: Iterable[str], add: Sequence[dict[str, Any]]) -> Summaries:
+        """These summaries without the threads of `remove` and with `add` (in order, each checked:
+        ValueError). A kept summary is copied as its line, parsed only where the order of what is
+        added must be weighed against it."""
+        gone = set(remove) | {summary["id"] for summary in add}
+        kept = [index for index, thread_id in enumerate(self.ids) if thread_id not in gone]
+        for summary in add:
+            check_summary(summary)
+        incoming = sort_newest_first(add)
+        rows: list[tuple[str, str, bytes | memoryview]] = []
+        at = 0  # the next kept summary to copy
+        # Few summaries into many: each one's place is found by halving (a few parsed where it falls);
+        # many: the kept are walked in order, each parsed once.
+        halving = len(incoming) * max(1, len(kept).bit_length()) < len(kept)
+        for summary in incoming:
+            if halving:
+                low, high = at, len(kept)
+                while low < high:
+                    middle = (low + high) // 2
+                    if _before(self[kept[middle]], summary):
+                        low = middle + 1
+                    else:
+                        high = middle
+                place = low
+            else:
+                place = at
+                while place < len(kept) and _before(self[kept[place]], summary):
+                    place += 1
+            rows += ((self.ids[n], self.handles[n], self.line(n)) for n in kept[at:place])
+            rows.append((summary["id"], handle_key(summary), orjson.dumps(summary) + b"\n"))
+            at = place
+        rows += ((self.ids[n], self.handles[n], self.line(n)) for n in kept[at:])
+        return self._joined(rows)
+
+
+def ids_of(summaries: Sequence[dict[str, Any]]) -> list[str]:
+    """The thread ids of some summaries, in order (from the column, where they are a library's)."""
+    return summaries.ids if isinstance(summaries, Summaries) else [summary["id"] for summary in summaries]
+
+
+def position_of(summaries: Sequence[dict[str, Any]], thread_id: str) -> int | None:
+    """Where a thread is among some summaries; None if not there."""
+    if isinstance(summaries, Summaries):
+        return summaries.order().get(thread_id)
+    return next((index for index, summary in enumerate(summaries) if summary["id"] == thread_id), None)
