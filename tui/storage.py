@@ -9,7 +9,7 @@ import queue
 import re
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -135,7 +135,7 @@ def write_atomic(path: Path, payload: bytes, sync: bool = True, mode: int | None
         fsync_dir(folder)
 
 
-def write_new_file(path: Path, payload: bytes | list[bytes], mode: int | None = None) -> None:
+def write_new_file(path: Path, payload: bytes | Sequence[bytes | memoryview], mode: int | None = None) -> None:
     """Write a file under a name nothing refers to yet: no temporary file, no rename, no fsync.
 
     The caller makes many such files durable at once (`sync_files`, then one
@@ -146,7 +146,10 @@ def write_new_file(path: Path, payload: bytes | list[bytes], mode: int | None = 
         with open(path, "wb") as handle:
             if mode is not None:  # as private as the files beside it
                 os.fchmod(handle.fileno(), mode)
-            handle.write(b"".join(payload) if isinstance(payload, list) else payload)
+            if isinstance(payload, bytes):
+                handle.write(payload)
+            else:
+                handle.writelines(payload)
     except OSError as error:
         try:
             os.unlink(path)
@@ -208,7 +211,7 @@ class BackgroundSync:
             self._abandoned = True  # the caller failed: what is still queued is not written
         self._stop()
 
-    def write(self, path: Path, payload: bytes | list[bytes], mode: int | None = None) -> None:
+    def write(self, path: Path, payload: bytes | Sequence[bytes | memoryview], mode: int | None = None) -> None:
         """Write this new file (`write_new_file`), and have it synced."""
         write_new_file(path, payload, mode)
         self._files.put(path)

@@ -83,7 +83,7 @@ class Summaries(Sequence[dict[str, Any]]):
 
     def __init__(self, ids: list[str], handles: list[str], body: bytes, starts: array[int]) -> None:
         self.ids, self.handles = ids, handles
-        self._body = body
+        self._body = body  # the lines, after what came before them in the file where they were read
         self._starts = starts  # where each line starts in `_body`, and where the last ends
         self._order: dict[str, int] | None = None
 
@@ -103,18 +103,17 @@ class Summaries(Sequence[dict[str, Any]]):
         if not (isinstance(ids, list) and isinstance(handles, list) and isinstance(lengths, list)
                 and len(ids) == len(handles) == len(lengths)):
             raise ValueError("its columns are malformed")
-        body = data[end + 1:]
-        if zlib.crc32(body) != columns.get("crc32"):
+        if zlib.crc32(memoryview(data)[end + 1:]) != columns.get("crc32"):
             raise ValueError("it fails its checksum")
-        try:
-            starts = array("q", itertools.accumulate(lengths, initial=0))
+        try:  # the lines are kept where they are in `data`: not copied
+            starts = array("q", itertools.accumulate(lengths, initial=end + 1))
         except (TypeError, OverflowError) as error:
             raise ValueError("its line lengths are malformed") from error
-        if starts[-1] != len(body) or any(body[at - 1] != 10 for at in itertools.islice(starts, 1, None)) \
+        if starts[-1] != len(data) or any(data[at - 1] != 10 for at in itertools.islice(starts, 1, None)) \
                 or not all(isinstance(value, str) for value in itertools.chain(ids, handles)):
             raise ValueError("its columns disagree with its lines")
         unique: dict[str, str] = {}  # few authors, many threads: each handle kept once
-        return cls(ids, [unique.setdefault(handle, handle) for handle in handles], body, starts)
+        return cls(ids, [unique.setdefault(handle, handle) for handle in handles], data, starts)
 
     @classmethod
     def of(cls, summaries: Iterable[dict[str, Any]]) -> Summaries:
@@ -127,12 +126,13 @@ class Summaries(Sequence[dict[str, Any]]):
         starts = array("q", itertools.accumulate((len(line) for _id, _handle, line in rows), initial=0))
         return cls([row[0] for row in rows], [row[1] for row in rows], b"".join(row[2] for row in rows), starts)
 
-    def file(self) -> list[bytes]:
+    def file(self) -> list[bytes | memoryview]:
         """The file's content, in pieces to write one after the other."""
         lengths = [self._starts[n + 1] - self._starts[n] for n in range(len(self.ids))]
-        columns = {"format": FORMAT, "crc32": zlib.crc32(self._body), "ids": self.ids, "handles": self.handles,
+        lines = memoryview(self._body)[self._starts[0]:]
+        columns = {"format": FORMAT, "crc32": zlib.crc32(lines), "ids": self.ids, "handles": self.handles,
                    "lengths": lengths}
-        return [orjson.dumps(columns) + b"\n", self._body]
+        return [orjson.dumps(columns) + b"\n", lines]
 
     def __len__(self) -> int:
         return len(self.ids)
