@@ -146,10 +146,7 @@ def write_new_file(path: Path, payload: bytes | Sequence[bytes | memoryview], mo
         with open(path, "wb") as handle:
             if mode is not None:  # as private as the files beside it
                 os.fchmod(handle.fileno(), mode)
-            if isinstance(payload, bytes):
-                handle.write(payload)
-            else:
-                handle.writelines(payload)
+            handle.write(payload if isinstance(payload, bytes) else b"".join(payload))
     except OSError as error:
         try:
             os.unlink(path)
