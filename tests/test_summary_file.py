@@ -97,15 +97,44 @@ DAMAGED = {
     "lengths that do not add up": _with_columns(GOOD, lengths=[10, 20]),
     "lengths that cut a line": _with_columns(GOOD, lengths=[int(n) for n in (40, len(GOOD.split(b"\n", 1)[1]) - 40)]),
     "a length that is no number": _with_columns(GOOD, lengths=["x", 1]),
+    "a line of no length": _with_columns(GOOD, lengths=[0, len(GOOD.split(b"\n", 1)[1])]),
+    "a length below nothing": _with_columns(GOOD, lengths=[-1, len(GOOD.split(b"\n", 1)[1]) + 1]),
     "an id that is no text": _with_columns(GOOD, ids=[1, 2]),
     "no columns at all": b'{"id":"t1"}',
 }
 
 
 @pytest.mark.parametrize("kind", DAMAGED)
-def test_a_damaged_file_is_refused(kind):
+def test_a_damaged_file_is_refused(kind, tmp_path):
     with pytest.raises(ValueError):
         Summaries.parse(DAMAGED[kind])
+    (tmp_path / "s.1.summaries").write_bytes(DAMAGED[kind])
+    with pytest.raises(ValueError):
+        Summaries.read(tmp_path / "s.1.summaries")
+
+
+def test_a_file_read_from_disk_is_checked_a_piece_at_a_time_and_gives_what_it_holds(tmp_path, monkeypatch):
+    import tui.summary_file
+
+    monkeypatch.setattr(tui.summary_file, "_PIECE", 7)  # lines end in every place a piece can cut them
+    rows = sort_newest_first(summary(n, DATES[n % 6], f"title {n} ✓" * (n % 3)) for n in range(50))
+    (tmp_path / "s.1.summaries").write_bytes(_file(rows))
+    assert list(Summaries.read(tmp_path / "s.1.summaries")) == rows
+    damaged = _with_columns(_file(rows), lengths=[len(Summaries.of(rows).line(n)) + (n == 20) - (n == 21)
+                                                  for n in range(50)])
+    (tmp_path / "s.1.summaries").write_bytes(damaged)
+    with pytest.raises(ValueError, match="disagree"):
+        Summaries.read(tmp_path / "s.1.summaries")
+
+
+def test_summaries_read_before_a_commit_elsewhere_stay_readable_after_it_removed_their_file(db_path):
+    Library.open(db_path).add_threads([Thread(posts=[Post(f"thread {n}")], author_handle="ada") for n in range(3)])
+    reader = Library.open(db_path)
+    old_file = summaries_path(db_path)
+    Library.open(db_path).add_threads([Thread(posts=[Post("one more")], author_handle="bo")])
+    assert not old_file.exists()
+    assert sorted(s["title"] for s in reader.summaries()) == ["thread 0", "thread 1", "thread 2"]
+    assert reader.reload_if_changed() and len(reader.summaries()) == 4
 
 
 @pytest.mark.parametrize("kind", ["a byte changed", "cut short", "lengths that cut a line"])

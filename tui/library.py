@@ -302,7 +302,7 @@ SHARDS_UPGRADED_FROM = 1
 
 def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
     """What is wrong with the tables and the file names of current-version data, if anything (the
-    summaries file is checked as it is read: `Summaries.parse`)."""
+    summaries file is checked as it is read: `Summaries.read`)."""
     for name, table in data.items():
         if name != "threads" and not all(key.isdigit() and isinstance(doc, dict) for key, doc in table.items()):
             return f"table {name!r} holds malformed entries"
@@ -417,7 +417,7 @@ class Library:
         path = self.posts_dir / name
         try:
             with no_cycle_collection():
-                return Summaries.parse(path.read_bytes())
+                return Summaries.read(path)
         except FileNotFoundError:
             raise
         except OSError as error:

@@ -20,18 +20,22 @@ A file that fails its checksum, or whose columns disagree with its lines, is dam
 
 from __future__ import annotations
 
+import io
 import itertools
+import mmap
 import re
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, overload
+from pathlib import Path
+from typing import Any, BinaryIO, overload
 
 import orjson
 
 from .model import PartialDate, placed_at
 
 FORMAT = "threads-tui summaries 1"
+_PIECE = 1 << 20  # a file is checked a piece of this many bytes at a time
 _SUMMARY_DATE = re.compile(r"(?:\d{4}|-)-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?|\d{4}")
 
 
@@ -69,6 +73,46 @@ def check_summary(summary: Any) -> str:
     return summary["id"]
 
 
+def _checked(stream: BinaryIO) -> tuple[list[str], list[str], array[int]]:
+    """The columns of a summaries file (ids, handles, where each line starts and the last ends), read
+    from its start, once its lines are checked against them and its checksum: one pass, a piece at a
+    time. ValueError where it is damaged."""
+    head = stream.readline()
+    try:
+        columns = orjson.loads(head) if head.endswith(b"\n") else None
+    except orjson.JSONDecodeError:
+        columns = None
+    if not isinstance(columns, dict) or columns.get("format") != FORMAT:
+        raise ValueError("not a summaries file, or not of this version")
+    ids, handles, lengths = columns.get("ids"), columns.get("handles"), columns.get("lengths")
+    if not (isinstance(ids, list) and isinstance(handles, list) and isinstance(lengths, list)
+            and len(ids) == len(handles) == len(lengths)
+            and all(isinstance(value, str) for value in itertools.chain(ids, handles))):
+        raise ValueError("its columns are malformed")
+    try:
+        starts = array("q", itertools.accumulate(lengths, initial=len(head)))
+    except (TypeError, OverflowError) as error:
+        raise ValueError("its line lengths are malformed") from error
+    if lengths and min(lengths) < 1:
+        raise ValueError("its line lengths are malformed")
+    crc, offset = 0, len(head)
+    ends = itertools.islice(starts, 1, None)  # each line's end: a newline must be just before it
+    end = next(ends, None)
+    while piece := stream.read(_PIECE):
+        crc = zlib.crc32(piece, crc)
+        offset += len(piece)
+        while end is not None and end <= offset:
+            if end <= starts[0] or piece[end - 1 - offset + len(piece)] != 10:
+                raise ValueError("its columns disagree with its lines")
+            end = next(ends, None)
+    if crc != columns.get("crc32"):
+        raise ValueError("it fails its checksum")
+    if offset != starts[-1]:
+        raise ValueError("its columns disagree with its lines")
+    unique: dict[str, str] = {}  # few authors, many threads: each handle kept once
+    return ids, [unique.setdefault(handle, handle) for handle in handles], starts
+
+
 def handle_key(summary: dict[str, Any]) -> str:
     """The author's handle as the `handles` column holds it: casefolded, "" for none."""
     handle = summary.get("author_handle")
@@ -81,7 +125,7 @@ class Summaries(Sequence[dict[str, Any]]):
 
     __slots__ = ("ids", "handles", "_body", "_starts", "_order")
 
-    def __init__(self, ids: list[str], handles: list[str], body: bytes, starts: array[int]) -> None:
+    def __init__(self, ids: list[str], handles: list[str], body: bytes | mmap.mmap, starts: array[int]) -> None:
         self.ids, self.handles = ids, handles
         self._body = body  # the lines, after what came before them in the file where they were read
         self._starts = starts  # where each line starts in `_body`, and where the last ends
@@ -89,31 +133,18 @@ class Summaries(Sequence[dict[str, Any]]):
 
     @classmethod
     def parse(cls, data: bytes) -> Summaries:
-        """The summaries a file holds; ValueError where it is damaged."""
-        if not data:
-            return cls.of([])
-        end = data.find(b"\n")
-        try:
-            columns = orjson.loads(data[:end]) if end >= 0 else None
-        except orjson.JSONDecodeError:
-            columns = None
-        if not isinstance(columns, dict) or columns.get("format") != FORMAT:
-            raise ValueError("not a summaries file, or not of this version")
-        ids, handles, lengths = columns.get("ids"), columns.get("handles"), columns.get("lengths")
-        if not (isinstance(ids, list) and isinstance(handles, list) and isinstance(lengths, list)
-                and len(ids) == len(handles) == len(lengths)):
-            raise ValueError("its columns are malformed")
-        if zlib.crc32(memoryview(data)[end + 1:]) != columns.get("crc32"):
-            raise ValueError("it fails its checksum")
-        try:  # the lines are kept where they are in `data`: not copied
-            starts = array("q", itertools.accumulate(lengths, initial=end + 1))
-        except (TypeError, OverflowError) as error:
-            raise ValueError("its line lengths are malformed") from error
-        if starts[-1] != len(data) or any(data[at - 1] != 10 for at in itertools.islice(starts, 1, None)) \
-                or not all(isinstance(value, str) for value in itertools.chain(ids, handles)):
-            raise ValueError("its columns disagree with its lines")
-        unique: dict[str, str] = {}  # few authors, many threads: each handle kept once
-        return cls(ids, [unique.setdefault(handle, handle) for handle in handles], data, starts)
+        """The summaries a file's content holds; ValueError where it is damaged."""
+        ids, handles, starts = _checked(io.BytesIO(data))
+        return cls(ids, handles, data, starts)
+
+    @classmethod
+    def read(cls, path: Path) -> Summaries:
+        """The summaries a file holds, its lines mapped into memory, not read into it (a summary's page
+        is brought in when it is first asked for); ValueError where it is damaged, OSError."""
+        with open(path, "rb") as handle:
+            ids, handles, starts = _checked(handle)
+            body = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if len(ids) else b""
+        return cls(ids, handles, body, starts)
 
     @classmethod
     def of(cls, summaries: Iterable[dict[str, Any]]) -> Summaries:
