@@ -853,17 +853,17 @@ async def test_a_library_changed_elsewhere_is_read_off_the_ui_thread(sample_db, 
     from tui.summary_file import Summaries
 
     read_on: list[str] = []
-    parse = Summaries.parse
+    read = Summaries.read
 
-    def recording_parse(data):
+    def recording_read(path):
         read_on.append(threading.current_thread().name)
-        return parse(data)
+        return read(path)
 
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         run_import([FIXTURES / "threadreader"], Library.open(sample_db))
-        monkeypatch.setattr(Summaries, "parse", recording_parse)
+        monkeypatch.setattr(Summaries, "read", recording_read)
         app.check_library()
         await settle(pilot)
         assert len(app.screen.query_one(ThreadList).items) == len(app.library)

@@ -95,19 +95,18 @@ def _checked(stream: BinaryIO) -> tuple[list[str], list[str], array[int]]:
         raise ValueError("its line lengths are malformed") from error
     if lengths and min(lengths) < 1:
         raise ValueError("its line lengths are malformed")
-    crc, offset = 0, len(head)
+    crc, offset, lines_end = 0, len(head), True
     ends = itertools.islice(starts, 1, None)  # each line's end: a newline must be just before it
     end = next(ends, None)
     while piece := stream.read(_PIECE):
         crc = zlib.crc32(piece, crc)
         offset += len(piece)
         while end is not None and end <= offset:
-            if end <= starts[0] or piece[end - 1 - offset + len(piece)] != 10:
-                raise ValueError("its columns disagree with its lines")
+            lines_end = lines_end and end > starts[0] and piece[end - 1 - offset + len(piece)] == 10
             end = next(ends, None)
     if crc != columns.get("crc32"):
         raise ValueError("it fails its checksum")
-    if offset != starts[-1]:
+    if offset != starts[-1] or not lines_end:
         raise ValueError("its columns disagree with its lines")
     unique: dict[str, str] = {}  # few authors, many threads: each handle kept once
     return ids, [unique.setdefault(handle, handle) for handle in handles], starts
