@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from tui.library import Library, LibraryError
 from tui.model import Post, Thread
+from tui.sorting import SORT_LABELS, sort_summaries
 from tui.summary_file import FORMAT, Summaries, ids_of, position_of, sort_newest_first
 
 from .summary_files import summaries_path
@@ -20,8 +21,26 @@ DATES = ["2021", "2021-10", "2021-10-01", "2021-10-01T09:00:00Z", "2021-10-01T10
 
 
 def summary(n: int, date: str | None, title: str, handle: str | None = "ada") -> dict:
-    return {"id": f"t{n}", "author_name": "Ada", "author_handle": handle, "date": None if date and "T" in date else date,
-            "placed_at": date, "title": title, "post_count": n % 5 + 1, "has": []}
+    made = {"id": f"t{n}", "author_name": ["Ada", "bo", None][n % 3], "author_handle": handle,
+            "date": None if date and "T" in date else date, "placed_at": date, "title": title,
+            "post_count": n % 5 + 1, "has": []}
+    if n % 4:
+        made["added_at"] = 1_700_000_000 + (n * 7919) % 13  # ties too
+    return made
+
+
+def reference_order(summaries: list[dict], order: str) -> list[str]:
+    """Each order of the thread list, worked out from the summaries themselves (as `sorting` once did)."""
+    undated = [s for s in summaries if not (s.get("placed_at") or s.get("date"))]
+    ordered = {
+        "newest": summaries,
+        "oldest": [s for s in reversed(summaries) if s not in undated] + undated,
+        "author": sorted(summaries, key=lambda s: (s.get("author_handle") or s.get("author_name") or "\uffff").casefold()),
+        "longest": sorted(summaries, key=lambda s: -s["post_count"]),
+        "added": sorted([s for s in summaries if "added_at" in s], key=lambda s: -s["added_at"])
+                 + [s for s in summaries if "added_at" not in s],
+    }[order]
+    return [s["id"] for s in ordered]
 
 
 summaries_strategy = st.lists(
@@ -45,6 +64,29 @@ def test_an_update_orders_the_summaries_as_sorting_them_all_would(summaries, dat
     reread = Summaries.parse(b"".join(updated.file()))
     assert list(reread) == list(updated) and reread.ids == [s["id"] for s in updated]
     assert reread.handles == [(s["author_handle"] or "").casefold() for s in updated]
+
+
+@settings(max_examples=60, deadline=None)
+@given(summaries_strategy, st.sampled_from(sorted(SORT_LABELS)))
+def test_each_order_of_the_list_comes_from_the_columns_as_from_the_summaries(summaries, order):
+    ordered = sort_newest_first(summaries)
+    file = Summaries.parse(b"".join(Summaries.of(ordered).file()))
+    sorted_file = sort_summaries(file, order)
+    assert sorted_file.ids == reference_order(ordered, order)
+    assert list(sorted_file) == [file.get(thread_id) for thread_id in sorted_file.ids]
+    assert all(position_of(sorted_file, thread_id) == n for n, thread_id in enumerate(sorted_file.ids))
+
+
+def test_sorting_reads_no_summary(monkeypatch):
+    file = Summaries.of(sort_newest_first(summary(n, DATES[n % 7], f"t{n % 3}", [None, "ada", "Bo"][n % 3])
+                                          for n in range(30)))
+
+    def no_reading(self, index):
+        raise AssertionError("a summary was read to sort")
+
+    monkeypatch.setattr(Summaries, "__getitem__", no_reading)
+    for order in SORT_LABELS:
+        assert len(sort_summaries(file, order)) == 30
 
 
 def test_a_few_added_to_many_are_placed_by_halving_and_many_by_walking_the_same_way():
@@ -100,6 +142,9 @@ DAMAGED = {
     "a line of no length": _with_columns(GOOD, lengths=[0, len(GOOD.split(b"\n", 1)[1])]),
     "a length below nothing": _with_columns(GOOD, lengths=[-1, len(GOOD.split(b"\n", 1)[1]) + 1]),
     "an id that is no text": _with_columns(GOOD, ids=[1, 2]),
+    "a post count that is no number": _with_columns(GOOD, counts=[1, "2"]),
+    "a date flag that is no flag": _with_columns(GOOD, dated=[True, 1]),
+    "a column missing": _with_columns(GOOD, names=None),
     "no columns at all": b'{"id":"t1"}',
 }
 

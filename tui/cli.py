@@ -371,7 +371,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .user_data import UserData, normalise_tag
 
     library = _open_library(args.db)
-    summaries = sort_summaries(library.summaries(), args.sort)
+    summaries: Sequence[dict[str, Any]] = sort_summaries(library.summaries(), args.sort)
     tags = UserData(library).all_tags()
     if args.query is not None:
         from .finding import matching_threads

@@ -307,13 +307,18 @@ def threads_matching(node: Node, summaries: Iterable[_S], marks: Marks, found: P
     return [summary for summary in _by_author(node, summaries) if test(_ThreadItem(summary, marks, found))]
 
 
+def _holding(name: str) -> Callable[[str], bool]:
+    """A test of a handle: whether it holds `name`."""
+    return lambda handle: name in handle
+
+
 def _by_author(node: Node, summaries: Iterable[_S]) -> Iterable[_S]:
     """The summaries whose handle holds the name of each `from:` the query must satisfy: a test far
     cheaper than the query's, which most threads fail; the query then tests the few left."""
     for term in node.terms if isinstance(node, AllOf) else (node,):
         if isinstance(term, Field) and term.name == "from":
             if isinstance(summaries, Summaries):  # a library's: its column of handles, each summary read after
-                summaries = cast(list[_S], summaries.by_handle(lambda handle, name=term.value: name in handle))
+                summaries = cast(list[_S], summaries.by_handle(_holding(term.value)))
             else:
                 summaries = [summary for summary in summaries
                              if term.value in (summary.get("author_handle") or "").casefold()]

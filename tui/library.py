@@ -628,12 +628,12 @@ class Library:
         name = summary.get("author_name")
         summaries = self.summaries()
         if handle:
-            same = summaries.by_handle(handle.__eq__)
-        elif name:  # rare: read every summary without a handle
-            same = [doc for doc in summaries.by_handle("".__eq__) if doc.get("author_name") == name]
+            same = [n for n, other in enumerate(summaries.handles) if other == handle]
+        elif name:
+            same = [n for n, other in enumerate(summaries.names) if other == name]
         else:
             same = []
-        return [doc for doc in same if doc["id"] != summary["id"]]
+        return [summaries[n] for n in same if summaries.ids[n] != summary["id"]]
 
     def _shard_path(self, file_name: str) -> Path:
         return self.posts_dir / file_name

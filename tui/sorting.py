@@ -1,15 +1,16 @@
 """The orders the thread list and `threads-tui list` offer (no Textual here).
 
 Each sorts the library's summaries as `Library.summaries()` gives them
-(newest first): a sort is stable, so threads that tie keep that order.
+(newest first), by their columns (no summary is read): a sort is stable, so
+threads that tie keep that order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
+from typing import cast
 
-Summary = dict[str, Any]
+from .summary_file import Summaries
 
 DEFAULT_SORT = "newest"
 SETTING = "sort"  # the name of the user's setting that remembers the order (`UserData.setting`)
@@ -23,40 +24,40 @@ SORT_LABELS: dict[str, str] = {
 }
 
 
-def _undated(summary: Summary) -> bool:
-    return not (summary.get("placed_at") or summary.get("date"))
-
-
-def _newest(summaries: Sequence[Summary]) -> Sequence[Summary]:
-    """As the library gives them (not copied: a library's summaries are read as they are shown)."""
+def _newest(summaries: Summaries) -> Summaries:
+    """As the library gives them."""
     return summaries
 
 
-def _oldest(summaries: Sequence[Summary]) -> list[Summary]:
+def _oldest(summaries: Summaries) -> Summaries:
     """Oldest first; undated threads still last."""
-    return [s for s in reversed(summaries) if not _undated(s)] + [s for s in summaries if _undated(s)]
+    dated = summaries.dated
+    return summaries.reordered([*(n for n in reversed(range(len(dated))) if dated[n]),
+                                *(n for n in range(len(dated)) if not dated[n])])
 
 
-def _by_author(summaries: Sequence[Summary]) -> list[Summary]:
+def _by_author(summaries: Summaries) -> Summaries:
     """By `@handle` (else name), case aside; each author's threads newest first."""
-    return sorted(summaries, key=lambda s: (s.get("author_handle") or s.get("author_name") or "\uffff").casefold())
+    handles, names = summaries.handles, summaries.names
+    return summaries.reordered(sorted(range(len(handles)), key=lambda n: handles[n] or names[n].casefold() or "\uffff"))
 
 
-def _longest(summaries: Sequence[Summary]) -> list[Summary]:
+def _longest(summaries: Summaries) -> Summaries:
     """Most posts first (the posts the library holds)."""
-    return sorted(summaries, key=lambda s: -(s.get("post_count") or 0))
+    counts = summaries.counts
+    return summaries.reordered(sorted(range(len(counts)), key=lambda n: -counts[n]))
 
 
-def _recently_added(summaries: Sequence[Summary]) -> list[Summary]:
+def _recently_added(summaries: Summaries) -> Summaries:
     """Latest `added_at` (the time the import first stored it) first. Threads stored before
     `added_at` was kept have none: they come after those that have, in their position in the
     library's own order (newest first)."""
-    dated = [s for s in summaries if isinstance(s.get("added_at"), int | float)]
-    dated.sort(key=lambda s: -s["added_at"])
-    return dated + [s for s in summaries if not isinstance(s.get("added_at"), int | float)]
+    added = summaries.added
+    known = sorted((n for n in range(len(added)) if added[n] is not None), key=lambda n: -cast(float, added[n]))
+    return summaries.reordered([*known, *(n for n in range(len(added)) if added[n] is None)])
 
 
-_SORTERS: dict[str, Callable[[Sequence[Summary]], Sequence[Summary]]] = {
+_SORTERS: dict[str, Callable[[Summaries], Summaries]] = {
     "newest": _newest,
     "oldest": _oldest,
     "author": _by_author,
@@ -65,7 +66,7 @@ _SORTERS: dict[str, Callable[[Sequence[Summary]], Sequence[Summary]]] = {
 }
 
 
-def sort_summaries(summaries: Sequence[Summary], order: str) -> Sequence[Summary]:
+def sort_summaries(summaries: Summaries, order: str) -> Summaries:
     """The summaries (newest first, as the library gives them) in `order`; an unknown order is newest."""
     return _SORTERS.get(order, _newest)(summaries)
 

@@ -9,9 +9,10 @@ being parsed from its line only when it is drawn or tested.
 Layout (UTF-8 text, each line ending in a newline):
 
 - line 1, the columns: a JSON object with `format` (`FORMAT`), `crc32` (the CRC-32 of all that
-  follows line 1), and three lists with an entry per thread, in the file's order: `ids`,
-  `handles` (the author's handle, casefolded; "" for none) and `lengths` (each summary's line
-  in bytes, its newline included);
+  follows line 1), and lists with an entry per thread, in the file's order: `ids`, `lengths`
+  (each summary's line in bytes, its newline included), and what the thread list's orders and
+  the author queries ask of every thread (see `Summaries`): `handles`, `names`, `counts`,
+  `added` and `dated`;
 - then each summary (`model.Thread.summary()`, with what the library adds), one JSON object a
   line, newest first (`sort_newest_first`).
 
@@ -26,9 +27,9 @@ import mmap
 import re
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, overload
+from typing import Any, BinaryIO, NamedTuple, overload
 
 import orjson
 
@@ -73,10 +74,42 @@ def check_summary(summary: Any) -> str:
     return summary["id"]
 
 
-def _checked(stream: BinaryIO) -> tuple[list[str], list[str], array[int]]:
-    """The columns of a summaries file (ids, handles, where each line starts and the last ends), read
-    from its start, once its lines are checked against them and its checksum: one pass, a piece at a
-    time. ValueError where it is damaged."""
+class _Row(NamedTuple):
+    """One summary as the file keeps it: its columns and its line."""
+
+    id: str
+    handle: str
+    name: str
+    posts: int
+    added: float | None
+    dated: bool
+    line: bytes | memoryview
+
+
+def _row_of(summary: dict[str, Any]) -> _Row:
+    handle = handle_key(summary)
+    name = summary.get("author_name")
+    added = summary.get("added_at")
+    known = isinstance(added, int | float) and not isinstance(added, bool)
+    return _Row(summary["id"], handle, name if isinstance(name, str) and not handle else "", summary["post_count"],
+                added if known else None, bool(summary.get("placed_at") or summary.get("date")),
+                orjson.dumps(summary) + b"\n")
+
+
+# The columns after `ids` (see `Summaries`): each one's name in the file, and what each entry must be.
+_COLUMNS: dict[str, Callable[[Any], bool]] = {
+    "handles": lambda value: isinstance(value, str),
+    "names": lambda value: isinstance(value, str),
+    "counts": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "added": lambda value: value is None or isinstance(value, int | float) and not isinstance(value, bool),
+    "dated": lambda value: isinstance(value, bool),
+}
+
+
+def _checked(stream: BinaryIO) -> tuple[list[list[Any]], array[int]]:
+    """The columns of a summaries file (`ids`, then those of `_COLUMNS`) and where each line starts
+    (and the last ends), read from its start once its lines are checked against them and its checksum:
+    one pass, a piece at a time. ValueError where it is damaged."""
     head = stream.readline()
     try:
         columns = orjson.loads(head) if head.endswith(b"\n") else None
@@ -84,10 +117,12 @@ def _checked(stream: BinaryIO) -> tuple[list[str], list[str], array[int]]:
         columns = None
     if not isinstance(columns, dict) or columns.get("format") != FORMAT:
         raise ValueError("not a summaries file, or not of this version")
-    ids, handles, lengths = columns.get("ids"), columns.get("handles"), columns.get("lengths")
-    if not (isinstance(ids, list) and isinstance(handles, list) and isinstance(lengths, list)
-            and len(ids) == len(handles) == len(lengths)
-            and all(isinstance(value, str) for value in itertools.chain(ids, handles))):
+    ids, lengths = columns.get("ids"), columns.get("lengths")
+    values: list[Any] = [columns.get(name) for name in _COLUMNS]
+    if not (isinstance(ids, list) and isinstance(lengths, list) and len(ids) == len(lengths)
+            and all(isinstance(column, list) and len(column) == len(ids) for column in values)
+            and all(isinstance(thread_id, str) for thread_id in ids)
+            and all(all(map(test, column)) for test, column in zip(_COLUMNS.values(), values))):
         raise ValueError("its columns are malformed")
     try:
         starts = array("q", itertools.accumulate(lengths, initial=len(head)))
@@ -108,8 +143,10 @@ def _checked(stream: BinaryIO) -> tuple[list[str], list[str], array[int]]:
         raise ValueError("it fails its checksum")
     if offset != starts[-1] or not lines_end:
         raise ValueError("its columns disagree with its lines")
-    unique: dict[str, str] = {}  # few authors, many threads: each handle kept once
-    return ids, [unique.setdefault(handle, handle) for handle in handles], starts
+    unique: dict[str, str] = {}  # few authors, many threads: each handle and name kept once
+    values[0] = [unique.setdefault(handle, handle) for handle in values[0]]
+    values[1] = [unique.setdefault(name, name) for name in values[1]]
+    return [ids, *values], starts
 
 
 def handle_key(summary: dict[str, Any]) -> str:
@@ -119,49 +156,67 @@ def handle_key(summary: dict[str, Any]) -> str:
 
 
 class Summaries(Sequence[dict[str, Any]]):
-    """A library's summaries, newest first: `ids` and `handles` at hand, each summary parsed
-    from its line when asked for (a new dict each time: change it freely)."""
+    """A library's summaries, newest first (or in another order: `reordered`), each parsed from its
+    line when asked for (a new dict each time: change it freely), with columns at hand for what is
+    asked of every thread at once:
 
-    __slots__ = ("ids", "handles", "_body", "_starts", "_order")
+    - `ids`;
+    - `handles`: the author's handle, casefolded ("" for none: `from:`, "More from");
+    - `names`: the author's name where there is no handle, else "";
+    - `counts`: the posts the library holds; `added`: `added_at` (None where not kept);
+      `dated`: whether it has a date (the orders of `sorting`).
+    """
 
-    def __init__(self, ids: list[str], handles: list[str], body: bytes | mmap.mmap, starts: array[int]) -> None:
-        self.ids, self.handles = ids, handles
+    __slots__ = ("ids", "handles", "names", "counts", "added", "dated", "_body", "_starts", "_ends", "_order")
+
+    def __init__(self, columns: list[list[Any]], body: bytes | mmap.mmap, starts: array[int], ends: array[int]) -> None:
+        self.ids: list[str] = columns[0]
+        self.handles: list[str] = columns[1]
+        self.names: list[str] = columns[2]
+        self.counts: list[int] = columns[3]
+        self.added: list[float | None] = columns[4]
+        self.dated: list[bool] = columns[5]
         self._body = body  # the lines, after what came before them in the file where they were read
-        self._starts = starts  # where each line starts in `_body`, and where the last ends
+        self._starts, self._ends = starts, ends  # where each line starts in `_body`, and ends
         self._order: dict[str, int] | None = None
 
     @classmethod
     def parse(cls, data: bytes) -> Summaries:
         """The summaries a file's content holds; ValueError where it is damaged."""
-        ids, handles, starts = _checked(io.BytesIO(data))
-        return cls(ids, handles, data, starts)
+        columns, starts = _checked(io.BytesIO(data))
+        return cls(columns, data, starts[:-1], starts[1:])
 
     @classmethod
     def read(cls, path: Path) -> Summaries:
         """The summaries a file holds, its lines mapped into memory, not read into it (a summary's page
         is brought in when it is first asked for); ValueError where it is damaged, OSError."""
         with open(path, "rb") as handle:
-            ids, handles, starts = _checked(handle)
-            body = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if len(ids) else b""
-        return cls(ids, handles, body, starts)
+            columns, starts = _checked(handle)
+            body = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if columns[0] else b""
+        return cls(columns, body, starts[:-1], starts[1:])
 
     @classmethod
     def of(cls, summaries: Iterable[dict[str, Any]]) -> Summaries:
         """Summaries already in order (`sort_newest_first`), as a file would hold them."""
-        return cls._joined([(summary["id"], handle_key(summary), orjson.dumps(summary) + b"\n")
-                            for summary in summaries])
+        return cls._joined([_row_of(summary) for summary in summaries])
 
     @classmethod
-    def _joined(cls, rows: list[tuple[str, str, bytes | memoryview]]) -> Summaries:
-        starts = array("q", itertools.accumulate((len(line) for _id, _handle, line in rows), initial=0))
-        return cls([row[0] for row in rows], [row[1] for row in rows], b"".join(row[2] for row in rows), starts)
+    def _joined(cls, rows: list[_Row]) -> Summaries:
+        starts = array("q", itertools.accumulate((len(row.line) for row in rows), initial=0))
+        columns = [list(column) for column in zip(*rows)][:-1] if rows else [[] for _ in range(6)]
+        return cls(columns, b"".join(row.line for row in rows), starts[:-1], starts[1:])
+
+    def _row(self, index: int) -> _Row:
+        return _Row(self.ids[index], self.handles[index], self.names[index], self.counts[index], self.added[index],
+                    self.dated[index], self.line(index))
 
     def file(self) -> list[bytes | memoryview]:
-        """The file's content, in pieces to write one after the other."""
-        lengths = [self._starts[n + 1] - self._starts[n] for n in range(len(self.ids))]
-        lines = memoryview(self._body)[self._starts[0]:]
-        columns = {"format": FORMAT, "crc32": zlib.crc32(lines), "ids": self.ids, "handles": self.handles,
-                   "lengths": lengths}
+        """The file's content, in pieces to write one after the other (of summaries in the library's
+        order: as `read` and `updated` give them)."""
+        lengths = [end - start for start, end in zip(self._starts, self._ends)]
+        lines = memoryview(self._body)[self._starts[0]:self._ends[-1]] if self.ids else memoryview(b"")
+        columns = {"format": FORMAT, "crc32": zlib.crc32(lines), "ids": self.ids, "lengths": lengths,
+                   **{name: getattr(self, name) for name in _COLUMNS}}
         return [orjson.dumps(columns) + b"\n", lines]
 
     def __len__(self) -> int:
@@ -189,7 +244,7 @@ class Summaries(Sequence[dict[str, Any]]):
 
     def line(self, index: int) -> memoryview:
         """The summary's line in the file, its newline included (not copied)."""
-        return memoryview(self._body)[self._starts[index]:self._starts[index + 1]]
+        return memoryview(self._body)[self._starts[index]:self._ends[index]]
 
     def order(self) -> dict[str, int]:
         """Each thread id's position."""
@@ -206,25 +261,33 @@ class Summaries(Sequence[dict[str, Any]]):
         """Whether a thread of that id is here."""
         return thread_id in self.order()
 
-    def by_handle(self, test: Any) -> list[dict[str, Any]]:
+    def by_handle(self, test: Callable[[str], bool]) -> list[dict[str, Any]]:
         """The summaries whose handle (casefolded) passes `test`, in order: only those are parsed."""
         return [self[index] for index, handle in enumerate(self.handles) if test(handle)]
 
+    def reordered(self, indices: Iterable[int]) -> Summaries:
+        """These summaries in another order (positions in this one), the lines shared, not copied."""
+        order = list(indices)
+        columns = [[column[n] for n in order] for column in (self.ids, self.handles, self.names, self.counts,
+                                                              self.added, self.dated)]
+        return Summaries(columns, self._body, array("q", (self._starts[n] for n in order)),
+                         array("q", (self._ends[n] for n in order)))
+
     def updated(self, remove: Iterable[str], add: Sequence[dict[str, Any]]) -> Summaries:
-        """These summaries without the threads of `remove` and with `add` (in order, each checked:
-        ValueError). A kept summary is copied as its line, parsed only where the order of what is
-        added must be weighed against it."""
+        """These summaries (in the library's order) without the threads of `remove` and with `add`, each
+        checked (ValueError), all newest first. A kept summary is copied as its line, parsed only where
+        the place of one added must be weighed against it."""
         gone = set(remove) | {summary["id"] for summary in add}
         kept = [index for index, thread_id in enumerate(self.ids) if thread_id not in gone]
         for summary in add:
             check_summary(summary)
-        incoming = sort_newest_first(add)
-        rows: list[tuple[str, str, bytes | memoryview]] = []
+        rows: list[_Row] = []
         at = 0  # the next kept summary to copy
         # Few summaries into many: each one's place is found by halving (a few parsed where it falls);
         # many: the kept are walked in order, each parsed once.
-        halving = len(incoming) * max(1, len(kept).bit_length()) < len(kept)
-        for summary in incoming:
+        halving = len(add) * max(1, len(kept).bit_length()) < len(kept)
+        walked: tuple[int, dict[str, Any]] | None = None  # the kept summary last parsed by the walk
+        for summary in sort_newest_first(add):
             if halving:
                 low, high = at, len(kept)
                 while low < high:
@@ -236,12 +299,16 @@ class Summaries(Sequence[dict[str, Any]]):
                 place = low
             else:
                 place = at
-                while place < len(kept) and _before(self[kept[place]], summary):
+                while place < len(kept):
+                    if walked is None or walked[0] != place:
+                        walked = (place, self[kept[place]])
+                    if not _before(walked[1], summary):
+                        break
                     place += 1
-            rows += ((self.ids[n], self.handles[n], self.line(n)) for n in kept[at:place])
-            rows.append((summary["id"], handle_key(summary), orjson.dumps(summary) + b"\n"))
+            rows += map(self._row, kept[at:place])
+            rows.append(_row_of(summary))
             at = place
-        rows += ((self.ids[n], self.handles[n], self.line(n)) for n in kept[at:])
+        rows += map(self._row, kept[at:])
         return self._joined(rows)
 
 
