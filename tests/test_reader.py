@@ -336,7 +336,7 @@ async def test_a_filter_that_matches_nothing_leaves_the_thread_being_read_open(s
         reading = app.screen.thread.id
         await pilot.press("f", *"zzzq")
         await settle(pilot)
-        assert app.screen.query_one(ThreadList).items == []
+        assert len(app.screen.query_one(ThreadList).items) == 0
         assert "No thread matches the filter." in flat(" ".join(visible_lines(app.screen.query_one(ThreadList))))
         assert app.screen.thread.id == reading
         await pilot.press("escape")

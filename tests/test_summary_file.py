@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tui.library import Library, LibraryError
 from tui.model import Post, Thread
 from tui.sorting import SORT_LABELS, sort_summaries
-from tui.summary_file import FORMAT, Summaries, ids_of, position_of, sort_newest_first
+from tui.summary_file import DAMAGED_TITLE, FORMAT, Summaries, ids_of, position_of, sort_newest_first
 
 from .summary_files import summaries_path
 
@@ -212,3 +212,52 @@ def test_a_commit_copies_the_summaries_it_keeps_as_their_lines(db_path):
     after = Summaries.parse(summaries_path(db_path).read_bytes())
     assert len(after) == 6 and all(bytes(after.line(after.ids.index(i))) == line for i, line in lines.items())
     assert not (db_path.parent / "library.json.posts" / f"s.{1}.summaries").exists()  # the superseded file went
+
+
+def test_a_line_that_is_not_the_summary_its_columns_name_is_listed_as_damaged_not_a_crash(db_path, cli):
+    Library.open(db_path).add_threads([Thread(posts=[Post(f"thread {n}")], author_handle="ada") for n in range(3)])
+    path = summaries_path(db_path)
+    file = Summaries.parse(path.read_bytes())
+    lines = [bytes(file.line(n)) for n in range(3)]
+    lines[0], lines[1] = b"garbage\n", lines[2]  # not JSON; another thread's summary
+    head = json.loads(path.read_bytes().split(b"\n", 1)[0])
+    body = b"".join(lines)
+    head |= {"crc32": zlib.crc32(body), "lengths": [len(line) for line in lines]}
+    path.write_bytes(orjson.dumps(head) + b"\n" + body)  # rewritten by hand, its checksum made again
+    library = Library.open(db_path)
+    shown = list(library.summaries())
+    assert [s["id"] for s in shown] == file.ids
+    assert [s.get("damaged", False) for s in shown] == [True, True, False]
+    assert shown[0]["title"] == DAMAGED_TITLE and shown[0]["author_handle"] == "ada"
+    listed = cli("list")
+    assert listed.code == 0 and listed.out.count("summary is damaged") == 2
+    # Their posts are whole: importing them again mends their summaries.
+    counts = library.add_threads([Thread(posts=library.thread(i).posts, author_handle="ada") for i in file.ids[:2]])
+    assert counts.unchanged == file.ids[:2]
+    def without_added(summaries):  # the time it was added went with the damage: it is the mending's now
+        return [{key: value for key, value in s.items() if key != "added_at"} for s in summaries]
+
+    assert without_added(Library.open(db_path).summaries()) == without_added(file)
+
+
+def test_a_file_written_again_under_its_name_is_a_new_file_not_the_mapped_one_rewritten(tmp_path):
+    from tui.storage import write_new_file
+
+    path = tmp_path / "s.1.summaries"
+    write_new_file(path, b"".join(Summaries.of([summary(1, "2021", "first")]).file()))
+    mapped = Summaries.read(path)
+    write_new_file(path, [b"something else entirely\n"])
+    assert mapped[0]["title"] == "first"
+
+
+def test_a_filter_of_a_librarys_summaries_gives_a_view_of_them_not_parsed_copies():
+    from tui.finding import Marks, PostsFound, threads_matching
+    from tui.query import parse
+
+    file = Summaries.of(sort_newest_first(summary(n, DATES[n % 7], f"t{n}", ["ada", "bo"][n % 2]) for n in range(20)))
+    marks = Marks(states={file.ids[3]: {"read": True}})
+    unread = threads_matching(parse("is:unread from:bo"), file, marks, PostsFound({}, {}))
+    assert isinstance(unread, Summaries)
+    assert unread.ids == [i for n, i in enumerate(file.ids) if file.handles[n] == "bo" and n != 3]
+    listed = threads_matching(parse("is:unread from:bo"), list(file), marks, PostsFound({}, {}))
+    assert [s["id"] for s in listed] == unread.ids

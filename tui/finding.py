@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from .library import Library, LibraryError
 from .model import PartialDate, Thread
@@ -25,13 +25,12 @@ from .query import (
     texts_of,
 )
 from .search import Hit, Hits, every_post, find_posts
-from .summary_file import Summaries
+from .summary_file import Summaries, handle_key
 
 __all__ = ["Marks", "QueryError", "matching_threads", "search_library", "thread_states"]
 
 Summary = Mapping[str, Any]
 _T = TypeVar("_T")
-_S = TypeVar("_S", bound=Mapping[str, Any])
 
 
 @dataclass(frozen=True)
@@ -251,12 +250,12 @@ def _in_library_order(library: Library, hits: list[Hit]) -> list[Hit]:
 
 def matching_threads(library: Library, query: str | Node, marks: Marks | None = None,
                      cancelled: Callable[[], bool] = lambda: False,
-                     summaries: Iterable[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+                     summaries: Sequence[dict[str, Any]] | None = None) -> Sequence[dict[str, Any]]:
     """The threads (summaries, in the order given, else the library's) whose summary and posts
     together satisfy `query`. QueryError for a malformed query."""
     node = _parsed(query)
     marks = marks or Marks()
-    summaries = library.summaries() if summaries is None else list(summaries)
+    summaries = library.summaries() if summaries is None else summaries
     return threads_matching(node, summaries, marks, posts_found(library, node, summaries, cancelled))
 
 
@@ -300,26 +299,23 @@ def _negated_texts(node: Node) -> list[str]:
     return []
 
 
-def threads_matching(node: Node, summaries: Iterable[_S], marks: Marks, found: PostsFound) -> list[_S]:
+def threads_matching(node: Node, summaries: Sequence[dict[str, Any]], marks: Marks,
+                     found: PostsFound) -> Sequence[dict[str, Any]]:
     """The summaries whose thread satisfies `node`, given what its posts hold (`posts_found`): no
-    post is read here, so the reader can filter as you type."""
+    post is read here, so the reader can filter as you type. Of a library's summaries, those of
+    them in their order (`Summaries.reordered`): none is kept parsed."""
     test = predicate(node)
-    return [summary for summary in _by_author(node, summaries) if test(_ThreadItem(summary, marks, found))]
+    matching = [n for n in _by_author(node, summaries) if test(_ThreadItem(summaries[n], marks, found))]
+    return summaries.reordered(matching) if isinstance(summaries, Summaries) else [summaries[n] for n in matching]
 
 
-def _holding(name: str) -> Callable[[str], bool]:
-    """A test of a handle: whether it holds `name`."""
-    return lambda handle: name in handle
-
-
-def _by_author(node: Node, summaries: Iterable[_S]) -> Iterable[_S]:
-    """The summaries whose handle holds the name of each `from:` the query must satisfy: a test far
-    cheaper than the query's, which most threads fail; the query then tests the few left."""
-    for term in node.terms if isinstance(node, AllOf) else (node,):
-        if isinstance(term, Field) and term.name == "from":
-            if isinstance(summaries, Summaries):  # a library's: its column of handles, each summary read after
-                summaries = cast(list[_S], summaries.by_handle(_holding(term.value)))
-            else:
-                summaries = [summary for summary in summaries
-                             if term.value in (summary.get("author_handle") or "").casefold()]
-    return summaries
+def _by_author(node: Node, summaries: Sequence[dict[str, Any]]) -> Iterable[int]:
+    """The positions of the summaries whose handle holds the name of each `from:` the query must
+    satisfy: a test far cheaper than the query's, which most threads fail (a library's summaries
+    answer it from their column of handles); the query then tests the few left."""
+    names = [term.value for term in (node.terms if isinstance(node, AllOf) else (node,))
+             if isinstance(term, Field) and term.name == "from"]
+    if not names:
+        return range(len(summaries))
+    handles = summaries.handles if isinstance(summaries, Summaries) else [handle_key(s) for s in summaries]
+    return [n for n, handle in enumerate(handles) if all(name in handle for name in names)]

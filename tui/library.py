@@ -820,6 +820,10 @@ class Library:
                 changes = plan(incoming, stored, by_text_key, by_post, _stored_from_doc)
             except _BAD_DOCUMENT as error:
                 raise self._unreadable(f"a stored thread is damaged ({error!r})") from error
+            summaries = self.summaries()
+            changes.write.update((thread.id, thread) for thread in incoming  # its summary written anew
+                                 if changes.outcome.get(thread.id) == UNCHANGED
+                                 and (summaries.get(thread.id) or {}).get("damaged"))
             if changes.write or changes.remove:
                 # What the user's file holds goes on to the copies that replace threads: copied first, so
                 # that a crash, a kill or a failed commit loses none; the replaced threads' are dropped after.
@@ -1036,7 +1040,7 @@ class Library:
                     meta["shards"][shard] = file_name
                 if summarised:
                     added = self._added_times(threads, changes.replaced)
-                    reading = self.path
+                    reading = self.posts_dir / meta["summaries"] if "summaries" in meta else self.path
                     summaries = summaries.updated(gone, [{**t.summary, "added_at": added[t.id]} for t in threads])
                     file_name = f"s.{generation}.summaries"
                     new_files.append(self.posts_dir / file_name)

@@ -143,7 +143,13 @@ def write_new_file(path: Path, payload: bytes | Sequence[bytes | memoryview], mo
     kill is never referred to. `payload` may be a list of pieces of the file.
     """
     try:
-        with open(path, "wb") as handle:
+        # A name that exists already (a generation used again, after a backup was put back) may be mapped
+        # by a reader: the new file is a new inode, never that one rewritten under it.
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        with open(path, "xb") as handle:
             if mode is not None:  # as private as the files beside it
                 os.fchmod(handle.fileno(), mode)
             handle.write(payload if isinstance(payload, bytes) else b"".join(payload))

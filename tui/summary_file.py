@@ -16,7 +16,9 @@ Layout (UTF-8 text, each line ending in a newline):
 - then each summary (`model.Thread.summary()`, with what the library adds), one JSON object a
   line, newest first (`sort_newest_first`).
 
-A file that fails its checksum, or whose columns disagree with its lines, is damaged: ValueError.
+A file that fails its checksum, or whose columns disagree with where its lines end, is damaged:
+ValueError. A line is parsed (and checked) only when its summary is asked for: one that is not the
+summary its columns name gives a stand-in (`DAMAGED_TITLE`), not an error.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .model import PartialDate, placed_at
 
 FORMAT = "threads-tui summaries 1"
 _PIECE = 1 << 20  # a file is checked a piece of this many bytes at a time
+DAMAGED_TITLE = "(this thread's summary is damaged: import the thread again to mend it)"
 _SUMMARY_DATE = re.compile(r"(?:\d{4}|-)-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?|\d{4}")
 
 
@@ -235,8 +238,20 @@ class Summaries(Sequence[dict[str, Any]]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        summary: dict[str, Any] = orjson.loads(self.line(index))
-        return summary
+        try:
+            summary: dict[str, Any] = orjson.loads(self.line(index))
+            if check_summary(summary) == self.ids[index]:
+                return summary
+        except ValueError:  # orjson.JSONDecodeError is one
+            pass
+        return self._stand_in(index)
+
+    def _stand_in(self, index: int) -> dict[str, Any]:
+        """What is shown for a line that is not the summary its columns name (a file rewritten by hand,
+        its checksum made again): the thread is listed, and importing it again writes its line anew."""
+        return {"id": self.ids[index], "author_handle": self.handles[index] or None,
+                "author_name": self.names[index] or None, "post_count": self.counts[index],
+                "title": DAMAGED_TITLE, "damaged": True}
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for index in range(len(self)):

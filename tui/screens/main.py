@@ -24,7 +24,7 @@ from ..ordered_keys import KeyEvent, is_text
 from ..query import Node, QueryError, parse
 from ..quoting import Quote, posts_text
 from ..sorting import DEFAULT_SORT, SORT_LABELS, sort_summaries
-from ..summary_file import ids_of, position_of
+from ..summary_file import Summaries, ids_of, position_of
 from ..text import clean_line, strip_control
 from ..weblinks import post_links, web_address
 from ..widgets.author_list import AuthorList
@@ -146,7 +146,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._opening: str | None = None  # the thread it loads, until it is shown
         self.find_query = ""  # the search within the open thread, while the find bar is on
         self._find_matches: list[int] = []
-        self._sorted_cache: tuple[Sequence[dict[str, Any]], str, Sequence[dict[str, Any]]] | None = None
+        self._sorted_cache: tuple[Summaries, str, Summaries] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -181,15 +181,15 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def visible_summaries(self) -> Sequence[dict[str, Any]]:
         """The library's summaries in the chosen order, after the filter and the bookmarked-only and
         unread-only switches (unread-only keeps the thread being read, so reading it does not pull it away)."""
-        summaries = self._sorted_summaries()
+        ordered = self._sorted_summaries()
+        summaries: Sequence[dict[str, Any]] = ordered
         states = self.app.states
-        if self.bookmarked_only:
-            summaries = [summaries[n] for n, thread_id in enumerate(ids_of(summaries))
-                         if states.get(thread_id, {}).get("bookmarked")]
-        if self.unread_only:
+        if self.bookmarked_only or self.unread_only:
             reading = self.chosen_id
-            summaries = [summaries[n] for n, thread_id in enumerate(ids_of(summaries))
-                         if not states.get(thread_id, {}).get("read") or thread_id == reading]
+            summaries = ordered.reordered(
+                n for n, thread_id in enumerate(ordered.ids)
+                if (not self.bookmarked_only or states.get(thread_id, {}).get("bookmarked"))
+                and (not self.unread_only or not states.get(thread_id, {}).get("read") or thread_id == reading))
         if self.filter_node is not None:
             if self._filter_scan_needed():  # what the posts hold is still being found: the list stays
                 return self.thread_list.items
@@ -228,7 +228,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._filter_found, self._filter_found_for = found, (node, summaries)
         self.refresh_threads()
 
-    def _sorted_summaries(self) -> Sequence[dict[str, Any]]:
+    def _sorted_summaries(self) -> Summaries:
         """The library's summaries in the order chosen (`S`), sorted once per library and order."""
         summaries = self.app.library.summaries()
         order = self.app.sort_order
