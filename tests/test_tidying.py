@@ -259,6 +259,25 @@ async def test_U_shows_unread_threads_only_and_says_so(sample_db: Path):
         assert str(app.screen.query_one("#list-pane").border_title).startswith("Threads (")
 
 
+async def test_U_lists_a_thread_read_until_the_cursor_leaves_it(sample_db: Path):
+    library = Library.open(sample_db)
+    ids = [doc["id"] for doc in library.summaries()]
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("U")
+        await settle(pilot)
+        title = str(app.screen.query_one("#list-pane").border_title)
+        assert title.startswith(f"Unread ({len(ids)})"), title
+        await pilot.press("enter")  # opens and reads the first
+        await settle(pilot)
+        assert app.states[ids[0]]["read"] is True and list_ids(app) == ids  # still listed: it is being read
+        await pilot.press("h", "j")  # back to the list, and on to the next
+        await settle(pilot)
+        assert list_ids(app) == ids[1:] and app.screen.query_one(ThreadList).current["id"] == ids[1]
+        assert str(app.screen.query_one("#list-pane").border_title).startswith(f"Unread ({len(ids) - 1} of {len(ids)})")
+
+
 async def test_j_at_the_last_post_offers_then_opens_the_next_unread(sample_db: Path):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:

@@ -294,7 +294,10 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self._read_when_shown = None  # the cursor moved on before the opened thread loaded
         self._cancel_pending_open()
         if self.chosen_id != thread_id:  # the one shown, or on its way
+            left = self.chosen_id
             self._resting_on = thread_id
+            if self.unread_only and left is not None and self.app.states.get(left, {}).get("read"):
+                self.refresh_threads()  # the thread read is left: it goes from the unread list now
             # Paging through the list opens only the thread it stops on: reading each
             # thread paged past would hold up the frames that draw the list.
             if self.app.open_after > 0:
@@ -457,7 +460,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if self.thread is not None and not self.app.states.get(self.thread.id, {}).get("read"):
             self.app.update_state(self.thread.id, read=True)
             self.thread_list.refresh_items()
-
+            if self.unread_only:
+                self.refresh_threads()  # its count; the thread stays listed while it is read
     def remember_position(self) -> None:
         """Keep the open thread's current post, to reopen it there next time."""
         if self.thread is not None:
