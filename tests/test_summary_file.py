@@ -261,3 +261,27 @@ def test_a_filter_of_a_librarys_summaries_gives_a_view_of_them_not_parsed_copies
     assert unread.ids == [i for n, i in enumerate(file.ids) if file.handles[n] == "bo" and n != 3]
     listed = threads_matching(parse("is:unread from:bo"), list(file), marks, PostsFound({}, {}))
     assert [s["id"] for s in listed] == unread.ids
+
+
+def test_a_filter_of_fields_reads_no_summary_but_those_it_asks_more_of(monkeypatch):
+    from tui.finding import Marks, PostsFound, threads_matching
+    from tui.query import parse
+
+    rows = sort_newest_first(summary(n, DATES[n % 7], f"t{n}", ["ada", "bo"][n % 2]) for n in range(40))
+    file = Summaries.of(rows)
+    marks = Marks(states={file.ids[3]: {"read": True}, file.ids[4]: {"bookmarked": True}})
+    expected = {query: [s["id"] for s in threads_matching(parse(query), rows, marks, PostsFound())]
+                for query in ("from:bo since:2021 is:unread", "until:2020-12 -is:bookmarked", "is:read OR from:ada")}
+    read: list[int] = []
+    parse_line = Summaries.__getitem__
+
+    def reading(self, index):
+        read.append(index)
+        return parse_line(self, index)
+
+    monkeypatch.setattr(Summaries, "__getitem__", reading)
+    for query, ids in expected.items():
+        assert threads_matching(parse(query), file, marks, PostsFound()).ids == ids
+    assert read == []
+    assert [s["id"] for s in threads_matching(parse("is:preview"), file, marks, PostsFound())] == []
+    assert len(read) == len(file)  # whether it is complete is in its line: each read once

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from .library import Library, LibraryError
@@ -25,7 +26,7 @@ from .query import (
     texts_of,
 )
 from .search import Hit, Hits, every_post, find_posts
-from .summary_file import Summaries, handle_key
+from .summary_file import LazySummary, Summaries, handle_key
 
 __all__ = ["Marks", "QueryError", "matching_threads", "search_library", "thread_states"]
 
@@ -41,15 +42,36 @@ class Marks:
     tags: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
+class ThreadStates:
+    """The `is:` values a thread has: read or unread, bookmarked, preview or complete, reply. Each is
+    worked out when asked: the reading state's from the user's marks, without its summary's line."""
+
+    __slots__ = ("summary", "state")
+    VALUES = ("read", "unread", "bookmarked", "complete", "preview", "reply")
+
+    def __init__(self, summary: Summary, state: Mapping[str, Any]) -> None:
+        self.summary, self.state = summary, state
+
+    def __contains__(self, value: object) -> bool:
+        if value in ("read", "unread"):
+            return bool(self.state.get("read")) == (value == "read")
+        if value == "bookmarked":
+            return bool(self.state.get("bookmarked"))
+        if value in ("complete", "preview"):
+            return bool(self.summary.get("complete", True)) == (value == "complete")
+        return value == "reply" and bool(self.summary.get("in_reply_to"))
+
+
 def thread_states(summary: Summary, state: Mapping[str, Any]) -> frozenset[str]:
-    """The `is:` values a thread has: read or unread, bookmarked, preview or complete, reply."""
-    states = {"read" if state.get("read") else "unread",
-              "complete" if summary.get("complete", True) else "preview"}
-    if state.get("bookmarked"):
-        states.add("bookmarked")
-    if summary.get("in_reply_to"):
-        states.add("reply")
-    return frozenset(states)
+    """Every `is:` value a thread has (`ThreadStates`)."""
+    states = ThreadStates(summary, state)
+    return frozenset(value for value in ThreadStates.VALUES if value in states)
+
+
+@lru_cache(maxsize=4096)
+def _date_of(text: str | None) -> PartialDate | None:
+    """`PartialDate.from_iso`, once for each of the few thousand dates many threads share."""
+    return PartialDate.from_iso(text)
 
 
 def _summary_text(summary: Summary) -> str:
@@ -70,15 +92,15 @@ class _Facts:
 
     @property
     def handle(self) -> str:
-        return (self.summary.get("author_handle") or "").casefold()
+        return handle_key(self.summary)
 
     @property
     def date(self) -> PartialDate | None:
-        return PartialDate.from_iso(self.summary.get("date"))
+        return _date_of(self.summary.get("date"))
 
     @property
-    def states(self) -> frozenset[str]:
-        return thread_states(self.summary, self.marks.states.get(self.summary["id"], {}))
+    def states(self) -> ThreadStates:
+        return ThreadStates(self.summary, self.marks.states.get(self.summary["id"], {}))
 
     @property
     def tags(self) -> frozenset[str]:
@@ -185,8 +207,9 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
     marks = marks or Marks()
     terms = tuple(texts_of(node))
     if answers_from_summaries(node):
-        return _first(Hits(Hit(summary["id"], 1, summary.get("title") or "", terms)
-                           for summary in matching_threads(library, node, marks, cancelled)), limit)
+        matching = matching_threads(library, node, marks, cancelled)
+        kept = matching if limit is None else matching[:limit]  # only the summaries of those kept are read
+        return Hits((Hit(summary["id"], 1, summary.get("title") or "", terms) for summary in kept), len(matching))
     alternatives = required_texts(node)
 
     def scan(source: Library) -> Hits:
@@ -305,7 +328,11 @@ def threads_matching(node: Node, summaries: Sequence[dict[str, Any]], marks: Mar
     post is read here, so the reader can filter as you type. Of a library's summaries, those of
     them in their order (`Summaries.reordered`): none is kept parsed."""
     test = predicate(node)
-    matching = [n for n in _by_author(node, summaries) if test(_ThreadItem(summaries[n], marks, found))]
+    if isinstance(summaries, Summaries):  # a library's: most fields answered from its columns
+        library = summaries
+        matching = [n for n in _by_author(node, summaries) if test(_ThreadItem(LazySummary(library, n), marks, found))]
+    else:
+        matching = [n for n in _by_author(node, summaries) if test(_ThreadItem(summaries[n], marks, found))]
     return summaries.reordered(matching) if isinstance(summaries, Summaries) else [summaries[n] for n in matching]
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Protocol
 
 from .model import PartialDate
@@ -270,7 +270,7 @@ class Item(Protocol):
     def has(self) -> frozenset[str]: ...  # of HAS_VALUES
 
     @property
-    def states(self) -> frozenset[str]: ...  # of IS_VALUES
+    def states(self) -> Container[str]: ...  # of IS_VALUES
 
     @property
     def tags(self) -> frozenset[str]: ...

@@ -11,8 +11,8 @@ Layout (UTF-8 text, each line ending in a newline):
 - line 1, the columns: a JSON object with `format` (`FORMAT`), `crc32` (the CRC-32 of all that
   follows line 1), and lists with an entry per thread, in the file's order: `ids`, `lengths`
   (each summary's line in bytes, its newline included), and what the thread list's orders and
-  the author queries ask of every thread (see `Summaries`): `handles`, `names`, `counts`,
-  `added` and `dated`;
+  the author and date queries ask of every thread (see `Summaries`): `handles`, `names`,
+  `counts`, `added`, `dated` and `dates`;
 - then each summary (`model.Thread.summary()`, with what the library adds), one JSON object a
   line, newest first (`sort_newest_first`).
 
@@ -29,7 +29,7 @@ import mmap
 import re
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, overload
 
@@ -86,6 +86,7 @@ class _Row(NamedTuple):
     posts: int
     added: float | None
     dated: bool
+    date: str | None
     line: bytes | memoryview
 
 
@@ -95,7 +96,7 @@ def _row_of(summary: dict[str, Any]) -> _Row:
     added = summary.get("added_at")
     known = isinstance(added, int | float) and not isinstance(added, bool)
     return _Row(summary["id"], handle, name if isinstance(name, str) and not handle else "", summary["post_count"],
-                added if known else None, bool(summary.get("placed_at") or summary.get("date")),
+                added if known else None, bool(summary.get("placed_at") or summary.get("date")), summary.get("date"),
                 orjson.dumps(summary) + b"\n")
 
 
@@ -106,6 +107,7 @@ _COLUMNS: dict[str, Callable[[Any], bool]] = {
     "counts": lambda value: isinstance(value, int) and not isinstance(value, bool),
     "added": lambda value: value is None or isinstance(value, int | float) and not isinstance(value, bool),
     "dated": lambda value: isinstance(value, bool),
+    "dates": lambda value: value is None or isinstance(value, str),  # each distinct one checked after
 }
 
 
@@ -149,13 +151,56 @@ def _checked(stream: BinaryIO) -> tuple[list[list[Any]], array[int]]:
     unique: dict[str, str] = {}  # few authors, many threads: each handle and name kept once
     values[0] = [unique.setdefault(handle, handle) for handle in values[0]]
     values[1] = [unique.setdefault(name, name) for name in values[1]]
+    dates: dict[str, str] = {}
+    values[5] = [date if date is None else dates.setdefault(date, date) for date in values[5]]
+    if not all(map(_SUMMARY_DATE.fullmatch, dates)):
+        raise ValueError("its columns are malformed")
     return [ids, *values], starts
 
 
-def handle_key(summary: dict[str, Any]) -> str:
+def handle_key(summary: Mapping[str, Any]) -> str:
     """The author's handle as the `handles` column holds it: casefolded, "" for none."""
+    if isinstance(summary, LazySummary):
+        return summary.handle_key
     handle = summary.get("author_handle")
     return handle.casefold() if isinstance(handle, str) else ""
+
+
+class LazySummary(Mapping[str, Any]):
+    """One of a library's summaries, as a query tests it: its id, date and handle (`handle_key`) from
+    the columns, the rest read from its line when first asked for (most queries of fields ask no more)."""
+
+    __slots__ = ("_summaries", "_index", "_whole")
+
+    def __init__(self, summaries: Summaries, index: int) -> None:
+        self._summaries, self._index = summaries, index
+        self._whole: dict[str, Any] | None = None
+
+    @property
+    def handle_key(self) -> str:
+        return self._summaries.handles[self._index]
+
+    def whole(self) -> dict[str, Any]:
+        """The summary, read from its line (once)."""
+        if self._whole is None:
+            self._whole = self._summaries[self._index]
+        return self._whole
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "id":
+            return self._summaries.ids[self._index]
+        if key == "date" and self._whole is None:
+            date = self._summaries.dates[self._index]
+            if date is None:
+                raise KeyError(key)  # as the summary itself: `get` gives None
+            return date
+        return self.whole()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.whole())
+
+    def __len__(self) -> int:
+        return len(self.whole())
 
 
 class Summaries(Sequence[dict[str, Any]]):
@@ -167,10 +212,12 @@ class Summaries(Sequence[dict[str, Any]]):
     - `handles`: the author's handle, casefolded ("" for none: `from:`, "More from");
     - `names`: the author's name where there is no handle, else "";
     - `counts`: the posts the library holds; `added`: `added_at` (None where not kept);
-      `dated`: whether it has a date (the orders of `sorting`).
+      `dated`: whether it has a date or a place in time (the orders of `sorting`);
+    - `dates`: its `date` (`since:`, `until:`).
     """
 
-    __slots__ = ("ids", "handles", "names", "counts", "added", "dated", "_body", "_starts", "_ends", "_order")
+    __slots__ = ("ids", "handles", "names", "counts", "added", "dated", "dates", "_body", "_starts", "_ends",
+                 "_order")
 
     def __init__(self, columns: list[list[Any]], body: bytes | mmap.mmap, starts: array[int], ends: array[int]) -> None:
         self.ids: list[str] = columns[0]
@@ -179,6 +226,7 @@ class Summaries(Sequence[dict[str, Any]]):
         self.counts: list[int] = columns[3]
         self.added: list[float | None] = columns[4]
         self.dated: list[bool] = columns[5]
+        self.dates: list[str | None] = columns[6]
         self._body = body  # the lines, after what came before them in the file where they were read
         self._starts, self._ends = starts, ends  # where each line starts in `_body`, and ends
         self._order: dict[str, int] | None = None
@@ -206,12 +254,12 @@ class Summaries(Sequence[dict[str, Any]]):
     @classmethod
     def _joined(cls, rows: list[_Row]) -> Summaries:
         starts = array("q", itertools.accumulate((len(row.line) for row in rows), initial=0))
-        columns = [list(column) for column in zip(*rows)][:-1] if rows else [[] for _ in range(6)]
+        columns = [list(column) for column in zip(*rows)][:-1] if rows else [[] for _ in range(7)]
         return cls(columns, b"".join(row.line for row in rows), starts[:-1], starts[1:])
 
     def _row(self, index: int) -> _Row:
         return _Row(self.ids[index], self.handles[index], self.names[index], self.counts[index], self.added[index],
-                    self.dated[index], self.line(index))
+                    self.dated[index], self.dates[index], self.line(index))
 
     def file(self) -> list[bytes | memoryview]:
         """The file's content, in pieces to write one after the other (of summaries in the library's
@@ -284,7 +332,7 @@ class Summaries(Sequence[dict[str, Any]]):
         """These summaries in another order (positions in this one), the lines shared, not copied."""
         order = list(indices)
         columns = [[column[n] for n in order] for column in (self.ids, self.handles, self.names, self.counts,
-                                                              self.added, self.dated)]
+                                                              self.added, self.dated, self.dates)]
         return Summaries(columns, self._body, array("q", (self._starts[n] for n in order)),
                          array("q", (self._ends[n] for n in order)))
 
