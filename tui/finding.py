@@ -345,4 +345,5 @@ def _by_author(node: Node, summaries: Sequence[dict[str, Any]]) -> Iterable[int]
     if not names:
         return range(len(summaries))
     handles = summaries.handles if isinstance(summaries, Summaries) else [handle_key(s) for s in summaries]
-    return [n for n, handle in enumerate(handles) if all(name in handle for name in names)]
+    named = {handle for handle in set(handles) if all(name in handle for name in names)}  # few authors, many threads
+    return [n for n, handle in enumerate(handles) if handle in named]
