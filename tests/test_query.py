@@ -136,5 +136,12 @@ def test_a_colon_that_asks_no_field_is_part_of_a_word(query):
     assert " ".join(word.text for word in words) == query.casefold()
 
 
+@pytest.mark.parametrize("word", ["from", "since", "until", "has", "is", "tag", "IS"])
+def test_a_fields_name_without_its_colon_is_a_word(word):
+    """`is`, `from`, `has`: common words, searched for as words."""
+    assert parse(word) == Word(word.casefold())
+    assert parse(f"what {word} it") == AllOf((Word("what"), Word(word.casefold()), Word("it")))
+
+
 def test_a_known_fields_name_always_asks_that_field():
     assert parse("from:a:b") == Field("from", "a:b")

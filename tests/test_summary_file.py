@@ -285,3 +285,45 @@ def test_a_filter_of_fields_reads_no_summary_but_those_it_asks_more_of(monkeypat
     assert read == []
     assert [s["id"] for s in threads_matching(parse("is:preview"), file, marks, PostsFound())] == []
     assert len(read) == len(file)  # whether it is complete is in its line: each read once
+
+
+TITLE_PIECES = ["river", "Bridge", "RIVER-bridge", "é", "Straße", "a\nb", 'say "hi"', "back\\slash", "@ada", "#tag",
+                "\x01x", "tab\there", "  ", "ｆｕｌｌ", "KELVIN \u212a", "…", "ﬁre", "ſtrong"]
+QUERY_WORDS = ["river", "bridge", "b", "ada", "@ada", "#tag", "tag", "hi", '"a b"', "slash", "x", "k", "ss",
+               "strasse", "tab", "full", "é", '"say hi"', "-river", "river OR hi", "from:ada river", "fire", "strong",
+               "u0001", "n"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(TITLE_PIECES), max_size=4).map(" ".join), min_size=1, max_size=12),
+       st.sampled_from(QUERY_WORDS))
+def test_a_filter_of_words_finds_in_a_librarys_summaries_what_it_finds_in_the_summaries_themselves(titles, query):
+    from tui.finding import Marks, PostsFound, threads_matching
+    from tui.query import parse
+
+    rows = sort_newest_first({**summary(n, DATES[n % 7], title, [None, "ada", "Bo"][n % 3]),
+                              "author_name": ["Ada Ríver", None, "bridge"][n % 3]} for n, title in enumerate(titles))
+    node, marks = parse(query), Marks(tags={f"t{n}": ["tag"] for n in range(0, len(rows), 2)})
+    found = PostsFound({"river": {"t1"}})  # the posts of one thread hold "river"
+    expected = [s["id"] for s in threads_matching(node, rows, marks, found)]
+    assert threads_matching(node, Summaries.of(rows), marks, found).ids == expected
+
+
+def test_a_filter_of_one_word_reads_only_the_lines_that_hold_it(monkeypatch):
+    from tui.finding import Marks, PostsFound, threads_matching
+    from tui.query import parse
+
+    file = Summaries.of(sort_newest_first(summary(n, DATES[n % 7], f"title {n}" + (" zebra" if n % 10 == 0 else ""))
+                                          for n in range(50)))
+    read: list[int] = []
+    parse_line = Summaries.__getitem__
+    monkeypatch.setattr(Summaries, "__getitem__", lambda self, index: read.append(index) or parse_line(self, index))
+    assert len(threads_matching(parse("zebra"), file, Marks(), PostsFound())) == 5
+    assert len(read) == 5
+
+
+def test_the_characters_that_casefold_to_ascii_are_those_this_python_knows():
+    from tui.summary_file import FOLDING_TO_ASCII
+
+    known = "".join(c for c in map(chr, range(0x80, 0x110000)) if any(ord(x) < 128 for x in c.casefold()))
+    assert FOLDING_TO_ASCII == known

@@ -170,6 +170,8 @@ class _ThreadItem(_Facts):
         if self.summary["id"] in self.found.holding.get(words, ()):
             return True
         if not self._words:
+            if isinstance(self.summary, LazySummary) and not self.summary.may_hold(words):
+                return words[:1] == "#" and words[1:] in self.tags  # its line is not read
             self._words = _summary_text(self.summary)
         return words in self._words or (words[:1] == "#" and words[1:] in self.tags)  # `#tag`, as `tag:tag`
 

@@ -123,7 +123,7 @@ def _tokens(query: str) -> list[_Token]:
             name, colon, value = text.partition(":")
             if text == "OR":
                 tokens.append(_Token("or", text, column))
-            elif _is_field(name, value):
+            elif colon and _is_field(name, value):
                 if value.startswith('"') or (not value and position < len(query) and query[position] == '"'):
                     raise QueryError(f"write {name}:{value.strip(chr(34))} without quotes", column)
                 tokens.append(_Token("field", text, column, value))

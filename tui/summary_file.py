@@ -39,6 +39,12 @@ from .model import PartialDate, placed_at
 
 FORMAT = "threads-tui summaries 1"
 _PIECE = 1 << 20  # a file is checked a piece of this many bytes at a time
+# The characters past ASCII whose casefolding holds ASCII letters (Unicode 14, Python 3.11; a test
+# checks them against this Python's own): `LazySummary.may_hold` reads a line holding one.
+FOLDING_TO_ASCII = (  # ß İ ŉ ſ ǰ ẖ ẗ ẘ ẙ ẚ ẞ, the Kelvin sign, the ligatures ﬀ to ﬆ
+    "\u00df\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06")
+_FOLDS_TO_ASCII = re.compile(b"|".join(re.escape(char.encode()) for char in FOLDING_TO_ASCII))
+_ASCII = bytes(range(128))  # left out of a line before it is searched for those: the rest is short
 DAMAGED_TITLE = "(this thread's summary is damaged: import the thread again to mend it)"
 _SUMMARY_DATE = re.compile(r"(?:\d{4}|-)-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?|\d{4}")
 
@@ -179,6 +185,16 @@ class LazySummary(Mapping[str, Any]):
     @property
     def handle_key(self) -> str:
         return self._summaries.handles[self._index]
+
+    def may_hold(self, word: str) -> bool:
+        """False where its title, author's name and handle surely do not hold `word` (casefolded, one
+        word, ASCII): its line, all ASCII, does not hold it in any case. Else True: read it to tell."""
+        if not (word.isascii() and word.isprintable()) or any(mark in word for mark in ' "\\@'):
+            return True  # JSON writes these otherwise, or the text a query reads puts them between fields
+        line = bytes(self._summaries.line(self._index))
+        # An ASCII word's letters are where they are in the line, in any case, unless a letter that
+        # casefolds to ASCII ones (`ß` to `ss`) is in it.
+        return _FOLDS_TO_ASCII.search(line.translate(None, _ASCII)) is not None or word.encode() in line.lower()
 
     def whole(self) -> dict[str, Any]:
         """The summary, read from its line (once)."""
