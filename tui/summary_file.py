@@ -3,8 +3,8 @@
 A library's summaries are what its thread list shows and what a query of fields asks. At
 100,000 threads they are 40 MB of JSON: parsed whole, they would take several times that in
 memory and most of a second at every start. So they live in a file of their own, laid out so
-that opening the library parses one line of columns and keeps the rest as bytes, a summary
-being parsed from its line only when it is drawn or tested.
+that opening the library parses one line of columns and maps the rest into memory unread, a
+summary being parsed from its line only when it is drawn or tested.
 
 Layout (UTF-8 text, each line ending in a newline):
 
