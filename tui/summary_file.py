@@ -106,14 +106,14 @@ def _row_of(summary: dict[str, Any]) -> _Row:
                 orjson.dumps(summary) + b"\n")
 
 
-# The columns after `ids` (see `Summaries`): each one's name in the file, and what each entry must be.
-_COLUMNS: dict[str, Callable[[Any], bool]] = {
-    "handles": lambda value: isinstance(value, str),
-    "names": lambda value: isinstance(value, str),
-    "counts": lambda value: isinstance(value, int) and not isinstance(value, bool),
-    "added": lambda value: value is None or isinstance(value, int | float) and not isinstance(value, bool),
-    "dated": lambda value: isinstance(value, bool),
-    "dates": lambda value: value is None or isinstance(value, str),  # each distinct one checked after
+# The columns after `ids` (see `Summaries`): each one's name in the file, and the types its entries may have.
+_COLUMNS: dict[str, frozenset[type]] = {
+    "handles": frozenset({str}),
+    "names": frozenset({str}),
+    "counts": frozenset({int}),  # `type(True)` is bool: a flag is no count
+    "added": frozenset({int, float, type(None)}),
+    "dated": frozenset({bool}),
+    "dates": frozenset({str, type(None)}),  # each distinct one checked after
 }
 
 
@@ -132,8 +132,8 @@ def _checked(stream: BinaryIO) -> tuple[list[list[Any]], array[int]]:
     values: list[Any] = [columns.get(name) for name in _COLUMNS]
     if not (isinstance(ids, list) and isinstance(lengths, list) and len(ids) == len(lengths)
             and all(isinstance(column, list) and len(column) == len(ids) for column in values)
-            and all(isinstance(thread_id, str) for thread_id in ids)
-            and all(all(map(test, column)) for test, column in zip(_COLUMNS.values(), values))):
+            and set(map(type, ids)) <= {str}
+            and all(set(map(type, column)) <= types for types, column in zip(_COLUMNS.values(), values))):
         raise ValueError("its columns are malformed")
     try:
         starts = array("q", itertools.accumulate(lengths, initial=len(head)))
