@@ -28,7 +28,7 @@ from .query import (
 from .search import Hit, Hits, every_post, find_posts
 from .summary_file import LazySummary, Summaries, handle_key
 
-__all__ = ["Marks", "QueryError", "matching_threads", "search_library", "thread_states"]
+__all__ = ["Marks", "QueryError", "ThreadStates", "matching_threads", "search_library"]
 
 Summary = Mapping[str, Any]
 _T = TypeVar("_T")
@@ -47,7 +47,6 @@ class ThreadStates:
     worked out when asked: the reading state's from the user's marks, without its summary's line."""
 
     __slots__ = ("summary", "state")
-    VALUES = ("read", "unread", "bookmarked", "complete", "preview", "reply")
 
     def __init__(self, summary: Summary, state: Mapping[str, Any]) -> None:
         self.summary, self.state = summary, state
@@ -60,12 +59,6 @@ class ThreadStates:
         if value in ("complete", "preview"):
             return bool(self.summary.get("complete", True)) == (value == "complete")
         return value == "reply" and bool(self.summary.get("in_reply_to"))
-
-
-def thread_states(summary: Summary, state: Mapping[str, Any]) -> frozenset[str]:
-    """Every `is:` value a thread has (`ThreadStates`)."""
-    states = ThreadStates(summary, state)
-    return frozenset(value for value in ThreadStates.VALUES if value in states)
 
 
 @lru_cache(maxsize=4096)

@@ -29,7 +29,7 @@ import mmap
 import re
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, overload
 
@@ -339,10 +339,6 @@ class Summaries(Sequence[dict[str, Any]]):
     def holds(self, thread_id: str) -> bool:
         """Whether a thread of that id is here."""
         return thread_id in self.order()
-
-    def by_handle(self, test: Callable[[str], bool]) -> list[dict[str, Any]]:
-        """The summaries whose handle (casefolded) passes `test`, in order: only those are parsed."""
-        return [self[index] for index, handle in enumerate(self.handles) if test(handle)]
 
     def reordered(self, indices: Iterable[int]) -> Summaries:
         """These summaries in another order (positions in this one), the lines shared, not copied."""
