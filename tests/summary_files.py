@@ -35,5 +35,12 @@ def with_summaries_table(db_path: Path) -> dict[str, Any]:
     data["threads"] = {str(doc_id_for(doc["id"])): doc for doc in read_summaries(db_path)}
     del data["meta"]["1"]["summaries"]
     data["meta"]["1"]["schema"] = 3
+    data["meta"]["1"]["shards"] = one_file_shards(data["meta"]["1"]["shards"])
     path.unlink()
     return data
+
+
+def one_file_shards(shards: dict[str, list[str]]) -> dict[str, str]:
+    """The shard map as versions before 5 wrote it: a file name per shard (the library must have one)."""
+    assert all(len(names) == 1 for names in shards.values()), "a shard of several files: not a version 4 library"
+    return {shard: names[0] for shard, names in shards.items()}

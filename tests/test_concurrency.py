@@ -89,10 +89,12 @@ def test_writer_notices_a_change_that_stat_cannot_see(db_path):
 def test_reader_reads_a_thread_whose_shard_another_writer_replaced(db_path):
     reader, writer = Library.open(db_path), Library.open(db_path)
     old = Thread(posts=[Post("an old thread")])
-    writer.add_threads([old])
+    beside, neighbour = (next(thread for n in range(10_000)
+                              if shard_for((thread := Thread(posts=[Post(f"{text} {n}")])).id) == shard_for(old.id))
+                         for text in ("beside", "neighbour"))
+    writer.add_threads([old, beside])
     reader.reload_if_changed()
-    neighbour = next(thread for n in range(10_000)
-                     if shard_for((thread := Thread(posts=[Post(f"neighbour {n}")])).id) == shard_for(old.id))
-    writer.add_threads([neighbour])  # rewrites the shard under a new name and removes the old file
+    writer.add_threads([neighbour])
+    writer.delete_threads([beside.id])  # writes the shard's threads under a new name and removes the old file
 
     assert reader.thread(old.id) is not None and reader.thread(neighbour.id) is not None

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from tui.importing import ImportRun
-from tui.library import SCHEMA_VERSION, Library, doc_id_for
+from tui.library import SCHEMA_VERSION, Library, doc_id_for, shard_files
 from tui.user_data import UserData
 from tui.model import Post, Thread
 
 from .conftest import FIXTURES, SAMPLES, threads_tui_command
 from .safety_helpers import cli_env, library_files, listed_ids, run_cli, temp_files, write_pages
-from .summary_files import with_summaries_table
+from .summary_files import one_file_shards, with_summaries_table
 
 NOTE_EXAMPLE = FIXTURES / "threadreader" / "note-example.txt"
 KILL_ROUNDS = 24
@@ -43,7 +43,7 @@ def check_library_whole(db_path: Path) -> set[str]:
     assert {doc["id"] for doc in library.summaries()} == ids
     for thread_id in ids:
         assert library.thread(thread_id) is not None, thread_id
-    for file_name in library._meta()["shards"].values():
+    for file_name in shard_files(library._meta()):
         stored = json.loads((library.posts_dir / file_name).read_bytes()).get("posts", {}).values()
         assert {doc["id"] for doc in stored} <= ids, f"{file_name} holds threads the library does not list"
     return ids
@@ -241,7 +241,7 @@ def test_unreadable_library_is_never_overwritten(cli, db_path, name):
 def test_damaged_shard_is_reported_and_kept(cli, db_path):
     cli("import", NOTE_EXAMPLE)
     library = Library.open(db_path)
-    shard = library.posts_dir / sorted(library._meta()["shards"].values())[0]
+    shard = library.posts_dir / sorted(shard_files(library._meta()))[0]
     shard.write_bytes(b'{"posts": {"1": ')
     before = library_files(db_path)
     for args in (("import", NOTE_EXAMPLE), ("export", "--out", db_path.parent.parent / "md")):
@@ -297,12 +297,36 @@ def test_version_2_library_moves_its_reading_state_to_the_users_file(cli, db_pat
 
     assert db_path.with_name("library.json.v2.bak").read_bytes() == version_2
     upgraded = json.loads(db_path.read_bytes())
-    assert upgraded["meta"]["1"]["schema"] == 4 and "state" not in upgraded and "threads" not in upgraded
+    assert upgraded["meta"]["1"]["schema"] == 5 and "state" not in upgraded and "threads" not in upgraded
     states = UserData(Library.open(db_path)).states()
     assert states == {threads[0].id: {"id": threads[0].id, "read": True, "position": 0},
                       threads[1].id: {"id": threads[1].id, "read": True, "position": 1},
                       threads[2].id: {"id": threads[2].id, "read": False, "bookmarked": True}}
     assert json.loads(cli("list", "--query", "is:read", "--json").out)[0]["id"] in {threads[0].id, threads[1].id}
+
+
+def test_version_4_library_keeps_its_files_and_lists_each_shards(cli, db_path):
+    """Version 4 named one file per shard: it becomes a list of that one file, nothing else is rewritten."""
+    threads = [Thread(posts=[Post(f"kept thread w{n}x, post {p}") for p in range(2)], author_handle="ada")
+               for n in range(40)]
+    Library.open(db_path).add_threads(threads)
+    data = json.loads(db_path.read_bytes())
+    data["meta"]["1"]["schema"] = 4
+    data["meta"]["1"]["shards"] = one_file_shards(data["meta"]["1"]["shards"])
+    version_4 = json.dumps(data).encode()
+    db_path.write_bytes(version_4)
+    files = {p.name: p.read_bytes() for p in Library(db_path).posts_dir.iterdir()}
+
+    hits = json.loads(cli("search", "w7x", "--json").out)
+
+    assert {(h["thread_id"], h["n"]) for h in hits} == {(threads[7].id, 1), (threads[7].id, 2)}
+    assert db_path.with_name("library.json.v4.bak").read_bytes() == version_4
+    upgraded = json.loads(db_path.read_bytes())["meta"]["1"]
+    assert upgraded["schema"] == 5
+    assert upgraded["shards"] == {shard: [name] for shard, name in data["meta"]["1"]["shards"].items()}
+    assert {p.name: p.read_bytes() for p in Library(db_path).posts_dir.iterdir()} == files
+    library = Library.open(db_path)
+    assert [library.thread(t.id) for t in threads] == threads
 
 
 def test_migration_that_cannot_write_leaves_version_0_as_it_was(db_path):

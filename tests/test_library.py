@@ -8,7 +8,8 @@ import sys
 import orjson
 import pytest
 
-from tui.library import Library, LibraryError, shard_for
+from tui.finding import search_library
+from tui.library import MAX_SHARD_FILES, Library, LibraryError, shard_files, shard_files_of, shard_for
 from tui.search import search_layout
 from tui.shard_offsets import ShardOffsets, scan_offsets, shard_file
 from tui.user_data import UserData
@@ -27,7 +28,7 @@ def test_new_library_is_created_only_on_first_write(db_path):
     library.add_threads([make_thread("hello")])
     assert db_path.exists()
     data = json.loads(db_path.read_text())
-    assert data["meta"]["1"]["schema"] == 4
+    assert data["meta"]["1"]["schema"] == 5
 
 
 def test_commit_leaves_no_temporary_files_and_removes_superseded_shards(db_path):
@@ -107,20 +108,41 @@ def test_a_library_with_a_damaged_summary_is_never_rewritten(db_path):
 
 
 def test_a_damaged_thread_in_a_shard_fails_the_write_in_one_line_and_leaves_no_files(db_path):
+    # Removing a thread rewrites the shard file that held it, with the threads beside it: one is damaged.
     library = Library.open(db_path)
-    thread = make_thread("stored")
-    library.add_threads([thread])
+    damaged = make_thread("stored")
+    neighbour = next(make_thread(f"same shard {n}") for n in range(500)
+                     if shard_for(make_thread(f"same shard {n}").id) == shard_for(damaged.id))
+    library.add_threads([damaged, neighbour])
+    [shard] = library.posts_dir.glob("*.json")
+    data = json.loads(shard.read_text())
+    for doc in data["posts"].values():
+        if doc["id"] == damaged.id:
+            doc["posts"] = "garbage"
+    shard.write_text(json.dumps(data))
+    before = sorted(p.name for p in library.posts_dir.iterdir())
+    with pytest.raises(LibraryError, match=rf"cannot read library {shard}: a stored thread is damaged"):
+        Library.open(db_path).delete_threads([neighbour.id])
+    assert sorted(p.name for p in library.posts_dir.iterdir()) == before
+
+
+def test_a_thread_added_beside_a_damaged_one_goes_into_a_file_of_its_own(db_path):
+    library = Library.open(db_path)
+    damaged = make_thread("stored")
+    library.add_threads([damaged])
     [shard] = library.posts_dir.glob("*.json")
     data = json.loads(shard.read_text())
     for doc in data["posts"].values():
         doc["posts"] = "garbage"
     shard.write_text(json.dumps(data))
-    before = sorted(p.name for p in library.posts_dir.iterdir())
     neighbour = next(make_thread(f"same shard {n}") for n in range(500)
-                     if shard.name.startswith(shard_for(make_thread(f"same shard {n}").id)))
-    with pytest.raises(LibraryError, match=rf"cannot read library {shard}: a stored thread is damaged"):
-        Library.open(db_path).add_threads([neighbour])
-    assert sorted(p.name for p in library.posts_dir.iterdir()) == before
+                     if shard_for(make_thread(f"same shard {n}").id) == shard_for(damaged.id))
+    reader = Library.open(db_path)
+    reader.add_threads([neighbour])
+    assert shard.read_text() == json.dumps(data)  # never rewritten: the damage is not carried on
+    assert reader.thread(neighbour.id) == neighbour
+    with pytest.raises(LibraryError, match=rf"cannot read library {shard}: thread {damaged.id} is damaged"):
+        reader.thread(damaged.id)
 
 
 def test_rewrites_keep_the_files_permissions(db_path):
@@ -186,7 +208,7 @@ def test_one_thread_is_read_alone_by_its_shards_offsets_and_is_the_thread_stored
     threads = [make_thread(f"thread {n} with \"quotes\" and ünïcode ✓", posts=n % 4 + 1) for n in range(200)]
     Library.open(db_path).add_threads(threads)
     library = Library.open(db_path)
-    assert len(_offsets_files(library)) == len(library._meta()["shards"])
+    assert len(_offsets_files(library)) == len(shard_files(library._meta()))
     for thread in threads[::17]:
         read = library.thread(thread.id)
         assert read is not None and read.to_dict() == thread.to_dict()
@@ -200,7 +222,7 @@ def test_a_missing_or_damaged_offsets_file_only_means_the_shard_is_read_whole(db
     Library.open(db_path).add_threads(threads)
     library = Library.open(db_path)
     wanted = threads[5]
-    offsets = library.posts_dir / (library._meta()["shards"][shard_for(wanted.id)].removesuffix(".json") + ".offsets")
+    offsets = library.posts_dir / (shard_files_of(library._meta(), shard_for(wanted.id))[-1].removesuffix(".json") + ".offsets")
     data = offsets.read_bytes()
     if damage == "missing":
         offsets.unlink()
@@ -237,7 +259,7 @@ def _each_shard_as_made_anew(library: Library) -> None:
     from tui.library import _shard_search_text
 
     reader = Library.open(library.path)
-    for name in reader._meta()["shards"].values():
+    for name in shard_files(reader._meta()):
         shard = (reader.posts_dir / name).read_bytes()
         stem = name.removesuffix(".json")
         assert (reader.posts_dir / f"{stem}.search").read_bytes() == _shard_search_text(reader._shard_db_named(name))
@@ -294,7 +316,7 @@ def test_a_commit_over_damaged_derived_files_makes_them_from_the_documents(db_pa
     threads = [make_thread(f"thread {n} ünï", posts=n % 3 + 1) for n in range(200)]
     Library.open(db_path).add_threads(threads)
     library = Library.open(db_path)
-    for name in library._meta()["shards"].values():
+    for name in shard_files(library._meta()):
         stem = name.removesuffix(".json")
         offsets, search = library.posts_dir / f"{stem}.offsets", library.posts_dir / f"{stem}.search"
         if damage in ("offsets", "a length short", "a length over the next", "both"):
@@ -309,14 +331,17 @@ def test_a_commit_over_damaged_derived_files_makes_them_from_the_documents(db_pa
                 layout.release()
                 data[at:at + 8] = (int.from_bytes(data[at:at + 8], sys.byteorder) + 1).to_bytes(8, sys.byteorder)
                 search.write_bytes(bytes(data))
-    gone = threads[:40]  # a thread cut short or run over could be any: some of them go, in every shard
+    # A thread cut short or run over could be any: some of them go, and one at least from every shard,
+    # whose file is then written again with the threads it keeps.
+    first_of_each = {shard_for(t.id): t for t in reversed(threads)}.values()
+    gone = list({t.id: t for t in [*threads[:40], *first_of_each]}.values())
     library.delete_threads([t.id for t in gone])
-    library.add_threads([make_thread(f"new {n}") for n in range(600)])  # every shard rewritten (all but surely)
+    library.add_threads([make_thread(f"new {n}") for n in range(600)])  # into files of their own
     _each_shard_as_made_anew(library)
     reader = Library.open(db_path)
-    assert all(reader.thread(t.id).to_dict() == t.to_dict() for t in threads[40:])
+    assert all(reader.thread(t.id).to_dict() == t.to_dict() for t in threads if t not in gone)
     assert all(reader.thread(t.id) is None for t in gone)
-    for name in reader._meta()["shards"].values():  # each shard: JSON, and the deleted threads not in it
+    for name in shard_files(reader._meta()):  # each shard: JSON, and the deleted threads not in it
         assert not {t.id for t in gone} & {doc["id"] for doc in orjson.loads((reader.posts_dir / name).read_bytes())["posts"].values()}
 
 
@@ -349,3 +374,48 @@ def test_a_thread_read_lately_is_at_hand_until_a_commit_rewrites_its_shard(db_pa
     library.add_threads([make_thread("first", posts=3)])  # same id, a fuller copy: the shard is rewritten
     assert library.cached_thread(first.id) is None
     assert len(library.thread(first.id).posts) == 3
+
+
+def _same_shard(shard: str, count: int, text: str) -> list[Thread]:
+    """`count` new threads whose shard is `shard`."""
+    found = (make_thread(f"{text} {n}") for n in range(100_000))
+    return [t for t, _ in zip((t for t in found if shard_for(t.id) == shard), range(count))]
+
+
+def test_a_commit_writes_what_it_brings_and_leaves_the_shards_files_as_they_are(db_path):
+    library = Library.open(db_path)
+    library.add_threads([make_thread(f"early {n}", posts=3) for n in range(300)])
+    before = {p.name: p.read_bytes() for p in library.posts_dir.glob("*.json")}
+    shard = shard_for(make_thread("early 0", posts=3).id)
+    [newcomer] = _same_shard(shard, 1, "newcomer")
+
+    library.add_threads([newcomer])
+
+    after = {p.name: p.read_bytes() for p in library.posts_dir.glob("*.json")}
+    assert {name: after[name] for name in before} == before  # every file kept, byte for byte
+    [new_file] = after.keys() - before.keys()
+    assert [doc["id"] for doc in orjson.loads(after[new_file])["posts"].values()] == [newcomer.id]
+    assert shard_files_of(library._meta(), shard)[-1] == new_file
+    assert Library.open(db_path).thread(newcomer.id) == newcomer
+
+
+def test_a_shard_of_many_commits_keeps_few_files_and_each_thread_once(db_path):
+    library = Library.open(db_path)
+    shard = "2a"
+    batches = [_same_shard(shard, 1 + n % 3, f"batch {n}") for n in range(30)]
+    counts = []
+    for batch in batches:
+        library.add_threads(batch)
+        counts.append(len(shard_files_of(library._meta(), shard)))
+    assert max(counts) == MAX_SHARD_FILES and counts[-1] <= MAX_SHARD_FILES  # merged now and then
+    fuller = Thread(posts=[*batches[3][0].posts, Post("a third post, later")], author_handle="dana")
+    assert library.add_threads([fuller]).updated == [fuller.id]  # the stored copy's file merged, without it
+
+    reader = Library.open(db_path)
+    held = [doc["id"] for name in shard_files_of(reader._meta(), shard)
+            for doc in orjson.loads((reader.posts_dir / name).read_bytes())["posts"].values()]
+    everyone = [t.id for batch in batches for t in batch]
+    assert sorted(held) == sorted(everyone)  # each thread in one file only
+    assert reader.thread(fuller.id) == fuller
+    assert [reader.thread(t.id) for t in batches[-1]] == batches[-1]
+    assert [(h.thread_id, h.n) for h in search_library(reader, "later")] == [(fuller.id, 3)]

@@ -18,7 +18,7 @@ import tui.screens.import_screen
 from tui.app import ThreadsApp
 from tui.importing import ImportReport, run_import
 from tui.formatting import author_label
-from tui.library import Library, shard_for
+from tui.library import Library, shard_files, shard_files_of, shard_for
 from tui.user_data import UserData
 from tui.model import Post, Thread
 from tui.screens.help import HelpScreen
@@ -841,7 +841,7 @@ async def test_a_worker_that_fails_is_reported(sample_db):
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await settle(pilot)
         last = app.screen.query_one(ThreadList).items[-1]["id"]
-        shard = app.library.posts_dir / app.library._meta()["shards"][shard_for(last)]
+        shard = app.library.posts_dir / shard_files_of(app.library._meta(), shard_for(last))[-1]
         app.library._shard_cache.clear()
         shard.write_bytes(b'{"posts": {"1": ')
         await pilot.press("G")

@@ -141,7 +141,7 @@ def test_a_library_of_schema_1_is_upgraded_to_know_its_threads_by_text_too(cli, 
     assert [(h["thread_id"], h["n"]) for h in hits] == [(FLAKY_ID, 1)]
     assert db_path.with_name("library.json.v1.bak").read_bytes() == version_1
     upgraded = json.loads(db_path.read_text())
-    assert upgraded["meta"]["1"]["schema"] == 4 and "threads" not in upgraded
+    assert upgraded["meta"]["1"]["schema"] == 5 and "threads" not in upgraded
     assert [s.get("text_key", "").startswith("h") for s in read_summaries(db_path)] == [True]
     assert all(search.read_bytes().startswith(SEARCH_FILE_MAGIC) for search in library.posts_dir.glob("*.search"))
     result = cli("import", NOTE_EXAMPLE)  # its preview of the flaky thread is known by its text now

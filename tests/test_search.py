@@ -6,7 +6,7 @@ import pytest
 
 from tui import search
 from tui.finding import search_library
-from tui.library import Library, shard_for
+from tui.library import Library, shard_files, shard_files_of, shard_for
 from tui.model import PartialDate, Post, Thread
 from tui.search import (
     SEARCH_FILE_MAGIC,
@@ -137,12 +137,14 @@ def test_a_search_file_damaged_inside_its_indexes_loses_hits_not_the_search(db_p
 
 def test_a_search_while_another_process_commits_reads_the_library_as_it_is_now(db_path):
     first = thread(["hello from the first"])
-    Library.open(db_path).add_threads([first])
+    beside, second = (next(t for t in (thread([f"{text}, number {n}"], handle="bo") for n in range(500))
+                           if shard_for(t.id) == shard_for(first.id)) for text in ("goodbye", "hello again"))
+    Library.open(db_path).add_threads([first, beside])
     reader = Library.open(db_path)
-    second = next(t for t in (thread([f"hello again, number {n}"], handle="bo") for n in range(500))
-                  if shard_for(t.id) == shard_for(first.id))
-    Library.open(db_path).add_threads([second])  # the shard the reader knew is replaced, its files removed
-    assert not (reader.posts_dir / next(iter(reader._meta()["shards"].values()))).exists()
+    writer = Library.open(db_path)
+    writer.add_threads([second])
+    writer.delete_threads([beside.id])  # the shard file the reader knew is merged into another, and removed
+    assert not (reader.posts_dir / next(iter(shard_files(reader._meta())))).exists()
     assert sorted(h.text for h in search_library(reader, "hello")) == [second.posts[0].text, "hello from the first"]
 
 

@@ -13,7 +13,13 @@ Layout on disk, for a library at `library.json`:
   that a read mark never rewrites the summaries.
 - `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the
   full threads, split into 64 shards by id, so that opening one thread reads
-  one small file and start-up reads only the summaries.
+  one small file and start-up reads only the summaries. A shard is a list of
+  such files (`meta.shards`, oldest first), each written by one commit with the
+  threads it brought; a thread is in one file of its shard only. A commit that
+  removes or replaces a thread writes the threads its file keeps into the new
+  file, and merges a shard's newer, smaller files once it has more than
+  MAX_SHARD_FILES: what a commit writes grows with what it brings, not with the
+  library.
 - `library.json.posts/<shard>.<generation>.offsets`: beside each shard, where each
   thread's JSON is in it, so that opening one thread reads that thread only (see
   `shard_offsets.py`); derived data, the shard is read whole without it.
@@ -28,10 +34,10 @@ Layout on disk, for a library at `library.json`:
 - `library.json.v<N>.bak`: the library as it was before a migration from
   schema version N.
 
-A commit writes the changed shards and the summaries under new names (the threads a
-shard keeps copied as they are, JSON and search lines, where its offsets and search
-files are whole; made from the documents where not; the summaries kept copied as
-lines), then replaces `library.json` (the single commit point), then removes the superseded
+A commit writes a new file for each shard it touches and the summaries under new
+names (the threads a merged file keeps copied as they are, JSON and search lines,
+where its offsets and search files are whole; made from the documents where not;
+the summaries kept copied as lines), then replaces `library.json` (the single commit point), then removes the superseded
 shards and any temporary files a killed writer left. A crash at any moment
 leaves the old or the new library. Every write holds the lock and first
 re-reads the library if its content changed, so concurrent writers lose
@@ -88,13 +94,16 @@ from .storage import (
     write_atomic,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DB_ENV_VAR = "THREADS_TUI_DB"
 LOCK_TIMEOUT_SECONDS = 30.0
 _META_ID = 1
 SHARD_COUNT = 64
 _SHARD_NAMES = tuple(f"{shard:02x}" for shard in range(SHARD_COUNT))
 SHARD_CACHE_SIZE = 4
+# A shard is a list of files, each written by one commit with the threads it brought; past this many,
+# a commit merges the newer, smaller ones into one (see `_merged_away`).
+MAX_SHARD_FILES = 8
 # Offsets files (a few hundred KiB each at 100,000 threads) and thread documents kept after a read.
 OFFSETS_CACHE_SIZE = 8
 RECENT_THREADS = 8
@@ -245,6 +254,17 @@ def partial_keys(summary: dict[str, Any]) -> tuple[str, ...]:
     return tuple(summary[key] for key in ("text_key", "second_id") if isinstance(summary.get(key), str))
 
 
+def shard_files_of(meta: dict[str, Any], shard: str) -> list[str]:
+    """The files of one shard, oldest first (a library before schema 5 named one file, not a list)."""
+    names = meta["shards"].get(shard, [])
+    return [names] if isinstance(names, str) else list(names)
+
+
+def shard_files(meta: dict[str, Any]) -> list[str]:
+    """Every shard file, shard by shard, oldest first."""
+    return [name for shard in sorted(meta["shards"]) for name in shard_files_of(meta, shard)]
+
+
 def _check_summaries(table: dict[str, Any]) -> list[dict[str, Any]]:
     """The summaries of a library older than the summaries file (its `threads` table, by document id
     as text), each checked (`check_summary`); ValueError naming the first that is damaged."""
@@ -293,11 +313,22 @@ def _migrate_from_3(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]
     return data, []
 
 
+def _migrate_from_4(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
+    """Version 4 kept each shard in one file: its name becomes a list of one, to which commits add."""
+    meta = data["meta"][str(_META_ID)]
+    meta["shards"] = {shard: shard_files_of(meta, shard) for shard in meta["shards"]}
+    meta["schema"] = 5
+    return data, []
+
+
 # MIGRATIONS[n] turns raw library data of version n into version n + 1,
 # returning the threads whose posts must be (re)written into shards.
-MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1, 2: _migrate_from_2, 3: _migrate_from_3}
+MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1, 2: _migrate_from_2, 3: _migrate_from_3,
+                                   4: _migrate_from_4}
 # From these versions on, the shards' threads give the summaries their text keys.
 SHARDS_UPGRADED_FROM = 1
+# From this version on, the summaries are in a file of their own (`summary_file.py`).
+SUMMARIES_FILE_FROM = 4
 
 
 def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
@@ -309,7 +340,9 @@ def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
     shards = meta.get("shards")
     if not isinstance(meta.get("generation"), int) or not isinstance(shards, dict):
         return "no generation or shard map"
-    if not all(isinstance(name, str) and _SHARD_FILE.fullmatch(name) for name in shards.values()):
+    if not all(isinstance(names, str | list) for names in shards.values()):
+        return "a shard's files are not a list"
+    if not all(isinstance(name, str) and _SHARD_FILE.fullmatch(name) for name in shard_files(meta)):
         return "a shard file name is malformed"
     keys = meta.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(name, str) and _KEYS_FILE.fullmatch(name)
@@ -399,7 +432,7 @@ class Library:
         previous = (self._db, self._stamp, self._summaries)
         self._db, self._stamp, self._summaries = db, stamp, summaries
         self._whole_search_files = set()  # a library restored from a copy may use a file name again
-        live = set(self._meta()["shards"].values()) if version == SCHEMA_VERSION else set()
+        live = set(shard_files(self._meta())) if version == SCHEMA_VERSION else set()
         self._shard_cache = OrderedDict((name, shard) for name, shard in self._shard_cache.items() if name in live)
         if version < SCHEMA_VERSION and migrate:
             try:
@@ -446,7 +479,7 @@ class Library:
             )
         if version >= SHARDS_UPGRADED_FROM and (problem := _shape_problem(data, meta)):  # shards named alike
             raise self._unreadable(f"the library is damaged ({problem})")
-        if SHARDS_UPGRADED_FROM <= version < SCHEMA_VERSION:  # a migration reads every summary now
+        if SHARDS_UPGRADED_FROM <= version < SUMMARIES_FILE_FROM:  # a migration reads every summary now
             try:
                 _check_summaries(data.get("threads", {}))
             except ValueError as error:
@@ -485,6 +518,10 @@ class Library:
             except UserDataError as error:
                 raise LibraryError(f"could not upgrade library {self.path}: {error}") from error
             self.db.storage.write(data)
+            if version >= SUMMARIES_FILE_FROM:  # nothing else to write: its files stay as they are
+                storage_of(self.db).flush()
+                self._load(migrate=False)
+                return
             if SHARDS_UPGRADED_FROM <= version < 2:
                 self._upgrade_shards()
             try:
@@ -502,7 +539,7 @@ class Library:
         are written with the commit that ends the migration.
         """
         summaries = self.db.table("threads")
-        for file_name in self._meta()["shards"].values():
+        for file_name in shard_files(self._meta()):
             shard = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage, track_digest=False)
             try:
                 docs = list(_docs(shard, "posts").values())
@@ -577,7 +614,7 @@ class Library:
         """The names in the posts folder that the library refers to: shards, the files beside them, the
         post index and the summaries."""
         meta = self._meta()
-        shards = set(meta["shards"].values())
+        shards = set(shard_files(meta))
         return (shards | {_search_name(name) for name in shards} | {offsets_name(name) for name in shards}
                 | set(meta.get("keys", {}).values()) | ({meta["summaries"]} if "summaries" in meta else set()))
 
@@ -587,7 +624,7 @@ class Library:
         Mapped copy-on-write (nothing is ever written to it): a buffer ctypes can
         point into, for libc's `memmem`.
         """
-        for _shard, file_name in sorted(self._meta()["shards"].items()):
+        for file_name in shard_files(self._meta()):
             try:
                 with open(self.posts_dir / _search_name(file_name), "rb") as handle:
                     if os.fstat(handle.fileno()).st_size:
@@ -638,10 +675,6 @@ class Library:
     def _shard_path(self, file_name: str) -> Path:
         return self.posts_dir / file_name
 
-    def _shard_db(self, shard: str) -> TinyDB | None:
-        file_name = self._meta()["shards"].get(shard)
-        return None if file_name is None else self._shard_db_named(file_name)
-
     def _shard_db_named(self, file_name: str) -> TinyDB:
         """The shard file of this name, read once and kept for the next reads (a few of them)."""
         with self._shard_cache_lock:
@@ -668,10 +701,9 @@ class Library:
 
     def cached_thread(self, thread_id: str) -> Thread | None:
         """The thread if it was read lately (no file is read here), else None."""
-        file_name = self._meta()["shards"].get(shard_for(thread_id))
         with self._shard_cache_lock:
             recent = self._recent.get(thread_id)
-        if recent is None or recent[0] != file_name:
+        if recent is None or recent[0] not in shard_files_of(self._meta(), shard_for(thread_id)):
             return None
         try:
             return Thread.from_dict(recent[1])
@@ -679,40 +711,40 @@ class Library:
             return None  # told by `thread`, which the caller falls back on
 
     def thread(self, thread_id: str) -> Thread | None:
-        """The full thread: read alone where its shard's offsets say where it is, else from the
-        whole shard; None if not in the library."""
-        file_name = self._meta()["shards"].get(shard_for(thread_id))
-        if file_name is None:
-            return None
-        known, doc = self._read_alone(file_name, thread_id)
-        if known:
-            if doc is None:
-                return None
-            try:
-                return Thread.from_dict(doc)
-            except _BAD_DOCUMENT:
-                pass  # read from the whole shard below, which says where the damage is
+        """The full thread, read alone where its shard file's offsets say where it is, else from the
+        whole file; None if not in the library."""
         try:
-            shard = self._shard_db(shard_for(thread_id))
+            found = self._find(thread_id)
         except LibraryError:
-            # A writer may have replaced (and removed) the shard since this copy read the
+            # A writer may have replaced (and removed) the shard file since this copy read the
             # library: read the thread from the library as it is now. This copy is left as
             # it is (other threads may be reading it); its owner reloads it.
             if not self.changed_on_disk():
                 raise
             return Library.open(self.path).thread(thread_id)
-        if shard is None:
+        if found is None:
             return None
+        file_name, doc = found
         try:
-            doc = shard.table("posts").get(doc_id=doc_id_for(thread_id))
-            return Thread.from_dict(doc) if doc else None
+            return Thread.from_dict(doc)
         except _BAD_DOCUMENT as error:
-            raise self._unreadable(f"thread {thread_id} is damaged ({error!r})",
-                                   storage_of(shard).path) from error
+            raise self._unreadable(f"thread {thread_id} is damaged ({error!r})", self._shard_path(file_name)) from error
+
+    def _find(self, thread_id: str) -> tuple[str, dict[str, Any]] | None:
+        """The shard file that holds a thread, and its document; None if none does."""
+        doc_id = doc_id_for(thread_id)
+        for file_name in reversed(shard_files_of(self._meta(), shard_for(thread_id))):
+            known, doc = self._read_alone(file_name, thread_id)
+            if not known:
+                whole = self._shard_db_named(file_name).table("posts").get(doc_id=doc_id)
+                doc = dict(whole) if whole is not None else None
+            if doc is not None:
+                return file_name, doc
+        return None
 
     def _scan_offsets(self, file_name: str) -> ShardOffsets | None:
-        """The offsets of a shard written without them (or whose file is damaged), found in its bytes and
-        kept beside it for the next time (no lock: a shard never changes, nor what is made from it)."""
+        """The offsets of a shard file written without them (or whose file is damaged), found in its bytes
+        and kept beside it for the next time (no lock: a shard file never changes, nor what is made from it)."""
         try:
             found = scan_offsets(self._shard_path(file_name).read_bytes())
         except OSError:
@@ -723,21 +755,27 @@ class Library:
             pass  # a library this user may read but not write: found again next time
         return ShardOffsets.parse(found)
 
-    def _read_alone(self, file_name: str, thread_id: str) -> tuple[bool, dict[str, Any] | None]:
-        """(True, the thread's document, or None where its shard does not hold it), read by the shard's
-        offsets; (False, None) where they cannot tell (no offsets file, damaged, the shard gone)."""
+    def _offsets_of(self, file_name: str) -> ShardOffsets | None:
+        """Where each thread is in a shard file (the last few read are kept); None where that cannot be told."""
         with self._shard_cache_lock:
             offsets = self._offsets.get(file_name)
             if offsets is not None:
                 self._offsets.move_to_end(file_name)
-        if offsets is None:
-            offsets = read_offsets(self.posts_dir / offsets_name(file_name)) or self._scan_offsets(file_name)
-            if offsets is None:
-                return False, None
+                return offsets
+        offsets = read_offsets(self.posts_dir / offsets_name(file_name)) or self._scan_offsets(file_name)
+        if offsets is not None:
             with self._shard_cache_lock:
                 self._offsets[file_name] = offsets
                 while len(self._offsets) > OFFSETS_CACHE_SIZE:
                     self._offsets.popitem(last=False)
+        return offsets
+
+    def _read_alone(self, file_name: str, thread_id: str) -> tuple[bool, dict[str, Any] | None]:
+        """(True, the thread's document, or None where the shard file does not hold it), read by the
+        file's offsets; (False, None) where they cannot tell (no offsets file, damaged, the file gone)."""
+        offsets = self._offsets_of(file_name)
+        if offsets is None:
+            return False, None
         place = offsets.locate(doc_id_for(thread_id))
         if place is None:
             return True, None
@@ -755,11 +793,9 @@ class Library:
         return True, doc
 
     def iter_threads(self) -> Iterator[Thread]:
-        """Every thread in the library, shard by shard (each shard read once; not in date order)."""
-        for shard in sorted(self._meta()["shards"]):
-            db = self._shard_db(shard)
-            if db is None:
-                continue
+        """Every thread in the library, file by file (each read once; not in date order)."""
+        for file_name in shard_files(self._meta()):
+            db = self._shard_db_named(file_name)
             for doc in list(_docs(db, "posts").values()):
                 try:
                     yield Thread.from_dict(doc)
@@ -935,20 +971,14 @@ class Library:
         return {key: doc["id"] for doc in self.summaries() for key in partial_keys(doc)}
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
-        """The library's documents of those threads it holds, each shard read once."""
+        """The library's documents of those threads it holds, shard by shard (so that each file's
+        offsets are read once)."""
         summaries = self.summaries()
-        by_shard: dict[str, list[str]] = {}
-        for thread_id in thread_ids:
-            if summaries.holds(thread_id):
-                by_shard.setdefault(shard_for(thread_id), []).append(thread_id)
         stored: dict[str, dict[str, Any]] = {}
-        for shard, members in by_shard.items():
-            db = self._shard_db(shard)
-            posts = db.table("posts") if db is not None else None
-            for thread_id in members:
-                doc = posts.get(doc_id=doc_id_for(thread_id)) if posts is not None else None
-                if doc is not None:
-                    stored[thread_id] = dict(doc)
+        for thread_id in sorted(filter(summaries.holds, thread_ids), key=shard_for):
+            found = self._find(thread_id)
+            if found is not None:
+                stored[thread_id] = found[1]
         return stored
 
     def _kept(self, db: TinyDB | None, docs: dict[str, Any]) -> tuple[list[SearchLines], dict[str, bytes]]:
@@ -978,6 +1008,23 @@ class Library:
             place = offsets.locate(int(key)) if offsets is not None else None
             bodies[key] = shard[place[0]:place[0] + place[1]] if place is not None else orjson.dumps(doc)
         return searches, bodies
+
+    def _merged_away(self, files: list[str], leaving: set[int]) -> list[str]:
+        """The files of a shard that a commit writing into it merges into its new file: those holding
+        a thread that goes (removed, or replaced by the copy coming in), and, where the shard would
+        have more than MAX_SHARD_FILES files, the ones written after its largest (all, if that is the
+        last): a commit writes what it brings, and now and then the shard's newer, smaller files again."""
+        merged = []
+        for name in files:
+            offsets = self._offsets_of(name)
+            if offsets is None or not leaving.isdisjoint(offsets.ids):
+                merged.append(name)
+        left = [name for name in files if name not in merged]
+        if len(left) + 1 > MAX_SHARD_FILES:
+            sizes = [_size_of(self._shard_path(name)) for name in left]
+            largest = sizes.index(max(sizes))
+            merged += left[largest + 1:] or left
+        return [name for name in files if name in merged]
 
     def _commit(self, changes: Plan) -> None:
         """Write changed shards, then `library.json`, then clean up; called under the lock."""
@@ -1011,33 +1058,40 @@ class Library:
             # Each file is synced while the next is made; all are durable before anything refers to them.
             with BackgroundSync() as syncing:
                 for shard in sorted(touched):
-                    file_name = f"{shard}.{generation}.json"
-                    db = self._shard_db(shard)
-                    reading = storage_of(db).path if db is not None else self.path
-                    # The shard's table as TinyDB writes it, by document id: what it held (left as it
-                    # was: other threads may be reading it), less what goes, then what comes, as JSON.
-                    docs: dict[str, Any] = dict(_docs(db, "posts")) if db is not None else {}
-                    for thread_id in removals.get(shard, ()):
-                        docs.pop(str(doc_id_for(thread_id)), None)
                     incoming = {str(thread.place[0]): thread for thread in writes.get(shard, ())}
-                    if docs:
-                        for key in incoming.keys() & docs.keys():
-                            del docs[key]  # a new copy goes last, as TinyDB's own update would put it
-                    # Each thread's search lines in the documents' order: those kept, then the incoming.
-                    searches, bodies = self._kept(db, docs)
+                    leaving = {doc_id_for(thread_id) for thread_id in removals.get(shard, ())} | set(map(int, incoming))
+                    files = shard_files_of(meta, shard)
+                    merged = self._merged_away(files, leaving)
+                    # What the merged files keep, file by file, as TinyDB writes it (by document id), less
+                    # what goes; then what comes. The files are left as they are: others may be reading them.
+                    searches: list[SearchLines] = []
+                    bodies: dict[str, bytes] = {}
+                    for merged_name in merged:
+                        db = self._shard_db_named(merged_name)
+                        reading = storage_of(db).path
+                        docs = {key: doc for key, doc in _docs(db, "posts").items() if int(key) not in leaving}
+                        kept_searches, kept_bodies = self._kept(db, docs)
+                        searches += kept_searches
+                        bodies.update(kept_bodies)
+                        superseded += [self.posts_dir / name
+                                       for name in (merged_name, _search_name(merged_name), offsets_name(merged_name))]
                     searches += [thread.search or search_lines(thread.doc) for thread in incoming.values()]
                     bodies.update((key, thread.json) for key, thread in incoming.items())
-                    if db is not None:
-                        old = storage_of(db).path.name
-                        superseded += [self.posts_dir / name for name in (old, _search_name(old), offsets_name(old))]
-                    shard_path, search_path = self._shard_path(file_name), self.posts_dir / _search_name(file_name)
-                    offsets_path = self.posts_dir / offsets_name(file_name)
-                    new_files += [shard_path, search_path, offsets_path]
-                    shard_pieces, offsets = shard_file(bodies)
-                    syncing.write(shard_path, shard_pieces, mode)
-                    syncing.write(offsets_path, offsets, mode)
-                    syncing.write(search_path, search_file_pieces(searches), mode)
-                    meta["shards"][shard] = file_name
+                    files = [name for name in files if name not in merged]
+                    if bodies:
+                        file_name = f"{shard}.{generation}.json"
+                        shard_path, search_path = self._shard_path(file_name), self.posts_dir / _search_name(file_name)
+                        offsets_path = self.posts_dir / offsets_name(file_name)
+                        new_files += [shard_path, search_path, offsets_path]
+                        shard_pieces, offsets = shard_file(bodies)
+                        syncing.write(shard_path, shard_pieces, mode)
+                        syncing.write(offsets_path, offsets, mode)
+                        syncing.write(search_path, search_file_pieces(searches), mode)
+                        files.append(file_name)
+                    if files:
+                        meta["shards"][shard] = files
+                    else:
+                        meta["shards"].pop(shard, None)
                 if summarised:
                     added = self._added_times(threads, changes.replaced)
                     reading = self.posts_dir / meta["summaries"] if "summaries" in meta else self.path
@@ -1204,6 +1258,14 @@ def _search_name(shard_file_name: str) -> str:
 def _shard_search_text(db: TinyDB) -> bytes:
     """The search file content of a shard: every post of every thread, a line each."""
     return search_file(search_lines(doc) for doc in _docs(db, "posts").values())
+
+
+def _size_of(path: Path) -> int:
+    """A file's size; 0 where it cannot be told (its reading then says what is wrong)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _remove_quietly(path: Path) -> None:
