@@ -328,3 +328,25 @@ def test_the_characters_that_casefold_to_ascii_are_those_this_python_knows():
 
     known = "".join(c for c in map(chr, range(0x80, 0x110000)) if any(ord(x) < 128 for x in c.casefold()))
     assert FOLDING_TO_ASCII == known
+
+
+def test_the_summaries_holding_a_fields_values_are_found_as_parsing_each_would_find_them(tmp_path):
+    keys = ['plain', 'with "quotes" and \\ a backslash', 'ünïcode ✓', 'shared', 'missing']
+    made = [summary(n, DATES[n % len(DATES)], f"title {n}") for n in range(40)]
+    for n, one in enumerate(made):
+        if n % 3 == 0:
+            one["text_key"] = keys[n % 4]
+    made[1]["title"] = '"text_key":"plain" in a title is no field'
+    made[2]["has"] = [{"text_key": "plain"}]  # nor is a field of what it holds
+    ordered = sort_newest_first(made)
+    summaries = Summaries.parse(b"".join(Summaries.of(ordered).file()))
+
+    wanted = set(keys)
+    found = summaries.holding("text_key", wanted)
+
+    expected = {one["text_key"]: index for index, one in enumerate(ordered) if one.get("text_key") in wanted}
+    assert found == expected and set(found) == set(keys[:4])  # the last summary of each value
+    reversed_view = summaries.reordered(reversed(range(len(summaries))))
+    assert reversed_view.holding("text_key", wanted) == {
+        one["text_key"]: index for index, one in enumerate(reversed(ordered)) if one.get("text_key") in wanted}
+    assert summaries.holding("text_key", set()) == {} and Summaries.of([]).holding("text_key", wanted) == {}

@@ -248,10 +248,14 @@ def _stored_from_doc(doc: dict[str, Any]) -> StoredThread:
     return StoredThread.of(Thread.from_dict(doc))
 
 
+# The fields of a summary that hold ids other than its own that a partial copy of the thread may
+# have: its text key (a copy without post ids) and its second post's id (a copy saved without its first post).
+PARTIAL_KEY_FIELDS = ("text_key", "second_id")
+
+
 def partial_keys(summary: dict[str, Any]) -> tuple[str, ...]:
-    """Ids other than its own that a partial copy of a stored thread may have: its text key (a
-    copy without post ids) and its second post's id (a copy saved without its first post)."""
-    return tuple(summary[key] for key in ("text_key", "second_id") if isinstance(summary.get(key), str))
+    """The ids a partial copy of a stored thread may have (`PARTIAL_KEY_FIELDS`)."""
+    return tuple(summary[key] for key in PARTIAL_KEY_FIELDS if isinstance(summary.get(key), str))
 
 
 def shard_files_of(meta: dict[str, Any], shard: str) -> list[str]:
@@ -845,7 +849,7 @@ class Library:
         incoming = [t if isinstance(t, StoredThread) else StoredThread.of(t) for t in threads]
         with self._writing():
             self._place_undated(incoming)
-            by_text_key = self._by_partial_key()
+            by_text_key = self._by_partial_key({thread.id for thread in incoming})
             wanted = {thread.id for thread in incoming} | {a for thread in incoming for a in thread.aliases}
             wanted |= {by_text_key[thread.id] for thread in incoming if thread.id in by_text_key}
             by_post = self._posts_index({key for thread in incoming if thread.aliases
@@ -966,9 +970,15 @@ class Library:
                 imported = today
             thread.place_by(imported)
 
-    def _by_partial_key(self) -> dict[str, str]:
-        """Stored threads by the ids a partial copy of them may have (`partial_keys`, see `thread_copies`)."""
-        return {key: doc["id"] for doc in self.summaries() for key in partial_keys(doc)}
+    def _by_partial_key(self, ids: set[str]) -> dict[str, str]:
+        """Stored threads by the ids a partial copy of them may have (`partial_keys`, see `thread_copies`),
+        of these ids only: where a key names two, the later summary's (the later key of one)."""
+        summaries = self.summaries()
+        found: dict[str, tuple[int, int]] = {}
+        for rank, name in enumerate(PARTIAL_KEY_FIELDS):
+            for key, index in summaries.holding(name, ids).items():
+                found[key] = max(found.get(key, (index, rank)), (index, rank))
+        return {key: summaries.ids[index] for key, (index, _rank) in found.items()}
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The library's documents of those threads it holds, shard by shard (so that each file's

@@ -29,6 +29,7 @@ import mmap
 import re
 import zlib
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, overload
@@ -63,12 +64,14 @@ def sort_newest_first(summaries: Iterable[dict[str, Any]]) -> list[dict[str, Any
     return ordered
 
 
-def _before(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Whether `a` comes before `b` in `sort_newest_first`'s order."""
-    a_date, b_date = date_sort_text(a), date_sort_text(b)
-    if a_date != b_date:
-        return a_date > b_date
-    return (a.get("title") or "", a["id"]) < (b.get("title") or "", b["id"])
+def _order_key(summary: dict[str, Any]) -> tuple[str, str, str]:
+    """What places a summary in `sort_newest_first`'s order: its date as sortable text, title and id."""
+    return date_sort_text(summary), summary.get("title") or "", summary["id"]
+
+
+def _key_before(a: tuple[str, str, str], b: tuple[str, str, str]) -> bool:
+    """Whether the summary of order key `a` comes before that of `b` in `sort_newest_first`'s order."""
+    return a[0] > b[0] if a[0] != b[0] else a[1:] < b[1:]
 
 
 def check_summary(summary: Any) -> str:
@@ -233,9 +236,10 @@ class Summaries(Sequence[dict[str, Any]]):
     """
 
     __slots__ = ("ids", "handles", "names", "counts", "added", "dated", "dates", "_body", "_starts", "_ends",
-                 "_order")
+                 "_order", "_in_file_order")
 
-    def __init__(self, columns: list[list[Any]], body: bytes | mmap.mmap, starts: array[int], ends: array[int]) -> None:
+    def __init__(self, columns: list[list[Any]], body: bytes | mmap.mmap, starts: array[int], ends: array[int],
+                 in_file_order: bool = True) -> None:
         self.ids: list[str] = columns[0]
         self.handles: list[str] = columns[1]
         self.names: list[str] = columns[2]
@@ -246,6 +250,7 @@ class Summaries(Sequence[dict[str, Any]]):
         self._body = body  # the lines, after what came before them in the file where they were read
         self._starts, self._ends = starts, ends  # where each line starts in `_body`, and ends
         self._order: dict[str, int] | None = None
+        self._in_file_order = in_file_order  # each line after the one before it in `_body`
 
     @classmethod
     def parse(cls, data: bytes) -> Summaries:
@@ -272,10 +277,6 @@ class Summaries(Sequence[dict[str, Any]]):
         starts = array("q", itertools.accumulate((len(row.line) for row in rows), initial=0))
         columns = [list(column) for column in zip(*rows)][:-1] if rows else [[] for _ in range(7)]
         return cls(columns, b"".join(row.line for row in rows), starts[:-1], starts[1:])
-
-    def _row(self, index: int) -> _Row:
-        return _Row(self.ids[index], self.handles[index], self.names[index], self.counts[index], self.added[index],
-                    self.dated[index], self.dates[index], self.line(index))
 
     def file(self) -> list[bytes | memoryview]:
         """The file's content, in pieces to write one after the other (of summaries in the library's
@@ -346,45 +347,107 @@ class Summaries(Sequence[dict[str, Any]]):
         columns = [[column[n] for n in order] for column in (self.ids, self.handles, self.names, self.counts,
                                                               self.added, self.dated, self.dates)]
         return Summaries(columns, self._body, array("q", (self._starts[n] for n in order)),
-                         array("q", (self._ends[n] for n in order)))
+                         array("q", (self._ends[n] for n in order)), in_file_order=False)
+
+    def holding(self, field: str, values: set[str]) -> dict[str, int]:
+        """Where the threads are whose summary's `field` (a text) is one of `values`: value -> the
+        position of the last such summary.
+
+        Found by the field's name in the lines' bytes (a text's own quotes are escaped in JSON,
+        so no text is mistaken for a field), and each summary found parsed to be sure: what a
+        commit asks of every stored summary costs a scan, not a parse of each.
+        """
+        if not values or not self._in_file_order:
+            return {summary[field]: index for index, summary in enumerate(self)
+                    if values and isinstance(summary.get(field), str) and summary[field] in values}
+        found: dict[str, int] = {}
+        key = re.compile(rb'"%s":"((?:[^"\\]|\\.)*)"' % re.escape(field.encode()))
+        for match in key.finditer(self._body, self._starts[0] if self.ids else 0, self._ends[-1] if self.ids else 0):
+            try:
+                value = orjson.loads(b'"' + match[1] + b'"')
+            except orjson.JSONDecodeError:
+                continue
+            if value in values:
+                index = bisect_right(self._ends, match.start())
+                if self[index].get(field) == value:
+                    found[value] = index
+        return found
 
     def updated(self, remove: Iterable[str], add: Sequence[dict[str, Any]]) -> Summaries:
         """These summaries (in the library's order) without the threads of `remove` and with `add`, each
-        checked (ValueError), all newest first. A kept summary is copied as its line, parsed only where
-        the place of one added must be weighed against it."""
+        checked (ValueError), all newest first. The kept summaries are copied as runs of lines and
+        columns; a kept summary is parsed only where the place of one added must be weighed against it."""
         gone = set(remove) | {summary["id"] for summary in add}
-        kept = [index for index, thread_id in enumerate(self.ids) if thread_id not in gone]
         for summary in add:
             check_summary(summary)
-        rows: list[_Row] = []
-        at = 0  # the next kept summary to copy
+        kept = [index for index, thread_id in enumerate(self.ids) if thread_id not in gone]
+        incoming = sort_newest_first(add)
+        places = self._places(kept, [_order_key(summary) for summary in incoming])
+        columns: list[list[Any]] = [[] for _ in range(7)]
+        pieces: list[bytes | memoryview] = []
+        lengths: list[int] = []
+        body = memoryview(self._body) if self.ids else memoryview(b"")
+        at = 0
+        for place, row in itertools.chain(zip(places, map(_row_of, incoming)), [(len(kept), None)]):
+            run = kept[at:place]
+            for column, own in zip(columns, self._columns()):
+                column += [own[index] for index in run]
+            lengths += [self._ends[index] - self._starts[index] for index in run]
+            # Lines next to each other in the file are copied as one piece.
+            first = 0
+            for n in range(1, len(run) + 1):
+                if n == len(run) or run[n] != run[n - 1] + 1:
+                    pieces.append(body[self._starts[run[first]]:self._ends[run[n - 1]]])
+                    first = n
+            if row is not None:
+                for column, value in zip(columns, row[:-1]):
+                    column.append(value)
+                pieces.append(row.line)
+                lengths.append(len(row.line))
+            at = place
+        starts = array("q", itertools.accumulate(lengths, initial=0))
+        return Summaries(columns, b"".join(pieces), starts[:-1], starts[1:])
+
+    def _columns(self) -> tuple[list[Any], ...]:
+        return self.ids, self.handles, self.names, self.counts, self.added, self.dated, self.dates
+
+    def _order_key(self, index: int) -> tuple[str, str, str]:
+        """`_order_key` of a summary, parsed from its line (what its stand-in shows, where damaged)."""
+        try:
+            summary = orjson.loads(self.line(index))
+            if isinstance(summary, dict) and summary.get("id") == self.ids[index]:
+                return _order_key(summary)
+        except (ValueError, TypeError, AttributeError):  # orjson.JSONDecodeError is a ValueError
+            pass
+        return _order_key(self._stand_in(index))
+
+    def _places(self, kept: list[int], keys: list[tuple[str, str, str]]) -> list[int]:
+        """Where each of these order keys (in order) goes among the kept summaries: a position in `kept`."""
+        places = []
+        at = 0
         # Few summaries into many: each one's place is found by halving (a few parsed where it falls);
         # many: the kept are walked in order, each parsed once.
-        halving = len(add) * max(1, len(kept).bit_length()) < len(kept)
-        walked: tuple[int, dict[str, Any]] | None = None  # the kept summary last parsed by the walk
-        for summary in sort_newest_first(add):
+        halving = len(keys) * max(1, len(kept).bit_length()) < len(kept)
+        walked: tuple[int, tuple[str, str, str]] | None = None  # the kept summary last parsed by the walk
+        for key in keys:
             if halving:
                 low, high = at, len(kept)
                 while low < high:
                     middle = (low + high) // 2
-                    if _before(self[kept[middle]], summary):
+                    if _key_before(self._order_key(kept[middle]), key):
                         low = middle + 1
                     else:
                         high = middle
-                place = low
+                at = low
             else:
-                place = at
-                while place < len(kept):
-                    if walked is None or walked[0] != place:
-                        walked = (place, self[kept[place]])
-                    if not _before(walked[1], summary):
+                while at < len(kept):
+                    if walked is None or walked[0] != at:
+                        walked = (at, self._order_key(kept[at]))
+                    if not _key_before(walked[1], key):
                         break
-                    place += 1
-            rows += map(self._row, kept[at:place])
-            rows.append(_row_of(summary))
-            at = place
-        rows += map(self._row, kept[at:])
-        return self._joined(rows)
+                    at += 1
+            places.append(at)
+        return places
 
 
 def ids_of(summaries: Sequence[dict[str, Any]]) -> list[str]:
