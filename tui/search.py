@@ -1,6 +1,6 @@
 """The search files, and finding the posts whose text, author or handle holds given words.
 
-Beside each posts shard the library keeps a search file (see `search_file`):
+Beside each posts shard file the library keeps a search file (see `search_file`):
 the posts' lowercased text, one line each, which a search scans with
 libc's `memmem` where there is one, else `bytes.find` (no JSON, no
 objects), and the posts as written, which only hits are read from. A query
@@ -226,8 +226,8 @@ def search_layout(blob: Any) -> SearchLayout | None:
 
 def search_parts(blob: Any) -> dict[str, SearchLines]:
     """Each thread's part of a search file, as `search_lines` made it, by thread id; {} for a file
-    that is not whole. A commit carries the threads a shard keeps over to its new search file
-    without making their lines again (a shard of a large library holds thousands)."""
+    that is not whole. A commit that merges shard files carries the threads they keep over to its
+    new search file without making their lines again (a shard of a large library holds thousands)."""
     layout = search_layout(blob)
     if layout is None:
         return {}

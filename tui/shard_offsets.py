@@ -1,11 +1,11 @@
 """Where each thread sits in a shard file, so that one thread is read without the rest (no Textual here).
 
-A shard (`XX.N.json`, see `library.py`) is the JSON TinyDB reads:
-`{"posts": {"<document id>": {...one thread...}, ...}}`. Beside it,
+A shard file (`XX.N.json`, one of the files of shard XX, see `library.py`) is the JSON
+TinyDB reads: `{"posts": {"<document id>": {...one thread...}, ...}}`. Beside it,
 `XX.N.offsets`, written with it and never changed, tells for each document
-id where that thread's JSON starts in the shard and how many bytes it has.
-Opening one thread then reads those bytes only, where the whole shard (1/64
-of the library's posts) would be parsed otherwise.
+id where that thread's JSON starts in the file and how many bytes it has.
+Opening one thread then reads those bytes only, where the whole file would be
+parsed otherwise.
 
 Layout, in the byte order of the machine that wrote it (named in the magic
 line; a file of another order counts as missing): the magic line, the number
