@@ -24,6 +24,7 @@ from tui.model import Post, Thread
 from tui.screens.help import HelpScreen
 from tui.screens.import_screen import ImportScreen
 from tui.screens.search import SearchScreen
+from tui.search import SEARCH_FILE_MAGIC
 from tui.widgets.author_list import AuthorList
 from tui.widgets import reading_pane
 from tui.widgets.reading_pane import ThreadView
@@ -1426,3 +1427,18 @@ async def test_idle_layout_tells_the_scrollbar_now_and_then_and_at_the_end(db_pa
             slices += 1
         assert slices > 1 and len(view._lines) > known
         assert view.virtual_size.height == len(view._lines)
+
+
+async def test_the_search_files_are_checked_while_the_reader_is_idle_not_at_the_first_search(sample_db):
+    library = Library.open(sample_db)
+    damaged = sorted(library.posts_dir.glob("*.search"))
+    for path in damaged:
+        path.write_bytes(b"threads-tui search 0\n")  # an older layout: made again from its shard file
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert all(path.read_bytes().startswith(SEARCH_FILE_MAGIC) for path in damaged)  # before any search
+        await pilot.press("slash")
+        await pilot.press(*"sourdough")
+        await settle(pilot)
+        assert {library.summary(hit.thread_id)["author_handle"] for hit in app.screen.hits} == {"mira_bakes"}

@@ -187,6 +187,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         if self.import_paths or self.import_links:
             self._import_at_start(self.import_paths, self.import_links)
         self.call_after_refresh(self.settle_heap)
+        self.call_after_refresh(self._prepare_search)
 
     def settle_heap(self) -> None:
         """Keep what lives as long as the app (the library's summaries, the screen) out of every
@@ -254,6 +255,14 @@ class ThreadsApp(OrderedKeysApp[int]):
     @on(LibraryChanged)
     def _library_changed(self) -> None:
         self._reload_library()
+
+    @work(thread=True, exclusive=True, group="prepare-search", exit_on_error=False)
+    def _prepare_search(self) -> None:
+        """The library's search files checked while the reader is idle, so the first search is as fast as the next."""
+        try:
+            self.library.prepare_search()
+        except LibraryError:
+            pass  # the search that needs them says what is wrong
 
     @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
     def _reload_library(self) -> None:

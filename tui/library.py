@@ -652,6 +652,13 @@ class Library:
                 pass  # a library this user may read but not write: rebuilt again next time
             yield text
 
+    def prepare_search(self) -> None:
+        """Do ahead what the first search of this reading of the library does first: check each search
+        file whole (once), and index the threads' places (the reader calls this while idle)."""
+        self.order_index()
+        for _blob in self.search_blobs():
+            pass
+
     def summary(self, thread_id: str) -> dict[str, Any] | None:
         """A thread's summary; None if not here."""
         return self.summaries().get(thread_id)

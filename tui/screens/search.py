@@ -104,7 +104,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
             status.update(problem or "Type to search the whole library.")
             return None
         status.set_class(False, "-error")
-        status.update(f"Searching for {query!r}…")
+        if query != self._open_first_of:
+            status.update(f"Searching for {query!r}…")
         return self._search(query, node)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
