@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 
 from tui.importing import ImportRun
@@ -327,6 +328,26 @@ def test_version_4_library_keeps_its_files_and_lists_each_shards(cli, db_path):
     assert {p.name: p.read_bytes() for p in Library(db_path).posts_dir.iterdir()} == files
     library = Library.open(db_path)
     assert [library.thread(t.id) for t in threads] == threads
+
+
+def test_version_4_library_that_cannot_be_rewritten_is_left_as_it_was(db_path):
+    threads = [Thread(posts=[Post(f"kept thread {n}")], author_handle="ada") for n in range(10)]
+    Library.open(db_path).add_threads(threads)
+    data = json.loads(db_path.read_bytes())
+    data["meta"]["1"]["schema"] = 4
+    data["meta"]["1"]["shards"] = one_file_shards(data["meta"]["1"]["shards"])
+    version_4 = orjson.dumps(data)  # compact, as the library writes it
+    db_path.write_bytes(version_4)
+
+    # The backup is as large as the file and fits; the upgraded file, its shards named in lists, does not.
+    refused = run_cli(db_path, "list", preexec_fn=_limit_file_size(len(version_4)))
+
+    assert refused.returncode == 1 and refused.stderr.startswith(
+        f"threads-tui: could not upgrade library {db_path}: File too large; it was left as it was"), refused.stderr
+    assert db_path.read_bytes() == version_4
+    assert db_path.with_name("library.json.v4.bak").read_bytes() == version_4
+    assert temp_files(db_path) == []
+    assert sorted(listed_ids(db_path)) == sorted(t.id for t in threads)
 
 
 def test_migration_that_cannot_write_leaves_version_0_as_it_was(db_path):

@@ -419,3 +419,26 @@ def test_a_shard_of_many_commits_keeps_few_files_and_each_thread_once(db_path):
     assert reader.thread(fuller.id) == fuller
     assert [reader.thread(t.id) for t in batches[-1]] == batches[-1]
     assert [(h.thread_id, h.n) for h in search_library(reader, "later")] == [(fuller.id, 3)]
+
+
+def test_a_library_put_back_from_a_copy_reuses_file_names_without_old_reads_misleading_it(db_path, tmp_path):
+    import shutil
+
+    a, b, c = _same_shard("2a", 3, "put back")
+    library = Library.open(db_path)
+    library.add_threads([a])
+    copy = tmp_path / "copy"
+    shutil.copytree(db_path.parent, copy)
+    library.add_threads([b])
+    assert library.thread(b.id) == b  # what was read of its file is kept
+    shutil.rmtree(db_path.parent)
+    shutil.copytree(copy, db_path.parent)  # the copy put back: the name of b's file is free again
+    assert library.reload_if_changed()
+
+    library.add_threads([c])  # under the name b's file had
+    fuller = Thread(posts=[*c.posts, Post("and one more")], author_handle="dana")
+    assert library.add_threads([fuller]).updated == [c.id]
+    library.delete_threads([c.id])
+
+    reader = Library.open(db_path)
+    assert [t.id for t in reader.iter_threads()] == [s["id"] for s in reader.summaries()] == [a.id]

@@ -350,3 +350,26 @@ def test_the_summaries_holding_a_fields_values_are_found_as_parsing_each_would_f
     assert reversed_view.holding("text_key", wanted) == {
         one["text_key"]: index for index, one in enumerate(reversed(ordered)) if one.get("text_key") in wanted}
     assert summaries.holding("text_key", set()) == {} and Summaries.of([]).holding("text_key", wanted) == {}
+
+
+@pytest.mark.parametrize("damage", [{"title": 5}, {"post_count": None}, {"date": "yesterday"}])
+def test_summaries_are_placed_among_a_line_that_parses_but_is_damaged_as_among_its_stand_in(damage):
+    made = [summary(n, DATES[n % len(DATES)], f"title {n}") for n in range(12)]
+    ordered = sort_newest_first(made)
+    lines = [orjson.dumps(one) + b"\n" for one in ordered]
+    lines[4] = orjson.dumps({**ordered[4], **damage}) + b"\n"  # its id still right
+    head = {"format": FORMAT, "crc32": zlib.crc32(b"".join(lines)), "lengths": list(map(len, lines)),
+            **{name: getattr(Summaries.of(ordered), name) for name in
+               ("ids", "handles", "names", "counts", "added", "dated", "dates")}}
+    summaries = Summaries.parse(orjson.dumps(head) + b"\n" + b"".join(lines))
+    assert summaries[4]["damaged"]
+    incoming = [summary(100 + n, DATES[n % len(DATES)], f"new {n}") for n in range(5)]
+
+    for added in (incoming[:1], incoming):  # by halving, and by walking
+        result = summaries.updated(set(), added)
+
+        # No crash: the stored keep their order, the new theirs, each placed among the stored.
+        new_ids = {one["id"] for one in added}
+        assert [i for i in ids_of(result) if i not in new_ids] == summaries.ids
+        assert [i for i in ids_of(result) if i in new_ids] == [one["id"] for one in sort_newest_first(added)]
+        assert result[ids_of(result).index(ordered[4]["id"])]["damaged"]

@@ -435,9 +435,8 @@ class Library:
                     raise self._unreadable("its summaries file is missing") from None
         previous = (self._db, self._stamp, self._summaries)
         self._db, self._stamp, self._summaries = db, stamp, summaries
-        self._whole_search_files = set()  # a library restored from a copy may use a file name again
-        live = set(shard_files(self._meta())) if version == SCHEMA_VERSION else set()
-        self._shard_cache = OrderedDict((name, shard) for name, shard in self._shard_cache.items() if name in live)
+        # What was read of the files is forgotten: a library restored from a copy may use a file name again.
+        self._forget_files_read()
         if version < SCHEMA_VERSION and migrate:
             try:
                 self._migrate(version)
@@ -523,7 +522,11 @@ class Library:
                 raise LibraryError(f"could not upgrade library {self.path}: {error}") from error
             self.db.storage.write(data)
             if version >= SUMMARIES_FILE_FROM:  # nothing else to write: its files stay as they are
-                storage_of(self.db).flush()
+                try:
+                    storage_of(self.db).flush()
+                except StorageWriteError as error:
+                    raise LibraryError(f"could not upgrade library {self.path}: {error.reason}; "
+                                       "it was left as it was") from error
                 self._load(migrate=False)
                 return
             if SHARDS_UPGRADED_FROM <= version < 2:
@@ -1033,7 +1036,8 @@ class Library:
         last): a commit writes what it brings, and now and then the shard's newer, smaller files again."""
         merged = []
         for name in files:
-            offsets = self._offsets_of(name)
+            # Read anew, not scanned for: a file whose offsets cannot be read is merged (written again whole).
+            offsets = read_offsets(self.posts_dir / offsets_name(name))
             if offsets is None or not leaving.isdisjoint(offsets.ids):
                 merged.append(name)
         left = [name for name in files if name not in merged]
@@ -1139,8 +1143,6 @@ class Library:
                     self.posts_dir.rmdir()
                 except OSError:
                     pass
-            with self._shard_cache_lock:
-                self._shard_cache.clear()
             self._load(migrate=False)  # memory was changed: go back to what is on disk
             if isinstance(error, StorageWriteError):
                 raise LibraryError(f"could not write library {self.path}: {error.reason}; "
@@ -1150,11 +1152,21 @@ class Library:
                                    f"({error}); the library was left as it was") from error
             raise self._unreadable(f"a stored thread is damaged ({error!r})", reading) from error
         self._stamp, self._summaries = file_stamp(self.path), summaries
+        self._forget_files_read({path.name for path in [*superseded, *new_files]})
         for path in superseded:
             _remove_quietly(path)
-            with self._shard_cache_lock:
-                self._shard_cache.pop(path.name, None)
         self._clear_debris()
+
+    def _forget_files_read(self, names: set[str] | None = None) -> None:
+        """Drop what was kept of these files (all, by default): their shards, offsets, threads, checks."""
+        with self._shard_cache_lock:
+            for cache in (self._shard_cache, self._offsets):
+                for name in list(cache) if names is None else names & cache.keys():
+                    del cache[name]
+            for thread_id, (name, _doc) in list(self._recent.items()):
+                if names is None or name in names:
+                    del self._recent[thread_id]
+            self._whole_search_files -= set(self._whole_search_files) if names is None else names
 
     def _added_times(self, threads: list[StoredThread], replaced: dict[str, str]) -> dict[str, float]:
         """When each thread to write came into the library (`added_at`, seconds since the epoch): its

@@ -412,14 +412,8 @@ class Summaries(Sequence[dict[str, Any]]):
         return self.ids, self.handles, self.names, self.counts, self.added, self.dated, self.dates
 
     def _order_key(self, index: int) -> tuple[str, str, str]:
-        """`_order_key` of a summary, parsed from its line (what its stand-in shows, where damaged)."""
-        try:
-            summary = orjson.loads(self.line(index))
-            if isinstance(summary, dict) and summary.get("id") == self.ids[index]:
-                return _order_key(summary)
-        except (ValueError, TypeError, AttributeError):  # orjson.JSONDecodeError is a ValueError
-            pass
-        return _order_key(self._stand_in(index))
+        """`_order_key` of a summary, parsed from its line (its stand-in's, where damaged)."""
+        return _order_key(self[index])
 
     def _places(self, kept: list[int], keys: list[tuple[str, str, str]]) -> list[int]:
         """Where each of these order keys (in order) goes among the kept summaries: a position in `kept`."""
