@@ -103,7 +103,7 @@ async def test_t_adds_and_removes_tags_with_completion_and_the_header_and_filter
         await pilot.press("shift+tab", "f", *"#baking", "enter")
         await settle(pilot)
         title = app.screen.query_one("#list-pane").border_title
-        assert title.startswith("Threads (1 of ") and title.endswith(" matching #baking")
+        assert title.startswith("1 of ") and title.endswith(": #baking")
         assert UserData(Library.open(sample_db)).tags(mira) == ["baking"]
 
 

@@ -51,7 +51,8 @@ def test_each_term_parses(query, tree):
     ("tag:#", "tag: needs a value at column 1"),
     ('""', "empty quotes at column 1"),
     ("   ", "nothing to search for at column 1"),
-    ("since:2021-10-01T10:00", "since:2021-10-01t10:00 is not a date (write 2021, 2021-10 or 2021-10-01) at column 1"),
+    ("since:2021-10-01T10:00", "since:2021-10-01T10:00 is not a date (write 2021, 2021-10 or 2021-10-01) at column 1"),
+    ("IS:Nope", "is:Nope is not one of bookmarked, unread, read, preview, complete, reply at column 1"),  # as typed
     ("until:0000", "until:0000 is not a date (write 2021, 2021-10 or 2021-10-01) at column 1"),
     ("a - b", "nothing"),  # a lone '-' is a word, not an error: see below
 ])

@@ -104,7 +104,7 @@ async def test_f_filters_threads_by_the_language_and_the_title_says_so(samples_d
         await settle(pilot)
         previews = [s["id"] for s in app.library.summaries() if not s["complete"]]
         assert [item["id"] for item in thread_list.items] == previews
-        assert app.screen.query_one("#list-pane").border_title == f"Threads ({len(previews)} of {total}) matching is:preview"
+        assert app.screen.query_one("#list-pane").border_title == f"{len(previews)} of {total}: is:preview"
         # A word only in a post (not a title): its thread is found once the posts are scanned.
         await pilot.press(*[" "], *"towpath")
         await settle(pilot)
@@ -164,10 +164,10 @@ async def test_the_filter_is_shown_in_the_title_as_typed_never_as_markup(samples
         await pilot.press("f", *"rye [b]x[/b]")
         await settle(pilot)
         title = app.screen.query_one("#list-pane").border_title
-        assert title.endswith(" matching rye \\[b]x\\[/b]")  # escaped: drawn as typed
+        assert title.endswith(": rye \\[b]x\\[/b]")  # escaped: drawn as typed
         from textual.content import Content
 
-        assert Content.from_markup(title).plain.endswith(" matching rye [b]x[/b]")
+        assert Content.from_markup(title).plain.endswith(": rye [b]x[/b]")
 
 
 async def test_a_search_keeps_its_first_hits_and_says_how_many_there_are(samples_db, monkeypatch):

@@ -230,11 +230,11 @@ def _field(token: _Token) -> Field:
     if name in ("since", "until"):
         match = _DATE.fullmatch(value)
         if match is None or not _real_date(match):
-            raise QueryError(f"{name}:{value} is not a date (write 2021, 2021-10 or 2021-10-01)", token.column)
+            raise QueryError(f"{name}:{token.value} is not a date (write 2021, 2021-10 or 2021-10-01)", token.column)
     elif name == "has" and value not in HAS_VALUES:
-        raise QueryError(f"has:{value} is not one of {', '.join(HAS_VALUES)}", token.column)
+        raise QueryError(f"has:{token.value} is not one of {', '.join(HAS_VALUES)}", token.column)
     elif name == "is" and value not in IS_VALUES:
-        raise QueryError(f"is:{value} is not one of {', '.join(IS_VALUES)}", token.column)
+        raise QueryError(f"is:{token.value} is not one of {', '.join(IS_VALUES)}", token.column)
     return Field(name, value)
 
 

@@ -254,9 +254,15 @@ class MainScreen(ReportsWorkerErrors, Screen):
                          if on) or "Threads"
         order = self.app.sort_order
         by = f", {SORT_LABELS[order]}" if order != DEFAULT_SORT else ""
-        matching = f" matching {escape(self.filter_text.strip())}" if self.filter_node is not None else ""
-        # The count first: a narrow pane keeps it.
-        self.query_one("#list-pane").border_title = f"{label.capitalize()} ({count}{by}){matching}"
+        # The count first: a narrow pane keeps it; then as much of the query as fits ("Threads" goes
+        # without saying in the list's own title).
+        if self.filter_node is None:
+            title = f"{label.capitalize()} ({count}{by})"
+        elif label == "Threads":
+            title = f"{count}{by}: {escape(self.filter_text.strip())}"
+        else:
+            title = f"{label.capitalize()} ({count}{by}): {escape(self.filter_text.strip())}"
+        self.query_one("#list-pane").border_title = title
         if self._filter_scan_needed():
             self._start_filter_scan()
         current = thread_list.current
