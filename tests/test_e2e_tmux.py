@@ -337,7 +337,7 @@ def test_delete_and_theme_are_kept_across_restarts(tmux, tmp_path: Path):
     tmux.keys("d")
     tmux.wait_for("Delete “I baked one sourdough loaf")
     tmux.keys("y")
-    tmux.wait_for("Threads (0 of 7)")
+    tmux.wait_for("0 of 7: sourdough")
     tmux.keys("Escape")
     screen = tmux.wait_for("Threads (7)")
     assert "Deleted “I baked one sourdough" in screen
