@@ -106,12 +106,6 @@ class _Facts:
             self._post_features = [post.features() for post in thread.posts] if thread is not None else []
         return self._post_features
 
-    def thread_features(self) -> frozenset[str]:
-        recorded = self.summary.get("has")
-        if isinstance(recorded, list):
-            return frozenset(recorded)
-        return frozenset().union(*self.post_features())
-
 
 class _PostItem(_Facts):
     """One post, with its thread's facts, as `query.matches` tests it."""
