@@ -1001,11 +1001,11 @@ class Library:
                 stored[thread_id] = found[1]
         return stored
 
-    def _kept(self, db: TinyDB | None, docs: dict[str, Any]) -> tuple[list[SearchLines], dict[str, bytes]]:
-        """The search lines and JSON of the threads a commit keeps in a shard (`docs`, by document id as
-        text), copied from the shard's own files where they hold them whole, else made from the documents:
-        a commit into a large library then costs what it brings, not what each shard it touches holds."""
-        if db is None or not docs:
+    def _kept(self, db: TinyDB, docs: dict[str, Any]) -> tuple[list[SearchLines], dict[str, bytes]]:
+        """The search lines and JSON of the threads a commit keeps of a shard file it merges (`docs`, by
+        document id as text), copied from the file's own search and offsets files where they hold them
+        whole, else made from the documents."""
+        if not docs:
             return [], {}
         shard_path = storage_of(db).path
         try:
@@ -1166,7 +1166,10 @@ class Library:
             for thread_id, (name, _doc) in list(self._recent.items()):
                 if names is None or name in names:
                     del self._recent[thread_id]
-            self._whole_search_files -= set(self._whole_search_files) if names is None else names
+            if names is None:
+                self._whole_search_files.clear()
+            else:
+                self._whole_search_files -= names
 
     def _added_times(self, threads: list[StoredThread], replaced: dict[str, str]) -> dict[str, float]:
         """When each thread to write came into the library (`added_at`, seconds since the epoch): its

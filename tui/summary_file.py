@@ -344,8 +344,7 @@ class Summaries(Sequence[dict[str, Any]]):
     def reordered(self, indices: Iterable[int]) -> Summaries:
         """These summaries in another order (positions in this one), the lines shared, not copied."""
         order = list(indices)
-        columns = [[column[n] for n in order] for column in (self.ids, self.handles, self.names, self.counts,
-                                                              self.added, self.dated, self.dates)]
+        columns = [[column[n] for n in order] for column in self._columns()]
         return Summaries(columns, self._body, array("q", (self._starts[n] for n in order)),
                          array("q", (self._ends[n] for n in order)), in_file_order=False)
 
