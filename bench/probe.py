@@ -75,7 +75,7 @@ def reader(db: str):
     from tui.library import Library
 
     app = ThreadsApp(Library.open(Path(db)))
-    app.mark_read_after = 3600
+    app.session.delays.mark_read_after = 3600
     return app
 
 
@@ -151,7 +151,7 @@ def search(db: str, word: str) -> None:
 
     drawn, armed = first_draw(HitList, lambda widget: bool(widget.items))
     app = reader(db)
-    app.search_delay = 0  # the search starts as the word is typed (enter would also open the first hit)
+    app.session.delays.search_delay = 0  # the search starts as the word is typed (enter would also open the first hit)
 
     async def pilot(p):
         await idle(p)
@@ -184,7 +184,7 @@ def query(db: str, text: str) -> None:
     app = reader(db)
 
     def at_first_hit(view) -> bool:
-        hits = app.hits
+        hits = app.session.hits
         return (not isinstance(app.screen, SearchScreen) and bool(hits) and view.thread is not None
                 and view.thread.id == hits[0].thread_id)
 
@@ -200,7 +200,7 @@ def query(db: str, text: str) -> None:
         search_input.value = text
         search_input.post_message(Input.Submitted(search_input, text))
         await wait_until(p, lambda: bool(drawn))
-        emit(seconds=drawn[0] - began, hits=len(p.app.hits), rss_mib=peak_rss_mib())
+        emit(seconds=drawn[0] - began, hits=len(p.app.session.hits), rss_mib=peak_rss_mib())
         p.app.exit()
 
     app.run(headless=True, size=(120, 40), auto_pilot=pilot)
@@ -274,7 +274,7 @@ def searches(db: str, *words: str) -> None:
     from tui.screens.search import SearchScreen
 
     app = reader(db)
-    app.search_delay = 0
+    app.session.delays.search_delay = 0
 
     async def pilot(p):
         await idle(p)

@@ -32,10 +32,10 @@ def services(monkeypatch: pytest.MonkeyPatch):
 
 def make_app(db: Path) -> ThreadsApp:
     app = ThreadsApp(Library.open(db))
-    app.mark_read_after = 0
-    app.save_state_after = 0
-    app.search_delay = 0
-    app.open_after = 0
+    app.session.delays.mark_read_after = 0
+    app.session.delays.save_state_after = 0
+    app.session.delays.search_delay = 0
+    app.session.delays.open_after = 0
     return app
 
 

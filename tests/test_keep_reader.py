@@ -92,14 +92,14 @@ async def test_t_adds_and_removes_tags_with_completion_and_the_header_and_filter
         await pilot.press("enter")
         await settle(pilot)
         mira = app.screen.thread.id
-        assert app.tags[mira] == ["baking", "terminal"]
+        assert app.session.tags[mira] == ["baking", "terminal"]
         assert "#baking #terminal" in str(app.screen.query_one("#thread-header").render())
         list_row = app.screen.query_one("#thread-list").format_item(
             next(s for s in app.library.summaries() if s["id"] == mira), 60)[1].plain
         assert list_row.rstrip() == "   @mira_bakes · 15 Oct 2021  #baking #terminal"
         await pilot.press("t", *"-terminal", "enter")
         await settle(pilot)
-        assert app.tags[mira] == ["baking"]
+        assert app.session.tags[mira] == ["baking"]
         await pilot.press("shift+tab", "f", *"#baking", "enter")
         await settle(pilot)
         title = app.screen.query_one("#list-pane").border_title
@@ -136,7 +136,7 @@ async def test_a_tag_added_by_another_process_shows_without_a_restart(sample_db,
         assert cli("tag", mira, "fromcli").code == 0
         app.check_library()
         await settle(pilot)
-        assert app.tags.get(mira) == ["fromcli"]
+        assert app.session.tags.get(mira) == ["fromcli"]
         assert "#fromcli" in str(app.screen.query_one("#thread-header").render())
     listed = json.loads(cli("list", "--json", "--tag", "fromcli").out)  # (the reader held stdout till now)
     assert [t["id"] for t in listed] == [mira]
@@ -156,7 +156,7 @@ async def test_d_in_the_highlights_view_removes_one(sample_db):
         await pilot.press("down", "d")
         await settle(pilot)
         assert any(n.message == "Highlight removed." for n in app._notifications)
-        assert [h.note for h in app.highlights] == ["first"]
+        assert [h.note for h in app.session.highlights] == ["first"]
     assert [h.note for h in UserData(Library.open(sample_db)).highlights()] == ["first"]
 
 

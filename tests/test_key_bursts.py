@@ -87,8 +87,8 @@ async def until(pilot, condition, timeout: float = 3.0) -> None:
 def make_app(db: Path) -> ThreadsApp:
     """The reader with its real delays, except the 5 s dwell that marks a thread read."""
     app = ThreadsApp(Library.open(db))
-    app.mark_read_after = 3600
-    app.save_state_after = 0
+    app.session.delays.mark_read_after = 3600
+    app.session.delays.save_state_after = 0
     return app
 
 
@@ -138,7 +138,7 @@ async def test_a_search_burst_replaces_the_last_query_and_enter_opens_its_first_
         await settle(pilot)
         burst(app, "slash", *typed("the"), "enter")
         await settle(pilot)
-        assert app.hit_query == "the" and not isinstance(app.screen, SearchScreen)
+        assert app.session.hit_query == "the" and not isinstance(app.screen, SearchScreen)
 
         burst(app, "slash", *typed("sourdough"))  # the box opens holding 'the', selected
         await settle(pilot)
@@ -147,7 +147,7 @@ async def test_a_search_burst_replaces_the_last_query_and_enter_opens_its_first_
         burst(app, "escape", "slash", *typed("sourdough"), "enter")
         await settle(pilot)
         assert not isinstance(app.screen, SearchScreen)
-        assert app.hit_query == "sourdough" and app.hits[0].thread_id == app.main_screen.thread.id
+        assert app.session.hit_query == "sourdough" and app.session.hits[0].thread_id == app.main_screen.thread.id
         assert app.main_screen.thread.posts[0].text.startswith("I baked one sourdough loaf")
 
 
@@ -158,9 +158,9 @@ async def test_enter_right_after_the_last_letter_waits_for_its_search_and_opens_
         await pilot.press("slash", *typed("grep"), "enter", "j")  # j: a key for the reading pane
         await settle(pilot)
         main = app.main_screen
-        assert app.screen is main and app.hit_query == "grep"
+        assert app.screen is main and app.session.hit_query == "grep"
         assert main.thread.author_handle == "theo_types" and main.focused is main.reading_pane.view
-        assert main.reading_pane.view.current == app.hits[0].n  # the hit's post, then j
+        assert main.reading_pane.view.current == app.session.hits[0].n  # the hit's post, then j
 
         burst(app, "slash", *typed("no such word anywhere"), "enter")
         await settle(pilot)
@@ -195,7 +195,7 @@ async def test_copy_and_bookmark_act_on_the_thread_under_the_cursor_not_the_one_
 
         burst(app, "k", "k", "m")
         await settle(pilot)
-        marked = [thread_id for thread_id, state in app.states.items() if state.get("bookmarked")]
+        marked = [thread_id for thread_id, state in app.session.states.items() if state.get("bookmarked")]
         assert marked == [cursor_id(app)]
         thread_list = app.main_screen.query_one(ThreadList)
         assert thread_list.render_line(thread_list.cursor * 2 - int(thread_list.scroll_y)).text.startswith("★")
@@ -452,14 +452,14 @@ def reader_state(app: ThreadsApp) -> dict[str, object]:
         "focus": app.focused.id if app.focused else None,
         "boxes": [box.value for box in boxes],
         "marks": {thread_id: (bool(state.get("read")), bool(state.get("bookmarked")))
-                  for thread_id, state in app.states.items() if state.get("read") or state.get("bookmarked")},
+                  for thread_id, state in app.session.states.items() if state.get("read") or state.get("bookmarked")},
         "clipboard": app.clipboard,
     }
 
 
 async def keys_end_in(db: Path, keys: list[str], slowly: bool) -> dict[str, object]:
     app = make_app(db)
-    app.open_after = app.search_delay = 0.03  # short, so that pressing slowly stays quick
+    app.session.delays.open_after = app.session.delays.search_delay = 0.03  # short, so that pressing slowly stays quick
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, rest=0.05)
         if slowly:

@@ -195,7 +195,7 @@ async def test_at_60x15_the_footer_keeps_help_and_quit(sample_db):
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.sort_order == "oldest"
+        assert app.session.sort_order == "oldest"
         for _ in range(5):  # the footer is fitted a frame after it is made again
             await pilot.pause(0.05)
         assert footer_keys(app)[-2:] == ["? Help", "q Quit"]

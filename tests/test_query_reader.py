@@ -36,7 +36,7 @@ async def test_slash_takes_fields_and_enter_opens_the_first_hit(samples_db):
         assert not isinstance(app.screen, SearchScreen)
         assert app.screen.thread.author_handle == "wren@fedi.example"
         assert app.screen.current_post_index() == 1  # post 2 of 3: the only one with a photo
-        assert [hit.n for hit in app.hits] == [2]
+        assert [hit.n for hit in app.session.hits] == [2]
 
 
 async def test_the_search_dialog_closes_on_the_first_hits_thread_already_open(samples_db):
@@ -57,7 +57,7 @@ async def test_the_search_dialog_closes_on_the_first_hits_thread_already_open(sa
         await pilot.press("slash", *"from:wren has:image", "enter")
         await settle(pilot)
         assert not isinstance(app.screen, SearchScreen)
-        assert uncovered == [("wren@fedi.example", 1, app.hits[0].thread_id)]
+        assert uncovered == [("wren@fedi.example", 1, app.session.hits[0].thread_id)]
 
 
 async def test_slash_highlights_a_phrase_in_the_snippets(samples_db):
@@ -187,7 +187,7 @@ async def test_a_search_keeps_its_first_hits_and_says_how_many_there_are(samples
         assert [item["hit"] for item in app.screen.query_one(HitList).items] == every[:3]
         await pilot.press("enter")
         await settle(pilot)
-        assert app.hits == every[:3]
+        assert app.session.hits == every[:3]
         await pilot.press("n", "n", "n")  # past the third: back to the first
         await settle(pilot)
-        assert app.hit_index == 0 and app.screen.thread.id == every[0].thread_id
+        assert app.session.hit_index == 0 and app.screen.thread.id == every[0].thread_id

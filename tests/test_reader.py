@@ -49,10 +49,10 @@ def sample_db(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def make_app(db: Path, import_paths: tuple[Path, ...] = ()) -> ThreadsApp:
     """The reader on `db`, with its delays at 0: delayed work runs at once, no test waits on a clock."""
     app = ThreadsApp(Library.open(db), import_paths)
-    app.mark_read_after = 0
-    app.save_state_after = 0
-    app.search_delay = 0
-    app.open_after = 0
+    app.session.delays.mark_read_after = 0
+    app.session.delays.save_state_after = 0
+    app.session.delays.search_delay = 0
+    app.session.delays.open_after = 0
     return app
 
 
@@ -200,30 +200,30 @@ async def test_search_opens_the_thread_at_the_hit_and_n_steps(sample_db):
         await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(app.screen, SearchScreen)
-        first = app.hits[0]
+        first = app.session.hits[0]
         assert app.screen.thread.id == first.thread_id
         assert app.screen.query_one(ThreadView).current == first.n - 1
         assert "text" in app.screen.query_one(ThreadView).terms
         await pilot.press("n")
         await settle(pilot)
-        assert app.hit_index == 1
-        second = app.hits[1]
+        assert app.session.hit_index == 1
+        second = app.session.hits[1]
         assert (app.screen.thread.id, app.screen.query_one(ThreadView).current) == (second.thread_id, second.n - 1)
         await pilot.press("N")
         await settle(pilot)
-        assert app.hit_index == 0
+        assert app.session.hit_index == 0
         await pilot.press("slash")  # the last query again, searched at once
         await settle(pilot)
         assert app.screen.query_one("#search-input", Input).value == "text"
         await pilot.press("down", "enter")  # ↓ picks the next hit: the second
         await settle(pilot)
-        assert app.hit_index == 1
+        assert app.session.hit_index == 1
         assert (app.screen.thread.id, app.screen.query_one(ThreadView).current) == (second.thread_id, second.n - 1)
         await pilot.press("slash")
         await settle(pilot)
         await pilot.press("down", "up", "down", "enter")
         await settle(pilot)
-        assert app.hit_index == 1
+        assert app.session.hit_index == 1
 
 
 async def test_search_finds_authors_and_handles_and_says_when_nothing_matches(sample_db):
@@ -288,7 +288,7 @@ async def test_bookmark_key_persists_and_filters(sample_db):
         await pilot.press("j", "m")
         await settle(pilot)
         bookmarked_id = app.screen.thread.id
-        assert app.states[bookmarked_id]["bookmarked"] is True
+        assert app.session.states[bookmarked_id]["bookmarked"] is True
         assert "★" in visible_lines(app.screen.query_one(ThreadList))[2]
         await pilot.press("B")
         await settle(pilot)
@@ -436,7 +436,7 @@ async def test_quit_saves_reading_position_and_read_marks(sample_db):
         await settle(pilot)
         thread_id = app.screen.thread.id
         await pilot.press("q")
-    app.save_states_now()
+    app.session.save_changed()
     state = UserData(Library.open(sample_db)).state(thread_id)
     assert state["position"] == 2 and state["read"] is True
 
@@ -510,7 +510,7 @@ async def test_the_reader_reopens_the_thread_it_was_quit_on(sample_db):
         assert app.screen.query_one(ThreadList).cursor == 4
         assert app.screen.query_one(ThreadView).current == 1
         await pilot.press("q")
-    app.save_states_now()
+    app.session.save_changed()
 
     again = make_app(sample_db)
     async with again.run_test(size=WIDE) as pilot:
@@ -522,7 +522,7 @@ async def test_the_reader_reopens_the_thread_it_was_quit_on(sample_db):
         await settle(pilot)
         other_id = again.screen.thread.id
         await pilot.press("q")
-    again.save_states_now()
+    again.session.save_changed()
     third = make_app(sample_db)
     async with third.run_test(size=WIDE) as pilot:
         await settle(pilot)
@@ -570,16 +570,16 @@ async def test_the_readers_own_saves_are_not_read_back_but_other_writes_are(samp
         bookmarked_id = app.screen.thread.id
         assert UserData(Library.open(sample_db)).state(bookmarked_id)["bookmarked"] is True  # written to disk
         assert not library.changed_on_disk()
-        states = app.states
+        states = app.session.states
         app.check_library()
         await settle(pilot)
-        assert app.library is library and app.states is states  # its own save: nothing read again
+        assert app.library is library and app.session.states is states  # its own save: nothing read again
         other = next(s["id"] for s in library.summaries() if s["id"] != bookmarked_id)
         UserData(Library.open(sample_db)).set_state(other, read=True)  # a read mark by another process
         app.check_library()
         await settle(pilot)
-        assert app.library is library and app.states is not states
-        assert app.states[other]["read"] is True and app.states[bookmarked_id]["bookmarked"] is True
+        assert app.library is library and app.session.states is not states
+        assert app.session.states[other]["read"] is True and app.session.states[bookmarked_id]["bookmarked"] is True
         before = len(app.screen.query_one(ThreadList).items)
         run_import([FIXTURES / "threadreader"], Library.open(sample_db))
         await pilot.press("m")  # this save starts from a file the reader has not read
@@ -589,7 +589,7 @@ async def test_the_readers_own_saves_are_not_read_back_but_other_writes_are(samp
         await settle(pilot)
         assert app.library is not library
         assert len(app.screen.query_one(ThreadList).items) == before + 3
-        assert app.states[bookmarked_id]["bookmarked"] is False
+        assert app.session.states[bookmarked_id]["bookmarked"] is False
 
 
 async def test_every_sample_format_opens_in_the_reader(db_path):
@@ -832,7 +832,7 @@ async def test_notifications_show_file_names_and_queries_as_typed(db_path, tmp_p
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.hit_query == "[/bold]"
+        assert app.session.hit_query == "[/bold]"
         assert "for '[/bold]'" in flat(toasts(app))
         assert app.is_running
 
@@ -1166,7 +1166,7 @@ async def test_sidebar_choice_holds_for_one_width_class_and_never_squeezes_the_r
 
 
 def is_read(app: ThreadsApp, thread_id: str) -> bool:
-    return bool(app.states.get(thread_id, {}).get("read"))
+    return bool(app.session.states.get(thread_id, {}).get("read"))
 
 
 async def test_resting_on_a_thread_in_the_list_leaves_it_unread(sample_db):
@@ -1196,7 +1196,7 @@ async def test_enter_right_after_moving_marks_the_thread_it_opens(sample_db):
 
 async def test_reading_in_the_pane_or_dwelling_there_marks_read(sample_db):
     app = make_app(sample_db)
-    app.mark_read_after = 3600
+    app.session.delays.mark_read_after = 3600
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         first = app.screen.thread.id
@@ -1209,7 +1209,7 @@ async def test_reading_in_the_pane_or_dwelling_there_marks_read(sample_db):
         await pilot.press("shift+tab", "j")
         await settle(pilot)
         second = app.screen.thread.id
-        app.mark_read_after = 0
+        app.session.delays.mark_read_after = 0
         await pilot.press("tab")
         await settle(pilot)
         assert is_read(app, second)
@@ -1233,7 +1233,7 @@ async def run_command(pilot, name: str) -> None:
 
 async def test_command_palette_has_every_reading_action(sample_db):
     app = make_app(sample_db)
-    app.mark_read_after = 3600
+    app.session.delays.mark_read_after = 3600
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         view = app.screen.query_one(ThreadView)
@@ -1309,15 +1309,15 @@ async def test_a_bookmark_made_while_another_writer_holds_the_lock_is_saved_once
             await pilot.press("m")
             await settle(pilot)
             assert not UserData(Library.open(sample_db)).state(thread_id).get("bookmarked")
-            assert app.pending_states[thread_id] == {"bookmarked": True}
+            assert app.session.pending_states[thread_id] == {"bookmarked": True}
             assert any("Reading state not saved yet, trying again" in n.message for n in app._notifications)
         for _ in range(100):  # the retry timer fires after 0.1 s: wait for it, however slow the machine
             await pilot.pause(0.05)
             await settle(pilot)
-            if not app.pending_states:
+            if not app.session.pending_states:
                 break
         assert UserData(Library.open(sample_db)).state(thread_id).get("bookmarked") is True
-        assert app.pending_states == {}
+        assert app.session.pending_states == {}
 
 
 async def test_paging_through_the_list_opens_only_the_thread_it_rests_on(sample_db, monkeypatch):
@@ -1330,7 +1330,7 @@ async def test_paging_through_the_list_opens_only_the_thread_it_rests_on(sample_
 
     monkeypatch.setattr(Library, "thread", counting)
     app = make_app(sample_db)
-    app.open_after = 0.3
+    app.session.delays.open_after = 0.3
     async with app.run_test(size=NARROW) as pilot:
         await settle(pilot)
         first = app.screen.thread.id
@@ -1354,7 +1354,7 @@ async def test_a_thread_asked_for_wins_over_a_cursor_that_rested_before(sample_d
     from tui.messages import OpenThread
 
     app = make_app(sample_db)
-    app.open_after = 0.3
+    app.session.delays.open_after = 0.3
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         summaries = app.library.summaries()

@@ -252,7 +252,7 @@ async def test_the_reader_shows_whom_a_thread_answers_which_post_a_reply_answers
 
     assert not run_import([ARCHIVE], Library.open(db_path)).failures
     app = ThreadsApp(Library.open(db_path))
-    app.mark_read_after = app.save_state_after = app.search_delay = app.open_after = 0
+    app.session.delays.mark_read_after = app.session.delays.save_state_after = app.session.delays.search_delay = app.session.delays.open_after = 0
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(2):
             await app.workers.wait_for_complete()

@@ -23,7 +23,7 @@ def snapshot_app(db_path: Path):
 
     def make() -> ThreadsApp:
         app = ThreadsApp(Library.open(db_path))
-        app.mark_read_after = 3600
+        app.session.delays.mark_read_after = 3600
         return app
 
     return make

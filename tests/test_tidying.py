@@ -101,7 +101,7 @@ async def test_z_undoes_the_delete_with_reading_state_and_user_data(sample_db: P
         assert app.screen.thread.id == victim
         assert app.focused is app.screen.query_one(ThreadList)  # z leaves focus where d was pressed
         assert app.screen.thread_list.current["id"] == victim
-        assert app.states[victim]["bookmarked"] is True
+        assert app.session.states[victim]["bookmarked"] is True
         await pilot.press("z")
         await settle(pilot)
         assert any("Nothing to undo" in text for text in notifications(app))
@@ -194,13 +194,13 @@ async def test_u_toggles_read_on_the_selected_thread(sample_db: Path):
         await pilot.press("j")
         await settle(pilot)
         selected = app.screen.query_one(ThreadList).current["id"]
-        assert not app.states.get(selected, {}).get("read")
+        assert not app.session.states.get(selected, {}).get("read")
         await pilot.press("u")
         await settle(pilot)
-        assert app.states[selected]["read"] is True
+        assert app.session.states[selected]["read"] is True
         await pilot.press("u")
         await settle(pilot)
-        assert app.states[selected]["read"] is False
+        assert app.session.states[selected]["read"] is False
     assert UserData(Library.open(sample_db)).state(selected)["read"] is False
 
 
@@ -215,7 +215,7 @@ async def test_M_marks_every_shown_thread_read_after_asking_with_the_count(sampl
         assert f"{len(shown)} unread threads" in app.screen.question
         await pilot.press("y")
         await settle(pilot)
-        assert all(app.states[thread_id]["read"] for thread_id in shown)
+        assert all(app.session.states[thread_id]["read"] for thread_id in shown)
         await pilot.press("M")
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
@@ -234,11 +234,11 @@ async def test_J_opens_the_next_unread_thread_wrapping(sample_db: Path):
         await settle(pilot)
         assert app.screen.thread.id == ids[3]
         assert app.focused is app.screen.query_one(ThreadView)
-        assert app.states[ids[3]]["read"] is True
+        assert app.session.states[ids[3]]["read"] is True
         for _ in range(len(ids)):
             await pilot.press("J")
             await settle(pilot)
-        assert all(app.states.get(thread_id, {}).get("read") for thread_id in ids[1:])
+        assert all(app.session.states.get(thread_id, {}).get("read") for thread_id in ids[1:])
         assert any("No other unread thread" in text for text in notifications(app))
 
 
@@ -271,7 +271,7 @@ async def test_U_lists_a_thread_read_until_the_cursor_leaves_it(sample_db: Path)
         assert title.startswith(f"Unread ({len(ids)})"), title
         await pilot.press("enter")  # opens and reads the first
         await settle(pilot)
-        assert app.states[ids[0]]["read"] is True and list_ids(app) == ids  # still listed: it is being read
+        assert app.session.states[ids[0]]["read"] is True and list_ids(app) == ids  # still listed: it is being read
         await pilot.press("h", "j")  # back to the list, and on to the next
         await settle(pilot)
         assert list_ids(app) == ids[1:] and app.screen.query_one(ThreadList).current["id"] == ids[1]
@@ -332,7 +332,7 @@ async def test_S_sorts_by_the_order_picked_and_remembers_it(sample_db: Path):
         assert isinstance(app.screen, SortScreen)
         await pilot.press("j", "enter")  # oldest first
         await settle(pilot)
-        assert app.sort_order == "oldest"
+        assert app.session.sort_order == "oldest"
         assert "oldest first" in str(app.screen.query_one("#list-pane").border_title)
         oldest = [doc["id"] for doc in sort_summaries(app.library.summaries(), "oldest")]
         assert list_ids(app) == oldest != newest
@@ -340,7 +340,7 @@ async def test_S_sorts_by_the_order_picked_and_remembers_it(sample_db: Path):
     again = make_app(sample_db)
     async with again.run_test(size=WIDE) as pilot:
         await settle(pilot)
-        assert again.sort_order == "oldest"
+        assert again.session.sort_order == "oldest"
         assert list_ids(again) == [doc["id"] for doc in sort_summaries(again.library.summaries(), "oldest")]
 
 
@@ -432,14 +432,14 @@ async def test_search_hits_of_a_deleted_thread_are_dropped(sample_db: Path):
         await settle(pilot)
         await pilot.press("slash", *"the", "enter")
         await settle(pilot)
-        threads_hit = {hit.thread_id for hit in app.hits}
+        threads_hit = {hit.thread_id for hit in app.session.hits}
         assert len(threads_hit) > 1
         victim = app.screen.thread.id
         app.screen.query_one(ThreadView).focus()
         await pilot.press("d", "y")
         await settle(pilot)
-        assert victim not in {hit.thread_id for hit in app.hits}
-        for _ in range(len(app.hits)):
+        assert victim not in {hit.thread_id for hit in app.session.hits}
+        for _ in range(len(app.session.hits)):
             await pilot.press("n")
             await settle(pilot)
             assert app.screen.thread is not None and app.screen.thread.id != victim

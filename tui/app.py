@@ -8,30 +8,29 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from . import browser
 from .clipboard import copy_to_system_clipboard, describe_copy
 from .library import Deletion, Library, LibraryError
-from .messages import FetchAgain, LibraryChanged, OpenThread
-from .model import Thread
+from .messages import (ChangeTags, ChooseSort, CopyText, DeleteThread, ExportThreads, FetchAgain, FollowLink,
+                       KeepHighlight, LibraryChanged, OpenHits, OpenThread, SaveSearch, ShowHighlights,
+                       StatesChanged, StepHit, UndoDelete)
 from .quoting import posts_text
-from .user_data import Highlight, UserData, UserDataError
+from .session import ReadingSession, UserSnapshot, read_user_data
+from .user_data import UserData, UserDataError
 from .ordered_keys import KeyEvent, OrderedKeysApp
+from .screens.base import worker_failure
 from .screens.main import MainScreen
-from .finding import Marks
-from .search import Hit
 from .sorting import SETTING as SORT_SETTING
 from .sorting import SORT_LABELS, known_sort
 from .storage import file_stamp
@@ -40,9 +39,6 @@ from .weblinks import short_address
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
 from .widgets.thread_list import BOOKMARK_MARK, PREVIEW_MARK, UNREAD_MARK
-
-if TYPE_CHECKING:
-    from .screens.keep import TagChange
 
 # Screens and the import machinery are imported when first used: start-up
 # pays only for the main screen.
@@ -53,64 +49,14 @@ DIALOG_BLOCKED_ACTIONS = frozenset({"import", "search", "help", "quit_key"})
 WATCH_LIBRARY_SECONDS = 2.0
 QUIT_GRACE_SECONDS = 5.0  # after SIGHUP or SIGTERM, the longest the reader takes to stop
 QUIT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name))
-SAVE_STATE_SECONDS = 1.0
 SAVE_RETRY_SECONDS = 5.0
-# The list's cursor must rest this long on a thread before it opens (paging past opens none).
-OPEN_AFTER_SECONDS = 0.12
 # The young generations as by default (collections every 700 allocations stay short);
 # a full pass only after 1,000 middle ones (default 10).
 GC_THRESHOLDS = (700, 10, 1_000)
-MARK_READ_AFTER_SECONDS = 5.0  # focus on the reading pane this long marks its thread read
-SEARCH_DELAY_SECONDS = 0.25
 FAILURES_NOTIFIED = 2  # failed files named in the import-at-start notification; the import dialog lists all
 
-# What each worker group does, for the message when one fails.
 # A notification's width is about 50 columns: an address in one is cut to this, whole in the clipboard.
 NOTICE_ADDRESS_WIDTH = 40
-
-WORKER_TASKS = {
-    "import-at-start": "The import",
-    "import": "The import",
-    "user-data": "Reading your tags and highlights",
-    "user-data-write": "Saving your tags and highlights",
-    "highlights": "Listing your highlights",
-    "reload": "Reloading the library",
-    "open-thread": "Opening the thread",
-    "save-state": "Saving the reading state",
-    "clipboard": "Copying to the system clipboard",
-    "browser": "Opening the link",
-    "search": "The search",
-    "delete": "Deleting the thread",
-    "undo-delete": "Undoing the delete",
-    "export": "The export",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class UserSnapshot:
-    """The user's file as read (reading state, tags, highlights, settings), its stamp then, and why it could
-    not be read."""
-
-    tags: dict[str, list[str]]
-    highlights: list[Highlight]
-    stamp: tuple[int, int, int] | None
-    theme: str | None = None
-    sort: str | None = None
-    error: str = ""
-    searches: dict[str, str] = field(default_factory=dict)  # saved searches: name -> query
-    states: dict[str, dict[str, Any]] = field(default_factory=dict)  # reading state by thread id
-
-
-def read_user_data(library: Library) -> UserSnapshot:
-    """The user's file of a library, read (off the UI thread where it can be)."""
-    user_data = UserData(library)
-    stamp = file_stamp(user_data.path)
-    try:
-        read = user_data.read()
-        return UserSnapshot(read.tags, read.highlights, stamp, read.settings.get("theme"),
-                            read.settings.get(SORT_SETTING), searches=read.searches, states=read.states)
-    except UserDataError as error:
-        return UserSnapshot({}, [], stamp, error=str(error))
 
 
 def styles_dir() -> Path:
@@ -137,37 +83,22 @@ class ThreadsApp(OrderedKeysApp[int]):
 
     def __init__(self, library: Library, import_paths: Sequence[Path] = (), import_links: Sequence[str] = ()) -> None:
         super().__init__()
-        self.library = library
+        # What the user added is read here (told on mount if it cannot be), and again whenever their file changes.
+        self.session = ReadingSession(library)
         gc.freeze()  # the library as read lives as long as the app: no collection pass looks through it
         self.import_paths = list(import_paths)
         self.import_links = list(import_links)
         self.start_import_failed = False
-        self.pending_states: dict[str, dict[str, Any]] = {}
-        self.changed_this_run: set[str] = set()
         self.saving_fails = False  # the last save of reading state failed (told once, retried)
-        self.hits: list[Hit] = []
-        self.hit_index = -1
-        self.hit_query = ""
-        # Delays, in seconds; tests set them to 0 to run the delayed work at once.
-        self.mark_read_after = MARK_READ_AFTER_SECONDS
-        self.save_state_after = SAVE_STATE_SECONDS
-        self.search_delay = SEARCH_DELAY_SECONDS
-        self.open_after = OPEN_AFTER_SECONDS
         self._unreadable_stamp: tuple[int, int, int] | None = None
-        # What the user added (tags, highlights): read here (told on mount if it cannot be), and again
-        # whenever the user's file changes.
-        self._user_at_start = read_user_data(library)
-        self.states: dict[str, dict[str, Any]] = self._user_at_start.states
-        self.tags: dict[str, list[str]] = self._user_at_start.tags
-        self.highlights: list[Highlight] = self._user_at_start.highlights
-        self.saved_searches: dict[str, str] = self._user_at_start.searches
-        self._user_stamp = self._user_at_start.stamp
         self._theme_remembered = False
-        self.sort_order = known_sort(self._user_at_start.sort)  # the list's order (`S`), as chosen last time
-        self.deletions: list[Deletion] = []  # what this run deleted, latest last: z undoes the latest
+
+    @property
+    def library(self) -> Library:
+        return self.session.library
 
     def get_default_screen(self) -> Screen:
-        return MainScreen()
+        return MainScreen(self.session)
 
     @property
     def main_screen(self) -> MainScreen:
@@ -176,8 +107,8 @@ class ThreadsApp(OrderedKeysApp[int]):
         return screen
 
     def on_mount(self) -> None:
-        self._apply_user_data(self._user_at_start)
-        theme = self._user_at_start.theme
+        self._apply_user_data(self.session.at_start)
+        theme = self.session.at_start.theme
         if theme and theme != self.theme and theme in self.available_themes:
             self.theme = theme  # the one chosen last time
         self._theme_remembered = True  # from now on a new theme is the user's choice
@@ -210,16 +141,10 @@ class ThreadsApp(OrderedKeysApp[int]):
         self.report_worker_error(event)
 
     def report_worker_error(self, event: Worker.StateChanged) -> None:
-        """The one handler for failed workers (they run with exit_on_error=False): tell the user.
-
-        Screens hand their workers' state changes here: the message does not bubble.
-        """
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        task = WORKER_TASKS.get(event.worker.group, "A background task")
-        reason = str(error) if isinstance(error, LibraryError) else f"{type(error).__name__}: {error}"
-        self.notify(f"{task} failed: {strip_control(reason)}", severity="error", timeout=10, markup=False)
+        """Failed workers (they run with exit_on_error=False): tell the user."""
+        failure = worker_failure(event)
+        if failure:
+            self.notify(failure, severity="error", timeout=10, markup=False)
 
     # -- library ----------------------------------------------------------
 
@@ -249,7 +174,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         """
         if self.library.changed_on_disk() and file_stamp(self.library.path) != self._unreadable_stamp:
             self._reload_library()
-        elif file_stamp(UserData(self.library).path) != self._user_stamp:
+        elif self.session.user_file_changed():
             self._reload_user_data()
 
     @on(LibraryChanged)
@@ -269,21 +194,14 @@ class ThreadsApp(OrderedKeysApp[int]):
         stamp = file_stamp(self.library.path)
         try:
             library = Library.open(self.library.path)
-            library.order_index()  # the index of ids made here, not on the UI thread
         except LibraryError:
             self._unreadable_stamp = stamp
             raise
-        self.call_from_thread(self._swap_library, library, read_user_data(library))
+        self._swap_in(library)
 
     def _apply_user_data(self, snapshot: UserSnapshot) -> None:
         """Take the user's file as read (one that cannot be read: told, and nothing of it shown)."""
-        self.tags, self.highlights, self._user_stamp = snapshot.tags, snapshot.highlights, snapshot.stamp
-        self.saved_searches = snapshot.searches
-        states = dict(snapshot.states)
-        # What this run changed wins over what was read: a save may still be on its way.
-        for thread_id in self.changed_this_run:
-            states[thread_id] = {**states.get(thread_id, {}), **self.states[thread_id]}
-        self.states = states
+        self.session.take_user_data(snapshot)
         if snapshot.error:
             self.notify(snapshot.error, title="Tags and highlights", severity="error", timeout=15, markup=False)
 
@@ -293,31 +211,28 @@ class ThreadsApp(OrderedKeysApp[int]):
 
     def _user_data_changed(self, snapshot: UserSnapshot) -> None:
         self._apply_user_data(snapshot)
-        self.main_screen.thread_list.tags = self.tags
-        self.main_screen.thread_list.refresh_items()
-        self.main_screen.show_user_data()
+        self.main_screen.user_data_changed()
 
     def watch_theme(self, theme: str) -> None:
         """Remember a theme the user chose (in the palette) for the next start."""
         if self._theme_remembered:
             self._write_user_data(lambda user_data: user_data.set_setting("theme", theme), "")
 
-    def set_sort(self, order: str) -> None:
-        """Sort the list in `order` now, and remember it for the next start."""
-        self.sort_order = known_sort(order)
+    @on(ChooseSort)
+    def set_sort(self, message: ChooseSort) -> None:
+        """Sort the list in the order chosen now, and remember it for the next start."""
+        order = self.session.sort_order = known_sort(message.order)
         self.main_screen.sort_changed()
-        self._write_user_data(lambda user_data: user_data.set_setting(SORT_SETTING, self.sort_order), "")
+        self._write_user_data(lambda user_data: user_data.set_setting(SORT_SETTING, order), "")
 
     # -- delete and undo ------------------------------------------------------
 
-    def delete_thread(self, summary: dict[str, Any]) -> None:
+    @on(DeleteThread)
+    def delete_thread(self, message: DeleteThread) -> None:
         """Delete a thread off the UI thread; its reading state as this run holds it is kept for `z`.
         Keys typed after it wait until the list shows the library without it."""
-        thread_id = summary["id"]
-        state = self.states.get(thread_id, {})
-        self.pending_states.pop(thread_id, None)  # a save after the delete would leave its state behind
-        self.changed_this_run.discard(thread_id)
-        self.hold_keys(self._delete(thread_id, {key: value for key, value in state.items() if key != "id"}))
+        thread_id = message.summary["id"]
+        self.hold_keys(self._delete(thread_id, self.session.state_to_keep(thread_id)))
 
     @work(thread=True, group="delete", exit_on_error=False)
     def _delete(self, thread_id: str, state: dict[str, Any]) -> None:
@@ -332,21 +247,16 @@ class ThreadsApp(OrderedKeysApp[int]):
     def _deleted(self, deletion: Deletion) -> None:
         from .screens.main import describe
 
-        self.deletions.append(deletion)
-        gone = {thread.id for thread in deletion.threads}
-        for thread_id in gone:
-            self.states.pop(thread_id, None)
-        if any(hit.thread_id in gone for hit in self.hits):  # n / N step over it
-            self.hits = [hit for hit in self.hits if hit.thread_id not in gone]
-            self.hit_index = min(self.hit_index, len(self.hits) - 1)
+        self.session.deleted(deletion)
         self.notify(f"Deleted {describe(deletion.threads[0].summary)} — z to undo.", markup=False)
 
+    @on(UndoDelete)
     def undo_delete(self) -> None:
-        if not self.deletions:
+        if not self.session.deletions:
             self.notify("Nothing to undo: no thread was deleted since the reader started.", severity="warning",
                         markup=False)
             return
-        self.hold_keys(self._undo(self.deletions.pop()))
+        self.hold_keys(self._undo(self.session.deletions.pop()))
 
     @work(thread=True, group="undo-delete", exit_on_error=False)
     def _undo(self, deletion: Deletion) -> None:
@@ -356,7 +266,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         try:
             library.restore(deletion)
         except Exception:
-            self.call_from_thread(self.deletions.append, deletion)  # still there to undo once it can be
+            self.call_from_thread(self.session.deletions.append, deletion)  # still there to undo once it can be
             raise
         self._swap_in(library)
         thread = deletion.threads[0]
@@ -370,8 +280,12 @@ class ThreadsApp(OrderedKeysApp[int]):
         library.order_index()
         self.call_from_thread(self._swap_library, library, read_user_data(library))
 
+    @on(ExportThreads)
+    def export_threads(self, message: ExportThreads) -> None:
+        self._export(message.thread_ids, message.kind, message.folder)
+
     @work(thread=True, group="export", exit_on_error=False)
-    def export_threads(self, thread_ids: list[str], kind: str, folder: Path) -> None:
+    def _export(self, thread_ids: list[str], kind: str, folder: Path) -> None:
         """Write threads as the CLI's `export` does (same files, same names), off the UI thread; say
         how many and where, or in one line why not."""
         from .export import ExportError, export_threads, user_extras, written_line
@@ -385,34 +299,37 @@ class ThreadsApp(OrderedKeysApp[int]):
             return
         self.notify(strip_control(written_line(written, kind, folder)) + ".", timeout=6, markup=False)
 
-    def update_states(self, changes: dict[str, dict[str, Any]]) -> None:
-        """`update_state` for many threads at once (one save)."""
-        for thread_id, fields in changes.items():
-            self.states.setdefault(thread_id, {"id": thread_id}).update(fields)
-            self.pending_states.setdefault(thread_id, {}).update(fields)
-            self.changed_this_run.add(thread_id)
-        if self.save_state_after > 0:
-            self.set_timer(self.save_state_after, self._save_states)
+    @on(StatesChanged)
+    def states_changed(self) -> None:
+        """Reading state changed in the session: saved shortly, off the UI thread."""
+        delay = self.session.delays.save_state_after
+        if delay > 0:
+            self.set_timer(delay, self._save_states)
         else:
             self._save_states()
 
-    def keep_highlight(self, thread: Thread, indexes: list[int], note: str) -> None:
+    @on(KeepHighlight)
+    def keep_highlight(self, message: KeepHighlight) -> None:
         """Keep posts of a thread as a highlight, off the UI thread; say so when it is kept."""
+        thread, indexes, note = message.thread, message.indexes, message.note
         self._write_user_data(lambda user_data: user_data.add_highlight(thread, indexes, note),
                               f"Kept {posts_text([i + 1 for i in indexes])} as a highlight"
                               + (" with a note." if note else "."))
 
-    def save_search(self, name: str, query: str) -> None:
+    @on(SaveSearch)
+    def save_search(self, message: SaveSearch) -> None:
         """Keep a query under a name, off the UI thread; the palette then reruns it."""
+        name, query = message.name, message.query
         self._write_user_data(lambda user_data: user_data.save_search(name, query),
                               f"Saved the search {name!r}: ctrl+p then its name runs it again.")
 
-    def change_tags(self, thread_id: str, change: TagChange) -> None:
+    @on(ChangeTags)
+    def change_tags(self, change: ChangeTags) -> None:
         def apply(user_data: UserData) -> None:
             if change.add:
-                user_data.tag(thread_id, change.add)
+                user_data.tag(change.thread_id, change.add)
             if change.remove:
-                user_data.tag(thread_id, change.remove, remove=True)
+                user_data.tag(change.thread_id, change.remove, remove=True)
 
         self._write_user_data(apply, "Tags saved.")
 
@@ -427,8 +344,13 @@ class ThreadsApp(OrderedKeysApp[int]):
         if done:
             self.notify(done, markup=False)
 
-    @work(thread=True, exclusive=True, group="highlights", exit_on_error=False)
+    @on(ShowHighlights)
     def show_highlights(self) -> None:
+        # The view opens once its rows are read: keys typed after K wait for it, and land in it.
+        self.hold_keys(self._show_highlights())
+
+    @work(thread=True, exclusive=True, group="highlights", exit_on_error=False)
+    def _show_highlights(self) -> None:
         """The highlights view: each highlight's thread read here, off the UI thread, for its posts' numbers."""
         from .screens.keep import HighlightRow, HighlightsScreen, OpenHighlight, RemoveHighlight
 
@@ -447,65 +369,48 @@ class ThreadsApp(OrderedKeysApp[int]):
         self.call_from_thread(self.push_screen, HighlightsScreen(rows), open_it)
 
     def _swap_library(self, library: Library, user: UserSnapshot) -> None:
-        self.library = library
+        self.session.library = library
         self._apply_user_data(user)
         self.main_screen.refresh_threads()
         self.call_after_refresh(self.settle_heap)
 
     # -- reading state ----------------------------------------------------
 
-    def update_state(self, thread_id: str, **fields: Any) -> None:
-        """Change a thread's reading state now; it is saved shortly, off the UI thread."""
-        self.update_states({thread_id: fields})
-
     def _save_states(self) -> None:
-        if self.pending_states:
-            pending, self.pending_states = self.pending_states, {}
+        pending = self.session.take_pending()
+        if pending:
             self._write_states(pending)
 
     @work(thread=True, group="save-state", exit_on_error=False)
     def _write_states(self, pending: dict[str, dict[str, Any]]) -> None:
-        user_data = UserData(self.library)
         try:
-            with self.library.locked():
-                seen = file_stamp(user_data.path) == self._user_stamp
-                user_data.set_states(pending)
-                stamp = file_stamp(user_data.path)
+            stamp = self.session.write_states(pending)
         except (LibraryError, UserDataError) as error:
             # Busy (another writer's long import), unwritable or damaged: keep it, try again later.
             self.call_from_thread(self._save_again_later, pending, str(error))
         else:
-            self.call_from_thread(self._states_written, stamp if seen else None)
+            self.call_from_thread(self._states_written, stamp)
 
     def _states_written(self, stamp: tuple[int, int, int] | None) -> None:
         self.saving_fails = False
         # Our own save is no news: where nobody else wrote the file since it was read, it need not be
         # read again (else the next check reads it, and takes what the others wrote).
         if stamp is not None:
-            self._user_stamp = stamp
+            self.session.user_stamp = stamp
 
     def _save_again_later(self, pending: dict[str, dict[str, Any]], reason: str) -> None:
-        for thread_id, fields in pending.items():
-            self.pending_states[thread_id] = {**fields, **self.pending_states.get(thread_id, {})}
+        self.session.put_back(pending)
         self.set_timer(SAVE_RETRY_SECONDS, self._save_states)
         if not self.saving_fails:  # once, not at every try
             self.saving_fails = True
             self.notify(f"Reading state not saved yet, trying again: {strip_control(reason)}",
                         severity="warning", timeout=10, markup=False)
 
-    def save_states_now(self) -> None:
-        """Write the reading state changed in this run (called after the app stops).
-
-        Everything changed is written again, not only what is pending: a save
-        worker may have been stopped with the app before it wrote.
-        """
-        changed = {thread_id: {key: value for key, value in self.states[thread_id].items() if key != "id"}
-                   for thread_id in self.changed_this_run}
-        if changed:
-            UserData(self.library).set_states(changed)
-        self.pending_states = {}
-
     # -- copy -------------------------------------------------------------
+
+    @on(CopyText)
+    def _copy_requested(self, message: CopyText) -> None:
+        self.copy_text(message.text, message.what)
 
     def copy_text(self, text: str, what: str) -> None:
         """Copy via OSC 52 at once, and via the system clipboard in a worker."""
@@ -517,8 +422,10 @@ class ThreadsApp(OrderedKeysApp[int]):
         system = copy_to_system_clipboard(text)
         self.notify(describe_copy(what, text, system), markup=False)
 
-    def follow_link(self, url: str) -> None:
-        """Open `url` in the browser where there is a desktop session, else copy it (OSC 52 works over SSH)."""
+    @on(FollowLink)
+    def follow_link(self, message: FollowLink) -> None:
+        """Open an address in the browser where there is a desktop session, else copy it (OSC 52 works over SSH)."""
+        url = message.url
         if browser.has_desktop():
             self._open_in_browser(url)
         else:
@@ -534,37 +441,36 @@ class ThreadsApp(OrderedKeysApp[int]):
 
     # -- search -----------------------------------------------------------
 
-    @property
-    def marks(self) -> Marks:
-        """The user's marks on threads (reading states, tags), as a query reads them."""
-        return Marks(self.states, self.tags)
-
     def action_search(self) -> None:
-        self.open_search(self.hit_query)
+        self.open_search(self.session.hit_query)
 
     def open_search(self, query: str) -> None:
         """The search dialog, `query` typed in it (and searched)."""
         from .screens.search import SearchScreen
 
-        self.push_screen(SearchScreen(query))
+        self.push_screen(SearchScreen(self.session, query))
 
-    def open_hits(self, query: str, hits: list[Hit], index: int) -> None:
-        """Keep a search's hits for n / N, and go to hit `index`."""
-        self.hits, self.hit_query = hits, query
-        self.go_to_hit(index)
+    @on(OpenHits)
+    def open_hits(self, message: OpenHits) -> None:
+        """Keep a search's hits for n / N, go to the hit chosen, and close the dialog."""
+        self.session.keep_hits(message.query, message.hits)
+        self.go_to_hit(message.index)
+        if message.dialog.is_current:
+            message.dialog.dismiss()
 
     def go_to_hit(self, index: int) -> None:
-        self.hit_index = index % len(self.hits)
-        hit = self.hits[self.hit_index]
+        session = self.session
+        hit = session.go_to_hit(index)
         self.main_screen.open_at(hit.thread_id, hit.n - 1, hit.terms)
-        self.notify(f"Hit {self.hit_index + 1} of {len(self.hits)} for {self.hit_query!r} (n / N for more)",
-                    timeout=2, markup=False)
+        self.notify(f"Hit {session.hit_index + 1} of {len(session.hits)} for {session.hit_query!r} "
+                    "(n / N for more)", timeout=2, markup=False)
 
-    def step_hit(self, step: int) -> None:
-        if not self.hits:
+    @on(StepHit)
+    def step_hit(self, message: StepHit) -> None:
+        if not self.session.hits:
             self.notify("No search hits: press / to search.", severity="warning", markup=False)
             return
-        self.go_to_hit(self.hit_index + step)
+        self.go_to_hit(self.session.hit_index + message.step)
 
     # -- other global actions ----------------------------------------------
 
@@ -580,7 +486,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         main = self.main_screen
         main.remember_position()
         if main.thread is not None:  # the next run opens where this one stopped
-            self.update_state(main.thread.id, last_open=time.time())
+            self.session.left_open(main.thread.id)
         self.exit(return_code, return_code=return_code)
 
     def _quit_on_signals(self) -> None:
@@ -599,7 +505,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         def give_up() -> None:
             # The app did not stop in time (its terminal gone mid-write, say): save, and go.
             try:
-                self.save_states_now()
+                self.session.save_changed()
             finally:
                 os._exit(128 + number)
 
@@ -615,24 +521,18 @@ class ThreadsApp(OrderedKeysApp[int]):
         """ctrl+c does not quit (in a text box it copies): say which key does."""
         self.notify("Press q to quit (ctrl+q in a text box).", title="Do you want to quit?", markup=False)
 
-    def last_open_thread(self) -> str | None:
-        """The thread that was open when the reader last quit, if one was."""
-        stamps = [(state["last_open"], thread_id) for thread_id, state in self.states.items()
-                  if isinstance(state.get("last_open"), int | float)]
-        return max(stamps)[1] if stamps else None
-
     def action_import(self) -> None:
         from .screens.import_screen import ImportScreen
 
         # After an import at start that failed somewhere, the box holds its paths: enter lists every failure.
         inputs = [*map(str, self.import_paths), *self.import_links]
-        self.push_screen(ImportScreen("; ".join(inputs) if self.start_import_failed else ""))
+        self.push_screen(ImportScreen(self.library.path, "; ".join(inputs) if self.start_import_failed else ""))
 
     @on(FetchAgain)
     def _fetch_again(self, message: FetchAgain) -> None:
         from .screens.import_screen import ImportScreen
 
-        self.push_screen(ImportScreen(message.link, start=True))
+        self.push_screen(ImportScreen(self.library.path, message.link, start=True))
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
@@ -682,7 +582,8 @@ class ThreadsApp(OrderedKeysApp[int]):
             ("Read and unread",
              f"{UNREAD_MARK} marks a thread you have not read. It counts as read once you open it (enter), "
              "move through it in the reading pane (keys or the mouse wheel), or keep the reading pane focused "
-             f"for {self.mark_read_after:g} seconds. Moving through the list with j / k leaves threads unread. "
+             f"for {self.session.delays.mark_read_after:g} seconds. Moving through the list with j / k leaves "
+             "threads unread. "
              "u marks it unread again, M marks every thread shown read, U shows unread threads only, J opens "
              "the next unread one; j at a thread's last post, pressed twice, does too."),
             ("Delete and undo",
@@ -720,7 +621,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         yield SystemCommand("Pane to the right", "Focus the pane to the right (l)", main.action_pane_right)
         yield SystemCommand("Import", "Import files or folders into the library (i)", self.action_import)
         yield SystemCommand("Search", "Search the whole library (/)", self.action_search)
-        for name, query in self.saved_searches.items():
+        for name, query in self.session.saved_searches.items():
             yield SystemCommand(f"Saved search: {name}", query, partial(self.open_search, query))
         yield SystemCommand("Next hit", "Go to the next search hit (n)", main.action_next_hit)
         yield SystemCommand("Previous hit", "Go to the previous search hit (N)", main.action_previous_hit)
@@ -759,7 +660,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         yield SystemCommand("Sort", "Choose the list's order (S)", main.action_sort)
         for order, label in SORT_LABELS.items():
             yield SystemCommand(f"Sort: {label}", f"Sort the thread list {label} (remembered)",
-                                partial(self.set_sort, order))
+                                partial(self.post_message, ChooseSort(order)))
         yield SystemCommand("Export", "Export the open thread, the list shown or the bookmarks as Markdown or "
                             "HTML (e)", main.action_export)
         yield SystemCommand("Filter", "Filter the thread list by title or author (f)", main.action_filter)
@@ -773,7 +674,7 @@ def run_reader(library: Library, import_paths: Sequence[Path] = (), import_links
     app = ThreadsApp(library, import_paths, import_links)
     app.run()
     try:
-        app.save_states_now()
+        app.session.save_changed()
     except (LibraryError, UserDataError) as error:
         print(f"threads-tui: reading state not saved: {error}", file=sys.stderr)
         return 1

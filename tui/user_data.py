@@ -20,10 +20,10 @@ import hashlib
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from tinydb import Query, TinyDB
 from tinydb.table import Table
@@ -32,8 +32,15 @@ from .model import Post, Thread
 from .storage import AtomicJSONStorage, StorageReadError, StorageWriteError, remove_stale_temp_files, storage_of
 from .thread_copies import flat_text
 
-if TYPE_CHECKING:
-    from .library import Library
+
+class LibraryLike(Protocol):
+    """What the user's file needs of the library it lives beside (`library.Library` is one)."""
+
+    path: Path
+
+    def locked(self) -> AbstractContextManager[None]: ...
+
+    def thread(self, thread_id: str) -> Thread | None: ...
 
 USER_SCHEMA_VERSION = 1
 _TAG = re.compile(r"[\w][\w./-]{0,63}")
@@ -120,7 +127,7 @@ class HighlightView:
 class UserData:
     """The user's file of one library. Reads are lock-free (the file is replaced whole); writes lock."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: LibraryLike) -> None:
         self.library = library
         self.path = user_data_path(library.path)
 

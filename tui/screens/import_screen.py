@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -33,9 +33,6 @@ from ..text import clean_line
 from ..widgets.key_scroll import KeyScroll
 from ..widgets.path_input import PathSuggester, TabCompletion, split_inputs
 from .base import ReportsWorkerErrors
-
-if TYPE_CHECKING:
-    from ..app import ThreadsApp
 
 PROGRESS_EVERY_SECONDS = 0.1
 
@@ -76,8 +73,6 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         Binding("tab", "complete", "Complete the path", show=False, priority=True, id="import.complete"),
     ]
 
-    app: ThreadsApp
-
     @dataclass
     class Progress(Message):
         """How far the import worker has got (posted at most every PROGRESS_EVERY_SECONDS)."""
@@ -88,8 +83,9 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         links_done: int = 0
         waiting: str = ""  # a rate limit being waited out
 
-    def __init__(self, path: str = "", start: bool = False) -> None:
+    def __init__(self, library_path: Path, path: str = "", start: bool = False) -> None:
         super().__init__()
+        self.library_path = library_path
         self.initial_path = path  # what the box holds when it opens
         self.start_at_once = start  # import what the box holds as soon as the dialog opens
         self.running = False
@@ -166,7 +162,7 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
 
         try:
             # A library of its own: the UI's copy is only read on the UI thread.
-            library = Library.open(self.app.library.path)
+            library = Library.open(self.library_path)
             report = run_import(paths, library, progress=progress, cancelled=lambda: worker.is_cancelled,
                                 links=links)
         except LibraryError as error:

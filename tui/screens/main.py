@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -18,11 +18,13 @@ from textual.worker import Worker, get_current_worker
 
 from ..formatting import author_label, count_text, numbered_total, post_with_attribution, thread_as_text
 from ..finding import PostsFound, needs_posts, posts_found, threads_matching
-from ..messages import FetchAgain, OpenThread
+from ..messages import (ChangeTags, ChooseSort, CopyText, DeleteThread, ExportThreads, FetchAgain, FollowLink,
+                        KeepHighlight, OpenThread, ShowHighlights, StatesChanged, StepHit, UndoDelete)
 from ..model import Thread
-from ..ordered_keys import KeyEvent, is_text
+from ..ordered_keys import KeyEvent, OrderedKeysApp, is_text
 from ..query import Node, QueryError, parse
 from ..quoting import Quote, posts_text
+from ..session import ReadingSession
 from ..sorting import DEFAULT_SORT, SORT_LABELS, sort_summaries
 from ..summary_file import Summaries, ids_of, position_of
 from ..text import clean_line, strip_control
@@ -38,9 +40,6 @@ from .base import ReportsWorkerErrors
 from .confirm import ConfirmScreen
 from .keep import NoteScreen, TagChange, TagsScreen
 from .links import LinkChoice, LinksScreen
-
-if TYPE_CHECKING:
-    from ..app import ThreadsApp
 
 COPY_KEYS = Binding.Group("Copy")
 # From this width the sidebar shows by default; below it, showing it hides the thread list.
@@ -123,10 +122,11 @@ class MainScreen(ReportsWorkerErrors, Screen):
     ]
     HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
 
-    app: ThreadsApp
+    app: OrderedKeysApp[int]
 
-    def __init__(self) -> None:
+    def __init__(self, session: ReadingSession) -> None:
         super().__init__()
+        self.session = session
         self.thread: Thread | None = None
         self.filter_text = ""
         self.filter_node: Node | None = None  # the filter's query, as last typed without a mistake
@@ -165,7 +165,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def on_mount(self) -> None:
         self.query_one("#list-pane").border_title = "Threads"
-        self.refresh_threads(start_on=self.app.last_open_thread())
+        self.refresh_threads(start_on=self.session.last_open_thread())
         self.query_one(ThreadList).focus()
 
     # -- the thread list --------------------------------------------------
@@ -183,7 +183,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         unread-only switches (unread-only keeps the thread being read, so reading it does not pull it away)."""
         ordered = self._sorted_summaries()
         summaries: Sequence[dict[str, Any]] = ordered
-        states = self.app.states
+        states = self.session.states
         if self.bookmarked_only or self.unread_only:
             reading = self.chosen_id
             summaries = ordered.reordered(
@@ -193,20 +193,20 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if self.filter_node is not None:
             if self._filter_scan_needed():  # what the posts hold is still being found: the list stays
                 return self.thread_list.items
-            summaries = threads_matching(self.filter_node, summaries, self.app.marks, self._filter_found)
+            summaries = threads_matching(self.filter_node, summaries, self.session.marks, self._filter_found)
         return summaries
 
     def _filter_scan_needed(self) -> bool:
         """Whether the filter's words must be looked for in the posts (again: the library changed)."""
         node = self.filter_node
-        summaries = self.app.library.summaries()
+        summaries = self.session.library.summaries()
         found_node, found_in = self._filter_found_for
         return node is not None and not (found_node == node and found_in is summaries) \
             and needs_posts(node, summaries)
 
     def _start_filter_scan(self) -> None:
         """Look for the filter's words in the posts, unless that is under way already."""
-        node, summaries = self.filter_node, self.app.library.summaries()
+        node, summaries = self.filter_node, self.session.library.summaries()
         scanning_node, scanning_in = self._filter_scanning
         if node is not None and not (scanning_node == node and scanning_in is summaries):
             self._filter_scanning = (node, summaries)
@@ -215,7 +215,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
     def _scan_for_filter(self, node: Node) -> None:
         worker = get_current_worker()
-        library = self.app.library
+        library = self.session.library
         summaries = library.summaries()
         found = posts_found(library, node, summaries, cancelled=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
@@ -230,8 +230,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def _sorted_summaries(self) -> Summaries:
         """The library's summaries in the order chosen (`S`), sorted once per library and order."""
-        summaries = self.app.library.summaries()
-        order = self.app.sort_order
+        summaries = self.session.library.summaries()
+        order = self.session.sort_order
         cached = self._sorted_cache
         if cached is None or cached[0] is not summaries or cached[1] != order:
             cached = self._sorted_cache = (summaries, order, sort_summaries(summaries, order))
@@ -240,8 +240,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def refresh_threads(self, start_on: str | None = None) -> None:
         """Reload the list from the library, keeping the selection where it can (else on `start_on`)."""
         thread_list = self.thread_list
-        thread_list.states = self.app.states
-        thread_list.tags = self.app.tags
+        thread_list.states = self.session.states
+        thread_list.tags = self.session.tags
         # The cursor's thread, else the open one (a filter that matched nothing kept it open).
         chosen = self.chosen_id
         keep = thread_list.current["id"] if thread_list.current else chosen if chosen is not None else start_on
@@ -249,10 +249,11 @@ class MainScreen(ReportsWorkerErrors, Screen):
         list_notice, reader_notice = self._nothing_here()
         thread_list.empty_text = list_notice
         thread_list.set_items(items, keep_id=keep)
-        count = f"{len(items)}" if len(items) == len(self.app.library) else f"{len(items)} of {len(self.app.library)}"
+        total = len(self.session.library)
+        count = f"{len(items)}" if len(items) == total else f"{len(items)} of {total}"
         label = " ".join(word for word, on in (("Bookmarked", self.bookmarked_only), ("Unread", self.unread_only))
                          if on) or "Threads"
-        order = self.app.sort_order
+        order = self.session.sort_order
         by = f", {SORT_LABELS[order]}" if order != DEFAULT_SORT else ""
         # The count first: a narrow pane keeps it; then as much of the query as fits ("Threads" goes
         # without saying in the list's own title).
@@ -268,12 +269,12 @@ class MainScreen(ReportsWorkerErrors, Screen):
         current = thread_list.current
         narrowed = self.filter_text or self.bookmarked_only or self.unread_only
         if current is None and self.thread is not None and narrowed \
-                and self.app.library.summary(self.thread.id) is not None:
+                and self.session.library.summary(self.thread.id) is not None:
             self.refresh_sidebar()  # nothing matches: the thread being read stays open
         elif current is None:
             self._show(None, notice=reader_notice)
         elif self.chosen_id != current["id"]:
-            self.open_thread(current["id"], self.app.states.get(current["id"], {}).get("position", 0))
+            self.open_thread(current["id"], self.session.position(current["id"]))
         elif self.thread is not None and self.thread.id == current["id"] \
                 and (current["post_count"], current.get("complete")) != (self.thread.post_count, self.thread.complete):
             self.open_thread(current["id"], self.current_post_index())  # a fuller copy came in: show it, in place
@@ -282,7 +283,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def _nothing_here(self) -> tuple[str, str]:
         """What the list and the reading pane say when the list is empty."""
-        if not len(self.app.library):
+        if not len(self.session.library):
             return ("No threads. Press i to import.",
                     "No threads yet. Press i to import files or folders, or run threads-tui import PATH.")
         if self.filter_text:
@@ -302,12 +303,12 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if self.chosen_id != thread_id:  # the one shown, or on its way
             left = self.chosen_id
             self._resting_on = thread_id
-            if self.unread_only and left is not None and self.app.states.get(left, {}).get("read"):
+            if self.unread_only and left is not None and self.session.state(left).get("read"):
                 self.refresh_threads()  # the thread read is left: it goes from the unread list now
             # Paging through the list opens only the thread it stops on: reading each
             # thread paged past would hold up the frames that draw the list.
-            if self.app.open_after > 0:
-                self._open_timer = self.set_timer(self.app.open_after, self._open_resting)
+            if self.session.delays.open_after > 0:
+                self._open_timer = self.set_timer(self.session.delays.open_after, self._open_resting)
             else:
                 self._open_resting()
 
@@ -322,7 +323,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """Open the thread the list cursor rests on (when the timer fires, or a key needs it sooner)."""
         thread_id = self._resting_on
         if thread_id is not None:
-            self.open_thread(thread_id, self.app.states.get(thread_id, {}).get("position", 0))
+            self.open_thread(thread_id, self.session.position(thread_id))
 
     def prepare_for_key(self, event: KeyEvent) -> None:
         """The reading pane and the sidebar show the list cursor's thread, and c, C, m, q (and the
@@ -345,7 +346,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def _thread_selected(self, event: SummaryList.Selected) -> None:
         self.reading_pane.view.focus()
         if self._open_timer is not None:  # enter opens it now, resting or not
-            self.open_thread(event.item["id"], self.app.states.get(event.item["id"], {}).get("position", 0))
+            self.open_thread(event.item["id"], self.session.position(event.item["id"]))
         if self.thread is not None and self.thread.id == event.item["id"]:
             self._mark_read()
         else:
@@ -382,7 +383,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """Load a thread off the UI thread, then show it at post `index`."""
         self._cancel_pending_open()  # whatever asked for this thread wins over a cursor that rested before
         self.remember_position()
-        cached = self.app.library.cached_thread(thread_id)
+        cached = self.session.library.cached_thread(thread_id)
         if cached is not None:  # its shard is in memory: shown in this frame, no load to wait for
             self.workers.cancel_group(self, "open-thread")
             self._opening, self._loading = None, None
@@ -402,7 +403,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
     @work(thread=True, exclusive=True, group="open-thread", exit_on_error=False)
     def _load_thread(self, thread_id: str, index: int, terms: tuple[str, ...], focus_reader: bool) -> None:
         worker = get_current_worker()
-        thread = self.app.library.thread(thread_id)
+        thread = self.session.library.thread(thread_id)
         self.app.call_from_thread(self._loaded, worker, thread, index, terms, focus_reader)
 
     def _loaded(self, worker: Worker[None], thread: Thread | None, index: int, terms: tuple[str, ...],
@@ -457,28 +458,33 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """Mark the open thread read once the reading pane has had focus a while."""
         if self._read_timer is not None:
             self._read_timer.stop()
-        if self.app.mark_read_after > 0:
-            self._read_timer = self.set_timer(self.app.mark_read_after, self._mark_read)
+        if self.session.delays.mark_read_after > 0:
+            self._read_timer = self.set_timer(self.session.delays.mark_read_after, self._mark_read)
         else:
             self._mark_read()
 
     def _mark_read(self) -> None:
-        if self.thread is not None and not self.app.states.get(self.thread.id, {}).get("read"):
-            self.app.update_state(self.thread.id, read=True)
+        if self.thread is not None and not self.session.state(self.thread.id).get("read"):
+            self._change_states({self.thread.id: {"read": True}})
             self.thread_list.refresh_items()
             if self.unread_only:
                 self.refresh_threads()  # its count; the thread stays listed while it is read
+    def _change_states(self, changes: dict[str, dict[str, Any]]) -> None:
+        """Change reading state in the session now; the app saves it shortly."""
+        self.session.change_states(changes)
+        self.post_message(StatesChanged())
+
     def remember_position(self) -> None:
         """Keep the open thread's current post, to reopen it there next time."""
         if self.thread is not None:
             position = self.reading_pane.view.current
-            if self.app.states.get(self.thread.id, {}).get("position", 0) != position:
-                self.app.update_state(self.thread.id, position=position)
+            if self.session.position(self.thread.id) != position:
+                self._change_states({self.thread.id: {"position": position}})
 
     def refresh_sidebar(self) -> None:
         title = self.query_one("#sidebar-title", Static)
         author_list = self.query_one(AuthorList)
-        summary = self.app.library.summary(self.thread.id) if self.thread else None
+        summary = self.session.library.summary(self.thread.id) if self.thread else None
         if summary is None:
             title.update("More from")
             author_list.empty_text = "Open a thread to see more by its author."
@@ -487,7 +493,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             title.update(f"More from {author_label(summary)}")
             author_list.empty_text = NO_OTHER_THREADS
             keep = author_list.current["id"] if author_list.current else None
-            author_list.set_items(self.app.library.by_author(summary), keep_id=keep)
+            author_list.set_items(self.session.library.by_author(summary), keep_id=keep)
         self._show_sidebar_hint()
 
     def _show_sidebar_hint(self) -> None:
@@ -495,7 +501,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         others = len(self.query_one(AuthorList).items)
         hidden = not self.query_one("#sidebar").display
         self.reading_pane.border_subtitle = (
-            f"s: {others} more from {author_label(self.app.library.summary(self.thread.id) or {})}"
+            f"s: {others} more from {author_label(self.session.library.summary(self.thread.id) or {})}"
             if hidden and others and self.thread is not None else "")
 
     # -- actions ----------------------------------------------------------
@@ -512,13 +518,14 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self.notify("No thread open: nothing to copy.", severity="warning", markup=False)
             return
         index = min(self.current_post_index(), self.thread.post_count - 1)
-        self.app.copy_text(post_with_attribution(self.thread, index), f"post {index + 1}/{numbered_total(self.thread)}")
+        self.post_message(CopyText(post_with_attribution(self.thread, index),
+                                   f"post {index + 1}/{numbered_total(self.thread)}"))
 
     def action_copy_thread(self) -> None:
         if self.thread is None:
             self.notify("No thread open: nothing to copy.", severity="warning", markup=False)
             return
-        self.app.copy_text(thread_as_text(self.thread), f"the thread ({count_text(self.thread)})")
+        self.post_message(CopyText(thread_as_text(self.thread), f"the thread ({count_text(self.thread)})"))
 
     def action_refresh_thread(self) -> None:
         """Fetch the open thread again from the address it came from: a preview may come back whole."""
@@ -532,6 +539,12 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     # -- quote, keep and share ------------------------------------------------
 
+    def user_data_changed(self) -> None:
+        """The user's file was read again: the list's tags and the open thread's highlights as it has them."""
+        self.thread_list.tags = self.session.tags
+        self.thread_list.refresh_items()
+        self.show_user_data()
+
     def show_user_data(self) -> None:
         """Show the open thread's tags, and mark its highlighted posts, as the user's data has them now."""
         thread = self.thread
@@ -539,9 +552,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if thread is None:
             view.mark_highlighted(frozenset())
             return
-        view.mark_highlighted(frozenset(number - 1 for highlight in self.app.highlights
+        view.mark_highlighted(frozenset(number - 1 for highlight in self.session.highlights
                                         if highlight.thread_id == thread.id for number in highlight.numbers_in(thread)))
-        self.reading_pane.show_header(thread, self.app.tags.get(thread.id, []))
+        self.reading_pane.show_header(thread, self.session.tags.get(thread.id, []))
 
     def _open_thread_or_say(self, what: str) -> Thread | None:
         if self.thread is None or not self.thread.posts:
@@ -563,7 +576,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if thread is None:
             return
         quote = Quote(thread, self.reading_pane.view.selection())
-        self.app.copy_text(quote.markdown(), f"{posts_text(quote.numbers)} as a quote")
+        self.post_message(CopyText(quote.markdown(), f"{posts_text(quote.numbers)} as a quote"))
         if self.reading_pane.view.selection_start is not None:
             self.reading_pane.view.toggle_selection()
 
@@ -581,7 +594,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
                 return
             if view.selection_start is not None:
                 view.toggle_selection()
-            self.app.keep_highlight(thread, indexes, note)
+            self.post_message(KeepHighlight(thread, indexes, note))
 
         self.app.push_screen(NoteScreen(what), keep)
 
@@ -589,17 +602,16 @@ class MainScreen(ReportsWorkerErrors, Screen):
         thread = self._open_thread_or_say("tag")
         if thread is None:
             return
-        in_use = sorted({tag for tags in self.app.tags.values() for tag in tags})
+        in_use = sorted({tag for tags in self.session.tags.values() for tag in tags})
 
         def apply(change: TagChange | None) -> None:
             if change is not None and (change.add or change.remove):
-                self.app.change_tags(thread.id, change)
+                self.post_message(ChangeTags(thread.id, change.add, change.remove))
 
-        self.app.push_screen(TagsScreen(self.app.tags.get(thread.id, []), in_use), apply)
+        self.app.push_screen(TagsScreen(self.session.tags.get(thread.id, []), in_use), apply)
 
     def action_show_highlights(self) -> None:
-        # The view opens once its rows are read: keys typed after K wait for it, and land in it.
-        self.app.hold_keys(self.app.show_highlights())
+        self.post_message(ShowHighlights())
 
     def action_post_origin(self) -> None:
         """Tell where the current post came from: its own address, and each capture (file or link) that held it."""
@@ -635,7 +647,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
         def follow(url: str | None) -> None:
             if url:
-                self.app.follow_link(url)
+                self.post_message(FollowLink(url))
 
         self.app.push_screen(LinksScreen(f"Links of {which}", choices), follow)
 
@@ -644,13 +656,13 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if self.find_active:
             self._step_find(+1)
         else:
-            self.app.step_hit(+1)
+            self.post_message(StepHit(+1))
 
     def action_previous_hit(self) -> None:
         if self.find_active:
             self._step_find(-1)
         else:
-            self.app.step_hit(-1)
+            self.post_message(StepHit(-1))
 
     # -- search within the open thread (F) ---------------------------------
 
@@ -804,8 +816,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if self.thread is None:
             self.notify("No thread open: nothing to bookmark.", severity="warning", markup=False)
             return
-        bookmarked = not self.app.states.get(self.thread.id, {}).get("bookmarked")
-        self.app.update_state(self.thread.id, bookmarked=bookmarked)
+        bookmarked = not self.session.state(self.thread.id).get("bookmarked")
+        self._change_states({self.thread.id: {"bookmarked": bookmarked}})
         self.thread_list.refresh_items()
         self.notify("Bookmarked." if bookmarked else "Bookmark removed.", markup=False)
         if self.bookmarked_only and not bookmarked:
@@ -823,7 +835,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """The thread a key acts on: the list cursor's where the list has focus, else the open thread's."""
         if self.focused is self.thread_list and self.thread_list.current is not None:
             return self.thread_list.current
-        return self.app.library.summary(self.thread.id) if self.thread is not None else None
+        return self.session.library.summary(self.thread.id) if self.thread is not None else None
 
     def action_delete_thread(self) -> None:
         """Ask, naming the thread, then delete it (z undoes it while the reader runs)."""
@@ -835,7 +847,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         def answered(yes: bool | None) -> None:
             if yes:
                 self._move_off(summary["id"])
-                self.app.delete_thread(summary)
+                self.post_message(DeleteThread(summary))
 
         self.app.push_screen(ConfirmScreen("Delete", f"Delete {describe(summary)}?\n"
                                            "Its posts, read mark, bookmark, tags and highlights go with it "
@@ -849,17 +861,17 @@ class MainScreen(ReportsWorkerErrors, Screen):
             thread_list.select(index + 1 if index + 1 < len(thread_list.items) else index - 1, announce=False)
 
     def action_undo_delete(self) -> None:
-        self.app.undo_delete()
+        self.post_message(UndoDelete())
 
     def action_toggle_read(self) -> None:
         summary = self.target_summary()
         if summary is None:
             self.notify("No thread selected: nothing to mark.", severity="warning", markup=False)
             return
-        read = not self.app.states.get(summary["id"], {}).get("read")
+        read = not self.session.state(summary["id"]).get("read")
         if not read and self.thread is not None and self.thread.id == summary["id"] and self._read_timer is not None:
             self._read_timer.stop()  # the dwell in the reading pane would mark it read again
-        self.app.update_state(summary["id"], read=read)
+        self._change_states({summary["id"]: {"read": read}})
         self.thread_list.refresh_items()
         self.notify("Marked read." if read else "Marked unread.", markup=False)
         if self.unread_only:
@@ -867,7 +879,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def action_mark_all_read(self) -> None:
         """Ask, with the count, then mark every thread the list shows read."""
-        states = self.app.states
+        states = self.session.states
         unread = [thread_id for thread_id in ids_of(self.thread_list.items)
                   if not states.get(thread_id, {}).get("read")]
         if not unread:
@@ -877,7 +889,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.update_states({thread_id: {"read": True} for thread_id in unread})
+                self._change_states({thread_id: {"read": True} for thread_id in unread})
                 self.thread_list.refresh_items()
                 self.notify(f"Marked {plural(len(unread), 'thread')} read.", markup=False)
                 if self.unread_only:
@@ -889,7 +901,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def action_next_unread(self) -> None:
         """Open the next unread thread after the current one in the list's order, wrapping round."""
         ids = ids_of(self.thread_list.items)
-        states = self.app.states
+        states = self.session.states
         here = position_of(self.thread_list.items, self.thread.id) if self.thread is not None else None
         if here is None:
             here = self.thread_list.cursor
@@ -898,7 +910,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             thread_id = ids[index]
             if not states.get(thread_id, {}).get("read"):
                 self.thread_list.select(index, announce=False)
-                self.open_thread(thread_id, states.get(thread_id, {}).get("position", 0), focus_reader=True)
+                self.open_thread(thread_id, self.session.position(thread_id), focus_reader=True)
                 return
         self.notify("No other unread thread in the list.", markup=False)
 
@@ -913,14 +925,14 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
         def chosen(order: str | None) -> None:
             if order is not None:
-                self.app.set_sort(order)
+                self.post_message(ChooseSort(order))
 
-        self.app.push_screen(SortScreen(self.app.sort_order), chosen)
+        self.app.push_screen(SortScreen(self.session.sort_order), chosen)
 
     def sort_changed(self) -> None:
         """The order changed: the list again, the cursor kept on its thread."""
         self.refresh_threads()
-        self.notify(f"Sorted {SORT_LABELS[self.app.sort_order]}.", markup=False)
+        self.notify(f"Sorted {SORT_LABELS[self.session.sort_order]}.", markup=False)
 
     def action_export(self) -> None:
         from .export_screen import ExportChoice, ExportScreen
@@ -931,7 +943,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             if choice.what == "thread":
                 ids = [self.thread.id] if self.thread is not None else []
             elif choice.what == "bookmarks":
-                states = self.app.states
+                states = self.session.states
                 ids = [thread_id for thread_id in ids_of(self._sorted_summaries())
                        if states.get(thread_id, {}).get("bookmarked")]
             else:
@@ -941,7 +953,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
                             severity="warning", markup=False)
                 return
             self.export_folder = str(choice.folder)
-            self.app.export_threads(ids, choice.kind, choice.folder)
+            self.post_message(ExportThreads(ids, choice.kind, choice.folder))
 
         self.app.push_screen(ExportScreen(self.thread is not None, self.export_folder), chosen)
 

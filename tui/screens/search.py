@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,14 +14,14 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from ..finding import search_library
+from ..messages import OpenHits, SaveSearch
+from ..ordered_keys import OrderedKeysApp
 from ..query import Node, QueryError, parse
 from ..search import Hit, Hits
+from ..session import ReadingSession
 from ..widgets.hit_list import HitList, hit_item
 from ..widgets.summary_list import SummaryList
 from .base import ReportsWorkerErrors
-
-if TYPE_CHECKING:
-    from ..app import ThreadsApp
 
 
 # The hits a search in the reader keeps (n / N step through them): the newest threads' first. A
@@ -38,10 +38,11 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
         Binding("ctrl+s", "save_search", "Save search", id="search.save"),
     ]
 
-    app: ThreadsApp
+    app: OrderedKeysApp[int]
 
-    def __init__(self, query: str = "") -> None:
+    def __init__(self, session: ReadingSession, query: str = "") -> None:
         super().__init__()
+        self.session = session
         self.initial_query = query
         self.hits: list[Hit] = []
         self.query_text = ""
@@ -54,7 +55,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
             yield Input(value=self.initial_query, id="search-input",
                         placeholder='Search: words, "a phrase", -word, a OR b, from: since: has: is: tag:')
             yield Static("Type to search the whole library.", id="search-status", markup=False)
-            yield HitList(summary_of=lambda thread_id: self.app.library.summary(thread_id), id="search-results")
+            yield HitList(summary_of=lambda thread_id: self.session.library.summary(thread_id), id="search-results")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -66,8 +67,8 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
     def _query_changed(self, event: Input.Changed) -> None:
         if self._timer is not None:
             self._timer.stop()
-        if self.app.search_delay > 0:
-            self._timer = self.set_timer(self.app.search_delay, lambda: self._run_search(event.value))
+        if self.session.delays.search_delay > 0:
+            self._timer = self.set_timer(self.session.delays.search_delay, lambda: self._run_search(event.value))
         else:
             self._run_search(event.value)
 
@@ -111,10 +112,10 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str, node: Node) -> None:
         worker = get_current_worker()
-        hits = search_library(self.app.library, node, self.app.marks, cancelled=lambda: worker.is_cancelled,
+        hits = search_library(self.session.library, node, self.session.marks, cancelled=lambda: worker.is_cancelled,
                               limit=LISTED_HITS)
         if hits and not worker.is_cancelled:
-            self.app.library.thread(hits[0].thread_id)  # its shard read now: the first hit opens at once
+            self.session.library.thread(hits[0].thread_id)  # its shard read now: the first hit opens at once
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_hits, query, hits)
 
@@ -137,10 +138,9 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
         self._open_hit(int(event.item["id"]))
 
     def _open_hit(self, index: int) -> None:
-        """Open hit `index` in the reader beneath, then close: the frame that uncovers the reader
-        draws the hit's thread (a result handed back by `dismiss` would come after that frame)."""
-        self.app.open_hits(self.query_text, self.hits, index)
-        self.dismiss()
+        """Open hit `index` in the reader beneath; the app closes the dialog once it has (a result
+        handed back by `dismiss` would come after the frame that uncovers the reader)."""
+        self.post_message(OpenHits(self.query_text, self.hits, index, self))
 
     def action_focus_results(self) -> None:
         """From the query, ↓ goes to the hits and picks the next one (enter alone opens the first)."""
@@ -160,7 +160,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
 
         def named(name: str | None) -> None:
             if name:
-                self.app.save_search(name, query)
+                self.post_message(SaveSearch(name, query))
 
         self.app.push_screen(SearchNameScreen(query), named)
 
