@@ -601,73 +601,15 @@ class ThreadsApp(OrderedKeysApp[int]):
                     if command.title not in ("Keys", "Quit"))
         yield SystemCommand("Quit", "Quit; the reading position, read marks and bookmarks are kept (q)",
                             self.action_quit)
-        main = self.main_screen
-        view = main.reading_pane.view
-        yield SystemCommand("Open thread", "Open the thread selected in the list (enter)", main.action_open_selected)
-        yield SystemCommand("Next post", "Go to the next post in the reading pane (j)", view.action_next_post)
-        yield SystemCommand("Previous post", "Go to the previous post in the reading pane (k)",
-                            view.action_previous_post)
-        yield SystemCommand("Page down", "Page down in the reading pane (space)", view.action_page_down)
-        yield SystemCommand("Page up", "Page up in the reading pane (b)", view.action_page_up)
-        yield SystemCommand("Half page down", "Half a page down in the reading pane (ctrl+d)",
-                            view.action_half_page_down)
-        yield SystemCommand("Half page up", "Half a page up in the reading pane (ctrl+u)", view.action_half_page_up)
-        yield SystemCommand("Top", "Go to the first post of the thread (g)", view.action_top)
-        yield SystemCommand("Bottom", "Go to the last post of the thread (G)", view.action_bottom)
-        yield SystemCommand("Focus next pane", "Move focus to the next pane (tab)", main.action_pane_next)
-        yield SystemCommand("Focus previous pane", "Move focus to the previous pane (shift+tab)",
-                            main.action_pane_previous)
-        yield SystemCommand("Pane to the left", "Focus the pane to the left (h)", main.action_pane_left)
-        yield SystemCommand("Pane to the right", "Focus the pane to the right (l)", main.action_pane_right)
         yield SystemCommand("Import", "Import files or folders into the library (i)", self.action_import)
         yield SystemCommand("Search", "Search the whole library (/)", self.action_search)
         for name, query in self.session.saved_searches.items():
             yield SystemCommand(f"Saved search: {name}", query, partial(self.open_search, query))
-        yield SystemCommand("Next hit", "Go to the next search hit (n)", main.action_next_hit)
-        yield SystemCommand("Previous hit", "Go to the previous search hit (N)", main.action_previous_hit)
-        yield SystemCommand("Copy post", "Copy the current post (c)", main.action_copy_post)
-        yield SystemCommand("Copy thread", "Copy the whole thread as clean text (C)", main.action_copy_thread)
-        yield SystemCommand("Select posts", "Start or drop a selection of posts in the reading pane (v)",
-                            main.action_select_posts)
-        yield SystemCommand("Copy as quote", "Copy the selected posts, or the current one, as a Markdown quote "
-                            "with its source (y)", main.action_copy_quote)
-        yield SystemCommand("Highlight", "Keep the selected posts, or the current one, as a highlight with a note (H)",
-                            main.action_keep_highlight)
-        yield SystemCommand("Tags", "Add or remove the open thread's tags (t)", main.action_edit_tags)
-        yield SystemCommand("Highlights", "Every highlight; enter opens one at its place (K)",
-                            main.action_show_highlights)
-        yield SystemCommand("Fetch again", "Fetch the open thread again from its address (R)",
-                            main.action_refresh_thread)
-        yield SystemCommand("Links", "The current post's links: open one in the browser, or copy it (o)",
-                            main.action_open_links)
-        yield SystemCommand("Find in thread", "Search the open thread; n / N step through its matches (F)",
-                            main.action_find)
-        yield SystemCommand("Post origin", "Where the current post came from: its address and captures (O)",
-                            main.action_post_origin)
-        yield SystemCommand("Bookmark", "Bookmark the open thread, or remove its bookmark (m)",
-                            main.action_toggle_bookmark)
-        yield SystemCommand("Bookmarked only", "Show only bookmarked threads, or all (B)",
-                            main.action_toggle_bookmarked_only)
-        yield SystemCommand("Delete thread", "Delete the selected thread, after asking (d; z undoes it)",
-                            main.action_delete_thread)
-        yield SystemCommand("Undo delete", "Put back the thread deleted last (z)", main.action_undo_delete)
-        yield SystemCommand("Mark read or unread", "Mark the selected thread read, or unread (u)",
-                            main.action_toggle_read)
-        yield SystemCommand("Mark all read", "Mark every thread shown read, after asking (M)",
-                            main.action_mark_all_read)
-        yield SystemCommand("Next unread", "Open the next unread thread in the list (J)", main.action_next_unread)
-        yield SystemCommand("Unread only", "Show only unread threads, or all (U)", main.action_toggle_unread_only)
-        yield SystemCommand("Sort", "Choose the list's order (S)", main.action_sort)
+        yield from self.main_screen.system_commands()
         for order, label in SORT_LABELS.items():
             yield SystemCommand(f"Sort: {label}", f"Sort the thread list {label} (remembered)",
                                 partial(self.post_message, ChooseSort(order)))
-        yield SystemCommand("Export", "Export the open thread, the list shown or the bookmarks as Markdown or "
-                            "HTML (e)", main.action_export)
-        yield SystemCommand("Filter", "Filter the thread list by title or author (f)", main.action_filter)
-        yield SystemCommand("Clear filter", "Show every thread again (esc)", main.action_clear_filter)
-        yield SystemCommand("Sidebar", "Show or hide More from @author (s)", main.action_toggle_sidebar)
         yield SystemCommand("Help", "Show every key (?)", self.action_help)
-
 
 def run_reader(library: Library, import_paths: Sequence[Path] = (), import_links: Sequence[str] = ()) -> int:
     """Run the reader until it quits (after importing paths and links); save reading state on the way out."""
