@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 from tui.finding import search_library
 from tui.importing import run_import
 from tui.library import Library
-from tui.screens.search import SearchScreen
+from tui.screens.search import SearchNameScreen, SearchScreen
 from tui.user_data import UserData
 from tui.widgets.hit_list import HitList
 from tui.widgets.thread_list import ThreadList
@@ -191,3 +191,32 @@ async def test_a_search_keeps_its_first_hits_and_says_how_many_there_are(samples
         await pilot.press("n", "n", "n")  # past the third: back to the first
         await settle(pilot)
         assert app.session.hit_index == 0 and app.screen.thread.id == every[0].thread_id
+
+
+async def test_a_hit_opening_under_a_dialog_opened_meanwhile_leaves_that_dialog_open(samples_db, monkeypatch):
+    """Enter pressed, then (by a click, which waits for nothing) the save dialog opened before the
+    search ended: the hit opens beneath, and the dialog the user is typing in stays."""
+    import time
+
+    import tui.screens.search as search_screen
+
+    search = search_screen.search_library
+
+    def slowly(*args, **kwargs):
+        time.sleep(0.5)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(search_screen, "search_library", slowly)
+    app = make_app(samples_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"sourdough")
+        app.screen.query_one(Input).post_message(Input.Submitted(app.screen.query_one(Input), "sourdough"))
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SearchScreen)
+        app.screen.action_save_search()
+        await pilot.pause(0.05)
+        assert isinstance(app.screen, SearchNameScreen)
+        await settle(pilot)
+        assert isinstance(app.screen, SearchNameScreen)
+        assert app.main_screen.thread is not None and app.main_screen.thread.id == app.session.hits[0].thread_id

@@ -86,7 +86,11 @@ def test_a_deleted_thread_takes_its_state_and_hits_with_it(library: Library) -> 
     kept = session.state_to_keep(victim)
     assert kept == {"read": True, "position": 4}
     assert session.take_pending() == {}  # a save after the delete would leave its state behind
+    session.change_states({victim: {"position": 5}})  # meanwhile (a scroll while it was being deleted)
     session.deleted(Library.open(library.path).delete_threads([victim]))
+    assert session.state(victim) == {}
+    assert session.take_pending() == {} and victim not in session.changed_this_run
+    session.take_user_data(read_user_data(library))
     assert session.state(victim) == {}
     assert [hit.thread_id for hit in session.hits] == [other] and session.hit_index == 0
     assert len(session.deletions) == 1

@@ -344,6 +344,23 @@ async def test_S_sorts_by_the_order_picked_and_remembers_it(sample_db: Path):
         assert list_ids(again) == [doc["id"] for doc in sort_summaries(again.library.summaries(), "oldest")]
 
 
+async def test_a_bookmark_shows_in_the_list_after_the_users_file_was_read_again(sample_db: Path):
+    """Choosing an order writes the user's file, which the reader then reads again: the list's marks
+    follow the reading state read then, not the one before."""
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        thread_list = app.screen.query_one(ThreadList)
+        thread_list.focus()
+        await pilot.press("S", "j", "enter")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert app.session.state(thread_list.current["id"]).get("bookmarked")
+        row = thread_list.render_line(thread_list.cursor * 2 - int(thread_list.scroll_y)).text
+        assert row.lstrip().startswith("★"), row
+
+
 async def test_palette_sort_commands_sort_the_list(sample_db: Path):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:

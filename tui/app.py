@@ -455,7 +455,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         """Keep a search's hits for n / N, go to the hit chosen, and close the dialog."""
         self.session.keep_hits(message.query, message.hits)
         self.go_to_hit(message.index)
-        if message.dialog.is_current:
+        if message.dialog is self.screen:  # not under a dialog opened on it meanwhile (a click): that stays
             message.dialog.dismiss()
 
     def go_to_hit(self, index: int) -> None:

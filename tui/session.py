@@ -97,7 +97,7 @@ class ReadingSession:
         self.saved_searches = snapshot.searches
         states = dict(snapshot.states)
         for thread_id in self.changed_this_run:
-            states[thread_id] = {**states.get(thread_id, {}), **self.states[thread_id]}
+            states[thread_id] = {**states.get(thread_id, {}), **self.states.get(thread_id, {})}
         self.states = states
 
     @property
@@ -180,8 +180,10 @@ class ReadingSession:
         """Threads are gone: their state, and their search hits (n / N step over them)."""
         self.deletions.append(deletion)
         gone = {thread.id for thread in deletion.threads}
-        for thread_id in gone:
+        for thread_id in gone:  # and a change made to it meanwhile is not saved
             self.states.pop(thread_id, None)
+            self.pending_states.pop(thread_id, None)
+            self.changed_this_run.discard(thread_id)
         if any(hit.thread_id in gone for hit in self.hits):
             self.hits = [hit for hit in self.hits if hit.thread_id not in gone]
             self.hit_index = min(self.hit_index, len(self.hits) - 1)

@@ -541,7 +541,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def user_data_changed(self) -> None:
         """The user's file was read again: the list's tags and the open thread's highlights as it has them."""
-        self.thread_list.tags = self.session.tags
+        self.thread_list.states, self.thread_list.tags = self.session.states, self.session.tags
         self.thread_list.refresh_items()
         self.show_user_data()
 
