@@ -178,6 +178,26 @@ async def test_escape_and_a_letter_read_together_are_both_keys_not_alt_and_the_l
         assert app.screen is app.main_screen and app.main_screen.thread_list.cursor == 1
 
 
+async def test_escape_and_f_read_together_clear_the_filter_and_open_it_again(sample_db):
+    """A terminal read of "\x1bf" is parsed as ctrl+right: outside a text box it is esc, then f."""
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        burst(app, "f", *typed("rye"), "enter")
+        await settle(pilot)
+        main = app.main_screen
+        assert main.filter_text == "rye" and main.focused is main.thread_list
+        app.post_message(events.Key("ctrl+right", None))
+        await settle(pilot)
+        assert main.filter_text == "" and main.focused is main.query_one("#filter")
+        burst(app, *typed("sour"))
+        await settle(pilot)
+        assert main.filter_text == "sour"
+        app.post_message(events.Key("ctrl+left", None))  # in the text box: a word move, as typed
+        await settle(pilot)
+        assert main.filter_text == "sour" and main.focused is main.query_one("#filter")
+
+
 # -- 3: actions on "the thread" are on the list cursor's ---------------------
 
 

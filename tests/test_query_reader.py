@@ -37,6 +37,8 @@ async def test_slash_takes_fields_and_enter_opens_the_first_hit(samples_db):
         assert app.screen.thread.author_handle == "wren@fedi.example"
         assert app.screen.current_post_index() == 1  # post 2 of 3: the only one with a photo
         assert [hit.n for hit in app.session.hits] == [2]
+        said = [notice.message for notice in app._notifications]
+        assert "Hit 1 of 1 for 'from:wren has:image'" in said  # no "n / N for more": there is none
 
 
 async def test_the_search_dialog_closes_on_the_first_hits_thread_already_open(samples_db):

@@ -219,6 +219,11 @@ async def test_M_marks_every_shown_thread_read_after_asking_with_the_count(sampl
         await pilot.press("M")
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
+        assert [notice.message for notice in app._notifications][-1] == "Every thread shown is read already."
+        await pilot.press("f", *"nosuchwordanywhere", "enter", "M")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert [notice.message for notice in app._notifications][-1] == "No threads shown: nothing to mark."
     library = Library.open(sample_db)
     assert all(UserData(library).state(thread_id).get("read") for thread_id in shown)
 

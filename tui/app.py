@@ -462,8 +462,9 @@ class ThreadsApp(OrderedKeysApp[int]):
         session = self.session
         hit = session.go_to_hit(index)
         self.main_screen.open_at(hit.thread_id, hit.n - 1, hit.terms)
-        self.notify(f"Hit {session.hit_index + 1} of {len(session.hits)} for {session.hit_query!r} "
-                    "(n / N for more)", timeout=2, markup=False)
+        more = " (n / N for more)" if len(session.hits) > 1 else ""
+        self.notify(f"Hit {session.hit_index + 1} of {len(session.hits)} for {session.hit_query!r}{more}",
+                    timeout=2, markup=False)
 
     @on(StepHit)
     def step_hit(self, message: StepHit) -> None:

@@ -205,13 +205,26 @@ def thread_as_text(thread: Thread) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+# What starts a Markdown block (a list item, a setext heading's underline) when it begins a line, once
+# the characters that are markup anywhere (`#` and `>` among them) are escaped.
+_BLOCK_START = re.compile(r"^(\s*)(?:([+=-])|(\d+)([.)]))")
+
+
+def _block_mark_escaped(match: re.Match[str]) -> str:
+    """`\\-`, `\\=`, `1\\.`: the mark that would start a block, escaped."""
+    indent, mark, number, dot = match.groups()
+    return f"{indent}\\{mark}" if mark else f"{indent}{number}\\{dot}"
+
+
+def markdown_literal(line: str) -> str:
+    """One line kept literal in Markdown: the characters that would become markup escaped, and
+    the mark that would start a block of its own."""
+    return _BLOCK_START.sub(_block_mark_escaped, "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in line))
+
+
 def _markdown_escape(text: str) -> str:
-    """Keep text literal in Markdown: escape characters that would become markup."""
-    out = []
-    for line in text.split("\n"):
-        escaped = "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in line)
-        out.append(escaped)
-    return "  \n".join(out)
+    """Keep text literal in Markdown, its line breaks kept (as hard breaks)."""
+    return "  \n".join(map(markdown_literal, text.split("\n")))
 
 
 def _markdown_media(media: Media) -> list[str]:

@@ -33,13 +33,22 @@ SETTLE_ROUNDS = 20
 REFRESH_WAIT_SECONDS = 0.25
 
 
-def split_escape(event: KeyEvent) -> list[KeyEvent]:
+# Escape then f or b in one read is parsed as ctrl+right or ctrl+left (emacs's word moves).
+WORD_MOVE_LETTERS = {"ctrl+right": "f", "ctrl+left": "b"}
+
+
+def split_escape(event: KeyEvent, in_text_box: bool) -> list[KeyEvent]:
     """Escape and a letter or digit after it in one read reach the app as alt+key (a terminal
-    sends alt as an escape first): the reader binds no alt+key, so they are the two keys pressed."""
-    character = event.character if isinstance(event, events.Key) else None
-    if isinstance(event, events.Key) and event.key.startswith("alt+") and character and character.isalnum():
-        return [events.Key("escape", "\x1b"), events.Key(character, character)]
-    return [event]
+    sends alt as an escape first), or for f and b as ctrl+right and ctrl+left: the reader binds
+    no alt+key, nor those outside a text box (where they move by words), so they are the two keys pressed."""
+    if not isinstance(event, events.Key):
+        return [event]
+    character = event.character
+    if not in_text_box and event.key in WORD_MOVE_LETTERS:
+        character = WORD_MOVE_LETTERS[event.key]
+    elif not (event.key.startswith("alt+") and character and character.isalnum()):
+        return [event]
+    return [events.Key("escape", "\x1b"), events.Key(character, character)]
 
 
 def is_text(event: KeyEvent) -> bool:
@@ -68,7 +77,7 @@ class OrderedKeysApp(App[ReturnType]):
     async def on_event(self, event: events.Event) -> None:
         if (isinstance(event, events.Key | events.Paste) and not event.is_forwarded and event is not self._admitted
                 and not (isinstance(event, events.Key) and event.key in IMMEDIATE_KEYS)):
-            self._waiting_keys.extend(split_escape(event))
+            self._waiting_keys.extend(split_escape(event, in_text_box=isinstance(self.focused, Input)))
             if not self._admitting:
                 # What the keys before did has settled: the first goes in now, unless it must wait.
                 first = self._waiting_keys.popleft()

@@ -11,28 +11,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from .formatting import byline, date_text, numbered_total
+from .formatting import byline, date_text, markdown_literal, numbered_total
 from .model import Thread
 from .weblinks import web_address
 
-# What starts a Markdown block when it begins a line: it is escaped, so a post's text stays text.
-_BLOCK_START = re.compile(r"^(\s*)(?:([>#+*-])|(\d+)([.)]))")
-
-
-def _escaped(match: re.Match[str]) -> str:
-    """`\\-`, `\\>`, `1\\.`: the mark that would start a block, escaped."""
-    indent, mark, number, dot = match.groups()
-    return f"{indent}\\{mark}" if mark else f"{indent}{number}\\{dot}"
-
-
 def _quoted(text: str) -> str:
-    """A post's text as quoted Markdown lines: a blank line stays a paragraph break, a single line
-    break stays one (a backslash ends the line), and no line starts a block of its own."""
-    lines = [_BLOCK_START.sub(_escaped, line.rstrip()) for line in text.split("\n")]
+    """A post's text as quoted Markdown lines, literal as the export's (no markup, and no line
+    starts a block of its own): a blank line stays a paragraph break, a single line break stays
+    one (a backslash ends the line)."""
+    lines = [markdown_literal(line.rstrip()) for line in text.split("\n")]
     out = []
     for index, line in enumerate(lines):
         if not line:

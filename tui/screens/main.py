@@ -883,7 +883,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         unread = [thread_id for thread_id in ids_of(self.thread_list.items)
                   if not states.get(thread_id, {}).get("read")]
         if not unread:
-            self.notify("Every thread shown is read already.", markup=False)
+            self.notify("Every thread shown is read already." if self.thread_list.items
+                        else "No threads shown: nothing to mark.", markup=False)
             return
         shown = len(self.thread_list.items)
 
