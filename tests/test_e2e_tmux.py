@@ -114,7 +114,7 @@ def test_read_copy_search_quit_in_a_real_terminal(tmux, tmp_path: Path):
 
     # Open a thread by filtering the list, then read and copy it.
     tmux.keys("f")
-    tmux.wait_for("Filter: words, from:")
+    tmux.wait_for('words from: is: tag:')
     tmux.type("sourdough")
     tmux.keys("Enter")
     tmux.wait_for("Mira Holt (@mira_bakes) · 15 Oct 2021 · 7 tweets")
@@ -380,4 +380,4 @@ def test_keys_typed_while_the_reader_starts_never_stop_it(tmux, tmp_path: Path):
     screen = tmux.wait_for("Quit")
     assert "Traceback" not in screen and not tmux.pane_dead()
     tmux.keys("f")
-    assert "Filter: words, from:" in tmux.wait_for("Filter: words, from:")  # still reading keys
+    assert 'words from: is: tag:' in tmux.wait_for('words from: is: tag:')  # still reading keys

@@ -87,6 +87,7 @@ async def test_o_lists_the_posts_links_and_enter_copies_one_without_a_desktop(li
         assert isinstance(app.screen, LinksScreen)
         assert [choice.url for choice in app.screen.choices] == [LONG_URL, SHORT_URL, "https://x.com/lin/status/1"]
         assert app.screen.choices[-1].label == "this post"
+        assert "enter opens it (else copies it)" in app.screen.query_one("#links-dialog").border_subtitle
         await pilot.press("j", "enter")
         await settle(pilot)
         assert not isinstance(app.screen, LinksScreen)

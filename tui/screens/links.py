@@ -60,7 +60,9 @@ class LinksScreen(ModalScreen[str | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#links-dialog").border_title = self.title_text
+        dialog = self.query_one("#links-dialog")
+        dialog.border_title = self.title_text
+        dialog.border_subtitle = "enter opens it (else copies it)"
         option_list = self.query_one(OptionList)
         option_list.highlighted = 0
         option_list.focus()

@@ -151,7 +151,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             with Vertical(id="list-pane"):
-                yield FilterInput(id="filter", placeholder="Filter: words, from:, is:unread, tag:… (as search)")
+                yield FilterInput(id="filter", placeholder="words from: is: tag:…")
                 yield Static("", id="filter-error", markup=False)
                 yield ThreadList(id="thread-list")
             yield ReadingPane(id="reading-pane")
