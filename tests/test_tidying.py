@@ -74,10 +74,15 @@ async def test_d_in_the_reading_pane_deletes_the_open_thread(sample_db: Path):
         await settle(pilot)
         assert app.focused is app.screen.query_one(ThreadView)
         open_id = app.screen.thread.id
+        await pilot.press("j", "j")  # read on: a position the thread is left at
+        await settle(pilot)
         await pilot.press("d", "enter")
         await settle(pilot)
         assert open_id not in list_ids(app)
-    assert Library.open(sample_db).summary(open_id) is None
+        assert app.session.state(open_id) == {}  # the thread opened next does not keep its position
+    library = Library.open(sample_db)
+    assert library.summary(open_id) is None
+    assert open_id not in UserData(library).states()
 
 
 async def test_z_undoes_the_delete_with_reading_state_and_user_data(sample_db: Path):

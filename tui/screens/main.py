@@ -475,8 +475,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.post_message(StatesChanged())
 
     def remember_position(self) -> None:
-        """Keep the open thread's current post, to reopen it there next time."""
-        if self.thread is not None:
+        """Keep the open thread's current post, to reopen it there next time (not a thread just deleted)."""
+        if self.thread is not None and self.session.library.summaries().holds(self.thread.id):
             position = self.reading_pane.view.current
             if self.session.position(self.thread.id) != position:
                 self._change_states({self.thread.id: {"position": position}})
