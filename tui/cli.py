@@ -14,7 +14,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -23,7 +23,7 @@ import orjson
 
 from . import __version__
 from .library import DB_ENV_VAR, Library, LibraryError, user_db_path
-from .model import Thread
+from .model import Summary, Thread
 from .sorting import DEFAULT_SORT, SORT_LABELS, sort_summaries
 from .user_data import UserDataError
 
@@ -283,7 +283,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     library = _open_library(args.db)
     if not args.ids and not args.previews:
         raise _UsageError("refresh needs thread IDs, or --previews")
-    summaries: list[dict[str, Any]] = []
+    summaries: list[Summary] = []
     for wanted in args.ids:
         thread_id = _resolve(library, wanted)
         if thread_id is None:
@@ -293,10 +293,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             _say(f"threads-tui: thread {thread_id} has no address to fetch it from (it came from a file: "
                  "import the file again instead)", sys.stderr)
             return EXIT_FAILURE
-        summaries.append(summary or {})
+        if summary is not None:
+            summaries.append(summary)
     if args.previews:
         summaries += [doc for doc in library.summaries() if not doc.get("complete") and doc.get("url")]
-    links = list(dict.fromkeys(doc["url"] for doc in summaries if doc.get("url")))
+    links = list(dict.fromkeys(url for doc in summaries if (url := doc.get("url"))))
     if not links and not args.json:
         _say("No preview in the library has an address to fetch it from: nothing to refresh.")
         return EXIT_OK
@@ -371,7 +372,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .user_data import UserData, normalise_tag
 
     library = _open_library(args.db)
-    summaries: Sequence[dict[str, Any]] = sort_summaries(library.summaries(), args.sort)
+    summaries: Sequence[Mapping[str, Any]] = sort_summaries(library.summaries(), args.sort)
     tags = UserData(library).all_tags()
     if args.query is not None:
         from .finding import matching_threads
@@ -521,7 +522,7 @@ def _hit_json(library: Library, marks: Marks, hit: Hit, by_summary: bool) -> dic
     """Every field of a hit: the post's text as written (`by_summary`: the hit was found by its thread's
     summary, which holds the title, not the text: read from the thread), the thread's summary as
     `list --json` gives it, the user's marks."""
-    summary = library.summary(hit.thread_id) or {}
+    summary: Mapping[str, Any] = library.summary(hit.thread_id) or {}
     state = marks.states.get(hit.thread_id, {})
     thread = library.thread(hit.thread_id) if by_summary else None
     text = thread.posts[hit.n - 1].text if thread is not None and 0 < hit.n <= len(thread.posts) else hit.text

@@ -30,7 +30,8 @@ from .summary_file import LazySummary, Summaries, handle_key
 
 __all__ = ["Marks", "QueryError", "ThreadStates", "matching_threads", "search_library"]
 
-Summary = Mapping[str, Any]
+# A summary, or a view of one read lazily from the summaries file (`summary_file.LazySummary`).
+SummaryFields = Mapping[str, Any]
 _T = TypeVar("_T")
 
 
@@ -48,7 +49,7 @@ class ThreadStates:
 
     __slots__ = ("summary", "state")
 
-    def __init__(self, summary: Summary, state: Mapping[str, Any]) -> None:
+    def __init__(self, summary: SummaryFields, state: Mapping[str, Any]) -> None:
         self.summary, self.state = summary, state
 
     def __contains__(self, value: object) -> bool:
@@ -67,7 +68,7 @@ def _date_of(text: str | None) -> PartialDate | None:
     return PartialDate.from_iso(text)
 
 
-def _summary_text(summary: Summary) -> str:
+def _summary_text(summary: SummaryFields) -> str:
     return " ".join(f"{summary.get('title') or ''} {summary.get('author_name') or ''} "
                     f"@{summary.get('author_handle') or ''}".casefold().split())
 
@@ -79,7 +80,7 @@ class _Facts:
 
     __slots__ = ("summary", "marks", "_posts_of", "_post_features")
 
-    def __init__(self, summary: Summary, marks: Marks, posts_of: Callable[[str], Thread | None]) -> None:
+    def __init__(self, summary: SummaryFields, marks: Marks, posts_of: Callable[[str], Thread | None]) -> None:
         self.summary, self.marks, self._posts_of = summary, marks, posts_of
         self._post_features: list[frozenset[str]] | None = None
 
@@ -149,7 +150,7 @@ class _ThreadItem(_Facts):
 
     __slots__ = ("found", "_words")
 
-    def __init__(self, summary: Summary, marks: Marks, found: PostsFound) -> None:
+    def __init__(self, summary: SummaryFields, marks: Marks, found: PostsFound) -> None:
         super().__init__(summary, marks, _no_posts)
         self.found, self._words = found, ""
 
@@ -262,7 +263,7 @@ def _in_library_order(library: Library, hits: list[Hit]) -> list[Hit]:
 
 def matching_threads(library: Library, query: str | Node, marks: Marks | None = None,
                      cancelled: Callable[[], bool] = lambda: False,
-                     summaries: Sequence[dict[str, Any]] | None = None) -> Sequence[dict[str, Any]]:
+                     summaries: Sequence[SummaryFields] | None = None) -> Sequence[SummaryFields]:
     """The threads (summaries, in the order given, else the library's) whose summary and posts
     together satisfy `query`. QueryError for a malformed query."""
     node = _parsed(query)
@@ -271,14 +272,14 @@ def matching_threads(library: Library, query: str | Node, marks: Marks | None = 
     return threads_matching(node, summaries, marks, posts_found(library, node, summaries, cancelled))
 
 
-def needs_posts(node: Node, summaries: Iterable[Summary]) -> bool:
+def needs_posts(node: Node, summaries: Iterable[SummaryFields]) -> bool:
     """Whether a list filter must read the posts (`posts_found`): for its words and phrases, or for
     `has:` where a summary does not say what its posts have."""
     return has_text(node) or (any(f.name == "has" for f in fields_of(node))
                                and any(not isinstance(s.get("has"), list) for s in summaries))
 
 
-def posts_found(library: Library, node: Node, summaries: Iterable[Summary],
+def posts_found(library: Library, node: Node, summaries: Iterable[SummaryFields],
                 cancelled: Callable[[], bool] = lambda: False) -> PostsFound:
     """For each word and phrase of the query, the threads with a post holding it (one scan each);
     for `has:`, what the posts of the threads whose summary does not say have (their shards read)."""
@@ -311,8 +312,8 @@ def _negated_texts(node: Node) -> list[str]:
     return []
 
 
-def threads_matching(node: Node, summaries: Sequence[dict[str, Any]], marks: Marks,
-                     found: PostsFound) -> Sequence[dict[str, Any]]:
+def threads_matching(node: Node, summaries: Sequence[SummaryFields], marks: Marks,
+                     found: PostsFound) -> Sequence[SummaryFields]:
     """The summaries whose thread satisfies `node`, given what its posts hold (`posts_found`): no
     post is read here, so the reader can filter as you type. Of a library's summaries, those of
     them in their order (`Summaries.reordered`): none is kept parsed."""
@@ -325,7 +326,7 @@ def threads_matching(node: Node, summaries: Sequence[dict[str, Any]], marks: Mar
     return summaries.reordered(matching) if isinstance(summaries, Summaries) else [summaries[n] for n in matching]
 
 
-def _by_author(node: Node, summaries: Sequence[dict[str, Any]]) -> Iterable[int]:
+def _by_author(node: Node, summaries: Sequence[SummaryFields]) -> Iterable[int]:
     """The positions of the summaries whose handle holds the name of each `from:` the query must
     satisfy: a test far cheaper than the query's, which most threads fail (a library's summaries
     answer it from their column of handles); the query then tests the few left."""

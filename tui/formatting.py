@@ -30,7 +30,7 @@ def date_text(date: PartialDate | None) -> str:
     return date.human() if date else "date unknown"
 
 
-def author_label(summary: dict[str, Any]) -> str:
+def author_label(summary: Mapping[str, Any]) -> str:
     """`@handle`, else the name, of a thread summary's author; `?` when neither is known."""
     if summary.get("author_handle"):
         return f"@{summary['author_handle']}"
@@ -46,7 +46,7 @@ def reply_label(in_reply_to: InReplyTo | None, with_address: bool = False) -> st
     return f"{label} ({in_reply_to.url})" if with_address and in_reply_to.url else label
 
 
-def author_and_reply_label(summary: dict[str, Any]) -> str:
+def author_and_reply_label(summary: Mapping[str, Any]) -> str:
     """`@ivy@toot.example`, and `in reply to @bo` where the thread answers someone (the list's second line)."""
     reply = reply_label(InReplyTo.from_dict(summary.get("in_reply_to")))
     return f"{author_label(summary)} {reply}" if reply else author_label(summary)

@@ -16,13 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, TypeVar, cast
+from typing import IO, TypeVar, cast
 
 import orjson
 
 from .import_pool import Unit, ordered_outcomes
 from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
-from .model import PlainThread, Thread
+from .model import PlainThread, Summary, Thread
 from .importers.base import (MAX_POSTS_PER_THREAD, READ_ERRORS, Held, PlainResult, error_reason, too_many_posts,
                              utf16_without_bom)
 from .library import ImportCounts, Library, StoredThread
@@ -548,7 +548,7 @@ _worker_run: ImportRun | None = None
 # why it failed, or its threads as (summary, aliases, search lines, document JSON, place), its
 # warnings and the length of its text.
 WorkerOutcome = None | str | tuple[
-    list[tuple[dict[str, Any], tuple[str, ...], SearchLines | None, bytes, tuple[int, str]]], list[str], int]
+    list[tuple[Summary, tuple[str, ...], SearchLines | None, bytes, tuple[int, str]]], list[str], int]
 
 
 def parse_files_in_worker(paths: list[Path | str]) -> list[WorkerOutcome]:

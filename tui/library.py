@@ -54,7 +54,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -69,7 +69,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 
 from . import clock
-from .model import PartialDate, PlainThread, Thread, placed_at
+from .model import PartialDate, PlainThread, Summary, Thread, placed_at
 from .user_data import Forgotten, UserData, UserDataError
 from .shard_offsets import (
     ShardOffsets, offsets_name, read_document, read_offsets, scan_offsets, shard_file, tiles_shard,
@@ -163,7 +163,7 @@ class StoredThread:
 
     __slots__ = ("id", "summary", "aliases", "search", "place", "_json", "_doc")
 
-    def __init__(self, summary: dict[str, Any], aliases: tuple[str, ...] = (),
+    def __init__(self, summary: Summary, aliases: tuple[str, ...] = (),
                  search: SearchLines | None = None, *, json: bytes | None = None,
                  doc: dict[str, Any] | None = None, place: tuple[int, str] | None = None) -> None:
         if json is None and doc is None:
@@ -253,9 +253,21 @@ def _stored_from_doc(doc: dict[str, Any]) -> StoredThread:
 PARTIAL_KEY_FIELDS = ("text_key", "second_id")
 
 
-def partial_keys(summary: dict[str, Any]) -> tuple[str, ...]:
+def partial_keys(summary: Summary) -> tuple[str, ...]:
     """The ids a partial copy of a stored thread may have (`PARTIAL_KEY_FIELDS`)."""
-    return tuple(summary[key] for key in PARTIAL_KEY_FIELDS if isinstance(summary.get(key), str))
+    fields: Mapping[str, Any] = summary
+    return tuple(fields[key] for key in PARTIAL_KEY_FIELDS if isinstance(fields.get(key), str))
+
+
+def _is_damaged(summary: Summary | None) -> bool:
+    return bool(summary and summary.get("damaged"))
+
+
+def _added(summary: Summary, added_at: float) -> Summary:
+    """A summary with the time an import first stored its thread."""
+    summary = summary.copy()
+    summary["added_at"] = added_at
+    return summary
 
 
 def shard_files_of(meta: dict[str, Any], shard: str) -> list[str]:
@@ -269,14 +281,14 @@ def shard_files(meta: dict[str, Any]) -> list[str]:
     return [name for shard in sorted(meta["shards"]) for name in shard_files_of(meta, shard)]
 
 
-def _check_summaries(table: dict[str, Any]) -> list[dict[str, Any]]:
+def _check_summaries(table: dict[str, Any]) -> list[Summary]:
     """The summaries of a library older than the summaries file (its `threads` table, by document id
     as text), each checked (`check_summary`); ValueError naming the first that is damaged."""
     for key, doc in table.items():
         if not key.isdigit():
             raise ValueError(f"a thread summary is malformed: {key!r}")
         check_summary(doc)
-    return list(table.values())
+    return cast(list[Summary], list(table.values()))
 
 
 # -- schema migrations ------------------------------------------------------
@@ -372,7 +384,7 @@ class ImportCounts:
 class DeletedThread:
     """A thread as the library held it before `Library.delete_threads`: enough to put it back."""
 
-    summary: dict[str, Any]
+    summary: Summary
     doc: dict[str, Any]  # its stored document, posts included
 
     @property
@@ -662,7 +674,7 @@ class Library:
         for _blob in self.search_blobs():
             pass
 
-    def summary(self, thread_id: str) -> dict[str, Any] | None:
+    def summary(self, thread_id: str) -> Summary | None:
         """A thread's summary; None if not here."""
         return self.summaries().get(thread_id)
 
@@ -673,7 +685,7 @@ class Library:
             return [id_or_prefix]
         return [thread_id for thread_id in summaries.ids if thread_id.startswith(id_or_prefix)]
 
-    def by_author(self, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    def by_author(self, summary: Summary) -> list[Summary]:
         """Other threads by the same author (handle, else name), newest first."""
         handle = handle_key(summary)
         name = summary.get("author_name")
@@ -873,7 +885,7 @@ class Library:
             summaries = self.summaries()
             changes.write.update((thread.id, thread) for thread in incoming  # its summary written anew
                                  if changes.outcome.get(thread.id) == UNCHANGED
-                                 and (summaries.get(thread.id) or {}).get("damaged"))
+                                 and _is_damaged(summaries.get(thread.id)))
             if changes.write or changes.remove:
                 # What the user's file holds goes on to the copies that replace threads: copied first, so
                 # that a crash, a kill or a failed commit loses none; the replaced threads' are dropped after.
@@ -911,7 +923,8 @@ class Library:
             if missing:
                 raise LibraryError(f"no thread with id {missing[0]!r} in {self.path}")
             summaries = self.summaries()
-            deleted = [DeletedThread(summaries.get(thread_id) or {}, stored[thread_id]) for thread_id in wanted]
+            deleted = [DeletedThread(summaries.get(thread_id) or {"id": thread_id}, stored[thread_id])
+                       for thread_id in wanted]
             self._commit(Plan(remove={thread.id: thread.doc for thread in deleted}))
             try:
                 forgotten = UserData(self).forget(set(wanted))
@@ -973,9 +986,9 @@ class Library:
         summaries = self.summaries()
         today = clock.today()
         for thread in undated:
-            stored = summaries.get(thread.id) or {}
+            stored = summaries.get(thread.id)
             try:
-                imported = date.fromisoformat(stored["imported_at"])
+                imported = date.fromisoformat(stored["imported_at"]) if stored else today
             except (KeyError, TypeError, ValueError):
                 imported = today
             thread.place_by(imported)
@@ -1116,7 +1129,7 @@ class Library:
                 if summarised:
                     added = self._added_times(threads, changes.replaced)
                     reading = self.posts_dir / meta["summaries"] if "summaries" in meta else self.path
-                    summaries = summaries.updated(gone, [{**t.summary, "added_at": added[t.id]} for t in threads])
+                    summaries = summaries.updated(gone, [_added(t.summary, added[t.id]) for t in threads])
                     file_name = f"s.{generation}.summaries"
                     new_files.append(self.posts_dir / file_name)
                     syncing.write(self.posts_dir / file_name, summaries.file(), mode)
@@ -1178,7 +1191,8 @@ class Library:
         stored = self.summaries()
 
         def kept(thread_id: str) -> float | None:
-            value = (stored.get(thread_id) or {}).get("added_at")
+            summary = stored.get(thread_id)
+            value = summary.get("added_at") if summary else None
             return value if isinstance(value, int | float) else None
 
         now = time.time()

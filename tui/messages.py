@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ class FollowLink(Message):
 class DeleteThread(Message):
     """Delete a thread (asked already); keys typed after it wait for the list without it."""
 
-    summary: dict[str, Any]
+    summary: Mapping[str, Any]
 
 
 @dataclass

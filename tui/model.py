@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date as Day
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Required, TypedDict
 
 # A post not shown to everyone: left off public timelines, shown to followers only, or a direct message.
 VISIBILITY_MARKS = {"unlisted": "unlisted", "followers": "followers only", "direct": "direct message"}
@@ -290,14 +290,16 @@ class Thread:
         """The source's read time where given, else words at 200 a minute."""
         return _minutes(self.read_minutes, self.word_count)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
         """What the library keeps of it for the list: everything but the posts."""
         summary = _summary(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
                            self.title, self.post_count, self.declared_count, self.complete, self.source,
                            self.minutes_to_read(), self.url)
         summary["placed_at"] = placed_at(self.placed_date(), self.posts[0].time if self.posts else None)
         summary["has"] = sorted(frozenset().union(*(post.features() for post in self.posts)))
-        return self._with_reply(summary)
+        if self.in_reply_to is not None:
+            summary["in_reply_to"] = self.in_reply_to.to_dict()
+        return summary
 
     def placed_date(self) -> PartialDate | None:
         """The date it is placed by: its own, or where one without a year was placed (`placed_on`)."""
@@ -313,7 +315,7 @@ class Thread:
 
     def detail(self) -> dict[str, Any]:
         """The fields of `show --json`: the summary plus numbered posts."""
-        data = self.summary()
+        data: dict[str, Any] = dict(self.summary())
         data["posts"] = [{"n": n, **p.to_dict()} for n, p in enumerate(self.posts, 1)]
         return data
 
@@ -345,6 +347,31 @@ class Thread:
         )
 
 
+class Summary(TypedDict, total=False):
+    """What the library keeps of a thread for the list and for queries: all but its posts (one line
+    of the summaries file, as JSON). A damaged line's stand-in holds only the id, names and count."""
+
+    id: Required[str]
+    author_name: str | None
+    author_handle: str | None
+    date: str | None  # `PartialDate.iso()`
+    title: str
+    post_count: int
+    declared_count: int | None
+    complete: bool
+    source: str
+    read_minutes: int
+    url: str | None
+    placed_at: str  # `placed_at()`: where it stands in newest-first order
+    has: list[str]  # its posts' features (`Post.features`): image, video, link, quote, alt
+    in_reply_to: dict[str, Any]  # `InReplyTo.to_dict()`, for a thread that answers a post outside it
+    imported_at: str  # the day an import placed it by, for a date without a year (`StoredThread.place_by`)
+    added_at: float  # when an import first stored it (absent in summaries written before that was kept)
+    text_key: str  # `thread_copies.text_key`, where it is not the id
+    second_id: str  # the second post's id: a copy saved without the first post has it as its own
+    damaged: bool  # a stand-in for a line that could not be read
+
+
 def placed_at(date: PartialDate | None, first_time: str | None) -> str:
     """Where a thread stands in newest-first order, as text that sorts by time: its first post's
     time where known (threads of one day in time order), else its date, an unknown year as year 0."""
@@ -360,7 +387,7 @@ def _minutes(read_minutes: int | None, words: int) -> int:
 
 def _summary(thread_id: str, author_name: str | None, author_handle: str | None, date: str | None, title: str,
              post_count: int, declared_count: int | None, complete: bool, source: str,
-             read_minutes: int, url: str | None) -> dict[str, Any]:
+             read_minutes: int, url: str | None) -> Summary:
     return {"id": thread_id, "author_name": author_name, "author_handle": author_handle, "date": date,
             "title": title, "post_count": post_count, "declared_count": declared_count, "complete": complete,
             "source": source, "read_minutes": read_minutes, "url": url}
@@ -393,7 +420,7 @@ class PlainThread(NamedTuple):
     def post_count(self) -> int:
         return len(self.texts)
 
-    def stored_forms(self) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    def stored_forms(self) -> tuple[str, Summary, dict[str, Any]]:
         """The id, `summary()` and `to_dict()` of `to_thread()`, made without it (the document
         holds this thread's lists of links, not copies: it is to be written, not changed)."""
         texts = self.texts

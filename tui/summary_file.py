@@ -36,7 +36,7 @@ from typing import Any, BinaryIO, NamedTuple, overload
 
 import orjson
 
-from .model import PartialDate, placed_at
+from .model import PartialDate, Summary, placed_at
 
 FORMAT = "threads-tui summaries 1"
 _PIECE = 1 << 20  # a file is checked a piece of this many bytes at a time
@@ -50,21 +50,21 @@ DAMAGED_TITLE = "(this thread's summary is damaged: import the thread again to m
 _SUMMARY_DATE = re.compile(r"(?:\d{4}|-)-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?|\d{4}")
 
 
-def date_sort_text(summary: dict[str, Any]) -> str:
+def date_sort_text(summary: Summary) -> str:
     """Text that sorts by time: where the thread was placed (`model.placed_at`), or for a summary
     stored before threads were placed, where its date places it."""
     placed = summary.get("placed_at")
     return placed if isinstance(placed, str) else placed_at(PartialDate.from_iso(summary.get("date")), None)
 
 
-def sort_newest_first(summaries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def sort_newest_first(summaries: Iterable[Summary]) -> list[Summary]:
     """Newest first; undated threads last; ties by title, then id."""
     ordered = sorted(summaries, key=lambda summary: (summary.get("title") or "", summary["id"]))
     ordered.sort(key=date_sort_text, reverse=True)  # stable: ties keep title order
     return ordered
 
 
-def _order_key(summary: dict[str, Any]) -> tuple[str, str, str]:
+def _order_key(summary: Summary) -> tuple[str, str, str]:
     """What places a summary in `sort_newest_first`'s order: its date as sortable text, title and id."""
     return date_sort_text(summary), summary.get("title") or "", summary["id"]
 
@@ -99,7 +99,7 @@ class _Row(NamedTuple):
     line: bytes | memoryview
 
 
-def _row_of(summary: dict[str, Any]) -> _Row:
+def _row_of(summary: Summary) -> _Row:
     handle = handle_key(summary)
     name = summary.get("author_name")
     added = summary.get("added_at")
@@ -183,7 +183,7 @@ class LazySummary(Mapping[str, Any]):
 
     def __init__(self, summaries: Summaries, index: int) -> None:
         self._summaries, self._index = summaries, index
-        self._whole: dict[str, Any] | None = None
+        self._whole: Summary | None = None
 
     @property
     def handle_key(self) -> str:
@@ -199,7 +199,7 @@ class LazySummary(Mapping[str, Any]):
         # casefolds to ASCII ones (`ß` to `ss`) is in it.
         return _FOLDS_TO_ASCII.search(line.translate(None, _ASCII)) is not None or word.encode() in line.lower()
 
-    def whole(self) -> dict[str, Any]:
+    def whole(self) -> Summary:
         """The summary, read from its line (once)."""
         if self._whole is None:
             self._whole = self._summaries[self._index]
@@ -213,7 +213,8 @@ class LazySummary(Mapping[str, Any]):
             if date is None:
                 raise KeyError(key)  # as the summary itself: `get` gives None
             return date
-        return self.whole()[key]
+        whole: Mapping[str, Any] = self.whole()
+        return whole[key]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.whole())
@@ -222,7 +223,7 @@ class LazySummary(Mapping[str, Any]):
         return len(self.whole())
 
 
-class Summaries(Sequence[dict[str, Any]]):
+class Summaries(Sequence[Summary]):
     """A library's summaries, newest first (or in another order: `reordered`), each parsed from its
     line when asked for (a new dict each time: change it freely), with columns at hand for what is
     asked of every thread at once:
@@ -268,7 +269,7 @@ class Summaries(Sequence[dict[str, Any]]):
         return cls(columns, body, starts[:-1], starts[1:])
 
     @classmethod
-    def of(cls, summaries: Iterable[dict[str, Any]]) -> Summaries:
+    def of(cls, summaries: Iterable[Summary]) -> Summaries:
         """Summaries already in order (`sort_newest_first`), as a file would hold them."""
         return cls._joined([_row_of(summary) for summary in summaries])
 
@@ -291,12 +292,12 @@ class Summaries(Sequence[dict[str, Any]]):
         return len(self.ids)
 
     @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    def __getitem__(self, index: int) -> Summary: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: slice) -> list[Summary]: ...
 
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+    def __getitem__(self, index: int | slice) -> Summary | list[Summary]:
         if isinstance(index, slice):
             return [self[n] for n in range(*index.indices(len(self)))]
         if index < 0:
@@ -304,21 +305,21 @@ class Summaries(Sequence[dict[str, Any]]):
         if not 0 <= index < len(self):
             raise IndexError(index)
         try:
-            summary: dict[str, Any] = orjson.loads(self.line(index))
+            summary: Summary = orjson.loads(self.line(index))
             if check_summary(summary) == self.ids[index]:
                 return summary
         except ValueError:  # orjson.JSONDecodeError is one
             pass
         return self._stand_in(index)
 
-    def _stand_in(self, index: int) -> dict[str, Any]:
+    def _stand_in(self, index: int) -> Summary:
         """What is shown for a line that is not the summary its columns name (a file rewritten by hand,
         its checksum made again): the thread is listed, and importing it again writes its line anew."""
         return {"id": self.ids[index], "author_handle": self.handles[index] or None,
                 "author_name": self.names[index] or None, "post_count": self.counts[index],
                 "title": DAMAGED_TITLE, "damaged": True}
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Summary]:
         for index in range(len(self)):
             yield self[index]
 
@@ -332,7 +333,7 @@ class Summaries(Sequence[dict[str, Any]]):
             self._order = {thread_id: index for index, thread_id in enumerate(self.ids)}
         return self._order
 
-    def get(self, thread_id: str) -> dict[str, Any] | None:
+    def get(self, thread_id: str) -> Summary | None:
         """A thread's summary, None if not here."""
         index = self.order().get(thread_id)
         return None if index is None else self[index]
@@ -357,7 +358,8 @@ class Summaries(Sequence[dict[str, Any]]):
         commit asks of every stored summary costs a scan, not a parse of each.
         """
         if not values or not self._in_file_order:
-            return {summary[field]: index for index, summary in enumerate(self)
+            fields: Iterator[Mapping[str, Any]] = iter(self)
+            return {summary[field]: index for index, summary in enumerate(fields)
                     if values and isinstance(summary.get(field), str) and summary[field] in values}
         found: dict[str, int] = {}
         key = re.compile(rb'"%s":"((?:[^"\\]|\\.)*)"' % re.escape(field.encode()))
@@ -372,7 +374,7 @@ class Summaries(Sequence[dict[str, Any]]):
                     found[value] = index
         return found
 
-    def updated(self, remove: Iterable[str], add: Sequence[dict[str, Any]]) -> Summaries:
+    def updated(self, remove: Iterable[str], add: Sequence[Summary]) -> Summaries:
         """These summaries (in the library's order) without the threads of `remove` and with `add`, each
         checked (ValueError), all newest first. The kept summaries are copied as runs of lines and
         columns; a kept summary is parsed only where the place of one added must be weighed against it."""
@@ -443,12 +445,12 @@ class Summaries(Sequence[dict[str, Any]]):
         return places
 
 
-def ids_of(summaries: Sequence[dict[str, Any]]) -> list[str]:
+def ids_of(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
     """The thread ids of some summaries, in order (from the column, where they are a library's)."""
     return summaries.ids if isinstance(summaries, Summaries) else [summary["id"] for summary in summaries]
 
 
-def position_of(summaries: Sequence[dict[str, Any]], thread_id: str) -> int | None:
+def position_of(summaries: Sequence[Mapping[str, Any]], thread_id: str) -> int | None:
     """Where a thread is among some summaries; None if not there."""
     if isinstance(summaries, Summaries):
         return summaries.order().get(thread_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from textual import events, on, work
@@ -61,7 +61,7 @@ def posts_matching(thread: Thread, query: str) -> list[int]:
             if needle in post.text.casefold() or (post.quoted is not None and needle in post.quoted.text.casefold())]
 
 
-def describe(summary: dict[str, Any]) -> str:
+def describe(summary: Mapping[str, Any]) -> str:
     """`“title” by @handle`, for a question or a notification (one line, control characters out)."""
     title = clean_line(summary.get("title")) or "(no text)"
     return f"“{title[:80]}{'…' if len(title) > 80 else ''}” by {clean_line(author_label(summary)) or '?'}"
@@ -178,11 +178,11 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def reading_pane(self) -> ReadingPane:
         return self.query_one(ReadingPane)
 
-    def visible_summaries(self) -> Sequence[dict[str, Any]]:
+    def visible_summaries(self) -> Sequence[Mapping[str, Any]]:
         """The library's summaries in the chosen order, after the filter and the bookmarked-only and
         unread-only switches (unread-only keeps the thread being read, so reading it does not pull it away)."""
         ordered = self._sorted_summaries()
-        summaries: Sequence[dict[str, Any]] = ordered
+        summaries: Sequence[Mapping[str, Any]] = ordered
         states = self.session.states
         if self.bookmarked_only or self.unread_only:
             reading = self.chosen_id
@@ -831,7 +831,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     # -- tidying: delete, read marks, order -----------------------------------
 
-    def target_summary(self) -> dict[str, Any] | None:
+    def target_summary(self) -> Mapping[str, Any] | None:
         """The thread a key acts on: the list cursor's where the list has focus, else the open thread's."""
         if self.focused is self.thread_list and self.thread_list.current is not None:
             return self.thread_list.current

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from .summary_list import Summary, SummaryList
+from .summary_list import Item, SummaryList
 from .thread_list import PREVIEW_MARK, count_label, date_label
 
 
@@ -25,7 +25,7 @@ class AuthorList(SummaryList):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(empty_text="", **kwargs)
 
-    def format_item(self, item: Summary, width: int) -> list[Text]:
+    def format_item(self, item: Item, width: int) -> list[Text]:
         first = Text(item.get("title") or "(no text)")
         second = Text()
         second.append(f"{date_label(item)} · ", style=self.secondary_style())

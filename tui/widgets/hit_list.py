@@ -8,12 +8,12 @@ from typing import Any
 from rich.text import Text
 
 from ..formatting import author_label, total_of
-from .summary_list import Summary, SummaryList
+from .summary_list import Item, SummaryList
 
-SummaryOf = Callable[[str], "Summary | None"]
+SummaryOf = Callable[[str], "Item | None"]
 
 
-def hit_item(index: int, hit: Any) -> Summary:
+def hit_item(index: int, hit: Any) -> Item:
     """A list item for one hit (a search.Hit); its thread's summary is looked up when drawn."""
     return {"id": str(index), "hit": hit}
 
@@ -31,7 +31,7 @@ class HitList(SummaryList):
         super().__init__(empty_text="", **kwargs)  # the status line above says why there are none
         self.summary_of = summary_of
 
-    def format_item(self, item: Summary, width: int) -> list[Text]:
+    def format_item(self, item: Item, width: int) -> list[Text]:
         hit = item["hit"]
         summary = self.summary_of(hit.thread_id) or {}
         total = total_of(summary.get("post_count") or 0, summary.get("declared_count"), summary.get("complete", True))

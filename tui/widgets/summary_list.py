@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -28,7 +28,8 @@ from textual.strip import Strip
 
 from ..summary_file import position_of
 
-Summary = dict[str, Any]
+# An item of the list: a thread's summary, or a row shaped like one (a search hit).
+Item = Mapping[str, Any]
 # Rows kept drawn, a few screens' worth: each holds Strips with caches of their own, and
 # thousands of them make every garbage collection pass slower than a frame.
 RENDERED_ROWS_KEPT = 256
@@ -64,7 +65,7 @@ class SummaryList(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to another item."""
 
-        def __init__(self, summary_list: SummaryList, item: Summary) -> None:
+        def __init__(self, summary_list: SummaryList, item: Item) -> None:
             super().__init__()
             self.summary_list = summary_list
             self.item = item
@@ -78,13 +79,13 @@ class SummaryList(ScrollView, can_focus=True):
 
     def __init__(self, *, empty_text: str = "Nothing here.", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.items: Sequence[Summary] = []
+        self.items: Sequence[Item] = []
         self.empty_text = empty_text
         self._rendered: dict[tuple[int, int, bool], list[Strip]] = {}
 
     # -- data -------------------------------------------------------------
 
-    def set_items(self, items: Sequence[Summary], keep_id: str | None = None) -> None:
+    def set_items(self, items: Sequence[Item], keep_id: str | None = None) -> None:
         """Replace the items; keep the cursor on `keep_id` when it is still there."""
         self.items = items
         self._rendered.clear()
@@ -107,7 +108,7 @@ class SummaryList(ScrollView, can_focus=True):
         self.call_after_refresh(self._scroll_to_cursor)
 
     @property
-    def current(self) -> Summary | None:
+    def current(self) -> Item | None:
         if 0 <= self.cursor < len(self.items):
             return self.items[self.cursor]
         return None
@@ -117,7 +118,7 @@ class SummaryList(ScrollView, can_focus=True):
         self._rendered.clear()
         self.refresh()
 
-    def format_item(self, item: Summary, width: int) -> list[Text]:
+    def format_item(self, item: Item, width: int) -> list[Text]:
         """The `ROW_HEIGHT` lines of one item (subclasses override)."""
         return [Text(item.get("title") or ""), Text("")]
 

@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 
 from ..formatting import author_and_reply_label, held_text, post_noun
 from ..model import PartialDate
-from .summary_list import Summary, SummaryList
+from .summary_list import Item, SummaryList
 
 UNREAD_MARK = "●"
 BOOKMARK_MARK = "★"
@@ -19,7 +19,7 @@ SEPARATOR = " · "
 BOOKMARK_KEYS = Binding.Group("Bookmarks")
 
 
-def count_label(item: Summary) -> str:
+def count_label(item: Item) -> str:
     """`5 tweets` (`5 posts` for Bluesky and Mastodon), or `2/9 preview` when the thread is incomplete."""
     held = item.get("post_count") or 0
     if item.get("complete"):
@@ -28,7 +28,7 @@ def count_label(item: Summary) -> str:
     return f"{held}/{declared} preview" if declared else f"{held} incomplete"
 
 
-def date_label(item: Summary) -> str:
+def date_label(item: Item) -> str:
     date = PartialDate.from_iso(item.get("date"))
     return date.human() if date else "no date"
 
@@ -60,7 +60,7 @@ class ThreadList(SummaryList):
         self.states: dict[str, dict[str, Any]] = {}
         self.tags: dict[str, list[str]] = {}
 
-    def format_item(self, item: Summary, width: int) -> list[Text]:
+    def format_item(self, item: Item, width: int) -> list[Text]:
         if not self.show_vertical_scrollbar:
             width -= 1  # a column between the count and the border
         state = self.states.get(item["id"], {})
