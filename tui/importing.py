@@ -25,7 +25,7 @@ from .importers import IMPORTERS, Importer, ImportFailure, ParseResult, Source
 from .model import PlainThread, Summary, Thread
 from .importers.base import (MAX_POSTS_PER_THREAD, READ_ERRORS, Held, PlainResult, error_reason, too_many_posts,
                              utf16_without_bom)
-from .library import ImportCounts, Library, StoredThread
+from .library import ImportCounts, Library, Place, StoredThread
 from .numbering import author_numbering
 from .thread_copies import fullness
 from .search import SearchLines
@@ -544,11 +544,12 @@ def _parse_unit(unit: Unit[ParseResult | PlainResult]) -> Outcome:
 _worker_run: ImportRun | None = None
 
 
-# What a worker gives for one file: None (the main process must parse it), the line saying
-# why it failed, or its threads as (summary, aliases, search lines, document JSON, place), its
-# warnings and the length of its text.
-WorkerOutcome = None | str | tuple[
-    list[tuple[Summary, tuple[str, ...], SearchLines | None, bytes, tuple[int, str]]], list[str], int]
+# What a worker sends for one file: None (the main process must parse it), the line saying why it
+# failed, or its threads, its warnings and the length of its text; each thread as its summary, aliases,
+# search lines, document JSON and place (see `StoredThread`). Plain tuples all through, the search lines
+# and the place too: a NamedTuple pickles about 50 times slower, and a large import sends one a thread.
+WireThread = tuple[Summary, tuple[str, ...], tuple[object, ...] | None, bytes, tuple[object, ...]]
+WorkerOutcome = None | str | tuple[list[WireThread], list[str], int]
 
 
 def parse_files_in_worker(paths: list[Path | str]) -> list[WorkerOutcome]:
@@ -572,8 +573,8 @@ def parse_files_in_worker(paths: list[Path | str]) -> list[WorkerOutcome]:
         if isinstance(outcome, str):
             outcomes.append(outcome)
         else:
-            outcomes.append(([(t.summary, t.aliases, t.search, t.json, t.place) for t in outcome.threads],
-                             outcome.warnings, outcome.text_chars))
+            outcomes.append(([(t.summary, t.aliases, tuple(t.search) if t.search else None, t.json, tuple(t.place))
+                              for t in outcome.threads], outcome.warnings, outcome.text_chars))
     return outcomes
 
 
@@ -585,7 +586,8 @@ def _outcomes_from_worker(sent: list[WorkerOutcome]) -> list[Outcome | None]:
             outcomes.append(entry)
         else:
             threads, warnings, text_chars = entry
-            outcomes.append(Parsed([StoredThread(summary, aliases, search, json=json, place=place)
+            outcomes.append(Parsed([StoredThread(summary, aliases, SearchLines._make(search) if search else None,
+                                                 json=json, place=Place._make(place))
                                     for summary, aliases, search, json, place in threads], warnings, text_chars))
     return outcomes
 

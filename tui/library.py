@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, NamedTuple, cast
 
 import orjson
 import platformdirs
@@ -132,23 +132,30 @@ def user_db_path() -> Path:
     return Path(platformdirs.user_data_dir("threads-tui", appauthor=False)) / "library.json"
 
 
+class Place(NamedTuple):
+    """Where a thread is kept: its document id in its shard, and its shard (two hex digits)."""
+
+    doc_id: int
+    shard: str
+
+
 @lru_cache(maxsize=1 << 16)
-def place_of(thread_id: str) -> tuple[int, str]:
+def place_of(thread_id: str) -> Place:
     """Where a thread is kept: its TinyDB document id (60 bits of its id's hash) and its posts
     shard (one of SHARD_COUNT, as two hex digits, from the same hash)."""
     digest = hashlib.sha1(thread_id.encode()).digest()
     # The first 15 hex digits (60 bits), and the first 8 (32 bits) modulo SHARD_COUNT.
-    return int.from_bytes(digest[:8]) >> 4, _SHARD_NAMES[int.from_bytes(digest[:4]) % SHARD_COUNT]
+    return Place(int.from_bytes(digest[:8]) >> 4, _SHARD_NAMES[int.from_bytes(digest[:4]) % SHARD_COUNT])
 
 
 def doc_id_for(thread_id: str) -> int:
     """A stable TinyDB document id for a thread id."""
-    return place_of(thread_id)[0]
+    return place_of(thread_id).doc_id
 
 
 def shard_for(thread_id: str) -> str:
     """The posts shard a thread lives in."""
-    return place_of(thread_id)[1]
+    return place_of(thread_id).shard
 
 
 class StoredThread:
@@ -165,7 +172,7 @@ class StoredThread:
 
     def __init__(self, summary: Summary, aliases: tuple[str, ...] = (),
                  search: SearchLines | None = None, *, json: bytes | None = None,
-                 doc: dict[str, Any] | None = None, place: tuple[int, str] | None = None) -> None:
+                 doc: dict[str, Any] | None = None, place: Place | None = None) -> None:
         if json is None and doc is None:
             raise ValueError("a stored thread needs its document, as JSON or as a dict")
         self.id: str = summary["id"]
@@ -1067,7 +1074,7 @@ class Library:
         threads = list(changes.write.values())
         writes: dict[str, list[StoredThread]] = {}
         for thread in threads:
-            writes.setdefault(thread.place[1], []).append(thread)
+            writes.setdefault(thread.place.shard, []).append(thread)
         removals: dict[str, list[str]] = {}
         for thread_id in changes.remove:
             removals.setdefault(shard_for(thread_id), []).append(thread_id)
@@ -1092,7 +1099,7 @@ class Library:
             # Each file is synced while the next is made; all are durable before anything refers to them.
             with BackgroundSync() as syncing:
                 for shard in sorted(touched):
-                    incoming = {str(thread.place[0]): thread for thread in writes.get(shard, ())}
+                    incoming = {str(thread.place.doc_id): thread for thread in writes.get(shard, ())}
                     leaving = {doc_id_for(thread_id) for thread_id in removals.get(shard, ())} | set(map(int, incoming))
                     files = shard_files_of(meta, shard)
                     merged = self._merged_away(files, leaving)

@@ -78,11 +78,16 @@ def _words_one_apart(texts: str) -> str:
     return " ".join(texts.split()).replace(" \0", "\0").replace("\0 ", "\0")
 
 
-# A thread's part of a search file (see `search_file`): its id; its posts' lines
-# (`author @handle TAB text`) lowercased and as written, UTF-8, each ending in a newline;
-# how many; and where they are ASCII (so each lowercased line as long as written), the
-# length of each line, newline included, as native 64-bit numbers (else None).
-SearchLines = tuple[str, bytes, bytes, int, bytes | None]
+class SearchLines(NamedTuple):
+    """A thread's part of a search file (see `search_file`)."""
+
+    thread_id: str
+    lowered: bytes  # its posts' lines (`author @handle TAB text`), casefolded, UTF-8, each ending in a newline
+    written: bytes  # the same lines as written
+    posts: int  # how many lines
+    # Where the lines are ASCII (each lowercased line as long as written): each line's length, newline
+    # included, as native 64-bit numbers; else None.
+    lengths: bytes | None
 
 
 def search_lines(doc: dict[str, Any]) -> SearchLines:
@@ -100,7 +105,7 @@ def thread_search_lines(author_name: str | None, author_handle: str | None, thre
     """
     thread_id = _one_line(thread_id)
     if not texts:
-        return thread_id, b"", b"", 0, b""
+        return SearchLines(thread_id, b"", b"", 0, b"")
     prefix = " ".join(f"{author_name or ''} @{author_handle or ''}".split()) + "\t"
     lines = _words_one_apart("\0".join(texts)).split("\0")  # all posts as one string: few calls
     if len(lines) != len(texts):  # a post with a NUL of its own
@@ -115,7 +120,7 @@ def thread_search_lines(author_name: str | None, author_handle: str | None, thre
     if len(written_bytes) == len(written):  # ASCII: characters are bytes
         extra = len(prefix) + 1
         lengths = array("Q", [len(line) + extra for line in lines]).tobytes()
-    return thread_id, lowered.encode("utf-8"), written_bytes, len(texts), lengths
+    return SearchLines(thread_id, lowered.encode("utf-8"), written_bytes, len(texts), lengths)
 
 
 def _line_starts(section: bytes) -> array:
@@ -155,7 +160,7 @@ def search_file(parts: Iterable[SearchLines]) -> bytes:
 def search_file_pieces(parts: Iterable[SearchLines]) -> list[bytes]:
     """`search_file`, as the pieces it joins: written one after another (`os.writev`), they
     need not be copied into one string first."""
-    parts = [part for part in parts if part[3]]
+    parts = [part for part in parts if part.posts]
     if not parts:
         return [SEARCH_FILE_MAGIC + _HEADER.pack(0, 0, 0, 0)]
     ids, lowered, written, counts, lengths = zip(*parts)
@@ -253,7 +258,7 @@ def search_parts(blob: Any) -> dict[str, SearchLines]:
             return {}  # a line index damaged inside (the file's checks read its ends only)
         if thread_id in parts:
             twice.add(thread_id)
-        parts[thread_id] = (thread_id, lowered, written, last - first, None)
+        parts[thread_id] = SearchLines(thread_id, lowered, written, last - first, None)
     for thread_id in twice:
         del parts[thread_id]
     return parts
