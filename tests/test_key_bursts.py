@@ -198,6 +198,29 @@ async def test_escape_and_f_read_together_clear_the_filter_and_open_it_again(sam
         assert main.filter_text == "sour" and main.focused is main.query_one("#filter")
 
 
+async def test_a_word_move_in_a_burst_is_read_against_the_focus_the_keys_before_it_leave(sample_db):
+    """Whether ctrl+left is esc and b or a word move is told when its turn comes: typed ahead into
+    the search box (not open yet when it arrives), it moves the cursor; after an enter that leaves
+    the filter box, ctrl+right is esc and f there."""
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        burst(app, "slash", *typed("rye bread"))
+        app.post_message(events.Key("ctrl+left", None))
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        box = app.screen.query_one("#search-input", Input)
+        assert box.value == "rye bread" and box.cursor_position == len("rye ")
+        burst(app, "escape", "f", *typed("rye"))
+        await settle(pilot)
+        main = app.main_screen
+        assert main.filter_text == "rye" and main.focused is main.query_one("#filter")
+        burst(app, "enter")
+        app.post_message(events.Key("ctrl+right", None))  # "\r\x1bf" in one read: enter, esc, f
+        await settle(pilot)
+        assert main.filter_text == "" and main.focused is main.query_one("#filter")
+
+
 # -- 3: actions on "the thread" are on the list cursor's ---------------------
 
 

@@ -53,3 +53,19 @@ def test_the_export_and_the_quote_keep_the_same_text() -> None:
     exported = thread_as_markdown(thread())
     assert not tags_of(exported) & {"em", "code", "b", "a", "ul", "ol", "li", "blockquote"}
     assert " ".join(words(MARKUP_TEXT)) in " ".join(words(rendered_text(exported)))
+
+
+def test_web_addresses_stay_whole_links_and_the_rest_stays_text() -> None:
+    """An address is an autolink, never escaped inside (a renderer that links addresses would send
+    its backslashes along); the sentence's punctuation and a bracket opened before it stay outside."""
+    text = ("Read https://example.com/read_me_first. (see https://en.example.org/wiki/A_(b)), "
+            "AT&T &copy; stays text\n~~~ not a fence")
+    markdown = Quote(Thread(posts=[Post(text)], author_handle="mira"), [0]).markdown()
+    rendered = MarkdownIt("commonmark").render(markdown)
+    assert 'href="https://example.com/read_me_first"' in rendered
+    assert 'href="https://en.example.org/wiki/A_(b)"' in rendered
+    assert "&amp;copy;" in rendered and "<pre" not in rendered and "<code" not in rendered
+    shown = "".join(words(rendered_text(markdown)))  # the text as read, spaces aside (tags leave some)
+    assert "".join(words(text)) in shown
+    linked = MarkdownIt("gfm-like").render(markdown)  # addresses made links: none gets a backslash
+    assert "%5C" not in linked and "\\" not in linked

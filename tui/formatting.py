@@ -205,9 +205,14 @@ def thread_as_text(thread: Thread) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-# What starts a Markdown block (a list item, a setext heading's underline) when it begins a line, once
-# the characters that are markup anywhere (`#` and `>` among them) are escaped.
-_BLOCK_START = re.compile(r"^(\s*)(?:([+=-])|(\d+)([.)]))")
+# What starts a Markdown block (a list item, a setext heading's underline, a ~~~ code fence) when it
+# begins a line, once the characters that are markup anywhere (`#` and `>` among them) are escaped.
+_BLOCK_START = re.compile(r"^(\s*)(?:([+=~-])|(\d+)([.)]))")
+# A web address in a post: written as an autolink, `<…>`, whole (an escape inside it would break
+# it where addresses are made links).
+_ADDRESS = re.compile(r"https?://[^\s<>]+")
+# An HTML entity (`&copy;`, `&#169;`) that a renderer would turn into its character.
+_ENTITY = re.compile(r"&(?=#?\w+;)")
 
 
 def _block_mark_escaped(match: re.Match[str]) -> str:
@@ -216,10 +221,32 @@ def _block_mark_escaped(match: re.Match[str]) -> str:
     return f"{indent}\\{mark}" if mark else f"{indent}{number}\\{dot}"
 
 
+def _without_closing_punctuation(address: str) -> str:
+    """An address without the punctuation after it that ends its sentence or closes a bracket
+    opened before it (`(see https://x.org/a_(b)).` keeps `https://x.org/a_(b)`)."""
+    while address[-1] in ".,;:!?'\")]":
+        if address[-1] == ")" and address.count("(") >= address.count(")"):
+            break
+        if address[-1] == "]" and address.count("[") >= address.count("]"):
+            break
+        address = address[:-1]
+    return address
+
+
+def _characters_escaped(text: str) -> str:
+    return _ENTITY.sub(r"\\&", "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in text))
+
+
 def markdown_literal(line: str) -> str:
-    """One line kept literal in Markdown: the characters that would become markup escaped, and
-    the mark that would start a block of its own."""
-    return _BLOCK_START.sub(_block_mark_escaped, "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in line))
+    """One line kept literal in Markdown: the characters that would become markup escaped, web
+    addresses as autolinks, and the mark that would start a block of its own escaped."""
+    parts, start = [], 0
+    for found in _ADDRESS.finditer(line):
+        address = _without_closing_punctuation(found.group())
+        parts += [_characters_escaped(line[start:found.start()]), f"<{address}>"]
+        start = found.start() + len(address)
+    parts.append(_characters_escaped(line[start:]))
+    return _BLOCK_START.sub(_block_mark_escaped, "".join(parts))
 
 
 def _markdown_escape(text: str) -> str:

@@ -77,10 +77,11 @@ class OrderedKeysApp(App[ReturnType]):
     async def on_event(self, event: events.Event) -> None:
         if (isinstance(event, events.Key | events.Paste) and not event.is_forwarded and event is not self._admitted
                 and not (isinstance(event, events.Key) and event.key in IMMEDIATE_KEYS)):
-            self._waiting_keys.extend(split_escape(event, in_text_box=isinstance(self.focused, Input)))
+            # alt+key now; a word move when its turn comes, against the focus the keys before it leave.
+            self._waiting_keys.extend(split_escape(event, in_text_box=True))
             if not self._admitting:
                 # What the keys before did has settled: the first goes in now, unless it must wait.
-                first = self._waiting_keys.popleft()
+                first = self._next_key()
                 self.prepare_for_key(first)
                 if not self._waiting_keys and not self._unfinished_holds():
                     self._note_typing(first)
@@ -102,12 +103,20 @@ class OrderedKeysApp(App[ReturnType]):
                 if not self._waiting_keys:
                     break
                 continue
-            event = self._waiting_keys.popleft()
+            event = self._waiting_keys[0]
             await self._settle(event)
+            event = self._next_key()
             self._admitted = event
             self._note_typing(event)
             self.post_message(event)
         self._admitting = False
+
+    def _next_key(self) -> KeyEvent:
+        """The first waiting key, a word move split against the focus as it is now."""
+        event = self._waiting_keys.popleft()
+        keys = split_escape(event, in_text_box=isinstance(self.focused, Input))
+        self._waiting_keys.extendleft(reversed(keys[1:]))
+        return keys[0]
 
     def _note_typing(self, event: KeyEvent) -> None:
         self._typed_into = self.focused if is_text(event) and isinstance(self.focused, Input) else None
