@@ -35,6 +35,14 @@ def test_a_change_is_seen_at_once_and_pending_until_taken_for_a_save(library: Li
     assert UserData(library).read().states[first]["position"] == 3
 
 
+def test_a_position_that_is_no_post_number_reopens_the_thread_at_its_first_post(library: Library) -> None:
+    ids = library.summaries().ids[:4]
+    UserData(library).set_states({ids[0]: {"position": "abc"}, ids[1]: {"position": -3}, ids[2]: {"position": True},
+                                  ids[3]: {"position": 2}})  # a hand-edited user file
+    session = ReadingSession(library)
+    assert [session.position(thread_id) for thread_id in ids] == [0, 0, 0, 2]
+
+
 def test_a_save_that_failed_goes_back_under_the_changes_made_since(library: Library) -> None:
     session = ReadingSession(library)
     thread_id = library.summaries().ids[0]

@@ -470,3 +470,15 @@ async def test_search_hits_of_a_deleted_thread_are_dropped(sample_db: Path):
             await pilot.press("n")
             await settle(pilot)
             assert app.screen.thread is not None and app.screen.thread.id != victim
+
+
+async def test_a_hand_edited_position_that_is_no_post_number_opens_the_thread_at_its_top(sample_db: Path):
+    library = Library.open(sample_db)
+    first = [doc["id"] for doc in library.summaries()][0]
+    UserData(library).set_states({first: {"position": "abc", "last_open": 1.0}})
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert app.screen.thread is not None and app.screen.thread.id == first
+        assert app.screen.query_one(ThreadView).current == 0
+        assert not [n for n in app._notifications if n.severity == "error"]

@@ -26,7 +26,7 @@ from .messages import (ChangeTags, ChooseSort, CopyText, DeleteThread, ExportThr
                        KeepHighlight, LibraryChanged, OpenHits, OpenThread, SaveSearch, ShowHighlights,
                        StatesChanged, StepHit, UndoDelete)
 from .quoting import posts_text
-from .session import ReadingSession, UserSnapshot, read_user_data
+from .session import ReadingSession, UserSnapshot, position_in, read_user_data
 from .user_data import UserData, UserDataError
 from .ordered_keys import KeyEvent, OrderedKeysApp
 from .screens.base import worker_failure
@@ -271,7 +271,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         self._swap_in(library)
         thread = deletion.threads[0]
         self.call_from_thread(self.main_screen.post_message,
-                              OpenThread(thread.id, int(deletion.user.states.get(thread.id, {}).get("position") or 0),
+                              OpenThread(thread.id, position_in(deletion.user.states.get(thread.id, {})),
                                          focus_reader=False))
         self.notify(f"Restored {describe(thread.summary)}.", markup=False)
 

@@ -67,6 +67,12 @@ def read_user_data(library: Library) -> UserSnapshot:
         return UserSnapshot({}, [], stamp, error=str(error))
 
 
+def position_in(state: dict[str, Any]) -> int:
+    """The post a reading state was left at: the first, where the user's file holds no post number there."""
+    position = state.get("position")
+    return position if isinstance(position, int) and not isinstance(position, bool) and position > 0 else 0
+
+
 class ReadingSession:
     """One run of the reader over a library (see the module docstring)."""
 
@@ -117,7 +123,7 @@ class ReadingSession:
 
     def position(self, thread_id: str) -> int:
         """The post the thread was left at."""
-        return int(self.state(thread_id).get("position") or 0)
+        return position_in(self.state(thread_id))
 
     def change_states(self, changes: dict[str, dict[str, Any]]) -> None:
         """Change threads' reading state now; `take_pending` hands the changes to a save."""
