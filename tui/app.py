@@ -107,7 +107,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         return screen
 
     def on_mount(self) -> None:
-        self._apply_user_data(self.session.at_start)
+        self._tell_if_unreadable(self.session.at_start)  # the session took it in already
         theme = self.session.at_start.theme
         if theme and theme != self.theme and theme in self.available_themes:
             self.theme = theme  # the one chosen last time
@@ -202,6 +202,9 @@ class ThreadsApp(OrderedKeysApp[int]):
     def _apply_user_data(self, snapshot: UserSnapshot) -> None:
         """Take the user's file as read (one that cannot be read: told, and nothing of it shown)."""
         self.session.take_user_data(snapshot)
+        self._tell_if_unreadable(snapshot)
+
+    def _tell_if_unreadable(self, snapshot: UserSnapshot) -> None:
         if snapshot.error:
             self.notify(snapshot.error, title="Tags and highlights", severity="error", timeout=15, markup=False)
 
