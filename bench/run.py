@@ -191,7 +191,8 @@ def main() -> int:
         long_id = (long_report.counts.added or long_report.counts.unchanged)[0]
         # The baseline greps the library as stored (summaries and posts), not the derived search files.
         posts_dir = Library(db).posts_dir
-        library_files = [db, *sorted(posts_dir.glob("*.json")), *sorted(posts_dir.glob("*.summaries"))]
+        library_files = [db, *sorted(posts_dir.glob("*.json")), *sorted(posts_dir.glob("*.summaries")),
+                         *sorted(posts_dir.glob("*.journal"))]
         library_bytes = sum(f.stat().st_size for f in library_files)
 
         say("measuring …")

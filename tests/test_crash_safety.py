@@ -298,7 +298,7 @@ def test_version_2_library_moves_its_reading_state_to_the_users_file(cli, db_pat
 
     assert db_path.with_name("library.json.v2.bak").read_bytes() == version_2
     upgraded = json.loads(db_path.read_bytes())
-    assert upgraded["meta"]["1"]["schema"] == 5 and "state" not in upgraded and "threads" not in upgraded
+    assert upgraded["meta"]["1"]["schema"] == 6 and "state" not in upgraded and "threads" not in upgraded
     states = UserData(Library.open(db_path)).states()
     assert states == {threads[0].id: {"id": threads[0].id, "read": True, "position": 0},
                       threads[1].id: {"id": threads[1].id, "read": True, "position": 1},
@@ -323,7 +323,7 @@ def test_version_4_library_keeps_its_files_and_lists_each_shards(cli, db_path):
     assert {(h["thread_id"], h["n"]) for h in hits} == {(threads[7].id, 1), (threads[7].id, 2)}
     assert db_path.with_name("library.json.v4.bak").read_bytes() == version_4
     upgraded = json.loads(db_path.read_bytes())["meta"]["1"]
-    assert upgraded["schema"] == 5
+    assert upgraded["schema"] == 6
     assert upgraded["shards"] == {shard: [name] for shard, name in data["meta"]["1"]["shards"].items()}
     assert {p.name: p.read_bytes() for p in Library(db_path).posts_dir.iterdir()} == files
     library = Library.open(db_path)

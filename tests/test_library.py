@@ -28,7 +28,7 @@ def test_new_library_is_created_only_on_first_write(db_path):
     library.add_threads([make_thread("hello")])
     assert db_path.exists()
     data = json.loads(db_path.read_text())
-    assert data["meta"]["1"]["schema"] == 5
+    assert data["meta"]["1"]["schema"] == 6
 
 
 def test_commit_leaves_no_temporary_files_and_removes_superseded_shards(db_path):

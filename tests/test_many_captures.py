@@ -154,7 +154,7 @@ def test_a_whole_text_copy_without_ids_and_a_page_lacking_a_post_are_one_thread(
 
 
 def test_an_import_rewrites_only_the_index_files_its_post_ids_name(cli, tmp_path, db_path):
-    from tui.library import shard_for
+    from tui.library import partial_keys, shard_for
 
     for n in range(12):  # a library of other threads first
         other = tmp_path / f"other{n}.html"
@@ -162,11 +162,15 @@ def test_an_import_rewrites_only_the_index_files_its_post_ids_name(cli, tmp_path
                          .replace(FLAKY_FIRST, f"Another thread, number {n}."))
         cli("import", other)
     before = set(Library.open(db_path).live_post_files())
+    others = set(Library.open(db_path).summaries().ids)
     later = saved_page(tmp_path / "later.html", list(range(5, 15)))
     assert cli("import", later).code == 0
-    after = set(Library.open(db_path).live_post_files())
+    library = Library.open(db_path)
+    after = set(library.live_post_files())
     new_index = {name[1:3] for name in after - before if name.endswith(".keys")}
-    assert new_index and new_index <= {shard_for(post_id(n)) for n in range(5, 15)}
+    # ...and the ids a partial copy of it may have (its text key, its second post's id).
+    keys = {key for summary in library.summaries() if summary["id"] not in others for key in partial_keys(summary)}
+    assert new_index and new_index <= {shard_for(post_id(n)) for n in range(5, 15)} | {shard_for(key) for key in keys}
 
 
 def test_captures_imported_by_three_processes_at_once_are_one_thread(tmp_path, db_path):

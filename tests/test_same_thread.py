@@ -141,8 +141,29 @@ def test_a_library_of_schema_1_is_upgraded_to_know_its_threads_by_text_too(cli, 
     assert [(h["thread_id"], h["n"]) for h in hits] == [(FLAKY_ID, 1)]
     assert db_path.with_name("library.json.v1.bak").read_bytes() == version_1
     upgraded = json.loads(db_path.read_text())
-    assert upgraded["meta"]["1"]["schema"] == 5 and "threads" not in upgraded
+    assert upgraded["meta"]["1"]["schema"] == 6 and "threads" not in upgraded
     assert [s.get("text_key", "").startswith("h") for s in read_summaries(db_path)] == [True]
     assert all(search.read_bytes().startswith(SEARCH_FILE_MAGIC) for search in library.posts_dir.glob("*.search"))
     result = cli("import", NOTE_EXAMPLE)  # its preview of the flaky thread is known by its text now
     assert "2 added, 0 updated, 1 unchanged" in result.out, result.out
+
+
+def test_a_library_of_schema_5_is_upgraded_to_find_a_preview_of_a_thread_held_in_full(cli, tmp_path, db_path):
+    """Version 5 kept no partial keys in the post index: the upgrade indexes every summary's."""
+    assert cli("import", flaky_tests_page(tmp_path / "flaky.html")).code == 0
+    posts_dir = db_path.with_name(db_path.name + ".posts")
+    data = json.loads(db_path.read_text())
+    data["meta"]["1"]["schema"] = 5
+    for name in data["meta"]["1"]["keys"].values():
+        index = json.loads((posts_dir / name).read_text())
+        (posts_dir / name).write_text(json.dumps({key: ids for key, ids in index.items() if not key.startswith("partial ")}))
+    db_path.write_text(json.dumps(data))
+
+    result = cli("import", NOTE_EXAMPLE)
+
+    assert result.code == 0 and "2 added, 0 updated, 1 unchanged" in result.out, result.out
+    assert [t["id"] for t in flaky_threads(cli)] == [FLAKY_ID]
+    upgraded = json.loads(db_path.read_text())["meta"]["1"]
+    assert upgraded["schema"] == 6
+    indexed = [key for name in upgraded["keys"].values() for key in json.loads((posts_dir / name).read_text())]
+    assert any(key.startswith("partial ") for key in indexed)

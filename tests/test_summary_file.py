@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from tui.library import Library, LibraryError
 from tui.model import Post, Thread
 from tui.sorting import SORT_LABELS, sort_summaries
-from tui.summary_file import DAMAGED_TITLE, FORMAT, Summaries, ids_of, position_of, sort_newest_first
+from tui.summary_file import (
+    DAMAGED_TITLE, FORMAT, Summaries, ids_of, journal_record, position_of, sort_newest_first, with_journal,
+)
 
 from .summary_files import summaries_path
 
@@ -175,12 +177,15 @@ def test_a_file_read_from_disk_is_checked_a_piece_at_a_time_and_gives_what_it_ho
 
 def test_summaries_read_before_a_commit_elsewhere_stay_readable_after_it_removed_their_file(db_path):
     Library.open(db_path).add_threads([Thread(posts=[Post(f"thread {n}")], author_handle="ada") for n in range(3)])
-    reader = Library.open(db_path)
+    reader, unread = Library.open(db_path), Library.open(db_path)
+    reader.summaries()
     old_file = summaries_path(db_path)
     Library.open(db_path).add_threads([Thread(posts=[Post("one more")], author_handle="bo")])
     assert not old_file.exists()
     assert sorted(s["title"] for s in reader.summaries()) == ["thread 0", "thread 1", "thread 2"]
     assert reader.reload_if_changed() and len(reader.summaries()) == 4
+    # A reader that had not read them yet reads the library as it is now, not the file it named.
+    assert sorted(s["title"] for s in unread.summaries()) == ["one more", "thread 0", "thread 1", "thread 2"]
 
 
 @pytest.mark.parametrize("kind", ["a byte changed", "cut short", "lengths that cut a line"])
@@ -192,8 +197,9 @@ def test_a_library_with_a_damaged_summaries_file_says_which_file_and_keeps_it(db
             "lengths that cut a line": lambda d: _with_columns(d, lengths=[40, len(d.split(b"\n", 1)[1]) - 40])}[kind](
         b"".join(damaged.file()))
     path.write_bytes(data)
+    library = Library.open(db_path)  # the summaries are read when first asked for
     with pytest.raises(LibraryError, match=f"cannot read library {path}: the library is damaged"):
-        Library.open(db_path)
+        library.summaries()
     assert path.read_bytes() == data
 
 
@@ -201,7 +207,7 @@ def test_a_missing_summaries_file_is_told(db_path):
     Library.open(db_path).add_threads([Thread(posts=[Post("one")], author_handle="ada")])
     summaries_path(db_path).unlink()
     with pytest.raises(LibraryError, match="its summaries file is missing"):
-        Library.open(db_path)
+        len(Library.open(db_path))
 
 
 def test_a_commit_copies_the_summaries_it_keeps_as_their_lines(db_path):
@@ -330,26 +336,42 @@ def test_the_characters_that_casefold_to_ascii_are_those_this_python_knows():
     assert FOLDING_TO_ASCII == known
 
 
-def test_the_summaries_holding_a_fields_values_are_found_as_parsing_each_would_find_them(tmp_path):
-    keys = ['plain', 'with "quotes" and \\ a backslash', 'ünïcode ✓', 'shared', 'missing']
+def test_updated_summaries_are_those_a_whole_file_of_them_would_hold():
     made = [summary(n, DATES[n % len(DATES)], f"title {n}") for n in range(40)]
-    for n, one in enumerate(made):
-        if n % 3 == 0:
-            one["text_key"] = keys[n % 4]
-    made[1]["title"] = '"text_key":"plain" in a title is no field'
-    made[2]["has"] = [{"text_key": "plain"}]  # nor is a field of what it holds
     ordered = sort_newest_first(made)
     summaries = Summaries.parse(b"".join(Summaries.of(ordered).file()))
+    changed = {**made[7], "title": "title 7, again"}
+    incoming = [summary(n, DATES[n % len(DATES)], f"title {n}") for n in range(40, 46)] + [changed]
+    gone = {made[3]["id"], made[20]["id"], "not here"}
 
-    wanted = set(keys)
-    found = summaries.holding("text_key", wanted)
+    updated = summaries.updated(gone, incoming)
+    twice = updated.updated({incoming[0]["id"]}, [summary(50, DATES[0], "title 50")])
 
-    expected = {one["text_key"]: index for index, one in enumerate(ordered) if one.get("text_key") in wanted}
-    assert found == expected and set(found) == set(keys[:4])  # the last summary of each value
-    reversed_view = summaries.reordered(reversed(range(len(summaries))))
-    assert reversed_view.holding("text_key", wanted) == {
-        one["text_key"]: index for index, one in enumerate(reversed(ordered)) if one.get("text_key") in wanted}
-    assert summaries.holding("text_key", set()) == {} and Summaries.of([]).holding("text_key", wanted) == {}
+    expected = sort_newest_first([one for one in made if one["id"] not in gone | {changed["id"]}] + incoming)
+    assert list(updated) == expected and updated.ids == [one["id"] for one in expected]
+    assert list(Summaries.parse(b"".join(updated.file()))) == expected  # its lines written as the file holds them
+    expected_twice = sort_newest_first([one for one in expected if one["id"] != incoming[0]["id"]]
+                                       + [summary(50, DATES[0], "title 50")])
+    assert list(twice) == expected_twice and list(Summaries.parse(b"".join(twice.file()))) == expected_twice
+
+
+def test_a_journal_applied_to_its_file_gives_the_summaries_its_commits_left():
+    made = [summary(n, DATES[n % len(DATES)], f"title {n}") for n in range(10)]
+    base = Summaries.of(sort_newest_first(made))
+    back = summary(11, DATES[1], "title 11")
+    journal = (journal_record([], [summary(10, DATES[0], "title 10"), back])
+               + journal_record({made[2]["id"], back["id"]}, [])
+               + journal_record([], [{**made[4], "title": "title 4, again"}, back]))
+
+    applied = with_journal(base, journal)
+
+    assert list(applied) == sort_newest_first(
+        [one for one in made if one["id"] not in {made[2]["id"], made[4]["id"]}]
+        + [summary(10, DATES[0], "title 10"), {**made[4], "title": "title 4, again"}, back])
+    assert with_journal(base, b"") is base
+    for bad in (b'{"gone": "abc"}\n', b'{"gone": [1]}\n', b'{"title": "no id"}\n', b"not json\n"):
+        with pytest.raises(ValueError):
+            with_journal(base, bad)
 
 
 @pytest.mark.parametrize("damage", [{"title": 5}, {"post_count": None}, {"date": "yesterday"}])

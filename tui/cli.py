@@ -671,14 +671,15 @@ def cmd_read(args: argparse.Namespace) -> int:
              f"(commands are: {', '.join(COMMANDS)}; see 'threads-tui --help')", sys.stderr)
         return EXIT_USAGE
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        _open_library(args.db)  # a damaged library is told first, in one line
+        _open_library(args.db).summaries()  # a damaged library is told first, in one line
         _say("threads-tui: the reader needs a terminal; for scripts use a command: "
              f"{', '.join(COMMANDS)} (see 'threads-tui --help')", sys.stderr)
         return EXIT_USAGE
 
     from .app import run_reader  # before the library: what importing allocates never looks through it
 
-    library = _open_library(args.db)  # a damaged library is told here, in one line, not inside the reader
+    library = _open_library(args.db)
+    library.summaries()  # a damaged library is told here, in one line, not inside the reader
     return run_reader(library, paths, links)
 
 

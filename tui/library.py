@@ -10,7 +10,14 @@ Layout on disk, for a library at `library.json`:
   (`added_at`, when an import first stored it, is absent in summaries written
   before it was kept). What the user adds (bookmarks, read marks, reading positions, tags,
   highlights, settings) is in the user's file beside it (`user_data.py`), so
-  that a read mark never rewrites the summaries.
+  that a read mark never rewrites the summaries. Read when first asked for: a commit that brings
+  a few threads reads none of them.
+- `library.json.posts/s.<generation>.journal`: the summaries commits added since the summaries
+  file was written, and the ids of the threads that went (`summary_file.journal_record`), beside
+  a file of at least JOURNAL_FROM_BYTES: a commit appends its own and `meta.journal` names how many
+  bytes of it are the library's (and their CRC-32), so that a reader reads no further than that
+  and the next commit writes over what a failed one left. Once the journal would outgrow a quarter
+  of the file, the commit writes the file again, whole, and starts none.
 - `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the
   full threads, split into 64 shards by id, so that opening one thread reads
   one small file and start-up reads only the summaries. A shard is a list of
@@ -30,12 +37,15 @@ Layout on disk, for a library at `library.json`:
   the threads that held it when written (64 files by the post id's hash, like the shards); a
   commit rewrites only the files its threads' post ids name. It finds the thread a copy holding
   other posts of it joins (`thread_copies.merge_copies`); entries of removed threads are skipped.
+  It also holds, marked `PARTIAL_KEY_MARK`, the ids a partial copy of a thread may have
+  (`partial_keys`: its text key, its second post's id), so that a copy is matched without reading
+  the summaries.
 - `library.json.lock`: the inter-process lock taken for every write.
 - `library.json.v<N>.bak`: the library as it was before a migration from
   schema version N.
 
 A commit writes a new file for each shard it touches and the summaries under new
-names (the threads a merged file keeps copied as they are, JSON and search lines,
+names or onto the journal (the threads a merged file keeps copied as they are, JSON and search lines,
 where its offsets and search files are whole; made from the documents where not;
 the summaries kept copied as lines), then replaces `library.json` (the single commit point), then removes the superseded
 shards and any temporary files a killed writer left. A crash at any moment
@@ -53,6 +63,7 @@ import os
 import re
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 import contextlib
@@ -74,7 +85,7 @@ from .user_data import Forgotten, UserData, UserDataError
 from .shard_offsets import (
     ShardOffsets, offsets_name, read_document, read_offsets, scan_offsets, shard_file, tiles_shard,
 )
-from .summary_file import Summaries, check_summary, handle_key, sort_newest_first
+from .summary_file import Summaries, check_summary, handle_key, journal_record, sort_newest_first, with_journal
 from .search import (
     SearchLines, search_file, search_file_pieces, search_layout, search_lines, search_parts, thread_search_lines,
 )
@@ -94,7 +105,7 @@ from .storage import (
     write_atomic,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 DB_ENV_VAR = "THREADS_TUI_DB"
 LOCK_TIMEOUT_SECONDS = 30.0
 _META_ID = 1
@@ -111,6 +122,16 @@ SEARCH_SUFFIX = ".search"
 _SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
 _KEYS_FILE = re.compile(r"k[0-9a-f]{2}\.\d+\.keys")
 _SUMMARIES_FILE = re.compile(r"s\.\d+\.summaries")
+_JOURNAL_FILE = re.compile(r"s\.\d+\.journal")
+# A commit appends the summaries it brings to the summaries file's journal (it writes what it brings, not the
+# library) where the file holds at least this many bytes, until the journal would grow past a quarter of
+# the file: then it writes the file again, whole, and starts no journal (each byte is written about 5 times).
+JOURNAL_FROM_BYTES = 1 << 20
+JOURNAL_SHARE = 4
+# The post index also keeps the ids a partial copy of a thread may have (`partial_keys`), marked so.
+PARTIAL_KEY_MARK = "partial "
+# Past this many threads asked about, the summaries are read to tell which are held (else the shards tell).
+_FEW_THREADS = 64
 _LOAD_ATTEMPTS = 5  # reads of the library while other processes commit under it
 _BAD_DOCUMENT = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
@@ -344,14 +365,22 @@ def _migrate_from_4(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]
     return data, []
 
 
+def _migrate_from_5(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
+    """Version 5 kept no partial keys in the post index: the commit that ends the migration indexes
+    every summary's (and sets the version: a crash before it leaves version 5, migrated again)."""
+    return data, []
+
+
 # MIGRATIONS[n] turns raw library data of version n into version n + 1,
 # returning the threads whose posts must be (re)written into shards.
 MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1, 2: _migrate_from_2, 3: _migrate_from_3,
-                                   4: _migrate_from_4}
+                                   4: _migrate_from_4, 5: _migrate_from_5}
 # From these versions on, the shards' threads give the summaries their text keys.
 SHARDS_UPGRADED_FROM = 1
 # From this version on, the summaries are in a file of their own (`summary_file.py`).
 SUMMARIES_FILE_FROM = 4
+# From this version on, the post index holds the summaries' partial keys (`PARTIAL_KEY_MARK`).
+PARTIAL_KEYS_FROM = 6
 
 
 def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
@@ -374,6 +403,13 @@ def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
     summaries = meta.get("summaries")
     if summaries is not None and not (isinstance(summaries, str) and _SUMMARIES_FILE.fullmatch(summaries)):
         return "the summaries file name is malformed"
+    journal = meta.get("journal")
+    if journal is not None and not (
+            summaries is not None and isinstance(journal, dict) and isinstance(journal.get("file"), str)
+            and _JOURNAL_FILE.fullmatch(journal["file"])
+            and all(isinstance(journal.get(name), int) and not isinstance(journal[name], bool) and journal[name] >= 0
+                    for name in ("bytes", "crc32"))):
+        return "the summaries journal is malformed"
     return None
 
 
@@ -434,26 +470,18 @@ class Library:
         return library
 
     def _load(self, migrate: bool = True) -> None:
+        """Read `library.json` (the summaries are read when first asked for: `summaries`)."""
         if self.path.is_dir():
             raise LibraryError(f"cannot read library {self.path}: it is a folder, not a file")
-        for attempt in range(_LOAD_ATTEMPTS):
-            stamp = file_stamp(self.path)
-            db = TinyDB(self.path, storage=AtomicJSONStorage)
-            try:
-                data = db.storage.read()
-            except StorageReadError as error:
-                raise self._unreadable(error.reason) from error
-            version = self._schema_version(data) if data else SCHEMA_VERSION
-            try:
-                summaries = self._read_summaries(data) if version == SCHEMA_VERSION else None
-                break
-            except FileNotFoundError:
-                # Another process committed after `library.json` was read, and removed the summaries it
-                # named: read it again. Else the file is missing.
-                if attempt + 1 == _LOAD_ATTEMPTS or file_stamp(self.path) == stamp:
-                    raise self._unreadable("its summaries file is missing") from None
+        stamp = file_stamp(self.path)
+        db = TinyDB(self.path, storage=AtomicJSONStorage)
+        try:
+            data = db.storage.read()
+        except StorageReadError as error:
+            raise self._unreadable(error.reason) from error
+        version = self._schema_version(data) if data else SCHEMA_VERSION
         previous = (self._db, self._stamp, self._summaries)
-        self._db, self._stamp, self._summaries = db, stamp, summaries
+        self._db, self._stamp, self._summaries = db, stamp, None
         # What was read of the files is forgotten: a library restored from a copy may use a file name again.
         self._forget_files_read()
         if version < SCHEMA_VERSION and migrate:
@@ -463,22 +491,38 @@ class Library:
                 self._db, self._stamp, self._summaries = previous
                 raise
 
-    def _read_summaries(self, data: dict[str, Any] | None) -> Summaries:
-        """The summaries file `data`'s meta names (none: no thread yet); FileNotFoundError if it is
-        missing, LibraryError if damaged."""
-        name = ((data or {}).get("meta", {}).get(str(_META_ID)) or {}).get("summaries")
+    def _read_summaries(self, meta: dict[str, Any]) -> Summaries:
+        """The summaries file `meta` names, with its journal (none: no thread yet); FileNotFoundError if
+        one is missing, LibraryError if damaged."""
+        name = meta.get("summaries")
         if name is None:
             return Summaries.of([])
         path = self.posts_dir / name
         try:
             with no_cycle_collection():
-                return Summaries.read(path)
+                summaries = Summaries.read(path)
+                journal = meta.get("journal")
+                if journal is not None:
+                    path = self.posts_dir / journal["file"]
+                    summaries = with_journal(summaries, self._journal_bytes(journal))
+            return summaries
         except FileNotFoundError:
             raise
         except OSError as error:
             raise self._unreadable(error.strerror or str(error), path) from error
         except ValueError as error:
             raise self._unreadable(f"the library is damaged (its summaries file: {error})", path) from error
+
+    def _journal_bytes(self, journal: dict[str, Any]) -> bytes:
+        """What the summaries journal holds as far as `library.json` names it (a crashed commit may have
+        written more); ValueError where it is shorter, or fails its checksum."""
+        with open(self.posts_dir / journal["file"], "rb") as handle:
+            data = handle.read(journal["bytes"])
+        if len(data) != journal["bytes"]:
+            raise ValueError("its journal is cut short")
+        if zlib.crc32(data) != journal["crc32"]:
+            raise ValueError("its journal fails its checksum")
+        return data
 
     def _unreadable(self, reason: str, path: Path | None = None) -> LibraryError:
         return LibraryError(
@@ -540,13 +584,8 @@ class Library:
             except UserDataError as error:
                 raise LibraryError(f"could not upgrade library {self.path}: {error}") from error
             self.db.storage.write(data)
-            if version >= SUMMARIES_FILE_FROM:  # nothing else to write: its files stay as they are
-                try:
-                    storage_of(self.db).flush()
-                except StorageWriteError as error:
-                    raise LibraryError(f"could not upgrade library {self.path}: {error.reason}; "
-                                       "it was left as it was") from error
-                self._load(migrate=False)
+            if version >= SUMMARIES_FILE_FROM:  # its files stay as they are; the post index gains partial keys
+                self._commit(Plan(), doing="upgrade")
                 return
             if SHARDS_UPGRADED_FROM <= version < 2:
                 self._upgrade_shards()
@@ -628,8 +667,20 @@ class Library:
         return len(self.summaries())
 
     def summaries(self) -> Summaries:
-        """Every thread's summary, newest first (the same object until the library changes)."""
-        assert self._summaries is not None, "library not loaded"
+        """Every thread's summary, newest first: read when first asked for, then the same object until
+        the library changes. LibraryError where the summaries are damaged or missing."""
+        for attempt in range(_LOAD_ATTEMPTS):
+            if self._summaries is not None:
+                break
+            try:
+                self._summaries = self._read_summaries(self._meta())
+            except FileNotFoundError:
+                # Another process committed after `library.json` was read, and removed the files it
+                # named: read it again. Else a file is missing.
+                if attempt + 1 == _LOAD_ATTEMPTS or not self.changed_on_disk():
+                    raise self._unreadable("its summaries file is missing") from None
+                self._load()
+        assert self._summaries is not None
         return self._summaries
 
     def order_index(self) -> dict[str, int]:
@@ -642,7 +693,8 @@ class Library:
         meta = self._meta()
         shards = set(shard_files(meta))
         return (shards | {_search_name(name) for name in shards} | {offsets_name(name) for name in shards}
-                | set(meta.get("keys", {}).values()) | ({meta["summaries"]} if "summaries" in meta else set()))
+                | set(meta.get("keys", {}).values()) | ({meta["summaries"]} if "summaries" in meta else set())
+                | ({meta["journal"]["file"]} if "journal" in meta else set()))
 
     def search_blobs(self) -> Iterator[bytes | mmap.mmap]:
         """The search file of each shard in turn (see `search.py`), mapped, not copied, into memory.
@@ -889,10 +941,11 @@ class Library:
                 changes = plan(incoming, stored, by_text_key, by_post, _stored_from_doc)
             except _BAD_DOCUMENT as error:
                 raise self._unreadable(f"a stored thread is damaged ({error!r})") from error
-            summaries = self.summaries()
-            changes.write.update((thread.id, thread) for thread in incoming  # its summary written anew
-                                 if changes.outcome.get(thread.id) == UNCHANGED
-                                 and _is_damaged(summaries.get(thread.id)))
+            unchanged = [thread for thread in incoming if changes.outcome.get(thread.id) == UNCHANGED]
+            if unchanged:
+                summaries = self.summaries()
+                changes.write.update((thread.id, thread) for thread in unchanged  # its summary written anew
+                                     if _is_damaged(summaries.get(thread.id)))
             if changes.write or changes.remove:
                 # What the user's file holds goes on to the copies that replace threads: copied first, so
                 # that a crash, a kill or a failed commit loses none; the replaced threads' are dropped after.
@@ -954,25 +1007,50 @@ class Library:
         UserData(self).restore(deletion.user)
 
     def _posts_index(self, keys: set[str]) -> dict[str, list[str]]:
-        """The stored threads that hold these post ids, from the post index: only the index files
-        these ids name are read. Entries of threads no longer stored are left out."""
+        """The stored threads that hold these post ids, from the post index. Entries of threads no
+        longer stored are left out."""
+        entries = self._index_entries(keys)
+        held = self._held({holder for holders in entries.values() for holder in holders})
+        found = {key: [holder for holder in holders if holder in held] for key, holders in entries.items()}
+        return {key: holders for key, holders in found.items() if holders}
+
+    def _index_entries(self, keys: set[str]) -> dict[str, list[str]]:
+        """What the post index holds of these keys (the threads that held each when they were written):
+        only the index files these keys name are read."""
         files = self._meta().get("keys", {})
         by_file: dict[str, list[str]] = {}
         for key in keys:
-            shard = shard_for(key)
+            shard = shard_for(key.removeprefix(PARTIAL_KEY_MARK))
             if shard in files:
                 by_file.setdefault(files[shard], []).append(key)
-        if not by_file:
-            return {}
-        summaries = self.summaries()
         found: dict[str, list[str]] = {}
         for file_name, members in by_file.items():
             index = self._index_file(file_name)
             for key in members:
-                holders = [t for t in index.get(key, ()) if isinstance(t, str) and summaries.holds(t)]
+                holders = [holder for holder in index.get(key, ()) if isinstance(holder, str)]
                 if holders:
                     found[key] = holders
         return found
+
+    def _held(self, thread_ids: set[str]) -> set[str]:
+        """Those of these threads the library holds: told by the summaries where they are read (or are
+        worth reading: many asked), else by the offsets of the shard files that would hold them."""
+        if self._summaries is not None or len(thread_ids) > _FEW_THREADS:
+            summaries = self.summaries()
+            return set(filter(summaries.holds, thread_ids))
+        meta = self._meta()
+        held = set()
+        for thread_id in thread_ids:
+            for file_name in shard_files_of(meta, shard_for(thread_id)):
+                offsets = self._offsets_of(file_name)
+                if offsets is None:  # cannot tell: the file's documents can
+                    known = self._shard_db_named(file_name).table("posts").contains(doc_id=doc_id_for(thread_id))
+                else:
+                    known = offsets.locate(doc_id_for(thread_id)) is not None
+                if known:
+                    held.add(thread_id)
+                    break
+        return held
 
     def _index_file(self, file_name: str) -> dict[str, list[str]]:
         """A post index file: post id -> ids of the threads that held it when they were written."""
@@ -988,12 +1066,10 @@ class Library:
         """Place the threads whose date lacks a year by the day they were first imported: the stored
         copy's `imported_at`, else today (`clock.today()`), so importing it again moves nothing."""
         undated = [thread for thread in incoming if thread.undated_year()]
-        if not undated:
-            return
-        summaries = self.summaries()
+        held = self._held({thread.id for thread in undated})
         today = clock.today()
         for thread in undated:
-            stored = summaries.get(thread.id)
+            stored = self.summaries().get(thread.id) if thread.id in held else None
             try:
                 imported = date.fromisoformat(stored["imported_at"]) if stored else today
             except (KeyError, TypeError, ValueError):
@@ -1002,20 +1078,33 @@ class Library:
 
     def _by_partial_key(self, ids: set[str]) -> dict[str, str]:
         """Stored threads by the ids a partial copy of them may have (`partial_keys`, see `thread_copies`),
-        of these ids only: where a key names two, the later summary's (the later key of one)."""
-        summaries = self.summaries()
-        found: dict[str, tuple[int, int]] = {}
-        for rank, name in enumerate(PARTIAL_KEY_FIELDS):
-            for key, index in summaries.holding(name, ids).items():
-                found[key] = max(found.get(key, (index, rank)), (index, rank))
-        return {key: summaries.ids[index] for key, (index, _rank) in found.items()}
+        of these ids only, from the post index: where a key names two, the later summary's."""
+        found: dict[str, str] = {}
+        for marked, holders in self._index_entries({PARTIAL_KEY_MARK + key for key in ids}).items():
+            key = marked.removeprefix(PARTIAL_KEY_MARK)
+            live = [holder for holder in dict.fromkeys(holders) if key in self._stored_partial_keys(holder)]
+            if len(live) > 1:
+                order = self.summaries().order()
+                live.sort(key=lambda holder: order.get(holder, -1))
+            if live:
+                found[key] = live[-1]
+        return found
+
+    def _stored_partial_keys(self, thread_id: str) -> tuple[str, ...]:
+        """`partial_keys` of a stored thread, from its document (none where it is not stored)."""
+        found = self._find(thread_id)
+        if found is None:
+            return ()
+        try:
+            return _stored_from_doc(found[1]).partial_keys
+        except _BAD_DOCUMENT as error:
+            raise self._unreadable(f"thread {thread_id} is damaged ({error!r})", self._shard_path(found[0])) from error
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The library's documents of those threads it holds, shard by shard (so that each file's
         offsets are read once)."""
-        summaries = self.summaries()
         stored: dict[str, dict[str, Any]] = {}
-        for thread_id in sorted(filter(summaries.holds, thread_ids), key=shard_for):
+        for thread_id in sorted(self._held(thread_ids), key=shard_for):
             found = self._find(thread_id)
             if found is not None:
                 stored[thread_id] = found[1]
@@ -1067,8 +1156,9 @@ class Library:
             merged += left[largest + 1:] or left
         return [name for name in files if name in merged]
 
-    def _commit(self, changes: Plan) -> None:
-        """Write changed shards, then `library.json`, then clean up; called under the lock."""
+    def _commit(self, changes: Plan, doing: str = "write") -> None:
+        """Write changed shards, then `library.json`, then clean up; called under the lock. A failure
+        says it `could not {doing} library`."""
         meta = copy.deepcopy(self._meta())
         generation = meta["generation"] + 1
         threads = list(changes.write.values())
@@ -1085,12 +1175,13 @@ class Library:
         made_posts_dir = False
         mode = file_mode(self.path)  # new shard files are as private as library.json
         reading = self.path
-        summaries = self.summaries()
+        summaries = self._summaries  # kept up to date where read, else left unread
         try:
             touched = writes.keys() | removals.keys()
             # The summaries are written when threads come or go, and once where a migration moved them here.
-            summarised = bool(threads or gone) or ("summaries" not in meta and len(summaries) > 0)
-            if (touched or summarised or any(t.aliases for t in threads)) and not self.posts_dir.is_dir():
+            summarised = bool(threads or gone) or ("summaries" not in meta and len(self.summaries()) > 0)
+            indexed = threads or meta["schema"] < PARTIAL_KEYS_FROM
+            if (touched or summarised or indexed) and not self.posts_dir.is_dir():
                 try:
                     self.posts_dir.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
@@ -1135,15 +1226,35 @@ class Library:
                         meta["shards"].pop(shard, None)
                 if summarised:
                     added = self._added_times(threads, changes.replaced)
-                    reading = self.posts_dir / meta["summaries"] if "summaries" in meta else self.path
-                    summaries = summaries.updated(gone, [_added(t.summary, added[t.id]) for t in threads])
-                    file_name = f"s.{generation}.summaries"
-                    new_files.append(self.posts_dir / file_name)
-                    syncing.write(self.posts_dir / file_name, summaries.file(), mode)
-                    if "summaries" in meta:
-                        superseded.append(self.posts_dir / meta["summaries"])
-                    meta["summaries"] = file_name
-                self._write_index(threads, gone, meta, generation, syncing, superseded, new_files, mode)
+                    written = [_added(t.summary, added[t.id]) for t in threads]
+                    record = journal_record(gone, written)
+                    journal = meta.get("journal") or {"file": f"s.{generation}.journal", "bytes": 0, "crc32": 0}
+                    base_bytes = _size_of(self.posts_dir / meta["summaries"]) if "summaries" in meta else 0
+                    journal_bytes = journal["bytes"] + len(record)
+                    if base_bytes >= JOURNAL_FROM_BYTES and journal_bytes * JOURNAL_SHARE <= base_bytes:
+                        reading = self.posts_dir / journal["file"]
+                        if "journal" in meta:
+                            self._append_to_journal(journal, record)
+                        else:
+                            new_files.append(reading)
+                            syncing.write(reading, record, mode)
+                        meta["journal"] = {"file": journal["file"], "bytes": journal_bytes,
+                                           "crc32": zlib.crc32(record, journal["crc32"])}
+                        if summaries is not None:
+                            summaries = summaries.updated(gone, written)
+                    else:
+                        reading = self.posts_dir / meta["summaries"] if "summaries" in meta else self.path
+                        summaries = self.summaries().updated(gone, written)
+                        file_name = f"s.{generation}.summaries"
+                        new_files.append(self.posts_dir / file_name)
+                        syncing.write(self.posts_dir / file_name, summaries.file(), mode)
+                        superseded += [self.posts_dir / name for name in
+                                       (meta.get("summaries"), meta.pop("journal", {}).get("file")) if name]
+                        meta["summaries"] = file_name
+                if indexed:
+                    everything = self.summaries() if meta["schema"] < PARTIAL_KEYS_FROM else None
+                    self._write_index(threads, gone, meta, generation, syncing, superseded, new_files, mode,
+                                      everything)
                 syncing.wait()
             if touched or summarised or meta.get("keys") != self._meta().get("keys"):
                 fsync_dir(self.posts_dir)
@@ -1155,7 +1266,7 @@ class Library:
             self.db.storage.write(tables)
             self.db.table("meta").clear_cache()
             storage_of(self.db).flush()
-        except (StorageWriteError, orjson.JSONEncodeError, *_BAD_DOCUMENT) as error:
+        except (StorageWriteError, LibraryError, orjson.JSONEncodeError, *_BAD_DOCUMENT) as error:
             for path in new_files:
                 _remove_quietly(path)
             if made_posts_dir:
@@ -1164,8 +1275,10 @@ class Library:
                 except OSError:
                     pass
             self._load(migrate=False)  # memory was changed: go back to what is on disk
+            if isinstance(error, LibraryError):  # a file the commit had to read or add to is damaged
+                raise
             if isinstance(error, StorageWriteError):
-                raise LibraryError(f"could not write library {self.path}: {error.reason}; "
+                raise LibraryError(f"could not {doing} library {self.path}: {error.reason}; "
                                    "it was left as it was") from error
             if isinstance(error, orjson.JSONEncodeError):  # a thread to store, not the library, is at fault
                 raise LibraryError(f"could not write library {self.path}: a thread holds what JSON cannot "
@@ -1195,10 +1308,10 @@ class Library:
         """When each thread to write came into the library (`added_at`, seconds since the epoch): its
         own (a thread put back), else its stored copy's, else the earliest of the copies it replaces,
         else now. Summaries written before this was kept have none (see `sorting`)."""
-        stored = self.summaries()
+        held = self._held({thread.id for thread in threads if "added_at" not in thread.summary} | set(replaced))
 
         def kept(thread_id: str) -> float | None:
-            summary = stored.get(thread_id)
+            summary = self.summaries().get(thread_id) if thread_id in held else None
             value = summary.get("added_at") if summary else None
             return value if isinstance(value, int | float) else None
 
@@ -1216,16 +1329,23 @@ class Library:
         return added
 
     def _write_index(self, threads: list[StoredThread], gone: set[str], meta: dict[str, Any], generation: int,
-                     syncing: BackgroundSync, superseded: list[Path], new_files: list[Path], mode: int) -> None:
-        """Add the written threads' post ids to the post index (in the commit): only the index files
-        those ids name are rewritten, each as it was plus the new entries (less threads removed)."""
+                     syncing: BackgroundSync, superseded: list[Path], new_files: list[Path], mode: int,
+                     everything: Summaries | None = None) -> None:
+        """Add the written threads' post ids and partial keys (`PARTIAL_KEY_MARK`) to the post index (in
+        the commit), and those of `everything` (a library migrated to the index of partial keys): only the
+        index files those keys name are rewritten, each as it was plus the new entries (less threads removed)."""
         additions: dict[str, dict[str, str]] = {}
+        for summary in everything or ():
+            for key in partial_keys(summary):
+                additions.setdefault(shard_for(key), {})[PARTIAL_KEY_MARK + key] = summary["id"]
         for thread in threads:
             if thread.aliases:  # a thread with post ids (a thread without has only its text key)
                 for key in (thread.id, *thread.aliases):
                     if key == thread.text_key and key != thread.id:
-                        continue  # not a post id: the summaries know threads by their text keys
+                        continue  # not a post id: indexed as a partial key below
                     additions.setdefault(shard_for(key), {})[key] = thread.id
+            for key in thread.partial_keys:
+                additions.setdefault(shard_for(key), {})[PARTIAL_KEY_MARK + key] = thread.id
         files = meta.setdefault("keys", {})
         for shard in sorted(additions):
             earlier = files.get(shard)
@@ -1240,6 +1360,22 @@ class Library:
             if earlier:
                 superseded.append(self.posts_dir / earlier)
             files[shard] = file_name
+
+    def _append_to_journal(self, journal: dict[str, Any], record: bytes) -> None:
+        """Write a commit's record into the summaries journal where what `library.json` names of it ends
+        (over what a failed commit left after that), and sync it. Readers read no further than it names."""
+        path = self.posts_dir / journal["file"]
+        try:
+            with open(path, "r+b") as handle:
+                if os.fstat(handle.fileno()).st_size < journal["bytes"]:
+                    raise self._unreadable("the library is damaged (its summaries journal is cut short)", path)
+                handle.seek(journal["bytes"])
+                handle.write(record)
+                handle.truncate()
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as error:
+            raise StorageWriteError(path, error.strerror or str(error)) from error
 
     def _clear_debris(self) -> None:
         """Remove what a killed writer left: unreferenced shard files, temporary files (under the lock)."""

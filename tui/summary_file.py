@@ -16,6 +16,10 @@ Layout (UTF-8 text, each line ending in a newline):
 - then each summary (`model.Thread.summary()`, with what the library adds), one JSON object a
   line, newest first (`sort_newest_first`).
 
+A large library keeps a journal beside the file (see `library.py`): each commit's lines, the ids
+of the threads that went (`{"gone": [...]}`) and then each summary written, one JSON object a line
+(`journal_record`); `with_journal` applies them to the file's summaries.
+
 A file that fails its checksum, or whose columns disagree with where its lines end, is damaged:
 ValueError. A line is parsed (and checked) only when its summary is asked for: one that is not the
 summary its columns name gives a stand-in (`DAMAGED_TITLE`), not an error.
@@ -236,11 +240,11 @@ class Summaries(Sequence[Summary]):
     - `dates`: its `date` (`since:`, `until:`).
     """
 
-    __slots__ = ("ids", "handles", "names", "counts", "added", "dated", "dates", "_body", "_starts", "_ends",
-                 "_order", "_in_file_order")
+    __slots__ = ("ids", "handles", "names", "counts", "added", "dated", "dates", "_body", "_extra", "_split",
+                 "_starts", "_ends", "_order")
 
     def __init__(self, columns: list[list[Any]], body: bytes | mmap.mmap, starts: array[int], ends: array[int],
-                 in_file_order: bool = True) -> None:
+                 extra: bytes = b"") -> None:
         self.ids: list[str] = columns[0]
         self.handles: list[str] = columns[1]
         self.names: list[str] = columns[2]
@@ -248,10 +252,11 @@ class Summaries(Sequence[Summary]):
         self.added: list[float | None] = columns[4]
         self.dated: list[bool] = columns[5]
         self.dates: list[str | None] = columns[6]
-        self._body = body  # the lines, after what came before them in the file where they were read
-        self._starts, self._ends = starts, ends  # where each line starts in `_body`, and ends
+        # Where each line starts and ends: in `_body` (the lines of the file read, after what came before
+        # them there), or at `_split` and past it, in `_extra` (the lines added since, by `updated`).
+        self._body, self._extra, self._split = body, extra, len(body)
+        self._starts, self._ends = starts, ends
         self._order: dict[str, int] | None = None
-        self._in_file_order = in_file_order  # each line after the one before it in `_body`
 
     @classmethod
     def parse(cls, data: bytes) -> Summaries:
@@ -281,12 +286,24 @@ class Summaries(Sequence[Summary]):
 
     def file(self) -> list[bytes | memoryview]:
         """The file's content, in pieces to write one after the other (of summaries in the library's
-        order: as `read` and `updated` give them)."""
+        order: as `read` and `updated` give them). Lines next to each other where they are kept go as one piece."""
+        pieces: list[bytes | memoryview] = []
+        first, crc = 0, 0
+        for index in range(1, len(self) + 1):
+            if index == len(self) or self._starts[index] != self._ends[index - 1] or self._starts[index] == self._split:
+                pieces.append(self._span(self._starts[first], self._ends[index - 1]))
+                crc = zlib.crc32(pieces[-1], crc)
+                first = index
         lengths = [end - start for start, end in zip(self._starts, self._ends)]
-        lines = memoryview(self._body)[self._starts[0]:self._ends[-1]] if self.ids else memoryview(b"")
-        columns = {"format": FORMAT, "crc32": zlib.crc32(lines), "ids": self.ids, "lengths": lengths,
+        columns = {"format": FORMAT, "crc32": crc, "ids": self.ids, "lengths": lengths,
                    **{name: getattr(self, name) for name in _COLUMNS}}
-        return [orjson.dumps(columns) + b"\n", lines]
+        return [orjson.dumps(columns) + b"\n", *pieces]
+
+    def _span(self, start: int, end: int) -> memoryview:
+        """The lines from `start` to `end`, all in `_body` or all in `_extra` (not copied)."""
+        if start >= self._split:
+            return memoryview(self._extra)[start - self._split:end - self._split]
+        return memoryview(self._body)[start:end]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -325,7 +342,7 @@ class Summaries(Sequence[Summary]):
 
     def line(self, index: int) -> memoryview:
         """The summary's line in the file, its newline included (not copied)."""
-        return memoryview(self._body)[self._starts[index]:self._ends[index]]
+        return self._span(self._starts[index], self._ends[index])
 
     def order(self) -> dict[str, int]:
         """Each thread id's position."""
@@ -347,67 +364,52 @@ class Summaries(Sequence[Summary]):
         order = list(indices)
         columns = [[column[n] for n in order] for column in self._columns()]
         return Summaries(columns, self._body, array("q", (self._starts[n] for n in order)),
-                         array("q", (self._ends[n] for n in order)), in_file_order=False)
-
-    def holding(self, field: str, values: set[str]) -> dict[str, int]:
-        """Where the threads are whose summary's `field` (a text) is one of `values`: value -> the
-        position of the last such summary.
-
-        Found by the field's name in the lines' bytes (a text's own quotes are escaped in JSON,
-        so no text is mistaken for a field), and each summary found parsed to be sure: what a
-        commit asks of every stored summary costs a scan, not a parse of each.
-        """
-        if not values or not self._in_file_order:
-            fields: Iterator[Mapping[str, Any]] = iter(self)
-            return {summary[field]: index for index, summary in enumerate(fields)
-                    if values and isinstance(summary.get(field), str) and summary[field] in values}
-        found: dict[str, int] = {}
-        key = re.compile(rb'"%s":"((?:[^"\\]|\\.)*)"' % re.escape(field.encode()))
-        for match in key.finditer(self._body, self._starts[0] if self.ids else 0, self._ends[-1] if self.ids else 0):
-            try:
-                value = orjson.loads(b'"' + match[1] + b'"')
-            except orjson.JSONDecodeError:
-                continue
-            if value in values:
-                index = bisect_right(self._ends, match.start())
-                if self[index].get(field) == value:
-                    found[value] = index
-        return found
+                         array("q", (self._ends[n] for n in order)), self._extra)
 
     def updated(self, remove: Iterable[str], add: Sequence[Summary]) -> Summaries:
         """These summaries (in the library's order) without the threads of `remove` and with `add`, each
-        checked (ValueError), all newest first. The kept summaries are copied as runs of lines and
-        columns; a kept summary is parsed only where the place of one added must be weighed against it."""
+        checked (ValueError), all newest first. The kept summaries' columns and places are copied as runs;
+        their lines are shared, not copied; a kept summary is parsed only where the place of one added
+        must be weighed against it."""
         gone = set(remove) | {summary["id"] for summary in add}
         for summary in add:
             check_summary(summary)
-        kept = [index for index, thread_id in enumerate(self.ids) if thread_id not in gone]
+        kept = _Kept(len(self), self._positions(gone))
         incoming = sort_newest_first(add)
         places = self._places(kept, [_order_key(summary) for summary in incoming])
         columns: list[list[Any]] = [[] for _ in range(7)]
-        pieces: list[bytes | memoryview] = []
-        lengths: list[int] = []
-        body = memoryview(self._body) if self.ids else memoryview(b"")
+        starts, ends = array("q"), array("q")
+        rows = [_row_of(summary) for summary in incoming]
+        offset = self._split + len(self._extra)
         at = 0
-        for place, row in itertools.chain(zip(places, map(_row_of, incoming)), [(len(kept), None)]):
-            run = kept[at:place]
-            for column, own in zip(columns, self._columns()):
-                column += [own[index] for index in run]
-            lengths += [self._ends[index] - self._starts[index] for index in run]
-            # Lines next to each other in the file are copied as one piece.
-            first = 0
-            for n in range(1, len(run) + 1):
-                if n == len(run) or run[n] != run[n - 1] + 1:
-                    pieces.append(body[self._starts[run[first]]:self._ends[run[n - 1]]])
-                    first = n
+        for place, row in itertools.chain(zip(places, rows), [(len(kept), None)]):
+            for low, high in kept.runs(at, place):
+                for column, own in zip(columns, self._columns()):
+                    column += own[low:high]
+                starts += self._starts[low:high]
+                ends += self._ends[low:high]
             if row is not None:
                 for column, value in zip(columns, row[:-1]):
                     column.append(value)
-                pieces.append(row.line)
-                lengths.append(len(row.line))
+                starts.append(offset)
+                offset += len(row.line)
+                ends.append(offset)
             at = place
-        starts = array("q", itertools.accumulate(lengths, initial=0))
-        return Summaries(columns, b"".join(pieces), starts[:-1], starts[1:])
+        extra = bytes(self._extra) + b"".join(row.line for row in rows) if rows else self._extra
+        return Summaries(columns, self._body, starts, ends, extra)
+
+    def _positions(self, ids: set[str]) -> list[int]:
+        """Where those of these ids that are here are, in order (a few found without indexing them all)."""
+        if self._order is None and len(ids) <= 32:
+            found = []
+            for thread_id in ids:
+                try:
+                    found.append(self.ids.index(thread_id))
+                except ValueError:
+                    pass
+            return sorted(found)
+        order = self.order()
+        return sorted(order[thread_id] for thread_id in ids if thread_id in order)
 
     def _columns(self) -> tuple[list[Any], ...]:
         return self.ids, self.handles, self.names, self.counts, self.added, self.dated, self.dates
@@ -416,7 +418,7 @@ class Summaries(Sequence[Summary]):
         """`_order_key` of a summary, parsed from its line (its stand-in's, where damaged)."""
         return _order_key(self[index])
 
-    def _places(self, kept: list[int], keys: list[tuple[str, str, str]]) -> list[int]:
+    def _places(self, kept: _Kept, keys: list[tuple[str, str, str]]) -> list[int]:
         """Where each of these order keys (in order) goes among the kept summaries: a position in `kept`."""
         places = []
         at = 0
@@ -443,6 +445,61 @@ class Summaries(Sequence[Summary]):
                     at += 1
             places.append(at)
         return places
+
+
+class _Kept:
+    """The positions `0 .. count - 1` less those removed, in order, kept as runs (few, for a commit's few
+    removals): the n-th is found by halving, and a stretch of them is given as runs to copy as slices."""
+
+    def __init__(self, count: int, removed: list[int]) -> None:
+        bounds = [-1, *removed, count]
+        self._runs = [(low + 1, high) for low, high in zip(bounds, bounds[1:]) if high > low + 1]
+        self._before = list(itertools.accumulate((high - low for low, high in self._runs), initial=0))
+
+    def __len__(self) -> int:
+        return self._before[-1]
+
+    def __getitem__(self, index: int) -> int:
+        run = bisect_right(self._before, index) - 1
+        return self._runs[run][0] + index - self._before[run]
+
+    def runs(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
+        """The kept positions from the `start`-th to before the `stop`-th, as runs (first, past the last)."""
+        run = bisect_right(self._before, start) - 1
+        while start < stop:
+            low, high = self._runs[run]
+            first = low + start - self._before[run]
+            last = min(high, first + stop - start)
+            yield first, last
+            start += last - first
+            run += 1
+
+
+def journal_record(gone: Iterable[str], added: Iterable[Summary]) -> bytes:
+    """One commit's lines in a summaries journal: the ids of the threads that went (a line, if any), then
+    each summary written (a line each)."""
+    went = sorted(gone)
+    return (orjson.dumps({"gone": went}) + b"\n" if went else b"") + b"".join(
+        orjson.dumps(summary) + b"\n" for summary in added)
+
+
+def with_journal(base: Summaries, journal: bytes) -> Summaries:
+    """The summaries of a file and of the journal kept beside it: its commits applied in turn.
+    ValueError where a line is not a record `journal_record` writes."""
+    gone: set[str] = set()
+    added: dict[str, Summary] = {}
+    for line in journal.splitlines():
+        record = orjson.loads(line)
+        if isinstance(record, dict) and "id" not in record:
+            went = record.get("gone")
+            if not (isinstance(went, list) and all(isinstance(thread_id, str) for thread_id in went)):
+                raise ValueError(f"a journal line is malformed: {line[:80]!r}")
+            for thread_id in went:
+                added.pop(thread_id, None)
+                gone.add(thread_id)
+        else:
+            added[check_summary(record)] = record
+    return base.updated(gone, list(added.values())) if gone or added else base
 
 
 def ids_of(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
