@@ -1,5 +1,5 @@
 """A commit into a large library appends the summaries it brings to a journal beside the summaries
-file, and writes the file again only when the journal outgrows a quarter of it."""
+file, and writes the file again only when the journal outgrows a share of it (`JOURNAL_SHARE`)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def posts_dir(db_path: Path) -> Path:
 def library(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
     """A library of 40 threads whose summaries file is large enough to keep a journal."""
     monkeypatch.setattr(tui.library, "JOURNAL_FROM_BYTES", 1)
+    monkeypatch.setattr(tui.library, "JOURNAL_SHARE", 4)  # a small file: room for a few commits
     library = Library.open(db_path)
     library.add_threads([dated_thread(n) for n in range(40)])
     assert "journal" not in meta(db_path)
@@ -60,7 +61,7 @@ def test_a_commit_appends_what_it_brings_and_leaves_the_summaries_file_as_it_was
     assert summaries == list(library.summaries())  # what the writer keeps in memory is what is on disk
 
 
-def test_the_summaries_file_is_written_again_once_the_journal_would_outgrow_a_quarter_of_it(library, db_path):
+def test_the_summaries_file_is_written_again_once_the_journal_would_outgrow_its_share_of_it(library, db_path):
     first = meta(db_path)["summaries"]
     base_bytes = (posts_dir(db_path) / first).stat().st_size
     added = 40
@@ -68,7 +69,7 @@ def test_the_summaries_file_is_written_again_once_the_journal_would_outgrow_a_qu
         library.add_threads([dated_thread(added)])
         added += 1
         if "journal" in meta(db_path):
-            assert meta(db_path)["journal"]["bytes"] * 4 <= base_bytes
+            assert meta(db_path)["journal"]["bytes"] * tui.library.JOURNAL_SHARE <= base_bytes
     now = meta(db_path)
     assert added > 41 and now["summaries"] != first
     assert sorted(p.name for p in posts_dir(db_path).iterdir() if p.suffix in (".summaries", ".journal")) == [

@@ -16,8 +16,8 @@ Layout on disk, for a library at `library.json`:
   file was written, and the ids of the threads that went (`summary_file.journal_record`), beside
   a file of at least JOURNAL_FROM_BYTES: a commit appends its own and `meta.journal` names how many
   bytes of it are the library's (and their CRC-32), so that a reader reads no further than that
-  and the next commit writes over what a failed one left. Once the journal would outgrow a quarter
-  of the file, the commit writes the file again, whole, and starts none.
+  and the next commit writes over what a failed one left. Once the journal would outgrow
+  1/JOURNAL_SHARE of the file, the commit writes the file again, whole, and starts none.
 - `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the
   full threads, split into 64 shards by id, so that opening one thread reads
   one small file and start-up reads only the summaries. A shard is a list of
@@ -124,10 +124,13 @@ _KEYS_FILE = re.compile(r"k[0-9a-f]{2}\.\d+\.keys")
 _SUMMARIES_FILE = re.compile(r"s\.\d+\.summaries")
 _JOURNAL_FILE = re.compile(r"s\.\d+\.journal")
 # A commit appends the summaries it brings to the summaries file's journal (it writes what it brings, not the
-# library) where the file holds at least this many bytes, until the journal would grow past a quarter of
-# the file: then it writes the file again, whole, and starts no journal (each byte is written about 5 times).
+# library) where the file holds at least this many bytes, until the journal would grow past 1/JOURNAL_SHARE of
+# the file: then it writes the file again, whole, and starts no journal. A start places each journal summary
+# among the file's by halving (a few lines parsed each): kept this small, that costs a few hundredths of a
+# second at most, and the file is written again after some hundreds of one-thread commits (a large import
+# writes it at once).
 JOURNAL_FROM_BYTES = 1 << 20
-JOURNAL_SHARE = 4
+JOURNAL_SHARE = 64
 # The post index also keeps the ids a partial copy of a thread may have (`partial_keys`), marked so.
 PARTIAL_KEY_MARK = "partial "
 # Past this many threads asked about, the summaries are read to tell which are held (else the shards tell).
