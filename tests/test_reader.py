@@ -888,6 +888,10 @@ async def test_a_library_damaged_while_the_reader_runs_is_told_and_the_list_kept
         assert app.is_running
         assert f"Reloading the library failed: {told}" in flat(toasts(app))
         assert list(app.screen.query_one(ThreadList).items) == shown
+        for _ in range(3):  # the checks after it leave the library alone until it changes again
+            app.check_library()
+            await pilot.pause(0.1)
+        assert flat(toasts(app)).count(told) == 1
 
 
 async def test_empty_library_at_80_columns_says_how_to_import_in_full(db_path):

@@ -117,9 +117,18 @@ def test_a_damaged_journal_is_told_and_not_written_to(library, db_path, damage, 
 
     with pytest.raises(LibraryError, match=f"cannot read library {journal}: .*{told}"):
         Library.open(db_path).summaries()
-    if told == "is cut short":
-        with pytest.raises(LibraryError, match="journal is cut short"):
-            Library.open(db_path).add_threads([dated_thread(41)])
+    with pytest.raises(LibraryError, match=f"cannot read library {journal}: .*{told}"):
+        Library.open(db_path).add_threads([dated_thread(41)])  # a commit that would only add to it
     assert journal.read_bytes() == damaged and db_path.read_bytes() == payload
     assert sorted(p.name for p in posts_dir(db_path).iterdir() if p.name.endswith(".json")) == sorted(
         name for names in meta(db_path)["shards"].values() for name in names)  # the refused commit left no file
+
+
+def test_a_summary_that_fails_its_check_is_refused_not_added_to_the_journal(library, db_path):
+    payload = db_path.read_bytes()
+    unread = Library.open(db_path)  # its summaries not read: the commit would only add to the journal
+
+    with pytest.raises(LibraryError):
+        unread.add_threads([Thread(posts=[Post("from far ahead")], author_handle="ada", date=PartialDate(12345, 6, 22))])
+
+    assert db_path.read_bytes() == payload and len(read_anew(db_path)) == 40

@@ -194,6 +194,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         stamp = file_stamp(self.library.path)
         try:
             library = Library.open(self.library.path)
+            library.summaries()  # read here, where a damaged library is told once, not at each check
         except LibraryError:
             self._unreadable_stamp = stamp
             raise

@@ -1230,6 +1230,8 @@ class Library:
                 if summarised:
                     added = self._added_times(threads, changes.replaced)
                     written = [_added(t.summary, added[t.id]) for t in threads]
+                    for summary in written:
+                        check_summary(summary)  # as `Summaries.updated` does: none the journal holds fails a reader
                     record = journal_record(gone, written)
                     journal = meta.get("journal") or {"file": f"s.{generation}.journal", "bytes": 0, "crc32": 0}
                     base_bytes = _size_of(self.posts_dir / meta["summaries"]) if "summaries" in meta else 0
@@ -1237,6 +1239,11 @@ class Library:
                     if base_bytes >= JOURNAL_FROM_BYTES and journal_bytes * JOURNAL_SHARE <= base_bytes:
                         reading = self.posts_dir / journal["file"]
                         if "journal" in meta:
+                            try:
+                                self._journal_bytes(journal)  # whole: never added to where damaged
+                            except ValueError as error:
+                                raise self._unreadable(f"the library is damaged (its summaries file: {error})",
+                                                       reading) from error
                             self._append_to_journal(journal, record)
                         else:
                             new_files.append(reading)
@@ -1337,25 +1344,31 @@ class Library:
         """Add the written threads' post ids and partial keys (`PARTIAL_KEY_MARK`) to the post index (in
         the commit), and those of `everything` (a library migrated to the index of partial keys): only the
         index files those keys name are rewritten, each as it was plus the new entries (less threads removed)."""
-        additions: dict[str, dict[str, str]] = {}
+        additions: dict[str, dict[str, list[str]]] = {}
+
+        def add(key: str, thread_id: str, shard_key: str) -> None:
+            holders = additions.setdefault(shard_for(shard_key), {}).setdefault(key, [])
+            if thread_id not in holders:
+                holders.append(thread_id)
+
         for summary in everything or ():
             for key in partial_keys(summary):
-                additions.setdefault(shard_for(key), {})[PARTIAL_KEY_MARK + key] = summary["id"]
+                add(PARTIAL_KEY_MARK + key, summary["id"], key)
         for thread in threads:
             if thread.aliases:  # a thread with post ids (a thread without has only its text key)
                 for key in (thread.id, *thread.aliases):
                     if key == thread.text_key and key != thread.id:
                         continue  # not a post id: indexed as a partial key below
-                    additions.setdefault(shard_for(key), {})[key] = thread.id
+                    add(key, thread.id, key)
             for key in thread.partial_keys:
-                additions.setdefault(shard_for(key), {})[PARTIAL_KEY_MARK + key] = thread.id
+                add(PARTIAL_KEY_MARK + key, thread.id, key)
         files = meta.setdefault("keys", {})
         for shard in sorted(additions):
             earlier = files.get(shard)
             index = self._index_file(earlier) if earlier else {}
-            for key, thread_id in additions[shard].items():
-                holders = [t for t in index.get(key, ()) if t not in gone and t != thread_id]
-                index[key] = [*holders, thread_id]
+            for key, thread_ids in additions[shard].items():
+                holders = [t for t in index.get(key, ()) if t not in gone and t not in thread_ids]
+                index[key] = [*holders, *thread_ids]
             file_name = f"k{shard}.{generation}.keys"
             path = self.posts_dir / file_name
             new_files.append(path)
@@ -1370,8 +1383,6 @@ class Library:
         path = self.posts_dir / journal["file"]
         try:
             with open(path, "r+b") as handle:
-                if os.fstat(handle.fileno()).st_size < journal["bytes"]:
-                    raise self._unreadable("the library is damaged (its summaries journal is cut short)", path)
                 handle.seek(journal["bytes"])
                 handle.write(record)
                 handle.truncate()
