@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import tui.importing
 from tui.importing import run_import
 from tui.library import Library
+from tui.model import Post, Thread
 
 from .conftest import FIXTURES
 from .test_crash_safety import COMMIT_KILL_POINTS
@@ -153,7 +154,7 @@ def test_a_whole_text_copy_without_ids_and_a_page_lacking_a_post_are_one_thread(
     assert str(page) in shown["posts"][0]["sources"]
 
 
-def test_an_import_rewrites_only_the_index_files_its_post_ids_name(cli, tmp_path, db_path):
+def test_an_import_writes_index_files_only_for_the_shards_its_post_ids_name(cli, tmp_path, db_path):
     from tui.library import partial_keys, shard_for
 
     for n in range(12):  # a library of other threads first
@@ -171,6 +172,8 @@ def test_an_import_rewrites_only_the_index_files_its_post_ids_name(cli, tmp_path
     # ...and the ids a partial copy of it may have (its text key, its second post's id).
     keys = {key for summary in library.summaries() if summary["id"] not in others for key in partial_keys(summary)}
     assert new_index and new_index <= {shard_for(post_id(n)) for n in range(5, 15)} | {shard_for(key) for key in keys}
+    # The other index files stay as they were: a file goes only where its shard's newer files were merged.
+    assert {name[1:3] for name in before - after if name.endswith(".keys")} <= new_index
 
 
 def test_captures_imported_by_three_processes_at_once_are_one_thread(tmp_path, db_path):
@@ -220,3 +223,23 @@ def test_a_merge_killed_at_each_step_of_its_commit_leaves_the_old_or_the_merged_
     _, posts = the_thread(library)
     assert [p["id"] for p in posts] == [post_id(n) for n in range(1, 15)]
     assert temp_files(db_path) == [] and not _debris(db_path)
+
+
+def test_the_post_index_stays_a_few_files_a_shard_and_finds_the_threads_of_every_commit(db_path, monkeypatch):
+    import tui.library
+
+    monkeypatch.setattr(tui.library, "MAX_SHARD_FILES", 3)
+    library = Library.open(db_path)
+
+    def posts(n: int, numbers: range) -> list[Post]:
+        return [Post(f"thread {n}, post {i}", id=str(1_000_000 + 100 * n + i)) for i in numbers]
+
+    for n in range(30):  # a commit each
+        library.add_threads([Thread(posts=posts(n, range(1, 5)), author_handle="ada")])
+
+    files = json.loads(db_path.read_text())["meta"]["1"]["keys"]
+    assert max(len(names) for names in files.values()) == 3  # merged past 3, not grown to 30
+    for n in (0, 14, 29):  # a later copy holding some of its posts and one more joins it
+        counts = library.add_threads([Thread(posts=posts(n, range(3, 6)), author_handle="ada")])
+        assert not counts.added and len(library) == 30, counts
+        assert [post.text for post in library.thread(str(1_000_000 + 100 * n + 1)).posts][-1] == f"thread {n}, post 5"

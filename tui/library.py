@@ -34,8 +34,10 @@ Layout on disk, for a library at `library.json`:
   posts as lowercased text, one line each, for search (see `search.py`);
   derived data, rebuilt from the shard whenever it is missing or unreadable.
 - `library.json.posts/k<shard>.<generation>.keys`: the post index, JSON, post id -> the ids of
-  the threads that held it when written (64 files by the post id's hash, like the shards); a
-  commit rewrites only the files its threads' post ids name. It finds the thread a copy holding
+  the threads that held it when written (64 shards by the post id's hash, like the posts, each a
+  list of files, `meta.keys`); a commit writes one new file for each shard its threads' post ids
+  name, with their entries, merging a shard's newer files into it past MAX_SHARD_FILES, as for the
+  posts. It finds the thread a copy holding
   other posts of it joins (`thread_copies.merge_copies`); entries of removed threads are skipped.
   It also holds, marked `PARTIAL_KEY_MARK`, the ids a partial copy of a thread may have
   (`partial_keys`: its text key, its second post's id), so that a copy is matched without reading
@@ -301,10 +303,25 @@ def _added(summary: Summary, added_at: float) -> Summary:
     return summary
 
 
+def _file_list(names: str | list[str]) -> list[str]:
+    """The files a shard (or the post index of a shard) is, oldest first: a list, or one name as
+    earlier libraries wrote it."""
+    return [names] if isinstance(names, str) else list(names)
+
+
 def shard_files_of(meta: dict[str, Any], shard: str) -> list[str]:
     """The files of one shard, oldest first (a library before schema 5 named one file, not a list)."""
-    names = meta["shards"].get(shard, [])
-    return [names] if isinstance(names, str) else list(names)
+    return _file_list(meta["shards"].get(shard, []))
+
+
+def key_files_of(meta: dict[str, Any], shard: str) -> list[str]:
+    """The post index files of one shard, oldest first."""
+    return _file_list(meta.get("keys", {}).get(shard, []))
+
+
+def _last_of_each(names: Iterable[str]) -> list[str]:
+    """Each name once, where it last came."""
+    return list(reversed(dict.fromkeys(reversed(list(names)))))
 
 
 def shard_files(meta: dict[str, Any]) -> list[str]:
@@ -400,8 +417,10 @@ def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
     if not all(isinstance(name, str) and _SHARD_FILE.fullmatch(name) for name in shard_files(meta)):
         return "a shard file name is malformed"
     keys = meta.get("keys", {})
-    if not isinstance(keys, dict) or not all(isinstance(name, str) and _KEYS_FILE.fullmatch(name)
-                                             for name in keys.values()):
+    if not isinstance(keys, dict) or not all(isinstance(names, str | list) for names in keys.values()):
+        return "a shard's post index files are not a list"
+    if not all(isinstance(name, str) and _KEYS_FILE.fullmatch(name) for names in keys.values()
+               for name in _file_list(names)):
         return "a post index file name is malformed"
     summaries = meta.get("summaries")
     if summaries is not None and not (isinstance(summaries, str) and _SUMMARIES_FILE.fullmatch(summaries)):
@@ -696,7 +715,8 @@ class Library:
         meta = self._meta()
         shards = set(shard_files(meta))
         return (shards | {_search_name(name) for name in shards} | {offsets_name(name) for name in shards}
-                | set(meta.get("keys", {}).values()) | ({meta["summaries"]} if "summaries" in meta else set())
+                | {name for shard in meta.get("keys", {}) for name in key_files_of(meta, shard)}
+                | ({meta["summaries"]} if "summaries" in meta else set())
                 | ({meta["journal"]["file"]} if "journal" in meta else set()))
 
     def search_blobs(self) -> Iterator[bytes | mmap.mmap]:
@@ -1018,22 +1038,21 @@ class Library:
         return {key: holders for key, holders in found.items() if holders}
 
     def _index_entries(self, keys: set[str]) -> dict[str, list[str]]:
-        """What the post index holds of these keys (the threads that held each when they were written):
-        only the index files these keys name are read."""
-        files = self._meta().get("keys", {})
-        by_file: dict[str, list[str]] = {}
+        """What the post index holds of these keys (the threads that held each when they were written,
+        each once, in the order they were written): only the index files of the shards these keys name are read."""
+        meta = self._meta()
+        by_shard: dict[str, list[str]] = {}
         for key in keys:
-            shard = shard_for(key.removeprefix(PARTIAL_KEY_MARK))
-            if shard in files:
-                by_file.setdefault(files[shard], []).append(key)
+            by_shard.setdefault(shard_for(key.removeprefix(PARTIAL_KEY_MARK)), []).append(key)
         found: dict[str, list[str]] = {}
-        for file_name, members in by_file.items():
-            index = self._index_file(file_name)
-            for key in members:
-                holders = [holder for holder in index.get(key, ()) if isinstance(holder, str)]
-                if holders:
-                    found[key] = holders
-        return found
+        for shard, members in by_shard.items():
+            for file_name in key_files_of(meta, shard):
+                index = self._index_file(file_name)
+                for key in members:
+                    holders = index.get(key)
+                    if isinstance(holders, list):
+                        found.setdefault(key, []).extend(holder for holder in holders if isinstance(holder, str))
+        return {key: _last_of_each(holders) for key, holders in found.items()}
 
     def _held(self, thread_ids: set[str]) -> set[str]:
         """Those of these threads the library holds: told by the summaries where they are read (or are
@@ -1152,12 +1171,17 @@ class Library:
             offsets = read_offsets(self.posts_dir / offsets_name(name))
             if offsets is None or not leaving.isdisjoint(offsets.ids):
                 merged.append(name)
-        left = [name for name in files if name not in merged]
-        if len(left) + 1 > MAX_SHARD_FILES:
-            sizes = [_size_of(self._shard_path(name)) for name in left]
-            largest = sizes.index(max(sizes))
-            merged += left[largest + 1:] or left
+        merged += self._crowded([name for name in files if name not in merged])
         return [name for name in files if name in merged]
+
+    def _crowded(self, files: list[str]) -> list[str]:
+        """Of a shard's files (or its post index's), those a commit adding one more merges into it: where it
+        would have more than MAX_SHARD_FILES, the ones written after its largest (all, if that is the last)."""
+        if len(files) + 1 <= MAX_SHARD_FILES:
+            return []
+        sizes = [_size_of(self.posts_dir / name) for name in files]
+        largest = sizes.index(max(sizes))
+        return files[largest + 1:] or files
 
     def _commit(self, changes: Plan, doing: str = "write") -> None:
         """Write changed shards, then `library.json`, then clean up; called under the lock. A failure
@@ -1342,8 +1366,9 @@ class Library:
                      syncing: BackgroundSync, superseded: list[Path], new_files: list[Path], mode: int,
                      everything: Summaries | None = None) -> None:
         """Add the written threads' post ids and partial keys (`PARTIAL_KEY_MARK`) to the post index (in
-        the commit), and those of `everything` (a library migrated to the index of partial keys): only the
-        index files those keys name are rewritten, each as it was plus the new entries (less threads removed)."""
+        the commit), and those of `everything` (a library migrated to the index of partial keys): a new
+        file for each shard those keys name, with the new entries, and the shard's newer files merged into
+        it where it has too many (`_crowded`), less the threads removed. Files are left as they are."""
         additions: dict[str, dict[str, list[str]]] = {}
 
         def add(key: str, thread_id: str, shard_key: str) -> None:
@@ -1364,18 +1389,22 @@ class Library:
                 add(PARTIAL_KEY_MARK + key, thread.id, key)
         files = meta.setdefault("keys", {})
         for shard in sorted(additions):
-            earlier = files.get(shard)
-            index = self._index_file(earlier) if earlier else {}
+            names = key_files_of(meta, shard)
+            merged = self._crowded(names)
+            index: dict[str, list[str]] = {}
+            for name in merged:
+                for key, holders in self._index_file(name).items():
+                    index[key] = [*index.get(key, ()), *(holders if isinstance(holders, list) else ())]
             for key, thread_ids in additions[shard].items():
-                holders = [t for t in index.get(key, ()) if t not in gone and t not in thread_ids]
-                index[key] = [*holders, *thread_ids]
+                index[key] = [*index.get(key, ()), *thread_ids]
+            index = {key: kept for key, holders in index.items()
+                     if (kept := [t for t in _last_of_each(t for t in holders if isinstance(t, str)) if t not in gone])}
             file_name = f"k{shard}.{generation}.keys"
             path = self.posts_dir / file_name
             new_files.append(path)
             syncing.write(path, orjson.dumps(index), mode)
-            if earlier:
-                superseded.append(self.posts_dir / earlier)
-            files[shard] = file_name
+            superseded += [self.posts_dir / name for name in merged]
+            files[shard] = [name for name in names if name not in merged] + [file_name]
 
     def _append_to_journal(self, journal: dict[str, Any], record: bytes) -> None:
         """Write a commit's record into the summaries journal where what `library.json` names of it ends
