@@ -1104,7 +1104,7 @@ class Library:
         found: dict[str, str] = {}
         for marked, holders in self._index_entries({PARTIAL_KEY_MARK + key for key in ids}).items():
             key = marked.removeprefix(PARTIAL_KEY_MARK)
-            live = [holder for holder in dict.fromkeys(holders) if key in self._stored_partial_keys(holder)]
+            live = [holder for holder in holders if key in self._stored_partial_keys(holder)]
             if len(live) > 1:
                 order = self.summaries().order()
                 live.sort(key=lambda holder: order.get(holder, -1))
@@ -1207,7 +1207,7 @@ class Library:
             touched = writes.keys() | removals.keys()
             # The summaries are written when threads come or go, and once where a migration moved them here.
             summarised = bool(threads or gone) or ("summaries" not in meta and len(self.summaries()) > 0)
-            indexed = threads or meta["schema"] < PARTIAL_KEYS_FROM
+            indexed = bool(threads) or meta["schema"] < PARTIAL_KEYS_FROM
             if (touched or summarised or indexed) and not self.posts_dir.is_dir():
                 try:
                     self.posts_dir.mkdir(parents=True, exist_ok=True)
