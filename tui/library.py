@@ -2,58 +2,44 @@
 
 Layout on disk, for a library at `library.json`:
 
-- `library.json`: TinyDB with one table, `meta`: the schema version, the
-  generation, and the names of the files below that hold the library now.
-- `library.json.posts/s.<generation>.summaries`: one small summary per thread,
-  newest first, in the layout `summary_file.py` describes, so that start-up
-  parses a line of columns and each summary is read when it is shown or tested
-  (`added_at`, when an import first stored it, is absent in summaries written
-  before it was kept). What the user adds (bookmarks, read marks, reading positions, tags,
-  highlights, settings) is in the user's file beside it (`user_data.py`), so
-  that a read mark never rewrites the summaries. Read when first asked for: a commit that brings
-  a few threads reads none of them.
-- `library.json.posts/s.<generation>.journal`: the summaries commits added since the summaries
-  file was written, and the ids of the threads that went (`summary_file.journal_record`), beside
-  a file of at least JOURNAL_FROM_BYTES: a commit appends its own and `meta.journal` names how many
-  bytes of it are the library's (and their CRC-32), so that a reader reads no further than that
-  and the next commit writes over what a failed one left. Once the journal would outgrow
-  1/JOURNAL_SHARE of the file, the commit writes the file again, whole, and starts none.
-- `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the
-  full threads, split into 64 shards by id, so that opening one thread reads
-  one small file and start-up reads only the summaries. A shard is a list of
-  such files (`meta.shards`, oldest first), each written by one commit with the
-  threads it brought; a thread is in one file of its shard only. A commit that
-  removes or replaces a thread writes the threads its file keeps into the new
-  file, and merges a shard's newer, smaller files once it has more than
-  MAX_SHARD_FILES: what a commit writes grows with what it brings, not with the
-  library.
-- `library.json.posts/<shard>.<generation>.offsets`: beside each shard, where each
-  thread's JSON is in it, so that opening one thread reads that thread only (see
-  `shard_offsets.py`); derived data, the shard is read whole without it.
-- `library.json.posts/<shard>.<generation>.search`: beside each shard, its
-  posts as lowercased text, one line each, for search (see `search.py`);
-  derived data, rebuilt from the shard whenever it is missing or unreadable.
-- `library.json.posts/k<shard>.<generation>.keys`: the post index, JSON, post id -> the ids of
-  the threads that held it when written (64 shards by the post id's hash, like the posts, each a
-  list of files, `meta.keys`); a commit writes one new file for each shard its threads' post ids
-  name, with their entries, merging a shard's newer files into it past MAX_SHARD_FILES, as for the
-  posts. It finds the thread a copy holding
-  other posts of it joins (`thread_copies.merge_copies`); entries of removed threads are skipped.
-  It also holds, marked `PARTIAL_KEY_MARK`, the ids a partial copy of a thread may have
-  (`partial_keys`: its text key, its second post's id), so that a copy is matched without reading
-  the summaries.
+- `library.json`: TinyDB with one table, `meta`: the schema version, the generation, and the names
+  of the files below that hold the library now.
+- `library.json.posts/s.<generation>.summaries`: one small summary per thread, newest first, in the
+  layout `summary_file.py` describes: start-up parses a line of columns, and each summary is read when
+  it is shown or tested (`added_at`, when an import first stored it, is absent in summaries written
+  before it was kept). What the user adds (bookmarks, read marks, reading positions, tags, highlights,
+  settings) is in the user's file beside it (`user_data.py`), so a read mark never rewrites the
+  summaries. Read when first asked for: a commit that brings a few threads reads none of them.
+- `library.json.posts/s.<generation>.journal`: the summaries commits added since the summaries file
+  was written, and the ids of the threads that went (`summary_file.journal_record`), beside a file of
+  at least JOURNAL_FROM_BYTES. A commit appends its own and `meta.journal` names how many bytes of it
+  are the library's (and their CRC-32): a reader reads no further, and the next commit writes over what
+  a failed one left. Once the journal would outgrow 1/JOURNAL_SHARE of the file, the commit writes the
+  file again, whole, and starts none.
+- `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the full threads, split into 64
+  shards by id, so that opening one thread reads one small file. A shard is a list of such files
+  (`meta.shards`, oldest first), each written by one commit with the threads it brought; a thread is in
+  one file of its shard only. A commit that removes or replaces a thread writes the threads its file
+  keeps into the new file, and merges a shard's newer, smaller files once it has more than
+  MAX_SHARD_FILES: what a commit writes grows with what it brings, not with the library.
+- `library.json.posts/<shard>.<generation>.offsets` and `.search`, beside each shard: where each
+  thread's JSON is in it (`shard_offsets.py`), and its posts as lowercased text, a line each
+  (`search.py`). Derived data: the shard is read whole without them, and they are made again from it.
+- `library.json.posts/k<shard>.<generation>.keys`: the post index, JSON, post id -> the ids of the
+  threads that held it when written, in 64 shards by the post id's hash, each a list of files
+  (`meta.keys`) that commits add to and merge as they do the posts'. It finds the thread a copy holding
+  other posts of it joins (`thread_copies.merge_copies`); entries of removed threads are skipped. It
+  also holds, marked `PARTIAL_KEY_MARK`, the ids a partial copy of a thread may have (`partial_keys`),
+  so that a copy is matched without reading the summaries.
 - `library.json.lock`: the inter-process lock taken for every write.
-- `library.json.v<N>.bak`: the library as it was before a migration from
-  schema version N.
+- `library.json.v<N>.bak`: the library as it was before a migration from schema version N.
 
-A commit writes a new file for each shard it touches and the summaries under new
-names or onto the journal (the threads a merged file keeps copied as they are, JSON and search lines,
-where its offsets and search files are whole; made from the documents where not;
-the summaries kept copied as lines), then replaces `library.json` (the single commit point), then removes the superseded
-shards and any temporary files a killed writer left. A crash at any moment
-leaves the old or the new library. Every write holds the lock and first
-re-reads the library if its content changed, so concurrent writers lose
-nothing.
+A commit writes a new file for each shard it touches and the summaries under new names or onto the
+journal (a merged file's threads copied as they are where its offsets and search files are whole),
+then replaces `library.json` (the single commit point), then removes the superseded shards and any
+temporary files a killed writer left. A crash at any moment leaves the old or the new library. Every
+write holds the lock and first re-reads the library if its content changed, so concurrent writers
+lose nothing.
 """
 
 from __future__ import annotations
@@ -67,8 +53,7 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -114,9 +99,7 @@ _META_ID = 1
 SHARD_COUNT = 64
 _SHARD_NAMES = tuple(f"{shard:02x}" for shard in range(SHARD_COUNT))
 SHARD_CACHE_SIZE = 4
-# A shard is a list of files, each written by one commit with the threads it brought; past this many,
-# a commit merges the newer, smaller ones into one (see `_merged_away`).
-MAX_SHARD_FILES = 8
+MAX_SHARD_FILES = 8  # past this many files, a commit merges a shard's newer, smaller ones (`_merged_away`)
 # Offsets files (a few hundred KiB each at 100,000 threads) and thread documents kept after a read.
 OFFSETS_CACHE_SIZE = 8
 RECENT_THREADS = 8
@@ -125,15 +108,11 @@ _SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
 _KEYS_FILE = re.compile(r"k[0-9a-f]{2}\.\d+\.keys")
 _SUMMARIES_FILE = re.compile(r"s\.\d+\.summaries")
 _JOURNAL_FILE = re.compile(r"s\.\d+\.journal")
-# A commit appends the summaries it brings to the summaries file's journal (it writes what it brings, not the
-# library) where the file holds at least this many bytes, until the journal would grow past 1/JOURNAL_SHARE of
-# the file: then it writes the file again, whole, and starts no journal. A start places each journal summary
-# among the file's by halving (a few lines parsed each): kept this small, that costs a few hundredths of a
-# second at most, and the file is written again after some hundreds of one-thread commits (a large import
-# writes it at once).
+# When a commit appends to the summaries journal (see above). A start places each journal summary among the
+# file's by halving (a few lines parsed each): kept this small, that costs a few hundredths of a second at
+# most, and the file is written again after some hundreds of one-thread commits.
 JOURNAL_FROM_BYTES = 1 << 20
 JOURNAL_SHARE = 64
-# The post index also keeps the ids a partial copy of a thread may have (`partial_keys`), marked so.
 PARTIAL_KEY_MARK = "partial "
 # Past this many threads asked about, the summaries are read to tell which are held (else the shards tell).
 _FEW_THREADS = 64
@@ -148,9 +127,7 @@ class LibraryError(Exception):
 def default_db_path() -> Path:
     """`$THREADS_TUI_DB`, else `user_db_path()`."""
     env = os.environ.get(DB_ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    return user_db_path()
+    return Path(env).expanduser() if env else user_db_path()
 
 
 def user_db_path() -> Path:
@@ -167,10 +144,9 @@ class Place(NamedTuple):
 
 @lru_cache(maxsize=1 << 16)
 def place_of(thread_id: str) -> Place:
-    """Where a thread is kept: its TinyDB document id (60 bits of its id's hash) and its posts
-    shard (one of SHARD_COUNT, as two hex digits, from the same hash)."""
+    """Where a thread is kept: its document id, the first 60 bits of its id's hash, and its shard, the
+    first 32 bits modulo SHARD_COUNT."""
     digest = hashlib.sha1(thread_id.encode()).digest()
-    # The first 15 hex digits (60 bits), and the first 8 (32 bits) modulo SHARD_COUNT.
     return Place(int.from_bytes(digest[:8]) >> 4, _SHARD_NAMES[int.from_bytes(digest[:4]) % SHARD_COUNT])
 
 
@@ -185,14 +161,10 @@ def shard_for(thread_id: str) -> str:
 
 
 class StoredThread:
-    """A thread in the form the library keeps: its document (posts included), its summary,
-    the ids earlier copies may be stored under, and its search lines.
-
-    Made where the thread is parsed (a worker process, in a large import), so
-    that committing only files it away. The document stays the JSON it is
-    written as (`json`) until a copy of the same thread must be weighed
-    against it (`doc`).
-    """
+    """A thread in the form the library keeps: its document (posts included), its summary, the ids
+    earlier copies may be stored under, and its search lines. Made where the thread is parsed (a worker
+    process, in a large import), so that committing only files it away. The document stays the JSON it
+    is written as (`json`) until a copy of the same thread must be weighed against it (`doc`)."""
 
     __slots__ = ("id", "summary", "aliases", "search", "place", "_json", "_doc")
 
@@ -237,8 +209,8 @@ class StoredThread:
         return isinstance(date, str) and date.startswith("--")
 
     def place_by(self, imported: date) -> None:
-        """Place a thread whose date lacks a year by the day it was imported (see `model.Thread.placed_on`):
-        its summary's `placed_at` and `imported_at`, its document's `placed_on`. Its date stays as it is."""
+        """Place a thread whose date lacks a year by the day it was imported (`model.Thread.placed_on`):
+        its summary's `placed_at` and `imported_at`, its document's `placed_on`; not its date."""
         own = PartialDate.from_iso(self.summary.get("date"))
         if own is None:
             return
@@ -292,10 +264,6 @@ def partial_keys(summary: Summary) -> tuple[str, ...]:
     return tuple(fields[key] for key in PARTIAL_KEY_FIELDS if isinstance(fields.get(key), str))
 
 
-def _is_damaged(summary: Summary | None) -> bool:
-    return bool(summary and summary.get("damaged"))
-
-
 def _added(summary: Summary, added_at: float) -> Summary:
     """A summary with the time an import first stored its thread."""
     summary = summary.copy()
@@ -304,13 +272,12 @@ def _added(summary: Summary, added_at: float) -> Summary:
 
 
 def _file_list(names: str | list[str]) -> list[str]:
-    """The files a shard (or the post index of a shard) is, oldest first: a list, or one name as
-    earlier libraries wrote it."""
+    """The files of a shard (or of its post index), oldest first: a list, or one name as before schema 5."""
     return [names] if isinstance(names, str) else list(names)
 
 
 def shard_files_of(meta: dict[str, Any], shard: str) -> list[str]:
-    """The files of one shard, oldest first (a library before schema 5 named one file, not a list)."""
+    """The files of one shard, oldest first."""
     return _file_list(meta["shards"].get(shard, []))
 
 
@@ -370,13 +337,6 @@ def _migrate_from_2(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]
     return data, []
 
 
-def _migrate_from_3(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
-    """Version 3 kept the summaries in a `threads` table: the commit that ends the migration
-    writes them into a summaries file and drops the table (and sets the version: a crash before
-    it leaves version 3, migrated again)."""
-    return data, []
-
-
 def _migrate_from_4(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
     """Version 4 kept each shard in one file: its name becomes a list of one, to which commits add."""
     meta = data["meta"][str(_META_ID)]
@@ -385,16 +345,17 @@ def _migrate_from_4(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]
     return data, []
 
 
-def _migrate_from_5(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
-    """Version 5 kept no partial keys in the post index: the commit that ends the migration indexes
-    every summary's (and sets the version: a crash before it leaves version 5, migrated again)."""
+def _migrated_by_commit(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
+    """Version 3 kept the summaries in a `threads` table, version 5 no partial keys in the post index:
+    the commit that ends the migration writes the summaries file and drops the table, or indexes every
+    summary's partial keys (and sets the version: a crash before it leaves the old one, migrated again)."""
     return data, []
 
 
 # MIGRATIONS[n] turns raw library data of version n into version n + 1,
 # returning the threads whose posts must be (re)written into shards.
-MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1, 2: _migrate_from_2, 3: _migrate_from_3,
-                                   4: _migrate_from_4, 5: _migrate_from_5}
+MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1, 2: _migrate_from_2,
+                                   3: _migrated_by_commit, 4: _migrate_from_4, 5: _migrated_by_commit}
 # From these versions on, the shards' threads give the summaries their text keys.
 SHARDS_UPGRADED_FROM = 1
 # From this version on, the summaries are in a file of their own (`summary_file.py`).
@@ -576,7 +537,7 @@ class Library:
 
     def _migrate(self, version: int) -> None:
         """Bring a library of an older schema up to date, keeping a backup of the old file."""
-        with self._locked():
+        with self.locked():
             if self._changed_under_lock():
                 self._load()  # another process got here first
                 return
@@ -783,29 +744,36 @@ class Library:
     def _shard_path(self, file_name: str) -> Path:
         return self.posts_dir / file_name
 
+    def _cached(self, cache: OrderedDict[str, Any], key: str) -> Any:
+        """What a cache of the last few used holds under `key` (now its newest), else None."""
+        with self._shard_cache_lock:
+            value = cache.get(key)
+            if value is not None:
+                cache.move_to_end(key)
+            return value
+
+    def _cache(self, cache: OrderedDict[str, Any], key: str, value: Any, size: int) -> None:
+        """Keep `value` as the newest of a cache of the last `size` used (the last few only, or a big
+        commit would hold them all)."""
+        with self._shard_cache_lock:
+            cache[key] = value
+            cache.move_to_end(key)
+            while len(cache) > size:
+                cache.popitem(last=False)
+
     def _shard_db_named(self, file_name: str) -> TinyDB:
         """The shard file of this name, read once and kept for the next reads (a few of them)."""
-        with self._shard_cache_lock:
-            cached = self._shard_cache.get(file_name)
-            if cached is not None:
-                self._shard_cache.move_to_end(file_name)
-                return cached
+        cached: TinyDB | None = self._cached(self._shard_cache, file_name)
+        if cached is not None:
+            return cached
         cached = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage, track_digest=False)
         try:
             if cached.storage.read() is None:
                 raise StorageReadError(storage_of(cached).path, "the file is missing")
         except StorageReadError as error:
             raise self._unreadable(error.reason, error.path) from error
-        self._remember_shard(file_name, cached)
+        self._cache(self._shard_cache, file_name, cached, SHARD_CACHE_SIZE)
         return cached
-
-    def _remember_shard(self, file_name: str, db: TinyDB) -> None:
-        """Keep a shard for the next reads: the last few only, or a big commit would hold them all."""
-        with self._shard_cache_lock:
-            self._shard_cache[file_name] = db
-            self._shard_cache.move_to_end(file_name)
-            while len(self._shard_cache) > SHARD_CACHE_SIZE:
-                self._shard_cache.popitem(last=False)
 
     def cached_thread(self, thread_id: str) -> Thread | None:
         """The thread if it was read lately (no file is read here), else None."""
@@ -865,17 +833,11 @@ class Library:
 
     def _offsets_of(self, file_name: str) -> ShardOffsets | None:
         """Where each thread is in a shard file (the last few read are kept); None where that cannot be told."""
-        with self._shard_cache_lock:
-            offsets = self._offsets.get(file_name)
+        offsets: ShardOffsets | None = self._cached(self._offsets, file_name)
+        if offsets is None:
+            offsets = read_offsets(self.posts_dir / offsets_name(file_name)) or self._scan_offsets(file_name)
             if offsets is not None:
-                self._offsets.move_to_end(file_name)
-                return offsets
-        offsets = read_offsets(self.posts_dir / offsets_name(file_name)) or self._scan_offsets(file_name)
-        if offsets is not None:
-            with self._shard_cache_lock:
-                self._offsets[file_name] = offsets
-                while len(self._offsets) > OFFSETS_CACHE_SIZE:
-                    self._offsets.popitem(last=False)
+                self._cache(self._offsets, file_name, offsets, OFFSETS_CACHE_SIZE)
         return offsets
 
     def _read_alone(self, file_name: str, thread_id: str) -> tuple[bool, dict[str, Any] | None]:
@@ -893,11 +855,7 @@ class Library:
             return False, None
         if doc is None:
             return False, None
-        with self._shard_cache_lock:
-            self._recent[thread_id] = (file_name, doc)
-            self._recent.move_to_end(thread_id)
-            while len(self._recent) > RECENT_THREADS:
-                self._recent.popitem(last=False)
+        self._cache(self._recent, thread_id, (file_name, doc), RECENT_THREADS)
         return True, doc
 
     def iter_threads(self) -> Iterator[Thread]:
@@ -913,13 +871,10 @@ class Library:
 
     # -- writing ----------------------------------------------------------
 
-    def locked(self) -> contextlib.AbstractContextManager[None]:
-        """Hold the library's lock: what else is written beside the library (the user's file) is written under it."""
-        return self._locked()
-
     @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """Hold the inter-process lock (re-entrant within this Library)."""
+    def locked(self) -> Iterator[None]:
+        """Hold the inter-process lock (re-entrant within this Library), under which what else is written
+        beside the library (the user's file) is written too."""
         try:
             self.lock_path.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
@@ -939,7 +894,7 @@ class Library:
     def _writing(self) -> Iterator[None]:
         """Hold the lock and start from what is on disk now, which must be whole: a damaged
         library is never rewritten (it would carry the damage on, or lose what it held)."""
-        with self._locked():
+        with self.locked():
             if self._changed_under_lock():
                 self._load()
             yield
@@ -968,7 +923,7 @@ class Library:
             if unchanged:
                 summaries = self.summaries()
                 changes.write.update((thread.id, thread) for thread in unchanged  # its summary written anew
-                                     if _is_damaged(summaries.get(thread.id)))
+                                     if (summary := summaries.get(thread.id)) and summary.get("damaged"))
             if changes.write or changes.remove:
                 # What the user's file holds goes on to the copies that replace threads: copied first, so
                 # that a crash, a kill or a failed commit loses none; the replaced threads' are dropped after.
@@ -1422,42 +1377,32 @@ class Library:
 
     def _clear_debris(self) -> None:
         """Remove what a killed writer left: unreferenced shard files, temporary files (under the lock)."""
-        self._remove_stray_shards(self.live_post_files())
+        live = self.live_post_files()
+        try:
+            entries = list(os.scandir(self.posts_dir))
+        except OSError:
+            entries = []
+        for entry in entries:
+            if entry.name not in live:
+                _remove_quietly(Path(entry.path))
         remove_stale_temp_files(self.path)
 
-    def _replace_docs(self, table: str, docs: Sequence[tuple[str | None, dict[str, Any]]]) -> None:
-        """Store documents under their keys' ids, each replacing any under its id, as TinyDB's
-        remove and insert would (a replaced document goes last), in one write of the table.
-
-        Done on the table's stored form, by id as text: TinyDB would make a Document
-        of each and re-key the whole table twice, which for 20,000 summaries is most
-        of a commit's time after the posts.
-        """
-        self._store_docs(table, [(doc_id_for(key) if key is not None else _META_ID, doc) for key, doc in docs])
-
-    def _store_docs(self, table: str, docs: list[tuple[int, dict[str, Any]]]) -> None:
-        """`_replace_docs` by document id."""
+    def _replace_docs(self, table: str, docs: list[tuple[str, dict[str, Any]]]) -> None:
+        """Store documents under their thread ids' document ids, each replacing any under its id as
+        TinyDB's remove and insert would (a replaced document goes last), in one write of the table.
+        Done on the table's stored form: TinyDB would make a Document of each and re-key the whole
+        table twice, which for 20,000 summaries is most of a commit's time after the posts."""
         if not docs:
             return
         tables = self.db.storage.read() or {}
         stored = dict(tables.get(table) or {})  # a new dict: a reader may be going through the old
-        for doc_id, doc in docs:
-            key = str(doc_id)
+        for thread_id, doc in docs:
+            key = str(doc_id_for(thread_id))
             stored.pop(key, None)
             stored[key] = dict(doc)
         tables[table] = stored
         self.db.storage.write(tables)
         self.db.table(table).clear_cache()
-
-    def _remove_stray_shards(self, live: set[str]) -> None:
-        """Remove shard and temporary files a killed writer left behind (called under the lock)."""
-        try:
-            entries = list(os.scandir(self.posts_dir))
-        except OSError:
-            return
-        for entry in entries:
-            if entry.name not in live:
-                _remove_quietly(Path(entry.path))
 
 
 def _mapped(handle: IO[bytes]) -> mmap.mmap:

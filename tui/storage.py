@@ -20,22 +20,19 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 
-class StorageReadError(Exception):
+class _FileError(Exception):
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class StorageReadError(_FileError):
     """A database file exists but cannot be read; it must be left as it is."""
 
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
-
-class StorageWriteError(Exception):
+class StorageWriteError(_FileError):
     """Writing a database file failed (disk full, permissions); the old file is intact."""
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
 
 def _reason(error: OSError) -> str:
@@ -82,13 +79,9 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}."
 
 
-def _read_umask() -> int:
-    umask = os.umask(0o022)  # the only way to read it is to set it: done once, at import
-    os.umask(umask)
-    return umask
-
-
-_NEW_FILE_MODE = 0o666 & ~_read_umask()
+_UMASK = os.umask(0o022)  # the only way to read it is to set it: done once, at import
+os.umask(_UMASK)
+_NEW_FILE_MODE = 0o666 & ~_UMASK
 
 
 def file_mode(path: Path) -> int:
@@ -136,12 +129,9 @@ def write_atomic(path: Path, payload: bytes, sync: bool = True, mode: int | None
 
 
 def write_new_file(path: Path, payload: bytes | Sequence[bytes | memoryview], mode: int | None = None) -> None:
-    """Write a file under a name nothing refers to yet: no temporary file, no rename, no fsync.
-
-    The caller makes many such files durable at once (`sync_files`, then one
-    `fsync_dir`) before committing a reference to them; a partial file from a
-    kill is never referred to. `payload` may be a list of pieces of the file.
-    """
+    """Write a file (or its pieces) under a name nothing refers to yet: no temporary file, no rename, no
+    fsync. The caller makes many such files durable at once (`sync_files`, then one `fsync_dir`) before
+    committing a reference to them, so a partial file from a kill is never referred to."""
     try:
         # A name that exists already (a generation used again, after a backup was put back) may be mapped
         # by a reader: the new file is a new inode, never that one rewritten under it.
@@ -162,12 +152,8 @@ def write_new_file(path: Path, payload: bytes | Sequence[bytes | memoryview], mo
 
 
 def sync_files(paths: list[Path]) -> None:
-    """fsync files written by `write_new_file`, all written before any is synced.
-
-    One after another, the first sync waits for the disk and the journal
-    commit it forces carries the others, where per-file write-and-sync would
-    wait once per file.
-    """
+    """fsync files written by `write_new_file`, all written before any is synced: the first sync waits
+    for the disk and the journal commit it forces carries the others (per-file syncs would wait for each)."""
     for path in paths:
         _sync_file(path)
 
@@ -175,27 +161,20 @@ def sync_files(paths: list[Path]) -> None:
 def _sync_file(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     except OSError as error:
         raise StorageWriteError(path, _reason(error)) from error
-    try:
-        os.fsync(fd)
-    except OSError as error:
-        raise StorageWriteError(path, _reason(error)) from error
-    finally:
-        os.close(fd)
 
 
 class BackgroundSync:
-    """Write new files of one folder (see `write_new_file`) and make them durable in a thread of
-    its own, as soon as they are written: the disk works while the caller makes the next file.
-    Each sync takes every file written since the last one.
-
-    Use it as a context manager; `wait()` returns once every file given is
-    durable, and raises StorageWriteError for the first that could not be
-    synced. Leaving the block (however) stops the thread. The writes are the
-    caller's: a thread writing too would wait for the caller's hold on the
-    interpreter after each of them, and slow both down.
-    """
+    """A context manager that writes new files of one folder (`write_new_file`) and syncs them in a
+    thread of its own, each sync taking every file written since the last: the disk works while the caller
+    makes the next file. `wait()` returns once all are durable, or raises the first StorageWriteError.
+    The writes stay the caller's: a writing thread would wait for the caller's hold on the interpreter
+    after each write, and slow both down."""
 
     def __init__(self) -> None:
         self._files: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
@@ -231,19 +210,13 @@ class BackgroundSync:
             self._thread.join()
 
     def _run(self) -> None:
-        done = False
-        while not done and (path := self._files.get()) is not None:
-            batch = [path]  # and every file written while the last sync ran
-            while True:
-                try:
-                    more = self._files.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    done = True
-                    break
-                batch.append(more)
-            self._sync(batch)
+        stopping = False
+        while not stopping:
+            batch = [self._files.get()]  # and every file written while the last sync ran
+            while not self._files.empty():
+                batch.append(self._files.get_nowait())
+            stopping = None in batch  # None is put last
+            self._sync([path for path in batch if path is not None])
 
     def _sync(self, paths: list[Path]) -> None:
         """Sync files, keeping the first failure (after one, the commit fails anyway: the rest is drained)."""
@@ -280,16 +253,6 @@ def remove_stale_temp_files(path: Path) -> None:
                 pass
 
 
-def read_json_bytes(path: Path) -> bytes | None:
-    """The bytes of a JSON file; None when it does not exist."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise StorageReadError(path, _reason(error)) from error
-
-
 @contextmanager
 def no_cycle_collection() -> Iterator[None]:
     """No garbage collection pass while building many objects that hold no cycles (a library's
@@ -316,13 +279,9 @@ def parse_json(path: Path, payload: bytes) -> Any:
 
 
 class AtomicJSONStorage(Storage):
-    """TinyDB storage: one read, in-memory changes, explicit atomic `flush()`.
-
-    TinyDB calls `write` after every operation; keeping those in memory makes
-    bulk imports one disk write, and `flush` is the single commit point.
-    Closing never writes: only an explicit `flush` touches the disk.
-    `digest` is the content hash of the file as last read or written.
-    """
+    """TinyDB storage: one read, in-memory changes, explicit atomic `flush()` (TinyDB writes after
+    every operation: kept in memory, a bulk import is one disk write). Closing never writes.
+    `digest` is the content hash of the file as last read or written."""
 
     def __init__(self, path: str | os.PathLike[str], track_digest: bool = True) -> None:
         self.path = Path(path)
@@ -334,7 +293,12 @@ class AtomicJSONStorage(Storage):
 
     def read(self) -> dict[str, Any] | None:
         if not self._loaded:
-            payload = read_json_bytes(self.path)
+            try:
+                payload: bytes | None = self.path.read_bytes()
+            except FileNotFoundError:
+                payload = None
+            except OSError as error:
+                raise StorageReadError(self.path, _reason(error)) from error
             data = None if payload is None else parse_json(self.path, payload)
             if payload is not None and not (
                 isinstance(data, dict) and all(isinstance(v, dict) for v in data.values())
@@ -350,20 +314,12 @@ class AtomicJSONStorage(Storage):
         self._loaded = True
         self.dirty = True
 
-    def flush(self, new_file: bool = False, mode: int | None = None) -> None:
-        """Write the in-memory data to disk atomically, if anything changed.
-
-        `new_file`: the path is a fresh name nobody refers to yet, so a plain
-        write suffices; the caller syncs it (see `write_new_file`), and may
-        give its permission bits.
-        """
+    def flush(self) -> None:
+        """Write the in-memory data to disk atomically, if anything changed."""
         if not self.dirty:
             return
         payload = orjson.dumps(self._data or {})
-        if new_file:
-            write_new_file(self.path, payload, mode)
-        else:
-            write_atomic(self.path, payload)
+        write_atomic(self.path, payload)
         self.digest = digest_of(payload) if self.track_digest else None
         self.dirty = False
 
