@@ -169,17 +169,14 @@ class StoredThread:
     __slots__ = ("id", "summary", "aliases", "search", "place", "_json", "_doc")
 
     def __init__(self, summary: Summary, aliases: tuple[str, ...] = (),
-                 search: SearchLines | None = None, *, json: bytes | None = None,
-                 doc: dict[str, Any] | None = None, place: Place | None = None) -> None:
-        if json is None and doc is None:
-            raise ValueError("a stored thread needs its document, as JSON or as a dict")
+                 search: SearchLines | None = None, *, json: bytes, place: Place | None = None) -> None:
         self.id: str = summary["id"]
         self.summary = summary  # `Thread.summary()`, and its `text_key` where that is not its id
-        self.aliases = aliases  # `thread_copies.aliases_of(doc)`
+        self.aliases = aliases  # `thread_copies.aliases_from`
         self.search = search  # `search.search_lines(doc)`
         self.place = place or place_of(self.id)  # `place_of(id)`, worked out where it was parsed
-        self._json = json
-        self._doc = doc
+        self._json: bytes | None = json
+        self._doc: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, thread: Thread) -> StoredThread:
@@ -253,22 +250,11 @@ def _stored_from_doc(doc: dict[str, Any]) -> StoredThread:
     return StoredThread.of(Thread.from_dict(doc))
 
 
-# The fields of a summary that hold ids other than its own that a partial copy of the thread may
-# have: its text key (a copy without post ids) and its second post's id (a copy saved without its first post).
-PARTIAL_KEY_FIELDS = ("text_key", "second_id")
-
-
 def partial_keys(summary: Summary) -> tuple[str, ...]:
-    """The ids a partial copy of a stored thread may have (`PARTIAL_KEY_FIELDS`)."""
+    """The ids a partial copy of a stored thread may have: its text key (a copy without post ids) and its
+    second post's id (a copy saved without its first post), where its summary holds them."""
     fields: Mapping[str, Any] = summary
-    return tuple(fields[key] for key in PARTIAL_KEY_FIELDS if isinstance(fields.get(key), str))
-
-
-def _added(summary: Summary, added_at: float) -> Summary:
-    """A summary with the time an import first stored its thread."""
-    summary = summary.copy()
-    summary["added_at"] = added_at
-    return summary
+    return tuple(fields[key] for key in ("text_key", "second_id") if isinstance(fields.get(key), str))
 
 
 def _file_list(names: str | list[str]) -> list[str]:
@@ -1208,7 +1194,7 @@ class Library:
                         meta["shards"].pop(shard, None)
                 if summarised:
                     added = self._added_times(threads, changes.replaced)
-                    written = [_added(t.summary, added[t.id]) for t in threads]
+                    written = [t.summary | {"added_at": added[t.id]} for t in threads]
                     for summary in written:
                         check_summary(summary)  # as `Summaries.updated` does: none the journal holds fails a reader
                     record = journal_record(gone, written)

@@ -32,15 +32,9 @@ def text_key(doc: Doc) -> str:
     return make_thread_id(None, doc.get("author_handle") or doc.get("author_name"), first)
 
 
-def aliases_of(doc: Doc, key: str | None = None) -> tuple[str, ...]:
-    """Ids an earlier, partial copy of this thread may be stored under: its posts' ids and its
-    text key (`key`, where the caller has it already)."""
-    return aliases_from(doc["id"], [post["id"] for post in doc.get("posts") or () if post.get("id")],
-                   key or text_key(doc))
-
-
 def aliases_from(thread_id: str, post_ids: list[str], key: str) -> tuple[str, ...]:
-    """`aliases_of` a thread of this id, these post ids (in order, none empty) and this text key."""
+    """Ids an earlier, partial copy of a thread of this id may be stored under: its post ids (in order,
+    none empty) and its text key."""
     post_ids.append(key)
     return tuple(alias for alias in dict.fromkeys(post_ids) if alias != thread_id)
 
@@ -68,6 +62,15 @@ def flat_text(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _flat(post: Doc) -> str:
+    """`flat_text` of a post's text."""
+    return flat_text(post.get("text") or "")
+
+
+def _post_ids(doc: Doc) -> set[str]:
+    return {post["id"] for post in doc.get("posts") or () if post.get("id")}
+
+
 def _author(doc: Doc) -> str:
     return (doc.get("author_handle") or doc.get("author_name") or "").casefold()
 
@@ -78,12 +81,10 @@ def one_thread(doc: Doc, other: Doc) -> bool:
     small_posts, large_posts = smaller.get("posts") or (), larger.get("posts") or ()
     if not small_posts or _author(smaller) != _author(larger):
         return False
-    small_ids = {post["id"] for post in small_posts if post.get("id")}
-    large_ids = {post["id"] for post in large_posts if post.get("id")}
+    small_ids, large_ids = _post_ids(smaller), _post_ids(larger)
     if small_ids and large_ids:
         return small_ids <= large_ids
-    return [flat_text(p.get("text") or "") for p in small_posts] == [
-        flat_text(p.get("text") or "") for p in large_posts[:len(small_posts)]]
+    return [_flat(p) for p in small_posts] == [_flat(p) for p in large_posts[:len(small_posts)]]
 
 
 ADDED, UPDATED, UNCHANGED, MERGED = "added", "updated", "unchanged", "merged"
@@ -107,23 +108,21 @@ def overlaps(doc: Doc, other: Doc) -> bool:
     copies without ids never overlap: of those the fuller is kept, as before."""
     if _author(doc) != _author(other):
         return False
-    ids = {post["id"] for post in doc.get("posts") or () if post.get("id")}
-    other_ids = {post["id"] for post in other.get("posts") or () if post.get("id")}
+    ids, other_ids = _post_ids(doc), _post_ids(other)
     if ids and other_ids:
         return not ids.isdisjoint(other_ids)
     if not ids and not other_ids:  # two copies without ids: text alone is too weak to join posts by
         return False
     posts: list[Doc] = doc.get("posts") or []
     other_posts: list[Doc] = other.get("posts") or []
-    return bool(posts and other_posts) and (
-        flat_text(posts[0].get("text") or "") == flat_text(other_posts[0].get("text") or ""))
+    return bool(posts and other_posts) and _flat(posts[0]) == _flat(other_posts[0])
 
 
 def _holds(doc: Doc, other: Doc) -> bool:
     """Whether `doc` holds every post of `other` (by id, else by text)."""
-    ids = {post["id"] for post in doc.get("posts") or () if post.get("id")}
-    texts = {flat_text(post.get("text") or "") for post in doc.get("posts") or ()}
-    return all((post["id"] in ids) if post.get("id") and ids else (flat_text(post.get("text") or "") in texts)
+    ids = _post_ids(doc)
+    texts = {_flat(post) for post in doc.get("posts") or ()}
+    return all((post["id"] in ids) if post.get("id") and ids else (_flat(post) in texts)
                for post in other.get("posts") or ())
 
 
@@ -343,9 +342,9 @@ def merge_copies(docs: list[Doc]) -> Doc:
             without_id.append(n)
     for n, (_, post) in enumerate(flat):  # texts of posts with ids first: a post without one joins them
         if post.get("id"):
-            by_text.setdefault(flat_text(post.get("text") or ""), n)
+            by_text.setdefault(_flat(post), n)
     for n in without_id:
-        key = flat_text(flat[n][1].get("text") or "")
+        key = _flat(flat[n][1])
         first = by_text.setdefault(key, n)
         parent[find(n)] = find(first)
     groups: dict[int, list[int]] = {}
@@ -384,7 +383,7 @@ def merge_copies(docs: list[Doc]) -> Doc:
         post = chosen[root]
         post_id = post.get("id") or ""
         when = (post["time"], 0) if post.get("time") else (after_time.get(root, ""), 1)
-        return (when, len(post_id), post_id, flat_text(post.get("text") or ""), _canonical(post))
+        return (when, len(post_id), post_id, _flat(post), _canonical(post))
 
     ordered: list[Doc] = []
     ready = sorted((root for root, count in waiting.items() if count == 0), key=tie)

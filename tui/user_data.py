@@ -212,8 +212,7 @@ class UserData:
     # -- tags ----------------------------------------------------------------
 
     def tags(self, thread_id: str) -> list[str]:
-        doc = self._read().table("tags").get(Query().thread_id == thread_id)
-        return list(doc["tags"]) if isinstance(doc, dict) else []
+        return _tags_of(self._read().table("tags"), thread_id)
 
     def all_tags(self) -> dict[str, list[str]]:
         """Every tagged thread's tags, by thread id."""
@@ -223,14 +222,12 @@ class UserData:
         """Add (or `remove`) tags on a thread; its tags now."""
         wanted = [normalise_tag(tag) for tag in tags]
         with self._writing() as db:
-            table = db.table("tags")
-            doc = table.get(Query().thread_id == thread_id)
-            current = list(doc["tags"]) if isinstance(doc, dict) else []
+            current = _tags_of(db.table("tags"), thread_id)
             if remove:
                 current = [tag for tag in current if tag not in wanted]
             else:
                 current += [tag for tag in dict.fromkeys(wanted) if tag not in current]
-            table.upsert({"thread_id": thread_id, "tags": current}, Query().thread_id == thread_id)
+            _set_tags(db.table("tags"), thread_id, current)
         return current
 
     # -- highlights ------------------------------------------------------------
@@ -314,9 +311,7 @@ class UserData:
             for old, new in replaced.items():
                 doc = tags.get(Query().thread_id == old)
                 if isinstance(doc, dict):
-                    kept = tags.get(Query().thread_id == new)
-                    merged = list(dict.fromkeys([*(kept["tags"] if isinstance(kept, dict) else []), *doc["tags"]]))
-                    tags.upsert({"thread_id": new, "tags": merged}, Query().thread_id == new)
+                    _set_tags(tags, new, list(dict.fromkeys([*_tags_of(tags, new), *doc["tags"]])))
                 carried = {str(doc["key"]) for doc in highlights.search(Query().thread_id == new)}
                 for doc in highlights.search(Query().thread_id == old):
                     if doc["key"] not in carried:
@@ -351,10 +346,7 @@ class UserData:
             _merge_states(db.table("state"), {thread_id: {**state, **kept_states.get(thread_id, {})}
                                               for thread_id, state in forgotten.states.items()})
             for thread_id, kept in forgotten.tags.items():
-                doc = tags.get(Query().thread_id == thread_id)
-                now = list(doc["tags"]) if isinstance(doc, dict) else []
-                tags.upsert({"thread_id": thread_id, "tags": list(dict.fromkeys([*kept, *now]))},
-                            Query().thread_id == thread_id)
+                _set_tags(tags, thread_id, list(dict.fromkeys([*kept, *_tags_of(tags, thread_id)])))
             present = {str(kept.get("key")) for kept in highlights.all()}
             for dropped in forgotten.highlights:
                 if str(dropped.get("key")) not in present:
@@ -380,6 +372,15 @@ class UserFile:
     highlights: list[Highlight] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
     searches: dict[str, str] = field(default_factory=dict)
+
+
+def _tags_of(table: Table, thread_id: str) -> list[str]:
+    doc = table.get(Query().thread_id == thread_id)
+    return list(doc["tags"]) if isinstance(doc, dict) else []
+
+
+def _set_tags(table: Table, thread_id: str, tags: list[str]) -> None:
+    table.upsert({"thread_id": thread_id, "tags": tags}, Query().thread_id == thread_id)
 
 
 def _states(db: TinyDB) -> dict[str, dict[str, Any]]:
