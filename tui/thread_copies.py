@@ -128,19 +128,16 @@ def _holds(doc: Doc, other: Doc) -> bool:
 
 def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mapping[str, str],
          by_post: Mapping[str, Iterable[str]] | None = None, make: Callable[[Doc], Any] | None = None) -> Plan:
-    """Decide, copy by copy in order, what a batch changes.
+    """Decide, copy by copy in order, what a batch changes: each copy is weighed against the library as
+    the copies before it left it; one with nothing to be weighed against (the usual one) is not read as
+    a document.
 
-    `incoming`: StoredThreads (with `id`, `doc`, `aliases`, `partial_keys`). `stored`: the
-    library's documents of every id that may matter (incoming ids, their
-    aliases, and the threads `by_text_key` names). `by_text_key`: stored
-    threads by the ids a partial copy of them may have (their text key where it
-    differs from their id, their second post's id). Each copy is
-    weighed against the library as the copies before it left it. A copy with
-    nothing to be weighed against (the usual one) is not read as a document.
-
-    `by_post` (post id -> stored thread ids holding it) and `make` (a document -> a StoredThread)
-    turn on merging: a copy that shares posts with a stored one (or one earlier in the batch)
-    while each holds posts the other lacks becomes one thread with both (`merge_copies`).
+    `incoming`: StoredThreads (with `id`, `doc`, `aliases`, `partial_keys`). `stored`: the library's
+    documents of every id that may matter (incoming ids, their aliases, the threads `by_text_key` names).
+    `by_text_key`: stored threads by the ids a partial copy of them may have (`library.partial_keys`).
+    `by_post` (post id -> stored thread ids holding it) and `make` (a document -> a StoredThread) turn on
+    merging: a copy that shares posts with a stored one (or one earlier in the batch) while each holds
+    posts the other lacks becomes one thread with both (`merge_copies`).
     """
     result = Plan()
     current: dict[str, Any] = dict(stored)  # the library as this batch has left it so far: docs, or StoredThreads
@@ -184,8 +181,7 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
                         result.outcome.setdefault(thread_id, UNCHANGED)
                         continue
                     written_as[thread_id] = thread.id
-                    _write_merged(result, current, keys, posts_index, new_in_batch, thread_id, thread, same,
-                                  related, written_as)
+                    _write(result, current, keys, posts_index, new_in_batch, thread_id, thread, same, related)
                     continue
             if same is not None and not replaces(doc, _doc(same)):
                 result.outcome.setdefault(thread_id, UNCHANGED)
@@ -194,44 +190,22 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
                 result.outcome.setdefault(thread_id, UNCHANGED)  # a copy as full or fuller is kept under another id
                 continue
             related = [other for other in related if fullness(other) < fullness(doc)]
-        _record_write(result, current, keys, posts_index, thread_id, thread)
-        replaced_stored = False
-        for other in related:
-            other_id = other["id"]
-            current.pop(other_id)
-            if other_id in result.write:  # a copy from earlier in this batch: it is merged, never stored
-                del result.write[other_id]
-                result.outcome[other_id] = MERGED
-            else:
-                result.remove[other_id] = other
-                replaced_stored |= other_id not in new_in_batch
-            result.replaced[other_id] = thread_id
-        if (same is not None and thread_id not in new_in_batch) or replaced_stored:
-            result.outcome[thread_id] = UPDATED
-        else:
-            result.outcome[thread_id] = ADDED
-            new_in_batch.add(thread_id)
+        _write(result, current, keys, posts_index, new_in_batch, thread_id, thread, same, related)
     return result
 
 
-def _record_write(result: Plan, current: dict[str, Any], keys: dict[str, str], posts_index: dict[str, list[str]],
-                  thread_id: str, thread: Any) -> None:
-    """A copy to store under `thread_id`: written, and found by the copies after it in the batch."""
+def _write(result: Plan, current: dict[str, Any], keys: dict[str, str], posts_index: dict[str, list[str]],
+           new_in_batch: set[str], incoming_id: str, thread: Any, same: Any, related: list[Doc]) -> None:
+    """`plan`'s steps for a copy to store under its own id (the incoming copy, or the thread it was merged
+    into), replacing `related`: written, and found by the copies after it in the batch."""
+    thread_id = thread.id
     result.write[thread_id] = thread
     current[thread_id] = thread
     for key in thread.partial_keys:
         keys[key] = thread_id
     for key in (thread_id, *thread.aliases):
         posts_index.setdefault(key, []).append(thread_id)
-
-
-def _write_merged(result: Plan, current: dict[str, Any], keys: dict[str, str], posts_index: dict[str, list[str]],
-                  new_in_batch: set[str], incoming_id: str, thread: Any, same: Any, related: list[Doc],
-                  written_as: dict[str, str]) -> None:
-    """`plan`'s steps for a copy merged with others into `thread` (stored under its own id)."""
-    merged_id = thread.id
-    _record_write(result, current, keys, posts_index, merged_id, thread)
-    replaced_stored = same is not None and merged_id not in new_in_batch
+    replaced_stored = same is not None and thread_id not in new_in_batch
     for other in related:
         other_id = other["id"]
         if current.pop(other_id, None) is None:
@@ -239,18 +213,18 @@ def _write_merged(result: Plan, current: dict[str, Any], keys: dict[str, str], p
         if other_id in result.write:  # a copy from earlier in this batch: merged, never stored
             del result.write[other_id]
             result.outcome[other_id] = MERGED
-            for earlier, into in list(written_as.items()):
+            for earlier, into in list(result.written_as.items()):
                 if into == other_id:
-                    written_as[earlier] = merged_id
+                    result.written_as[earlier] = thread_id
         else:
             result.remove[other_id] = other
             replaced_stored |= other_id not in new_in_batch
-        result.replaced[other_id] = merged_id
+        result.replaced[other_id] = thread_id
     if replaced_stored:
         result.outcome[incoming_id] = UPDATED
     else:
         result.outcome[incoming_id] = ADDED
-        new_in_batch.add(merged_id)
+        new_in_batch.add(thread_id)
 
 
 def _doc(value: Any) -> Doc:
