@@ -172,7 +172,7 @@ class StoredThread:
                  search: SearchLines | None = None, *, json: bytes, place: Place | None = None) -> None:
         self.id: str = summary["id"]
         self.summary = summary  # `Thread.summary()`, and its `text_key` where that is not its id
-        self.aliases = aliases  # `thread_copies.aliases_from`
+        self.aliases = aliases  # `thread_copies.aliases_of(doc)`
         self.search = search  # `search.search_lines(doc)`
         self.place = place or place_of(self.id)  # `place_of(id)`, worked out where it was parsed
         self._json: bytes | None = json
@@ -566,25 +566,26 @@ class Library:
             self._commit(Plan(write={thread.id: StoredThread.of(thread) for thread in threads.values()}))
 
     def _upgrade_shards(self) -> None:
-        """Give every summary its text key, and every shard a search file of today's layout.
-
-        Shard by shard, none kept: memory stays that of one shard. The search
-        files are derived data, rewritten in place (atomically); the summaries
-        are written with the commit that ends the migration.
-        """
-        summaries = self.db.table("threads")
+        """Give every summary its text key, and every shard a search file of today's layout, shard by shard,
+        none kept (memory stays that of one shard). The search files are derived data, rewritten in place;
+        the summaries are written with the commit that ends the migration."""
         for file_name in shard_files(self._meta()):
-            shard = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage, track_digest=False)
+            shard = TinyDB(self.posts_dir / file_name, storage=AtomicJSONStorage, track_digest=False)
             try:
                 docs = list(_docs(shard, "posts").values())
             except StorageReadError as error:
                 raise self._unreadable(error.reason, error.path) from error
-            keyed = []
+            # Changed in the table's stored form: TinyDB would make a Document of each summary and re-key the
+            # whole table twice, which for 20,000 summaries is most of a commit's time after the posts.
+            tables = self.db.storage.read() or {}
+            stored = dict(tables.get("threads") or {})  # a new dict: a reader may be going through the old
             for doc in docs:
-                summary = summaries.get(doc_id=doc_id_for(doc["id"]))
-                if summary is not None and text_key(doc) != doc["id"]:
-                    keyed.append((doc["id"], {**summary, "text_key": text_key(doc)}))
-            self._replace_docs("threads", keyed)
+                key, text = str(doc_id_for(doc["id"])), text_key(doc)
+                if key in stored and text != doc["id"]:
+                    stored[key] = {**stored.pop(key), "text_key": text}  # last, as TinyDB's remove and insert
+            tables["threads"] = stored
+            self.db.storage.write(tables)
+            self.db.table("threads").clear_cache()
             search_path = self.posts_dir / _search_name(file_name)
             try:
                 current = search_path.read_bytes()
@@ -727,9 +728,6 @@ class Library:
             same = []
         return [summaries[n] for n in same if summaries.ids[n] != summary["id"]]
 
-    def _shard_path(self, file_name: str) -> Path:
-        return self.posts_dir / file_name
-
     def _cached(self, cache: OrderedDict[str, Any], key: str) -> Any:
         """What a cache of the last few used holds under `key` (now its newest), else None."""
         with self._shard_cache_lock:
@@ -752,7 +750,7 @@ class Library:
         cached: TinyDB | None = self._cached(self._shard_cache, file_name)
         if cached is not None:
             return cached
-        cached = TinyDB(self._shard_path(file_name), storage=AtomicJSONStorage, track_digest=False)
+        cached = TinyDB(self.posts_dir / file_name, storage=AtomicJSONStorage, track_digest=False)
         try:
             if cached.storage.read() is None:
                 raise StorageReadError(storage_of(cached).path, "the file is missing")
@@ -790,7 +788,7 @@ class Library:
         try:
             return Thread.from_dict(doc)
         except _BAD_DOCUMENT as error:
-            raise self._unreadable(f"thread {thread_id} is damaged ({error!r})", self._shard_path(file_name)) from error
+            raise self._unreadable(f"thread {thread_id} is damaged ({error!r})", self.posts_dir / file_name) from error
 
     def _find(self, thread_id: str) -> tuple[str, dict[str, Any]] | None:
         """The shard file that holds a thread, and its document; None if none does."""
@@ -808,7 +806,7 @@ class Library:
         """The offsets of a shard file written without them (or whose file is damaged), found in its bytes
         and kept beside it for the next time (no lock: a shard file never changes, nor what is made from it)."""
         try:
-            found = scan_offsets(self._shard_path(file_name).read_bytes())
+            found = scan_offsets((self.posts_dir / file_name).read_bytes())
         except OSError:
             return None
         try:
@@ -836,7 +834,7 @@ class Library:
         if place is None:
             return True, None
         try:
-            doc = read_document(self._shard_path(file_name), *place, thread_id)
+            doc = read_document(self.posts_dir / file_name, *place, thread_id)
         except OSError:
             return False, None
         if doc is None:
@@ -1061,7 +1059,7 @@ class Library:
         try:
             return _stored_from_doc(found[1]).partial_keys
         except _BAD_DOCUMENT as error:
-            raise self._unreadable(f"thread {thread_id} is damaged ({error!r})", self._shard_path(found[0])) from error
+            raise self._unreadable(f"thread {thread_id} is damaged ({error!r})", self.posts_dir / found[0]) from error
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
         """The library's documents of those threads it holds, shard by shard (so that each file's
@@ -1180,7 +1178,7 @@ class Library:
                     files = [name for name in files if name not in merged]
                     if bodies:
                         file_name = f"{shard}.{generation}.json"
-                        shard_path, search_path = self._shard_path(file_name), self.posts_dir / _search_name(file_name)
+                        shard_path, search_path = self.posts_dir / file_name, self.posts_dir / _search_name(file_name)
                         offsets_path = self.posts_dir / offsets_name(file_name)
                         new_files += [shard_path, search_path, offsets_path]
                         shard_pieces, offsets = shard_file(bodies)
@@ -1372,23 +1370,6 @@ class Library:
             if entry.name not in live:
                 _remove_quietly(Path(entry.path))
         remove_stale_temp_files(self.path)
-
-    def _replace_docs(self, table: str, docs: list[tuple[str, dict[str, Any]]]) -> None:
-        """Store documents under their thread ids' document ids, each replacing any under its id as
-        TinyDB's remove and insert would (a replaced document goes last), in one write of the table.
-        Done on the table's stored form: TinyDB would make a Document of each and re-key the whole
-        table twice, which for 20,000 summaries is most of a commit's time after the posts."""
-        if not docs:
-            return
-        tables = self.db.storage.read() or {}
-        stored = dict(tables.get(table) or {})  # a new dict: a reader may be going through the old
-        for thread_id, doc in docs:
-            key = str(doc_id_for(thread_id))
-            stored.pop(key, None)
-            stored[key] = dict(doc)
-        tables[table] = stored
-        self.db.storage.write(tables)
-        self.db.table(table).clear_cache()
 
 
 def _mapped(handle: IO[bytes]) -> mmap.mmap:

@@ -32,9 +32,15 @@ def text_key(doc: Doc) -> str:
     return make_thread_id(None, doc.get("author_handle") or doc.get("author_name"), first)
 
 
+def aliases_of(doc: Doc, key: str | None = None) -> tuple[str, ...]:
+    """Ids an earlier, partial copy of this thread may be stored under: its posts' ids and its
+    text key (`key`, where the caller has it already)."""
+    return aliases_from(doc["id"], [post["id"] for post in doc.get("posts") or () if post.get("id")],
+                        key or text_key(doc))
+
+
 def aliases_from(thread_id: str, post_ids: list[str], key: str) -> tuple[str, ...]:
-    """Ids an earlier, partial copy of a thread of this id may be stored under: its post ids (in order,
-    none empty) and its text key."""
+    """`aliases_of` a thread of this id, these post ids (in order, none empty) and this text key."""
     post_ids.append(key)
     return tuple(alias for alias in dict.fromkeys(post_ids) if alias != thread_id)
 
