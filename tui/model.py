@@ -79,14 +79,8 @@ class PartialDate:
 
     def human(self) -> str:
         """Short display form: `3 Mar 2023`, `3 Mar` without a year."""
-        parts: list[str] = []
-        if self.day is not None:
-            parts.append(str(self.day))
-        if self.month is not None:
-            parts.append(MONTHS[self.month - 1].capitalize())
-        if self.year is not None:
-            parts.append(str(self.year))
-        return " ".join(parts)
+        month = MONTHS[self.month - 1].capitalize() if self.month is not None else None
+        return " ".join(str(part) for part in (self.day, month, self.year) if part is not None)
 
 
 @dataclass(slots=True)
@@ -150,8 +144,8 @@ class Post:
             "text": self.text,
             "id": self.id,
             "time": self.time,
-            "media": [m.to_dict() for m in self.media] if self.media else [],
-            "links": list(self.links) if self.links else [],
+            "media": [m.to_dict() for m in self.media],
+            "links": list(self.links),
             "quoted": self.quoted.to_dict() if self.quoted else None,
             "url": self.url,
         }
@@ -307,12 +301,6 @@ class Thread:
             return self.placed_on
         return self.date
 
-    def _with_reply(self, data: dict[str, Any]) -> dict[str, Any]:
-        """`data` with `in_reply_to`, for a thread that answers a post outside it (others go without the key)."""
-        if self.in_reply_to is not None:
-            data["in_reply_to"] = self.in_reply_to.to_dict()
-        return data
-
     def detail(self) -> dict[str, Any]:
         """The fields of `show --json`: the summary plus numbered posts."""
         data: dict[str, Any] = dict(self.summary())
@@ -321,10 +309,11 @@ class Thread:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form: `from_dict(to_dict())` gives the same thread."""
-        data = self._with_reply(_document(
-            self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
-            self.declared_count, self.complete, self.source, self.read_minutes, [p.to_dict() for p in self.posts],
-            self.url))
+        data = _document(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
+                         self.declared_count, self.complete, self.source, self.read_minutes,
+                         [p.to_dict() for p in self.posts], self.url)
+        if self.in_reply_to is not None:  # only for a thread that answers a post outside it
+            data["in_reply_to"] = self.in_reply_to.to_dict()
         if self.placed_on is not None:
             data["placed_on"] = self.placed_on.iso()  # only where set: other documents stay as they were
         return data

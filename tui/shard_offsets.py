@@ -26,7 +26,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -75,13 +75,12 @@ def _offsets_file(places: list[tuple[int, int, int]]) -> bytes:
                      *(column.tobytes() for column in columns)])
 
 
-class ShardOffsets:
+class ShardOffsets(NamedTuple):
     """An offsets file, read: where each document of its shard is."""
 
-    __slots__ = ("ids", "starts", "lengths")
-
-    def __init__(self, ids: array, starts: array, lengths: array) -> None:
-        self.ids, self.starts, self.lengths = ids, starts, lengths
+    ids: array[int]
+    starts: array[int]
+    lengths: array[int]
 
     @classmethod
     def parse(cls, data: bytes) -> ShardOffsets | None:
@@ -92,12 +91,7 @@ class ShardOffsets:
         count = int.from_bytes(data[len(OFFSETS_MAGIC):at], sys.byteorder)
         if len(data) != at + 3 * 8 * count:
             return None
-        columns = []
-        for column in range(3):
-            numbers = array("Q")
-            numbers.frombytes(data[at + column * 8 * count:at + (column + 1) * 8 * count])
-            columns.append(numbers)
-        return cls(*columns)
+        return cls(*(array("Q", data[at + column * 8 * count:at + (column + 1) * 8 * count]) for column in range(3)))
 
     def locate(self, doc_id: int) -> tuple[int, int] | None:
         """Where a document's JSON is in the shard (start, length); None if the shard does not hold it."""
