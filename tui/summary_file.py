@@ -276,10 +276,7 @@ class Summaries(Sequence[Summary]):
     @classmethod
     def of(cls, summaries: Iterable[Summary]) -> Summaries:
         """Summaries already in order (`sort_newest_first`), as a file would hold them."""
-        return cls._joined([_row_of(summary) for summary in summaries])
-
-    @classmethod
-    def _joined(cls, rows: list[_Row]) -> Summaries:
+        rows = [_row_of(summary) for summary in summaries]
         starts = array("q", itertools.accumulate((len(row.line) for row in rows), initial=0))
         columns = [list(column) for column in zip(*rows)][:-1] if rows else [[] for _ in range(7)]
         return cls(columns, b"".join(row.line for row in rows), starts[:-1], starts[1:])
@@ -414,10 +411,6 @@ class Summaries(Sequence[Summary]):
     def _columns(self) -> tuple[list[Any], ...]:
         return self.ids, self.handles, self.names, self.counts, self.added, self.dated, self.dates
 
-    def _order_key(self, index: int) -> tuple[str, str, str]:
-        """`_order_key` of a summary, parsed from its line (its stand-in's, where damaged)."""
-        return _order_key(self[index])
-
     def _places(self, kept: _Kept, keys: list[tuple[str, str, str]]) -> list[int]:
         """Where each of these order keys (in order) goes among the kept summaries: a position in `kept`."""
         places = []
@@ -431,7 +424,7 @@ class Summaries(Sequence[Summary]):
                 low, high = at, len(kept)
                 while low < high:
                     middle = (low + high) // 2
-                    if _key_before(self._order_key(kept[middle]), key):
+                    if _key_before(_order_key(self[kept[middle]]), key):
                         low = middle + 1
                     else:
                         high = middle
@@ -439,7 +432,7 @@ class Summaries(Sequence[Summary]):
             else:
                 while at < len(kept):
                     if walked is None or walked[0] != at:
-                        walked = (at, self._order_key(kept[at]))
+                        walked = (at, _order_key(self[kept[at]]))  # a stand-in's, where damaged
                     if not _key_before(walked[1], key):
                         break
                     at += 1
