@@ -288,14 +288,18 @@ def merge_copies(docs: list[Doc]) -> Doc:
     Fields of the thread (author, date, source…) are the fullest copy's (`fullness`, then the
     earliest source); it is complete if any copy was, or if it holds as many posts as one declares.
     """
-    # Every capture: its source and its posts, in order (a merged copy gives back several).
-    captures: list[tuple[str, list[Doc]]] = []
+    # Every post of every capture (a merged copy gives back several), with its source; each capture's
+    # posts, in order, as indexes into that.
+    flat: list[tuple[str, Doc]] = []
+    at: list[list[int]] = []
     for doc in docs:
         posts = doc.get("posts") or []
         for source, indexes in _captures(doc).items():
-            captures.append((source, [posts[i] for i in indexes]))
-    # Posts that are one post, by id, else by text where one of them has no id.
-    parent: dict[int, int] = {}
+            at.append(list(range(len(flat), len(flat) + len(indexes))))
+            flat += [(source, posts[i]) for i in indexes]
+    # Posts that are one post, by id, else by text where one of them has no id (the texts of posts with
+    # ids go first: a post without one joins them).
+    parent = list(range(len(flat)))
 
     def find(n: int) -> int:
         while parent[n] != n:
@@ -303,30 +307,15 @@ def merge_copies(docs: list[Doc]) -> Doc:
             n = parent[n]
         return n
 
-    flat: list[tuple[str, Doc]] = []  # every post of every capture, with its source
-    at: list[list[int]] = []  # each capture's posts, as indexes into flat
-    for source, posts in captures:
-        at.append([])
-        for post in posts:
-            parent[len(flat)] = len(flat)
-            at[-1].append(len(flat))
-            flat.append((source, post))
     by_id: dict[str, int] = {}
     by_text: dict[str, int] = {}
-    without_id: list[int] = []
     for n, (_, post) in enumerate(flat):
         if post.get("id"):
-            first = by_id.setdefault(post["id"], n)
-            parent[find(n)] = find(first)
-        else:
-            without_id.append(n)
-    for n, (_, post) in enumerate(flat):  # texts of posts with ids first: a post without one joins them
-        if post.get("id"):
+            parent[find(n)] = find(by_id.setdefault(post["id"], n))
             by_text.setdefault(_flat(post), n)
-    for n in without_id:
-        key = _flat(flat[n][1])
-        first = by_text.setdefault(key, n)
-        parent[find(n)] = find(first)
+    for n, (_, post) in enumerate(flat):
+        if not post.get("id"):
+            parent[find(n)] = find(by_text.setdefault(_flat(post), n))
     groups: dict[int, list[int]] = {}
     for n in range(len(flat)):
         groups.setdefault(find(n), []).append(n)
@@ -338,23 +327,19 @@ def merge_copies(docs: list[Doc]) -> Doc:
         post["sources"] = sorted({flat[m][0] for m in members})
         chosen[root] = post
     after: dict[int, set[int]] = {root: set() for root in groups}
-    waiting: dict[int, int] = {root: 0 for root in groups}
+    waiting = dict.fromkeys(groups, 0)
+    # Posts no capture orders against each other go by time; one without a time (Thread Reader
+    # text) just after the latest timed post before it in its captures.
+    after_time: dict[int, str] = {}
     for indexes in at:
         roots = [find(n) for n in indexes]
         for before, later in zip(roots, roots[1:]):
             if before != later and later not in after[before]:
                 after[before].add(later)
                 waiting[later] += 1
-
-    # Posts no capture orders against each other go by time; one without a time (Thread Reader
-    # text) just after the latest timed post before it in its captures.
-    after_time: dict[int, str] = {}
-    for indexes in at:
         last = ""
-        for n in indexes:
-            root = find(n)
-            time = chosen[root].get("time")
-            if time:
+        for root in roots:
+            if time := chosen[root].get("time"):
                 last = time
             else:
                 after_time[root] = max(after_time.get(root, ""), last)
