@@ -54,7 +54,7 @@ import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -668,11 +668,8 @@ class Library:
                 | ({meta["journal"]["file"]} if "journal" in meta else set()))
 
     def search_blobs(self) -> Iterator[bytes | mmap.mmap]:
-        """The search file of each shard in turn (see `search.py`), mapped, not copied, into memory.
-
-        Mapped copy-on-write (nothing is ever written to it): a buffer ctypes can
-        point into, for libc's `memmem`.
-        """
+        """The search file of each shard in turn (see `search.py`), mapped copy-on-write, not copied, into
+        memory (nothing is ever written to it): a buffer ctypes can point into, for libc's `memmem`."""
         for file_name in shard_files(self._meta()):
             try:
                 with open(self.posts_dir / _search_name(file_name), "rb") as handle:
@@ -684,17 +681,13 @@ class Library:
                                 continue
             except OSError:
                 pass
-            # Derived data: rebuild it from the shard itself, and keep it for the next search (an
-            # older layout, a damaged file). No lock is needed: a shard file never changes (a commit
-            # writes a new one), so neither does what is made from it; a copy a commit made stray
-            # meanwhile is cleared by the next commit.
-            # Not synced: a file torn by a crash fails its checks, and is made again.
+            # Derived data (an older layout, a damaged file): made again from the shard and kept for the next
+            # search, with no lock, as a shard file never changes, nor what is made from it (a copy a commit
+            # made stray meanwhile is cleared by the next commit). Not synced: a torn file fails its checks.
             db = self._shard_db_named(file_name)  # the very file named above, whatever a commit does meanwhile
             text = _shard_search_text(db)
-            try:
+            with suppress(StorageWriteError):  # a library this user may read but not write: rebuilt again next time
                 write_atomic(self.posts_dir / _search_name(file_name), text, sync=False, mode=file_mode(self.path))
-            except StorageWriteError:
-                pass  # a library this user may read but not write: rebuilt again next time
             yield text
 
     def prepare_search(self) -> None:
@@ -717,15 +710,10 @@ class Library:
 
     def by_author(self, summary: Summary) -> list[Summary]:
         """Other threads by the same author (handle, else name), newest first."""
-        handle = handle_key(summary)
-        name = summary.get("author_name")
+        handle, name = handle_key(summary), summary.get("author_name")
         summaries = self.summaries()
-        if handle:
-            same = [n for n, other in enumerate(summaries.handles) if other == handle]
-        elif name:
-            same = [n for n, other in enumerate(summaries.names) if other == name]
-        else:
-            same = []
+        column, wanted = (summaries.handles, handle) if handle else (summaries.names, name)
+        same = [n for n, other in enumerate(column) if other == wanted] if wanted else []
         return [summaries[n] for n in same if summaries.ids[n] != summary["id"]]
 
     def _cached(self, cache: OrderedDict[str, Any], key: str) -> Any:
@@ -809,10 +797,8 @@ class Library:
             found = scan_offsets((self.posts_dir / file_name).read_bytes())
         except OSError:
             return None
-        try:
+        with suppress(StorageWriteError):  # a library this user may read but not write: found again next time
             write_atomic(self.posts_dir / offsets_name(file_name), found, sync=False, mode=file_mode(self.path))
-        except StorageWriteError:
-            pass  # a library this user may read but not write: found again next time
         return ShardOffsets.parse(found)
 
     def _offsets_of(self, file_name: str) -> ShardOffsets | None:
@@ -918,10 +904,9 @@ class Library:
                     raise LibraryError(f"{error}: the reading state, tags and highlights of the threads this import "
                                        "replaces could not be handed on, so nothing was imported") from error
                 self._commit(changes)
-                try:
+                # What is left is kept under ids the library no longer holds: nothing is lost.
+                with suppress(UserDataError):
                     user_data.forget(set(changes.replaced) - set(changes.write))
-                except UserDataError:
-                    pass  # what is left is kept under ids the library no longer holds: nothing is lost
             else:
                 self._clear_debris()
         counts = ImportCounts(replaced=dict(changes.replaced))
@@ -1243,10 +1228,8 @@ class Library:
             for path in new_files:
                 _remove_quietly(path)
             if made_posts_dir:
-                try:
+                with suppress(OSError):
                     self.posts_dir.rmdir()
-                except OSError:
-                    pass
             self._load(migrate=False)  # memory was changed: go back to what is on disk
             if isinstance(error, LibraryError):  # a file the commit had to read or add to is damaged
                 raise
@@ -1414,7 +1397,5 @@ def _size_of(path: Path) -> int:
 
 def _remove_quietly(path: Path) -> None:
     """Remove a file if it can be; cleaning up never turns success or a clear error into a crash."""
-    try:
+    with suppress(OSError):
         path.unlink(missing_ok=True)
-    except OSError:
-        pass

@@ -10,7 +10,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
@@ -68,9 +68,8 @@ def fsync_dir(path: Path) -> None:
     except OSError:
         return
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        with suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -117,10 +116,8 @@ def write_atomic(path: Path, payload: bytes, sync: bool = True, mode: int | None
                 os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException as error:
-        try:
+        with suppress(OSError):
             os.unlink(tmp_name)
-        except OSError:
-            pass
         if isinstance(error, OSError):
             raise StorageWriteError(path, _reason(error)) from error
         raise
@@ -135,19 +132,15 @@ def write_new_file(path: Path, payload: bytes | Sequence[bytes | memoryview], mo
     try:
         # A name that exists already (a generation used again, after a backup was put back) may be mapped
         # by a reader: the new file is a new inode, never that one rewritten under it.
-        try:
+        with suppress(FileNotFoundError):
             os.unlink(path)
-        except FileNotFoundError:
-            pass
         with open(path, "xb") as handle:
             if mode is not None:  # as private as the files beside it
                 os.fchmod(handle.fileno(), mode)
             handle.write(payload if isinstance(payload, bytes) else b"".join(payload))
     except OSError as error:
-        try:
+        with suppress(OSError):
             os.unlink(path)
-        except OSError:
-            pass
         raise StorageWriteError(path, _reason(error)) from error
 
 
@@ -247,10 +240,8 @@ def remove_stale_temp_files(path: Path) -> None:
         return
     for entry in entries:
         if own.fullmatch(entry.name):
-            try:
+            with suppress(OSError):
                 os.unlink(entry.path)
-            except OSError:
-                pass
 
 
 @contextmanager

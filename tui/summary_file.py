@@ -35,6 +35,7 @@ import zlib
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, overload
 
@@ -400,10 +401,8 @@ class Summaries(Sequence[Summary]):
         if self._order is None and len(ids) <= 32:
             found = []
             for thread_id in ids:
-                try:
+                with suppress(ValueError):
                     found.append(self.ids.index(thread_id))
-                except ValueError:
-                    pass
             return sorted(found)
         order = self.order()
         return sorted(order[thread_id] for thread_id in ids if thread_id in order)
