@@ -282,14 +282,13 @@ def shard_files(meta: dict[str, Any]) -> list[str]:
     return [name for shard in sorted(meta["shards"]) for name in shard_files_of(meta, shard)]
 
 
-def _check_summaries(table: dict[str, Any]) -> list[Summary]:
-    """The summaries of a library older than the summaries file (its `threads` table, by document id
-    as text), each checked (`check_summary`); ValueError naming the first that is damaged."""
+def _check_summaries(table: dict[str, Any]) -> None:
+    """Check the summaries of a library older than the summaries file (its `threads` table, by document
+    id as text: `check_summary`); ValueError naming the first that is damaged."""
     for key, doc in table.items():
         if not key.isdigit():
             raise ValueError(f"a thread summary is malformed: {key!r}")
         check_summary(doc)
-    return cast(list[Summary], list(table.values()))
 
 
 # -- schema migrations ------------------------------------------------------
@@ -558,10 +557,7 @@ class Library:
                 return
             if SHARDS_UPGRADED_FROM <= version < 2:
                 self._upgrade_shards()
-            try:
-                legacy = _check_summaries(_docs(self.db, "threads"))
-            except ValueError as error:
-                raise self._unreadable(f"the library is damaged ({error!r})") from error
+            legacy = cast(list[Summary], list(_docs(self.db, "threads").values()))  # checked by `_schema_version`
             self._summaries = Summaries.of(sort_newest_first(legacy))
             self._commit(Plan(write={thread.id: StoredThread.of(thread) for thread in threads.values()}))
 
@@ -658,8 +654,7 @@ class Library:
         return self.summaries().order()
 
     def live_post_files(self) -> set[str]:
-        """The names in the posts folder that the library refers to: shards, the files beside them, the
-        post index and the summaries."""
+        """The names in the posts folder the library refers to: shards and their files, post index, summaries."""
         meta = self._meta()
         shards = set(shard_files(meta))
         return (shards | {_search_name(name) for name in shards} | {offsets_name(name) for name in shards}
@@ -725,8 +720,7 @@ class Library:
             return value
 
     def _cache(self, cache: OrderedDict[str, Any], key: str, value: Any, size: int) -> None:
-        """Keep `value` as the newest of a cache of the last `size` used (the last few only, or a big
-        commit would hold them all)."""
+        """Keep `value` as the newest of a cache of the last `size` used (or a big commit would hold them all)."""
         with self._shard_cache_lock:
             cache[key] = value
             cache.move_to_end(key)
@@ -759,8 +753,8 @@ class Library:
             return None  # told by `thread`, which the caller falls back on
 
     def thread(self, thread_id: str) -> Thread | None:
-        """The full thread, read alone where its shard file's offsets say where it is, else from the
-        whole file; None if not in the library."""
+        """The full thread, read alone where its shard file's offsets place it, else from the whole file;
+        None if not in the library."""
         try:
             found = self._find(thread_id)
         except LibraryError:
@@ -819,10 +813,9 @@ class Library:
         place = offsets.locate(doc_id_for(thread_id))
         if place is None:
             return True, None
-        try:
+        doc = None
+        with suppress(OSError):
             doc = read_document(self.posts_dir / file_name, *place, thread_id)
-        except OSError:
-            return False, None
         if doc is None:
             return False, None
         self._cache(self._recent, thread_id, (file_name, doc), RECENT_THREADS)
@@ -870,11 +863,8 @@ class Library:
             yield
 
     def add_threads(self, threads: Iterable[Thread | StoredThread]) -> ImportCounts:
-        """Add or update threads; the same content twice changes nothing, a fuller copy wins.
-
-        Copies of one thread under two ids (see `thread_copies`) count as one
-        thread: the fuller copy is kept, and takes the other's bookmark, read mark, tags and highlights.
-        """
+        """Add or update threads; the same content twice changes nothing, a fuller copy wins. Copies of one
+        thread under two ids (`thread_copies`) are one: the fuller takes the other's marks, tags and highlights."""
         incoming = [t if isinstance(t, StoredThread) else StoredThread.of(t) for t in threads]
         with self._writing():
             self._place_undated(incoming)
@@ -954,8 +944,7 @@ class Library:
         UserData(self).restore(deletion.user)
 
     def _posts_index(self, keys: set[str]) -> dict[str, list[str]]:
-        """The stored threads that hold these post ids, from the post index. Entries of threads no
-        longer stored are left out."""
+        """The stored threads that hold these post ids, from the post index (of those still stored)."""
         entries = self._index_entries(keys)
         held = self._held({holder for holders in entries.values() for holder in holders})
         found = {key: [holder for holder in holders if holder in held] for key, holders in entries.items()}
@@ -1047,8 +1036,7 @@ class Library:
             raise self._unreadable(f"thread {thread_id} is damaged ({error!r})", self.posts_dir / found[0]) from error
 
     def _stored_docs(self, thread_ids: set[str]) -> dict[str, dict[str, Any]]:
-        """The library's documents of those threads it holds, shard by shard (so that each file's
-        offsets are read once)."""
+        """The library's documents of those threads it holds, shard by shard (each file's offsets read once)."""
         stored: dict[str, dict[str, Any]] = {}
         for thread_id in sorted(self._held(thread_ids), key=shard_for):
             found = self._find(thread_id)
@@ -1085,10 +1073,8 @@ class Library:
         return searches, bodies
 
     def _merged_away(self, files: list[str], leaving: set[int]) -> list[str]:
-        """The files of a shard that a commit writing into it merges into its new file: those holding
-        a thread that goes (removed, or replaced by the copy coming in), and, where the shard would
-        have more than MAX_SHARD_FILES files, the ones written after its largest (all, if that is the
-        last): a commit writes what it brings, and now and then the shard's newer, smaller files again."""
+        """The files of a shard that a commit writing into it merges into its new file: those holding a thread
+        that goes (removed, or replaced by the copy coming in), and those `_crowded` names."""
         merged = []
         for name in files:
             # Read anew, not scanned for: a file whose offsets cannot be read is merged (written again whole).
@@ -1108,8 +1094,8 @@ class Library:
         return files[largest + 1:] or files
 
     def _commit(self, changes: Plan, doing: str = "write") -> None:
-        """Write changed shards, then `library.json`, then clean up; called under the lock. A failure
-        says it `could not {doing} library`."""
+        """Write changed shards, then `library.json`, then clean up (under the lock); a failure says it
+        `could not {doing} library`."""
         meta = copy.deepcopy(self._meta())
         generation = meta["generation"] + 1
         threads = list(changes.write.values())
@@ -1287,10 +1273,9 @@ class Library:
     def _write_index(self, threads: list[StoredThread], gone: set[str], meta: dict[str, Any], generation: int,
                      syncing: BackgroundSync, superseded: list[Path], new_files: list[Path], mode: int,
                      everything: Summaries | None = None) -> None:
-        """Add the written threads' post ids and partial keys (`PARTIAL_KEY_MARK`) to the post index (in
-        the commit), and those of `everything` (a library migrated to the index of partial keys): a new
-        file for each shard those keys name, with the new entries, and the shard's newer files merged into
-        it where it has too many (`_crowded`), less the threads removed. Files are left as they are."""
+        """Add the written threads' post ids and partial keys (`PARTIAL_KEY_MARK`), and those of `everything`
+        (a library migrated to the index of partial keys), to the post index: a new file for each shard they
+        name, with the shard's `_crowded` files merged into it, less the threads removed."""
         additions: dict[str, dict[str, list[str]]] = {}
 
         def add(key: str, thread_id: str, shard_key: str) -> None:
