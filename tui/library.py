@@ -100,9 +100,8 @@ SHARD_COUNT = 64
 _SHARD_NAMES = tuple(f"{shard:02x}" for shard in range(SHARD_COUNT))
 SHARD_CACHE_SIZE = 4
 MAX_SHARD_FILES = 8  # past this many files, a commit merges a shard's newer, smaller ones (`_merged_away`)
-# Offsets files (a few hundred KiB each at 100,000 threads) and thread documents kept after a read.
-OFFSETS_CACHE_SIZE = 8
-RECENT_THREADS = 8
+OFFSETS_CACHE_SIZE = 8  # offsets files kept after a read (a few hundred KiB each at 100,000 threads)
+RECENT_THREADS = 8  # thread documents kept after a read
 SEARCH_SUFFIX = ".search"
 _SHARD_FILE = re.compile(r"[0-9a-f]{2}\.\d+\.json")
 _KEYS_FILE = re.compile(r"k[0-9a-f]{2}\.\d+\.keys")
@@ -114,8 +113,7 @@ _JOURNAL_FILE = re.compile(r"s\.\d+\.journal")
 JOURNAL_FROM_BYTES = 1 << 20
 JOURNAL_SHARE = 64
 PARTIAL_KEY_MARK = "partial "
-# Past this many threads asked about, the summaries are read to tell which are held (else the shards tell).
-_FEW_THREADS = 64
+_FEW_THREADS = 64  # past this many threads asked about, the summaries tell which are held (else the shards)
 _LOAD_ATTEMPTS = 5  # reads of the library while other processes commit under it
 _BAD_DOCUMENT = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
@@ -337,16 +335,12 @@ def _migrated_by_commit(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thre
     return data, []
 
 
-# MIGRATIONS[n] turns raw library data of version n into version n + 1,
-# returning the threads whose posts must be (re)written into shards.
+# MIGRATIONS[n] turns raw library data of version n into version n + 1, with the threads to write into shards.
 MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1, 2: _migrate_from_2,
                                    3: _migrated_by_commit, 4: _migrate_from_4, 5: _migrated_by_commit}
-# From these versions on, the shards' threads give the summaries their text keys.
-SHARDS_UPGRADED_FROM = 1
-# From this version on, the summaries are in a file of their own (`summary_file.py`).
-SUMMARIES_FILE_FROM = 4
-# From this version on, the post index holds the summaries' partial keys (`PARTIAL_KEY_MARK`).
-PARTIAL_KEYS_FROM = 6
+SHARDS_UPGRADED_FROM = 1  # from here on, the shards' threads give the summaries their text keys
+SUMMARIES_FILE_FROM = 4  # from here on, the summaries are in a file of their own (`summary_file.py`)
+PARTIAL_KEYS_FROM = 6  # from here on, the post index holds the summaries' partial keys (`PARTIAL_KEY_MARK`)
 
 
 def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:

@@ -132,12 +132,9 @@ class Post:
     links: list[str] = field(default_factory=list)
     quoted: Post | None = None
     url: str | None = None  # the post's own address, where a person opens it in a browser
-    # Who could see it, where the source says it was not public: one of VISIBILITY_MARKS.
-    visibility: str | None = None
-    # The id of the post of this thread it answers, where that is not the post above it.
-    answers: str | None = None
-    # The captures (files imported) it was found in, where the thread was merged from several.
-    sources: list[str] = field(default_factory=list)
+    visibility: str | None = None  # one of VISIBILITY_MARKS, where the source says it was not public
+    answers: str | None = None  # the id of the post of this thread it answers, if not the post above it
+    sources: list[str] = field(default_factory=list)  # the captures it was found in, in a merged thread
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -243,8 +240,7 @@ class Thread:
     source: str = ""
     read_minutes: int | None = None
     id: str = ""
-    # The address the thread can be fetched again from: its first post's, where known.
-    url: str | None = None
+    url: str | None = None  # the address it can be fetched again from: its first post's, where known
     in_reply_to: InReplyTo | None = None
     # Where a date without a year is placed (`PartialDate.placed_by` the day it was imported): the
     # list's order and export file names use it; it is never shown as the thread's date.

@@ -131,10 +131,8 @@ class OrderedKeysApp(App[ReturnType]):
         while True:
             holds = self._unfinished_holds()
             if holds:
-                try:
+                with suppress(WorkerError):  # failed or cancelled: its end is what counted
                     await holds[0].wait()
-                except WorkerError:  # failed or cancelled: its end is what counted
-                    pass
                 continue
             # A box takes typed text at once: text typed on into it needs no refresh first (a
             # paste sent as keys goes in at the speed it comes).

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from tinydb import Query, TinyDB
 from tinydb.table import Table
 
-from .model import Post, Thread
+from .model import Thread
 from .storage import AtomicJSONStorage, StorageReadError, StorageWriteError, remove_stale_temp_files, storage_of
 from .thread_copies import flat_text
 
@@ -66,10 +66,6 @@ class PostRef:
     id: str | None
     text: str
     index: int = 0
-
-    @classmethod
-    def of(cls, post: Post, index: int) -> PostRef:
-        return cls(post.id, post.text, index)
 
     def index_in(self, thread: Thread) -> int | None:
         """Where the post is in `thread` (by id first, then by text, the nearest to where it was), else None."""
@@ -238,7 +234,7 @@ class UserData:
 
     def add_highlight(self, thread: Thread, indexes: list[int], note: str = "") -> Highlight:
         """Keep posts of a thread (0-based `indexes`) as a highlight."""
-        refs = tuple(PostRef.of(thread.posts[index], index) for index in indexes)
+        refs = tuple(PostRef(thread.posts[index].id, thread.posts[index].text, index) for index in indexes)
         created = time.time()
         key = hashlib.sha256(f"{thread.id}\n{indexes}\n{created}".encode()).hexdigest()[:8]
         highlight = Highlight(key, thread.id, refs, note.strip(), created)
