@@ -1,12 +1,10 @@
 """Keys and pastes handled in order, each against the state the one before it left.
 
-Over SSH, or when someone types ahead, keys arrive in bursts. Textual hands
-each key to the focused widget at once, while what the key before it
-started (a focus change, a dialog opening, a scroll, a thread loading) is
-applied a moment later: the next key lands on the old focus or reads the
-old state. Here the app admits one key at a time: the next waits until
-every message the last one caused has been handled and the screen has
-refreshed, and until the work a screen holds keys for is done.
+Over SSH, or when someone types ahead, keys arrive in bursts. Textual hands each key to the focused
+widget at once, while what the key before it started (a focus change, a dialog opening, a scroll, a
+thread loading) is applied a moment later: the next key lands on the old focus or reads the old state.
+Here the app admits one key at a time: the next waits until every message the last one caused has been
+handled and the screen has refreshed, and until the work a screen holds keys for is done.
 """
 
 from __future__ import annotations

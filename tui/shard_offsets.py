@@ -1,20 +1,17 @@
 """Where each thread sits in a shard file, so that one thread is read without the rest (no Textual here).
 
-A shard file (`XX.N.json`, one of the files of shard XX, see `library.py`) is the JSON
-TinyDB reads: `{"posts": {"<document id>": {...one thread...}, ...}}`. Beside it,
-`XX.N.offsets`, written with it and never changed, tells for each document
-id where that thread's JSON starts in the file and how many bytes it has.
-Opening one thread then reads those bytes only, where the whole file would be
-parsed otherwise.
+A shard file (`XX.N.json`, one of the files of shard XX, see `library.py`) is the JSON TinyDB reads:
+`{"posts": {"<document id>": {...one thread...}, ...}}`. Beside it, `XX.N.offsets`, written with it and
+never changed, tells for each document id where that thread's JSON starts in the file and how many bytes
+it has, so that opening one thread reads those bytes only, not the whole file.
 
-Layout, in the byte order of the machine that wrote it (named in the magic
-line; a file of another order counts as missing): the magic line, the number
-of threads (8 bytes), then three arrays of that many 8-byte numbers: the
-document ids in ascending order, the start of each one's JSON, its length.
+Layout, in the byte order of the machine that wrote it (named in the magic line; a file of another order
+counts as missing): the magic line, the number of threads (8 bytes), then three arrays of that many
+8-byte numbers: the document ids in ascending order, the start of each one's JSON, its length.
 
-Derived data: a shard written before this file existed has its offsets found
-by a scan of its bytes (`scan_offsets`), and kept for the next time; bytes
-that are not the thread asked for only mean the shard is read whole.
+Derived data: a shard written before this file existed has its offsets found by a scan of its bytes
+(`scan_offsets`), and kept for the next time; bytes that are not the thread asked for only mean the
+shard is read whole.
 """
 
 from __future__ import annotations

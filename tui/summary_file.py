@@ -369,9 +369,7 @@ class Summaries(Sequence[Summary]):
         checked (ValueError), all newest first. The kept summaries' columns and places are copied as runs;
         their lines are shared, not copied; a kept summary is parsed only where the place of one added
         must be weighed against it."""
-        gone = set(remove) | {summary["id"] for summary in add}
-        for summary in add:
-            check_summary(summary)
+        gone = set(remove) | {check_summary(summary) for summary in add}
         kept = _Kept(len(self), self._positions(gone))
         incoming = sort_newest_first(add)
         places = self._places(kept, [_order_key(summary) for summary in incoming])
