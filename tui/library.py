@@ -280,15 +280,6 @@ def shard_files(meta: dict[str, Any]) -> list[str]:
     return [name for shard in sorted(meta["shards"]) for name in shard_files_of(meta, shard)]
 
 
-def _check_summaries(table: dict[str, Any]) -> None:
-    """Check the summaries of a library older than the summaries file (its `threads` table, by document
-    id as text: `check_summary`); ValueError naming the first that is damaged."""
-    for key, doc in table.items():
-        if not key.isdigit():
-            raise ValueError(f"a thread summary is malformed: {key!r}")
-        check_summary(doc)
-
-
 # -- schema migrations ------------------------------------------------------
 
 Migration = Callable[[dict[str, Any]], tuple[dict[str, Any], list[Thread]]]
@@ -509,7 +500,10 @@ class Library:
             raise self._unreadable(f"the library is damaged ({problem})")
         if SHARDS_UPGRADED_FROM <= version < SUMMARIES_FILE_FROM:  # a migration reads every summary now
             try:
-                _check_summaries(data.get("threads", {}))
+                for key, summary in data.get("threads", {}).items():  # by document id as text
+                    if not key.isdigit():
+                        raise ValueError(f"a thread summary is malformed: {key!r}")
+                    check_summary(summary)
             except ValueError as error:
                 raise self._unreadable(f"the library is damaged ({error!r})") from error
         return version
@@ -551,7 +545,7 @@ class Library:
                 return
             if SHARDS_UPGRADED_FROM <= version < 2:
                 self._upgrade_shards()
-            legacy = cast(list[Summary], list(_docs(self.db, "threads").values()))  # checked by `_schema_version`
+            legacy = cast(list[Summary], list(_docs(self.db, "threads").values()))  # checked in `_schema_version`
             self._summaries = Summaries.of(sort_newest_first(legacy))
             self._commit(Plan(write={thread.id: StoredThread.of(thread) for thread in threads.values()}))
 

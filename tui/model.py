@@ -272,13 +272,9 @@ class Thread:
     def post_count(self) -> int:
         return len(self.posts)
 
-    @property
-    def word_count(self) -> int:
-        return sum(len(p.text.split()) for p in self.posts)
-
     def minutes_to_read(self) -> int:
         """The source's read time where given, else words at 200 a minute."""
-        return _minutes(self.read_minutes, self.word_count)
+        return _minutes(self.read_minutes, sum(len(p.text.split()) for p in self.posts))
 
     def summary(self) -> Summary:
         """What the library keeps of it for the list: everything but the posts."""

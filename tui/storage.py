@@ -209,18 +209,16 @@ class BackgroundSync:
             while not self._files.empty():
                 batch.append(self._files.get_nowait())
             stopping = None in batch  # None is put last
-            self._sync([path for path in batch if path is not None])
-
-    def _sync(self, paths: list[Path]) -> None:
-        """Sync files, keeping the first failure (after one, the commit fails anyway: the rest is drained)."""
-        if self._error is not None or self._abandoned or not paths:
-            return
-        try:
-            sync_files(paths)
-        except StorageWriteError as error:
-            self._error = error
-        except BaseException as error:  # whatever it is, the files are not known to be durable
-            self._error = StorageWriteError(paths[0], f"could not be synced ({error})")
+            paths = [path for path in batch if path is not None]
+            # Only the first failure is kept: after one, the commit fails anyway, and the rest is drained.
+            if self._error is not None or self._abandoned or not paths:
+                continue
+            try:
+                sync_files(paths)
+            except StorageWriteError as error:
+                self._error = error
+            except BaseException as error:  # whatever it is, the files are not known to be durable
+                self._error = StorageWriteError(paths[0], f"could not be synced ({error})")
 
 
 def storage_of(db: TinyDB) -> AtomicJSONStorage:
