@@ -259,8 +259,7 @@ class Thread:
             self.in_reply_to = None  # its author's own post, missing from this copy: a gap, not a reply to someone
 
     def text_key(self) -> str:
-        """The id a copy of this thread without post ids would have (`thread_copies.text_key`
-        of its document)."""
+        """The id a copy of this thread without post ids would have (`thread_copies.text_key`)."""
         author = self.author_handle or self.author_name
         return make_thread_id(None, author, self.posts[0].text if self.posts else "")
 
@@ -295,9 +294,7 @@ class Thread:
 
     def detail(self) -> dict[str, Any]:
         """The fields of `show --json`: the summary plus numbered posts."""
-        data: dict[str, Any] = dict(self.summary())
-        data["posts"] = [{"n": n, **p.to_dict()} for n, p in enumerate(self.posts, 1)]
-        return data
+        return {**self.summary(), "posts": [{"n": n, **p.to_dict()} for n, p in enumerate(self.posts, 1)]}
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form: `from_dict(to_dict())` gives the same thread."""

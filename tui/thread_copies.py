@@ -275,15 +275,13 @@ def _canonical(post: Doc) -> str:
 
 
 def merge_copies(docs: list[Doc]) -> Doc:
-    """One thread from several copies of it (each a `Thread.to_dict()`, each perhaps lacking posts
-    the others hold): every post any copy had, in the order the copies give, each remembering the
-    captures it was found in (`sources`, sorted). Posts are one post where they have the same id,
-    or, where one of them has no id (Thread Reader text), the same text. The result depends on the
-    set of captures alone, not on the order they are given or were merged in before: a merged copy
-    is taken apart into its captures again (by its posts' `sources`).
-
-    Fields of the thread (author, date, source…) are the fullest copy's (`fullness`, then the
-    earliest source); it is complete if any copy was, or if it holds as many posts as one declares.
+    """One thread from several copies of it (each a `Thread.to_dict()`, each perhaps lacking posts the
+    others hold): every post any copy had, in the order the copies give, each remembering the captures it
+    was found in (`sources`, sorted). Posts are one post where they have the same id, or, where one of them
+    has no id (Thread Reader text), the same text. The result depends on the set of captures alone, not on
+    the order they are given or were merged in before: a merged copy is taken apart into its captures
+    again (by its posts' `sources`). It is complete if any copy was, or if it holds as many posts as one
+    declares; its other fields are those of one copy (below).
     """
     # Every post of every capture (a merged copy gives back several), with its source; each capture's
     # posts, in order, as indexes into that.
