@@ -78,18 +78,8 @@ from .search import (
 )
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
-    AtomicJSONStorage,
-    BackgroundSync,
-    StorageReadError,
-    StorageWriteError,
-    file_digest,
-    file_mode,
-    no_cycle_collection,
-    file_stamp,
-    fsync_dir,
-    remove_stale_temp_files,
-    storage_of,
-    write_atomic,
+    AtomicJSONStorage, BackgroundSync, StorageReadError, StorageWriteError, file_digest, file_mode, file_stamp,
+    fsync_dir, no_cycle_collection, remove_stale_temp_files, storage_of, write_atomic,
 )
 
 SCHEMA_VERSION = 6

@@ -92,13 +92,10 @@ def file_mode(path: Path) -> int:
 
 
 def write_atomic(path: Path, payload: bytes, sync: bool = True, mode: int | None = None) -> None:
-    """Write `payload` to `path`: temporary file in the same folder, fsync, rename, fsync folder.
-
-    On any failure the temporary file is removed and the old file is untouched.
-    A kill can leave a temporary file behind; `remove_stale_temp_files` clears it.
-    `sync=False`: no fsync; the caller makes many files durable at once (`sync_files`, `fsync_dir`).
-    `mode`: the permission bits to give it (else those of the file it replaces, or the default).
-    """
+    """Write `payload` to `path`: temporary file in the same folder, fsync, rename, fsync folder. On any
+    failure the temporary file is removed and the old file is untouched; one a kill leaves behind is
+    cleared by `remove_stale_temp_files`. `sync=False`: no fsync (the caller makes many files durable at
+    once). `mode`: the permission bits to give it (else those of the file it replaces, or the default)."""
     folder = path.parent
     try:
         if not folder.is_dir():
@@ -227,10 +224,8 @@ def storage_of(db: TinyDB) -> AtomicJSONStorage:
 
 
 def remove_stale_temp_files(path: Path) -> None:
-    """Remove temporary files that a killed `write_atomic` of `path` (or its backups) left.
-
-    Call it only while holding the lock that guards writes of `path`.
-    """
+    """Remove temporary files that a killed `write_atomic` of `path` (or its backups) left; call it only
+    while holding the lock that guards writes of `path`."""
     own = re.compile(rf"{re.escape(_temp_prefix(path))}(?:v\d+\.bak\.)?[a-z0-9_]{{8}}\.tmp")
     try:
         entries = list(os.scandir(path.parent))
