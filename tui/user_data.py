@@ -170,8 +170,6 @@ class UserData:
         db = self._read()
         return UserFile(_states(db), _all_tags(db), _highlights(db), _settings(db), _saved_searches(db))
 
-    # -- reading state -----------------------------------------------------------
-
     def state(self, thread_id: str) -> dict[str, Any]:
         """A thread's reading state (`read`, `bookmarked`, `position`, `last_open`; {} if none)."""
         return self.states().get(thread_id, {})
@@ -203,8 +201,6 @@ class UserData:
             held = {doc["id"] for doc in table.all()}
             _merge_states(table, {thread_id: fields for thread_id, fields in wanted.items() if thread_id not in held})
 
-    # -- tags ----------------------------------------------------------------
-
     def tags(self, thread_id: str) -> list[str]:
         return _tags_of(self._read().table("tags"), thread_id)
 
@@ -223,8 +219,6 @@ class UserData:
                 current += [tag for tag in dict.fromkeys(wanted) if tag not in current]
             _set_tags(db.table("tags"), thread_id, current)
         return current
-
-    # -- highlights ------------------------------------------------------------
 
     def highlights(self, thread_id: str | None = None) -> list[Highlight]:
         """Every highlight (of one thread), oldest first."""
@@ -260,16 +254,12 @@ class UserData:
                                        highlight.numbers_in(thread) if thread else []))
         return views
 
-    # -- settings ----------------------------------------------------------------
-
     def setting(self, name: str) -> str | None:
         return _settings(self._read()).get(name)
 
     def set_setting(self, name: str, value: str) -> None:
         with self._writing() as db:
             db.table("settings").upsert({"name": name, "value": value}, Query().name == name)
-
-    # -- saved searches ------------------------------------------------------------
 
     def saved_searches(self) -> dict[str, str]:
         """Every saved search: its name and its query, by name."""
@@ -282,8 +272,6 @@ class UserData:
             raise UserDataError(f"not a name for a search: {name!r}")
         with self._writing() as db:
             db.table("searches").upsert({"name": name, "query": query}, Query().name == name)
-
-    # -- threads replaced ----------------------------------------------------------
 
     def carry(self, replaced: dict[str, str]) -> None:
         """Give the replacements of replaced threads (old id -> new id) their bookmarks, read marks,
