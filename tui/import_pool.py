@@ -129,9 +129,8 @@ def ordered_outcomes(
         return
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     try:
-        pooled: Iterator[tuple[Unit[Result], Outcome]] = _through_pool(
-            executor, lookahead, units, parse_here, parse_files, read_chunk, workers * CHUNKS_IN_FLIGHT_PER_WORKER)
-        yield from pooled
+        yield from _through_pool(executor, lookahead, units, parse_here, parse_files, read_chunk,
+                                 workers * CHUNKS_IN_FLIGHT_PER_WORKER)
     except BaseException:
         # Interrupted, cancelled or failed: don't wait for chunks nobody will read.
         _stop(executor)

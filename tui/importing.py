@@ -151,9 +151,8 @@ class ParseInMainProcess(Exception):
 class ImportRun:
     """One import: a fresh instance of every importer, so pooled formats see all files.
 
-    `in_worker`: this run parses single files for another process's import,
-    and refuses (ParseInMainProcess) what needs the whole run: archives,
-    whose members may be of any format, and formats that pool files.
+    `in_worker`: this run parses single files for another process's import, and refuses
+    (ParseInMainProcess) archives and formats that pool files.
     """
 
     def __init__(self, importers: Iterable[type[Importer]] = IMPORTERS, in_worker: bool = False,
@@ -168,11 +167,8 @@ class ImportRun:
         return ", ".join(importer.name for importer in self.importers)
 
     def sources(self, paths: Iterable[Path]) -> Iterator[Unit[ParseResult | PlainResult]]:
-        """Each unit of work: a display name, a function that parses it, and the plain file it is.
-
-        Folders are walked depth-first in name order, hidden entries skipped;
-        a folder reached twice (a symlink loop) is walked once.
-        """
+        """Each unit of work (see `Unit`): folders walked depth-first in name order, hidden entries
+        skipped, a folder reached twice (a symlink loop) walked once."""
         seen_dirs: set[tuple[int, int]] = set()
         # (path, is_dir) where a folder listing already told which it is; None: ask the disk.
         # Absolute: a thread keeps where it came from, whatever folder the import ran in.
@@ -240,15 +236,12 @@ class ImportRun:
             return self._parse_zip(Path(path))
         if magic == GZIP_MAGIC:
             return self._parse_tar(Path(path))
-        return self._parse_source(source, for_storage)
+        importer = self._importer_for(source)
+        return importer.parse_for_storage(source) if for_storage else importer.parse(source)
 
     def _parse_zip(self, path: Path) -> ParseResult:
-        """A zip read in place, member by member: nothing is ever unpacked to disk.
-
-        Every byte read from its files counts against MAX_ZIP_READ_BYTES, files
-        whose data overlap (one page listed many times over) are refused, and
-        files that hold no thread are told about in a bounded number of lines.
-        """
+        """A zip read in place, member by member (nothing unpacked to disk), within MAX_ZIP_READ_BYTES;
+        files whose data overlap (one page listed many times over) are refused."""
         name = display_name(path)
         try:
             with open(path, "rb") as handle:
@@ -303,13 +296,8 @@ class ImportRun:
         return members.result(self.report)
 
     def _parse_tar(self, path: Path) -> ParseResult:
-        """A .tar.gz read as one stream, member by member: nothing is ever unpacked to disk.
-
-        Only regular files are read, each no further than a file of its format.
-        The files of an account archive (`Importer.archive_files`) are kept until
-        the end, for the importer whose files they are; otherwise every member is
-        imported on its own, as in a zip.
-        """
+        """A .tar.gz read as one stream, member by member, as a zip is; the files of an account
+        archive (`Importer.archive_files`) are kept until the end, for the importer they are for."""
         name = display_name(path)
         wanted = {file: limit for importer in self.importers for file, limit in importer.archive_files.items()}
         kept: dict[str, Source] = {}
@@ -362,10 +350,6 @@ class ImportRun:
                 return whole
         return members.result(self.report)
 
-    def _parse_source(self, source: Source, for_storage: bool = False) -> ParseResult | PlainResult:
-        importer = self._importer_for(source)
-        return importer.parse_for_storage(source) if for_storage else importer.parse(source)
-
     def _importer_for(self, source: Source) -> Importer:
         """The importer that reads this source; ImportFailure saying why when none does."""
         if source.size == 0:
@@ -402,18 +386,6 @@ class ImportRun:
             return f"broken JSON ({_short(error)})"
         return f"JSON, but not in a format threads-tui knows (it reads: {self.names()})"
 
-    @staticmethod
-    @contextmanager
-    def _fewer_collections() -> Iterator[None]:
-        """Collect garbage less often while importing: it makes many long-lived objects
-        and few cycles, and frequent collections over them cost about a third of the time."""
-        thresholds = gc.get_threshold()
-        gc.set_threshold(100_000, 50, 1000)
-        try:
-            yield
-        finally:
-            gc.set_threshold(*thresholds)
-
     def run(
         self,
         paths: Iterable[Path],
@@ -424,17 +396,11 @@ class ImportRun:
     ) -> ImportReport:
         """Fetch every link and import every path into the library, committing in batches; report
         what happened."""
-        with self._fewer_collections():
+        with _fewer_collections():
             return self._run(paths, library, progress, cancelled, links)
 
-    def _run(
-        self,
-        paths: Iterable[Path],
-        library: Library,
-        progress: ProgressCallback | None,
-        cancelled: Callable[[], bool],
-        links: Sequence[str],
-    ) -> ImportReport:
+    def _run(self, paths: Iterable[Path], library: Library, progress: ProgressCallback | None,
+             cancelled: Callable[[], bool], links: Sequence[str]) -> ImportReport:
         report = self.report
         batch: list[StoredThread] = []
         batch_text = 0
@@ -509,6 +475,18 @@ class ImportRun:
         return report
 
 
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collect garbage less often while importing: it makes many long-lived objects
+    and few cycles, and frequent collections over them cost about a third of the time."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
 def _kind(entry: os.DirEntry[str]) -> bool | None:
     """False for a plain regular file, True for a folder, None when a stat must decide (links, others)."""
     try:
@@ -544,21 +522,16 @@ def _parse_unit(unit: Unit[ParseResult | PlainResult]) -> Outcome:
 _worker_run: ImportRun | None = None
 
 
-# What a worker sends for one file: None (the main process must parse it), the line saying why it
-# failed, or its threads, its warnings and the length of its text; each thread as its summary, aliases,
-# search lines, document JSON and place (see `StoredThread`). Plain tuples all through, the search lines
-# and the place too: a NamedTuple pickles about 50 times slower, and a large import sends one a thread.
+# What a worker sends for one file: None (the main process must parse it), why it failed, or its threads
+# (each as the fields of a `StoredThread`), warnings and text length. Plain tuples all through: a
+# NamedTuple pickles about 50 times slower, and a large import sends one a thread.
 WireThread = tuple[Summary, tuple[str, ...], tuple[object, ...] | None, bytes, tuple[object, ...]]
 WorkerOutcome = None | str | tuple[list[WireThread], list[str], int]
 
 
 def parse_files_in_worker(paths: list[Path | str]) -> list[WorkerOutcome]:
-    """In a worker process: parse plain files, and give the outcomes (see `_outcomes_from_worker`).
-
-    Plain values, pickled on their way: the documents go as the JSON the
-    library writes, so the main process, which the import waits on, never
-    reads them.
-    """
+    """In a worker process: parse plain files, and give the outcomes as plain values (see `WorkerOutcome`):
+    the documents go as the JSON the library writes, so the main process never reads them."""
     global _worker_run
     if _worker_run is None:
         _worker_run = ImportRun(in_worker=True)
@@ -694,9 +667,6 @@ class _CountedReads:
             raise _ArchiveTooBig
         return data
 
-    def close(self) -> None:
-        self.handle.close()
-
     def __enter__(self) -> _CountedReads:
         return self
 
@@ -705,11 +675,7 @@ class _CountedReads:
 
 
 def _overlapping(infos: list[zipfile.ZipInfo]) -> tuple[str, str] | None:
-    """Two members whose data overlap (a real zip has none; a zip bomb may), else None.
-
-    A member takes at least its 30-byte local header and its compressed data
-    from where its header starts.
-    """
+    """Two members whose data (30-byte local header and compressed data) overlap, as a zip bomb's may."""
     spans = sorted((info.header_offset, info.header_offset + 30 + info.compress_size, info.filename)
                    for info in infos)
     for (_, end, name), (next_start, _, next_name) in zip(spans, spans[1:]):
@@ -719,10 +685,8 @@ def _overlapping(infos: list[zipfile.ZipInfo]) -> tuple[str, str] | None:
 
 
 class _Members:
-    """The threads of an archive's files, pooled as they come, within what may be held (Held):
-    a thread found again (one page saved twice) is kept once, its fullest copy; files that
-    hold no thread, and notes on those that do, are told by file name in at most
-    MEMBER_WARNINGS_SHOWN lines each, and one for the rest."""
+    """The threads of an archive's files, pooled within what may be held (Held): a thread found
+    again is kept once, its fullest copy; files that hold none, and notes, are told in `tell`."""
 
     def __init__(self, name: str, kind: str) -> None:
         self.name = name
@@ -758,8 +722,8 @@ class _Members:
                 raise ImportFailure(f"{failure}: unpack it and import the folder") from None
 
     def tell(self, report: ImportReport, only_skipped: bool = False) -> None:
-        """Add the files that hold no thread, and the notes, to the report: MEMBER_WARNINGS_SHOWN
-        lines of each, one for the rest (`only_skipped`: only the files skipped unread)."""
+        """Report the files that hold no thread, and the notes: MEMBER_WARNINGS_SHOWN lines of each, one
+        for the rest (`only_skipped`: only the files skipped unread)."""
         failures = [failure for failure, skipped in self.failures if skipped or not only_skipped]
         for lines, rest_line in ((failures, "file{s} in the archive that hold no thread"),
                                  ([] if only_skipped else self.notes, "note{s} on files in the archive")):
@@ -788,14 +752,8 @@ def _failing(reason: str) -> Callable[[], ParseResult]:
     return fail
 
 
-def run_import(
-    paths: Iterable[Path],
-    library: Library,
-    progress: ProgressCallback | None = None,
-    cancelled: Callable[[], bool] = lambda: False,
-    links: Sequence[str] = (),
-    keep_direct_messages: bool = False,
-) -> ImportReport:
-    """Fetch links and import files and folders into the library (see `ImportRun.run`); direct
-    messages only with `keep_direct_messages`."""
+def run_import(paths: Iterable[Path], library: Library, progress: ProgressCallback | None = None,
+               cancelled: Callable[[], bool] = lambda: False, links: Sequence[str] = (),
+               keep_direct_messages: bool = False) -> ImportReport:
+    """`ImportRun.run` with a fresh run; direct messages only with `keep_direct_messages`."""
     return ImportRun(keep_direct_messages=keep_direct_messages).run(paths, library, progress, cancelled, links)

@@ -10,7 +10,6 @@ as a preview.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from ..importers.base import ParseResult
@@ -36,11 +35,11 @@ def fetch_bluesky(address: BlueskyPost, http: Http) -> ParseResult:
     """The author's self-thread through the linked post."""
     api = api_base()
     did = address.actor if address.actor.startswith("did:") else _resolve_handle(api, address.actor, http)
-    answer = _post_thread(api, f"at://{did}/app.bsky.feed.post/{address.rkey}", http, parent_height=DEPTH)
-    ends = _complete_chain(api, answer, http)
+    focal = _post_thread(api, f"at://{did}/app.bsky.feed.post/{address.rkey}", http, parent_height=DEPTH)
+    ends = _complete_chain(api, focal, http)
     # The answer as it was read (not written out and read again: a long thread nests deeper than JSON
     # writers go), to the importer's own walk.
-    result = ParseResult(threads=[build_thread(shape_checked(lambda: Obj.at(answer).obj("thread")), address.link)])
+    result = ParseResult(threads=[build_thread(focal, address.link)])
     if ends is not None:
         for thread in result.threads:
             thread.complete = False
@@ -60,20 +59,19 @@ def _resolve_handle(api: str, handle: str, http: Http) -> str:
     return did
 
 
-def _post_thread(api: str, uri: str, http: Http, parent_height: int) -> dict[str, Any]:
+def _post_thread(api: str, uri: str, http: Http, parent_height: int) -> Obj:
+    """The `thread` node of a getPostThread answer."""
     query = urlencode({"uri": uri, "depth": DEPTH, "parentHeight": parent_height})
     answer = http.get(f"{api}/xrpc/app.bsky.feed.getPostThread?{query}",
                       max_bytes=BlueskyThreadImporter.max_bytes)
     if answer.status == 400:
         raise FetchError(f"Bluesky cannot give this post ({answer.error_text()}): deleted, or never there")
     _check(answer)
-    thread = shape_checked(lambda: Obj.at(answer.json()).obj("thread"))
-    return {"thread": thread.data}
+    return shape_checked(lambda: Obj.at(answer.json()).obj("thread"))
 
 
-def _complete_chain(api: str, answer: dict[str, Any], http: Http) -> str | None:
+def _complete_chain(api: str, focal: Obj, http: Http) -> str | None:
     """Graft in the replies the depth limit cut from the author's chain; say why it ends early, if it does."""
-    focal = shape_checked(lambda: Obj.at(answer).obj("thread"))
     if not is_post_node(focal):
         return None  # the importer says what the focal post is
     did = shape_checked(lambda: focal.obj("post").obj("author").text("did"))
@@ -93,8 +91,7 @@ def _complete_chain(api: str, answer: dict[str, Any], http: Http) -> str | None:
             if len(asked) == MAX_MORE_REQUESTS:
                 return f"the thread goes on past the {len(asked) + 1} parts threads-tui asks Bluesky for"
             asked.add(uri)
-            more = _post_thread(api, uri, http, parent_height=0)
-            node.data["replies"] = more["thread"].get("replies") or []
+            node.data["replies"] = _post_thread(api, uri, http, parent_height=0).data.get("replies") or []
             continue
         for reply in replies if isinstance(replies, list) else ():
             gone = _GONE_TYPES.get(reply.get("$type") or "") if isinstance(reply, dict) else None

@@ -151,12 +151,6 @@ class Http:
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> Http:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def get(self, url: str, max_bytes: int, accept: str = "application/json") -> Answer:
         """GET a URL, following redirects and waiting out rate limits; any status but those comes back."""
         for attempt in range(MAX_RETRIES + 1):

@@ -146,7 +146,7 @@ def _post(post: Obj) -> Post:
         id=uri,
         time=clean_line(record.text("createdAt")),
         media=media,
-        links=_unique(links + embed_links),
+        links=list(dict.fromkeys(links + embed_links)),
         quoted=quoted,
         url=post_address(uri, clean_line(post.obj("author").text("handle"))) if uri else None,
     )
@@ -229,9 +229,5 @@ def _quoted(record: Obj) -> Post | None:
         id=clean_line(record.text("uri")),
         time=clean_line(value.optional_text("createdAt")),
         media=media,
-        links=_unique(links),
+        links=list(dict.fromkeys(links)),
     )
-
-
-def _unique(links: list[str]) -> list[str]:
-    return list(dict.fromkeys(links))

@@ -17,7 +17,7 @@ from .base import (
     MAX_POSTS_PER_THREAD, Held, Importer, ParseResult, Source, check_post_length, utc_date, utc_iso,
 )
 from .json_input import Obj, load_json
-from .mastodon_common import handle_for, media_for, post_text
+from .mastodon_common import account_handle, media_for, post_text
 
 _CONTEXT_START = re.compile(r'^\s*\{\s*"(?:ancestors|descendants)"\s*:')
 _STATUS_KEYS = ('"account"', '"in_reply_to_id"', '"spoiler_text"', '"reblog"')
@@ -125,14 +125,12 @@ def _read_status(status: Obj, source_name: str) -> _Status | None:
     if status.data.get("reblog") is not None:
         return None
     account = status.obj("account")
-    acct = account.optional_text("acct") or ""
     content = check_post_length(status.text("content"), f"`{status.where('content')}`")
     text, links = post_text(content, status.optional_text("spoiler_text"))
     media = [media_for(item.optional_text("type"), item.optional_text("url"), item.optional_text("description"))
              for item in status.objects("media_attachments", required=False)]
     created = status.time("created_at")
-    author_handle = clean_line(acct) if "@" in acct else handle_for(
-        account.text("username"), account.optional_text("url"))
+    author_handle = account_handle(account)
     reply_to_account = status.optional_ident("in_reply_to_account_id")
     return _Status(
         id=status.ident("id"),
@@ -156,9 +154,7 @@ def _mentioned_handle(status: Obj, account_id: str | None) -> str | None:
     """The handle of the account of this id among the status's `mentions` (a reply names whom it answers)."""
     for mention in status.objects("mentions", required=False) if account_id else ():
         if mention.optional_ident("id") == account_id:
-            acct = mention.optional_text("acct") or ""
-            return clean_line(acct) if "@" in acct else handle_for(mention.text("username"),
-                                                                   mention.optional_text("url"))
+            return account_handle(mention)
     return None
 
 

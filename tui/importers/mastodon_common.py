@@ -9,6 +9,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ..model import Media
 from ..text import clean_line, clean_paragraphs, clean_text
 from .html_common import HTML_SPACE, check_html_shape, children
+from .json_input import Obj
 
 # Elements that stand apart as paragraphs (Mastodon writes <p>; other servers more).
 _BLOCKS = frozenset({"p", "div", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
@@ -79,6 +80,12 @@ def handle_for(username: str, profile_url: str | None) -> str | None:
     except ValueError:  # a malformed address, such as an unclosed `[`
         host = None
     return clean_line(f"{username}@{host}" if host else username)
+
+
+def account_handle(account: Obj) -> str | None:
+    """An API account's (or mention's) `user@instance`: its `acct` where that names the instance."""
+    acct = account.optional_text("acct") or ""
+    return clean_line(acct) if "@" in acct else handle_for(account.text("username"), account.optional_text("url"))
 
 
 def media_for(kind: str | None, url: str | None, alt: str | None) -> Media:

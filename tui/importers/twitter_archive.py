@@ -35,8 +35,11 @@ _TWEET_FILE = re.compile(r"^tweets?(?:-part(\d{1,6}))?\.js$")
 _TCO_LINK = re.compile(r"https?://t\.co/[A-Za-z0-9]+")
 _JS_PREFIX = b"window."
 _CREATED_AT_EXAMPLE = "Fri Nov 03 09:15:00 +0000 2023"
+_NOT_AN_ARCHIVE = "no data/manifest.js, data/tweets.js or data/tweet.js: not an X archive"
 
 T = TypeVar("T")
+
+
 def _field(obj: dict[str, Any], key: str, kind: type[T], where: str) -> T | None:
     """An optional field: None when absent or null, a failure when of the wrong kind."""
     value = obj.get(key)
@@ -72,13 +75,11 @@ class DataFolder:
         prefix = _zip_data_prefix(zip_file.namelist())
         if prefix is None:
             return None
-        sources = {
+        return cls(origin, {
             info.filename[len(prefix):]: Source(f"{origin}:{info.filename}", zip_file=zip_file, member=info)
             for info in zip_file.infolist()
-            if info.filename.startswith(prefix) and "/" not in info.filename[len(prefix):]
-            and not info.is_dir()
-        }
-        return cls(origin, sources)
+            if info.filename.startswith(prefix) and "/" not in info.filename[len(prefix):] and not info.is_dir()
+        })
 
     @classmethod
     def on_disk(cls, folder: Path, origin: str) -> DataFolder:
@@ -104,12 +105,7 @@ class DataFolder:
 
 def _zip_data_prefix(names: list[str]) -> str | None:
     """Where `data/` is in a zip: at the top, or inside one top folder."""
-    found = [
-        name[: -len(marker)]
-        for name in names
-        for marker in MARKER_FILES
-        if name.endswith(f"data/{marker}")
-    ]
+    found = [name[: -len(marker)] for name in names for marker in MARKER_FILES if name.endswith(f"data/{marker}")]
     prefixes = [p for p in found if p == "data/" or (p.endswith("/data/") and p.count("/") == 2)]
     return min(prefixes, key=len) if prefixes else None
 
@@ -169,19 +165,19 @@ class Account:
         self.name = self.name or other.name
 
 
+def _account_from(obj: dict[str, Any], handle_key: str, name_key: str, where: str) -> Account:
+    """The account an object names by `accountId` and the given keys."""
+    return Account(_field(obj, "accountId", str, where), clean_line(_field(obj, handle_key, str, where)),
+                   clean_line(_field(obj, name_key, str, where)))
+
+
 def _account(value: Any, label: str) -> Account:
     if value is None:
         return Account()
     if not isinstance(value, list) or not value or not isinstance(value[0], dict) \
             or not isinstance(value[0].get("account"), dict):
         raise ImportFailure(f'{label}: expected [{{"account": {{...}}}}], found {type_name(value)}')
-    account = value[0]["account"]
-    where = f"{label}: account"
-    return Account(
-        _field(account, "accountId", str, where),
-        clean_line(_field(account, "username", str, where)),
-        clean_line(_field(account, "accountDisplayName", str, where)),
-    )
+    return _account_from(value[0]["account"], "username", "accountDisplayName", f"{label}: account")
 
 
 @dataclass
@@ -201,12 +197,7 @@ def _manifest(value: Any) -> Manifest:
     manifest = Manifest()
     user = _field(value, "userInfo", dict, label)
     if user:
-        where = f"{label}: userInfo"
-        manifest.account = Account(
-            _field(user, "accountId", str, where),
-            clean_line(_field(user, "userName", str, where)),
-            clean_line(_field(user, "displayName", str, where)),
-        )
+        manifest.account = _account_from(user, "userName", "displayName", f"{label}: userInfo")
     data_types = _field(value, "dataTypes", dict, label) or {}
     for key in ("tweets", "tweet"):
         entry = _field(data_types, key, dict, f"{label}: dataTypes")
@@ -421,7 +412,7 @@ class TwitterArchiveImporter(Importer):
     def parse_zip(self, zip_file: zipfile.ZipFile, name: str) -> ParseResult:
         folder = DataFolder.in_zip(zip_file, name)
         if folder is None:
-            raise ImportFailure("no data/manifest.js, data/tweets.js or data/tweet.js: not an X archive")
+            raise ImportFailure(_NOT_AN_ARCHIVE)
         return self._parse_folder(folder)
 
     def detect_dir(self, path: Path) -> bool:
@@ -430,7 +421,7 @@ class TwitterArchiveImporter(Importer):
     def parse_dir(self, path: Path) -> ParseResult:
         data = _data_folder_on_disk(path)
         if data is None:
-            raise ImportFailure("no data/manifest.js, data/tweets.js or data/tweet.js: not an X archive")
+            raise ImportFailure(_NOT_AN_ARCHIVE)
         return self._parse_folder(DataFolder.on_disk(data, origin=str(path)))
 
     def _parse_folder(self, folder: DataFolder) -> ParseResult:
@@ -454,7 +445,6 @@ class TwitterArchiveImporter(Importer):
                 author_name=account.name,
                 author_handle=account.handle,
                 date=utc_date(first.created),
-                declared_count=None,
                 complete=complete,
                 source=folder.origin,
                 in_reply_to=_answered(first),
