@@ -1,9 +1,7 @@
 """Parsing many files in worker processes, so a large CLI import uses every core (no Textual here).
 
-The caller walks the paths and hands over its units of work in order; units
-that name a plain file go to the workers in chunks, the rest are parsed in
-the calling process, and every outcome comes back in the order of the walk.
-Small imports never start a pool: its start-up would cost more than it saves.
+Units that name a plain file go to the workers in chunks, the rest are parsed here, and every outcome
+comes back in the caller's order. Small imports never start a pool: it would cost more than it saves.
 """
 
 from __future__ import annotations
@@ -38,10 +36,8 @@ Result = TypeVar("Result")
 
 
 class Unit(NamedTuple, Generic[Result]):
-    """One unit of work: a display name, how to parse it here, and the plain file it is, if one.
-
-    A tuple: a large import makes one per file, and the main process's time is the import's.
-    """
+    """One unit of work: a display name, how to parse it here, and the plain file it is, if one (a tuple:
+    a large import makes one per file, in the main process, whose time is the import's)."""
 
     name: str
     parse: Callable[[], Result]
@@ -58,12 +54,8 @@ def worker_count() -> int:
 
 
 def _start_worker() -> None:
-    """In a worker: leave ctrl+c to the main process, and exit when that process is gone.
-
-    A worker interrupted while it holds the result queue's lock would leave
-    every other worker, and the main process shutting the pool down, waiting
-    for it forever; the main process stops the pool itself.
-    """
+    """In a worker: leave ctrl+c to the main process (a worker interrupted holding the result queue's lock
+    would leave the others, and the pool's shutdown, waiting forever), and exit when that process is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
 
@@ -78,10 +70,8 @@ def _start_worker() -> None:
 def _fork_context() -> multiprocessing.context.BaseContext | None:
     """fork, where it is safe: on a system that has it, from a process running one thread (the CLI).
 
-    Not from the reader, whose other threads may hold locks a forked child
-    would wait on forever; and not spawn, whose fresh interpreters print any
-    start-up error straight onto the reader's screen. The reader parses in
-    its own process.
+    Not from the reader, whose other threads may hold locks a child would wait on forever; and not spawn,
+    whose interpreters print start-up errors onto the reader's screen. The reader parses in its process.
     """
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -106,11 +96,9 @@ def ordered_outcomes(
 ) -> Iterator[tuple[Unit[Result], Outcome]]:
     """Each unit with its outcome, in order.
 
-    `parse_files` runs in a worker process (so it is a module-level function)
-    on a chunk of files; `read_chunk` turns what it sent back into one outcome
-    per file, None for a file the worker could not parse alone (an archive, a
-    format that pools files), which is then parsed here. A pool starts only
-    for `min_files` plain files or more (PARALLEL_MIN_FILES when None).
+    `parse_files` (module-level) runs in a worker on a chunk of files; `read_chunk` turns what it sent into
+    an outcome per file, None for one only this process can parse (an archive, a pooled format). A pool
+    starts only for `min_files` plain files or more (PARALLEL_MIN_FILES when None).
     """
     min_files = PARALLEL_MIN_FILES if min_files is None else min_files
     units = iter(units)
@@ -140,13 +128,9 @@ def ordered_outcomes(
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:
-    """End a pool's workers: the chunks not yet handed out are dropped; those in hand the workers
-    may finish for a moment (STOP_GRACE_SECONDS), then they are killed.
-
-    A worker killed while sending its outcomes would leave a part of them in
-    the pool's pipe, and the pool's own thread waiting for the rest forever:
-    the process could never exit.
-    """
+    """End a pool's workers: chunks not handed out are dropped, those in hand may finish for
+    STOP_GRACE_SECONDS, then the workers are killed (one killed while sending would leave the pool's
+    thread waiting for the rest forever, and the process could never exit)."""
     processes = list((getattr(executor, "_processes", None) or {}).values())
     executor.shutdown(wait=False, cancel_futures=True)
     try:

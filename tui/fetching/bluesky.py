@@ -1,11 +1,8 @@
 """A Bluesky thread from the public AppView: its getPostThread answer, made whole, then imported.
 
-The answer holds the linked post with its parents up to the first post and
-everyone's replies below it. Where the author's chain of self-replies stops
-at a post that has replies but none in the answer (the depth limit cut it),
-the thread is asked for again from that post and the replies grafted in. A
-deleted or blocked post of the author's ends the chain: the thread is kept
-as a preview.
+Where the author's chain stops at a post with replies the answer lacks (the depth limit cut it), the
+thread is asked for again from there and the replies grafted in; a deleted or blocked post of the
+author's ends the chain, and the thread is kept as a preview.
 """
 
 from __future__ import annotations

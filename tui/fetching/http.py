@@ -1,10 +1,9 @@
 """The HTTP client every fetch goes through: bounded, polite, without cookies or credentials.
 
 - a connect and a read timeout (`THREADS_TUI_FETCH_TIMEOUT` seconds sets both), and a deadline for
-  a whole answer (TOTAL_TIMEOUT_FACTOR read timeouts), so a server that drips its answer cannot hold
-  a fetch for longer;
+  a whole answer (TOTAL_TIMEOUT_FACTOR read timeouts), against a server that drips its answer;
 - answers read as a stream and refused past a size cap, counted after decompression (done here,
-  bounded: a small gzip answer cannot unpack to gigabytes), before they are held whole;
+  bounded, against a gzip bomb), before they are held whole;
 - redirects followed by hand: at most MAX_REDIRECTS, only on the same host, never to plain http;
 - 429 and 503 waited out as `Retry-After` says (at most MAX_WAIT_SECONDS), MAX_RETRIES times at most,
   each wait told to `on_wait`, and cut short by `cancelled`;
@@ -111,22 +110,15 @@ def checked_base(env_var: str, default: str) -> str:
 
 
 def _host(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.netloc or url
-
-
-def _no_cookies() -> CookieJar:
-    """A jar that never keeps a cookie, so none is ever sent back."""
-    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return urlsplit(url).netloc or url
 
 
 def timeout_seconds() -> tuple[float, float]:
     """The connect and read timeouts: `$THREADS_TUI_FETCH_TIMEOUT` for both, where it is a number."""
-    configured = os.environ.get(TIMEOUT_ENV_VAR, "")
     try:
-        seconds = float(configured)
+        seconds = float(os.environ.get(TIMEOUT_ENV_VAR, ""))
     except ValueError:
-        return CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
+        seconds = 0
     return (seconds, seconds) if seconds > 0 else (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
 
 
@@ -143,7 +135,7 @@ class Http:
             timeout=httpx.Timeout(read, connect=connect),
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": ", ".join(_DECODERS)},
-            cookies=_no_cookies(),
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),  # keeps none, so sends none back
         )
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._slots_lock = threading.Lock()

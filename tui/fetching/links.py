@@ -48,11 +48,8 @@ def _outcome(link: str, http: Http) -> ParseResult | str:
 
 def fetch_links(links: Sequence[str], on_wait: Callable[[str], None] = lambda line: None,
                 cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[str, ParseResult | str]]:
-    """Each link with its threads or why it failed, in the order given; FetchCancelled once `cancelled`.
-
-    The links are fetched by LINKS_AT_ONCE daemon threads: a cancelled fetch leaves its requests to end
-    at their timeouts, and nothing waits for them, not even the interpreter as it exits.
-    """
+    """Each link with its threads or why it failed, in order; FetchCancelled once `cancelled`. Fetched by
+    LINKS_AT_ONCE daemon threads: a cancelled fetch's requests end at their timeouts, and nothing waits."""
     http = Http(on_wait, cancelled)
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for index in range(len(links)):

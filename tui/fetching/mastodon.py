@@ -1,13 +1,9 @@
 """A Mastodon thread from its instance's public API: the status and its context, then imported.
 
-The self-thread runs from the first post of the status's author that the
-status's chain of ancestors reaches without passing another account, down
-through that author's replies to their own posts. A status an instance
-holds as a copy of another instance's post is read from its origin, whose
-context is the complete one. Without an account an instance gives at most
-40 ancestors, and 60 descendants 20 replies deep: a context that full is
-followed by the context of the last post it reaches, and a thread still cut
-after MAX_CONTEXTS of them is kept as a preview.
+The self-thread runs from the author's first post above the status (no other account between) down their
+self-replies. A copy of another instance's post is read from its origin, whose context is complete.
+Without an account an instance gives at most 40 ancestors and 60 descendants 20 replies deep: a context
+that full is followed by the context of the last post it reaches, up to MAX_CONTEXTS, then a preview.
 """
 
 from __future__ import annotations
@@ -47,11 +43,8 @@ def fetch_mastodon(address: MastodonStatus, http: Http) -> ParseResult:
 
 
 def _origin_of(address: MastodonStatus, status: dict[str, Any]) -> MastodonStatus | None:
-    """The status on its own instance, where the one linked is another instance's copy of it.
-
-    An origin on this machine is followed only from a link that names this machine too: an
-    instance on the internet cannot send threads-tui to the services of the user's own machine.
-    """
+    """The status on its own instance, where the one linked is a copy; one on this machine only from a link
+    to this machine too (an instance on the internet cannot send threads-tui to the user's own services)."""
     url = status.get("url")
     if not isinstance(url, str):
         return None
@@ -79,12 +72,7 @@ def _is_local(base: str) -> bool:
 
 
 def _unroll(address: MastodonStatus, status: dict[str, Any], http: Http, link: str | None = None) -> ParseResult:
-    """Give the status and its contexts, trimmed to the author's chain, to the API importer.
-
-    A context at the unauthenticated limits (MAX_ANCESTORS above, MAX_DESCENDANTS or MAX_DEPTH below)
-    is followed by the context of the author's last post it reaches in that direction, up to
-    MAX_CONTEXTS; a thread still cut then is kept as a preview.
-    """
+    """Give the status and its contexts (see the module), trimmed to the author's chain, to the API importer."""
     name = link or address.link
     author = shape_checked(lambda: Obj.at(status).obj("account").ident("id"))
     importer = MastodonApiImporter()

@@ -101,8 +101,8 @@ class Held:
 
 @dataclass
 class Source:
-    """One input to an importer: a file on disk, a member of a zip read in place, or a
-    member of a tar read as a stream (`stream`: its data, read once from the start)."""
+    """One input to an importer: a file on disk, a zip member read in place, or a tar member read
+    as a stream (`stream`: its data, read once from the start)."""
 
     name: str
     path: Path | str | None = None
@@ -124,9 +124,8 @@ class Source:
             # os-level calls: a buffered file object costs more than reading a small page.
             fd = os.open(path, _READ_FLAGS)
             try:
-                # The head first: a buffer of the megabyte a small file may take costs more than a second
-                # read, and most files are far smaller (asking for the size costs as much as the read
-                # that finds the end).
+                # The head first: a megabyte buffer costs more than a second read, and most files are far
+                # smaller (asking for the size costs as much as the read that finds the end).
                 start = _read_up_to(fd, HEAD_BYTES + 1)
                 if len(start) > HEAD_BYTES:
                     start += _read_up_to(fd, SMALL_FILE_BYTES + 1 - len(start))
@@ -179,11 +178,8 @@ class Source:
         return self._head
 
     def head_text(self) -> str:
-        """The head decoded leniently, for detection only (decoded once, for every importer).
-
-        A small file's head is all of it: decoded strictly where it can be, that
-        is also its text, and `read_text` does not decode it again.
-        """
+        """The head decoded leniently, for detection, once for every importer; a small file's head, decoded
+        strictly where it can be, is also its text, which `read_text` does not decode again."""
         if self._head_text is None:
             head = self.head()
             if self._content is head and len(head) <= HEAD_BYTES:
@@ -199,12 +195,14 @@ class Source:
         """The whole content; fails (without reading further) past `max_bytes`."""
         if self._content is not None and len(self._content) <= max_bytes:
             return self._content
-        if self.stream is not None:
-            return self._read_stream(max_bytes)
         too_large = ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
-        if self.member is not None and self.member.file_size > max_bytes:
-            raise too_large  # a zip member never unpacks past its declared size: refused unread
+        if (self.member is not None or self.stream is not None) and self.size > max_bytes:
+            raise too_large  # a zip or tar member never unpacks past its declared size: refused unread
         try:
+            if self.stream is not None:  # a tar member: read on from its head
+                head = self.head()
+                self._content = head + self.stream.read(self.stream_size - len(head))
+                return self._content
             with self._open() as handle:
                 if self.path is not None and os.fstat(handle.fileno()).st_size > max_bytes:
                     raise too_large  # refused unread (it may still grow: the read is bounded too)
@@ -214,18 +212,6 @@ class Source:
         if len(payload) > max_bytes:
             raise too_large
         return payload
-
-    def _read_stream(self, max_bytes: int) -> bytes:
-        """A tar member, read on from its head: never past its declared size, which is checked first."""
-        assert self.stream is not None
-        if self.stream_size > max_bytes:
-            raise ImportFailure(f"too large: over {max_bytes // (1024 * 1024)} MiB")
-        head = self.head()
-        try:
-            self._content = head + self.stream.read(self.stream_size - len(head))
-        except READ_ERRORS as error:
-            raise ImportFailure(f"cannot read: {error_reason(error)}") from error
-        return self._content
 
     def read_text(self, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         """The whole content as text: UTF-8, UTF-16 (with a byte-order mark or without), UTF-32 or
@@ -261,11 +247,8 @@ _UTF16_SAMPLE = 4096
 
 
 def utf16_without_bom(payload: bytes) -> str | None:
-    """`utf-16-le` or `utf-16-be` for UTF-16 text without a byte-order mark, else None.
-
-    Such text, mostly Latin, has a NUL at every other byte and a character
-    between: at least 9 pairs in 10 of its first 4 KiB look so.
-    """
+    """`utf-16-le` or `utf-16-be` for UTF-16 text without a byte-order mark (mostly Latin: at least 9
+    byte pairs in 10 of its first 4 KiB a NUL and a character), else None."""
     if payload.find(b"\x00", 0, _UTF16_SAMPLE) < 0:
         return None
     pairs = min(len(payload), _UTF16_SAMPLE) // 2

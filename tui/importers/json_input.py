@@ -50,19 +50,13 @@ TOO_DEEP = f"JSON nested too deeply to read (over {MAX_JSON_DEPTH} levels)"
 
 
 def is_too_deep(error: orjson.JSONDecodeError) -> bool:
-    """Whether orjson refused the JSON for its nesting (worded "depth limit exceeded", or in
-    releases before 3.11 "array and object recursion depth exceeded")."""
+    """Whether orjson refused the JSON for its nesting (`depth limit exceeded`, before 3.11 `recursion depth`)."""
     return "depth" in str(error).split(":", 1)[0]
 
 
 def check_json_size(data: bytes, start: int = 0, held: int = 0) -> None:
-    """Refuse JSON that would take more memory to parse than any real export (see MAX_JSON_CONTAINERS
-    and MAX_JSON_MEMORY); `held`: the memory its reader holds already.
-
-    Counted with bytes.count (brackets and commas inside strings count too:
-    the counts are upper bounds), so the check costs little next to parsing.
-    `start`: where the JSON starts in `data`.
-    """
+    """Refuse JSON (from `start` in `data`) that would take more memory to parse than any real export,
+    with the `held` memory of its reader; counted with bytes.count, as upper bounds, to cost little."""
     # At most one object or array in two bytes: a file this small is within every limit.
     if len(data) < MAX_JSON_CONTAINERS and held + (5 + _CONTAINER_BYTES // 2) * len(data) <= MAX_JSON_MEMORY:
         return
@@ -171,8 +165,7 @@ class Obj:
         return [Obj.at(item, f"{self.where(key)}[{index}]") for index, item in enumerate(items)]
 
     def take_objects(self, key: str, required: bool = True) -> Iterator[Obj]:
-        """The objects of an array one by one, each dropped from the array once given:
-        the parsed file shrinks as what is built from it grows."""
+        """The objects of an array, each dropped from it once given: the parsed file shrinks as it is read."""
         items = self._get(key, (list,), "an array", required) or []
         where = self.where(key)
         for index in range(len(items)):

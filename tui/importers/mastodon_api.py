@@ -1,9 +1,5 @@
-"""Mastodon threads saved from the API: status and context files, pooled over one import run.
-
-See docs/formats/mastodon.md. `parse` only collects statuses; `finish` builds
-the threads once every file was seen, so a status and its context saved as
-two files make one whole thread.
-"""
+"""Mastodon threads saved from the API (docs/formats/mastodon.md): status and context files, pooled over
+one import run by `parse`; `finish` builds the threads, so a status and its context make one thread."""
 
 from __future__ import annotations
 
@@ -232,11 +228,8 @@ def build_threads(pool: _Pool) -> ParseResult:
 
 
 def _likely_author(gap_id: str, statuses: dict[str, _Status], answers: dict[str, set[str]]) -> str | None:
-    """Who wrote a missing first post that no reply names (no `in_reply_to_account_id`).
-
-    The author of the longest chain of self-replies that starts right below
-    it; on a tie, the one whose chain starts first. None when nothing answers it.
-    """
+    """Who wrote a missing first post that no reply names: the author of the longest chain of self-replies
+    right below it (on a tie, the one that starts first); None when nothing answers it."""
     best: tuple[tuple[int, datetime, str], str] | None = None
     for answer_id in answers.get(gap_id, ()):
         first = statuses[answer_id]
@@ -253,11 +246,8 @@ def _likely_author(gap_id: str, statuses: dict[str, _Status], answers: dict[str,
 
 
 def _focal_missing(context: _Context, statuses: dict[str, _Status], answers: dict[str, set[str]]) -> bool:
-    """Whether no pooled status is the context's focal post.
-
-    Without replies naming it, the focal post is any pooled answer to the
-    last ancestor that the context itself does not hold.
-    """
+    """Whether no pooled status is the context's focal post (without replies naming it: any pooled answer
+    to the last ancestor that the context does not hold)."""
     if context.focal_id is not None:
         return context.focal_id not in statuses
     if context.parent_id is None:
@@ -266,11 +256,8 @@ def _focal_missing(context: _Context, statuses: dict[str, _Status], answers: dic
 
 
 def _self_chain(top: _Node, replies: dict[str, list[_Node]]) -> list[_Node]:
-    """The top post and, repeatedly, its author's earliest reply to the last one.
-
-    A gap (a missing focal post) continues the chain unless what answers it
-    says it was someone else's (`in_reply_to_account_id`).
-    """
+    """The top post and, repeatedly, its author's earliest reply to the last one; a gap (a missing focal
+    post) continues the chain unless what answers it says it was someone else's."""
     author_id = top.account_id
     chain = [top]
     seen = {top.id}

@@ -19,13 +19,9 @@ _PLAYABLE = frozenset({"video", "gifv", "audio"})
 
 
 def html_to_text(html: str) -> tuple[str, list[str]]:
-    """Post text and links from Mastodon's HTML `content`.
-
-    Paragraphs are separated by a blank line and `<br>` breaks a line.
-    Mention and hashtag links stay as their text; other links become their
-    `href` (whatever spans cut up the text shown). Entities are decoded once,
-    by the parser. The tree is walked with a stack, so deep nesting is fine.
-    """
+    """Post text and links from Mastodon's HTML `content`: paragraphs apart by a blank line, `<br>` a line
+    break, mentions and hashtags as their text, other links as their `href`; walked with a stack (deep
+    nesting is fine)."""
     check_html_shape(html)
     parts: list[str] = []
     links: list[str] = []

@@ -42,11 +42,8 @@ _URL_CLOSING = {")": "(", "]": "[", "}": "{"}
 
 
 def links_in(text: str) -> list[str]:
-    """The addresses written in text, in order, each once.
-
-    Punctuation after an address is not part of it (a closing bracket is when
-    the address opened it); an address cut short with `…` is not the address.
-    """
+    """The addresses written in text, in order, each once: without punctuation after them (but a bracket
+    they opened), and none cut short with `…`."""
     links: list[str] = []
     for match in _URL.finditer(text):
         url = match.group(0)
@@ -72,11 +69,8 @@ class DateCounts:
 
 
 def parse_date_line(line: str) -> DateCounts | None:
-    """A date line, with the counts when they share the line; None when the line is no date line.
-
-    A day of 1 to 31 that its month lacks (`Feb 30`, `31 Apr`, `29 Feb 2021`)
-    leaves the line a date line whose date is unknown: nothing is invented.
-    """
+    """A date line, with the counts when they share the line; None for another line. A day its month lacks
+    (`Feb 30`, `29 Feb 2021`) leaves the date unknown: nothing is invented."""
     match = _DAY_MONTH.match(line)
     if match:
         day, month, year, count, minutes = match.groups()
@@ -132,12 +126,9 @@ def _is_list_item(line: str) -> bool:
 
 
 def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE, spaces_are_blank: bool = True) -> list[Post]:
-    """Split body lines into tweets by the rule of the format note.
-
-    A non-empty line right after another non-empty line starts a new tweet,
-    unless it is a list item (how list items count is set by `rule`). A line
-    of only spaces is a blank line, or with `spaces_are_blank` false no line at all.
-    """
+    """Split body lines into tweets: a non-empty line right after another starts a new tweet, unless it is
+    a list item (how those count is set by `rule`); a line of only spaces is blank, or (not
+    `spaces_are_blank`) no line at all."""
     tweets: list[list[str]] = []  # each tweet's lines, "" between paragraphs
     images: list[int] = []
     previous_blank = True
@@ -181,20 +172,15 @@ def split_tweets(lines: list[str], rule: str = LIST_ITEMS_CONTINUE, spaces_are_b
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n{3,}")
-# Where a list item may start a line after the first (a superset of `_is_list_item`: the space
-# after the mark may be the line break), searched from each line break: a fixed character first,
-# which the regex engine finds at C speed (`^` in multiline mode would be tried at every one).
+# Where a list item may start a line after the first (the space after the mark may be the line break):
+# searched from a fixed `\n`, found at C speed (`^` in multiline mode is tried at every character).
 _LIST_ITEM_AFTER_BREAK = re.compile(r"\n(?:[•◦▪‣●·\-–—*]|\d{1,3}[.)])\s")
 
 
 def _plain_texts(lines: list[str]) -> tuple[list[str], list[list[str]]] | None:
-    """The texts and links of `split_tweets(lines)` for the usual body, split on its text whole;
-    None for any other.
-
-    The usual body has no line a rule treats apart: none ending in whitespace
-    (so none of only spaces), no list item, no `Image` mark; and no NUL, which
-    stands for paragraph breaks here (cleaned text holds none).
-    """
+    """The texts and links of `split_tweets(lines)`, split on the text whole, for the usual body: no line
+    ending in whitespace, no list item, no `Image` mark, no NUL (which stands for paragraph breaks here).
+    None for any other."""
     body = "\n".join(lines)
     if ("Image" in body or "\0" in body or _LIST_ITEM.match(body) is not None
             or _LIST_ITEM_AFTER_BREAK.search(body) is not None):
@@ -228,12 +214,8 @@ def _plain_split(lines: list[str]) -> list[Post] | None:
 
 
 def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str | None]:
-    """Split, checked against the declared count; a warning when they disagree.
-
-    When the note's rule gives another count, each list-item rule is tried,
-    then each again with lines of only spaces taken for no line (the note: a
-    line may be followed by a space and nothing else), not paragraph breaks.
-    """
+    """Split, checked against the declared count, and a warning when they disagree. When the note's rule
+    gives another count, each list-item rule is tried, then each with lines of only spaces taken for none."""
     posts = _plain_split(lines)
     if posts is not None and (declared is None or len(posts) == declared):
         return posts, None
@@ -253,8 +235,8 @@ def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str
 def _plain_threads(body: list[str], previews: list[tuple[DateCounts, list[str], int]], author_name: str | None,
                    handle: str | None, header: DateCounts, source_name: str
                    ) -> tuple[list[PlainThread], list[str]] | None:
-    """A page's threads as `_read_page` makes them, as PlainThreads, and their warnings; None
-    unless every one is plain and the body splits into as many tweets as the page says."""
+    """A page's threads as PlainThreads, and their warnings; None unless every one is plain and the body
+    splits into as many tweets as the page says."""
     main = _plain_texts(body)
     if main is None or not main[0] or (header.declared is not None and len(main[0]) != header.declared):
         return None
@@ -275,9 +257,8 @@ def _plain_threads(body: list[str], previews: list[tuple[DateCounts, list[str], 
 
 
 def _has_counts(text: str) -> bool:
-    """`_COUNTS_ANYWHERE.search(text)`, tried only just before its last words: a match ends with
-    them, holds no line break, and starts with a digit, so none of it lies before the line it is
-    on or before the same words earlier (which hold no digit). Each character is tried once."""
+    """`_COUNTS_ANYWHERE.search(text)`, tried only on the line before each ` min read` (where a match
+    ends, after the one before): each character is tried once."""
     start, end = 0, text.find(_COUNTS_END)
     while end >= 0:
         end += len(_COUNTS_END)
@@ -323,8 +304,7 @@ def parse_page(lines: list[str], source_name: str) -> ParseResult:
 
 
 def plain_page(lines: list[str], source_name: str) -> ParseResult | PlainResult:
-    """`parse_page`, its threads as PlainThreads where every one of them is plain (the usual page,
-    see `_plain_texts`): each stands for the Thread `parse_page` makes."""
+    """`parse_page`, its threads as PlainThreads where every one is plain (see `_plain_texts`)."""
     return _read_page(lines, source_name, plain=True)
 
 
