@@ -26,8 +26,7 @@ CHUNK_FILES = 256
 CHUNKS_IN_FLIGHT_PER_WORKER = 3
 MAX_WORKERS = 8
 ORPHAN_CHECK_SECONDS = 0.5
-# How long stopping a pool lets its workers finish the chunks in their hands (a tenth of a second,
-# for pages of the usual size; a second ctrl+c stops them at once).
+# How long stopping a pool lets its workers finish the chunks in hand (usually a tenth of a second).
 STOP_GRACE_SECONDS = 10.0
 
 Outcome = TypeVar("Outcome")

@@ -33,13 +33,11 @@ from .search import SearchLines
 MAX_ZIP_MEMBERS = 100_000
 MAX_ZIP_DIRECTORY_BYTES = 32 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
-# A tar.gz is one stream: skipping a member still unpacks it. So the whole archive may
-# unpack to at most this many times its size (real archives: a few times; a gzip bomb:
-# about a thousand), and to at least the floor, for small archives.
+# A tar.gz is one stream (skipping a member still unpacks it): it may unpack to this many times its size
+# (real archives: a few; a gzip bomb: about a thousand), or to the floor below for small archives.
 MAX_TAR_INFLATION = 50
 MIN_TAR_UNPACKED_BYTES = 64 * 1024 * 1024
-# The bytes read from a zip's files, unpacked (a .tar.gz is bounded by MAX_TAR_INFLATION instead).
-# What the threads of an archive's files take until they are stored is bounded too (see Held).
+# The bytes read from a zip's files, unpacked (what their threads hold until stored: see Held).
 MAX_ZIP_READ_BYTES = 1024 * 1024 * 1024
 # Files of an archive that hold no thread, told one by one up to this many; the rest in one line.
 MEMBER_WARNINGS_SHOWN = 10
@@ -47,12 +45,11 @@ MEMBER_WARNINGS_SHOWN = 10
 SAME_FILE_MIN_BYTES = 64 * 1024
 # Starts the failure line of an importer bug, so tests can tell bugs from bad input.
 INTERNAL_ERROR = "threads-tui could not read it: an internal error"
-# A batch is committed when it holds this many threads or this much text, whichever comes
-# first: memory stays bounded whatever the files hold (huge threads, one page many times over).
+# A batch is committed at this many threads or this much text: memory stays bounded whatever the files hold.
 COMMIT_EVERY_THREADS = 20_000
+COMMIT_EVERY_TEXT_BYTES = 64 * 1024 * 1024
 # JSON in no known format is parsed to tell broken from another shape only this small (memory stays small).
 JSON_CHECK_MAX_BYTES = 1024 * 1024
-COMMIT_EVERY_TEXT_BYTES = 64 * 1024 * 1024
 T = TypeVar("T")
 ThreadOrPlain = TypeVar("ThreadOrPlain", Thread, PlainThread)
 
@@ -140,12 +137,23 @@ def _as_numbered(thread: ThreadOrPlain) -> ThreadOrPlain:
     return thread
 
 
-# What parsing one unit gives: its threads, or the one line saying why it failed.
-Outcome = Parsed | str
+Outcome = Parsed | str  # a unit's threads, or the one line saying why it failed
 
 
 class ParseInMainProcess(Exception):
     """A worker process met a file only the main process can parse (an archive, a pooled format)."""
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collect garbage less often while importing: it makes many long-lived objects
+    and few cycles, and frequent collections over them cost about a third of the time."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 class ImportRun:
@@ -386,6 +394,7 @@ class ImportRun:
             return f"broken JSON ({_short(error)})"
         return f"JSON, but not in a format threads-tui knows (it reads: {self.names()})"
 
+    @_fewer_collections()
     def run(
         self,
         paths: Iterable[Path],
@@ -396,11 +405,6 @@ class ImportRun:
     ) -> ImportReport:
         """Fetch every link and import every path into the library, committing in batches; report
         what happened."""
-        with _fewer_collections():
-            return self._run(paths, library, progress, cancelled, links)
-
-    def _run(self, paths: Iterable[Path], library: Library, progress: ProgressCallback | None,
-             cancelled: Callable[[], bool], links: Sequence[str]) -> ImportReport:
         report = self.report
         batch: list[StoredThread] = []
         batch_text = 0
@@ -473,18 +477,6 @@ class ImportRun:
         if progress:
             progress(report, "")
         return report
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect garbage less often while importing: it makes many long-lived objects
-    and few cycles, and frequent collections over them cost about a third of the time."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def _kind(entry: os.DirEntry[str]) -> bool | None:

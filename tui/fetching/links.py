@@ -80,8 +80,7 @@ def fetch_links(links: Sequence[str], on_wait: Callable[[str], None] = lambda li
                 if cancelled():
                     raise FetchCancelled from None
         yield link, result
-    # Done: the idle threads end here (an import of files after the links forks its worker processes
-    # only from a process of one thread).
+    # The idle threads end here: an import of files after the links forks only from a process of one thread.
     for worker in workers:
         worker.join()
     http.close()

@@ -77,8 +77,7 @@ def _unroll(address: MastodonStatus, status: dict[str, Any], http: Http, link: s
     author = shape_checked(lambda: Obj.at(status).obj("account").ident("id"))
     importer = MastodonApiImporter()
     importer.parse(Source.of_bytes(name, orjson.dumps(status)))
-    # Each context to ask for, and which ways to go on from it: one reached going up or down goes on
-    # only that way (the other side is in the context it was reached from).
+    # Each context to ask for, and which ways to go on from it (one reached going up or down: only that way).
     pending = [(shape_checked(lambda: Obj.at(status).ident("id")), True, True)]
     asked: set[str] = set()
     cut = False

@@ -25,8 +25,7 @@ SMALL_FILE_BYTES = 1024 * 1024
 MAX_POSTS_PER_THREAD = 10_000
 # No real post is this long (a long tweet: 25,000): copies made while reading one stay small.
 MAX_POST_CHARS = 1_000_000
-# The most memory the posts read from one archive, or from the Mastodon API files of one import,
-# may take until they are stored: their text (1 to 4 bytes a character) and about 512 bytes each.
+# The most memory the posts read from one archive (or pool) may take until stored: text and ~512 bytes each.
 MAX_HELD_BYTES = 128 * 1024 * 1024
 POST_BYTES = 512
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # O_BINARY: Windows only
@@ -325,8 +324,8 @@ class Importer:
 
     name: ClassVar[str] = ""
     max_bytes: ClassVar[int] = DEFAULT_MAX_BYTES
-    # The files an archive in this format holds, by name (at any depth), and the most
-    # bytes read of each: what is kept of a .tar.gz, which is read as a stream, once.
+    # The files of an archive in this format (by name, at any depth) and the most bytes read of each:
+    # what is kept of a .tar.gz, which is read as a stream, once.
     archive_files: ClassVar[dict[str, int]] = {}
     # Whether direct messages are imported, where a format holds them (an import option).
     keep_direct_messages = False

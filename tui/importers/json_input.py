@@ -19,10 +19,9 @@ _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 MAX_JSON_CONTAINERS = 500_000
 MAX_JSON_VALUES = 2_000_000
 MAX_JSON_DEPTH = 1024  # orjson's own limit
-# And the memory it may take, with what its reader holds (Source.held): estimated before parsing
-# as the file, each object or array parsed (up to 320 bytes), each other value (up to 92) and its
-# text (per byte of the file: 1 byte if all ASCII, 2 if any other character, 4 if any beyond
-# U+FFFF, such as an emoji: Python stores a string with one such character at 4 bytes a character).
+# And the memory it may take with what its reader holds (Source.held), estimated as the file, each object
+# or array (up to 320 bytes), each other value (up to 92) and the text: per byte of the file 1 byte if
+# ASCII, 2 if not, 4 if any character is beyond U+FFFF (Python then stores all at 4 bytes).
 MAX_JSON_MEMORY = 384 * 1024 * 1024
 _CONTAINER_BYTES = 320
 _VALUE_BYTES = 92
@@ -97,17 +96,6 @@ def kind_name(kind: type) -> str:
     return _TYPE_NAMES.get(kind) or next(name for known, name in _TYPE_NAMES.items() if issubclass(kind, known))
 
 
-def parse_time(text: str, where: str) -> datetime:
-    """An ISO 8601 timestamp as an aware UTC datetime (no zone given means UTC)."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ImportFailure(f"`{where}` is not a date and time: {text[:40]!r}") from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class Obj:
     """A JSON object and its path in the file, so a wrong shape fails with one clear line."""
@@ -173,4 +161,10 @@ class Obj:
             yield Obj.at(item, f"{where}[{index}]")
 
     def time(self, key: str) -> datetime:
-        return parse_time(self.text(key), self.where(key))
+        """An ISO 8601 timestamp as an aware UTC datetime (no zone given means UTC)."""
+        text = self.text(key)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ImportFailure(f"`{self.where(key)}` is not a date and time: {text[:40]!r}") from None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -31,8 +31,7 @@ _DATE_IN_TEXT = re.compile(rf"(?<![\w@])(?:(\d{{1,2}}) {_MONTH_NAME}(?:,? (\d{{4
                            rf"|{_MONTH_NAME} (\d{{1,2}})(?!\d)(?:, (\d{{4}})(?!\d))?)")
 _STATUS_URL = re.compile(r"/status(?:es)?/(\d{1,20})")
 _NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "button", "svg", "head", "title"})
-# An image in the text (not in span.entity-image) with an alt this short is an
-# emoji or a symbol drawn as a picture (`<img class="emoji" alt="📚">`): its alt is text.
+# An image in the text with an alt this short is an emoji drawn as a picture (`alt="📚"`): its alt is text.
 _INLINE_ALT_CHARS = 16
 # A video, and a GIF (which the page plays as a looping video: `.entity-video-gif`).
 _VIDEO_CLASSES = frozenset({"entity-video", "entity-video-gif"})

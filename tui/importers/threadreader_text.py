@@ -104,8 +104,7 @@ def _no_date(line: DateCounts) -> str:
     return f"the date line {line.text[:40]!r} shows a day its month lacks: the date is left unknown"
 
 
-# How list items are treated when splitting: the note's rule first, then
-# the fallbacks tried when its count disagrees with the page's.
+# How list items are treated when splitting: the note's rule, then fallbacks when the count disagrees.
 LIST_ITEMS_CONTINUE = "continue"      # every list item continues its tweet
 NUMBERED_START_TWEETS = "numbered"    # `1.` lines start tweets (numbered threads)
 LIST_ITEMS_START_TWEETS = "all"       # any line after a non-empty line starts a tweet

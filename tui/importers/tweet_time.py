@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 from typing import TypeGuard
 
 SNOWFLAKE_EPOCH_MS = 1288834974657
-# Ids below this are the sequential ids of tweets from before November 2010,
-# not snowflakes: they hold no time.
+# Ids below this are the sequential ids of tweets from before November 2010: they hold no time.
 FIRST_SNOWFLAKE = 1 << 40
 
 

@@ -29,8 +29,7 @@ from .tweet_time import is_tweet_id
 
 # Any of these in `data/` makes an archive; the newest archives have all three.
 MARKER_FILES = ("manifest.js", "tweets.js", "tweet.js")
-# The tweet files by name, for archives without a manifest: never
-# `tweet-headers.js`, `deleted-tweets.js` or the like.
+# The tweet files by name, for archives without a manifest (never `tweet-headers.js` or the like).
 _TWEET_FILE = re.compile(r"^tweets?(?:-part(\d{1,6}))?\.js$")
 _TCO_LINK = re.compile(r"https?://t\.co/[A-Za-z0-9]+")
 _JS_PREFIX = b"window."
