@@ -67,11 +67,8 @@ def _start_worker() -> None:
 
 
 def _fork_context() -> multiprocessing.context.BaseContext | None:
-    """fork, where it is safe: on a system that has it, from a process running one thread (the CLI).
-
-    Not from the reader, whose other threads may hold locks a child would wait on forever; and not spawn,
-    whose interpreters print start-up errors onto the reader's screen. The reader parses in its process.
-    """
+    """fork, where it is safe: from a process running one thread (the CLI). Not from the reader, whose other
+    threads may hold locks a child would wait on forever; not spawn, which prints onto the reader's screen."""
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return None

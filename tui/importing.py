@@ -157,11 +157,8 @@ def _fewer_collections() -> Iterator[None]:
 
 
 class ImportRun:
-    """One import: a fresh instance of every importer, so pooled formats see all files.
-
-    `in_worker`: this run parses single files for another process's import, and refuses
-    (ParseInMainProcess) archives and formats that pool files.
-    """
+    """One import: a fresh instance of every importer, so pooled formats see all files. `in_worker`: it parses
+    single files for another process's import, and refuses archives and pooled formats (ParseInMainProcess)."""
 
     def __init__(self, importers: Iterable[type[Importer]] = IMPORTERS, in_worker: bool = False,
                  keep_direct_messages: bool = False) -> None:
@@ -233,8 +230,6 @@ class ImportRun:
     def _parse_file(self, path: Path | str, for_storage: bool = False) -> ParseResult | PlainResult:
         """A file's threads (`for_storage`: where they go straight to the library, maybe as PlainThreads)."""
         source = Source.read_small_file(display_name(path), path)
-        if source.size == 0:
-            raise ImportFailure("empty file")
         magic = source.head()[:2]
         if magic in (b"PK", GZIP_MAGIC) and self.in_worker:
             raise ParseInMainProcess
@@ -365,7 +360,8 @@ class ImportRun:
         head = source.head()
         for importer in self.importers:
             if importer.detect(source):
-                if self.in_worker and _pools_files(importer):
+                # A format that builds threads across files (in `finish`): only one run may see them all.
+                if self.in_worker and type(importer).finish is not Importer.finish:
                     raise ParseInMainProcess
                 if source.size > importer.max_bytes:
                     raise ImportFailure(
@@ -555,11 +551,6 @@ def _outcomes_from_worker(sent: list[WorkerOutcome]) -> list[Outcome | None]:
                                                  json=json, place=Place._make(place))
                                     for summary, aliases, search, json, place in threads], warnings, text_chars))
     return outcomes
-
-
-def _pools_files(importer: Importer) -> bool:
-    """Whether an importer builds threads across files (in `finish`): only one run may see them all."""
-    return type(importer).finish is not Importer.finish
 
 
 def _guarded(step: Callable[[], T]) -> T:

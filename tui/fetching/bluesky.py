@@ -23,14 +23,9 @@ MAX_MORE_REQUESTS = 8
 _GONE_TYPES = {"app.bsky.feed.defs#notFoundPost": "deleted", "app.bsky.feed.defs#blockedPost": "blocked"}
 
 
-def api_base() -> str:
-    """The AppView to ask: `$THREADS_TUI_BLUESKY_API`, else Bluesky's public one."""
-    return checked_base(API_ENV_VAR, DEFAULT_API)
-
-
 def fetch_bluesky(address: BlueskyPost, http: Http) -> ParseResult:
     """The author's self-thread through the linked post."""
-    api = api_base()
+    api = checked_base(API_ENV_VAR, DEFAULT_API)
     did = address.actor if address.actor.startswith("did:") else _resolve_handle(api, address.actor, http)
     focal = _post_thread(api, f"at://{did}/app.bsky.feed.post/{address.rkey}", http, parent_height=DEPTH)
     ends = _complete_chain(api, focal, http)

@@ -185,13 +185,11 @@ class Http:
             current = target
         raise FetchError(f"{_host(url)} redirects more than {MAX_REDIRECTS} times (a redirect loop?)")
 
-    def _slot(self, host: str) -> threading.BoundedSemaphore:
-        with self._slots_lock:
-            return self._slots.setdefault(host, threading.BoundedSemaphore(PER_HOST))
-
     def _get_once(self, url: str, max_bytes: int, accept: str) -> tuple[Answer, httpx.Headers]:
         host = _host(url)
-        with self._slot(host):
+        with self._slots_lock:
+            slot = self._slots.setdefault(host, threading.BoundedSemaphore(PER_HOST))
+        with slot:
             try:
                 with self._client.stream("GET", url, headers={"Accept": accept}) as response:
                     if response.status_code in _REDIRECTS or response.status_code in _RETRIED:

@@ -21,29 +21,25 @@ LINKS_AT_ONCE = 4
 _POLL_SECONDS = 0.1
 
 
-def fetch_link(link: str, http: Http) -> ParseResult:
-    """The threads at one link; AddressError, FetchError or ImportFailure with one line if not."""
-    address = parse_address(link)
-    if isinstance(address, BlueskyPost):
-        result = fetch_bluesky(address, http)
-    elif isinstance(address, MastodonStatus):
-        result = fetch_mastodon(address, http)
-    else:
-        result = fetch_threadreader(address, http)
-    for thread in result.threads:
-        thread.url = thread.url or address.link
-    return result
-
-
 def _outcome(link: str, http: Http) -> ParseResult | str:
+    """The threads at one link, or the one line saying why not."""
     try:
-        return fetch_link(link, http)
+        address = parse_address(link)
+        if isinstance(address, BlueskyPost):
+            result = fetch_bluesky(address, http)
+        elif isinstance(address, MastodonStatus):
+            result = fetch_mastodon(address, http)
+        else:
+            result = fetch_threadreader(address, http)
     except (AddressError, FetchError, ImportFailure) as failure:
         return str(failure)
     except FetchCancelled:
         raise
     except Exception as error:  # a bug: one line for this link, the others go on
         return f"threads-tui could not fetch it: an internal error ({type(error).__name__}: {error}); please report it"
+    for thread in result.threads:
+        thread.url = thread.url or address.link
+    return result
 
 
 def fetch_links(links: Sequence[str], on_wait: Callable[[str], None] = lambda line: None,

@@ -15,14 +15,10 @@ SITE_ENV_VAR = "THREADS_TUI_THREADREADER"
 DEFAULT_SITE = "https://threadreaderapp.com"
 
 
-def site_base() -> str:
-    """The Thread Reader site to ask: `$THREADS_TUI_THREADREADER`, else threadreaderapp.com."""
-    return checked_base(SITE_ENV_VAR, DEFAULT_SITE)
-
-
 def fetch_threadreader(address: ThreadReaderPage, http: Http) -> ParseResult:
     """The thread on the unroll page of the tweet the link names."""
-    answer = http.get(f"{site_base()}/thread/{address.tweet_id}.html", max_bytes=ThreadReaderHtmlImporter.max_bytes,
+    site = checked_base(SITE_ENV_VAR, DEFAULT_SITE)
+    answer = http.get(f"{site}/thread/{address.tweet_id}.html", max_bytes=ThreadReaderHtmlImporter.max_bytes,
                       accept="text/html")
     if answer.status == 404:
         raise FetchError("Thread Reader has not unrolled this thread yet: open "

@@ -153,12 +153,8 @@ def _post(post: Obj) -> Post:
 
 
 def apply_facets(record: Obj) -> tuple[str, list[str]]:
-    """The record's text with link facets replaced by their full URI, and those URIs.
-
-    Facets count UTF-8 bytes; replacing from the last to the first keeps the
-    earlier offsets right. A facet out of range, inside a character or
-    overlapping one already replaced keeps its text (its URI is still a link).
-    """
+    """The record's text with link facets (UTF-8 byte spans, replaced last first) replaced by their full URI,
+    and those URIs; a facet out of range, inside a character or overlapping another keeps its text."""
     data = check_post_length(record.optional_text("text") or "", f"`{record.where('text')}`").encode("utf-8")
     spans: list[tuple[int, int, str]] = []
     for facet in record.objects("facets", required=False):

@@ -26,12 +26,8 @@ _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
 
 
 def check_html_shape(html: str) -> None:
-    """Refuse HTML with more tags, or nested deeper, than any real page: before parsing it.
-
-    The depth is measured as a parser would nest the tags (void elements,
-    raw text such as scripts, end tags closing what they match), cheaply:
-    HTML with fewer tags than the depth limit is not scanned at all.
-    """
+    """Refuse HTML with more tags, or nested deeper (as a parser would nest them), than any real page,
+    before parsing it; HTML with fewer tags than the depth limit is not scanned at all."""
     tags = html.count("<")
     if tags <= MAX_HTML_DEPTH:
         return

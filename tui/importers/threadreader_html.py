@@ -203,11 +203,8 @@ def _date_in(text: str) -> PartialDate | None:
 
 
 def _header(tree: LexborHTMLParser, main: LexborNode) -> _Header:
-    """Look for the avatar's `<Name> Profile picture`, a date and `N tweets, M min read` before `.t-main`.
-
-    A text that is only a date (or a date and the counts) wins over a date
-    inside other text, and `N tweets, M min read` over a bare `N tweets`.
-    """
+    """The avatar's `<Name> Profile picture`, a date and `N tweets, M min read` before `.t-main`: a date
+    line wins over a date inside other text, and `N tweets, M min read` over a bare `N tweets`."""
     header = _Header()
     date_in_text: PartialDate | None = None
     bare_count: int | None = None

@@ -357,11 +357,8 @@ def _is_self_reply(tweet: Tweet, account: Account) -> bool:
 
 
 def self_threads(tweets: dict[str, Tweet], account: Account) -> list[tuple[list[tuple[Tweet, Tweet | None]], bool]]:
-    """Self-threads as (each tweet with the one it answers, in reply order: see `in_reply_order`; complete).
-
-    A thread runs from a root down through self-replies. A self-reply whose
-    parent is missing (deleted) starts a thread of its own, incomplete.
-    """
+    """Self-threads, each as its tweets with the ones they answer (see `in_reply_order`) and whether it is
+    complete: a self-reply whose parent is missing (deleted) starts an incomplete thread of its own."""
     replies: dict[str, list[Tweet]] = {}
     after_gap: set[str] = set()
     for tweet in tweets.values():
