@@ -12,7 +12,7 @@ import stat
 import tarfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -332,10 +332,8 @@ class ImportRun:
                         keep_limit = wanted.get(member.rsplit("/", 1)[-1])
                         if keep_limit is not None:
                             kept[member] = source
-                            try:
+                            with suppress(ImportFailure):  # too large: said when its importer reads it
                                 source.read_bytes(keep_limit)
-                            except ImportFailure:
-                                pass  # too large: said when its importer reads it
                         try:
                             part = self._importer_for(source).parse(source)
                         except ImportFailure as failure:
@@ -347,8 +345,7 @@ class ImportRun:
         except (tarfile.TarError, OSError) as error:
             raise ImportFailure(f"a broken or truncated tar.gz archive ({_short(error)})") from error
         for importer in self.importers:
-            whole = importer.parse_archive_files(kept, name)
-            if whole is not None:
+            if (whole := importer.parse_archive_files(kept, name)) is not None:
                 members.tell(self.report, only_skipped=True)
                 return whole
         return members.result(self.report)
@@ -449,13 +446,11 @@ class ImportRun:
             from .fetching.http import FetchCancelled
             from .fetching.links import fetch_links
 
-            try:
+            with suppress(FetchCancelled):
                 for link, fetched in fetch_links(links, waiting, cancelled):
                     report.waiting = ""
                     report.links_done += 1
                     take(link, fetched if isinstance(fetched, str) else _parse_unit(Unit(link, _already(fetched))))
-            except FetchCancelled:
-                pass
         for unit, outcome in ordered_outcomes(self.sources(paths), _parse_unit, parse_files_in_worker,
                                               _outcomes_from_worker):
             if cancelled():

@@ -95,10 +95,9 @@ def parse_address(text: str) -> Address:
     link = text.strip()
     unknown = AddressError(f"not a link threads-tui can fetch; it knows {KNOWN_KINDS}")
     if link.startswith("at://"):
-        match = _AT_URI.match(link)
-        if match is None:
-            raise unknown
-        return BlueskyPost(link, match.group(1), match.group(2))
+        if match := _AT_URI.match(link):
+            return BlueskyPost(link, match.group(1), match.group(2))
+        raise unknown
     try:
         parts = urlsplit(link)
         host = (parts.hostname or "").lower()

@@ -65,7 +65,7 @@ class _Context:
 class _Pool:
     statuses: dict[str, _Status] = field(default_factory=dict)
     contexts: list[_Context] = field(default_factory=list)
-    status_files: list[str] = field(default_factory=list)
+    status_files: set[str] = field(default_factory=set)
     held: Held = field(default_factory=lambda: Held("the Mastodon API files of this import"))
 
 
@@ -108,7 +108,7 @@ class MastodonApiImporter(Importer):
         if context is not None:
             self.pool.contexts.append(context)
         else:
-            self.pool.status_files.append(source.name)
+            self.pool.status_files.add(source.name)
         self.pool.statuses.update(new)
         return ParseResult()
 
@@ -192,26 +192,24 @@ def build_threads(pool: _Pool) -> ParseResult:
 
     result = ParseResult()
     used_sources: set[str] = set()
-    status_files = set(pool.status_files)
     for top in nodes.values():
         if top.reply_to in nodes:
             continue
         chain = _self_chain(top, replies)
         statuses = [node.status for node in chain if node.status is not None]
-        saved_alone = len(chain) == 1 and top.source in status_files
+        saved_alone = len(chain) == 1 and top.source in pool.status_files
         if (len(chain) < 2 and not saved_alone) or not statuses:
             continue
+        used_sources.update(node.source for node in chain)
         if len(statuses) > MAX_POSTS_PER_THREAD:
             result.warnings.append(f"{top.source}: a thread of more than {MAX_POSTS_PER_THREAD} posts, "
                                    "more than threads-tui keeps: left out")
-            used_sources.update(node.source for node in chain)
             continue
         first = statuses[0]
         # A first post answering another account's starts the thread (a thread in reply to someone); one
         # answering its author's is a gap, and so is a post alone answering anyone (a part of a conversation).
         starts = first.reply_to is None or (first.reply_to_account not in (None, first.account_id) and len(chain) > 1)
         complete = len(statuses) == len(chain) and starts
-        used_sources.update(node.source for node in chain)
         result.threads.append(Thread(
             posts=[status.post for status in statuses],
             author_name=first.author_name,

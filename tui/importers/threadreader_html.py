@@ -172,12 +172,10 @@ def _alt(image: LexborNode) -> str | None:
 def _quoted_id(embed: LexborNode) -> str | None:
     """The quoted tweet's id: a `data-tweet`, else a link to its status page."""
     for node in (embed, *embed.css("[data-tweet]")):
-        found = _tweet_id(node.attributes.get("data-tweet"))
-        if found:
+        if found := _tweet_id(node.attributes.get("data-tweet")):
             return found
     for link in embed.css("a[href]"):
-        match = _STATUS_URL.search(link.attributes.get("href") or "")
-        if match:
+        if match := _STATUS_URL.search(link.attributes.get("href") or ""):
             return match.group(1)
     return None
 

@@ -372,8 +372,7 @@ def _read_page(lines: list[str], source_name: str, plain: bool) -> ParseResult |
             if date:
                 current = (date, [])
             continue
-        read_more = _READ_MORE.match(line)
-        if read_more:
+        if read_more := _READ_MORE.match(line):
             previews.append((current[0], current[1], int(read_more.group(1).replace(",", ""))))
             current = None
         else:

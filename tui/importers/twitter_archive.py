@@ -194,13 +194,11 @@ def _manifest(value: Any) -> Manifest:
     if not isinstance(value, dict):
         raise ImportFailure(f"{label}: expected an object after the '=', found {type_name(value)}")
     manifest = Manifest()
-    user = _field(value, "userInfo", dict, label)
-    if user:
+    if user := _field(value, "userInfo", dict, label):
         manifest.account = _account_from(user, "userName", "displayName", f"{label}: userInfo")
     data_types = _field(value, "dataTypes", dict, label) or {}
     for key in ("tweets", "tweet"):
-        entry = _field(data_types, key, dict, f"{label}: dataTypes")
-        if entry:
+        if entry := _field(data_types, key, dict, f"{label}: dataTypes"):
             where = f"{label}: dataTypes.{key}.files"
             for item in _objects(_field(entry, "files", list, where), where):
                 manifest.tweet_files.append(_required(item, "fileName", str, where))
