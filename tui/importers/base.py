@@ -8,7 +8,8 @@ import os
 import sys
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,15 @@ class ImportFailure(Exception):
 def too_many_posts(count: int | str) -> ImportFailure:
     """The failure for a thread longer than any real one (`count`: how many, or `more than N`)."""
     return ImportFailure(f"a thread of {count} posts, more than threads-tui keeps ({MAX_POSTS_PER_THREAD})")
+
+
+@contextmanager
+def failures_in(file_name: str) -> Iterator[None]:
+    """Say which file (of an archive) a failure is about: `file: why`."""
+    try:
+        yield
+    except ImportFailure as failure:
+        raise ImportFailure(f"{file_name}: {failure}") from failure
 
 
 def in_reply_order(root: T, replies: Mapping[str, list[T]], ident: Callable[[T], str],

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 from ..model import InReplyTo, Post, Thread
 from ..text import clean_line
 from .base import (
-    Held, Importer, ImportFailure, ParseResult, Source, check_post_length, in_reply_order, mark_answers, utc_date,
+    Held, Importer, ParseResult, Source, check_post_length, failures_in, in_reply_order, mark_answers, utc_date,
     utc_iso,
 )
 from .json_input import Obj, load_json
@@ -79,26 +78,17 @@ def _archive_folder(names: Iterable[str]) -> str | None:
     return next((folder for folder in folders if folder + ACTOR in names), None)
 
 
-@contextmanager
-def _failures_in(file_name: str) -> Iterator[None]:
-    """Say which file of the archive a failure is about."""
-    try:
-        yield
-    except ImportFailure as failure:
-        raise ImportFailure(f"{file_name}: {failure}") from failure
-
-
 def parse_archive(actor_source: Source, outbox_source: Source, source_name: str,
                   keep_direct_messages: bool = False) -> ParseResult:
     """Self-threads: own posts linked by self-replies, in reply order (`in_reply_order`).
     Direct messages are left out (and counted in a warning) unless `keep_direct_messages`."""
-    with _failures_in(ACTOR):
+    with failures_in(ACTOR):
         actor = Obj.at(load_json(actor_source, ACTOR_MAX_BYTES))
         actor_id = actor.text("id")
         handle = handle_for(actor.text("preferredUsername"), actor_id)
         name = clean_line(actor.optional_text("name"))
         followers = actor.optional_text("followers") or actor_id.rstrip("/") + "/followers"
-    with _failures_in(OUTBOX):
+    with failures_in(OUTBOX):
         notes = _read_notes(Obj.at(load_json(outbox_source, OUTBOX_MAX_BYTES)), followers)
     result = ParseResult()
     direct = [note_id for note_id, note in notes.items() if note.post.visibility == "direct"]

@@ -21,8 +21,8 @@ import orjson
 from ..model import MONTHS, InReplyTo, Media, Post, Thread
 from ..text import clean_line, clean_paragraphs, clean_text
 from .base import (
-    Held, Importer, ImportFailure, ParseResult, Source, check_post_length, error_reason, in_reply_order,
-    mark_answers, utc_date, utc_iso,
+    Held, Importer, ImportFailure, ParseResult, Source, check_post_length, error_reason, failures_in,
+    in_reply_order, mark_answers, utc_date, utc_iso,
 )
 from .json_input import TOO_DEEP, check_json_size, is_too_deep, kind_name, type_name
 from .tweet_time import is_tweet_id
@@ -95,10 +95,8 @@ class DataFolder:
         if source is None:
             return None
         label = f"data/{name}"
-        try:
+        with failures_in(label):
             payload = source.read_bytes(max_bytes)
-        except ImportFailure as failure:
-            raise ImportFailure(f"{label}: {failure}") from failure
         return _parse_assignment(payload, label, held)
 
 
@@ -129,10 +127,8 @@ def _parse_assignment(payload: bytes, label: str, held: int = 0) -> Any:
     equals = payload.find(b"=", start)
     if equals < 0:
         raise ImportFailure(f"{label}: no 'window.YTD... =' assignment: not an archive data file")
-    try:
+    with failures_in(label):
         check_json_size(payload, equals + 1, held)
-    except ImportFailure as failure:
-        raise ImportFailure(f"{label}: {failure}") from None
     try:
         return orjson.loads(memoryview(payload)[equals + 1:])
     except orjson.JSONDecodeError as error:
