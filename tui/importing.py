@@ -396,8 +396,7 @@ class ImportRun:
         cancelled: Callable[[], bool] = lambda: False,
         links: Sequence[str] = (),
     ) -> ImportReport:
-        """Fetch every link and import every path into the library, committing in batches; report
-        what happened."""
+        """Fetch every link and import every path into the library, in batches; report what happened."""
         report = self.report
         batch: list[StoredThread] = []
         batch_text = 0

@@ -223,8 +223,7 @@ class Source:
         return payload
 
     def read_text(self, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-        """The whole content as text: UTF-8, UTF-16 (with a byte-order mark or without), UTF-32 or
-        UTF-8 with a byte-order mark."""
+        """The whole content as text (see `decode_text`)."""
         if self._text is not None and self._content is not None and len(self._content) <= max_bytes:
             return self._text
         return decode_text(self.read_bytes(max_bytes), strict=True)

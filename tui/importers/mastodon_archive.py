@@ -125,8 +125,7 @@ def parse_archive(actor_source: Source, outbox_source: Source, source_name: str,
 
 
 def _visibility(note: Obj, followers: str) -> str | None:
-    """Who could see a Note, by its `to` and `cc` (`followers`: the address of the account's
-    followers collection): None for everyone, or where neither is given."""
+    """Who could see a Note, by its `to`, `cc` and the `followers` address: None for all (or neither given)."""
     to, cc = _addresses(note.data.get("to")), _addresses(note.data.get("cc"))
     if not (to or cc) or to & _PUBLIC:
         return None

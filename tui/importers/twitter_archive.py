@@ -89,8 +89,7 @@ class DataFolder:
         return cls(origin, {e.name: Source(e.path, path=Path(e.path)) for e in entries})
 
     def load(self, name: str, max_bytes: int, held: int = 0) -> Any:
-        """The JSON value a `data/*.js` file assigns, or None when there is no such file
-        (`held`: the memory the posts read before it take)."""
+        """The JSON value a `data/*.js` file assigns (None for no such file), read within what is `held`."""
         source = self.sources.get(name)
         if source is None:
             return None
