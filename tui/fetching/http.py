@@ -156,15 +156,12 @@ class Http:
             wait = min(asked_wait, MAX_WAIT_SECONDS)
             self.on_wait(f"waiting {wait:.0f} s: {_host(url)} asks to slow down (HTTP {answer.status}); "
                          f"then try {attempt + 2} of {MAX_RETRIES + 1}")
-            self._sleep(wait)
+            end = time.monotonic() + wait
+            while (left := end - time.monotonic()) > 0:
+                if self.cancelled():
+                    raise FetchCancelled
+                time.sleep(min(left, 0.1))
         raise AssertionError("unreachable")
-
-    def _sleep(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            if self.cancelled():
-                raise FetchCancelled
-            time.sleep(min(left, 0.1))
 
     def _get_following(self, url: str, max_bytes: int, accept: str) -> tuple[Answer, float]:
         """The answer at the end of at most MAX_REDIRECTS redirects, and how long it asks to wait."""
