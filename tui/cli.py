@@ -75,7 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     read = commands.add_parser("read", help="open the reader (the default)")
     read.add_argument("inputs", nargs="*", metavar="PATH_OR_LINK", help="files, folders or links to import first")
-    _add_db_option(read)
 
     importing = commands.add_parser("import", help="import files, folders or links into the library",
                                     description="Import files or folders, and fetch threads from links "
@@ -87,7 +86,6 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--json", action="store_true", help="print the report as JSON")
     importing.add_argument("--keep-direct-messages", action="store_true",
                            help="import the direct messages of a Mastodon archive too (left out by default)")
-    _add_db_option(importing)
 
     refresh = commands.add_parser("refresh", help="fetch threads again from where they came from",
                                   description="Fetch threads again from their source address; a fuller copy "
@@ -96,7 +94,6 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("ids", nargs="*", metavar="ID", help="thread ids (or unique prefixes)")
     refresh.add_argument("--previews", action="store_true", help="every preview in the library that has an address")
     refresh.add_argument("--json", action="store_true", help="print the report as JSON")
-    _add_db_option(refresh)
 
     listing = commands.add_parser("list", help="list threads, newest first (or --sort)",
                                   description="List the library's threads, newest first (or in the --sort order).")
@@ -106,13 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--sort", choices=tuple(SORT_LABELS), default=DEFAULT_SORT,
                          help="order: " + ", ".join(f"{order} ({label})" for order, label in SORT_LABELS.items())
                          + f"; default {DEFAULT_SORT}")
-    _add_db_option(listing)
 
     show = commands.add_parser("show", help="print one thread as clean text",
                                description="Print a thread: author and date on top, posts numbered 1/N.")
     show.add_argument("id", metavar="ID", help="thread id (or a unique prefix of one)")
     show.add_argument("--json", action="store_true", help="print the thread as JSON")
-    _add_db_option(show)
 
     search = commands.add_parser(
         "search", help="search posts: words, phrases, authors, dates, marks",
@@ -127,7 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--save", metavar="NAME", help="keep QUERY under NAME (the reader's palette reruns it)")
     search.add_argument("--saved", metavar="NAME", nargs="?", const="",
                         help="run the query kept under NAME (alone: list the saved searches)")
-    _add_db_option(search)
 
     quote = commands.add_parser("quote", help="print posts as a Markdown quote with their source",
                                 description="Print posts of a thread as a Markdown blockquote, then one line "
@@ -135,33 +129,28 @@ def build_parser() -> argparse.ArgumentParser:
     quote.add_argument("id", metavar="ID", help="thread id (or a unique prefix of one)")
     quote.add_argument("range", metavar="RANGE", help="post numbers: 4, 3-5 or 1,3-5")
     quote.add_argument("--json", action="store_true", help="print the posts and the citation's fields as JSON")
-    _add_db_option(quote)
 
     for name, verb in (("tag", "add tags to"), ("untag", "remove tags from")):
         tagging = commands.add_parser(name, help=f"{verb} a thread", description=f"{verb.capitalize()} a thread; "
                                       "prints its tags now. Tags are kept lowercase, without '#'.")
         tagging.add_argument("id", metavar="ID", help="thread id (or a unique prefix of one)")
         tagging.add_argument("tags", nargs="+", metavar="TAG")
-        _add_db_option(tagging)
 
     highlight = commands.add_parser("highlight", help="keep posts of a thread as a highlight",
                                     description="Keep posts of a thread as a highlight, with an optional note.")
     highlight.add_argument("id", metavar="ID", help="thread id (or a unique prefix of one)")
     highlight.add_argument("range", metavar="RANGE", help="post numbers: 4, 3-5 or 1,3-5")
     highlight.add_argument("--note", default="", metavar="TEXT", help="a note to keep with it")
-    _add_db_option(highlight)
 
     highlights = commands.add_parser("highlights", help="list highlights (or remove one)",
                                      description="List every highlight: its key, thread, posts and note.")
     highlights.add_argument("--json", action="store_true", help="print a JSON array")
     highlights.add_argument("--remove", metavar="KEY", help="remove the highlight with this key")
-    _add_db_option(highlights)
 
     delete = commands.add_parser("delete", help="delete threads from the library",
                                  description="Delete threads (their posts, reading state, tags and highlights); "
                                  "prints each thread deleted. An unknown id deletes nothing and exits 1.")
     delete.add_argument("ids", nargs="+", metavar="ID", help="thread ids (or unique prefixes)")
-    _add_db_option(delete)
 
     export = commands.add_parser("export", help="write threads as Markdown or HTML files",
                                  description="Write one file per thread (every thread when no ID): Markdown "
@@ -172,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("markdown", "html"), default="markdown", help="markdown (default) or html")
     export.add_argument("--highlights", action="store_true",
                         help="Markdown of the highlights alone, one file per thread that has some")
-    _add_db_option(export)
+    for subcommand in commands.choices.values():
+        _add_db_option(subcommand)
     return parser
 
 
@@ -192,19 +182,12 @@ def _normalise_argv(argv: list[str]) -> list[str]:
     position = 0
     while position < len(argv):
         arg = argv[position]
-        if arg == "--db":
-            position += 2
-            continue
-        if arg.startswith("--db="):
-            position += 1
-            continue
-        if arg in ("-h", "--help", "--version") or arg in COMMANDS or arg == "read":
-            return argv
-        if arg == "--":
+        if arg == "--db" or arg.startswith("--db="):
+            position += 2 if arg == "--db" else 1
+        elif arg in COMMANDS or arg == "read" or arg.startswith("-") and arg != "--":
+            return argv  # a command, or an option (--help, --version)
+        else:
             return [*argv[:position], "read", *argv[position:]]
-        if arg.startswith("-"):
-            return argv
-        return [*argv[:position], "read", *argv[position:]]
     return [*argv, "read"]
 
 
@@ -247,10 +230,6 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(_RAW_JSON_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
-def _open_library(db: Path | None) -> Library:
-    return Library.open(db)
-
-
 def _read_links(name: str) -> list[str]:
     """The links in a file (`-`: standard input), one a line; blank lines and `#` comments skipped."""
     if name == "-":
@@ -276,11 +255,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         links += _read_links(args.links)
     if not links and not paths:
         raise _UsageError("import needs a PATH or a link (or --links FILE)")
-    return _run_import(args, _open_library(args.db), paths, links)
+    return _run_import(args, Library.open(args.db), paths, links)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    library = _open_library(args.db)
+    library = Library.open(args.db)
     if not args.ids and not args.previews:
         raise _UsageError("refresh needs thread IDs, or --previews")
     summaries: list[Summary] = []
@@ -371,7 +350,7 @@ def _ctrl_c_stops_softly() -> Iterator[threading.Event]:
 def cmd_list(args: argparse.Namespace) -> int:
     from .user_data import UserData, normalise_tag
 
-    library = _open_library(args.db)
+    library = Library.open(args.db)
     summaries: Sequence[Mapping[str, Any]] = sort_summaries(library.summaries(), args.sort)
     tags = UserData(library).all_tags()
     if args.query is not None:
@@ -429,11 +408,7 @@ def _resolve(library: Library, id_or_prefix: str) -> str | None:
 def cmd_show(args: argparse.Namespace) -> int:
     from .formatting import thread_as_text
 
-    library = _open_library(args.db)
-    thread_id = _resolve(library, args.id)
-    thread = library.thread(thread_id) if thread_id else None
-    if thread is None:
-        return EXIT_FAILURE
+    thread = _thread_for(Library.open(args.db), args.id)
     if args.json:
         _print_json(thread.detail())
     else:
@@ -461,7 +436,7 @@ def _marks(library: Library) -> Marks:
 def cmd_search(args: argparse.Namespace) -> int:
     from .user_data import UserData
 
-    library = _open_library(args.db)
+    library = Library.open(args.db)
     user_data = UserData(library)
     query = " ".join(args.query)
     if args.saved is not None:
@@ -539,7 +514,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .export import ExportError, export_threads, user_extras, written_line
     from .user_data import UserData
 
-    library = _open_library(args.db)
+    library = Library.open(args.db)
     ids = _resolve_all(library, args.ids)  # two prefixes of one id: one thread, one file
     if args.highlights and args.format != "markdown":
         raise _UsageError("--highlights writes Markdown: leave out --format html")
@@ -557,7 +532,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     from .formatting import author_label
 
-    library = _open_library(args.db)
+    library = Library.open(args.db)
     ids = _resolve_all(library, args.ids)  # a typo fails before anything is deleted
     deletion = library.delete_threads(ids)
     for thread in deletion.threads:
@@ -589,14 +564,21 @@ class _Failed(Exception):
     """A command failed; its line was said. Exit 1."""
 
 
-def cmd_quote(args: argparse.Namespace) -> int:
-    from .quoting import Quote, RangeError, parse_range
+def _post_indexes(text: str, thread: Thread) -> list[int]:
+    """The 0-based indexes of a RANGE of the thread's posts; _UsageError for one that is not."""
+    from .quoting import RangeError, parse_range
 
-    thread = _thread_for(_open_library(args.db), args.id)
     try:
-        quote = Quote(thread, parse_range(args.range, thread.post_count))
+        return parse_range(text, thread.post_count)
     except RangeError as error:
         raise _UsageError(str(error)) from None
+
+
+def cmd_quote(args: argparse.Namespace) -> int:
+    from .quoting import Quote
+
+    thread = _thread_for(Library.open(args.db), args.id)
+    quote = Quote(thread, _post_indexes(args.range, thread))
     if args.json:
         _print_json(quote.to_json())
     else:
@@ -612,7 +594,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
             normalise_tag(tag)
     except UserDataError as error:
         raise _UsageError(str(error)) from None
-    library = _open_library(args.db)
+    library = Library.open(args.db)
     thread = _thread_for(library, args.id)
     tags = UserData(library).tag(thread.id, args.tags, remove=args.command == "untag")
     _say(f"{thread.id}: {' '.join('#' + tag for tag in tags) if tags else 'no tags'}")
@@ -620,15 +602,12 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_highlight(args: argparse.Namespace) -> int:
-    from .quoting import RangeError, posts_text, parse_range
+    from .quoting import posts_text
     from .user_data import UserData
 
-    library = _open_library(args.db)
+    library = Library.open(args.db)
     thread = _thread_for(library, args.id)
-    try:
-        indexes = parse_range(args.range, thread.post_count)
-    except RangeError as error:
-        raise _UsageError(str(error)) from None
+    indexes = _post_indexes(args.range, thread)
     highlight = UserData(library).add_highlight(thread, indexes, args.note)
     _say(f"Highlight {highlight.key}: {posts_text([i + 1 for i in indexes])} of {thread.title!r}"
          + (", with a note" if highlight.note else ""))
@@ -639,7 +618,7 @@ def cmd_highlights(args: argparse.Namespace) -> int:
     from .quoting import posts_text
     from .user_data import UserData
 
-    library = _open_library(args.db)
+    library = Library.open(args.db)
     user_data = UserData(library)
     if args.remove is not None:
         removed = user_data.remove_highlight(args.remove)
@@ -671,14 +650,14 @@ def cmd_read(args: argparse.Namespace) -> int:
              f"(commands are: {', '.join(COMMANDS)}; see 'threads-tui --help')", sys.stderr)
         return EXIT_USAGE
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        _open_library(args.db).summaries()  # a damaged library is told first, in one line
+        Library.open(args.db).summaries()  # a damaged library is told first, in one line
         _say("threads-tui: the reader needs a terminal; for scripts use a command: "
              f"{', '.join(COMMANDS)} (see 'threads-tui --help')", sys.stderr)
         return EXIT_USAGE
 
     from .app import run_reader  # before the library: what importing allocates never looks through it
 
-    library = _open_library(args.db)
+    library = Library.open(args.db)
     library.summaries()  # a damaged library is told here, in one line, not inside the reader
     return run_reader(library, paths, links)
 
@@ -706,16 +685,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(arguments)
     try:
         return HANDLERS[args.command](args)
-    except LibraryError as error:
+    except (LibraryError, UserDataError) as error:
         _say(f"threads-tui: {error}", sys.stderr)
         return EXIT_FAILURE
     except _UsageError as error:
         _say(f"threads-tui: {error}", sys.stderr)
         return EXIT_USAGE
     except _Failed:
-        return EXIT_FAILURE
-    except UserDataError as error:
-        _say(f"threads-tui: {error}", sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         _say("threads-tui: interrupted", sys.stderr)
