@@ -12,18 +12,23 @@ from .weblinks import web_address
 
 # The id a thread gets when its first post has none (see model.make_thread_id).
 _HASH_ID = re.compile(r"h[0-9a-f]{20}")
+HEADER_SEPARATOR = " · "
 
 
-def _name_and_handle(thread: Thread) -> tuple[str, str]:
-    return thread.author_name or "", f"@{thread.author_handle}" if thread.author_handle else ""
+def _handle(thread: Thread) -> str:
+    return f"@{thread.author_handle}" if thread.author_handle else ""
+
+
+def _both(first: str, second: str) -> str:
+    """`first (second)`, with whatever of the two is known."""
+    if first and second:
+        return f"{first} ({second})"
+    return first or second or "unknown author"
 
 
 def byline(thread: Thread) -> str:
     """`Dana Example (@dana_example)`, with whatever of the two is known."""
-    name, handle = _name_and_handle(thread)
-    if name and handle:
-        return f"{name} ({handle})"
-    return name or handle or "unknown author"
+    return _both(thread.author_name or "", _handle(thread))
 
 
 def date_text(date: PartialDate | None) -> str:
@@ -54,10 +59,7 @@ def author_and_reply_label(summary: Mapping[str, Any]) -> str:
 
 def attribution(thread: Thread) -> str:
     """`@dana_example (Dana Example)`, with whatever of the two is known."""
-    name, handle = _name_and_handle(thread)
-    if name and handle:
-        return f"{handle} ({name})"
-    return handle or name or "unknown author"
+    return _both(_handle(thread), thread.author_name or "")
 
 
 def is_from_twitter(thread_id: str) -> bool:
@@ -166,14 +168,6 @@ def post_label(post: Post, n: int, total: int, numbers: dict[str, int]) -> str:
     return " · ".join(parts)
 
 
-HEADER_SEPARATOR = " · "
-
-
-def post_as_text(post: Post, n: int, total: int, numbers: dict[str, int]) -> str:
-    """One post as clean text, numbered `n/N`, media and quote below it."""
-    return f"{post_label(post, n, total, numbers)}\n{post_body(post)}"
-
-
 def post_with_attribution(thread: Thread, index: int) -> str:
     """Post `index` for copying on its own: who wrote it, when, and which post it is, above it."""
     top = f"{attribution(thread)} · {date_text(thread.date)} · post {index + 1}/{numbered_total(thread)}"
@@ -187,21 +181,16 @@ def header_parts(thread: Thread) -> list[str]:
             f"{thread.minutes_to_read()} min read"]
 
 
-def header_text(thread: Thread) -> str:
-    """The line above a thread: its parts joined by ` · `."""
-    return HEADER_SEPARATOR.join(header_parts(thread))
-
-
 def thread_as_text(thread: Thread) -> str:
     """The whole thread: author and date on top (and the address it came from, where known),
     posts numbered `1/N`."""
     total = numbered_total(thread)
-    parts = [header_text(thread) + (f"\n{thread.url}" if thread.url else "")]
+    parts = [HEADER_SEPARATOR.join(header_parts(thread)) + (f"\n{thread.url}" if thread.url else "")]
     missing = missing_text(thread)
     if missing:
         parts.append(missing)
     numbers = post_numbers(thread)
-    parts += [post_as_text(post, n, total, numbers) for n, post in enumerate(thread.posts, 1)]
+    parts += [f"{post_label(post, n, total, numbers)}\n{post_body(post)}" for n, post in enumerate(thread.posts, 1)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -269,11 +258,8 @@ def thread_as_markdown(thread: Thread) -> str:
     """A Markdown document for export: title, byline, date, then `1/N` sections."""
     total = numbered_total(thread)
     lines = [f"# {_markdown_escape(thread.title) or 'Untitled thread'}", ""]
-    reply = reply_label(thread.in_reply_to, with_address=True)
-    lines.append(f"**{_markdown_escape(byline(thread))}**{' · ' + _markdown_escape(reply) if reply else ''} · "
-                 f"{date_text(thread.date)} · "
-                 f"{count_text(thread)} · {thread.minutes_to_read()} min read")
-    lines.append("")
+    author, *rest = map(_markdown_escape, header_parts(thread))
+    lines += [HEADER_SEPARATOR.join([f"**{author}**", *rest]), ""]
     if web_address(thread.url):
         lines += [f"Original: <{web_address(thread.url)}>", ""]
     missing = missing_text(thread)
