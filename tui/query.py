@@ -25,7 +25,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterator
 from typing import Protocol
 
 from .model import PartialDate
@@ -164,10 +164,6 @@ class _Parser:
     def end_column(self) -> int:
         return len(self.query.rstrip()) + 1
 
-    def parse(self) -> Node:
-        node = self.clauses(top=True)
-        return node
-
     def clauses(self, top: bool) -> Node:
         terms: list[Node] = []
         while (token := self.peek()) is not None and token.kind != "close":
@@ -200,8 +196,7 @@ class _Parser:
             raise QueryError("OR with nothing before it", token.column)
         if token.kind == "open":
             node = self.clauses(top=False)
-            closing = self.peek()
-            if closing is None:
+            if self.peek() is None:
                 raise QueryError("unclosed '('", token.column)
             self.take()
             return node
@@ -249,7 +244,7 @@ def _real_date(match: re.Match[str]) -> bool:
 
 def parse(query: str) -> Node:
     """The query's tree; QueryError (with a column) if it is malformed."""
-    return _Parser(query).parse()
+    return _Parser(query).clauses(top=True)
 
 
 # -- matching ----------------------------------------------------------------------
@@ -379,26 +374,24 @@ def required_texts(node: Node) -> list[tuple[str, ...]] | None:
     return None
 
 
+def _nodes(node: Node) -> Iterator[Node]:
+    """The node and every node inside it."""
+    yield node
+    if isinstance(node, Not):
+        yield from _nodes(node.term)
+    elif isinstance(node, AllOf | AnyOf):
+        for term in node.terms:
+            yield from _nodes(term)
+
+
 def fields_of(node: Node) -> list[Field]:
     """Every field of the query, wherever it is."""
-    if isinstance(node, Field):
-        return [node]
-    if isinstance(node, Not):
-        return fields_of(node.term)
-    if isinstance(node, AllOf | AnyOf):
-        return [field for term in node.terms for field in fields_of(term)]
-    return []
+    return [field for field in _nodes(node) if isinstance(field, Field)]
 
 
 def has_text(node: Node) -> bool:
     """Whether any word or phrase is in the query (with or without `-`)."""
-    if isinstance(node, Word | Phrase):
-        return True
-    if isinstance(node, Not):
-        return has_text(node.term)
-    if isinstance(node, AllOf | AnyOf):
-        return any(map(has_text, node.terms))
-    return False
+    return any(isinstance(term, Word | Phrase) for term in _nodes(node))
 
 
 Day = tuple[int, int, int]
