@@ -46,15 +46,6 @@ class Hit(NamedTuple):
         return {"thread_id": self.thread_id, "n": self.n, "snippet": self.snippet()[0]}
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _one_line(text: str) -> str:
-    """Text on one line with no tabs: lines and fields stay apart."""
-    return text.replace("\n", " ").replace("\t", " ")
-
-
 # What breaks "words one space apart" in posts joined by NULs: two spaces, a space at either end of a
 # post, and whatever else `str.split` takes for a space (`str.isspace`); the second list for text
 # that is not ASCII. Each is looked for with `in` (C, memchr speed): a regex costs an import 50%.
@@ -103,7 +94,7 @@ def thread_search_lines(author_name: str | None, author_handle: str | None, thre
     Made where the thread is parsed (a worker process, in a large import), so
     that writing a shard's search file only joins them.
     """
-    thread_id = _one_line(thread_id)
+    thread_id = thread_id.replace("\n", " ").replace("\t", " ")  # one line with no tabs: lines and fields stay apart
     if not texts:
         return SearchLines(thread_id, b"", b"", 0, b"")
     prefix = " ".join(f"{author_name or ''} @{author_handle or ''}".split()) + "\t"
@@ -128,13 +119,6 @@ def _line_starts(section: bytes) -> array:
     lines = section.split(b"\n")
     lines.pop()  # what follows the last newline: nothing
     return _starts(map(add, map(len, lines), repeat(1)))
-
-
-def _starts_of(lengths: bytes) -> array:
-    """Where each line starts, from the lengths of all lines (native 64-bit numbers)."""
-    numbers = array("Q")
-    numbers.frombytes(lengths)
-    return _starts(numbers)
 
 
 def _starts(lengths: Iterable[int]) -> array:
@@ -166,7 +150,7 @@ def search_file_pieces(parts: Iterable[SearchLines]) -> list[bytes]:
     ids, lowered, written, counts, lengths = zip(*parts)
     if None not in lengths:
         # ASCII lowercases to as many bytes: the lines as written start where the lowercased ones do.
-        lowered_starts = written_starts = _starts_of(b"".join(lengths))
+        lowered_starts = written_starts = _starts(array("Q", b"".join(lengths)))
     else:
         lowered_starts, written_starts = _line_starts(b"".join(lowered)), _line_starts(b"".join(written))
     first_lines = array("Q", accumulate(counts, initial=0))
@@ -524,7 +508,7 @@ def every_post(blobs: Iterable[Any], cancelled: Callable[[], bool] = lambda: Fal
 
 def make_snippet(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
     """A one-line window of `text` around the first match, and where terms occur in it."""
-    flat = _flat(text)
+    flat = " ".join(text.split())
     lowered = flat.casefold()
     # casefold() can change lengths (ß is ss); spans are only exact where it did not.
     same_length = len(lowered) == len(flat)
