@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 from .library import Library, LibraryError
 from .model import PartialDate, Thread
 from .query import (
-    AllOf, AnyOf, Field, Node, Not, Phrase, QueryError, Word, fields_of, has_text, parse, predicate, required_texts,
-    texts_of,
+    AllOf, Field, Node, Not, Phrase, QueryError, Word, fields_of, has_text, nodes_of, parse, predicate,
+    required_texts, texts_of,
 )
 from .search import Hit, Hits, every_post, find_posts
 from .summary_file import LazySummary, Summaries, handle_key
@@ -66,11 +66,6 @@ class ThreadStates:
 def _date_of(text: str | None) -> PartialDate | None:
     """`PartialDate.from_iso`, once for each of the few thousand dates many threads share."""
     return PartialDate.from_iso(text)
-
-
-def _summary_text(summary: SummaryFields) -> str:
-    return " ".join(f"{summary.get('title') or ''} {summary.get('author_name') or ''} "
-                    f"@{summary.get('author_handle') or ''}".casefold().split())
 
 
 class _Facts:
@@ -141,17 +136,13 @@ class PostsFound:
     features: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
-def _no_posts(thread_id: str) -> None:
-    return None
-
-
 class _ThreadItem(_Facts):
     """One thread, its summary and its posts together, as `query.matches` tests it."""
 
     __slots__ = ("found", "_words")
 
     def __init__(self, summary: SummaryFields, marks: Marks, found: PostsFound) -> None:
-        super().__init__(summary, marks, _no_posts)
+        super().__init__(summary, marks, lambda thread_id: None)
         self.found, self._words = found, ""
 
     def holds(self, words: str) -> bool:
@@ -160,7 +151,9 @@ class _ThreadItem(_Facts):
         if not self._words:
             if isinstance(self.summary, LazySummary) and not self.summary.may_hold(words):
                 return words[:1] == "#" and words[1:] in self.tags  # its line is not read
-            self._words = _summary_text(self.summary)
+            summary = self.summary
+            self._words = " ".join(f"{summary.get('title') or ''} {summary.get('author_name') or ''} "
+                                   f"@{summary.get('author_handle') or ''}".casefold().split())
         return words in self._words or (words[:1] == "#" and words[1:] in self.tags)  # `#tag`, as `tag:tag`
 
     @property
@@ -233,12 +226,8 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
         thread_facts = facts[hit.thread_id]
         if thread_facts is not None and test(_PostItem(hit, thread_facts)):
             hits.append(hit._replace(terms=terms))
-    return _first(Hits(_in_library_order(library, hits)), limit)
-
-
-def _first(hits: Hits, limit: int | None) -> Hits:
-    """The first `limit` hits (all where there is no limit), counting all."""
-    return hits if limit is None or len(hits) <= limit else Hits(hits[:limit], hits.total)
+    hits = _in_library_order(library, hits)
+    return Hits(hits if limit is None else hits[:limit], len(hits))
 
 
 def answers_from_summaries(node: Node) -> bool:
@@ -305,11 +294,7 @@ def posts_found(library: Library, node: Node, summaries: Iterable[SummaryFields]
 
 def _negated_texts(node: Node) -> list[str]:
     """The words and phrases a match must not hold."""
-    if isinstance(node, Not):
-        return texts_of(node.term) + _negated_texts(node.term)
-    if isinstance(node, AllOf | AnyOf):
-        return [text for term in node.terms for text in _negated_texts(term)]
-    return []
+    return [text for term in nodes_of(node) if isinstance(term, Not) for text in texts_of(term.term)]
 
 
 def threads_matching(node: Node, summaries: Sequence[SummaryFields], marks: Marks,
@@ -319,11 +304,9 @@ def threads_matching(node: Node, summaries: Sequence[SummaryFields], marks: Mark
     them in their order (`Summaries.reordered`): none is kept parsed."""
     test = predicate(node)
     if isinstance(summaries, Summaries):  # a library's: most fields answered from its columns
-        library = summaries
-        matching = [n for n in _by_author(node, summaries) if test(_ThreadItem(LazySummary(library, n), marks, found))]
-    else:
-        matching = [n for n in _by_author(node, summaries) if test(_ThreadItem(summaries[n], marks, found))]
-    return summaries.reordered(matching) if isinstance(summaries, Summaries) else [summaries[n] for n in matching]
+        return summaries.reordered([n for n in _by_author(node, summaries)
+                                    if test(_ThreadItem(LazySummary(summaries, n), marks, found))])
+    return [summaries[n] for n in _by_author(node, summaries) if test(_ThreadItem(summaries[n], marks, found))]
 
 
 def _by_author(node: Node, summaries: Sequence[SummaryFields]) -> Iterable[int]:

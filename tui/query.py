@@ -374,24 +374,24 @@ def required_texts(node: Node) -> list[tuple[str, ...]] | None:
     return None
 
 
-def _nodes(node: Node) -> Iterator[Node]:
+def nodes_of(node: Node) -> Iterator[Node]:
     """The node and every node inside it."""
     yield node
     if isinstance(node, Not):
-        yield from _nodes(node.term)
+        yield from nodes_of(node.term)
     elif isinstance(node, AllOf | AnyOf):
         for term in node.terms:
-            yield from _nodes(term)
+            yield from nodes_of(term)
 
 
 def fields_of(node: Node) -> list[Field]:
     """Every field of the query, wherever it is."""
-    return [field for field in _nodes(node) if isinstance(field, Field)]
+    return [field for field in nodes_of(node) if isinstance(field, Field)]
 
 
 def has_text(node: Node) -> bool:
     """Whether any word or phrase is in the query (with or without `-`)."""
-    return any(isinstance(term, Word | Phrase) for term in _nodes(node))
+    return any(isinstance(term, Word | Phrase) for term in nodes_of(node))
 
 
 Day = tuple[int, int, int]
