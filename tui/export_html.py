@@ -48,9 +48,7 @@ def _text(text: str) -> str:
     parts: list[str] = []
     position = 0
     for start, end in link_spans(text):
-        url = text[start:end]
-        parts.append(escape(text[position:start]))
-        parts.append(_link(url, url))
+        parts += [escape(text[position:start]), _link(text[start:end], text[start:end])]
         position = end
     parts.append(escape(text[position:]))
     return "".join(parts)

@@ -18,18 +18,18 @@ from .formatting import byline, date_text, markdown_literal, numbered_total
 from .model import Thread
 from .weblinks import web_address
 
+
 def _quoted(text: str) -> str:
     """A post's text as quoted Markdown lines, literal as the export's (no markup, and no line
     starts a block of its own): a blank line stays a paragraph break, a single line break stays
     one (a backslash ends the line)."""
     lines = [markdown_literal(line.rstrip()) for line in text.split("\n")]
     out = []
-    for index, line in enumerate(lines):
+    for line, following in zip(lines, [*lines[1:], ""]):
         if not line:
             out.append(">")
-            continue
-        follows = index + 1 < len(lines) and lines[index + 1] != ""
-        out.append(f"> {line}\\" if follows else f"> {line}")
+        else:
+            out.append(f"> {line}\\" if following else f"> {line}")
     return "\n".join(out)
 
 

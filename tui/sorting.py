@@ -24,11 +24,6 @@ SORT_LABELS: dict[str, str] = {
 }
 
 
-def _newest(summaries: Summaries) -> Summaries:
-    """As the library gives them."""
-    return summaries
-
-
 def _oldest(summaries: Summaries) -> Summaries:
     """Oldest first; undated threads still last."""
     dated = summaries.dated
@@ -57,8 +52,8 @@ def _recently_added(summaries: Summaries) -> Summaries:
     return summaries.reordered([*known, *(n for n in range(len(added)) if added[n] is None)])
 
 
+# Newest first is the library's own order: no sorter.
 _SORTERS: dict[str, Callable[[Summaries], Summaries]] = {
-    "newest": _newest,
     "oldest": _oldest,
     "author": _by_author,
     "longest": _longest,
@@ -68,7 +63,8 @@ _SORTERS: dict[str, Callable[[Summaries], Summaries]] = {
 
 def sort_summaries(summaries: Summaries, order: str) -> Summaries:
     """The summaries (newest first, as the library gives them) in `order`; an unknown order is newest."""
-    return _SORTERS.get(order, _newest)(summaries)
+    sorter = _SORTERS.get(order)
+    return sorter(summaries) if sorter else summaries
 
 
 def known_sort(order: str | None) -> str:

@@ -50,9 +50,6 @@ def short_address(url: str, width: int) -> str:
 
 def post_links(texts: list[str], links: list[str]) -> list[str]:
     """The web addresses in `texts` (in order), then those of `links` not among them; each once."""
-    found: list[str] = []
-    for text in texts:
-        found += [text[start:end] for start, end in link_spans(text)]
-    found += links
+    found = [text[start:end] for text in texts for start, end in link_spans(text)] + links
     addresses = [address for address in map(web_address, found) if address]
     return list(dict.fromkeys(addresses))
