@@ -265,8 +265,6 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     summaries: list[Summary] = []
     for wanted in args.ids:
         thread_id = _resolve(library, wanted)
-        if thread_id is None:
-            return EXIT_FAILURE
         summary = library.summary(thread_id)
         if summary is not None and not summary.get("url"):
             _say(f"threads-tui: thread {thread_id} has no address to fetch it from (it came from a file: "
@@ -392,16 +390,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _resolve(library: Library, id_or_prefix: str) -> str | None:
+def _resolve(library: Library, id_or_prefix: str) -> str:
+    """The thread id an id or a unique prefix names; _Failed, with the line said, where it names none or several."""
     matches = library.matching_ids(id_or_prefix)
     if len(matches) > 1:
         _say(f"threads-tui: {id_or_prefix!r} is the start of {len(matches)} thread ids "
              f"({', '.join(matches[:3])}{', …' if len(matches) > 3 else ''}); give more of it", sys.stderr)
-        return None
+        raise _Failed
     if not matches:
         _say(f"threads-tui: no thread with id {id_or_prefix!r} in {library.path} "
              "(see 'threads-tui list')", sys.stderr)
-        return None
+        raise _Failed
     return matches[0]
 
 
@@ -542,19 +541,12 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def _resolve_all(library: Library, ids_or_prefixes: list[str]) -> list[str]:
     """The thread ids these name (each once, in order); _Failed, with the line said, at one that names none."""
-    ids: list[str] = []
-    for wanted in ids_or_prefixes:
-        thread_id = _resolve(library, wanted)
-        if thread_id is None:
-            raise _Failed
-        ids.append(thread_id)
-    return list(dict.fromkeys(ids))
+    return list(dict.fromkeys(_resolve(library, wanted) for wanted in ids_or_prefixes))
 
 
 def _thread_for(library: Library, id_or_prefix: str) -> Thread:
     """The thread an id (or a unique prefix) names; _Failed with the line already said if none."""
-    thread_id = _resolve(library, id_or_prefix)
-    thread = library.thread(thread_id) if thread_id else None
+    thread = library.thread(_resolve(library, id_or_prefix))
     if thread is None:
         raise _Failed
     return thread
