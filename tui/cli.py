@@ -500,10 +500,8 @@ def _hit_json(library: Library, marks: Marks, hit: Hit, by_summary: bool) -> dic
     state = marks.states.get(hit.thread_id, {})
     thread = library.thread(hit.thread_id) if by_summary else None
     text = thread.posts[hit.n - 1].text if thread is not None and 0 < hit.n <= len(thread.posts) else hit.text
-    return {**hit.to_json(), "text": text, "title": summary.get("title"),
-            "author_name": summary.get("author_name"), "author_handle": summary.get("author_handle"),
-            "date": summary.get("date"), "post_count": summary.get("post_count"),
-            "declared_count": summary.get("declared_count"),
+    fields = ("title", "author_name", "author_handle", "date", "post_count", "declared_count")
+    return {**hit.to_json(), "text": text, **{key: summary.get(key) for key in fields},
             "complete": summary.get("complete", True), "url": summary.get("url"),
             "read": bool(state.get("read")), "bookmarked": bool(state.get("bookmarked")),
             "tags": list(marks.tags.get(hit.thread_id, ()))}

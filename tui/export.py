@@ -117,14 +117,7 @@ def export_threads(threads: Iterable[Thread], folder: Path, kind: str = "markdow
                 continue
             if kind == "html":
                 name = file_name_for(thread, ".html")
-                marked: set[int] = set()
-                notes: dict[int, list[str]] = {}
-                for highlight in mine.highlights:
-                    numbers = highlight.numbers_in(thread)
-                    marked.update(numbers)
-                    if numbers and highlight.note:
-                        notes.setdefault(numbers[-1], []).append(highlight.note)
-                content = thread_page(thread, marked, tags=mine.tags, notes=notes)
+                content = thread_page(thread, mine.tags, mine.highlights)
                 pages.append((thread, name))
             else:
                 name = file_name_for(thread)

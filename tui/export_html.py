@@ -7,11 +7,12 @@ is escaped, so nothing from a post becomes markup.
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Sequence
 from html import escape
 
 from .formatting import byline, count_text, date_text, media_line, missing_text, numbered_total
 from .model import Post, Thread
+from .user_data import Highlight
 from .weblinks import link_spans, web_address
 
 # What a page may load or run: nothing but its own inline style (a second guard, after escaping).
@@ -75,14 +76,20 @@ def _page(title: str, body: str) -> str:
             f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
 
 
-def thread_page(thread: Thread, highlighted: Set[int] = frozenset(), index_name: str = "index.html",
-                tags: Sequence[str] = (), notes: dict[int, list[str]] | None = None) -> str:
+def thread_page(thread: Thread, tags: Sequence[str], highlights: Sequence[Highlight]) -> str:
     """One thread as an unrolled page: author, date, count and read time on top (and its tags), numbered
-    posts, highlighted ones shaded, a highlight's note after its last post (`notes`: by post number)."""
+    posts, highlighted ones shaded, a highlight's note after its last post."""
+    highlighted: set[int] = set()
+    notes: dict[int, list[str]] = {}  # by post number
+    for highlight in highlights:
+        numbers = highlight.numbers_in(thread)
+        highlighted.update(numbers)
+        if numbers and highlight.note:
+            notes.setdefault(numbers[-1], []).append(highlight.note)
     total = numbered_total(thread)
     meta = escape(f"{byline(thread)} · {date_text(thread.date)} · {count_text(thread)} · "
                   f"{thread.minutes_to_read()} min read")
-    parts = [f'<nav><a href="{escape(index_name)}">All threads</a></nav>',
+    parts = ['<nav><a href="index.html">All threads</a></nav>',
              f"<header><h1>{escape(thread.title or 'Untitled thread')}</h1><p class=\"meta\">{meta}</p>"]
     if web_address(thread.url):
         parts.append(f'<p class="source">Original: {_link(thread.url, thread.url or "")}</p>')
@@ -102,7 +109,7 @@ def thread_page(thread: Thread, highlighted: Set[int] = frozenset(), index_name:
                      f"{_media(post.quoted)}</blockquote>"
         parts.append(f'<article id="post-{number}"{kind}><div class="n">{heading}</div>'
                      f'<p class="text">{_text(post.text)}</p>{_media(post)}{quoted}</article>')
-        parts += [f'<aside class="note">Note: {escape(note)}</aside>' for note in (notes or {}).get(number, [])]
+        parts += [f'<aside class="note">Note: {escape(note)}</aside>' for note in notes.get(number, [])]
     return _page(f"{thread.title} — {byline(thread)}", "\n".join(parts))
 
 

@@ -63,12 +63,8 @@ def attribution(thread: Thread) -> str:
 
 
 def is_from_twitter(thread_id: str) -> bool:
-    """Whether a thread came from Twitter/X, judged by its id.
-
-    Tweet ids (X archives, Thread Reader HTML) are numbers; a Thread Reader
-    text page has no ids, so its thread id is a hash (`h` and 20 hex
-    digits). Bluesky ids are `at://` URIs, Mastodon ids `https://` URLs.
-    """
+    """Whether a thread came from Twitter/X, judged by its id: tweet ids are numbers, and a Thread Reader
+    text page, which has none, gets a hash (`h` and 20 hex digits); Bluesky and Mastodon ids are addresses."""
     return thread_id.isdigit() or _HASH_ID.fullmatch(thread_id) is not None
 
 
@@ -143,8 +139,7 @@ def media_line(media: Media) -> str:
 
 def post_body(post: Post) -> str:
     """A post's text as clean text, media and quoted post below it."""
-    lines = [post.text]
-    lines += [media_line(m) for m in post.media]
+    lines = [post.text, *map(media_line, post.media)]
     if post.quoted:
         quoted = post.quoted.text.splitlines() + [media_line(m) for m in post.quoted.media]
         lines += ["> " + line if line else ">" for line in quoted]

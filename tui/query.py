@@ -33,6 +33,7 @@ from .model import PartialDate
 FIELDS = ("from", "since", "until", "has", "is", "tag")
 HAS_VALUES = ("image", "video", "link", "quote", "alt")
 IS_VALUES = ("bookmarked", "unread", "read", "preview", "complete", "reply")
+_CHOICES = {"has": HAS_VALUES, "is": IS_VALUES}
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"""[^\s()"]+""")
@@ -226,10 +227,8 @@ def _field(token: _Token) -> Field:
         match = _DATE.fullmatch(value)
         if match is None or not _real_date(match):
             raise QueryError(f"{name}:{token.value} is not a date (write 2021, 2021-10 or 2021-10-01)", token.column)
-    elif name == "has" and value not in HAS_VALUES:
-        raise QueryError(f"has:{token.value} is not one of {', '.join(HAS_VALUES)}", token.column)
-    elif name == "is" and value not in IS_VALUES:
-        raise QueryError(f"is:{token.value} is not one of {', '.join(IS_VALUES)}", token.column)
+    elif name in _CHOICES and value not in _CHOICES[name]:
+        raise QueryError(f"{name}:{token.value} is not one of {', '.join(_CHOICES[name])}", token.column)
     return Field(name, value)
 
 
