@@ -25,6 +25,5 @@ def copy_to_system_clipboard(text: str) -> bool:
 
 def describe_copy(what: str, text: str, system: bool) -> str:
     """The notification: what was copied and how."""
-    size = f"{len(text):,} characters"
     how = "the system clipboard and the terminal (OSC 52)" if system else "the terminal clipboard (OSC 52)"
-    return f"Copied {what}, {size}, to {how}."
+    return f"Copied {what}, {len(text):,} characters, to {how}."

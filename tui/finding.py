@@ -198,12 +198,10 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
     def scan(source: Library) -> Hits:
         if alternatives is None:
             return Hits(every_post(source.search_blobs(), cancelled))
-        if len(alternatives) == 1:
-            if _words_only(node):  # the scan's hits are the answer: only the first `limit` are read
-                order = source.order_index()
-                return find_posts(source.search_blobs(), alternatives[0], cancelled,
-                                  lambda thread_id: order.get(thread_id, len(order)), limit)
-            return find_posts(source.search_blobs(), alternatives[0], cancelled)
+        if _words_only(node):  # one alternative, and the scan's hits are the answer: only the first `limit` are read
+            order = source.order_index()
+            return find_posts(source.search_blobs(), alternatives[0], cancelled,
+                              lambda thread_id: order.get(thread_id, len(order)), limit)
         found: dict[tuple[str, int], Hit] = {}
         for words in alternatives:
             for hit in find_posts(source.search_blobs(), words, cancelled):

@@ -115,14 +115,13 @@ def missing_text(thread: Thread) -> str | None:
         return f"One post on its own: it answers another post{f' ({known})' if known else ''}, not in this copy."
     numbering = author_numbering([post.text for post in thread.posts])
     if numbering is not None and numbering.total == thread.declared_count:
-        noun = post_noun(thread.id, 2)
         count = len(numbering.missing)
         if count:
-            which = (f"{noun.capitalize() if count > 1 else noun[:-1].capitalize()} "
-                     f"{numbers_text(numbering.missing)} {'is' if count == 1 else 'are'}")
+            which = (f"{post_noun(thread.id, count).capitalize()} {numbers_text(numbering.missing)} "
+                     f"{'is' if count == 1 else 'are'}")
         else:
             which = f"The other {numbering.total - thread.post_count} are"
-        return (f"Gaps: {thread.post_count} of {numbering.total} {noun}, by the author's numbering. "
+        return (f"Gaps: {thread.post_count} of {numbering.total} {post_noun(thread.id, 2)}, by the author's numbering. "
                 f"{which} missing from this copy.")
     if is_preview(thread) and thread.declared_count:
         missing = thread.declared_count - thread.post_count
