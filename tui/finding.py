@@ -278,15 +278,13 @@ def posts_found(library: Library, node: Node, summaries: Iterable[SummaryFields]
 
     holding = _scanned(library, scan)[1] if texts else {}
     features: dict[str, frozenset[str]] = {}
-    if not any(f.name == "has" for f in fields_of(node)):
-        return PostsFound(holding, features)
-    unrecorded = {s["id"] for s in summaries if not isinstance(s.get("has"), list)}
-    if unrecorded:
-        for thread in library.iter_threads():
-            if cancelled():
-                break
-            if thread.id in unrecorded:
-                features[thread.id] = frozenset().union(*(post.features() for post in thread.posts))
+    unrecorded = ({s["id"] for s in summaries if not isinstance(s.get("has"), list)}
+                  if any(f.name == "has" for f in fields_of(node)) else set())
+    for thread in library.iter_threads() if unrecorded else ():
+        if cancelled():
+            break
+        if thread.id in unrecorded:
+            features[thread.id] = frozenset().union(*(post.features() for post in thread.posts))
     return PostsFound(holding, features)
 
 

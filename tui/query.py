@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from collections.abc import Callable, Container, Iterator
 from typing import Protocol
 
@@ -280,12 +280,9 @@ class Record:
     has: frozenset[str] = frozenset()
     states: frozenset[str] = frozenset()
     tags: frozenset[str] = frozenset()
-    _words: str = field(default="", init=False, repr=False, compare=False)
 
     def holds(self, words: str) -> bool:
-        if not self._words:
-            object.__setattr__(self, "_words", " ".join(self.text.casefold().split()))
-        return words in self._words
+        return words in " ".join(self.text.casefold().split())
 
 
 Test = Callable[[Item], bool]
