@@ -125,8 +125,8 @@ def _tokens(query: str) -> list[_Token]:
             if text == "OR":
                 tokens.append(_Token("or", text, column))
             elif colon and _is_field(name, value):
-                if value.startswith('"') or (not value and position < len(query) and query[position] == '"'):
-                    raise QueryError(f"write {name}:{value.strip(chr(34))} without quotes", column)
+                if not value and query[position:position + 1] == '"':  # a word never holds a quote
+                    raise QueryError(f"write {name}: without quotes", column)
                 tokens.append(_Token("field", text, column, value))
             else:
                 tokens.append(_Token("word", text, column))
@@ -162,9 +162,6 @@ class _Parser:
         self.index += 1
         return token
 
-    def end_column(self) -> int:
-        return len(self.query.rstrip()) + 1
-
     def clauses(self, top: bool) -> Node:
         terms: list[Node] = []
         while (token := self.peek()) is not None and token.kind != "close":
@@ -172,7 +169,7 @@ class _Parser:
         if token is not None and top:
             raise QueryError("a ')' with no '(' before it", token.column)
         if not terms:
-            column = token.column if token is not None else self.end_column()
+            column = token.column if token is not None else len(self.query.rstrip()) + 1
             raise QueryError("nothing to search for" if top else "empty parentheses", column)
         return terms[0] if len(terms) == 1 else AllOf(tuple(terms))
 
