@@ -90,20 +90,14 @@ def thread_markdown(thread: Thread, extras: Extras, highlights_only: bool = Fals
     return front_matter(thread, extras) + body + ("\n" + kept if kept else "")
 
 
-def _placed_key(thread: Thread) -> tuple[int, int, int]:
-    placed = thread.placed_date()
-    return placed.sort_key() if placed else (0, 0, 0)
-
-
 class ExportError(Exception):
     """The export folder or a file in it cannot be written (one line for the user)."""
 
 
-def export_threads(threads: Iterable[Thread], folder: Path, kind: str = "markdown",
-                   extras: dict[str, Extras] | None = None, highlights_only: bool = False) -> list[Path]:
+def export_threads(threads: Iterable[Thread], folder: Path, kind: str, extras: dict[str, Extras],
+                   highlights_only: bool = False) -> list[Path]:
     """Write each thread into `folder` as `kind` (markdown, html: with an `index.html`); the files
     written. `highlights_only`: Markdown of the highlights alone, for the threads that have some."""
-    extras = extras or {}
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -126,7 +120,6 @@ def export_threads(threads: Iterable[Thread], folder: Path, kind: str = "markdow
             write_atomic(folder / name, content.encode(), sync=False)
             written.append(folder / name)
         if kind == "html":
-            pages.sort(key=lambda page: _placed_key(page[0]), reverse=True)
             write_atomic(folder / "index.html", index_page(pages).encode(), sync=False)
         sync_files(written + ([folder / "index.html"] if kind == "html" else []))
     except StorageWriteError as error:

@@ -113,8 +113,14 @@ def thread_page(thread: Thread, tags: Sequence[str], highlights: Sequence[Highli
     return _page(f"{thread.title} — {byline(thread)}", "\n".join(parts))
 
 
+def _placed_key(thread: Thread) -> tuple[int, int, int]:
+    placed = thread.placed_date()
+    return placed.sort_key() if placed else (0, 0, 0)
+
+
 def index_page(entries: list[tuple[Thread, str]]) -> str:
     """The exported threads, newest first, each a link to its page (`entries`: thread and file name)."""
+    entries = sorted(entries, key=lambda entry: _placed_key(entry[0]), reverse=True)
     items = "\n".join(
         f'<li><a href="{escape(name)}">{escape(thread.title or "Untitled thread")}</a>'
         f'<div class="meta">{escape(f"{byline(thread)} · {date_text(thread.date)} · {count_text(thread)}")}</div></li>'
