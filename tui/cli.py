@@ -267,9 +267,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         thread_id = _resolve(library, wanted)
         summary = library.summary(thread_id)
         if summary is not None and not summary.get("url"):
-            _say(f"threads-tui: thread {thread_id} has no address to fetch it from (it came from a file: "
-                 "import the file again instead)", sys.stderr)
-            return EXIT_FAILURE
+            raise _Failed(f"thread {thread_id} has no address to fetch it from (it came from a file: "
+                          "import the file again instead)")
         if summary is not None:
             summaries.append(summary)
     if args.previews:
@@ -298,8 +297,7 @@ def _run_import(args: argparse.Namespace, library: Library, paths: list[Path], l
                             keep_direct_messages=getattr(args, "keep_direct_messages", False))
     if interrupted.is_set():
         _say(f"threads-tui: interrupted: the {report.files_done} {report.inputs(report.files_done)} read before "
-             "ctrl+c are in the library",
-             sys.stderr)
+             "ctrl+c are in the library", sys.stderr)
     if args.json:
         _print_json({
             "added": report.counts.added,
@@ -391,16 +389,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _resolve(library: Library, id_or_prefix: str) -> str:
-    """The thread id an id or a unique prefix names; _Failed, with the line said, where it names none or several."""
+    """The thread id an id or a unique prefix names; _Failed where it names none or several."""
     matches = library.matching_ids(id_or_prefix)
     if len(matches) > 1:
-        _say(f"threads-tui: {id_or_prefix!r} is the start of {len(matches)} thread ids "
-             f"({', '.join(matches[:3])}{', …' if len(matches) > 3 else ''}); give more of it", sys.stderr)
-        raise _Failed
+        raise _Failed(f"{id_or_prefix!r} is the start of {len(matches)} thread ids "
+                      f"({', '.join(matches[:3])}{', …' if len(matches) > 3 else ''}); give more of it")
     if not matches:
-        _say(f"threads-tui: no thread with id {id_or_prefix!r} in {library.path} "
-             "(see 'threads-tui list')", sys.stderr)
-        raise _Failed
+        raise _Failed(f"no thread with id {id_or_prefix!r} in {library.path} (see 'threads-tui list')")
     return matches[0]
 
 
@@ -520,8 +515,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         written = export_threads(threads, args.out, args.format, extras, args.highlights)
     except ExportError as error:
-        _say(f"threads-tui: {error}", sys.stderr)
-        return EXIT_FAILURE
+        raise _Failed(str(error)) from None
     _say(written_line(written, args.format, args.out))
     return EXIT_OK
 
@@ -538,12 +532,12 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def _resolve_all(library: Library, ids_or_prefixes: list[str]) -> list[str]:
-    """The thread ids these name (each once, in order); _Failed, with the line said, at one that names none."""
+    """The thread ids these name (each once, in order); _Failed at one that names none."""
     return list(dict.fromkeys(_resolve(library, wanted) for wanted in ids_or_prefixes))
 
 
 def _thread_for(library: Library, id_or_prefix: str) -> Thread:
-    """The thread an id (or a unique prefix) names; _Failed with the line already said if none."""
+    """The thread an id (or a unique prefix) names; _Failed if none."""
     thread = library.thread(_resolve(library, id_or_prefix))
     if thread is None:
         raise _Failed
@@ -551,7 +545,7 @@ def _thread_for(library: Library, id_or_prefix: str) -> Thread:
 
 
 class _Failed(Exception):
-    """A command failed; its line was said. Exit 1."""
+    """A command failed: its message (where it has one) in one line, exit 1."""
 
 
 def _post_indexes(text: str, thread: Thread) -> list[int]:
@@ -675,14 +669,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(arguments)
     try:
         return HANDLERS[args.command](args)
-    except (LibraryError, UserDataError) as error:
-        _say(f"threads-tui: {error}", sys.stderr)
+    except (LibraryError, UserDataError, _Failed) as error:
+        if str(error):
+            _say(f"threads-tui: {error}", sys.stderr)
         return EXIT_FAILURE
     except _UsageError as error:
         _say(f"threads-tui: {error}", sys.stderr)
         return EXIT_USAGE
-    except _Failed:
-        return EXIT_FAILURE
     except KeyboardInterrupt:
         _say("threads-tui: interrupted", sys.stderr)
         return EXIT_INTERRUPTED
