@@ -208,9 +208,8 @@ def _without_closing_punctuation(address: str) -> str:
     """An address without the punctuation after it that ends its sentence or closes a bracket
     opened before it (`(see https://x.org/a_(b)).` keeps `https://x.org/a_(b)`)."""
     while address[-1] in ".,;:!?'\")]":
-        if address[-1] == ")" and address.count("(") >= address.count(")"):
-            break
-        if address[-1] == "]" and address.count("[") >= address.count("]"):
+        opener = {")": "(", "]": "["}.get(address[-1])
+        if opener and address.count(opener) >= address.count(address[-1]):
             break
         address = address[:-1]
     return address

@@ -412,12 +412,9 @@ def _date_test(fields: list[Field]) -> Test:
 
 
 def _date_in_range(date: PartialDate | None, lower: Day, upper: Day) -> bool:
+    """Whether some day the date may be (its unknown parts filled any way) falls in the range."""
     if date is None:
         return False
     years = [date.year] if date.year is not None else sorted({lower[0], min(lower[0] + 1, upper[0]), upper[0]})
-    for year in years:
-        first = (year, date.month or 1, date.day or 1)
-        last = (year, date.month or 12, date.day or 31)
-        if first <= upper and last >= lower:
-            return True
-    return False
+    return any((year, date.month or 1, date.day or 1) <= upper and (year, date.month or 12, date.day or 31) >= lower
+               for year in years)
