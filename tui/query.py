@@ -35,8 +35,9 @@ HAS_VALUES = ("image", "video", "link", "quote", "alt")
 IS_VALUES = ("bookmarked", "unread", "read", "preview", "complete", "reply")
 _CHOICES = {"has": HAS_VALUES, "is": IS_VALUES}
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-_SPACE = re.compile(r"\s+")
-_WORD = re.compile(r"""[^\s()"]+""")
+# After any spaces, one token: a parenthesis, a `-` right before what it excludes, a quoted phrase, a quote
+# that is never closed, or a word (up to a space, a parenthesis or a quote).
+_TOKEN = re.compile(r'''\s*(?:([()])|(-)(?=\S)|("[^"]*")|(")|([^\s()"]+))''')
 
 
 class QueryError(Exception):
@@ -97,35 +98,23 @@ class _Token:
 
 def _tokens(query: str) -> list[_Token]:
     tokens: list[_Token] = []
-    position = 0
-    while position < len(query):
-        if space := _SPACE.match(query, position):
-            position = space.end()
-            continue
-        column = position + 1
-        char = query[position]
-        if char in "()":
-            tokens.append(_Token("open" if char == "(" else "close", char, column))
-            position += 1
-        elif char == "-" and position + 1 < len(query) and not query[position + 1].isspace():
-            tokens.append(_Token("not", char, column))
-            position += 1
-        elif char == '"':
-            end = query.find('"', position + 1)
-            if end < 0:
-                raise QueryError("unclosed quote", column)
-            tokens.append(_Token("phrase", query[position + 1:end], column))
-            position = end + 1
+    for match in _TOKEN.finditer(query):
+        bracket, dash, phrase, quote, text = match.groups()
+        column = match.start(match.lastindex or 0) + 1
+        if quote:
+            raise QueryError("unclosed quote", column)
+        if bracket:
+            tokens.append(_Token("open" if bracket == "(" else "close", bracket, column))
+        elif dash:
+            tokens.append(_Token("not", dash, column))
+        elif phrase:
+            tokens.append(_Token("phrase", phrase[1:-1], column))
+        elif text == "OR":
+            tokens.append(_Token("or", text, column))
         else:
-            match = _WORD.match(query, position)
-            assert match is not None
-            text = match.group()
-            position = match.end()
             name, colon, value = text.partition(":")
-            if text == "OR":
-                tokens.append(_Token("or", text, column))
-            elif colon and _is_field(name, value):
-                if not value and query[position:position + 1] == '"':  # a word never holds a quote
+            if colon and _is_field(name, value):
+                if not value and query[match.end():match.end() + 1] == '"':  # a word never holds a quote
                     raise QueryError(f"write {name}: without quotes", column)
                 tokens.append(_Token("field", text, column, value))
             else:
