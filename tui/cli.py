@@ -53,14 +53,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _add_db_option(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
-    # On subcommands the default is SUPPRESS so they don't overwrite a top-level --db.
-    parser.add_argument(
-        "--db", type=Path, metavar="PATH", default=None if top_level else argparse.SUPPRESS,
-        help=f"library file (default: ${DB_ENV_VAR}, else {user_db_path()})",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="threads-tui",
@@ -70,7 +62,6 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"threads-tui {__version__}")
-    _add_db_option(parser, top_level=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     read = commands.add_parser("read", help="open the reader (the default)")
@@ -161,8 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("markdown", "html"), default="markdown", help="markdown (default) or html")
     export.add_argument("--highlights", action="store_true",
                         help="Markdown of the highlights alone, one file per thread that has some")
-    for subcommand in commands.choices.values():
-        _add_db_option(subcommand)
+    # Every command takes --db; on subcommands the default is SUPPRESS so they don't overwrite a top-level --db.
+    for each in (parser, *commands.choices.values()):
+        each.add_argument("--db", type=Path, metavar="PATH", default=None if each is parser else argparse.SUPPRESS,
+                          help=f"library file (default: ${DB_ENV_VAR}, else {user_db_path()})")
     return parser
 
 
