@@ -40,8 +40,6 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 # orjson escapes C0 controls in strings but writes DEL and C1 controls (8-bit CSI, OSC...) raw.
 _RAW_JSON_CONTROL = re.compile("[\x7f-\x9f]")
-COMMANDS = ("import", "refresh", "list", "show", "search", "export", "quote", "tag", "untag", "highlight",
-            "highlights", "delete")
 LIST_AUTHOR_WIDTH = 32  # `list`: longer author labels push their row's count and title along
 
 
@@ -177,7 +175,7 @@ def _normalise_argv(argv: list[str]) -> list[str]:
         arg = argv[position]
         if arg == "--db" or arg.startswith("--db="):
             position += 2 if arg == "--db" else 1
-        elif arg in COMMANDS or arg == "read" or arg.startswith("-") and arg != "--":
+        elif arg in HANDLERS or arg.startswith("-") and arg != "--":
             return argv  # a command, or an option (--help, --version)
         else:
             return [*argv[:position], "read", *argv[position:]]
@@ -642,18 +640,19 @@ def cmd_read(args: argparse.Namespace) -> int:
 HANDLERS = {
     "import": cmd_import,
     "refresh": cmd_refresh,
+    "list": cmd_list,
+    "show": cmd_show,
+    "search": cmd_search,
+    "export": cmd_export,
     "quote": cmd_quote,
     "tag": cmd_tag,
     "untag": cmd_tag,
     "highlight": cmd_highlight,
     "highlights": cmd_highlights,
-    "list": cmd_list,
-    "show": cmd_show,
-    "search": cmd_search,
-    "export": cmd_export,
     "delete": cmd_delete,
     "read": cmd_read,
 }
+COMMANDS = tuple(name for name in HANDLERS if name != "read")  # the headless ones, as help and errors list them
 
 
 def main(argv: Sequence[str] | None = None) -> int:
