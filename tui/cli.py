@@ -621,14 +621,12 @@ def cmd_read(args: argparse.Namespace) -> int:
     paths = [Path(text) for text in args.inputs if not is_link(text)]
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
-        _say(f"threads-tui: no such file or folder: {', '.join(missing)} "
-             f"(commands are: {', '.join(COMMANDS)}; see 'threads-tui --help')", sys.stderr)
-        return EXIT_USAGE
+        raise _UsageError(f"no such file or folder: {', '.join(missing)} "
+                          f"(commands are: {', '.join(COMMANDS)}; see 'threads-tui --help')")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         Library.open(args.db).summaries()  # a damaged library is told first, in one line
-        _say("threads-tui: the reader needs a terminal; for scripts use a command: "
-             f"{', '.join(COMMANDS)} (see 'threads-tui --help')", sys.stderr)
-        return EXIT_USAGE
+        raise _UsageError("the reader needs a terminal; for scripts use a command: "
+                          f"{', '.join(COMMANDS)} (see 'threads-tui --help')")
 
     from .app import run_reader  # before the library: what importing allocates never looks through it
 
