@@ -41,7 +41,7 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
     """Choose what and how, type the folder (tab completes), enter exports."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="export.close"),
+        Binding("escape", "dismiss", "Close", id="export.close"),
         Binding("tab", "complete", "Complete the folder / next", priority=True, id="export.complete"),
     ]
 
@@ -97,6 +97,3 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
             status.update("Type the folder to write into.")
             return
         self.dismiss(ExportChoice(self._chosen("what"), self._chosen("kind"), Path(folder).expanduser()))
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -27,7 +27,7 @@ from ..text import clean_line
 class NoteScreen(ModalScreen[str | None]):
     """Type an optional note for a highlight; enter keeps it (empty: no note), esc keeps nothing."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel", id="note.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Cancel", id="note.cancel")]
 
     def __init__(self, what: str) -> None:
         super().__init__()
@@ -46,9 +46,6 @@ class NoteScreen(ModalScreen[str | None]):
     @on(Input.Submitted, "#note-input")
     def _submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip())
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 class TagSuggester(Suggester):
@@ -78,7 +75,7 @@ class TagsScreen(ModalScreen[TagChange | None]):
     """Type tags to add (`-tag` removes one), with completion from the tags in use; enter applies."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Cancel", id="tags.cancel"),
+        Binding("escape", "dismiss", "Cancel", id="tags.cancel"),
         Binding("tab", "complete", "Complete the tag", priority=True, id="tags.complete"),
     ]
 
@@ -113,9 +110,6 @@ class TagsScreen(ModalScreen[TagChange | None]):
         self.dismiss(TagChange([w for w in words if not w.startswith("-")],
                                [w[1:] for w in words if w.startswith("-") and len(w) > 1]))
 
-    def action_close(self) -> None:
-        self.dismiss(None)
-
 
 @dataclass(frozen=True, slots=True)
 class HighlightRow:
@@ -144,7 +138,7 @@ class HighlightsScreen(ModalScreen[OpenHighlight | RemoveHighlight | None]):
     """Every highlight (thread, posts, note), oldest first; enter opens one at its place, d removes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="highlights.close"),
+        Binding("escape", "dismiss", "Close", id="highlights.close"),
         Binding("d,delete", "remove", "Remove", id="highlights.remove"),
     ]
 
@@ -182,6 +176,3 @@ class HighlightsScreen(ModalScreen[OpenHighlight | RemoveHighlight | None]):
         index = self.query_one(OptionList).highlighted
         if index is not None and self.rows:
             self.dismiss(RemoveHighlight(self.rows[index].key))
-
-    def action_close(self) -> None:
-        self.dismiss(None)

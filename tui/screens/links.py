@@ -38,7 +38,7 @@ class LinksScreen(ModalScreen[str | None]):
     """A small list of a post's links; enter gives back the one chosen, esc none."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="links.close"),
+        Binding("escape", "dismiss", "Close", id="links.close"),
         Binding("j", "cursor('down')", "Next link", show=False, id="links.next"),
         Binding("k", "cursor('up')", "Previous link", show=False, id="links.previous"),
     ]
@@ -77,6 +77,3 @@ class LinksScreen(ModalScreen[str | None]):
     @on(OptionList.OptionSelected, "#links-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.choices[int(event.option.id or 0)].url)
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -257,13 +257,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
         by = f", {SORT_LABELS[order]}" if order != DEFAULT_SORT else ""
         # The count first: a narrow pane keeps it; then as much of the query as fits ("Threads" goes
         # without saying in the list's own title).
-        if self.filter_node is None:
-            title = f"{label.capitalize()} ({count}{by})"
-        elif label == "Threads":
-            title = f"{count}{by}: {escape(self.filter_text.strip())}"
-        else:
-            title = f"{label.capitalize()} ({count}{by}): {escape(self.filter_text.strip())}"
-        self.query_one("#list-pane").border_title = title
+        query = f": {escape(self.filter_text.strip())}" if self.filter_node is not None else ""
+        self.query_one("#list-pane").border_title = (f"{count}{by}{query}" if query and label == "Threads"
+                                                     else f"{label.capitalize()} ({count}{by}){query}")
         if self._filter_scan_needed():
             self._start_filter_scan()
         current = thread_list.current
@@ -326,10 +322,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self.open_thread(thread_id, self.session.position(thread_id))
 
     def prepare_for_key(self, event: KeyEvent) -> None:
-        """The reading pane and the sidebar show the list cursor's thread, and c, C, m, q (and the
-        keep-and-share keys) act on it: before a key there or one of those, that thread opens now if it
-        waits for the cursor to rest, and the key waits until it shows. Other keys (moving through the list, typing a
-        filter, opening a dialog) need no thread and go on."""
+        """Before a key in the reading pane or sidebar, or one that acts on the thread (THREAD_ACTIONS),
+        the thread the list cursor rests on opens now, and the key waits until it shows."""
         if not self.is_mounted:
             return  # a key typed before the screen is up: nothing is open yet to wait for
         if isinstance(self.focused, Input) and is_text(event):
@@ -465,10 +459,16 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def _mark_read(self) -> None:
         if self.thread is not None and not self.session.state(self.thread.id).get("read"):
-            self._change_states({self.thread.id: {"read": True}})
-            self.thread_list.refresh_items()
-            if self.unread_only:
-                self.refresh_threads()  # its count; the thread stays listed while it is read
+            # With unread-only on, the list's count changes; the thread stays listed while it is read.
+            self._change_marks({self.thread.id: {"read": True}}, refilter=self.unread_only)
+
+    def _change_marks(self, changes: dict[str, dict[str, Any]], refilter: bool) -> None:
+        """Change read or bookmark marks, shown in the list at once; `refilter`: the list again."""
+        self._change_states(changes)
+        self.thread_list.refresh_items()
+        if refilter:
+            self.refresh_threads()
+
     def _change_states(self, changes: dict[str, dict[str, Any]]) -> None:
         """Change reading state in the session now; the app saves it shortly."""
         self.session.change_states(changes)
@@ -506,20 +506,14 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     # -- actions ----------------------------------------------------------
 
-    def action_open_selected(self) -> None:
-        """Open the thread selected in the list, as enter there does."""
-        self.thread_list.action_select()
-
     def current_post_index(self) -> int:
         return self.reading_pane.view.current
 
     def action_copy_post(self) -> None:
-        if self.thread is None or not self.thread.posts:
-            self.notify("No thread open: nothing to copy.", severity="warning", markup=False)
+        if (thread := self._open_thread_or_say("copy")) is None:
             return
-        index = min(self.current_post_index(), self.thread.post_count - 1)
-        self.post_message(CopyText(post_with_attribution(self.thread, index),
-                                   f"post {index + 1}/{numbered_total(self.thread)}"))
+        index = self._post_index(thread)
+        self.post_message(CopyText(post_with_attribution(thread, index), f"post {index + 1}/{numbered_total(thread)}"))
 
     def action_copy_thread(self) -> None:
         if self.thread is None:
@@ -562,6 +556,10 @@ class MainScreen(ReportsWorkerErrors, Screen):
             return None
         return self.thread
 
+    def _post_index(self, thread: Thread) -> int:
+        """The current post's index, within the thread's posts."""
+        return min(self.current_post_index(), thread.post_count - 1)
+
     def action_select_posts(self) -> None:
         """Start a selection at the current post (j/k grow it), or drop it."""
         if self._open_thread_or_say("select") is None:
@@ -572,8 +570,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def action_copy_quote(self) -> None:
         """Copy the selected posts (else the current one) as a Markdown quote with its citation."""
-        thread = self._open_thread_or_say("quote")
-        if thread is None:
+        if (thread := self._open_thread_or_say("quote")) is None:
             return
         quote = Quote(thread, self.reading_pane.view.selection())
         self.post_message(CopyText(quote.markdown(), f"{posts_text(quote.numbers)} as a quote"))
@@ -582,8 +579,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def action_keep_highlight(self) -> None:
         """Keep the selected posts (else the current one) as a highlight, with a note typed now."""
-        thread = self._open_thread_or_say("highlight")
-        if thread is None:
+        if (thread := self._open_thread_or_say("highlight")) is None:
             return
         view = self.reading_pane.view
         indexes = view.selection()
@@ -599,8 +595,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.app.push_screen(NoteScreen(what), keep)
 
     def action_edit_tags(self) -> None:
-        thread = self._open_thread_or_say("tag")
-        if thread is None:
+        if (thread := self._open_thread_or_say("tag")) is None:
             return
         in_use = sorted({tag for tags in self.session.tags.values() for tag in tags})
 
@@ -615,10 +610,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def action_post_origin(self) -> None:
         """Tell where the current post came from: its own address, and each capture (file or link) that held it."""
-        thread = self._open_thread_or_say("tell the origin of")
-        if thread is None:
+        if (thread := self._open_thread_or_say("tell the origin of")) is None:
             return
-        index = min(self.current_post_index(), thread.post_count - 1)
+        index = self._post_index(thread)
         post = thread.posts[index]
         lines = [f"Post {index + 1}/{numbered_total(thread)}"]
         if post.url:
@@ -629,10 +623,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def action_open_links(self) -> None:
         """List the current post's links (and its own address) to open or copy one."""
-        thread = self._open_thread_or_say("list the links of")
-        if thread is None:
+        if (thread := self._open_thread_or_say("list the links of")) is None:
             return
-        index = min(self.current_post_index(), thread.post_count - 1)
+        index = self._post_index(thread)
         post = thread.posts[index]
         quoted = [post.quoted] if post.quoted else []
         choices = [LinkChoice(url) for url in post_links([post.text, *(q.text for q in quoted)],
@@ -692,34 +685,25 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     @on(Input.Submitted, "#find")
     def _find_submitted(self) -> None:
-        view = self.reading_pane.view
-        view.focus()
-        if self._find_matches:
-            current = view.current
-            view.go_to_post(next((i for i in self._find_matches if i >= current), self._find_matches[0]))
-            self._say_match()
-        elif self.find_query:
-            self.notify(f"No post of this thread holds {self.find_query!r}.", severity="warning", markup=False)
+        self.reading_pane.view.focus()
+        if self.find_query:
+            self._step_find(0)
 
     def _step_find(self, step: int) -> None:
+        """Go to the first match after the current post (`step` 1), before it (-1), or from it on (0: enter)."""
         if not self._find_matches:
             self.notify(f"No post of this thread holds {self.find_query!r}." if self.find_query
                         else "Type what to find, then enter.", severity="warning", markup=False)
             return
         view = self.reading_pane.view
         current = view.current
-        if step > 0:
-            target = next((i for i in self._find_matches if i > current), self._find_matches[0])
-        else:
+        if step < 0:
             target = next((i for i in reversed(self._find_matches) if i < current), self._find_matches[-1])
+        else:
+            target = next((i for i in self._find_matches if i >= current + step), self._find_matches[0])
         view.go_to_post(target)
-        self._say_match()
-
-    def _say_match(self) -> None:
-        index = self._find_matches.index(self.reading_pane.view.current) \
-            if self.reading_pane.view.current in self._find_matches else 0
-        self.notify(f"Match {index + 1} of {len(self._find_matches)} for {self.find_query!r} in this thread "
-                    "(n / N for more, esc ends)", timeout=2, markup=False)
+        self.notify(f"Match {self._find_matches.index(target) + 1} of {len(self._find_matches)} for "
+                    f"{self.find_query!r} in this thread (n / N for more, esc ends)", timeout=2, markup=False)
 
     def action_end_find(self) -> None:
         focused_in_bar = self.focused is not None and self.query_one(FindBar) in self.focused.ancestors_with_self
@@ -817,11 +801,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
             self.notify("No thread open: nothing to bookmark.", severity="warning", markup=False)
             return
         bookmarked = not self.session.state(self.thread.id).get("bookmarked")
-        self._change_states({self.thread.id: {"bookmarked": bookmarked}})
-        self.thread_list.refresh_items()
+        self._change_marks({self.thread.id: {"bookmarked": bookmarked}},
+                           refilter=self.bookmarked_only and not bookmarked)
         self.notify("Bookmarked." if bookmarked else "Bookmark removed.", markup=False)
-        if self.bookmarked_only and not bookmarked:
-            self.refresh_threads()
 
     def action_toggle_bookmarked_only(self) -> None:
         self.bookmarked_only = not self.bookmarked_only
@@ -871,11 +853,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         read = not self.session.state(summary["id"]).get("read")
         if not read and self.thread is not None and self.thread.id == summary["id"] and self._read_timer is not None:
             self._read_timer.stop()  # the dwell in the reading pane would mark it read again
-        self._change_states({summary["id"]: {"read": read}})
-        self.thread_list.refresh_items()
+        self._change_marks({summary["id"]: {"read": read}}, refilter=self.unread_only)
         self.notify("Marked read." if read else "Marked unread.", markup=False)
-        if self.unread_only:
-            self.refresh_threads()
 
     def action_mark_all_read(self) -> None:
         """Ask, with the count, then mark every thread the list shows read."""
@@ -890,11 +869,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._change_states({thread_id: {"read": True} for thread_id in unread})
-                self.thread_list.refresh_items()
+                self._change_marks({thread_id: {"read": True} for thread_id in unread}, refilter=self.unread_only)
                 self.notify(f"Marked {plural(len(unread), 'thread')} read.", markup=False)
-                if self.unread_only:
-                    self.refresh_threads()
 
         self.app.push_screen(ConfirmScreen("Mark read", f"Mark {plural(len(unread), 'unread thread')} of the "
                                            f"{shown} shown read?"), answered)
@@ -961,7 +937,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def system_commands(self) -> Iterable[SystemCommand]:
         """The palette's commands for what this screen and its reading pane do (ctrl+p), each with its key."""
         view = self.reading_pane.view
-        yield SystemCommand("Open thread", "Open the thread selected in the list (enter)", self.action_open_selected)
+        yield SystemCommand("Open thread", "Open the thread selected in the list (enter)",
+                            self.thread_list.action_select)
         yield SystemCommand("Next post", "Go to the next post in the reading pane (j)", view.action_next_post)
         yield SystemCommand("Previous post", "Go to the previous post in the reading pane (k)",
                             view.action_previous_post)
@@ -1077,11 +1054,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.thread_list.focus()
 
     def action_toggle_sidebar(self) -> None:
-        """Show or hide the sidebar, for as long as the terminal stays this wide or this narrow.
-
-        Below SIDEBAR_MIN_WIDTH the sidebar takes the thread list's place
-        rather than squeezing the reading pane.
-        """
+        """Show or hide the sidebar while the terminal stays this wide (narrow, in the thread list's place)."""
         sidebar = self.query_one("#sidebar")
         if self.has_class("-single"):  # one pane at a time: s goes to the sidebar, or back to the reading pane
             self._focus_pane(self.reading_pane.view if self.has_class("-show-sidebar") else self.query_one(AuthorList))

@@ -33,7 +33,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
     """Search text, authors and handles; enter opens the thread at the hit."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close search", id="search.close"),
+        Binding("escape", "dismiss", "Close search", id="search.close"),
         Binding("down", "focus_results", "Results", show=False, id="search.results"),
         Binding("ctrl+s", "save_search", "Save search", id="search.save"),
     ]
@@ -164,14 +164,11 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
 
         self.app.push_screen(SearchNameScreen(query), named)
 
-    def action_close(self) -> None:
-        self.dismiss(None)
-
 
 class SearchNameScreen(ModalScreen[str | None]):
     """Type a name to keep a search under; enter keeps it, esc does not."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel", id="search-name.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Cancel", id="search-name.cancel")]
 
     def __init__(self, query: str) -> None:
         super().__init__()
@@ -190,6 +187,3 @@ class SearchNameScreen(ModalScreen[str | None]):
     @on(Input.Submitted, "#search-name-input")
     def _submitted(self, event: Input.Submitted) -> None:
         self.dismiss(" ".join(event.value.split()) or None)
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -34,7 +34,7 @@ class SortList(OptionList):
 class SortScreen(ModalScreen[str | None]):
     """The orders, the current one highlighted; enter dismisses with the one chosen."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel", id="sort.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Cancel", id="sort.cancel")]
 
     def __init__(self, current: str) -> None:
         super().__init__()
@@ -55,6 +55,3 @@ class SortScreen(ModalScreen[str | None]):
     @on(OptionList.OptionSelected, "#sort-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
