@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from . import browser
 from .clipboard import copy_to_system_clipboard, describe_copy
@@ -29,8 +29,8 @@ from .quoting import posts_text
 from .session import ReadingSession, UserSnapshot, position_in, read_user_data
 from .user_data import UserData, UserDataError
 from .ordered_keys import KeyEvent, OrderedKeysApp
-from .screens.base import worker_failure
-from .screens.main import MainScreen
+from .screens.base import ReportsWorkerErrors
+from .screens.main import MainScreen, describe
 from .sorting import SETTING as SORT_SETTING
 from .sorting import SORT_LABELS, known_sort
 from .storage import file_stamp
@@ -68,7 +68,7 @@ def styles_dir() -> Path:
     raise FileNotFoundError("threads-tui styles/app.tcss not found; the installation is incomplete")
 
 
-class ThreadsApp(OrderedKeysApp[int]):
+class ThreadsApp(ReportsWorkerErrors, OrderedKeysApp[int]):
     """threads-tui: read, search and quote saved threads."""
 
     TITLE = "threads-tui"
@@ -121,10 +121,8 @@ class ThreadsApp(OrderedKeysApp[int]):
         self.call_after_refresh(self._prepare_search)
 
     def settle_heap(self) -> None:
-        """Keep what lives as long as the app (the library's summaries, the screen) out of every
-        garbage collection pass, and make full passes rare: one over the objects of a large
-        library and a long thread takes longer than a frame. Most garbage here has no cycles
-        and goes at once; what has waits a little longer."""
+        """Keep what lives as long as the app out of garbage collection, and full passes rare: one over
+        a large library and a long thread takes longer than a frame."""
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
 
@@ -134,17 +132,6 @@ class ThreadsApp(OrderedKeysApp[int]):
         """The main screen says what a key there waits for."""
         if self.screen is self.main_screen:
             self.main_screen.prepare_for_key(event)
-
-    # -- workers ----------------------------------------------------------
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.report_worker_error(event)
-
-    def report_worker_error(self, event: Worker.StateChanged) -> None:
-        """Failed workers (they run with exit_on_error=False): tell the user."""
-        failure = worker_failure(event)
-        if failure:
-            self.notify(failure, severity="error", timeout=10, markup=False)
 
     # -- library ----------------------------------------------------------
 
@@ -168,10 +155,8 @@ class ThreadsApp(OrderedKeysApp[int]):
         self.call_from_thread(self.post_message, LibraryChanged())
 
     def check_library(self) -> None:
-        """Reload the library if another process changed it (run every few seconds).
-
-        A library that could not be read is tried again only once its file changes.
-        """
+        """Reload the library if another process changed it (one that could not be read: once its file
+        changes), else the user's file if it changed; run every few seconds."""
         if self.library.changed_on_disk() and file_stamp(self.library.path) != self._unreadable_stamp:
             self._reload_library()
         elif self.session.user_file_changed():
@@ -249,8 +234,6 @@ class ThreadsApp(OrderedKeysApp[int]):
         self._swap_in(library)
 
     def _deleted(self, deletion: Deletion) -> None:
-        from .screens.main import describe
-
         self.session.deleted(deletion)
         self.notify(f"Deleted {describe(deletion.threads[0].summary)} — z to undo.", markup=False)
 
@@ -264,8 +247,6 @@ class ThreadsApp(OrderedKeysApp[int]):
 
     @work(thread=True, group="undo-delete", exit_on_error=False)
     def _undo(self, deletion: Deletion) -> None:
-        from .screens.main import describe
-
         library = Library.open(self.library.path)
         try:
             library.restore(deletion)
@@ -290,8 +271,7 @@ class ThreadsApp(OrderedKeysApp[int]):
 
     @work(thread=True, group="export", exit_on_error=False)
     def _export(self, thread_ids: list[str], kind: str, folder: Path) -> None:
-        """Write threads as the CLI's `export` does (same files, same names), off the UI thread; say
-        how many and where, or in one line why not."""
+        """Write threads as the CLI's `export` does, off the UI thread; say how many and where, or why not."""
         from .export import ExportError, export_threads, user_extras, written_line
 
         library = self.library
@@ -495,8 +475,7 @@ class ThreadsApp(OrderedKeysApp[int]):
         self.exit(return_code, return_code=return_code)
 
     def _quit_on_signals(self) -> None:
-        """A closed terminal (SIGHUP) or a `kill` (SIGTERM) quits as `q` does: the reading
-        position is kept (run_reader saves it once the app has stopped)."""
+        """A closed terminal (SIGHUP) or a `kill` (SIGTERM) quits as `q` does, keeping the reading position."""
         loop = asyncio.get_running_loop()
         for number in QUIT_SIGNALS:
             try:
@@ -615,6 +594,7 @@ class ThreadsApp(OrderedKeysApp[int]):
             yield SystemCommand(f"Sort: {label}", f"Sort the thread list {label} (remembered)",
                                 partial(self.post_message, ChooseSort(order)))
         yield SystemCommand("Help", "Show every key (?)", self.action_help)
+
 
 def run_reader(library: Library, import_paths: Sequence[Path] = (), import_links: Sequence[str] = ()) -> int:
     """Run the reader until it quits (after importing paths and links); save reading state on the way out."""

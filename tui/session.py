@@ -21,23 +21,14 @@ from .sorting import known_sort
 from .storage import file_stamp
 from .user_data import Highlight, UserData, UserDataError
 
-# How long the reader waits, in seconds; tests set them to 0 to run the delayed work at once.
-SAVE_STATE_SECONDS = 1.0
-# The list's cursor must rest this long on a thread before it opens (paging past opens none).
-OPEN_AFTER_SECONDS = 0.12
-MARK_READ_AFTER_SECONDS = 5.0  # focus on the reading pane this long marks its thread read
-SEARCH_DELAY_SECONDS = 0.25
-
-
 @dataclass(slots=True)
 class Delays:
-    """How long the reader waits before it saves reading state, opens the thread the list's cursor
-    rests on, marks a thread read the reading pane dwells on, and searches what is typed."""
+    """How long the reader waits, in seconds; tests set them to 0 to run the delayed work at once."""
 
-    save_state_after: float = SAVE_STATE_SECONDS
-    open_after: float = OPEN_AFTER_SECONDS
-    mark_read_after: float = MARK_READ_AFTER_SECONDS
-    search_delay: float = SEARCH_DELAY_SECONDS
+    save_state_after: float = 1.0  # before it saves reading state
+    open_after: float = 0.12  # the list's cursor rests this long on a thread before it opens (paging past opens none)
+    mark_read_after: float = 5.0  # focus on the reading pane this long marks its thread read
+    search_delay: float = 0.25  # before it searches what is typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +134,8 @@ class ReadingSession:
             self.pending_states[thread_id] = {**fields, **self.pending_states.get(thread_id, {})}
 
     def write_states(self, pending: dict[str, dict[str, Any]]) -> tuple[int, int, int] | None:
-        """Write reading-state changes into the user's file (raises LibraryError or UserDataError).
-
-        Returns the file's stamp after it where nobody else wrote it since it
-        was read: our own save is no news, and need not be read again.
-        """
+        """Write reading-state changes into the user's file (raises LibraryError or UserDataError); the file's
+        stamp after it where nobody else wrote it since it was read (our own save need not be read again)."""
         user_data = UserData(self.library)
         with self.library.locked():
             seen = file_stamp(user_data.path) == self.user_stamp

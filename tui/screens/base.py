@@ -1,4 +1,4 @@
-"""What the reader's screens share: telling the user of a failed worker."""
+"""What the reader's app and screens share: telling the user of a failed worker, and counting things."""
 
 from __future__ import annotations
 
@@ -29,23 +29,20 @@ WORKER_TASKS = {
 }
 
 
-def worker_failure(event: Worker.StateChanged) -> str:
-    """The line that tells of a failed worker (they run with exit_on_error=False); "" for other changes."""
-    if event.state is not WorkerState.ERROR:
-        return ""
-    error = event.worker.error
-    task = WORKER_TASKS.get(event.worker.group, "A background task")
-    reason = str(error) if isinstance(error, LibraryError) else f"{type(error).__name__}: {error}"
-    return f"{task} failed: {strip_control(reason)}"
+def plural(count: int, noun: str) -> str:
+    """`1 thread`, `2 threads`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class ReportsWorkerErrors:
-    """A screen mixin: a failed worker is told (`Worker.StateChanged` goes only to the node that
-    started the worker, so each screen tells of its own)."""
+    """A mixin for the app and its screens: a failed worker (they run with exit_on_error=False) is told.
+    `Worker.StateChanged` goes only to the node that started the worker, so each tells of its own."""
 
     app: App[Any]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        failure = worker_failure(event)
-        if failure:
-            self.app.notify(failure, severity="error", timeout=10, markup=False)
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            task = WORKER_TASKS.get(event.worker.group, "A background task")
+            reason = str(error) if isinstance(error, LibraryError) else f"{type(error).__name__}: {error}"
+            self.app.notify(f"{task} failed: {strip_control(reason)}", severity="error", timeout=10, markup=False)

@@ -30,13 +30,9 @@ KEY_COLUMN = 22
 
 
 def bindings_text(title: str, bindings: list[BindingType]) -> Text:
-    """A titled section: one line per key with its description.
-
-    Bindings to another node's action (`screen.filter`) only show a key in a
-    pane's footer; that node's own section lists them.
-    """
-    text = Text()
-    text.append(title, style="bold underline")
+    """A titled section: one line per key with its description (bindings to another node's action,
+    `screen.filter`, are left to that node's section)."""
+    text = Text.assemble((title, "bold underline"))
     for binding in bindings:
         if isinstance(binding, Binding) and binding.description and "." not in binding.action:
             text.append("\n" + key_label(binding.key).ljust(KEY_COLUMN - 1) + " ", style="bold")
@@ -63,10 +59,8 @@ class HelpScreen(ModalScreen[None]):
                 for title, bindings in self.sections:
                     yield Static(bindings_text(title, bindings), classes="help-section")
                 for title, note in self.notes:
-                    text = Text()
-                    text.append(title, style="bold underline")
-                    text.append("\n" + note)
-                    yield Static(text, classes="help-section help-note")
+                    yield Static(Text.assemble((title, "bold underline"), "\n" + note),
+                                 classes="help-section help-note")
             yield Static("j k space b g G ctrl+d ctrl+u scroll · esc, q or ? closes · ctrl+p finds any command",
                          id="help-hint", markup=False)
         yield Footer(compact=True)

@@ -32,7 +32,7 @@ from ..messages import LibraryChanged
 from ..text import clean_line
 from ..widgets.key_scroll import KeyScroll
 from ..widgets.path_input import PathSuggester, TabCompletion, split_inputs
-from .base import ReportsWorkerErrors
+from .base import ReportsWorkerErrors, plural
 
 PROGRESS_EVERY_SECONDS = 0.1
 
@@ -40,10 +40,6 @@ PROGRESS_EVERY_SECONDS = 0.1
 def one_line(text: str) -> str:
     """A file name or failure line made safe to show: no escape sequences, control characters or line breaks."""
     return clean_line(text) or ""
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def report_text(report: ImportReport, paths: list[Path], cancelled: bool = False,
@@ -91,7 +87,6 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.running = False
         self.paths: list[Path] = []
         self.links: list[str] = []
-        self.progress_every = PROGRESS_EVERY_SECONDS
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-dialog"):
@@ -115,8 +110,7 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         self._completion = TabCompletion(self.query_one("#import-path", Input),
                                          self.query_one("#import-candidates", Static))
         if self.start_at_once:
-            paths, links = split_inputs(self.initial_path)
-            self.start(paths, links)
+            self.start(*split_inputs(self.initial_path))
 
     # -- importing --------------------------------------------------------
 
@@ -133,8 +127,7 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.paths = paths
         self.links = list(links)
         self._completion.show([])
-        path_input = self.query_one("#import-path", Input)
-        path_input.disabled = True
+        self.query_one("#import-path", Input).disabled = True
         progress = self.query_one("#import-progress", ProgressBar)
         progress.update(total=None, progress=0)
         progress.display = True
@@ -155,7 +148,7 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
             # (a wait for a server's rate limit is told at once: it lasts seconds).
             nonlocal last_posted, last_wait
             now = monotonic()
-            if now - last_posted >= self.progress_every or report.waiting != last_wait:
+            if now - last_posted >= PROGRESS_EVERY_SECONDS or report.waiting != last_wait:
                 last_posted, last_wait = now, report.waiting
                 self.post_message(self.Progress(report.files_done, report.threads_found, name,
                                                 report.links_done, report.waiting))

@@ -68,11 +68,7 @@ class LinksScreen(ModalScreen[str | None]):
         option_list.focus()
 
     def action_cursor(self, direction: str) -> None:
-        option_list = self.query_one(OptionList)
-        if direction == "down":
-            option_list.action_cursor_down()
-        else:
-            option_list.action_cursor_up()
+        getattr(self.query_one(OptionList), f"action_cursor_{direction}")()
 
     @on(OptionList.OptionSelected, "#links-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

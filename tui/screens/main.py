@@ -36,7 +36,7 @@ from ..widgets.reader_footer import ReaderFooter
 from ..widgets.reading_pane import ReadingPane, ThreadView
 from ..widgets.summary_list import SummaryList
 from ..widgets.thread_list import ThreadList
-from .base import ReportsWorkerErrors
+from .base import ReportsWorkerErrors, plural
 from .confirm import ConfirmScreen
 from .keep import NoteScreen, TagChange, TagsScreen
 from .links import LinkChoice, LinksScreen
@@ -46,7 +46,6 @@ COPY_KEYS = Binding.Group("Copy")
 SIDEBAR_MIN_WIDTH = 110
 # Below this width one pane shows at a time (the one with focus): two would leave neither readable.
 TWO_PANES_MIN_WIDTH = 80
-NO_OTHER_THREADS = "No other threads by this author."
 # What acts on the open thread (it is saved as the one to reopen on quit).
 THREAD_ACTIONS = frozenset({"copy_post", "copy_thread", "toggle_bookmark", "quit_key", "copy_quote", "select_posts",
                             "keep_highlight", "edit_tags", "refresh_thread", "post_origin", "open_links", "find"})
@@ -65,10 +64,6 @@ def describe(summary: Mapping[str, Any]) -> str:
     """`“title” by @handle`, for a question or a notification (one line, control characters out)."""
     title = clean_line(summary.get("title")) or "(no text)"
     return f"“{title[:80]}{'…' if len(title) > 80 else ''}” by {clean_line(author_label(summary)) or '?'}"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class MainScreen(ReportsWorkerErrors, Screen):
@@ -491,7 +486,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             author_list.set_items([])
         else:
             title.update(f"More from {author_label(summary)}")
-            author_list.empty_text = NO_OTHER_THREADS
+            author_list.empty_text = "No other threads by this author."
             keep = author_list.current["id"] if author_list.current else None
             author_list.set_items(self.session.library.by_author(summary), keep_id=keep)
         self._show_sidebar_hint()
@@ -726,16 +721,11 @@ class MainScreen(ReportsWorkerErrors, Screen):
         return [self.thread_list, self.reading_pane.view, self.query_one(AuthorList)]
 
     def _pane_index(self) -> int | None:
-        focused = self.focused
-        if focused is None:
+        """Which of `_panes` holds the focus, if one does."""
+        if self.focused is None:
             return None
-        for index, pane in enumerate(self._panes()):
-            box = pane if index == 1 else pane.parent
-            if box is not None and box in focused.ancestors_with_self:
-                return index
-        if self.reading_pane in focused.ancestors_with_self:
-            return 1
-        return None
+        boxes = [self.query_one("#list-pane"), self.reading_pane, self.query_one("#sidebar")]
+        return next((index for index, box in enumerate(boxes) if box in self.focused.ancestors_with_self), None)
 
     def _reachable(self, pane: Widget) -> bool:
         """One at a time, every pane can be shown; else those on screen."""

@@ -12,11 +12,7 @@ from .thread_list import PREVIEW_MARK, count_label, date_label
 
 
 class AuthorList(SummaryList):
-    """Right pane: the author's other threads in the library, newest first.
-
-    The first line is the title, the second the date and the size, or how
-    much of a preview is held.
-    """
+    """Right pane: the author's other threads, newest first: title, then date and size (or preview state)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "screen.toggle_sidebar", "Hide", id="sidebar.hide"),

@@ -19,11 +19,8 @@ def hit_item(index: int, hit: Any) -> Item:
 
 
 class HitList(SummaryList):
-    """`n/N · @author · title` above the snippet, matches highlighted.
-
-    Snippets and summaries are made only for the hits drawn: a common word
-    can have tens of thousands.
-    """
+    """`n/N · @author · title` above the snippet, matches highlighted; made only for the hits drawn
+    (a common word can have tens of thousands)."""
 
     COMPONENT_CLASSES = SummaryList.COMPONENT_CLASSES | {"hit-list--match"}
 

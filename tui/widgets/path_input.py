@@ -24,12 +24,8 @@ MAX_CANDIDATES_SHOWN = 30
 
 
 def completions(value: str) -> list[str]:
-    """Every value that completes the last path in `value` by one folder entry (folders end in `/`).
-
-    Several paths are separated by `;`; only the last is completed. Hidden
-    entries are offered only once a `.` is typed. Sorted with a name before
-    the longer names it starts (`threadreader/` before `threadreader-html/`).
-    """
+    """Every value that completes the last of the `;`-separated paths in `value` by one folder entry
+    (folders end in `/`; hidden ones once a `.` is typed), a name before the longer names it starts."""
     head, separator, last = value.rpartition(";")
     part = last.lstrip()
     if not part:
@@ -79,10 +75,8 @@ class PathSuggester(Suggester):
 
 
 class TabCompletion:
-    """Tab in a path box, as a shell's: the path is completed to what every match starts with; when
-    that adds nothing, tab steps through the matches, which are listed in `shown` (the one chosen in
-    bold). The box's suggester is a `PathSuggester`; the screen calls `complete` on tab and
-    `changed` on each `Input.Changed` of the box."""
+    """Tab in a path box (its suggester a `PathSuggester`), as a shell's: complete to what every match
+    starts with, else step through the matches, listed in `shown`. The screen calls `complete` and `changed`."""
 
     def __init__(self, path_input: Input, shown: Static) -> None:
         self.path_input = path_input

@@ -38,17 +38,14 @@ class ReaderFooter(Footer):
         self.call_after_refresh(self.recompose)  # every key back, then as many as fit
 
     def refit(self) -> None:
-        """Make and fit the keys again if they changed while the screen was covered (a dialog turns
-        the app's keys off while it is open, and on again as it closes: no change), once the screen
-        is drawn: what uncovered it (a search's thread, say) shows first."""
+        """Make and fit the keys again if they changed while the screen was covered, once it is drawn
+        (what uncovered it, a search's thread say, shows first)."""
         if self.is_mounted and self._keys_now() != self._made_for:
             self.call_later(self.call_after_refresh, self.recompose)  # from the footer's queue: its compose binds to it
 
     def _units(self) -> list[list[Widget]]:
-        """The footer's items as they are left out: a key, or a group of keys with its label.
-
-        Textual exports no names for the footer's parts: they are told apart by their CSS types.
-        """
+        """The footer's items as they are left out: a key, or a group of keys with its label (told apart
+        by CSS type: Textual exports no names for the footer's parts)."""
         groups = set(self.query_children("KeyGroup"))
         labels = set(self.query_children("FooterLabel"))
         units: list[list[Widget]] = []

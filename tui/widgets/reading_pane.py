@@ -134,10 +134,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     # -- content ----------------------------------------------------------
 
     def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = (), notice: str = "") -> None:
-        """Display a thread with post `position` at the top; highlight `terms`.
-
-        With no thread, `notice` says why there is nothing to read.
-        """
+        """Display a thread with post `position` at the top, `terms` highlighted; with none, `notice`."""
         self.thread = thread
         self.terms = tuple(terms)
         self.notice = notice
@@ -200,15 +197,12 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         # A long thread's lines take milliseconds to free: that is done once the new thread is drawn.
         self.call_after_refresh(self._lines.clear)
         self._lines, self._post_starts = [], []
-        thread = self.thread
-        self._numbers = post_numbers(thread) if thread is not None else {}
-        if thread is None:
+        self._numbers = post_numbers(self.thread) if self.thread is not None else {}
+        if self.thread is None:
             self._lines += self._wrap(Text(strip_control(self.notice)), self._width, "notice")
-        else:
-            notice = missing_text(thread)
-            if notice:
-                self._lines += self._wrap(Text(notice), self._width, "notice")
-                self._lines.append((Text(""), "text"))
+        elif notice := missing_text(self.thread):
+            self._lines += self._wrap(Text(notice), self._width, "notice")
+            self._lines.append((Text(""), "text"))
         self._sync_size()
 
     def _lay_out_posts(self, until: int, enough: Callable[[], bool] | None = None, sync: bool = True) -> None:
@@ -308,13 +302,11 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         return styled
 
     def _wrap(self, text: Text, width: int, kind: str, prefix: str = "") -> list[tuple[Text, str]]:
-        lines = text.wrap(self.app.console, max(1, width - len(prefix)))
-        out = []
-        for line in lines:
-            if prefix:
-                line = Text(prefix, style=self.get_component_rich_style("thread-view--quote", partial=True)) + line
-            out.append((line, kind))
-        return out
+        lines: list[Text] = list(text.wrap(self.app.console, max(1, width - len(prefix))))
+        if prefix:
+            prefix_style = self.get_component_rich_style("thread-view--quote", partial=True)
+            lines = [Text(prefix, style=prefix_style) + line for line in lines]
+        return [(line, kind) for line in lines]
 
     def _post_lines(self, post: Post, n: int, total: int, width: int) -> list[tuple[Text, str]]:
         lines: list[tuple[Text, str]] = [(Text(post_label(post, n, total, self._numbers)), "label")]
@@ -327,12 +319,10 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         for media in post.media:
             lines += self._wrap(Text(strip_control(media_line(media)), style=media_style), width, "media")
         if post.quoted:
-            quoted = post.quoted
-            quote_style = "thread-view--quote"
-            for paragraph in quoted.text.split("\n"):
-                lines += self._wrap(self._styled(paragraph, width - len(QUOTE_PREFIX), quote_style), width, "quote",
-                                    QUOTE_PREFIX)
-            for media in quoted.media:
+            for paragraph in post.quoted.text.split("\n"):
+                lines += self._wrap(self._styled(paragraph, width - len(QUOTE_PREFIX), "thread-view--quote"), width,
+                                    "quote", QUOTE_PREFIX)
+            for media in post.quoted.media:
                 lines += self._wrap(Text(strip_control(media_line(media)), style=media_style), width,
                                     "quote", QUOTE_PREFIX)
         return lines
@@ -403,14 +393,17 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.post_message(self.Moved())
         self.go_to_post(self.current - 1)
 
-    def action_page_down(self) -> None:
+    def _moved(self) -> None:
+        """The user scrolled: they are reading, and the post go_to_post pinned is no longer on top."""
         self.post_message(self.Moved())
         self._pinned = None
+
+    def action_page_down(self) -> None:
+        self._moved()
         self.scroll_page_down(animate=False)
 
     def action_page_up(self) -> None:
-        self.post_message(self.Moved())
-        self._pinned = None
+        self._moved()
         self.scroll_page_up(animate=False)
 
     def action_half_page_down(self) -> None:
@@ -420,14 +413,17 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._scroll_half_page(-1)
 
     def _scroll_half_page(self, direction: int) -> None:
-        self.post_message(self.Moved())
-        self._pinned = None
+        self._moved()
         self.scroll_to(y=self.scroll_y + direction * max(1, self.scrollable_content_region.height // 2),
                        animate=False)
 
     def highlight(self, terms: Sequence[str]) -> None:
         """Highlight `terms` in the posts (a search within the thread), staying at the current post."""
         self.terms = tuple(terms)
+        self._lay_out_again()
+
+    def _lay_out_again(self) -> None:
+        """Lay the thread out afresh, staying at the current post."""
         keep = self.current
         self._reset_layout()
         self.go_to_post(keep)
@@ -438,16 +434,13 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.go_to_post(0)
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        self.post_message(self.Moved())
-        self._pinned = None
+        self._moved()
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        self.post_message(self.Moved())
-        self._pinned = None
+        self._moved()
 
     def action_bottom(self) -> None:
-        self.post_message(self.Moved())
-        self._pinned = None
+        self._moved()
         if self.thread is not None:
             self._lay_out_posts(self.thread.post_count - 1)
         self.scroll_end(animate=False)
@@ -460,24 +453,12 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _theme_changed(self, theme: object) -> None:
         """Links, mentions and media carry their colours from layout: lay the thread out again in the new theme's."""
-        keep = self.current
-        self._reset_layout()
-        self.go_to_post(keep)
+        self._lay_out_again()
 
     def on_resize(self, event: events.Resize) -> None:
         self.refresh_bindings()
         if self._text_width() != self._width:
-            keep = self.current
-            self._reset_layout()
-            self.go_to_post(keep)
-
-    def _line_style(self, kind: str) -> Style:
-        name = {
-            "label": "thread-view--label",
-            "separator": "thread-view--separator",
-            "notice": "thread-view--notice",
-        }.get(kind)
-        return self.get_component_rich_style(name, partial=True) if name else Style()
+            self._lay_out_again()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -487,11 +468,12 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, base)
         text, kind = self._lines[line_number]
         if kind == "label" and self.post_at_line(line_number) == self.current:
-            text = Text("▶ ", style=self.get_component_rich_style("thread-view--current", partial=True)) + Text(
-                text.plain, style=self.get_component_rich_style("thread-view--current", partial=True))
+            current_style = self.get_component_rich_style("thread-view--current", partial=True)
+            text = Text("▶ ", style=current_style) + Text(text.plain, style=current_style)
         else:
             text = text.copy()
-            text.stylize_before(self._line_style(kind))
+            if kind in ("label", "separator", "notice"):
+                text.stylize_before(self.get_component_rich_style(f"thread-view--{kind}", partial=True))
         if kind == "label" and (marks := self._marks(self.post_at_line(line_number))):
             text.append(marks, style=self.get_component_rich_style("thread-view--mark", partial=True))
         segments = list(text.render(self.app.console))

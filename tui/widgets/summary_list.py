@@ -36,11 +36,8 @@ RENDERED_ROWS_KEPT = 256
 
 
 class SummaryList(ScrollView, can_focus=True):
-    """Base for the thread list and the author sidebar: rows of `ROW_HEIGHT` lines.
-
-    Subclasses say how an item looks in `format_item`; this class handles
-    the cursor, scrolling, clicks and the messages.
-    """
+    """Rows of `ROW_HEIGHT` lines, each drawn by `format_item` (subclasses say how); the cursor, scrolling,
+    clicks and messages are handled here."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "summary-list--cursor",
@@ -89,9 +86,7 @@ class SummaryList(ScrollView, can_focus=True):
         """Replace the items; keep the cursor on `keep_id` when it is still there."""
         self.items = items
         self._rendered.clear()
-        index = 0
-        if keep_id is not None:
-            index = position_of(items, keep_id) or 0
+        index = (position_of(items, keep_id) or 0) if keep_id is not None else 0
         self.virtual_size = Size(self.size.width, len(items) * self.ROW_HEIGHT)
         self.set_reactive(SummaryList.cursor, index)
         self.refresh()

@@ -34,11 +34,8 @@ def date_label(item: Item) -> str:
 
 
 class ThreadList(SummaryList):
-    """Left pane: marks, title and post count on the first line; author and date below.
-
-    The count (`7`, or `◐ 1/11` for a preview) ends the first line and the
-    date ends the second: what gets cut in a narrow pane is the title and
-    the author, never the count or the date.
+    """Left pane: marks, title and count (`7`, or `◐ 1/11` for a preview); author and date below. A narrow
+    pane cuts the title and the author, never the count or the date.
 
     | key | action |
     |---|---|
@@ -64,10 +61,7 @@ class ThreadList(SummaryList):
         if not self.show_vertical_scrollbar:
             width -= 1  # a column between the count and the border
         state = self.states.get(item["id"], {})
-        marks = (
-            (BOOKMARK_MARK if state.get("bookmarked") else " ")
-            + (UNREAD_MARK if not state.get("read") else " ")
-        )
+        marks = (BOOKMARK_MARK if state.get("bookmarked") else " ") + (" " if state.get("read") else UNREAD_MARK)
         count = Text()
         if not item.get("complete"):
             count.append(PREVIEW_MARK + " ", style=self.mark_style())
