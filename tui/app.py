@@ -36,9 +36,12 @@ from .sorting import SORT_LABELS, known_sort
 from .storage import file_stamp
 from .text import strip_control
 from .weblinks import short_address
+from .widgets.author_list import AuthorList
+from .widgets.filter_input import FilterInput
+from .widgets.find_bar import FindInput
 from .widgets.reading_pane import ThreadView
 from .widgets.summary_list import SummaryList
-from .widgets.thread_list import BOOKMARK_MARK, PREVIEW_MARK, UNREAD_MARK
+from .widgets.thread_list import BOOKMARK_MARK, PREVIEW_MARK, UNREAD_MARK, ThreadList
 
 # Screens and the import machinery are imported when first used: start-up
 # pays only for the main screen.
@@ -125,8 +128,6 @@ class ThreadsApp(ReportsWorkerErrors, OrderedKeysApp[int]):
         a large library and a long thread takes longer than a frame."""
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
-
-    # -- keys -------------------------------------------------------------
 
     def prepare_for_key(self, event: KeyEvent) -> None:
         """The main screen says what a key there waits for."""
@@ -377,8 +378,7 @@ class ThreadsApp(ReportsWorkerErrors, OrderedKeysApp[int]):
 
     def _states_written(self, stamp: tuple[int, int, int] | None) -> None:
         self.saving_fails = False
-        # Our own save is no news: where nobody else wrote the file since it was read, it need not be
-        # read again (else the next check reads it, and takes what the others wrote).
+        # Our own save need not be read again (`write_states`); else the next check reads what others wrote.
         if stamp is not None:
             self.session.user_stamp = stamp
 
@@ -529,10 +529,6 @@ class ThreadsApp(ReportsWorkerErrors, OrderedKeysApp[int]):
         from .screens.keep import HighlightsScreen, TagsScreen
         from .screens.links import LinksScreen
         from .screens.search import SearchScreen
-        from .widgets.author_list import AuthorList
-        from .widgets.filter_input import FilterInput
-        from .widgets.find_bar import FindInput
-        from .widgets.thread_list import ThreadList
 
         return [
             ("Everywhere", [*self.BINDINGS, Binding("ctrl+p", "", "Command palette: every action by name"),

@@ -21,7 +21,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, RadioButton, RadioSet, Static
 
-from ..widgets.path_input import PathSuggester, TabCompletion
+from ..widgets.path_input import PathInput
 
 # What can be exported, as `ExportChoice.what` names it, and how the dialog says it.
 WHAT = {"thread": "The open thread", "list": "The list shown", "bookmarks": "The bookmarked threads"}
@@ -60,33 +60,27 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
             with RadioSet(id="export-kind"):
                 for key, label in KINDS.items():
                     yield RadioButton(label, value=key == "markdown", id=f"kind-{key}")
-            yield Input(self.initial_folder, placeholder="folder, e.g. ~/Documents/threads", id="export-folder",
-                        suggester=PathSuggester(), select_on_focus=False)
-            yield Static("", id="export-candidates", markup=False)
+            candidates = Static("", id="export-candidates", markup=False)
+            yield PathInput(self.initial_folder, candidates, placeholder="folder, e.g. ~/Documents/threads",
+                            id="export-folder")
+            yield candidates
             yield Static("", id="export-status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#export-dialog").border_title = "Export"
-        candidates = self.query_one("#export-candidates", Static)
-        candidates.display = False
         self.query_one("#export-status").display = False
-        self._completion = TabCompletion(self.query_one("#export-folder", Input), candidates)
-        self.query_one("#export-folder", Input).focus()
+        self.query_one(PathInput).focus()
 
     def _chosen(self, group: str) -> str:
         pressed = self.query_one(f"#export-{group}", RadioSet).pressed_button
         return (pressed.id or "").partition("-")[2] if pressed is not None else ""
 
     async def action_complete(self) -> None:
-        if self.focused is self.query_one("#export-folder", Input):
-            await self._completion.complete()
+        if isinstance(self.focused, PathInput):
+            await self.focused.complete()
         else:
             self.focus_next()
-
-    @on(Input.Changed, "#export-folder")
-    def _folder_changed(self, event: Input.Changed) -> None:
-        self._completion.changed(event.value)
 
     @on(Input.Submitted, "#export-folder")
     def _submitted(self, event: Input.Submitted) -> None:

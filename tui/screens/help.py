@@ -14,11 +14,8 @@ from textual.widgets import Footer, Static
 
 from ..widgets.key_scroll import KeyScroll
 
-KEY_NAMES = {
-    "down": "↓", "up": "↑", "pagedown": "pgdn", "pageup": "pgup", "question_mark": "?",
-    "slash": "/", "space": "space", "enter": "enter", "escape": "esc", "tab": "tab",
-    "shift+tab": "shift+tab", "ctrl+p": "ctrl+p", "delete": "del",
-}
+KEY_NAMES = {"down": "↓", "up": "↑", "pagedown": "pgdn", "pageup": "pgup", "question_mark": "?", "slash": "/",
+             "escape": "esc", "delete": "del"}
 
 
 def key_label(keys: str) -> str:

@@ -31,7 +31,7 @@ from ..library import Library, LibraryError
 from ..messages import LibraryChanged
 from ..text import clean_line
 from ..widgets.key_scroll import KeyScroll
-from ..widgets.path_input import PathSuggester, TabCompletion, split_inputs
+from ..widgets.path_input import PathInput, split_inputs
 from .base import ReportsWorkerErrors, plural
 
 PROGRESS_EVERY_SECONDS = 0.1
@@ -92,10 +92,9 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         with Vertical(id="import-dialog"):
             yield Static("Files, folders or links to import (several: separate with ;). "
                          "Tab completes, enter imports, esc closes.", id="import-help", markup=False)
-            yield Input(self.initial_path, placeholder="~/Downloads/thread.txt", id="import-path",
-                        suggester=PathSuggester(),
-                        select_on_focus=False)  # focus goes there to edit the path, or to type on
-            yield Static("", id="import-candidates", markup=False)
+            candidates = Static("", id="import-candidates", markup=False)
+            yield PathInput(self.initial_path, candidates, placeholder="~/Downloads/thread.txt", id="import-path")
+            yield candidates
             # How many files there are is known only once they are all found: no percentage.
             yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="import-progress")
             yield Static("", id="import-status", markup=False)
@@ -106,13 +105,8 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#import-dialog").border_title = "Import"
         self.query_one("#import-progress").display = False
-        self.query_one("#import-candidates").display = False
-        self._completion = TabCompletion(self.query_one("#import-path", Input),
-                                         self.query_one("#import-candidates", Static))
         if self.start_at_once:
             self.start(*split_inputs(self.initial_path))
-
-    # -- importing --------------------------------------------------------
 
     @on(Input.Submitted, "#import-path")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -126,8 +120,9 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.running = True
         self.paths = paths
         self.links = list(links)
-        self._completion.show([])
-        self.query_one("#import-path", Input).disabled = True
+        path_input = self.query_one(PathInput)
+        path_input.list_matches([])
+        path_input.disabled = True
         progress = self.query_one("#import-progress", ProgressBar)
         progress.update(total=None, progress=0)
         progress.display = True
@@ -156,8 +151,7 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         try:
             # A library of its own: the UI's copy is only read on the UI thread.
             library = Library.open(self.library_path)
-            report = run_import(paths, library, progress=progress, cancelled=lambda: worker.is_cancelled,
-                                links=links)
+            report = run_import(paths, library, progress=progress, cancelled=lambda: worker.is_cancelled, links=links)
         except LibraryError as error:
             self.app.call_from_thread(self._failed, str(error))
             return
@@ -177,10 +171,9 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
             return
         where = f" · {one_line(message.name)}" if message.name else ""
         files = message.files_done - message.links_done
-        done = ", ".join(part for part in (plural(files, "file") if files or not self.links else "",
-                                            f"{message.links_done} of {plural(len(self.links), 'link')}"
-                                            if self.links else "") if part)
-        self._status(f"{done} done, {plural(message.threads_found, 'thread')} found{where} · esc cancels")
+        done = [plural(files, "file")] if files or not self.links else []
+        done += [f"{message.links_done} of {plural(len(self.links), 'link')}"] if self.links else []
+        self._status(f"{', '.join(done)} done, {plural(message.threads_found, 'thread')} found{where} · esc cancels")
 
     def _finished(self, report: ImportReport, cancelled: bool) -> None:
         self._stopped()
@@ -234,23 +227,13 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
     def _status(self, text: str) -> None:
         self.query_one("#import-status", Static).update(text)
 
-    # -- completing paths ---------------------------------------------------
-
     async def action_complete(self) -> None:
-        """Tab: go to the path box; there, complete like a shell (`TabCompletion`)."""
-        path_input = self.query_one("#import-path", Input)
-        if path_input.disabled:
-            return
-        if self.focused is not path_input:
+        """Tab: go to the path box; there, complete like a shell (`PathInput`)."""
+        path_input = self.query_one(PathInput)
+        if self.focused is path_input and not path_input.disabled:
+            await path_input.complete()
+        elif not path_input.disabled:
             path_input.focus()
-            return
-        await self._completion.complete()
-
-    @on(Input.Changed, "#import-path")
-    def _path_changed(self, event: Input.Changed) -> None:
-        self._completion.changed(event.value)
-
-    # -- keys -------------------------------------------------------------
 
     def action_close(self) -> None:
         if self.running:

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,29 +23,44 @@ from textual.widgets.option_list import Option
 
 from ..text import clean_line
 
+AnswerT = TypeVar("AnswerT")
 
-class NoteScreen(ModalScreen[str | None]):
+
+class AskScreen(ModalScreen[AnswerT]):
+    """A line of help over one box to type in; enter dismisses with `answer(what is typed)`."""
+
+    def __init__(self, title: str, help_text: str, box: Input) -> None:
+        super().__init__()
+        self.title_text, self.help_text, self.box = title, help_text, box
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="keep-dialog"):
+            yield Static(self.help_text, markup=False, classes="keep-help")
+            yield self.box
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#keep-dialog").border_title = self.title_text
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(self.answer(event.value))
+
+    def answer(self, typed: str) -> AnswerT:
+        raise NotImplementedError
+
+
+class NoteScreen(AskScreen[str | None]):
     """Type an optional note for a highlight; enter keeps it (empty: no note), esc keeps nothing."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Cancel", id="note.cancel")]
 
-    def __init__(self, what: str) -> None:
-        super().__init__()
-        self.what = what  # `posts 3–5 of 23`
+    def __init__(self, what: str) -> None:  # `posts 3–5 of 23`
+        super().__init__("Highlight", f"Keep {what} as a highlight. A note (optional), then enter; esc cancels.",
+                         Input(placeholder="note", id="note-input"))
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="keep-dialog"):
-            yield Static(f"Keep {self.what} as a highlight. A note (optional), then enter; esc cancels.",
-                         markup=False, classes="keep-help")
-            yield Input(placeholder="note", id="note-input")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#keep-dialog").border_title = "Highlight"
-
-    @on(Input.Submitted, "#note-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip())
+    def answer(self, typed: str) -> str | None:
+        return typed.strip()
 
 
 class TagSuggester(Suggester):
@@ -71,7 +86,7 @@ class TagChange:
     remove: list[str]
 
 
-class TagsScreen(ModalScreen[TagChange | None]):
+class TagsScreen(AskScreen[TagChange | None]):
     """Type tags to add (`-tag` removes one), with completion from the tags in use; enter applies."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -80,35 +95,21 @@ class TagsScreen(ModalScreen[TagChange | None]):
     ]
 
     def __init__(self, current: list[str], in_use: list[str]) -> None:
-        super().__init__()
-        self.current = current
-        self.in_use = in_use
-
-    def compose(self) -> ComposeResult:
-        have = " ".join(f"#{tag}" for tag in self.current) or "none yet"
-        with Vertical(id="keep-dialog"):
-            yield Static(f"Tags now: {have}. Type tags to add, -tag to remove one; enter applies, esc cancels.",
-                         markup=False, classes="keep-help")
-            yield Input(placeholder="tag -other", id="tags-input",
-                        suggester=TagSuggester(self.in_use))
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#keep-dialog").border_title = "Tags"
+        have = " ".join(f"#{tag}" for tag in current) or "none yet"
+        super().__init__("Tags", f"Tags now: {have}. Type tags to add, -tag to remove one; enter applies, esc cancels.",
+                         Input(placeholder="tag -other", id="tags-input", suggester=TagSuggester(in_use)))
 
     def action_complete(self) -> None:
         """Tab takes the tag suggested for the word being typed, and a space for the next one."""
-        tags_input = self.query_one("#tags-input", Input)
-        before = tags_input.value
-        tags_input.action_cursor_right()  # at the end of the text, this takes the suggestion
-        if tags_input.value != before:
-            tags_input.insert_text_at_cursor(" ")
+        before = self.box.value
+        self.box.action_cursor_right()  # at the end of the text, this takes the suggestion
+        if self.box.value != before:
+            self.box.insert_text_at_cursor(" ")
 
-    @on(Input.Submitted, "#tags-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        words = event.value.split()
-        self.dismiss(TagChange([w for w in words if not w.startswith("-")],
-                               [w[1:] for w in words if w.startswith("-") and len(w) > 1]))
+    def answer(self, typed: str) -> TagChange:
+        words = typed.split()
+        return TagChange([w for w in words if not w.startswith("-")],
+                         [w[1:] for w in words if w.startswith("-") and len(w) > 1])
 
 
 @dataclass(frozen=True, slots=True)

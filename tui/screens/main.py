@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from textual import events, on, work
@@ -159,9 +159,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.query_one(ReaderFooter).refit()
 
     def on_mount(self) -> None:
-        self.query_one("#list-pane").border_title = "Threads"
         self.refresh_threads(start_on=self.session.last_open_thread())
-        self.query_one(ThreadList).focus()
+        self.thread_list.focus()
 
     # -- the thread list --------------------------------------------------
 
@@ -235,8 +234,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def refresh_threads(self, start_on: str | None = None) -> None:
         """Reload the list from the library, keeping the selection where it can (else on `start_on`)."""
         thread_list = self.thread_list
-        thread_list.states = self.session.states
-        thread_list.tags = self.session.tags
+        thread_list.states, thread_list.tags = self.session.states, self.session.tags
         # The cursor's thread, else the open one (a filter that matched nothing kept it open).
         chosen = self.chosen_id
         keep = thread_list.current["id"] if thread_list.current else chosen if chosen is not None else start_on
@@ -729,8 +727,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def _reachable(self, pane: Widget) -> bool:
         """One at a time, every pane can be shown; else those on screen."""
-        return self.has_class("-single") or all(node.display for node in pane.ancestors_with_self
-                                                if node is not self)
+        return self.has_class("-single") or all(node.display for node in pane.ancestors_with_self if node is not self)
 
     def _move_to_pane(self, step: int, wrap: bool) -> None:
         panes = self._panes()
@@ -927,64 +924,52 @@ class MainScreen(ReportsWorkerErrors, Screen):
     def system_commands(self) -> Iterable[SystemCommand]:
         """The palette's commands for what this screen and its reading pane do (ctrl+p), each with its key."""
         view = self.reading_pane.view
-        yield SystemCommand("Open thread", "Open the thread selected in the list (enter)",
-                            self.thread_list.action_select)
-        yield SystemCommand("Next post", "Go to the next post in the reading pane (j)", view.action_next_post)
-        yield SystemCommand("Previous post", "Go to the previous post in the reading pane (k)",
-                            view.action_previous_post)
-        yield SystemCommand("Page down", "Page down in the reading pane (space)", view.action_page_down)
-        yield SystemCommand("Page up", "Page up in the reading pane (b)", view.action_page_up)
-        yield SystemCommand("Half page down", "Half a page down in the reading pane (ctrl+d)",
-                            view.action_half_page_down)
-        yield SystemCommand("Half page up", "Half a page up in the reading pane (ctrl+u)", view.action_half_page_up)
-        yield SystemCommand("Top", "Go to the first post of the thread (g)", view.action_top)
-        yield SystemCommand("Bottom", "Go to the last post of the thread (G)", view.action_bottom)
-        yield SystemCommand("Focus next pane", "Move focus to the next pane (tab)", self.action_pane_next)
-        yield SystemCommand("Focus previous pane", "Move focus to the previous pane (shift+tab)",
-                            self.action_pane_previous)
-        yield SystemCommand("Pane to the left", "Focus the pane to the left (h)", self.action_pane_left)
-        yield SystemCommand("Pane to the right", "Focus the pane to the right (l)", self.action_pane_right)
-        yield SystemCommand("Next hit", "Go to the next search hit (n)", self.action_next_hit)
-        yield SystemCommand("Previous hit", "Go to the previous search hit (N)", self.action_previous_hit)
-        yield SystemCommand("Copy post", "Copy the current post (c)", self.action_copy_post)
-        yield SystemCommand("Copy thread", "Copy the whole thread as clean text (C)", self.action_copy_thread)
-        yield SystemCommand("Select posts", "Start or drop a selection of posts in the reading pane (v)",
-                            self.action_select_posts)
-        yield SystemCommand("Copy as quote", "Copy the selected posts, or the current one, as a Markdown quote "
-                            "with its source (y)", self.action_copy_quote)
-        yield SystemCommand("Highlight", "Keep the selected posts, or the current one, as a highlight with a note (H)",
-                            self.action_keep_highlight)
-        yield SystemCommand("Tags", "Add or remove the open thread's tags (t)", self.action_edit_tags)
-        yield SystemCommand("Highlights", "Every highlight; enter opens one at its place (K)",
-                            self.action_show_highlights)
-        yield SystemCommand("Fetch again", "Fetch the open thread again from its address (R)",
-                            self.action_refresh_thread)
-        yield SystemCommand("Links", "The current post's links: open one in the browser, or copy it (o)",
-                            self.action_open_links)
-        yield SystemCommand("Find in thread", "Search the open thread; n / N step through its matches (F)",
-                            self.action_find)
-        yield SystemCommand("Post origin", "Where the current post came from: its address and captures (O)",
-                            self.action_post_origin)
-        yield SystemCommand("Bookmark", "Bookmark the open thread, or remove its bookmark (m)",
-                            self.action_toggle_bookmark)
-        yield SystemCommand("Bookmarked only", "Show only bookmarked threads, or all (B)",
-                            self.action_toggle_bookmarked_only)
-        yield SystemCommand("Delete thread", "Delete the selected thread, after asking (d; z undoes it)",
-                            self.action_delete_thread)
-        yield SystemCommand("Undo delete", "Put back the thread deleted last (z)", self.action_undo_delete)
-        yield SystemCommand("Mark read or unread", "Mark the selected thread read, or unread (u)",
-                            self.action_toggle_read)
-        yield SystemCommand("Mark all read", "Mark every thread shown read, after asking (M)",
-                            self.action_mark_all_read)
-        yield SystemCommand("Next unread", "Open the next unread thread in the list (J)", self.action_next_unread)
-        yield SystemCommand("Unread only", "Show only unread threads, or all (U)", self.action_toggle_unread_only)
-        yield SystemCommand("Sort", "Choose the list's order (S)", self.action_sort)
-        yield SystemCommand("Export", "Export the open thread, the list shown or the bookmarks as Markdown or "
-                            "HTML (e)", self.action_export)
-        yield SystemCommand("Filter", "Filter the thread list by title or author (f)", self.action_filter)
-        yield SystemCommand("Clear filter", "Show every thread again (esc)", self.action_clear_filter)
-        yield SystemCommand("Sidebar", "Show or hide More from @author (s)", self.action_toggle_sidebar)
-
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("Open thread", "Open the thread selected in the list (enter)", self.thread_list.action_select),
+            ("Next post", "Go to the next post in the reading pane (j)", view.action_next_post),
+            ("Previous post", "Go to the previous post in the reading pane (k)", view.action_previous_post),
+            ("Page down", "Page down in the reading pane (space)", view.action_page_down),
+            ("Page up", "Page up in the reading pane (b)", view.action_page_up),
+            ("Half page down", "Half a page down in the reading pane (ctrl+d)", view.action_half_page_down),
+            ("Half page up", "Half a page up in the reading pane (ctrl+u)", view.action_half_page_up),
+            ("Top", "Go to the first post of the thread (g)", view.action_top),
+            ("Bottom", "Go to the last post of the thread (G)", view.action_bottom),
+            ("Focus next pane", "Move focus to the next pane (tab)", self.action_pane_next),
+            ("Focus previous pane", "Move focus to the previous pane (shift+tab)", self.action_pane_previous),
+            ("Pane to the left", "Focus the pane to the left (h)", self.action_pane_left),
+            ("Pane to the right", "Focus the pane to the right (l)", self.action_pane_right),
+            ("Next hit", "Go to the next search hit (n)", self.action_next_hit),
+            ("Previous hit", "Go to the previous search hit (N)", self.action_previous_hit),
+            ("Copy post", "Copy the current post (c)", self.action_copy_post),
+            ("Copy thread", "Copy the whole thread as clean text (C)", self.action_copy_thread),
+            ("Select posts", "Start or drop a selection of posts in the reading pane (v)", self.action_select_posts),
+            ("Copy as quote", "Copy the selected posts, or the current one, as a Markdown quote with its source (y)",
+             self.action_copy_quote),
+            ("Highlight", "Keep the selected posts, or the current one, as a highlight with a note (H)",
+             self.action_keep_highlight),
+            ("Tags", "Add or remove the open thread's tags (t)", self.action_edit_tags),
+            ("Highlights", "Every highlight; enter opens one at its place (K)", self.action_show_highlights),
+            ("Fetch again", "Fetch the open thread again from its address (R)", self.action_refresh_thread),
+            ("Links", "The current post's links: open one in the browser, or copy it (o)", self.action_open_links),
+            ("Find in thread", "Search the open thread; n / N step through its matches (F)", self.action_find),
+            ("Post origin", "Where the current post came from: its address and captures (O)", self.action_post_origin),
+            ("Bookmark", "Bookmark the open thread, or remove its bookmark (m)", self.action_toggle_bookmark),
+            ("Bookmarked only", "Show only bookmarked threads, or all (B)", self.action_toggle_bookmarked_only),
+            ("Delete thread", "Delete the selected thread, after asking (d; z undoes it)", self.action_delete_thread),
+            ("Undo delete", "Put back the thread deleted last (z)", self.action_undo_delete),
+            ("Mark read or unread", "Mark the selected thread read, or unread (u)", self.action_toggle_read),
+            ("Mark all read", "Mark every thread shown read, after asking (M)", self.action_mark_all_read),
+            ("Next unread", "Open the next unread thread in the list (J)", self.action_next_unread),
+            ("Unread only", "Show only unread threads, or all (U)", self.action_toggle_unread_only),
+            ("Sort", "Choose the list's order (S)", self.action_sort),
+            ("Export", "Export the open thread, the list shown or the bookmarks as Markdown or HTML (e)",
+             self.action_export),
+            ("Filter", "Filter the thread list by title or author (f)", self.action_filter),
+            ("Clear filter", "Show every thread again (esc)", self.action_clear_filter),
+            ("Sidebar", "Show or hide More from @author (s)", self.action_toggle_sidebar),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """esc clears a filter only where there is one (the footer shows it then)."""

@@ -22,6 +22,7 @@ from ..session import ReadingSession
 from ..widgets.hit_list import HitList, hit_item
 from ..widgets.summary_list import SummaryList
 from .base import ReportsWorkerErrors
+from .keep import AskScreen
 
 
 # The hits a search in the reader keeps (n / N step through them): the newest threads' first. A
@@ -98,13 +99,12 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
                 node = parse(query)
             except QueryError as error:
                 problem = str(error)
+        status.set_class(bool(problem), "-error")
         if node is None:
             self.hits, self.query_text = [], query
             self.query_one(HitList).set_items([])
-            status.set_class(bool(problem), "-error")
             status.update(problem or "Type to search the whole library.")
             return None
-        status.set_class(False, "-error")
         if query != self._open_first_of:
             status.update(f"Searching for {query!r}…")
         return self._search(query, node)
@@ -165,25 +165,14 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.app.push_screen(SearchNameScreen(query), named)
 
 
-class SearchNameScreen(ModalScreen[str | None]):
+class SearchNameScreen(AskScreen[str | None]):
     """Type a name to keep a search under; enter keeps it, esc does not."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Cancel", id="search-name.cancel")]
 
     def __init__(self, query: str) -> None:
-        super().__init__()
-        self.search_query = query
+        super().__init__("Save search", f"Keep the search {query!r} under a name, then enter; esc cancels. "
+                         "ctrl+p then the name runs it again.", Input(placeholder="name", id="search-name-input"))
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="keep-dialog"):
-            yield Static(f"Keep the search {self.search_query!r} under a name, then enter; esc cancels. "
-                         "ctrl+p then the name runs it again.", markup=False, classes="keep-help")
-            yield Input(placeholder="name", id="search-name-input")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#keep-dialog").border_title = "Save search"
-
-    @on(Input.Submitted, "#search-name-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(" ".join(event.value.split()) or None)
+    def answer(self, typed: str) -> str | None:
+        return " ".join(typed.split()) or None

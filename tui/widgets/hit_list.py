@@ -10,8 +10,6 @@ from rich.text import Text
 from ..formatting import author_label, total_of
 from .summary_list import Item, SummaryList
 
-SummaryOf = Callable[[str], "Item | None"]
-
 
 def hit_item(index: int, hit: Any) -> Item:
     """A list item for one hit (a search.Hit); its thread's summary is looked up when drawn."""
@@ -24,7 +22,7 @@ class HitList(SummaryList):
 
     COMPONENT_CLASSES = SummaryList.COMPONENT_CLASSES | {"hit-list--match"}
 
-    def __init__(self, summary_of: SummaryOf = lambda thread_id: None, **kwargs: Any) -> None:
+    def __init__(self, summary_of: Callable[[str], Item | None] = lambda thread_id: None, **kwargs: Any) -> None:
         super().__init__(empty_text="", **kwargs)  # the status line above says why there are none
         self.summary_of = summary_of
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual.suggester import Suggester
@@ -74,19 +75,22 @@ class PathSuggester(Suggester):
         return completed if completed != value else None
 
 
-class TabCompletion:
-    """Tab in a path box (its suggester a `PathSuggester`), as a shell's: complete to what every match
-    starts with, else step through the matches, listed in `shown`. The screen calls `complete` and `changed`."""
+class PathInput(Input):
+    """A path box whose `complete` (the screen's tab) works as a shell's: to what every match starts with,
+    else stepping through the matches, listed in `shown` (hidden until then)."""
 
-    def __init__(self, path_input: Input, shown: Static) -> None:
-        self.path_input = path_input
+    def __init__(self, value: str, shown: Static, **kwargs: Any) -> None:
+        suggester = PathSuggester()
+        # Focus goes here to edit the path, or to type on: nothing is selected.
+        super().__init__(value, suggester=suggester, select_on_focus=False, **kwargs)
+        self.path_suggester = suggester
         self.shown = shown
+        shown.display = False
         self.cycle: list[str] = []
         self.cycle_index = 0
 
     async def complete(self) -> None:
-        path_input = self.path_input
-        value = path_input.value
+        value = self.value
         if self.cycle and value == self.cycle[self.cycle_index]:
             self.cycle_index = (self.cycle_index + 1) % len(self.cycle)
             completed = self.cycle[self.cycle_index]
@@ -97,21 +101,21 @@ class TabCompletion:
             if completed == value and len(candidates) > 1:
                 self.cycle = candidates
                 completed = candidates[0]
-            self.show(candidates if len(candidates) > 1 else [])
-        self._suggester().paused = bool(self.cycle)
-        path_input.value = completed
-        path_input.cursor_position = len(completed)
+            self.list_matches(candidates if len(candidates) > 1 else [])
+        self.path_suggester.paused = bool(self.cycle)
+        self.value = completed
+        self.cursor_position = len(completed)
         if self.cycle:
-            self.show(self.cycle, self.cycle_index)
+            self.list_matches(self.cycle, self.cycle_index)
 
-    def changed(self, value: str) -> None:
-        """The box changed: typing something other than a match ends the stepping."""
-        if self.cycle and value not in self.cycle:
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Typing something other than a match ends the stepping."""
+        if self.cycle and event.value not in self.cycle:
             self.cycle = []
-            self._suggester().paused = False
-            self.show([])
+            self.path_suggester.paused = False
+            self.list_matches([])
 
-    def show(self, candidates: list[str], current: int | None = None) -> None:
+    def list_matches(self, candidates: list[str], current: int | None = None) -> None:
         """The matches of the path, by name, below the box (the one tab chose in bold)."""
         self.shown.display = bool(candidates)
         text = Text(style="dim")
@@ -121,11 +125,6 @@ class TabCompletion:
         if len(candidates) > MAX_CANDIDATES_SHOWN:
             text.append(f"  … and {len(candidates) - MAX_CANDIDATES_SHOWN} more")
         self.shown.update(text)
-
-    def _suggester(self) -> PathSuggester:
-        suggester = self.path_input.suggester
-        assert isinstance(suggester, PathSuggester)
-        return suggester
 
 
 def split_inputs(value: str) -> tuple[list[Path], list[str]]:

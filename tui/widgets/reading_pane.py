@@ -414,8 +414,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _scroll_half_page(self, direction: int) -> None:
         self._moved()
-        self.scroll_to(y=self.scroll_y + direction * max(1, self.scrollable_content_region.height // 2),
-                       animate=False)
+        self.scroll_to(y=self.scroll_y + direction * max(1, self.scrollable_content_region.height // 2), animate=False)
 
     def highlight(self, terms: Sequence[str]) -> None:
         """Highlight `terms` in the posts (a search within the thread), staying at the current post."""

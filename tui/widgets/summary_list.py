@@ -207,8 +207,9 @@ class SummaryList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         line_number = int(self.scroll_y) + y
-        if not self.items:
-            lines = self._empty_lines(width)
+        if not self.items:  # `empty_text` wrapped a column in from each side: it is never cut off
+            text = Text(self.empty_text, style=self.get_component_rich_style("summary-list--secondary"))
+            lines = [Text(" ") + line for line in text.wrap(self.app.console, max(1, width - 2))]
             if line_number < len(lines):
                 return Strip(list(lines[line_number].render(self.app.console))).crop_extend(0, width, self.rich_style)
             return Strip.blank(width, self.rich_style)
@@ -216,11 +217,6 @@ class SummaryList(ScrollView, can_focus=True):
         if index >= len(self.items):
             return Strip.blank(width, self.rich_style)
         return self._item_strips(index, width)[row]
-
-    def _empty_lines(self, width: int) -> list[Text]:
-        """`empty_text` wrapped to the width, a column in from each side: it is never cut off."""
-        text = Text(self.empty_text, style=self.get_component_rich_style("summary-list--secondary"))
-        return [Text(" ") + line for line in text.wrap(self.app.console, max(1, width - 2))]
 
     def secondary_style(self) -> Style:
         return self.get_component_rich_style("summary-list--secondary", partial=True)
