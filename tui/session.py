@@ -33,8 +33,7 @@ class Delays:
 
 @dataclass(frozen=True, slots=True)
 class UserSnapshot:
-    """The user's file as read (reading state, tags, highlights, settings), its stamp then, and why it could
-    not be read."""
+    """The user's file as read (states, tags, highlights, settings), its stamp then, and why it could not be."""
 
     tags: dict[str, list[str]]
     highlights: list[Highlight]
@@ -88,8 +87,7 @@ class ReadingSession:
     # -- the user's data --------------------------------------------------
 
     def take_user_data(self, snapshot: UserSnapshot) -> None:
-        """The user's file as read; what this run changed in the reading state wins (its save may be on
-        its way)."""
+        """The user's file as read; what this run changed in the reading state wins (its save may be on its way)."""
         self.tags, self.highlights, self.user_stamp = snapshot.tags, snapshot.highlights, snapshot.stamp
         self.saved_searches = snapshot.searches
         states = dict(snapshot.states)
@@ -143,8 +141,7 @@ class ReadingSession:
             return file_stamp(user_data.path) if seen else None
 
     def save_changed(self) -> None:
-        """Write every reading state this run changed, pending or not (after the app stopped: a save
-        worker may have been stopped with it before it wrote)."""
+        """Write every reading state this run changed, pending or not (the app's last save may have been cut short)."""
         changed = {thread_id: {key: value for key, value in self.states[thread_id].items() if key != "id"}
                    for thread_id in self.changed_this_run}
         if changed:

@@ -44,8 +44,7 @@ def one_line(text: str) -> str:
 
 def report_text(report: ImportReport, paths: list[Path], cancelled: bool = False,
                 error_style: str = "", warning_style: str = "") -> Text:
-    """The summary, then one line per failed file or link and per warning (in the theme's error and
-    warning text colours, handed in)."""
+    """The summary, then a line per failed file or link and per warning (in the error and warning colours given)."""
     if report.files_done == 0:
         if cancelled:
             return Text("Cancelled before any file or link was read: nothing changed.", style="bold")

@@ -18,6 +18,7 @@ import re
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -105,12 +106,11 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     class Moved(Message):
         """The user moved through the thread (a key or the mouse wheel): they are reading it."""
 
+    @dataclass
     class PastEnd(Message):
         """`j` at the last post: `again` when the previous key did the same (the screen opens the next unread)."""
 
-        def __init__(self, again: bool) -> None:
-            super().__init__()
-            self.again = again
+        again: bool
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

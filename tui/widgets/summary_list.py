@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -59,13 +60,12 @@ class SummaryList(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
+    @dataclass
     class Highlighted(Message):
         """The cursor moved to another item."""
 
-        def __init__(self, summary_list: SummaryList, item: Item) -> None:
-            super().__init__()
-            self.summary_list = summary_list
-            self.item = item
+        summary_list: SummaryList
+        item: Item
 
         @property
         def control(self) -> SummaryList:
