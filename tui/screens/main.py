@@ -406,7 +406,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if self.find_active and (thread is None or self.thread is None or thread.id != self.thread.id):
             self._close_find()
         self.thread = thread
-        self.reading_pane.show(thread, index, terms, notice)
+        self.reading_pane.view.show(thread, index, terms, notice)
         if self.find_active and thread is not None:
             self._apply_find()
         self.show_user_data()
@@ -533,11 +533,12 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.show_user_data()
 
     def show_user_data(self) -> None:
-        """Show the open thread's tags, and mark its highlighted posts, as the user's data has them now."""
+        """Show the open thread's header with its tags, and mark its highlighted posts, as the user's data has them."""
         thread = self.thread
         view = self.reading_pane.view
         if thread is None:
             view.mark_highlighted(frozenset())
+            self.reading_pane.show_header(None)
             return
         view.mark_highlighted(frozenset(number - 1 for highlight in self.session.highlights
                                         if highlight.thread_id == thread.id for number in highlight.numbers_in(thread)))

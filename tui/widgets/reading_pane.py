@@ -491,10 +491,6 @@ class ReadingPane(Vertical):
     def view(self) -> ThreadView:
         return self.query_one(ThreadView)
 
-    def show(self, thread: Thread | None, position: int = 0, terms: Sequence[str] = (), notice: str = "") -> None:
-        self.show_header(thread)
-        self.view.show(thread, position, terms, notice)
-
     def show_header(self, thread: Thread | None, tags: Sequence[str] = ()) -> None:
         """Author, date, count and read time; below, the thread's address and its tags, where it has them."""
         header = self.query_one(ThreadHeader)
