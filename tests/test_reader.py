@@ -1446,3 +1446,17 @@ async def test_the_search_files_are_checked_while_the_reader_is_idle_not_at_the_
         await pilot.press(*"sourdough")
         await settle(pilot)
         assert {library.summary(hit.thread_id)["author_handle"] for hit in app.screen.hits} == {"mira_bakes"}
+
+
+async def test_an_import_that_crashes_is_told_once(sample_db, monkeypatch):
+    def crashing(*args: object, **kwargs: object) -> ImportReport:
+        raise RuntimeError("an importer bug")
+
+    monkeypatch.setattr(tui.screens.import_screen, "run_import", crashing)
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await settle(pilot)
+        await start_import(pilot, "/somewhere")
+        await settle(pilot)
+        assert flat(toasts(app)).count("The import failed: RuntimeError: an importer bug") == 1
+        assert "The import stopped: see the message." in rendered(app, "#import-status")

@@ -157,7 +157,7 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.app.call_from_thread(self._finished, report, worker.is_cancelled)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        super().on_worker_state_changed(event)
+        # No super() call: Textual runs the mixin's handler too (it calls each class's handler in the MRO).
         if event.state is WorkerState.ERROR and event.worker.group == "import":
             self._failed("The import stopped: see the message.")
 
