@@ -231,27 +231,28 @@ def _best_split(lines: list[str], declared: int | None) -> tuple[list[Post], str
     return posts, f"the page says {declared} tweets but the text splits into {len(posts)}"
 
 
-def _plain_threads(body: list[str], previews: list[tuple[DateCounts, list[str], int]], author_name: str | None,
-                   handle: str | None, header: DateCounts, source_name: str
+# A thread of a page before it is split: its date line, its lines and the posts it says it has. The first
+# of a page is its main thread, the others "More from" previews.
+_Part = tuple[DateCounts, list[str], int | None]
+
+
+def _plain_threads(parts: list[_Part], author_name: str | None, handle: str | None, source_name: str
                    ) -> tuple[list[PlainThread], list[str]] | None:
-    """A page's threads as PlainThreads, and their warnings; None unless every one is plain and the body
-    splits into as many tweets as the page says."""
-    main = _plain_texts(body)
-    if main is None or not main[0] or (header.declared is not None and len(main[0]) != header.declared):
-        return None
-    threads = [PlainThread(main[0], main[1], author_name, handle, header.date, header.declared, True, source_name,
-                           header.minutes)]
+    """A page's threads as PlainThreads, and their warnings; None unless every one is plain and the main
+    thread splits into as many tweets as the page says."""
+    threads: list[PlainThread] = []
     warnings: list[str] = []
-    for date, preview_lines, declared in previews:
-        preview = _plain_texts(preview_lines)
-        if preview is None:
+    for number, (date, lines, declared) in enumerate(parts):
+        plain = _plain_texts(lines)
+        if plain is None or (number == 0 and (not plain[0] or declared not in (None, len(plain[0])))):
             return None
-        if not preview[0]:
+        if not plain[0]:
             continue
-        if date.date is None:
+        if number and date.date is None:
             warnings.append(_no_date(date))
-        threads.append(PlainThread(preview[0], preview[1], author_name, handle, date.date, declared,
-                                   len(preview[0]) >= declared, source_name))
+        threads.append(PlainThread(plain[0], plain[1], author_name, handle, date.date, declared,
+                                   number == 0 or len(plain[0]) >= (declared or 0), source_name,
+                                   None if number else date.minutes))
     return threads, warnings
 
 
@@ -353,7 +354,7 @@ def _read_page(lines: list[str], source_name: str, plain: bool) -> ParseResult |
 
     handle: str | None = None
     rest = lines[index + 1:]
-    previews: list[tuple[DateCounts, list[str], int]] = []
+    parts: list[_Part] = [(header, body, header.declared)]
     position = 0
     while position < len(rest):
         match = _MORE_FROM.match(rest[position].strip())
@@ -373,43 +374,32 @@ def _read_page(lines: list[str], source_name: str, plain: bool) -> ParseResult |
                 current = (date, [])
             continue
         if read_more := _READ_MORE.match(line):
-            previews.append((current[0], current[1], int(read_more.group(1).replace(",", ""))))
+            parts.append((current[0], current[1], int(read_more.group(1).replace(",", ""))))
             current = None
         else:
             current[1].append(rest[position - 1])
 
-    if plain:
-        found = _plain_threads(body, previews, author_name, handle, header, source_name)
-        if found is not None:
-            return PlainResult(found[0], result.warnings + found[1])
+    if plain and (found := _plain_threads(parts, author_name, handle, source_name)) is not None:
+        return PlainResult(found[0], result.warnings + found[1])
     posts, warning = _best_split(body, header.declared)
     if not posts:
         raise ImportFailure("no tweets between the header and the end mark")
     if warning:
         result.warnings.append(warning)
-    result.threads.append(Thread(
-        posts=posts,
-        author_name=author_name,
-        author_handle=handle,
-        date=header.date,
-        declared_count=header.declared,
-        complete=True,
-        source=source_name,
-        read_minutes=header.minutes,
-    ))
-    for date, preview_lines, declared in previews:
-        preview_posts = split_tweets(preview_lines)
-        if not preview_posts:
+    for number, (date, part_lines, declared) in enumerate(parts):
+        thread_posts = split_tweets(part_lines) if number else posts
+        if not thread_posts:
             continue
-        if date.date is None:
+        if number and date.date is None:
             result.warnings.append(_no_date(date))
         result.threads.append(Thread(
-            posts=preview_posts,
+            posts=thread_posts,
             author_name=author_name,
             author_handle=handle,
             date=date.date,
             declared_count=declared,
-            complete=len(preview_posts) >= declared,
+            complete=number == 0 or len(thread_posts) >= (declared or 0),
             source=source_name,
+            read_minutes=None if number else date.minutes,
         ))
     return result
