@@ -325,7 +325,8 @@ class PlainResult:
 
 
 class Importer:
-    """One input format. Subclasses set `name`, and implement `detect` and `parse`.
+    """One input format. Subclasses set `name`, and implement `detect` and `parse` (single files), or the
+    `_zip` and `_dir` pairs (whole archives).
 
     An instance lives for one import run, so formats whose threads span files
     (a status and its context) can pool them and build threads in `finish`.
@@ -341,7 +342,7 @@ class Importer:
 
     def detect(self, source: Source) -> bool:
         """Whether this source is in this format, judged by content (cheaply)."""
-        raise NotImplementedError
+        return False
 
     def parse(self, source: Source) -> ParseResult:
         """The threads in the source; raise ImportFailure with one line on bad input."""

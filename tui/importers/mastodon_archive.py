@@ -42,9 +42,6 @@ class MastodonArchiveImporter(Importer):
     name = "Mastodon archive"
     archive_files = {ACTOR: ACTOR_MAX_BYTES, OUTBOX: OUTBOX_MAX_BYTES}
 
-    def detect(self, source: Source) -> bool:
-        return False  # only whole archives: see detect_zip and detect_dir
-
     def detect_zip(self, zip_file: zipfile.ZipFile) -> bool:
         return _archive_folder(zip_file.namelist()) is not None
 

@@ -81,12 +81,15 @@ class DataFolder:
         })
 
     @classmethod
-    def on_disk(cls, folder: Path, origin: str) -> DataFolder:
+    def on_disk(cls, path: Path) -> DataFolder | None:
+        folder = _data_folder_on_disk(path)
+        if folder is None:
+            return None
         try:
             entries = [entry for entry in os.scandir(folder) if entry.is_file()]
         except OSError as error:
             raise ImportFailure(f"cannot list {folder}: {error_reason(error)}") from error
-        return cls(origin, {e.name: Source(e.path, path=Path(e.path)) for e in entries})
+        return cls(str(path), {e.name: Source(e.path, path=Path(e.path)) for e in entries})
 
     def load(self, name: str, max_bytes: int, held: int = 0) -> Any:
         """The JSON value a `data/*.js` file assigns (None for no such file), read within what is `held`."""
@@ -391,30 +394,22 @@ class TwitterArchiveImporter(Importer):
     name = "X/Twitter archive"
     max_bytes = 64 * 1024 * 1024  # per file read from the archive (tweets.js of ~25,000 tweets: 60 MB)
 
-    def detect(self, source: Source) -> bool:
-        """Single files are never claimed: an archive is a zip or a folder."""
-        return False
-
     def detect_zip(self, zip_file: zipfile.ZipFile) -> bool:
         return _zip_data_prefix(zip_file.namelist()) is not None
 
     def parse_zip(self, zip_file: zipfile.ZipFile, name: str) -> ParseResult:
-        folder = DataFolder.in_zip(zip_file, name)
-        if folder is None:
-            raise ImportFailure(_NOT_AN_ARCHIVE)
-        return self._parse_folder(folder)
+        return self._parse_folder(DataFolder.in_zip(zip_file, name))
 
     def detect_dir(self, path: Path) -> bool:
         return _data_folder_on_disk(path) is not None
 
     def parse_dir(self, path: Path) -> ParseResult:
-        data = _data_folder_on_disk(path)
-        if data is None:
-            raise ImportFailure(_NOT_AN_ARCHIVE)
-        return self._parse_folder(DataFolder.on_disk(data, origin=str(path)))
+        return self._parse_folder(DataFolder.on_disk(path))
 
-    def _parse_folder(self, folder: DataFolder) -> ParseResult:
-        """Every self-thread of the archive whose `data/` folder this is."""
+    def _parse_folder(self, folder: DataFolder | None) -> ParseResult:
+        """Every self-thread of the archive whose `data/` folder this is (None: none found)."""
+        if folder is None:
+            raise ImportFailure(_NOT_AN_ARCHIVE)
         result = ParseResult()
         manifest = _manifest(folder.load("manifest.js", self.max_bytes))
         account = _account(folder.load("account.js", self.max_bytes), "data/account.js")
