@@ -287,15 +287,11 @@ class ImportRun:
                 if (member.file_size, member.CRC) in read:
                     continue  # the same file again (one page saved many times): its threads are in
                 read.add((member.file_size, member.CRC))
-            source = Source(f"{name}:{member.filename}", zip_file=zip_file, member=member, held=members.held.used)
-            try:
-                if _unsafe_member_name(member.filename):
-                    raise ImportFailure("unsafe path in the zip (absolute or with '..'): skipped, nothing unpacked")
-                part = self._importer_for(source).parse(source)
-            except ImportFailure as failure:
-                members.failed(source.name, str(failure))
+            label = f"{name}:{member.filename}"
+            if _unsafe_member_name(member.filename):
+                members.failed(label, "unsafe path in the zip (absolute or with '..'): skipped, nothing unpacked")
                 continue
-            members.add(part, source.name)
+            members.read(Source(label, zip_file=zip_file, member=member, held=members.held.used), self._importer_for)
         return members.result(self.report)
 
     def _parse_tar(self, path: Path) -> ParseResult:
@@ -334,12 +330,7 @@ class ImportRun:
                             kept[member] = source
                             with suppress(ImportFailure):  # too large: said when its importer reads it
                                 source.read_bytes(keep_limit)
-                        try:
-                            part = self._importer_for(source).parse(source)
-                        except ImportFailure as failure:
-                            members.failed(label, str(failure))
-                            continue
-                        members.add(part, label)
+                        members.read(source, self._importer_for)
         except _StreamStopped as stopped:
             raise ImportFailure(str(stopped)) from None
         except (tarfile.TarError, OSError) as error:
@@ -679,10 +670,15 @@ class _Members:
         """A file that holds no thread (`skipped`: not even read, such as an unsafe path)."""
         self.failures.append((FileFailure(label, reason), skipped))
 
-    def add(self, part: ParseResult, label: str) -> None:
-        """The threads of the file called `label`, and its notes."""
+    def read(self, source: Source, importer_for: Callable[[Source], Importer]) -> None:
+        """Parse one file of the archive with the importer `importer_for` picks, and pool its threads and notes."""
+        try:
+            part = importer_for(source).parse(source)
+        except ImportFailure as failure:
+            self.failed(source.name, str(failure))
+            return
         self.parsed += 1
-        self.notes += [FileFailure(label, warning) for warning in part.warnings]
+        self.notes += [FileFailure(source.name, warning) for warning in part.warnings]
         for thread in part.threads:
             where = self.index.get(thread.id)
             if where is None:
