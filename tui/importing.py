@@ -410,21 +410,23 @@ class ImportRun:
                 batch.clear()
                 batch_text = 0
 
-        def take(name: str, outcome: Outcome) -> None:
+        def take(name: str, outcome: Outcome, of_input: bool = True) -> None:
+            """A unit's outcome into the report and the batch (not `of_input`: an importer's pooled threads)."""
             nonlocal batch_text
             if isinstance(outcome, str):
                 report.failures.append(FileFailure(name, outcome))
             else:
-                report.files_imported += 1
+                report.files_imported += of_input
                 report.threads_found += len(outcome.threads)
                 report.warnings += [FileFailure(name, w) for w in outcome.warnings]
                 batch.extend(outcome.threads)
                 batch_text += outcome.text_chars
-            report.files_done += 1
-            if progress:
-                progress(report, name)
-            if len(batch) >= COMMIT_EVERY_THREADS or batch_text >= COMMIT_EVERY_TEXT_BYTES:
-                commit()
+            if of_input:
+                report.files_done += 1
+                if progress:
+                    progress(report, name)
+                if len(batch) >= COMMIT_EVERY_THREADS or batch_text >= COMMIT_EVERY_TEXT_BYTES:
+                    commit()
 
         def waiting(line: str) -> None:
             report.waiting = line
@@ -447,13 +449,7 @@ class ImportRun:
                 break
             take(unit.name, outcome)
         for importer in self.importers:
-            finished = _parse_unit(Unit(importer.name, importer.finish))
-            if isinstance(finished, str):
-                report.failures.append(FileFailure(importer.name, finished))
-                continue
-            report.threads_found += len(finished.threads)
-            report.warnings += [FileFailure(importer.name, w) for w in finished.warnings]
-            batch.extend(finished.threads)
+            take(importer.name, _parse_unit(Unit(importer.name, importer.finish)), of_input=False)
         commit()
         if progress:
             progress(report, "")
