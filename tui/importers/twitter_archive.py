@@ -227,7 +227,6 @@ class Tweet:
     """One of the account's tweets, read and checked, its post ready."""
 
     id: str
-    number: int
     post: Post
     created: datetime
     parent_id: str | None
@@ -334,7 +333,6 @@ def _read_tweets(value: Any, label: str, into: dict[str, Tweet], held: Held) -> 
         held.add([post.text])
         into[id_str] = Tweet(
             id=id_str,
-            number=int(id_str),
             post=post,
             created=created,
             parent_id=_field(tweet, "in_reply_to_status_id_str", str, where),
@@ -366,8 +364,8 @@ def self_threads(tweets: dict[str, Tweet], account: Account) -> list[tuple[list[
             after_gap.add(tweet.id)
     linked = {reply.id for group in replies.values() for reply in group}
     threads: list[tuple[list[tuple[Tweet, Tweet | None]], bool]] = []
-    for start in sorted((set(replies) - linked) | after_gap, key=lambda i: tweets[i].number):
-        members = in_reply_order(tweets[start], replies, lambda tweet: tweet.id, lambda tweet: tweet.number)
+    for start in sorted((set(replies) - linked) | after_gap, key=int):
+        members = in_reply_order(tweets[start], replies, lambda tweet: tweet.id, lambda tweet: int(tweet.id))
         threads.append((members, start not in after_gap))
     return threads
 
