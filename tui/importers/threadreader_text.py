@@ -11,11 +11,11 @@ from ..model import MONTHS, Media, PartialDate, PlainThread, Post, Thread
 from ..text import clean_line, strip_control
 from .base import MAX_POSTS_PER_THREAD, Importer, ImportFailure, ParseResult, PlainResult, Source
 
-_MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-COUNTS = r"(\d[\d,]*) tweets?, (\d+) min read"
+_MONTH = r"(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+COUNTS = r"(?P<count>\d[\d,]*) tweets?, (?P<minutes>\d+) min read"
 # `15 Oct`, `15 Oct 2021`, `Oct 15, 2021`, optionally followed by the counts.
-_DAY_MONTH = re.compile(rf"^(\d{{1,2}}) {_MONTH}(?:,? (\d{{4}}))?(?:,? {COUNTS})?$", re.I)
-_MONTH_DAY = re.compile(rf"^{_MONTH} (\d{{1,2}})(?:, (\d{{4}}))?(?:,? {COUNTS})?$", re.I)
+_DAY_MONTH = re.compile(rf"^(?P<day>\d{{1,2}}) {_MONTH}(?:,? (?P<year>\d{{4}}))?(?:,? {COUNTS})?$", re.I)
+_MONTH_DAY = re.compile(rf"^{_MONTH} (?P<day>\d{{1,2}})(?:, (?P<year>\d{{4}}))?(?:,? {COUNTS})?$", re.I)
 _COUNTS_LINE = re.compile(rf"^{COUNTS}$", re.I)
 # Detection looks for a profile line and the counts within the first lines.
 DETECT_LINES = 40
@@ -71,14 +71,10 @@ class DateCounts:
 def parse_date_line(line: str) -> DateCounts | None:
     """A date line, with the counts when they share the line; None for another line. A day its month lacks
     (`Feb 30`, `29 Feb 2021`) leaves the date unknown: nothing is invented."""
-    match = _DAY_MONTH.match(line)
-    if match:
-        day, month, year, count, minutes = match.groups()
-    else:
-        match = _MONTH_DAY.match(line)
-        if not match:
-            return None
-        month, day, year, count, minutes = match.groups()
+    match = _DAY_MONTH.match(line) or _MONTH_DAY.match(line)
+    if not match:
+        return None
+    day, month, year, count, minutes = match.group("day", "month", "year", "count", "minutes")
     if not 1 <= int(day) <= 31:
         return None
     return DateCounts(
