@@ -113,7 +113,7 @@ def ordered_outcomes(
         return
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     try:
-        yield from _through_pool(executor, lookahead, units, parse_here, parse_files, read_chunk,
+        yield from _through_pool(executor, chain(lookahead, units), parse_here, parse_files, read_chunk,
                                  workers * CHUNKS_IN_FLIGHT_PER_WORKER)
     except BaseException:
         # Interrupted, cancelled or failed: don't wait for chunks nobody will read.
@@ -141,7 +141,7 @@ def _stop(executor: ProcessPoolExecutor) -> None:
             process.join(timeout=5)
 
 
-def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit[Result]], rest: Iterator[Unit[Result]],
+def _through_pool(executor: ProcessPoolExecutor, units: Iterator[Unit[Result]],
                   parse_here: Callable[[Unit[Result]], Outcome], parse_files: Callable[[list[Path | str]], Chunk],
                   read_chunk: Callable[[Chunk], list[Outcome | None]],
                   chunks_in_flight: int) -> Iterator[tuple[Unit[Result], Outcome]]:
@@ -189,7 +189,7 @@ def _through_pool(executor: ProcessPoolExecutor, lookahead: list[Unit[Result]], 
         head = queue[0].chunk
         return head is None or head.done() or in_flight >= chunks_in_flight
 
-    for unit in chain(lookahead, rest):
+    for unit in units:
         if unit.file is not None:
             chunk.append(unit)
             if len(chunk) < CHUNK_FILES:
