@@ -35,9 +35,10 @@ HAS_VALUES = ("image", "video", "link", "quote", "alt")
 IS_VALUES = ("bookmarked", "unread", "read", "preview", "complete", "reply")
 _CHOICES = {"has": HAS_VALUES, "is": IS_VALUES}
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-# After any spaces, one token: a parenthesis, a `-` right before what it excludes, a quoted phrase, a quote
-# that is never closed, or a word (up to a space, a parenthesis or a quote).
-_TOKEN = re.compile(r'''\s*(?:([()])|(-)(?=\S)|("[^"]*")|(")|([^\s()"]+))''')
+# After any spaces, one token, its kind the group's name: a parenthesis, a `-` right before what it excludes,
+# a quoted phrase, a quote that is never closed, or a word (up to a space, a parenthesis or a quote).
+_TOKEN = re.compile(r'''\s*(?:(?P<open>\()|(?P<close>\))|(?P<not>-)(?=\S)|(?P<phrase>"[^"]*")|(?P<unclosed>")'''
+                    r'''|(?P<word>[^\s()"]+))''')
 
 
 class QueryError(Exception):
@@ -93,32 +94,26 @@ class _Token:
     kind: str  # word, phrase, field, or, not, open, close
     text: str
     column: int
-    value: str = ""
 
 
 def _tokens(query: str) -> list[_Token]:
     tokens: list[_Token] = []
     for match in _TOKEN.finditer(query):
-        bracket, dash, phrase, quote, text = match.groups()
-        column = match.start(match.lastindex or 0) + 1
-        if quote:
+        kind = match.lastgroup or ""
+        text, column = match.group(kind), match.start(kind) + 1
+        if kind == "unclosed":
             raise QueryError("unclosed quote", column)
-        if bracket:
-            tokens.append(_Token("open" if bracket == "(" else "close", bracket, column))
-        elif dash:
-            tokens.append(_Token("not", dash, column))
-        elif phrase:
-            tokens.append(_Token("phrase", phrase[1:-1], column))
-        elif text == "OR":
-            tokens.append(_Token("or", text, column))
-        else:
+        if kind == "phrase":
+            text = text[1:-1]
+        elif text == "OR" and kind == "word":
+            kind = "or"
+        elif kind == "word":
             name, colon, value = text.partition(":")
             if colon and _is_field(name, value):
                 if not value and query[match.end():match.end() + 1] == '"':  # a word never holds a quote
                     raise QueryError(f"write {name}: without quotes", column)
-                tokens.append(_Token("field", text, column, value))
-            else:
-                tokens.append(_Token("word", text, column))
+                kind = "field"
+        tokens.append(_Token(kind, text, column))
     return tokens
 
 
@@ -198,11 +193,10 @@ class _Parser:
 
 
 def _field(token: _Token) -> Field:
-    name = token.text.partition(":")[0].casefold()
-    value = token.value.casefold()
+    typed_name, _, typed_value = token.text.partition(":")
+    name, value = typed_name.casefold(), typed_value.casefold()
     if name not in FIELDS:
-        raise QueryError(f"unknown field '{token.text.partition(':')[0]}:'", token.column,
-                         f"fields: {', '.join(FIELDS)}")
+        raise QueryError(f"unknown field '{typed_name}:'", token.column, f"fields: {', '.join(FIELDS)}")
     if name == "from":
         value = value.lstrip("@")
     elif name == "tag":
@@ -210,21 +204,24 @@ def _field(token: _Token) -> Field:
     if not value:
         raise QueryError(f"{name}: needs a value", token.column)
     if name in ("since", "until"):
-        match = _DATE.fullmatch(value)
-        if match is None or not _real_date(match):
-            raise QueryError(f"{name}:{token.value} is not a date (write 2021, 2021-10 or 2021-10-01)", token.column)
+        if _date_parts(value) is None:
+            raise QueryError(f"{name}:{typed_value} is not a date (write 2021, 2021-10 or 2021-10-01)", token.column)
     elif name in _CHOICES and value not in _CHOICES[name]:
-        raise QueryError(f"{name}:{token.value} is not one of {', '.join(_CHOICES[name])}", token.column)
+        raise QueryError(f"{name}:{typed_value} is not one of {', '.join(_CHOICES[name])}", token.column)
     return Field(name, value)
 
 
-def _real_date(match: re.Match[str]) -> bool:
+def _date_parts(value: str) -> tuple[int, int | None, int | None] | None:
+    """The year, month and day (the last two where given) of a `since:` or `until:` value; None if no real date."""
+    match = _DATE.fullmatch(value)
+    if match is None:
+        return None
     year, month, day = (int(part) if part else None for part in match.groups())
-    if year == 0:  # no calendar has a year 0
-        return False
-    if month is not None and not 1 <= month <= 12:
-        return False
-    return day is None or (month is not None and year is not None and 1 <= day <= calendar.monthrange(year, month)[1])
+    if not year or (month is not None and not 1 <= month <= 12):  # no calendar has a year 0
+        return None
+    if day is not None and (month is None or not 1 <= day <= calendar.monthrange(year, month)[1]):
+        return None
+    return year, month, day
 
 
 def parse(query: str) -> Node:
@@ -381,10 +378,9 @@ Day = tuple[int, int, int]
 
 def _bound(field: Field) -> Day:
     """The first day `since:` lets in, or the last day `until:` does (inclusive)."""
-    match = _DATE.fullmatch(field.value)
-    assert match is not None
-    year, month, day = (int(part) if part else None for part in match.groups())
-    assert year is not None
+    parts = _date_parts(field.value)
+    assert parts is not None
+    year, month, day = parts
     if field.name == "since":
         return (year, month or 1, day or 1)
     month = month or 12
