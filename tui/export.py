@@ -41,8 +41,7 @@ def user_extras(user_data: UserData) -> dict[str, Extras]:
 
 def written_line(written: list[Path], kind: str, folder: Path) -> str:
     """`Wrote 3 Markdown files to DIR` (HTML: `and index.html`), as the CLI and the reader say it."""
-    what = "HTML" if kind == "html" else "Markdown"
-    index = " and index.html" if kind == "html" else ""
+    what, index = ("HTML", " and index.html") if kind == "html" else ("Markdown", "")
     return f"Wrote {len(written)} {what} file{'s' if len(written) != 1 else ''}{index} to {folder}"
 
 
@@ -69,22 +68,16 @@ def front_matter(thread: Thread, extras: Extras) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
-def highlights_markdown(thread: Thread, highlights: list[Highlight]) -> str:
-    """`## Highlights`: each highlight's posts quoted with their citation, and its note."""
-    parts = []
-    for highlight in highlights:
-        numbers = highlight.numbers_in(thread)
-        if not numbers:
-            continue
-        text = Quote(thread, [n - 1 for n in numbers]).markdown()
-        parts.append(text + (f"\nNote: {highlight.note}\n" if highlight.note else ""))
-    return "## Highlights\n\n" + "\n".join(parts) if parts else ""
-
-
 def thread_markdown(thread: Thread, extras: Extras, highlights_only: bool = False) -> str:
-    """The exported Markdown file of a thread: front matter, the thread (or not), its highlights."""
+    """The exported Markdown file of a thread: front matter, the thread (or not), then `## Highlights`:
+    each highlight's posts quoted with their citation, and its note."""
+    quotes = []
+    for highlight in extras.highlights:
+        if numbers := highlight.numbers_in(thread):
+            note = f"\nNote: {highlight.note}\n" if highlight.note else ""
+            quotes.append(Quote(thread, [n - 1 for n in numbers]).markdown() + note)
+    kept = "## Highlights\n\n" + "\n".join(quotes) if quotes else ""
     body = thread_as_markdown(thread)
-    kept = highlights_markdown(thread, extras.highlights)
     if highlights_only:
         return front_matter(thread, extras) + body.split("\n", 1)[0] + "\n\n" + kept  # the title line, then them
     return front_matter(thread, extras) + body + ("\n" + kept if kept else "")

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from .library import Library, LibraryError
 from .model import PartialDate, Thread
 from .query import (
-    AllOf, Field, Node, Not, Phrase, QueryError, Word, fields_of, has_text, nodes_of, parse, predicate,
+    AllOf, Field, Node, Phrase, QueryError, Word, fields_of, has_text, nodes_of, parse, predicate,
     required_texts, texts_of,
 )
 from .search import Hit, Hits, every_post, find_posts
@@ -270,7 +270,8 @@ def posts_found(library: Library, node: Node, summaries: Iterable[SummaryFields]
                 cancelled: Callable[[], bool] = lambda: False) -> PostsFound:
     """For each word and phrase of the query, the threads with a post holding it (one scan each);
     for `has:`, what the posts of the threads whose summary does not say have (their shards read)."""
-    texts = list(dict.fromkeys(texts_of(node) + _negated_texts(node)))
+    texts = list(dict.fromkeys(text for term in nodes_of(node) if isinstance(term, Word | Phrase)
+                               for text in texts_of(term)))  # those with `-` too
 
     def scan(source: Library) -> dict[str, set[str]]:
         return {text: {hit.thread_id for hit in find_posts(source.search_blobs(), (text,), cancelled)}
@@ -286,11 +287,6 @@ def posts_found(library: Library, node: Node, summaries: Iterable[SummaryFields]
         if thread.id in unrecorded:
             features[thread.id] = frozenset().union(*(post.features() for post in thread.posts))
     return PostsFound(holding, features)
-
-
-def _negated_texts(node: Node) -> list[str]:
-    """The words and phrases a match must not hold."""
-    return [text for term in nodes_of(node) if isinstance(term, Not) for text in texts_of(term.term)]
 
 
 def threads_matching(node: Node, summaries: Sequence[SummaryFields], marks: Marks,

@@ -62,15 +62,10 @@ def attribution(thread: Thread) -> str:
     return _both(_handle(thread), thread.author_name or "")
 
 
-def is_from_twitter(thread_id: str) -> bool:
-    """Whether a thread came from Twitter/X, judged by its id: tweet ids are numbers, and a Thread Reader
-    text page, which has none, gets a hash (`h` and 20 hex digits); Bluesky and Mastodon ids are addresses."""
-    return thread_id.isdigit() or _HASH_ID.fullmatch(thread_id) is not None
-
-
 def post_noun(thread_id: str, count: int) -> str:
-    """`tweet`/`tweets` for a Twitter/X thread, `post`/`posts` for Bluesky and Mastodon."""
-    noun = "tweet" if is_from_twitter(thread_id) else "post"
+    """`tweet`/`tweets` for a Twitter/X thread, `post`/`posts` for Bluesky and Mastodon, judged by the id:
+    tweet ids are numbers, a Thread Reader text page's a hash; Bluesky and Mastodon ids are addresses."""
+    noun = "tweet" if thread_id.isdigit() or _HASH_ID.fullmatch(thread_id) else "post"
     return noun if count == 1 else noun + "s"
 
 

@@ -15,6 +15,7 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from functools import cache
 from itertools import accumulate, repeat
 from operator import add, ge
@@ -486,10 +487,8 @@ def find_posts(blobs: Iterable[Any], terms: Sequence[str], cancelled: Callable[[
     key, others = encoded[0], encoded[1:]
     kept = _Kept(rank, limit)
     for blob, layout in _laid_out(blobs, cancelled):
-        try:
+        with suppress(IndexError):  # a damaged index that looked whole: its hits are lost, not the search
             _find_in(blob, layout, terms, key, others, kept)
-        except IndexError:  # a damaged index that looked whole: its hits are lost, not the search
-            pass
     return kept.hits()
 
 
