@@ -311,9 +311,8 @@ def _run_import(args: argparse.Namespace, library: Library, paths: list[Path], l
 
 @contextmanager
 def _ctrl_c_stops_softly() -> Iterator[threading.Event]:
-    """The first ctrl+c asks a long import to stop after the file it is on (what was read is kept,
-    and worker processes are shut down in order); a second one exits at once (the library is safe:
-    every write is atomic)."""
+    """The first ctrl+c stops a long import after the file it is on (what was read is kept); a second
+    exits at once (the library is safe: every write is atomic)."""
     interrupted = threading.Event()
 
     def stop(signum: int, frame: object) -> None:
@@ -339,11 +338,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     library = Library.open(args.db)
     summaries: Sequence[Mapping[str, Any]] = sort_summaries(library.summaries(), args.sort)
-    tags = UserData(library).all_tags()
+    user_data = UserData(library)
+    tags = user_data.all_tags()
     if args.query is not None:
-        from .finding import matching_threads
+        from .finding import Marks, matching_threads
 
-        summaries = matching_threads(library, _parsed_query(args.query), _marks(library), summaries=summaries)
+        summaries = matching_threads(library, _parsed_query(args.query), Marks(user_data.states(), tags),
+                                     summaries=summaries)
     if args.tag is not None:
         try:
             wanted = normalise_tag(args.tag)
@@ -410,14 +411,6 @@ def _parsed_query(text: str) -> Node:
         raise _UsageError(f"query {text!r}: {error}") from None
 
 
-def _marks(library: Library) -> Marks:
-    from .finding import Marks
-    from .user_data import UserData
-
-    user_data = UserData(library)
-    return Marks(user_data.states(), user_data.all_tags())
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     from .user_data import UserData
 
@@ -449,9 +442,9 @@ def cmd_search(args: argparse.Namespace) -> int:
             raise _UsageError(str(error)) from None
         replacing = f" (it replaces {earlier!r})" if earlier is not None and earlier != query else ""
         _say(f"Saved the search {args.save!r}: {query}{replacing}", sys.stderr)
-    from .finding import answers_from_summaries, search_library
+    from .finding import Marks, answers_from_summaries, search_library
 
-    marks = _marks(library)
+    marks = Marks(user_data.states(), user_data.all_tags())
     hits = search_library(library, node, marks, limit=args.limit)
     total = hits.total
     if args.json:
@@ -479,9 +472,8 @@ def _hit_heading(library: Library, hit: Hit) -> str:
 
 
 def _hit_json(library: Library, marks: Marks, hit: Hit, by_summary: bool) -> dict[str, Any]:
-    """Every field of a hit: the post's text as written (`by_summary`: the hit was found by its thread's
-    summary, which holds the title, not the text: read from the thread), the thread's summary as
-    `list --json` gives it, the user's marks."""
+    """Every field of a hit: the post's text as written (read from the thread where `by_summary` gave
+    the title), the thread's summary as `list --json` gives it, the user's marks."""
     summary: Mapping[str, Any] = library.summary(hit.thread_id) or {}
     state = marks.states.get(hit.thread_id, {})
     thread = library.thread(hit.thread_id) if by_summary else None

@@ -100,8 +100,7 @@ def thread_page(thread: Thread, tags: Sequence[str], highlights: Sequence[Highli
     if missing:
         parts.append(f'<p class="notice">{escape(missing)}</p>')
     for number, post in enumerate(thread.posts, 1):
-        label = f"{number}/{total}"
-        heading = _link(post.url, label)
+        heading = _link(post.url, f"{number}/{total}")
         kind = ' class="highlight"' if number in highlighted else ""
         quoted = ""
         if post.quoted is not None:

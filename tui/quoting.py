@@ -24,13 +24,8 @@ def _quoted(text: str) -> str:
     starts a block of its own): a blank line stays a paragraph break, a single line break stays
     one (a backslash ends the line)."""
     lines = [markdown_literal(line.rstrip()) for line in text.split("\n")]
-    out = []
-    for line, following in zip(lines, [*lines[1:], ""]):
-        if not line:
-            out.append(">")
-        else:
-            out.append(f"> {line}\\" if following else f"> {line}")
-    return "\n".join(out)
+    return "\n".join(f"> {line}" + ("\\" if following else "") if line else ">"
+                     for line, following in zip(lines, [*lines[1:], ""]))
 
 
 class RangeError(Exception):
