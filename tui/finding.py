@@ -69,9 +69,8 @@ def _date_of(text: str | None) -> PartialDate | None:
 
 
 class _Facts:
-    """What a query asks of one thread, from its summary and the user's marks, each worked out
-    only when asked (most queries ask one or two things of every thread); what its posts have
-    (`has:`) is read from them only where the summary does not say."""
+    """What a query asks of one thread, from its summary and the user's marks, each worked out only when
+    asked (most queries ask one or two things of every thread); `has:` reads the posts only where needed."""
 
     __slots__ = ("summary", "marks", "_posts_of", "_post_features")
 
@@ -182,10 +181,9 @@ def _scanned(library: Library, scan: Callable[[Library], _T]) -> tuple[Library, 
 
 def search_library(library: Library, query: str | Node, marks: Marks | None = None,
                    cancelled: Callable[[], bool] = lambda: False, limit: int | None = None) -> Hits:
-    """Every post matching `query`, newest thread first, then in post order; the first `limit` of
-    them where one is given (`total` says how many there were: a query of words alone reads the
-    text of those kept only). A query of fields only (no words, no `has:`) answers from the
-    summaries: one hit per thread, its first post standing for it. QueryError for a malformed query."""
+    """Every post matching `query`, newest thread first, then in post order; the first `limit` where one
+    is given (`total` says how many there were). A query of fields only (no words, no `has:`) answers from
+    the summaries: one hit per thread, its first post standing for it. QueryError for a malformed query."""
     node = _parsed(query)
     marks = marks or Marks()
     terms = tuple(texts_of(node))

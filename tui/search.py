@@ -90,11 +90,8 @@ def search_lines(doc: dict[str, Any]) -> SearchLines:
 
 def thread_search_lines(author_name: str | None, author_handle: str | None, thread_id: str,
                         texts: list[str]) -> SearchLines:
-    """One thread's part of a search file (see `SearchLines`).
-
-    Made where the thread is parsed (a worker process, in a large import), so
-    that writing a shard's search file only joins them.
-    """
+    """One thread's part of a search file (see `SearchLines`), made where the thread is parsed (a
+    worker process, in a large import) so that writing a shard's search file only joins them."""
     thread_id = thread_id.replace("\n", " ").replace("\t", " ")  # one line with no tabs: lines and fields stay apart
     if not texts:
         return SearchLines(thread_id, b"", b"", 0, b"")
@@ -308,14 +305,10 @@ def _buffer_of(blob: Any) -> tuple[Any, int]:
 
 
 class _Finder:
-    """Finds a word in a search file's lowercased section.
-
-    Three ways, best first: the rarest byte of the word first (memchr
-    speed), where that byte is rare; libc's `memmem`, where the file is
-    mapped copy-on-write (a buffer ctypes can point into); `bytes.find`.
-    Each of the first two gives way to the next where the rare byte or the
-    hits turn out to be common here. `close` lets go of the file's buffer.
-    """
+    """Finds a word in a search file's lowercased section three ways, best first: its rarest byte first
+    (memchr speed), where that byte is rare; libc's `memmem`, where the file is mapped copy-on-write (a
+    buffer ctypes can point into); `bytes.find`. Each of the first two gives way to the next where the
+    rare byte or the hits turn out to be common here. `close` lets go of the file's buffer."""
 
     def __init__(self, blob: Any, key: bytes, low: int, high: int) -> None:
         self.blob, self.key, self.high = blob, key, high
@@ -410,11 +403,8 @@ class _Kept:
         if self.limit is None:
             self.every.append(hit)
             return
-        entry = (-self.rank(hit.thread_id), -hit.n, hit)
-        if len(self.best) < self.limit:
-            heapq.heappush(self.best, entry)
-        else:
-            heapq.heapreplace(self.best, entry)
+        keep = heapq.heappush if len(self.best) < self.limit else heapq.heapreplace  # the last kept gives way
+        keep(self.best, (-self.rank(hit.thread_id), -hit.n, hit))
 
     def hits(self) -> Hits:
         """Every hit in file order; or those kept, in rank order."""

@@ -44,9 +44,8 @@ def _longest(summaries: Summaries) -> Summaries:
 
 
 def _recently_added(summaries: Summaries) -> Summaries:
-    """Latest `added_at` (the time the import first stored it) first. Threads stored before
-    `added_at` was kept have none: they come after those that have, in their position in the
-    library's own order (newest first)."""
+    """Latest `added_at` (when the import first stored it) first; threads stored before it was kept
+    have none, and come after, in the library's own order."""
     added = summaries.added
     known = sorted((n for n in range(len(added)) if added[n] is not None), key=lambda n: -cast(float, added[n]))
     return summaries.reordered([*known, *(n for n in range(len(added)) if added[n] is None)])
