@@ -102,10 +102,8 @@ def thread_page(thread: Thread, tags: Sequence[str], highlights: Sequence[Highli
     for number, post in enumerate(thread.posts, 1):
         heading = _link(post.url, f"{number}/{total}")
         kind = ' class="highlight"' if number in highlighted else ""
-        quoted = ""
-        if post.quoted is not None:
-            quoted = f'<blockquote class="quoted"><p class="text">{_text(post.quoted.text)}</p>' \
-                     f"{_media(post.quoted)}</blockquote>"
+        quoted = (f'<blockquote class="quoted"><p class="text">{_text(post.quoted.text)}</p>{_media(post.quoted)}'
+                  "</blockquote>" if post.quoted is not None else "")
         parts.append(f'<article id="post-{number}"{kind}><div class="n">{heading}</div>'
                      f'<p class="text">{_text(post.text)}</p>{_media(post)}{quoted}</article>')
         parts += [f'<aside class="note">Note: {escape(note)}</aside>' for note in notes.get(number, [])]

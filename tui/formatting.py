@@ -57,11 +57,6 @@ def author_and_reply_label(summary: Mapping[str, Any]) -> str:
     return f"{author_label(summary)} {reply}" if reply else author_label(summary)
 
 
-def attribution(thread: Thread) -> str:
-    """`@dana_example (Dana Example)`, with whatever of the two is known."""
-    return _both(_handle(thread), thread.author_name or "")
-
-
 def post_noun(thread_id: str, count: int) -> str:
     """`tweet`/`tweets` for a Twitter/X thread, `post`/`posts` for Bluesky and Mastodon, judged by the id:
     tweet ids are numbers, a Thread Reader text page's a hash; Bluesky and Mastodon ids are addresses."""
@@ -158,8 +153,10 @@ def post_label(post: Post, n: int, total: int, numbers: dict[str, int]) -> str:
 
 
 def post_with_attribution(thread: Thread, index: int) -> str:
-    """Post `index` for copying on its own: who wrote it, when, and which post it is, above it."""
-    top = f"{attribution(thread)} · {date_text(thread.date)} · post {index + 1}/{numbered_total(thread)}"
+    """Post `index` for copying on its own: who wrote it (`@dana_example (Dana Example)`), when, and which
+    post it is, above it."""
+    who = _both(_handle(thread), thread.author_name or "")
+    top = f"{who} · {date_text(thread.date)} · post {index + 1}/{numbered_total(thread)}"
     return f"{top}\n{post_body(thread.posts[index])}"
 
 
