@@ -1,12 +1,11 @@
 """Answering a query (see `query`) from the library: the posts it matches (the search) and the
 threads it matches (the list filter, `list --query`). No Textual here.
 
-A post is its thread's author, name and `@handle`, and its text: words and phrases are looked
-for there. A scan of the search files (`search.find_posts`) finds the posts holding the words
-and phrases every match needs (`query.required_texts`); each is then tested against the whole query. The
-fields that describe a thread (`from:`, `since:`, `until:`, `is:`, `tag:`) are answered from its
-summary and the user's marks, without reading posts; `has:` asks what the posts hold, which a
-summary records (`has`) for threads stored since it did, and the posts tell for the others.
+A post is its thread's author, name and `@handle`, and its text: words and phrases are looked for
+there, by a scan of the search files for what every match needs (`query.required_texts`); each post
+found is then tested against the whole query. A thread's fields (`from:`, `since:`, `until:`, `is:`,
+`tag:`) are answered from its summary and the user's marks; `has:` from the summary where it records
+it, else from the posts.
 
 A thread matches the list filter when its summary (title, author) and its posts, taken together,
 satisfy the query: `-word` keeps the threads without the word anywhere.
@@ -168,8 +167,7 @@ def _parsed(query: str | Node) -> Node:
 
 
 def _scanned(library: Library, scan: Callable[[Library], _T]) -> tuple[Library, _T]:
-    """`scan(library)`; where another process committed while it read the shards, the scan of
-    the library as it is now. With the library scanned."""
+    """The library and `scan(library)`; both anew where the scan failed as another process committed."""
     try:
         return library, scan(library)
     except LibraryError:
@@ -289,9 +287,8 @@ def posts_found(library: Library, node: Node, summaries: Iterable[SummaryFields]
 
 def threads_matching(node: Node, summaries: Sequence[SummaryFields], marks: Marks,
                      found: PostsFound) -> Sequence[SummaryFields]:
-    """The summaries whose thread satisfies `node`, given what its posts hold (`posts_found`): no
-    post is read here, so the reader can filter as you type. Of a library's summaries, those of
-    them in their order (`Summaries.reordered`): none is kept parsed."""
+    """The summaries whose thread satisfies `node`, given what its posts hold (`posts_found`): no post
+    is read here, so the reader can filter as you type (a library's summaries stay unparsed)."""
     test = predicate(node)
     if isinstance(summaries, Summaries):  # a library's: most fields answered from its columns
         return summaries.reordered([n for n in _by_author(node, summaries)
@@ -300,9 +297,8 @@ def threads_matching(node: Node, summaries: Sequence[SummaryFields], marks: Mark
 
 
 def _by_author(node: Node, summaries: Sequence[SummaryFields]) -> Iterable[int]:
-    """The positions of the summaries whose handle holds the name of each `from:` the query must
-    satisfy: a test far cheaper than the query's, which most threads fail (a library's summaries
-    answer it from their column of handles); the query then tests the few left."""
+    """The positions of the summaries whose handle holds the name of each `from:` the query must satisfy:
+    a far cheaper test than the query's (on a library's column of handles), which most threads fail."""
     names = [term.value for term in (node.terms if isinstance(node, AllOf) else (node,))
              if isinstance(term, Field) and term.name == "from"]
     if not names:
