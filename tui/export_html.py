@@ -1,8 +1,7 @@
 """Threads as self-contained HTML pages anyone can open and print (no Textual here).
 
-A page needs nothing from elsewhere: its style is inline, it has no script,
-and images are links with their alt text, never loaded. Every piece of text
-is escaped, so nothing from a post becomes markup.
+A page needs nothing from elsewhere: its style is inline, it has no script, and images are links
+with their alt text, never loaded. Every piece of text is escaped, so nothing from a post becomes markup.
 """
 
 from __future__ import annotations

@@ -153,8 +153,7 @@ def post_label(post: Post, n: int, total: int, numbers: dict[str, int]) -> str:
 
 
 def post_with_attribution(thread: Thread, index: int) -> str:
-    """Post `index` for copying on its own: who wrote it (`@dana_example (Dana Example)`), when, and which
-    post it is, above it."""
+    """Post `index` for copying on its own, below who wrote it (`@dana (Dana)`), when, and which post it is."""
     who = _both(_handle(thread), thread.author_name or "")
     top = f"{who} · {date_text(thread.date)} · post {index + 1}/{numbered_total(thread)}"
     return f"{top}\n{post_body(thread.posts[index])}"

@@ -20,9 +20,8 @@ from .weblinks import web_address
 
 
 def _quoted(text: str) -> str:
-    """A post's text as quoted Markdown lines, literal as the export's (no markup, and no line
-    starts a block of its own): a blank line stays a paragraph break, a single line break stays
-    one (a backslash ends the line)."""
+    """A post's text as quoted Markdown lines, literal as the export's: a blank line stays a paragraph
+    break, a single line break stays one (a backslash ends the line)."""
     lines = [markdown_literal(line.rstrip()) for line in text.split("\n")]
     return "\n".join(f"> {line}" + ("\\" if following else "") if line else ">"
                      for line, following in zip(lines, [*lines[1:], ""]))
@@ -85,8 +84,7 @@ class Quote:
         return f"— {byline(thread)}, {date_text(thread.date)}, {where}{link}"
 
     def markdown(self) -> str:
-        """The posts as one blockquote (a `>` line between posts, paragraphs and line breaks kept), then
-        the citation."""
+        """The posts as one blockquote (a `>` line between posts, their line breaks kept), then the citation."""
         blocks = [_quoted(self.thread.posts[i].text) for i in self.indexes]
         return "\n>\n".join(blocks) + f"\n\n{self.citation()}\n"
 

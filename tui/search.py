@@ -1,9 +1,8 @@
 """The search files, and finding the posts whose text, author or handle holds given words.
 
-Beside each posts shard file the library keeps a search file (see `search_file`):
-the posts' lowercased text, one line each, which a search scans with
-libc's `memmem` where there is one, else `bytes.find` (no JSON, no
-objects), and the posts as written, which only hits are read from. A query
+Beside each posts shard file the library keeps a search file (see `search_file`): the posts'
+lowercased text, one line each, which a search scans with libc's `memmem` where there is one, else
+`bytes.find` (no JSON, no objects), and the posts as written, which only hits are read from. A query
 is answered in `finding`. No Textual here.
 """
 
@@ -129,12 +128,11 @@ def _starts(lengths: Iterable[int]) -> array:
 def search_file(parts: Iterable[SearchLines]) -> bytes:
     """The search file of stored threads, from each one's `search_lines`.
 
-    Layout: the magic line; the lowercased section's length, the number of
-    posts, of threads, and the ids' length; the lowercased section, a line per
-    post (`author @handle TAB text`); where each of those lines starts; where
-    each starts in the last section; each thread's first line; the threads'
-    ids, a line each; the last section, the lines as written. A search scans
-    only the lowercased section: ids and the text as written are never matched.
+    Layout: the magic line; the lowercased section's length, the number of posts, of threads, and the
+    ids' length; the lowercased section, a line per post (`author @handle TAB text`); where each of
+    those lines starts; where each starts in the last section; each thread's first line; the threads'
+    ids, a line each; the last section, the lines as written. A search scans only the lowercased
+    section: ids and the text as written are never matched.
     """
     return b"".join(search_file_pieces(parts))
 

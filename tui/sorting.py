@@ -1,8 +1,7 @@
 """The orders the thread list and `threads-tui list` offer (no Textual here).
 
-Each sorts the library's summaries as `Library.summaries()` gives them
-(newest first), by their columns (no summary is read): a sort is stable, so
-threads that tie keep that order.
+Each sorts the library's summaries as `Library.summaries()` gives them (newest first), by their
+columns (no summary is read): a sort is stable, so threads that tie keep that order.
 """
 
 from __future__ import annotations
