@@ -244,10 +244,9 @@ def search_parts(blob: Any) -> dict[str, SearchLines]:
     return parts
 
 
-# How often each byte appears in lowercased text people write, in tenths of a percent
-# (English letter frequencies; space, digits and punctuation guessed generously). A
-# search looks first for the rarest byte of its word, where that is rare enough: finding
-# one byte runs at memory speed (memchr), many times faster than finding a word.
+# How often each byte appears in lowercased text people write, in tenths of a percent (English letter
+# frequencies; space, digits and punctuation guessed generously). A search looks first for the rarest byte
+# of its word, where that is rare enough: finding one byte runs at memory speed (memchr), many times faster.
 _BYTE_FREQUENCY = dict.fromkeys(range(256), 5) | {
     ord(letter): tenths for letter, tenths in zip(
         "etaoinshrdlcumwfgypbvkjxqz",
@@ -255,15 +254,13 @@ _BYTE_FREQUENCY = dict.fromkeys(range(256), 5) | {
         strict=True)
 } | {ord(" "): 150, ord("\n"): 20, ord("."): 10, ord(","): 10} | dict.fromkeys(b"0123456789", 10)
 RARE_BYTE_TENTHS = 3  # at most 0.3%: rarer bytes are looked for first
-# Looking for the rare byte gives way to looking for the word where the byte turns out
-# to be common here (another language, say): more than one in this many bytes.
+# Looking for the rare byte gives way to looking for the word where it is common here: more than one in this many.
 RARE_BYTE_MIN_SPACING = 400
 _RARE_BYTE_CHECK_EVERY = 64
 
 
-# libc's memmem scans for a word several times faster than `bytes.find`, but
-# each call costs a few microseconds: where hits come closer than this on
-# average, `bytes.find` takes over.
+# libc's memmem scans for a word several times faster than `bytes.find`, but each call costs a few
+# microseconds: where hits come closer than this on average, `bytes.find` takes over.
 MEMMEM_MIN_SPACING = 8192
 _GAVE_WAY = -2
 
