@@ -34,6 +34,7 @@ FIELDS = ("from", "since", "until", "has", "is", "tag")
 HAS_VALUES = ("image", "video", "link", "quote", "alt")
 IS_VALUES = ("bookmarked", "unread", "read", "preview", "complete", "reply")
 _CHOICES = {"has": HAS_VALUES, "is": IS_VALUES}
+_MARKS = {"from": "@", "tag": "#"}  # what a value may start with, left out: `from:@ivy`, `tag:#maps`
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 # After any spaces, one token, its kind the group's name: a parenthesis, a `-` right before what it excludes,
 # a quoted phrase, a quote that is never closed, or a word (up to a space, a parenthesis or a quote).
@@ -197,10 +198,7 @@ def _field(token: _Token) -> Field:
     name, value = typed_name.casefold(), typed_value.casefold()
     if name not in FIELDS:
         raise QueryError(f"unknown field '{typed_name}:'", token.column, f"fields: {', '.join(FIELDS)}")
-    if name == "from":
-        value = value.lstrip("@")
-    elif name == "tag":
-        value = value.lstrip("#")
+    value = value.lstrip(_MARKS.get(name, ""))
     if not value:
         raise QueryError(f"{name}: needs a value", token.column)
     if name in ("since", "until"):
