@@ -277,9 +277,7 @@ class Thread:
 
     def summary(self) -> Summary:
         """What the library keeps of it for the list: everything but the posts."""
-        summary = _summary(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
-                           self.title, self.post_count, self.declared_count, self.complete, self.source,
-                           self.minutes_to_read(), self.url)
+        summary = _summary(self, self.id, self.title, self.minutes_to_read(), self.url)
         summary["placed_at"] = placed_at(self.placed_date(), self.posts[0].time if self.posts else None)
         summary["has"] = sorted(frozenset().union(*(post.features() for post in self.posts)))
         if self.in_reply_to is not None:
@@ -298,9 +296,7 @@ class Thread:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form: `from_dict(to_dict())` gives the same thread."""
-        data = _document(self.id, self.author_name, self.author_handle, self.date.iso() if self.date else None,
-                         self.declared_count, self.complete, self.source, self.read_minutes,
-                         [p.to_dict() for p in self.posts], self.url)
+        data = _document(self, self.id, [p.to_dict() for p in self.posts], self.url)
         if self.in_reply_to is not None:  # only for a thread that answers a post outside it
             data["in_reply_to"] = self.in_reply_to.to_dict()
         if self.placed_on is not None:
@@ -363,20 +359,21 @@ def _minutes(read_minutes: int | None, words: int) -> int:
     return read_minutes if read_minutes is not None else max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
-def _summary(thread_id: str, author_name: str | None, author_handle: str | None, date: str | None, title: str,
-             post_count: int, declared_count: int | None, complete: bool, source: str,
-             read_minutes: int, url: str | None) -> Summary:
-    return {"id": thread_id, "author_name": author_name, "author_handle": author_handle, "date": date,
-            "title": title, "post_count": post_count, "declared_count": declared_count, "complete": complete,
-            "source": source, "read_minutes": read_minutes, "url": url}
+def _summary(thread: Thread | PlainThread, thread_id: str, title: str, read_minutes: int, url: str | None) -> Summary:
+    """The summary fields of a Thread, or of the Thread a PlainThread stands for."""
+    return {"id": thread_id, "author_name": thread.author_name, "author_handle": thread.author_handle,
+            "date": thread.date.iso() if thread.date else None, "title": title, "post_count": thread.post_count,
+            "declared_count": thread.declared_count, "complete": thread.complete, "source": thread.source,
+            "read_minutes": read_minutes, "url": url}
 
 
-def _document(thread_id: str, author_name: str | None, author_handle: str | None, date: str | None,
-              declared_count: int | None, complete: bool, source: str, read_minutes: int | None,
-              posts: list[dict[str, Any]], url: str | None) -> dict[str, Any]:
-    return {"id": thread_id, "author_name": author_name, "author_handle": author_handle, "date": date,
-            "declared_count": declared_count, "complete": complete, "source": source,
-            "read_minutes": read_minutes, "url": url, "posts": posts}
+def _document(thread: Thread | PlainThread, thread_id: str, posts: list[dict[str, Any]],
+              url: str | None) -> dict[str, Any]:
+    """The stored form of a Thread, or of the Thread a PlainThread stands for."""
+    return {"id": thread_id, "author_name": thread.author_name, "author_handle": thread.author_handle,
+            "date": thread.date.iso() if thread.date else None, "declared_count": thread.declared_count,
+            "complete": thread.complete, "source": thread.source, "read_minutes": thread.read_minutes, "url": url,
+            "posts": posts}
 
 
 class PlainThread(NamedTuple):
@@ -404,20 +401,15 @@ class PlainThread(NamedTuple):
         texts = self.texts
         first = texts[0] if texts else ""
         thread_id = make_thread_id(None, self.author_handle or self.author_name, first)
-        date = self.date.iso() if self.date else None
         words = 0 if self.read_minutes is not None else sum(len(text.split()) for text in texts)
-        minutes = _minutes(self.read_minutes, words)
-        summary = _summary(thread_id, self.author_name, self.author_handle, date, self._title(),
-                           self.post_count, self.declared_count, self.complete, self.source, minutes, None)
+        summary = _summary(self, thread_id, self._title(), _minutes(self.read_minutes, words), None)
         summary["placed_at"] = placed_at(self.date, None)
         summary["has"] = ["link"] if any(self.links) else []
         if len(self.links) != len(texts):
             raise ValueError("a plain thread needs a list of links for each post")
         posts = [{"text": text, "id": None, "time": None, "media": [], "links": links, "quoted": None, "url": None}
                  for text, links in zip(texts, self.links)]
-        return thread_id, summary, _document(thread_id, self.author_name, self.author_handle, date,
-                                              self.declared_count, self.complete, self.source, self.read_minutes, posts,
-                                              None)
+        return thread_id, summary, _document(self, thread_id, posts, None)
 
     def _title(self) -> str:
         """`to_thread().title`: only a first post with no text needs the posts made to tell it."""
