@@ -146,7 +146,6 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
     current: dict[str, Any] = dict(stored)  # the library as this batch has left it so far: docs, or StoredThreads
     keys = dict(by_text_key)
     posts_index: dict[str, list[str]] = {key: list(ids) for key, ids in (by_post or {}).items()}
-    written_as = result.written_as
     new_in_batch: set[str] = set()  # ids this batch added that were not in the library before
     for thread in incoming:
         thread_id = thread.id
@@ -163,16 +162,15 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
         related: list[Doc] = []
         if same is not None or others or holder is not None:
             doc = thread.doc
-            related = [_doc(current[alias]) for alias in others if one_thread(_doc(current[alias]), doc)]
-            if holder is not None and one_thread(doc, _doc(current[holder])):
-                related.append(_doc(current[holder]))
+            copies = [_doc(current[other]) for other in others]
+            held = [_doc(current[holder])] if holder is not None else []
+            related = [other for other in copies if one_thread(other, doc)] + [
+                other for other in held if one_thread(doc, other)]
             if make is not None:
-                apart = [_doc(current[other]) for other in others if _doc(current[other]) not in related]
-                if holder is not None and _doc(current[holder]) not in related:
-                    apart.append(_doc(current[holder]))
                 # Another copy that holds all of this one is kept as it is (below); one this copy adds
                 # posts to is merged with it (a copy of the same id only where each lacks posts).
-                apart = [other for other in apart if overlaps(doc, other) and not _holds(other, doc)]
+                apart = [other for other in (*copies, *held)
+                         if other not in related and overlaps(doc, other) and not _holds(other, doc)]
                 if same is not None and overlaps(doc, _doc(same)) and not _holds(doc, _doc(same)) \
                         and not _holds(_doc(same), doc):
                     apart.append(_doc(same))
@@ -183,7 +181,7 @@ def plan(incoming: Iterable[Any], stored: Mapping[str, Doc], by_text_key: Mappin
                     if same is not None and same_content(thread.doc, _doc(same)):
                         result.outcome.setdefault(thread_id, UNCHANGED)
                         continue
-                    written_as[thread_id] = thread.id
+                    result.written_as[thread_id] = thread.id
                     _write(result, current, keys, posts_index, new_in_batch, thread_id, thread, same, related)
                     continue
             if same is not None and not replaces(doc, _doc(same)):
