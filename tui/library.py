@@ -333,16 +333,15 @@ def _shape_problem(data: dict[str, Any], meta: dict[str, Any]) -> str | None:
     shards = meta.get("shards")
     if not isinstance(meta.get("generation"), int) or not isinstance(shards, dict):
         return "no generation or shard map"
-    if not all(isinstance(names, str | list) for names in shards.values()):
-        return "a shard's files are not a list"
-    if not all(isinstance(name, str) and _SHARD_FILE.fullmatch(name) for name in shard_files(meta)):
-        return "a shard file name is malformed"
-    keys = meta.get("keys", {})
-    if not isinstance(keys, dict) or not all(isinstance(names, str | list) for names in keys.values()):
-        return "a shard's post index files are not a list"
-    if not all(isinstance(name, str) and _KEYS_FILE.fullmatch(name) for names in keys.values()
-               for name in _file_list(names)):
-        return "a post index file name is malformed"
+    for files, pattern, not_lists, malformed in (
+            (shards, _SHARD_FILE, "a shard's files are not a list", "a shard file name is malformed"),
+            (meta.get("keys", {}), _KEYS_FILE, "a shard's post index files are not a list",
+             "a post index file name is malformed")):
+        if not isinstance(files, dict) or not all(isinstance(names, str | list) for names in files.values()):
+            return not_lists
+        if not all(isinstance(name, str) and pattern.fullmatch(name) for names in files.values()
+                   for name in _file_list(names)):
+            return malformed
     summaries = meta.get("summaries")
     if summaries is not None and not (isinstance(summaries, str) and _SUMMARIES_FILE.fullmatch(summaries)):
         return "the summaries file name is malformed"
