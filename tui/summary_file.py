@@ -1,28 +1,26 @@
 """The summaries file: every thread's summary, newest first, each read when it is asked for (no Textual here).
 
-A library's summaries are what its thread list shows and what a query of fields asks. At
-100,000 threads they are 40 MB of JSON: parsed whole, they would take several times that in
-memory and most of a second at every start. So they live in a file of their own, laid out so
-that opening the library parses one line of columns and maps the rest into memory unread, a
-summary being parsed from its line only when it is drawn or tested.
+A library's summaries are what its thread list shows and what a query of fields asks. At 100,000 threads they are
+40 MB of JSON: parsed whole, they would take several times that in memory and most of a second at every start. So they
+live in a file of their own, laid out so that opening the library parses one line of columns and maps the rest into
+memory unread, a summary being parsed from its line only when it is drawn or tested.
 
 Layout (UTF-8 text, each line ending in a newline):
 
-- line 1, the columns: a JSON object with `format` (`FORMAT`), `crc32` (the CRC-32 of all that
-  follows line 1), and lists with an entry per thread, in the file's order: `ids`, `lengths`
-  (each summary's line in bytes, its newline included), and what the thread list's orders and
-  the author and date queries ask of every thread (see `Summaries`): `handles`, `names`,
-  `counts`, `added`, `dated` and `dates`;
-- then each summary (`model.Thread.summary()`, with what the library adds), one JSON object a
-  line, newest first (`sort_newest_first`).
+- line 1, the columns: a JSON object with `format` (`FORMAT`), `crc32` (the CRC-32 of all that follows line 1), and
+  lists with an entry per thread, in the file's order: `ids`, `lengths` (each summary's line in bytes, its newline
+  included), and what the thread list's orders and the author and date queries ask of every thread (see
+  `Summaries`): `handles`, `names`, `counts`, `added`, `dated` and `dates`;
+- then each summary (`model.Thread.summary()`, with what the library adds), one JSON object a line, newest first
+  (`sort_newest_first`).
 
-A large library keeps a journal beside the file (see `library.py`): each commit's lines, the ids
-of the threads that went (`{"gone": [...]}`) and then each summary written, one JSON object a line
-(`journal_record`); `with_journal` applies them to the file's summaries.
+A large library keeps a journal beside the file (see `library.py`): each commit's lines, the ids of the threads that
+went (`{"gone": [...]}`) and then each summary written, one JSON object a line (`journal_record`); `with_journal`
+applies them to the file's summaries.
 
-A file that fails its checksum, or whose columns disagree with where its lines end, is damaged:
-ValueError. A line is parsed (and checked) only when its summary is asked for: one that is not the
-summary its columns name gives a stand-in (`DAMAGED_TITLE`), not an error.
+A file that fails its checksum, or whose columns disagree with where its lines end, is damaged: ValueError. A line
+is parsed (and checked) only when its summary is asked for: one that is not the summary its columns name gives a
+stand-in (`DAMAGED_TITLE`), not an error.
 """
 
 from __future__ import annotations
