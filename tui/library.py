@@ -2,44 +2,42 @@
 
 Layout on disk, for a library at `library.json`:
 
-- `library.json`: TinyDB with one table, `meta`: the schema version, the generation, and the names
-  of the files below that hold the library now.
-- `library.json.posts/s.<generation>.summaries`: one small summary per thread, newest first, in the
-  layout `summary_file.py` describes: start-up parses a line of columns, and each summary is read when
-  it is shown or tested (`added_at`, when an import first stored it, is absent in summaries written
-  before it was kept). What the user adds (bookmarks, read marks, reading positions, tags, highlights,
-  settings) is in the user's file beside it (`user_data.py`), so a read mark never rewrites the
-  summaries. Read when first asked for: a commit that brings a few threads reads none of them.
-- `library.json.posts/s.<generation>.journal`: the summaries commits added since the summaries file
-  was written, and the ids of the threads that went (`summary_file.journal_record`), beside a file of
-  at least JOURNAL_FROM_BYTES. A commit appends its own and `meta.journal` names how many bytes of it
-  are the library's (and their CRC-32): a reader reads no further, and the next commit writes over what
-  a failed one left. Once the journal would outgrow 1/JOURNAL_SHARE of the file, the commit writes the
-  file again, whole, and starts none.
-- `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the full threads, split into 64
-  shards by id, so that opening one thread reads one small file. A shard is a list of such files
-  (`meta.shards`, oldest first), each written by one commit with the threads it brought; a thread is in
-  one file of its shard only. A commit that removes or replaces a thread writes the threads its file
-  keeps into the new file, and merges a shard's newer, smaller files once it has more than
-  MAX_SHARD_FILES: what a commit writes grows with what it brings, not with the library.
-- `library.json.posts/<shard>.<generation>.offsets` and `.search`, beside each shard: where each
-  thread's JSON is in it (`shard_offsets.py`), and its posts as lowercased text, a line each
-  (`search.py`). Derived data: the shard is read whole without them, and they are made again from it.
-- `library.json.posts/k<shard>.<generation>.keys`: the post index, JSON, post id -> the ids of the
-  threads that held it when written, in 64 shards by the post id's hash, each a list of files
-  (`meta.keys`) that commits add to and merge as they do the posts'. It finds the thread a copy holding
-  other posts of it joins (`thread_copies.merge_copies`); entries of removed threads are skipped. It
-  also holds, marked `PARTIAL_KEY_MARK`, the ids a partial copy of a thread may have (`partial_keys`),
-  so that a copy is matched without reading the summaries.
+- `library.json`: TinyDB with one table, `meta`: the schema version, the generation, and the names of the files
+  below that hold the library now.
+- `library.json.posts/s.<generation>.summaries`: one small summary per thread, newest first, in the layout
+  `summary_file.py` describes: start-up parses a line of columns, and each summary is read when it is shown or
+  tested (`added_at`, when an import first stored it, is absent in summaries written before it was kept). What the
+  user adds (bookmarks, read marks, reading positions, tags, highlights, settings) is in the user's file beside it
+  (`user_data.py`), so a read mark never rewrites the summaries. Read when first asked for: a commit that brings a
+  few threads reads none of them.
+- `library.json.posts/s.<generation>.journal`: the summaries commits added since the summaries file was written, and
+  the ids of the threads that went (`summary_file.journal_record`), beside a file of at least JOURNAL_FROM_BYTES. A
+  commit appends its own and `meta.journal` names how many bytes of it are the library's (and their CRC-32): a
+  reader reads no further, and the next commit writes over what a failed one left. Once the journal would outgrow
+  1/JOURNAL_SHARE of the file, the commit writes the file again, whole, and starts none.
+- `library.json.posts/<shard>.<generation>.json`: TinyDB files holding the full threads, split into 64 shards by id,
+  so that opening one thread reads one small file. A shard is a list of such files (`meta.shards`, oldest first),
+  each written by one commit with the threads it brought; a thread is in one file of its shard only. A commit that
+  removes or replaces a thread writes the threads its file keeps into the new file, and merges a shard's newer,
+  smaller files once it has more than MAX_SHARD_FILES: what a commit writes grows with what it brings, not with the
+  library.
+- `library.json.posts/<shard>.<generation>.offsets` and `.search`, beside each shard: where each thread's JSON is in
+  it (`shard_offsets.py`), and its posts as lowercased text, a line each (`search.py`). Derived data: the shard is
+  read whole without them, and they are made again from it.
+- `library.json.posts/k<shard>.<generation>.keys`: the post index, JSON, post id -> the ids of the threads that held
+  it when written, in 64 shards by the post id's hash, each a list of files (`meta.keys`) that commits add to and
+  merge as they do the posts'. It finds the thread a copy holding other posts of it joins
+  (`thread_copies.merge_copies`); entries of removed threads are skipped. It also holds, marked `PARTIAL_KEY_MARK`,
+  the ids a partial copy of a thread may have (`partial_keys`), so that a copy is matched without reading the
+  summaries.
 - `library.json.lock`: the inter-process lock taken for every write.
 - `library.json.v<N>.bak`: the library as it was before a migration from schema version N.
 
-A commit writes a new file for each shard it touches and the summaries under new names or onto the
-journal (a merged file's threads copied as they are where its offsets and search files are whole),
-then replaces `library.json` (the single commit point), then removes the superseded shards and any
-temporary files a killed writer left. A crash at any moment leaves the old or the new library. Every
-write holds the lock and first re-reads the library if its content changed, so concurrent writers
-lose nothing.
+A commit writes a new file for each shard it touches and the summaries under new names or onto the journal (a merged
+file's threads copied as they are where its offsets and search files are whole), then replaces `library.json` (the
+single commit point), then removes the superseded shards and any temporary files a killed writer left. A crash at
+any moment leaves the old or the new library. Every write holds the lock and first re-reads the library if its
+content changed, so concurrent writers lose nothing.
 """
 
 from __future__ import annotations

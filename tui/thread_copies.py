@@ -1,13 +1,12 @@
 """Copies of one thread: when two copies are the same thread, and which one the library keeps (no Textual).
 
-Threads are stored as documents (`Thread.to_dict()`). The same thread can come twice under one id
-(imported again, or fuller) or under two: a Thread Reader preview has no post ids, so its id is a hash
-of its author and first text (`text_key`), while a saved HTML page or an X archive gives the first post's
-id; a Mastodon context saved without its first post starts at the second one. Two copies are taken for
-one thread only on evidence: the post ids of the smaller are all in the larger, or, where one of them has
-none, the smaller's posts' texts open the larger one. The fuller copy is kept. Copies by one author that
-share a post while each holds posts the other lacks are merged post by post (`merge_copies`), each post
-keeping the captures (`sources`) it was found in.
+Threads are stored as documents (`Thread.to_dict()`). The same thread can come twice under one id (imported again,
+or fuller) or under two: a Thread Reader preview has no post ids, so its id is a hash of its author and first text
+(`text_key`), while a saved HTML page or an X archive gives the first post's id; a Mastodon context saved without
+its first post starts at the second one. Two copies are taken for one thread only on evidence: the post ids of the
+smaller are all in the larger, or, where one of them has none, the smaller's posts' texts open the larger one. The
+fuller copy is kept. Copies by one author that share a post while each holds posts the other lacks are merged post
+by post (`merge_copies`), each post keeping the captures (`sources`) it was found in.
 """
 
 from __future__ import annotations

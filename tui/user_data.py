@@ -1,15 +1,15 @@
 """What the user adds to threads: reading state, tags, and highlights with their notes (no Textual here).
 
-It lives in its own small TinyDB file beside the library (`library.json.user`), written atomically under
-the library's lock, so a read mark or a tag never rewrites the index of threads, and importing never
-loses it: imported data can be imported again, this cannot. A highlight names its posts by id where the
-source gives ids, else by text, so it finds them again in a fuller copy of the thread; when a copy under
-another id replaces a thread, the library hands its tags and highlights on (`carry`).
+It lives in its own small TinyDB file beside the library (`library.json.user`), written atomically under the
+library's lock, so a read mark or a tag never rewrites the index of threads, and importing never loses it: imported
+data can be imported again, this cannot. A highlight names its posts by id where the source gives ids, else by text,
+so it finds them again in a fuller copy of the thread; when a copy under another id replaces a thread, the library
+hands its tags and highlights on (`carry`).
 
-Tables: `meta` (schema version), `state` (`{id, read, bookmarked, position, last_open}`: the reading
-state of a thread, each field optional), `tags` (`{thread_id, tags}`), `highlights` (`{key, thread_id,
-posts: [{id, text, index}], note, created}`), `settings` (`{name, value}`: the reader's theme),
-`searches` (`{name, query}`: saved searches).
+Tables: `meta` (schema version), `state` (`{id, read, bookmarked, position, last_open}`: the reading state of a
+thread, each field optional), `tags` (`{thread_id, tags}`),
+`highlights` (`{key, thread_id, posts: [{id, text, index}], note, created}`), `settings` (`{name, value}`: the
+reader's theme), `searches` (`{name, query}`: saved searches).
 """
 
 from __future__ import annotations
