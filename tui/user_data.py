@@ -168,7 +168,14 @@ class UserData:
     def read(self) -> UserFile:
         """The whole file, read once (UserDataError if it cannot be)."""
         db = self._read()
-        return UserFile(_states(db), _all_tags(db), _highlights(db), _settings(db), _saved_searches(db))
+        return UserFile(
+            {doc["id"]: dict(doc) for doc in db.table("state").all()},
+            {doc["thread_id"]: list(doc["tags"]) for doc in db.table("tags").all() if doc.get("tags")},
+            sorted((Highlight.from_doc(doc) for doc in db.table("highlights").all()), key=lambda h: (h.created, h.key)),
+            {doc["name"]: doc["value"] for doc in db.table("settings").all()
+             if isinstance(doc.get("name"), str) and isinstance(doc.get("value"), str)},
+            dict(sorted((doc["name"], doc["query"]) for doc in db.table("searches").all()
+                        if isinstance(doc.get("name"), str) and isinstance(doc.get("query"), str))))
 
     def state(self, thread_id: str) -> dict[str, Any]:
         """A thread's reading state (`read`, `bookmarked`, `position`, `last_open`; {} if none)."""
@@ -176,7 +183,7 @@ class UserData:
 
     def states(self) -> dict[str, dict[str, Any]]:
         """The reading state of every thread that has one, by thread id (each with its `id`)."""
-        return _states(self._read())
+        return self.read().states
 
     def set_state(self, thread_id: str, **fields: Any) -> None:
         """Change a thread's reading state."""
@@ -206,7 +213,7 @@ class UserData:
 
     def all_tags(self) -> dict[str, list[str]]:
         """Every tagged thread's tags, by thread id."""
-        return _all_tags(self._read())
+        return self.read().tags
 
     def tag(self, thread_id: str, tags: list[str], remove: bool = False) -> list[str]:
         """Add (or `remove`) tags on a thread; its tags now."""
@@ -222,7 +229,7 @@ class UserData:
 
     def highlights(self, thread_id: str | None = None) -> list[Highlight]:
         """Every highlight (of one thread), oldest first."""
-        return _highlights(self._read(), thread_id)
+        return [highlight for highlight in self.read().highlights if thread_id in (None, highlight.thread_id)]
 
     def add_highlight(self, thread: Thread, indexes: list[int], note: str = "") -> Highlight:
         """Keep posts of a thread (0-based `indexes`) as a highlight."""
@@ -255,7 +262,7 @@ class UserData:
         return views
 
     def setting(self, name: str) -> str | None:
-        return _settings(self._read()).get(name)
+        return self.read().settings.get(name)
 
     def set_setting(self, name: str, value: str) -> None:
         with self._writing() as db:
@@ -263,7 +270,7 @@ class UserData:
 
     def saved_searches(self) -> dict[str, str]:
         """Every saved search: its name and its query, by name."""
-        return _saved_searches(self._read())
+        return self.read().searches
 
     def save_search(self, name: str, query: str) -> None:
         """Keep a query under a name (replacing one of that name)."""
@@ -363,30 +370,6 @@ def _tags_of(table: Table, thread_id: str) -> list[str]:
 
 def _set_tags(table: Table, thread_id: str, tags: list[str]) -> None:
     table.upsert({"thread_id": thread_id, "tags": tags}, Query().thread_id == thread_id)
-
-
-def _states(db: TinyDB) -> dict[str, dict[str, Any]]:
-    return {doc["id"]: dict(doc) for doc in db.table("state").all()}
-
-
-def _all_tags(db: TinyDB) -> dict[str, list[str]]:
-    return {doc["thread_id"]: list(doc["tags"]) for doc in db.table("tags").all() if doc.get("tags")}
-
-
-def _highlights(db: TinyDB, thread_id: str | None = None) -> list[Highlight]:
-    table = db.table("highlights")
-    docs = table.all() if thread_id is None else table.search(Query().thread_id == thread_id)
-    return sorted((Highlight.from_doc(doc) for doc in docs), key=lambda h: (h.created, h.key))
-
-
-def _settings(db: TinyDB) -> dict[str, str]:
-    return {doc["name"]: doc["value"] for doc in db.table("settings").all()
-            if isinstance(doc.get("name"), str) and isinstance(doc.get("value"), str)}
-
-
-def _saved_searches(db: TinyDB) -> dict[str, str]:
-    return dict(sorted((doc["name"], doc["query"]) for doc in db.table("searches").all()
-                       if isinstance(doc.get("name"), str) and isinstance(doc.get("query"), str)))
 
 
 def _merge_states(table: Table, changes: dict[str, dict[str, Any]]) -> None:
