@@ -748,15 +748,25 @@ class Library:
             raise self._unreadable(f"thread {thread_id} is damaged ({error!r})", self.posts_dir / file_name) from error
 
     def _find(self, thread_id: str) -> tuple[str, dict[str, Any]] | None:
-        """The shard file that holds a thread, and its document; None if none does."""
+        """The shard file that holds a thread, and its document, read alone where the file's offsets place it
+        (kept among the recent), else from the whole file; None if no file holds it."""
         doc_id = doc_id_for(thread_id)
         for file_name in reversed(shard_files_of(self._meta(), shard_for(thread_id))):
-            known, doc = self._read_alone(file_name, thread_id)
-            if not known:
-                whole = self._shard_db_named(file_name).table("posts").get(doc_id=doc_id)
-                doc = dict(whole) if whole is not None else None
+            offsets = self._offsets_of(file_name)
+            place = offsets.locate(doc_id) if offsets is not None else None
+            if offsets is not None and place is None:
+                continue  # not in this file
+            doc = None
+            if place is not None:
+                with suppress(OSError):
+                    doc = read_document(self.posts_dir / file_name, *place, thread_id)
             if doc is not None:
+                self._cache(self._recent, thread_id, (file_name, doc), RECENT_THREADS)
                 return file_name, doc
+            # No offsets, damaged ones, or the file gone: the whole file tells.
+            whole = self._shard_db_named(file_name).table("posts").get(doc_id=doc_id)
+            if whole is not None:
+                return file_name, dict(whole)
         return None
 
     def _scan_offsets(self, file_name: str) -> ShardOffsets | None:
@@ -778,23 +788,6 @@ class Library:
             if offsets is not None:
                 self._cache(self._offsets, file_name, offsets, OFFSETS_CACHE_SIZE)
         return offsets
-
-    def _read_alone(self, file_name: str, thread_id: str) -> tuple[bool, dict[str, Any] | None]:
-        """(True, the thread's document, or None where the shard file does not hold it), read by the
-        file's offsets; (False, None) where they cannot tell (no offsets file, damaged, the file gone)."""
-        offsets = self._offsets_of(file_name)
-        if offsets is None:
-            return False, None
-        place = offsets.locate(doc_id_for(thread_id))
-        if place is None:
-            return True, None
-        doc = None
-        with suppress(OSError):
-            doc = read_document(self.posts_dir / file_name, *place, thread_id)
-        if doc is None:
-            return False, None
-        self._cache(self._recent, thread_id, (file_name, doc), RECENT_THREADS)
-        return True, doc
 
     def iter_threads(self) -> Iterator[Thread]:
         """Every thread in the library, file by file (each read once; not in date order)."""
