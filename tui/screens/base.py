@@ -1,10 +1,15 @@
-"""What the reader's app and screens share: telling the user of a failed worker, and counting things."""
+"""What the reader's app and screens share: telling the user of a failed worker, counting things, and
+the dialog that offers a list to choose from."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from textual.app import App
+from textual import on
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, OptionList, Static
 from textual.worker import Worker, WorkerState
 
 from ..library import LibraryError
@@ -46,3 +51,37 @@ class ReportsWorkerErrors:
             task = WORKER_TASKS.get(event.worker.group, "A background task")
             reason = str(error) if isinstance(error, LibraryError) else f"{type(error).__name__}: {error}"
             self.app.notify(f"{task} failed: {strip_control(reason)}", severity="error", timeout=10, markup=False)
+
+
+ChoiceT = TypeVar("ChoiceT")
+
+
+class PickScreen(ModalScreen[ChoiceT]):
+    """A titled dialog (`#<name>-dialog`) around a list of options; enter on one calls `chosen(its index)`."""
+
+    def __init__(self, dialog: str, title: str, options: OptionList, *, highlighted: int | None = None,
+                 subtitle: str | None = None, help_text: str = "") -> None:
+        super().__init__()
+        self.dialog_name, self.title_text, self.options = dialog, title, options
+        self.first_highlighted, self.subtitle, self.help_text = highlighted, subtitle, help_text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id=f"{self.dialog_name}-dialog"):
+            if self.help_text:
+                yield Static(self.help_text, markup=False, classes="keep-help")
+            yield self.options
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        dialog = self.query_one(f"#{self.dialog_name}-dialog")
+        dialog.border_title, dialog.border_subtitle = self.title_text, self.subtitle
+        if self.first_highlighted is not None:
+            self.options.highlighted = self.first_highlighted
+        self.options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.chosen(event.option_index)
+
+    def chosen(self, index: int) -> None:
+        raise NotImplementedError

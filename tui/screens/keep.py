@@ -22,6 +22,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..text import clean_line
+from .base import PickScreen
 
 AnswerT = TypeVar("AnswerT")
 
@@ -135,7 +136,7 @@ class RemoveHighlight:
     key: str
 
 
-class HighlightsScreen(ModalScreen[OpenHighlight | RemoveHighlight | None]):
+class HighlightsScreen(PickScreen[OpenHighlight | RemoveHighlight | None]):
     """Every highlight (thread, posts, note), oldest first; enter opens one at its place, d removes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -144,36 +145,24 @@ class HighlightsScreen(ModalScreen[OpenHighlight | RemoveHighlight | None]):
     ]
 
     def __init__(self, rows: list[HighlightRow]) -> None:
-        super().__init__()
+        options = OptionList(*[Option(self._label(row)) for row in rows], id="highlights-list", markup=False)
+        empty = "No highlights yet: v selects posts in the reading pane, H keeps them."
+        super().__init__("highlights", f"Highlights ({len(rows)})", options, help_text="" if rows else empty)
         self.rows = rows
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="highlights-dialog"):
-            if not self.rows:
-                yield Static("No highlights yet: v selects posts in the reading pane, H keeps them.",
-                             markup=False, classes="keep-help")
-            options = [Option(self._label(row), id=str(n)) for n, row in enumerate(self.rows)]
-            yield OptionList(*options, id="highlights-list", markup=False)
-        yield Footer(compact=True)
 
     @staticmethod
     def _label(row: HighlightRow) -> str:
         note = f"\n  {clean_line(row.note)}" if row.note else ""
         return f"{clean_line(row.title) or '(no text)'} · {row.where}{note}"
 
-    def on_mount(self) -> None:
-        self.query_one("#highlights-dialog").border_title = f"Highlights ({len(self.rows)})"
-        self.query_one(OptionList).focus()
-
-    @on(OptionList.OptionSelected, "#highlights-list")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        row = self.rows[int(event.option.id or 0)]
+    def chosen(self, index: int) -> None:
+        row = self.rows[index]
         if row.first_index is None:
             self.notify("Its posts are no longer in the library: d removes it.", severity="warning", markup=False)
             return
         self.dismiss(OpenHighlight(row.thread_id, row.first_index))
 
     def action_remove(self) -> None:
-        index = self.query_one(OptionList).highlighted
+        index = self.options.highlighted
         if index is not None and self.rows:
             self.dismiss(RemoveHighlight(self.rows[index].key))

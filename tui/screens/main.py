@@ -636,7 +636,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
             if url:
                 self.post_message(FollowLink(url))
 
-        self.app.push_screen(LinksScreen(f"Links of {which}", choices), follow)
+        self.app.push_screen(LinksScreen(f"Links of {which}", choices, self.app.size.width), follow)
 
     def action_next_hit(self) -> None:
         """The next match of the search in the thread while one is on, else the next library search hit."""

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..sorting import SORT_LABELS
+from .base import PickScreen
 
 
 class SortList(OptionList):
@@ -31,27 +28,16 @@ class SortList(OptionList):
     ]
 
 
-class SortScreen(ModalScreen[str | None]):
+class SortScreen(PickScreen[str | None]):
     """The orders, the current one highlighted; enter dismisses with the one chosen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Cancel", id="sort.cancel")]
 
     def __init__(self, current: str) -> None:
-        super().__init__()
-        self.current = current
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="sort-dialog"):
-            yield SortList(*[Option(label.capitalize(), id=order) for order, label in SORT_LABELS.items()],
+        options = SortList(*[Option(label.capitalize()) for label in SORT_LABELS.values()],
                            id="sort-list", markup=False)
-        yield Footer(compact=True)
+        super().__init__("sort", "Sort", options,
+                         highlighted=list(SORT_LABELS).index(current) if current in SORT_LABELS else 0)
 
-    def on_mount(self) -> None:
-        self.query_one("#sort-dialog").border_title = "Sort"
-        options = self.query_one(SortList)
-        options.highlighted = list(SORT_LABELS).index(self.current) if self.current in SORT_LABELS else 0
-        options.focus()
-
-    @on(OptionList.OptionSelected, "#sort-list")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+    def chosen(self, index: int) -> None:
+        self.dismiss(list(SORT_LABELS)[index])
