@@ -53,28 +53,44 @@ class ReportsWorkerErrors:
             self.app.notify(f"{task} failed: {strip_control(reason)}", severity="error", timeout=10, markup=False)
 
 
-ChoiceT = TypeVar("ChoiceT")
+ResultT = TypeVar("ResultT")
 
 
-class PickScreen(ModalScreen[ChoiceT]):
-    """A titled dialog (`#<name>-dialog`) around a list of options; enter on one calls `chosen(its index)`."""
+class Dialog(ModalScreen[ResultT]):
+    """A titled box (`#<name>-dialog`) holding what `body` yields, over a compact footer."""
 
-    def __init__(self, dialog: str, title: str, options: OptionList, *, highlighted: int | None = None,
-                 subtitle: str | None = None, help_text: str = "") -> None:
+    def __init__(self, dialog: str, title: str, subtitle: str | None = None) -> None:
         super().__init__()
-        self.dialog_name, self.title_text, self.options = dialog, title, options
-        self.first_highlighted, self.subtitle, self.help_text = highlighted, subtitle, help_text
+        self.dialog_name, self.title_text, self.subtitle = dialog, title, subtitle
 
     def compose(self) -> ComposeResult:
         with Vertical(id=f"{self.dialog_name}-dialog"):
-            if self.help_text:
-                yield Static(self.help_text, markup=False, classes="keep-help")
-            yield self.options
+            yield from self.body()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        # Textual runs this as well as a subclass's own on_mount (it calls each class's handler in the MRO).
         dialog = self.query_one(f"#{self.dialog_name}-dialog")
         dialog.border_title, dialog.border_subtitle = self.title_text, self.subtitle
+
+    def body(self) -> ComposeResult:
+        raise NotImplementedError
+
+
+class PickScreen(Dialog[ResultT]):
+    """A dialog around a list of options; enter on one calls `chosen(its index)`."""
+
+    def __init__(self, dialog: str, title: str, options: OptionList, *, highlighted: int | None = None,
+                 subtitle: str | None = None, help_text: str = "") -> None:
+        super().__init__(dialog, title, subtitle)
+        self.options, self.first_highlighted, self.help_text = options, highlighted, help_text
+
+    def body(self) -> ComposeResult:
+        if self.help_text:
+            yield Static(self.help_text, markup=False, classes="keep-help")
+        yield self.options
+
+    def on_mount(self) -> None:
         if self.first_highlighted is not None:
             self.options.highlighted = self.first_highlighted
         self.options.focus()

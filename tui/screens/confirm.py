@@ -12,12 +12,12 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from .base import Dialog
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """Ask one question; dismissed with True (y, enter) or False (n, esc)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -26,18 +26,12 @@ class ConfirmScreen(ModalScreen[bool]):
     ]
 
     def __init__(self, title: str, question: str) -> None:
-        super().__init__()
-        self.title_text = title
+        super().__init__("confirm", title)
         self.question = question  # holds text from the library: shown as typed, never as markup
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog"):
-            yield Static(self.question, markup=False, id="confirm-question")
-            yield Static("y or enter: yes · n or esc: no", markup=False, classes="keep-help")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-dialog").border_title = self.title_text
+    def body(self) -> ComposeResult:
+        yield Static(self.question, markup=False, id="confirm-question")
+        yield Static("y or enter: yes · n or esc: no", markup=False, classes="keep-help")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

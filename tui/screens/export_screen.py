@@ -17,11 +17,10 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, RadioButton, RadioSet, Static
+from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from ..widgets.path_input import PathInput
+from .base import Dialog
 
 # What can be exported, as `ExportChoice.what` names it, and how the dialog says it.
 WHAT = {"thread": "The open thread", "list": "The list shown", "bookmarks": "The bookmarked threads"}
@@ -37,7 +36,7 @@ class ExportChoice:
     folder: Path
 
 
-class ExportScreen(ModalScreen[ExportChoice | None]):
+class ExportScreen(Dialog[ExportChoice | None]):
     """Choose what and how, type the folder (tab completes), enter exports."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -46,29 +45,26 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
     ]
 
     def __init__(self, thread_open: bool, folder: str = "") -> None:
-        super().__init__()
+        super().__init__("export", "Export")
         self.thread_open = thread_open  # without one, the list shown is chosen first
         self.initial_folder = folder
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="export-dialog"):
-            yield Static("shift+tab: up to the choices (arrows, space). Folder: tab completes, enter writes.",
-                         markup=False, classes="keep-help")
-            with RadioSet(id="export-what"):
-                for key, label in WHAT.items():
-                    yield RadioButton(label, value=key == ("thread" if self.thread_open else "list"), id=f"what-{key}")
-            with RadioSet(id="export-kind"):
-                for key, label in KINDS.items():
-                    yield RadioButton(label, value=key == "markdown", id=f"kind-{key}")
-            candidates = Static("", id="export-candidates", markup=False)
-            yield PathInput(self.initial_folder, candidates, placeholder="folder, e.g. ~/Documents/threads",
-                            id="export-folder")
-            yield candidates
-            yield Static("", id="export-status", markup=False)
-        yield Footer(compact=True)
+    def body(self) -> ComposeResult:
+        yield Static("shift+tab: up to the choices (arrows, space). Folder: tab completes, enter writes.",
+                     markup=False, classes="keep-help")
+        with RadioSet(id="export-what"):
+            for key, label in WHAT.items():
+                yield RadioButton(label, value=key == ("thread" if self.thread_open else "list"), id=f"what-{key}")
+        with RadioSet(id="export-kind"):
+            for key, label in KINDS.items():
+                yield RadioButton(label, value=key == "markdown", id=f"kind-{key}")
+        candidates = Static("", id="export-candidates", markup=False)
+        yield PathInput(self.initial_folder, candidates, placeholder="folder, e.g. ~/Documents/threads",
+                        id="export-folder")
+        yield candidates
+        yield Static("", id="export-status", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#export-dialog").border_title = "Export"
         self.query_one("#export-status").display = False
         self.query_one(PathInput).focus()
 

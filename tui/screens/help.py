@@ -8,11 +8,10 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..widgets.key_scroll import KeyScroll
+from .base import Dialog
 
 KEY_NAMES = {"down": "↓", "up": "↑", "pagedown": "pgdn", "pageup": "pgup", "question_mark": "?", "slash": "/",
              "escape": "esc", "delete": "del"}
@@ -37,7 +36,7 @@ def bindings_text(title: str, bindings: list[BindingType]) -> Text:
     return text
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """All keys with their descriptions; esc, q or ? closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -45,23 +44,19 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def __init__(self, sections: list[tuple[str, list[BindingType]]], notes: Sequence[tuple[str, str]] = ()) -> None:
-        super().__init__()
+        super().__init__("help", "Help")
         self.sections = sections
         self.notes = list(notes)
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="help-dialog"):
-            yield Static("threads-tui keys", id="help-title", markup=False)
-            with KeyScroll(id="help-body"):
-                for title, bindings in self.sections:
-                    yield Static(bindings_text(title, bindings), classes="help-section")
-                for title, note in self.notes:
-                    yield Static(Text.assemble((title, "bold underline"), "\n" + note),
-                                 classes="help-section help-note")
-            yield Static("j k space b g G ctrl+d ctrl+u scroll · esc, q or ? closes · ctrl+p finds any command",
-                         id="help-hint", markup=False)
-        yield Footer(compact=True)
+    def body(self) -> ComposeResult:
+        yield Static("threads-tui keys", id="help-title", markup=False)
+        with KeyScroll(id="help-body"):
+            for title, bindings in self.sections:
+                yield Static(bindings_text(title, bindings), classes="help-section")
+            for title, note in self.notes:
+                yield Static(Text.assemble((title, "bold underline"), "\n" + note), classes="help-section help-note")
+        yield Static("j k space b g G ctrl+d ctrl+u scroll · esc, q or ? closes · ctrl+p finds any command",
+                     id="help-hint", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#help-dialog").border_title = "Help"
         self.query_one("#help-body").focus()

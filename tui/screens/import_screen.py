@@ -20,10 +20,8 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..importing import ImportReport, run_import
@@ -32,7 +30,7 @@ from ..messages import LibraryChanged
 from ..text import clean_line
 from ..widgets.key_scroll import KeyScroll
 from ..widgets.path_input import PathInput, split_inputs
-from .base import ReportsWorkerErrors, plural
+from .base import Dialog, ReportsWorkerErrors, plural
 
 PROGRESS_EVERY_SECONDS = 0.1
 
@@ -60,7 +58,7 @@ def report_text(report: ImportReport, paths: list[Path], cancelled: bool = False
     return text
 
 
-class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
+class ImportScreen(ReportsWorkerErrors, Dialog[None]):
     """Type a path (tab completes), enter imports; esc cancels or closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -79,7 +77,7 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         waiting: str = ""  # a rate limit being waited out
 
     def __init__(self, library_path: Path, path: str = "", start: bool = False) -> None:
-        super().__init__()
+        super().__init__("import", "Import")
         self.library_path = library_path
         self.initial_path = path  # what the box holds when it opens
         self.start_at_once = start  # import what the box holds as soon as the dialog opens
@@ -87,22 +85,19 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.paths: list[Path] = []
         self.links: list[str] = []
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="import-dialog"):
-            yield Static("Files, folders or links to import (several: separate with ;). "
-                         "Tab completes, enter imports, esc closes.", id="import-help", markup=False)
-            candidates = Static("", id="import-candidates", markup=False)
-            yield PathInput(self.initial_path, candidates, placeholder="~/Downloads/thread.txt", id="import-path")
-            yield candidates
-            # How many files there are is known only once they are all found: no percentage.
-            yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="import-progress")
-            yield Static("", id="import-status", markup=False)
-            with KeyScroll(id="import-report-scroll"):
-                yield Static("", id="import-report", markup=False)
-        yield Footer(compact=True)
+    def body(self) -> ComposeResult:
+        yield Static("Files, folders or links to import (several: separate with ;). "
+                     "Tab completes, enter imports, esc closes.", id="import-help", markup=False)
+        candidates = Static("", id="import-candidates", markup=False)
+        yield PathInput(self.initial_path, candidates, placeholder="~/Downloads/thread.txt", id="import-path")
+        yield candidates
+        # How many files there are is known only once they are all found: no percentage.
+        yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="import-progress")
+        yield Static("", id="import-status", markup=False)
+        with KeyScroll(id="import-report-scroll"):
+            yield Static("", id="import-report", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#import-dialog").border_title = "Import"
         self.query_one("#import-progress").display = False
         if self.start_at_once:
             self.start(*split_inputs(self.initial_path))

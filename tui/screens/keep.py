@@ -15,33 +15,26 @@ from typing import ClassVar, TypeVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..text import clean_line
-from .base import PickScreen
+from .base import Dialog, PickScreen
 
 AnswerT = TypeVar("AnswerT")
 
 
-class AskScreen(ModalScreen[AnswerT]):
+class AskScreen(Dialog[AnswerT]):
     """A line of help over one box to type in; enter dismisses with `answer(what is typed)`."""
 
     def __init__(self, title: str, help_text: str, box: Input) -> None:
-        super().__init__()
-        self.title_text, self.help_text, self.box = title, help_text, box
+        super().__init__("keep", title)
+        self.help_text, self.box = help_text, box
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="keep-dialog"):
-            yield Static(self.help_text, markup=False, classes="keep-help")
-            yield self.box
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#keep-dialog").border_title = self.title_text
+    def body(self) -> ComposeResult:
+        yield Static(self.help_text, markup=False, classes="keep-help")
+        yield self.box
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

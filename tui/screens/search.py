@@ -7,10 +7,8 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
 from ..finding import search_library
@@ -21,7 +19,7 @@ from ..search import Hit, Hits
 from ..session import ReadingSession
 from ..widgets.hit_list import HitList, hit_item
 from ..widgets.summary_list import SummaryList
-from .base import ReportsWorkerErrors
+from .base import Dialog, ReportsWorkerErrors
 from .keep import AskScreen
 
 
@@ -30,7 +28,7 @@ from .keep import AskScreen
 LISTED_HITS = 1_000
 
 
-class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
+class SearchScreen(ReportsWorkerErrors, Dialog[None]):
     """Search text, authors and handles; enter opens the thread at the hit."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -42,7 +40,7 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
     app: OrderedKeysApp[int]
 
     def __init__(self, session: ReadingSession, query: str = "") -> None:
-        super().__init__()
+        super().__init__("search", "Search")
         self.session = session
         self.initial_query = query
         self.hits: list[Hit] = []
@@ -51,16 +49,13 @@ class SearchScreen(ReportsWorkerErrors, ModalScreen[None]):
         self._latest_query = ""
         self._open_first_of: str | None = None  # enter was pressed on this query before its hits came
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="search-dialog"):
-            yield Input(value=self.initial_query, id="search-input",
-                        placeholder='Search: words, "a phrase", -word, a OR b, from: since: has: is: tag:')
-            yield Static("Type to search the whole library.", id="search-status", markup=False)
-            yield HitList(summary_of=lambda thread_id: self.session.library.summary(thread_id), id="search-results")
-        yield Footer(compact=True)
+    def body(self) -> ComposeResult:
+        yield Input(value=self.initial_query, id="search-input",
+                    placeholder='Search: words, "a phrase", -word, a OR b, from: since: has: is: tag:')
+        yield Static("Type to search the whole library.", id="search-status", markup=False)
+        yield HitList(summary_of=lambda thread_id: self.session.library.summary(thread_id), id="search-results")
 
     def on_mount(self) -> None:
-        self.query_one("#search-dialog").border_title = "Search"
         if self.initial_query:
             self._run_search(self.initial_query)
 
