@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -43,10 +42,9 @@ class HelpScreen(Dialog[None]):
         Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close"),
     ]
 
-    def __init__(self, sections: list[tuple[str, list[BindingType]]], notes: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(self, sections: list[tuple[str, list[BindingType]]], notes: list[tuple[str, str]]) -> None:
         super().__init__("help", "Help")
-        self.sections = sections
-        self.notes = list(notes)
+        self.sections, self.notes = sections, notes
 
     def body(self) -> ComposeResult:
         yield Static("threads-tui keys", id="help-title", markup=False)

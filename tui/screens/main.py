@@ -638,18 +638,15 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
         self.app.push_screen(LinksScreen(f"Links of {which}", choices, self.app.size.width), follow)
 
-    def action_next_hit(self) -> None:
-        """The next match of the search in the thread while one is on, else the next library search hit."""
+    def action_next_hit(self, step: int = +1) -> None:
+        """The next match of the search in the thread while one is on, else the next search hit (`step` -1: back)."""
         if self.find_active:
-            self._step_find(+1)
+            self._step_find(step)
         else:
-            self.post_message(StepHit(+1))
+            self.post_message(StepHit(step))
 
     def action_previous_hit(self) -> None:
-        if self.find_active:
-            self._step_find(-1)
-        else:
-            self.post_message(StepHit(-1))
+        self.action_next_hit(-1)
 
     # -- search within the open thread (F) ---------------------------------
 
@@ -801,17 +798,19 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     # -- tidying: delete, read marks, order -----------------------------------
 
-    def target_summary(self) -> Mapping[str, Any] | None:
-        """The thread a key acts on: the list cursor's where the list has focus, else the open thread's."""
+    def _target_or_say(self, what: str) -> Mapping[str, Any] | None:
+        """The thread a key acts on: the list cursor's where the list has focus, else the open thread's;
+        with neither, the user is told there is nothing to `what`."""
         if self.focused is self.thread_list and self.thread_list.current is not None:
             return self.thread_list.current
-        return self.session.library.summary(self.thread.id) if self.thread is not None else None
+        summary = self.session.library.summary(self.thread.id) if self.thread is not None else None
+        if summary is None:
+            self.notify(f"No thread selected: nothing to {what}.", severity="warning", markup=False)
+        return summary
 
     def action_delete_thread(self) -> None:
         """Ask, naming the thread, then delete it (z undoes it while the reader runs)."""
-        summary = self.target_summary()
-        if summary is None:
-            self.notify("No thread selected: nothing to delete.", severity="warning", markup=False)
+        if (summary := self._target_or_say("delete")) is None:
             return
 
         def answered(yes: bool | None) -> None:
@@ -834,9 +833,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.post_message(UndoDelete())
 
     def action_toggle_read(self) -> None:
-        summary = self.target_summary()
-        if summary is None:
-            self.notify("No thread selected: nothing to mark.", severity="warning", markup=False)
+        if (summary := self._target_or_say("mark")) is None:
             return
         read = not self.session.state(summary["id"]).get("read")
         if not read and self.thread is not None and self.thread.id == summary["id"] and self._read_timer is not None:

@@ -448,11 +448,8 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     # -- drawing ----------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-
-    def _theme_changed(self, theme: object) -> None:
-        """Links, mentions and media carry their colours from layout: lay the thread out again in the new theme's."""
-        self._lay_out_again()
+        # Links, mentions and media carry their colours from layout: lay the thread out again in the new theme's.
+        self.app.theme_changed_signal.subscribe(self, lambda theme: self._lay_out_again())
 
     def on_resize(self, event: events.Resize) -> None:
         self.refresh_bindings()
