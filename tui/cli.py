@@ -338,12 +338,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     library = Library.open(args.db)
     summaries: Sequence[Mapping[str, Any]] = sort_summaries(library.summaries(), args.sort)
-    user_data = UserData(library)
-    tags = user_data.all_tags()
+    user_file = UserData(library).read()  # once: the query's marks and the tag filter both come from it
+    tags = user_file.tags
     if args.query is not None:
         from .finding import Marks, matching_threads
 
-        summaries = matching_threads(library, _parsed_query(args.query), Marks(user_data.states(), tags),
+        summaries = matching_threads(library, _parsed_query(args.query), Marks(user_file.states, tags),
                                      summaries=summaries)
     if args.tag is not None:
         try:
@@ -444,7 +444,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         _say(f"Saved the search {args.save!r}: {query}{replacing}", sys.stderr)
     from .finding import Marks, answers_from_summaries, search_library
 
-    marks = Marks(user_data.states(), user_data.all_tags())
+    user_file = user_data.read()
+    marks = Marks(user_file.states, user_file.tags)
     hits = search_library(library, node, marks, limit=args.limit)
     total = hits.total
     if args.json:

@@ -32,9 +32,10 @@ class Extras:
 def user_extras(user_data: UserData) -> dict[str, Extras]:
     """Every thread's tags and highlights from the user's file, by thread id (UserDataError if unreadable)."""
     extras: dict[str, Extras] = {}
-    for thread_id, tags in user_data.all_tags().items():
+    user_file = user_data.read()
+    for thread_id, tags in user_file.tags.items():
         extras.setdefault(thread_id, Extras()).tags = tags
-    for highlight in user_data.highlights():
+    for highlight in user_file.highlights:
         extras.setdefault(highlight.thread_id, Extras()).highlights.append(highlight)
     return extras
 
