@@ -23,9 +23,9 @@ import orjson
 
 from . import __version__
 from .library import DB_ENV_VAR, Library, LibraryError, user_db_path
-from .model import Summary, Thread
+from .model import InReplyTo, PartialDate, Summary, Thread
 from .sorting import DEFAULT_SORT, SORT_LABELS, sort_summaries
-from .user_data import UserDataError
+from .user_data import UserData, UserDataError, normalise_tag
 
 if TYPE_CHECKING:
     from .finding import Marks
@@ -334,8 +334,6 @@ def _ctrl_c_stops_softly() -> Iterator[threading.Event]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .user_data import UserData, normalise_tag
-
     library = Library.open(args.db)
     summaries: Sequence[Mapping[str, Any]] = sort_summaries(library.summaries(), args.sort)
     user_file = UserData(library).read()  # once: the query's marks and the tag filter both come from it
@@ -365,7 +363,6 @@ def cmd_list(args: argparse.Namespace) -> int:
             _say(f"The library {library.path} is empty. Import with: threads-tui import PATH")
         return EXIT_OK
     from .formatting import author_label, held_text, reply_label
-    from .model import InReplyTo, PartialDate
 
     id_width = max(len(doc["id"]) for doc in summaries)
     who_width = min(max(len(author_label(doc)) for doc in summaries), LIST_AUTHOR_WIDTH)
@@ -412,8 +409,6 @@ def _parsed_query(text: str) -> Node:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from .user_data import UserData
-
     library = Library.open(args.db)
     user_data = UserData(library)
     query = " ".join(args.query)
@@ -462,7 +457,6 @@ def cmd_search(args: argparse.Namespace) -> int:
 def _hit_heading(library: Library, hit: Hit) -> str:
     """`ID  @handle · 3 May 2024 · post 2/12 · title`: where a hit is."""
     from .formatting import author_label, total_of
-    from .model import PartialDate
 
     summary = library.summary(hit.thread_id) or {"id": hit.thread_id}
     date = PartialDate.from_iso(summary.get("date"))
@@ -488,7 +482,6 @@ def _hit_json(library: Library, marks: Marks, hit: Hit, by_summary: bool) -> dic
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .export import ExportError, export_threads, user_extras, written_line
-    from .user_data import UserData
 
     library = Library.open(args.db)
     ids = _resolve_all(library, args.ids)  # two prefixes of one id: one thread, one file
@@ -555,8 +548,6 @@ def cmd_quote(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    from .user_data import UserData, normalise_tag
-
     try:
         for tag in args.tags:
             normalise_tag(tag)
@@ -571,7 +562,6 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 def cmd_highlight(args: argparse.Namespace) -> int:
     from .quoting import posts_text
-    from .user_data import UserData
 
     library = Library.open(args.db)
     thread = _thread_for(library, args.id)
@@ -584,7 +574,6 @@ def cmd_highlight(args: argparse.Namespace) -> int:
 
 def cmd_highlights(args: argparse.Namespace) -> int:
     from .quoting import posts_text
-    from .user_data import UserData
 
     library = Library.open(args.db)
     user_data = UserData(library)
