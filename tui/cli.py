@@ -237,6 +237,15 @@ class _UsageError(Exception):
     """A command called wrongly: one line, exit 2."""
 
 
+@contextmanager
+def _usage_errors(*kinds: type[Exception]) -> Iterator[None]:
+    """What the user typed, found wrong where it is used (an error of `kinds`): told as a usage error."""
+    try:
+        yield
+    except kinds as error:
+        raise _UsageError(str(error)) from None
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from .fetching.addresses import is_link
 
@@ -344,10 +353,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         summaries = matching_threads(library, _parsed_query(args.query), Marks(user_file.states, tags),
                                      summaries=summaries)
     if args.tag is not None:
-        try:
+        with _usage_errors(UserDataError):
             wanted = normalise_tag(args.tag)
-        except UserDataError as error:
-            raise _UsageError(str(error)) from None
         summaries = [doc for doc in summaries if wanted in tags.get(doc["id"], ())]
     if args.json:
         keys = ("id", "author_name", "author_handle", "date", "title", "post_count",
@@ -431,10 +438,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     node = _parsed_query(query)
     if args.save is not None:
         earlier = user_data.saved_searches().get(" ".join(args.save.split()))
-        try:
+        with _usage_errors(UserDataError):
             user_data.save_search(args.save, query)
-        except UserDataError as error:
-            raise _UsageError(str(error)) from None
         replacing = f" (it replaces {earlier!r})" if earlier is not None and earlier != query else ""
         _say(f"Saved the search {args.save!r}: {query}{replacing}", sys.stderr)
     from .finding import Marks, answers_from_summaries, search_library
@@ -525,21 +530,12 @@ class _Failed(Exception):
     """A command failed: its message (where it has one) in one line, exit 1."""
 
 
-def _post_indexes(text: str, thread: Thread) -> list[int]:
-    """The 0-based indexes of a RANGE of the thread's posts; _UsageError for one that is not."""
-    from .quoting import RangeError, parse_range
-
-    try:
-        return parse_range(text, thread.post_count)
-    except RangeError as error:
-        raise _UsageError(str(error)) from None
-
-
 def cmd_quote(args: argparse.Namespace) -> int:
-    from .quoting import Quote
+    from .quoting import Quote, RangeError, parse_range
 
     thread = _thread_for(Library.open(args.db), args.id)
-    quote = Quote(thread, _post_indexes(args.range, thread))
+    with _usage_errors(RangeError):
+        quote = Quote(thread, parse_range(args.range, thread.post_count))
     if args.json:
         _print_json(quote.to_json())
     else:
@@ -548,11 +544,9 @@ def cmd_quote(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    try:
+    with _usage_errors(UserDataError):
         for tag in args.tags:
             normalise_tag(tag)
-    except UserDataError as error:
-        raise _UsageError(str(error)) from None
     library = Library.open(args.db)
     thread = _thread_for(library, args.id)
     tags = UserData(library).tag(thread.id, args.tags, remove=args.command == "untag")
@@ -561,11 +555,12 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_highlight(args: argparse.Namespace) -> int:
-    from .quoting import posts_text
+    from .quoting import RangeError, parse_range, posts_text
 
     library = Library.open(args.db)
     thread = _thread_for(library, args.id)
-    indexes = _post_indexes(args.range, thread)
+    with _usage_errors(RangeError):
+        indexes = parse_range(args.range, thread.post_count)
     highlight = UserData(library).add_highlight(thread, indexes, args.note)
     _say(f"Highlight {highlight.key}: {posts_text([i + 1 for i in indexes])} of {thread.title!r}"
          + (", with a note" if highlight.note else ""))
