@@ -190,11 +190,13 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
         kept = matching if limit is None else matching[:limit]  # only the summaries of those kept are read
         return Hits((Hit(summary["id"], 1, summary.get("title") or "", terms) for summary in kept), len(matching))
     alternatives = required_texts(node)
+    # Words and phrases that must all hold (no field, `-` or OR): what the scan finds is the answer.
+    words_only = all(isinstance(term, Word | Phrase) for term in (node.terms if isinstance(node, AllOf) else (node,)))
 
     def scan(source: Library) -> Hits:
         if alternatives is None:
             return Hits(every_post(source.search_blobs(), cancelled))
-        if _words_only(node):  # one alternative, and the scan's hits are the answer: only the first `limit` are read
+        if words_only:  # one alternative, and only the first `limit` hits are read
             order = source.order_index()
             return find_posts(source.search_blobs(), alternatives[0], cancelled,
                               lambda thread_id: order.get(thread_id, len(order)), limit)
@@ -205,8 +207,8 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
         return Hits(found.values())
 
     library, candidates = _scanned(library, scan)
-    if _words_only(node):  # what the scan found is the answer: every post holding every word and phrase,
-        # each hit carrying the words looked for; in library order already where a limit kept the first only.
+    if words_only:  # every post holding every word and phrase, each hit carrying the words looked for;
+        # in library order already where a limit kept the first only.
         return candidates if limit is not None else Hits(_in_library_order(library, candidates))
     test = predicate(node)
     facts: dict[str, _Facts | None] = {}
@@ -228,12 +230,6 @@ def answers_from_summaries(node: Node) -> bool:
     """Whether a search for `node` is answered from the summaries alone (fields, no words and no
     `has:`): a hit a thread, its title standing for the first post's text."""
     return not has_text(node) and not any(f.name == "has" for f in fields_of(node))
-
-
-def _words_only(node: Node) -> bool:
-    """Whether the query is words and phrases that must all hold (no field, `-` or OR)."""
-    return isinstance(node, Word | Phrase) or (
-        isinstance(node, AllOf) and all(isinstance(term, Word | Phrase) for term in node.terms))
 
 
 def _in_library_order(library: Library, hits: list[Hit]) -> list[Hit]:
