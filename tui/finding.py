@@ -21,8 +21,8 @@ from typing import Any, TypeVar
 from .library import Library, LibraryError
 from .model import PartialDate, Thread
 from .query import (
-    AllOf, Field, Node, Phrase, QueryError, Word, fields_of, has_text, nodes_of, parse, predicate,
-    required_texts, texts_of,
+    AllOf, Field, Node, Phrase, QueryError, Word, asks_has, has_text, nodes_of, parse, predicate, required_texts,
+    texts_of,
 )
 from .search import Hit, Hits, every_post, find_posts
 from .summary_file import LazySummary, Summaries, handle_key
@@ -229,7 +229,7 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
 def answers_from_summaries(node: Node) -> bool:
     """Whether a search for `node` is answered from the summaries alone (fields, no words and no
     `has:`): a hit a thread, its title standing for the first post's text."""
-    return not has_text(node) and not any(f.name == "has" for f in fields_of(node))
+    return not has_text(node) and not asks_has(node)
 
 
 def _in_library_order(library: Library, hits: list[Hit]) -> list[Hit]:
@@ -254,8 +254,7 @@ def matching_threads(library: Library, query: str | Node, marks: Marks | None = 
 def needs_posts(node: Node, summaries: Iterable[SummaryFields]) -> bool:
     """Whether a list filter must read the posts (`posts_found`): for its words and phrases, or for
     `has:` where a summary does not say what its posts have."""
-    return has_text(node) or (any(f.name == "has" for f in fields_of(node))
-                               and any(not isinstance(s.get("has"), list) for s in summaries))
+    return has_text(node) or (asks_has(node) and any(not isinstance(s.get("has"), list) for s in summaries))
 
 
 def posts_found(library: Library, node: Node, summaries: Iterable[SummaryFields],
@@ -271,8 +270,7 @@ def posts_found(library: Library, node: Node, summaries: Iterable[SummaryFields]
 
     holding = _scanned(library, scan)[1] if texts else {}
     features: dict[str, frozenset[str]] = {}
-    unrecorded = ({s["id"] for s in summaries if not isinstance(s.get("has"), list)}
-                  if any(f.name == "has" for f in fields_of(node)) else set())
+    unrecorded = {s["id"] for s in summaries if not isinstance(s.get("has"), list)} if asks_has(node) else set()
     for thread in library.iter_threads() if unrecorded else ():
         if cancelled():
             break

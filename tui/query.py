@@ -361,9 +361,9 @@ def nodes_of(node: Node) -> Iterator[Node]:
             yield from nodes_of(term)
 
 
-def fields_of(node: Node) -> list[Field]:
-    """Every field of the query, wherever it is."""
-    return [field for field in nodes_of(node) if isinstance(field, Field)]
+def asks_has(node: Node) -> bool:
+    """Whether a `has:` field is anywhere in the query (with or without `-`)."""
+    return any(isinstance(term, Field) and term.name == "has" for term in nodes_of(node))
 
 
 def has_text(node: Node) -> bool:
