@@ -293,10 +293,6 @@ def predicate(node: Node) -> Test:
     if isinstance(node, Word | Phrase):
         text = node.text if isinstance(node, Word) else " ".join(node.words)
         return lambda item: item.holds(text)
-    return _field_test(node)
-
-
-def _field_test(node: Field) -> Test:
     value = node.value
     if node.name == "from":
         return lambda item: _handle_is(item.handle, value)
