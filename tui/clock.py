@@ -16,10 +16,7 @@ TODAY_ENV_VAR = "THREADS_TUI_TODAY"
 
 def today() -> date:
     """`$THREADS_TUI_TODAY` where it holds a date, else this machine's local date."""
-    pinned = os.environ.get(TODAY_ENV_VAR, "").strip()
-    if pinned:
-        try:
-            return date.fromisoformat(pinned)
-        except ValueError:
-            pass
-    return date.today()
+    try:
+        return date.fromisoformat(os.environ.get(TODAY_ENV_VAR, "").strip())
+    except ValueError:  # unset or empty too: not a date
+        return date.today()
