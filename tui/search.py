@@ -229,8 +229,7 @@ def search_parts(blob: Any) -> dict[str, SearchLines]:
     low, high = layout.lowered_start, layout.written_start
     # No line lengths (the None): the new file finds its lines by their newlines, in C, not here in Python.
     twice: set[str] = set()  # ids made one line that were two (a newline in one): made again, not carried
-    for index, thread_id in enumerate(ids[:len(firsts)]):
-        first, last = firsts[index], firsts[index + 1] if index + 1 < len(firsts) else posts
+    for thread_id, first, last in zip(ids, firsts, [*firsts[1:], posts]):
         lowered = blob[low + lowered_starts[first]:low + lowered_starts[last]]
         written = blob[high + written_starts[first]:high + written_starts[last]]
         if (lowered[-1:] != b"\n" or written[-1:] != b"\n"
@@ -484,9 +483,8 @@ def every_post(blobs: Iterable[Any], cancelled: Callable[[], bool] = lambda: Fal
         ids = _ids(blob, layout)
         lines = blob[layout.written_start:].decode("utf-8", errors="replace").split("\n")
         firsts = [*layout.first_lines.tolist(), len(lines) - 1]
-        for index, thread_id in enumerate(ids[:len(firsts) - 1]):
-            for n, line in enumerate(lines[firsts[index]:firsts[index + 1]], 1):
-                found.append(Hit(thread_id, n, line.partition("\t")[2]))
+        for thread_id, first, end in zip(ids, firsts, firsts[1:]):
+            found += [Hit(thread_id, n, line.partition("\t")[2]) for n, line in enumerate(lines[first:end], 1)]
     return found
 
 
