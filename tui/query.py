@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import deque
 from dataclasses import dataclass
 from collections.abc import Callable, Container, Iterator
 from typing import Protocol
@@ -136,16 +137,13 @@ def _is_field(name: str, value: str) -> bool:
 class _Parser:
     def __init__(self, query: str) -> None:
         self.query = query
-        self.tokens = _tokens(query)
-        self.index = 0
+        self.tokens = deque(_tokens(query))
 
     def peek(self) -> _Token | None:
-        return self.tokens[self.index] if self.index < len(self.tokens) else None
+        return self.tokens[0] if self.tokens else None
 
     def take(self) -> _Token:
-        token = self.tokens[self.index]
-        self.index += 1
-        return token
+        return self.tokens.popleft()
 
     def clauses(self, top: bool) -> Node:
         terms: list[Node] = []
