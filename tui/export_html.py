@@ -95,8 +95,7 @@ def thread_page(thread: Thread, tags: Sequence[str], highlights: Sequence[Highli
     if tags:
         parts.append(f'<p class="meta tags">{escape(" ".join("#" + tag for tag in tags))}</p>')
     parts.append("</header>")
-    missing = missing_text(thread)
-    if missing:
+    if missing := missing_text(thread):
         parts.append(f'<p class="notice">{escape(missing)}</p>')
     for number, post in enumerate(thread.posts, 1):
         heading = _link(post.url, f"{number}/{total}")

@@ -146,8 +146,7 @@ def post_label(post: Post, n: int, total: int, numbers: dict[str, int]) -> str:
     parts = [f"{n}/{total}"]
     if post.answers in numbers:
         parts.append(f"answers {numbers[post.answers]}/{total}")
-    mark = VISIBILITY_MARKS.get(post.visibility or "")
-    if mark:
+    if mark := VISIBILITY_MARKS.get(post.visibility or ""):
         parts.append(mark)
     return " · ".join(parts)
 
@@ -171,8 +170,7 @@ def thread_as_text(thread: Thread) -> str:
     posts numbered `1/N`."""
     total = numbered_total(thread)
     parts = [HEADER_SEPARATOR.join(header_parts(thread)) + (f"\n{thread.url}" if thread.url else "")]
-    missing = missing_text(thread)
-    if missing:
+    if missing := missing_text(thread):
         parts.append(missing)
     numbers = post_numbers(thread)
     parts += [f"{post_label(post, n, total, numbers)}\n{post_body(post)}" for n, post in enumerate(thread.posts, 1)]
@@ -244,10 +242,9 @@ def thread_as_markdown(thread: Thread) -> str:
     lines = [f"# {_markdown_escape(thread.title) or 'Untitled thread'}", ""]
     author, *rest = map(_markdown_escape, header_parts(thread))
     lines += [HEADER_SEPARATOR.join([f"**{author}**", *rest]), ""]
-    if web_address(thread.url):
-        lines += [f"Original: <{web_address(thread.url)}>", ""]
-    missing = missing_text(thread)
-    if missing:
+    if address := web_address(thread.url):
+        lines += [f"Original: <{address}>", ""]
+    if missing := missing_text(thread):
         lines += [f"> {missing}", ""]
     numbers = post_numbers(thread)
     for n, post in enumerate(thread.posts, 1):
