@@ -98,8 +98,7 @@ class _Token:
     column: int
 
 
-def _tokens(query: str) -> list[_Token]:
-    tokens: list[_Token] = []
+def _tokens(query: str) -> Iterator[_Token]:
     for match in _TOKEN.finditer(query):
         kind = match.lastgroup or ""
         text, column = match.group(kind), match.start(kind) + 1
@@ -115,8 +114,7 @@ def _tokens(query: str) -> list[_Token]:
                 if not value and query[match.end():match.end() + 1] == '"':  # a word never holds a quote
                     raise QueryError(f"write {name}: without quotes", column)
                 kind = "field"
-        tokens.append(_Token(kind, text, column))
-    return tokens
+        yield _Token(kind, text, column)
 
 
 # Schemes of addresses people paste whole (`mailto:ada@example.org`): words, not fields.
