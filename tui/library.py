@@ -51,7 +51,7 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -270,53 +270,32 @@ def shard_files(meta: dict[str, Any]) -> list[str]:
 
 # -- schema migrations ------------------------------------------------------
 
-Migration = Callable[[dict[str, Any]], tuple[dict[str, Any], list[Thread]]]
+def _migrated(data: dict[str, Any], version: int) -> tuple[dict[str, Any], list[Thread]]:
+    """Raw library data of an older schema version as the commit that ends its migration takes it (that
+    commit sets the version: a crash before it leaves the old one, migrated again), with the threads to
+    write into shards:
+
+    - version 0 had no shards: each whole thread, posts included, sat in `threads`;
+    - version 1 kept no text keys in the summaries and wrote search files of one section: both are made
+      from the shards (`Library._upgrade_shards`), which stay as they are;
+    - up to version 2 the reading state was kept in a `state` table: `Library._migrate` has moved it to
+      the user's file before this drops it;
+    - version 3 kept the summaries in a `threads` table, version 5 no partial keys in the post index: the
+      commit writes the summaries file and drops the table, or indexes every summary's partial keys;
+    - up to version 4 each shard was kept in one file: its name becomes a list of one, to which commits add.
+    """
+    threads = []
+    if version == 0:
+        threads = [Thread.from_dict(doc) for doc in data.get("threads", {}).values()]
+        data = {"meta": {str(_META_ID): {"schema": 0, "generation": 0, "shards": {}}}, "threads": {}}
+    elif version <= 2:
+        data.pop("state", None)
+    if version <= 4:
+        meta = data["meta"][str(_META_ID)]
+        meta["shards"] = {shard: shard_files_of(meta, shard) for shard in meta["shards"]}
+    return data, threads
 
 
-def _migrate_from_0(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
-    """Version 0 had no shards: each whole thread, posts included, sat in `threads`."""
-    threads = [Thread.from_dict(doc) for doc in data.get("threads", {}).values()]
-    upgraded = {
-        "meta": {str(_META_ID): {"schema": 1, "generation": 0, "shards": {}}},
-        "threads": {},
-        "state": data.get("state", {}),
-    }
-    return upgraded, threads
-
-
-def _migrate_from_1(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
-    """Version 1 kept no text keys in the summaries and wrote search files of one section:
-    both are made from the shards (`Library._upgrade_shards`), which stay as they are."""
-    data["meta"][str(_META_ID)]["schema"] = 2
-    return data, []
-
-
-def _migrate_from_2(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
-    """Version 2 kept the reading state in a `state` table: `Library._migrate` has moved it to the
-    user's file before this drops it."""
-    data.pop("state", None)
-    data["meta"][str(_META_ID)]["schema"] = 3
-    return data, []
-
-
-def _migrate_from_4(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
-    """Version 4 kept each shard in one file: its name becomes a list of one, to which commits add."""
-    meta = data["meta"][str(_META_ID)]
-    meta["shards"] = {shard: shard_files_of(meta, shard) for shard in meta["shards"]}
-    meta["schema"] = 5
-    return data, []
-
-
-def _migrated_by_commit(data: dict[str, Any]) -> tuple[dict[str, Any], list[Thread]]:
-    """Version 3 kept the summaries in a `threads` table, version 5 no partial keys in the post index:
-    the commit that ends the migration writes the summaries file and drops the table, or indexes every
-    summary's partial keys (and sets the version: a crash before it leaves the old one, migrated again)."""
-    return data, []
-
-
-# MIGRATIONS[n] turns raw library data of version n into version n + 1, with the threads to write into shards.
-MIGRATIONS: dict[int, Migration] = {0: _migrate_from_0, 1: _migrate_from_1, 2: _migrate_from_2,
-                                   3: _migrated_by_commit, 4: _migrate_from_4, 5: _migrated_by_commit}
 SHARDS_UPGRADED_FROM = 1  # from here on, the shards' threads give the summaries their text keys
 SUMMARIES_FILE_FROM = 4  # from here on, the summaries are in a file of their own (`summary_file.py`)
 PARTIAL_KEYS_FROM = 6  # from here on, the post index holds the summaries' partial keys (`PARTIAL_KEY_MARK`)
@@ -513,11 +492,8 @@ class Library:
                 ) from error
             data = self.db.storage.read() or {}
             states = [dict(doc) for doc in data.get("state", {}).values()]
-            threads: dict[str, Thread] = {}
             try:
-                for step in range(version, SCHEMA_VERSION):
-                    data, moved = MIGRATIONS[step](data)
-                    threads.update((thread.id, thread) for thread in moved)
+                data, threads = _migrated(data, version)
             except _BAD_DOCUMENT as error:
                 raise self._unreadable(f"cannot upgrade it from schema version {version} ({error!r})") from error
             # The reading state goes to the user's file first: a crash before the commit below leaves
@@ -534,7 +510,7 @@ class Library:
                 self._upgrade_shards()
             legacy = cast(list[Summary], list(_docs(self.db, "threads").values()))  # checked in `_schema_version`
             self._summaries = Summaries.of(sort_newest_first(legacy))
-            self._commit(Plan(write={thread.id: StoredThread.of(thread) for thread in threads.values()}))
+            self._commit(Plan(write={thread.id: StoredThread.of(thread) for thread in threads}))
 
     def _upgrade_shards(self) -> None:
         """Give every summary its text key, and every shard a search file of today's layout, shard by shard,
