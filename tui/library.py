@@ -1043,12 +1043,12 @@ class Library:
         meta = copy.deepcopy(self._meta())
         generation = meta["generation"] + 1
         threads = list(changes.write.values())
-        writes: dict[str, list[StoredThread]] = {}
+        writes: dict[str, dict[str, StoredThread]] = {}  # by shard, by document id as text
         for thread in threads:
-            writes.setdefault(thread.place.shard, []).append(thread)
-        removals: dict[str, list[str]] = {}
+            writes.setdefault(thread.place.shard, {})[str(thread.place.doc_id)] = thread
+        removals: dict[str, set[int]] = {}  # by shard: document ids
         for thread_id in changes.remove:
-            removals.setdefault(shard_for(thread_id), []).append(thread_id)
+            removals.setdefault(shard_for(thread_id), set()).add(doc_id_for(thread_id))
         gone = set(changes.remove)
 
         superseded: list[Path] = []
@@ -1071,8 +1071,8 @@ class Library:
             # Each file is synced while the next is made; all are durable before anything refers to them.
             with BackgroundSync() as syncing:
                 for shard in sorted(touched):
-                    incoming = {str(thread.place.doc_id): thread for thread in writes.get(shard, ())}
-                    leaving = {doc_id_for(thread_id) for thread_id in removals.get(shard, ())} | set(map(int, incoming))
+                    incoming = writes.get(shard, {})
+                    leaving = removals.get(shard, set()) | set(map(int, incoming))
                     files = shard_files_of(meta, shard)
                     merged = self._merged_away(files, leaving)
                     # What the merged files keep, file by file, as TinyDB writes it (by document id), less
