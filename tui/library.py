@@ -1051,7 +1051,7 @@ class Library:
             removals.setdefault(shard_for(thread_id), set()).add(doc_id_for(thread_id))
         gone = set(changes.remove)
 
-        superseded: list[Path] = []
+        superseded: list[str] = []  # names in the posts folder
         new_files: list[Path] = []
         made_posts_dir = False
         mode = file_mode(self.path)  # new shard files are as private as library.json
@@ -1086,8 +1086,7 @@ class Library:
                         kept_searches, kept_bodies = self._kept(db, docs)
                         searches += kept_searches
                         bodies.update(kept_bodies)
-                        superseded += [self.posts_dir / name
-                                       for name in (merged_name, _search_name(merged_name), offsets_name(merged_name))]
+                        superseded += [merged_name, _search_name(merged_name), offsets_name(merged_name)]
                     searches += [thread.search or search_lines(thread.doc) for thread in incoming.values()]
                     bodies.update((key, thread.json) for key, thread in incoming.items())
                     files = [name for name in files if name not in merged]
@@ -1136,8 +1135,7 @@ class Library:
                         file_name = f"s.{generation}.summaries"
                         new_files.append(self.posts_dir / file_name)
                         syncing.write(self.posts_dir / file_name, summaries.file(), mode)
-                        superseded += [self.posts_dir / name for name in
-                                       (meta.get("summaries"), meta.pop("journal", {}).get("file")) if name]
+                        superseded += filter(None, (meta.get("summaries"), meta.pop("journal", {}).get("file")))
                         meta["summaries"] = file_name
                 if indexed:
                     everything = self.summaries() if meta["schema"] < PARTIAL_KEYS_FROM else None
@@ -1171,9 +1169,9 @@ class Library:
                                    f"({error}); the library was left as it was") from error
             raise self._unreadable(f"a stored thread is damaged ({error!r})", reading) from error
         self._stamp, self._summaries = file_stamp(self.path), summaries
-        self._forget_files_read({path.name for path in [*superseded, *new_files]})
-        for path in superseded:
-            _remove_quietly(path)
+        self._forget_files_read({*superseded, *(path.name for path in new_files)})
+        for name in superseded:
+            _remove_quietly(self.posts_dir / name)
         self._clear_debris()
 
     def _forget_files_read(self, names: set[str] | None = None) -> None:
@@ -1215,7 +1213,7 @@ class Library:
         return added
 
     def _write_index(self, threads: list[StoredThread], gone: set[str], meta: dict[str, Any], generation: int,
-                     syncing: BackgroundSync, superseded: list[Path], new_files: list[Path], mode: int,
+                     syncing: BackgroundSync, superseded: list[str], new_files: list[Path], mode: int,
                      everything: Summaries | None = None) -> None:
         """Add the written threads' post ids and partial keys (`PARTIAL_KEY_MARK`), and those of `everything`
         (a library migrated to the index of partial keys), to the post index: a new file for each shard they
@@ -1254,7 +1252,7 @@ class Library:
             path = self.posts_dir / file_name
             new_files.append(path)
             syncing.write(path, orjson.dumps(index), mode)
-            superseded += [self.posts_dir / name for name in merged]
+            superseded += merged
             files[shard] = [name for name in names if name not in merged] + [file_name]
 
     def _append_to_journal(self, journal: dict[str, Any], record: bytes) -> None:
