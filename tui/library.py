@@ -1052,7 +1052,7 @@ class Library:
         gone = set(changes.remove)
 
         superseded: list[str] = []  # names in the posts folder
-        new_files: list[Path] = []
+        syncing = BackgroundSync()  # each file is synced while the next is made
         made_posts_dir = False
         mode = file_mode(self.path)  # new shard files are as private as library.json
         reading = self.path
@@ -1068,8 +1068,7 @@ class Library:
                 except OSError as error:
                     raise StorageWriteError(self.posts_dir, error.strerror or str(error)) from error
                 made_posts_dir = True
-            # Each file is synced while the next is made; all are durable before anything refers to them.
-            with BackgroundSync() as syncing:
+            with syncing:  # all are durable before anything refers to them
                 for shard in sorted(touched):
                     incoming = writes.get(shard, {})
                     leaving = removals.get(shard, set()) | set(map(int, incoming))
@@ -1092,13 +1091,10 @@ class Library:
                     files = [name for name in files if name not in merged]
                     if bodies:
                         file_name = f"{shard}.{generation}.json"
-                        shard_path, search_path = self.posts_dir / file_name, self.posts_dir / _search_name(file_name)
-                        offsets_path = self.posts_dir / offsets_name(file_name)
-                        new_files += [shard_path, search_path, offsets_path]
                         shard_pieces, offsets = shard_file(bodies)
-                        syncing.write(shard_path, shard_pieces, mode)
-                        syncing.write(offsets_path, offsets, mode)
-                        syncing.write(search_path, search_file_pieces(searches), mode)
+                        syncing.write(self.posts_dir / file_name, shard_pieces, mode)
+                        syncing.write(self.posts_dir / offsets_name(file_name), offsets, mode)
+                        syncing.write(self.posts_dir / _search_name(file_name), search_file_pieces(searches), mode)
                         files.append(file_name)
                     if files:
                         meta["shards"][shard] = files
@@ -1123,7 +1119,6 @@ class Library:
                                                        reading) from error
                             self._append_to_journal(journal, record)
                         else:
-                            new_files.append(reading)
                             syncing.write(reading, record, mode)
                         meta["journal"] = {"file": journal["file"], "bytes": journal_bytes,
                                            "crc32": zlib.crc32(record, journal["crc32"])}
@@ -1133,14 +1128,12 @@ class Library:
                         reading = self.posts_dir / meta["summaries"] if "summaries" in meta else self.path
                         summaries = self.summaries().updated(gone, written)
                         file_name = f"s.{generation}.summaries"
-                        new_files.append(self.posts_dir / file_name)
                         syncing.write(self.posts_dir / file_name, summaries.file(), mode)
                         superseded += filter(None, (meta.get("summaries"), meta.pop("journal", {}).get("file")))
                         meta["summaries"] = file_name
                 if indexed:
                     everything = self.summaries() if meta["schema"] < PARTIAL_KEYS_FROM else None
-                    self._write_index(threads, gone, meta, generation, syncing, superseded, new_files, mode,
-                                      everything)
+                    self._write_index(threads, gone, meta, generation, syncing, superseded, mode, everything)
                 syncing.wait()
             if touched or summarised or meta.get("keys") != self._meta().get("keys"):
                 fsync_dir(self.posts_dir)
@@ -1153,7 +1146,7 @@ class Library:
             self.db.table("meta").clear_cache()
             storage_of(self.db).flush()
         except (StorageWriteError, LibraryError, orjson.JSONEncodeError, *_BAD_DOCUMENT) as error:
-            for path in new_files:
+            for path in syncing.written:
                 _remove_quietly(path)
             if made_posts_dir:
                 with suppress(OSError):
@@ -1169,7 +1162,7 @@ class Library:
                                    f"({error}); the library was left as it was") from error
             raise self._unreadable(f"a stored thread is damaged ({error!r})", reading) from error
         self._stamp, self._summaries = file_stamp(self.path), summaries
-        self._forget_files_read({*superseded, *(path.name for path in new_files)})
+        self._forget_files_read({*superseded, *(path.name for path in syncing.written)})
         for name in superseded:
             _remove_quietly(self.posts_dir / name)
         self._clear_debris()
@@ -1213,7 +1206,7 @@ class Library:
         return added
 
     def _write_index(self, threads: list[StoredThread], gone: set[str], meta: dict[str, Any], generation: int,
-                     syncing: BackgroundSync, superseded: list[str], new_files: list[Path], mode: int,
+                     syncing: BackgroundSync, superseded: list[str], mode: int,
                      everything: Summaries | None = None) -> None:
         """Add the written threads' post ids and partial keys (`PARTIAL_KEY_MARK`), and those of `everything`
         (a library migrated to the index of partial keys), to the post index: a new file for each shard they
@@ -1249,9 +1242,7 @@ class Library:
             index = {key: kept for key, holders in index.items()
                      if (kept := [t for t in _last_of_each(t for t in holders if isinstance(t, str)) if t not in gone])}
             file_name = f"k{shard}.{generation}.keys"
-            path = self.posts_dir / file_name
-            new_files.append(path)
-            syncing.write(path, orjson.dumps(index), mode)
+            syncing.write(self.posts_dir / file_name, orjson.dumps(index), mode)
             superseded += merged
             files[shard] = [name for name in names if name not in merged] + [file_name]
 

@@ -172,6 +172,7 @@ class BackgroundSync:
         self._thread = threading.Thread(target=self._run, name="threads-tui-fsync", daemon=True)
         self._stopped = False
         self._abandoned = False
+        self.written: list[Path] = []  # every file `write` was given, for the caller to remove if it fails
 
     def __enter__(self) -> BackgroundSync:
         self._thread.start()
@@ -185,6 +186,7 @@ class BackgroundSync:
 
     def write(self, path: Path, payload: bytes | Sequence[bytes | memoryview], mode: int | None = None) -> None:
         """Write this new file (`write_new_file`), and have it synced."""
+        self.written.append(path)
         write_new_file(path, payload, mode)
         self._files.put(path)
 
