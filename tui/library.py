@@ -988,12 +988,13 @@ class Library:
                 stored[thread_id] = found[1]
         return stored
 
-    def _kept(self, db: TinyDB, docs: dict[str, Any]) -> tuple[list[SearchLines], dict[str, bytes]]:
-        """The search lines and JSON of the threads a commit keeps of a shard file it merges (`docs`, by
-        document id as text), copied from the file's own search and offsets files where they hold them
-        whole, else made from the documents."""
+    def _keep(self, db: TinyDB, leaving: set[int], searches: list[SearchLines], bodies: dict[str, bytes]) -> None:
+        """Add to `searches` and `bodies` (by document id as text) the search lines and JSON of the threads a
+        commit keeps of a shard file it merges (all but those `leaving`), copied from the file's own search and
+        offsets files where they hold them whole, else made from the documents."""
+        docs = {key: doc for key, doc in _docs(db, "posts").items() if int(key) not in leaving}
         if not docs:
-            return [], {}
+            return
         shard_path = storage_of(db).path
         try:
             parts = search_parts((self.posts_dir / _search_name(shard_path.name)).read_bytes())
@@ -1006,15 +1007,12 @@ class Library:
         offsets = read_offsets(self.posts_dir / offsets_name(shard_path.name)) if shard else None
         if offsets is not None and not tiles_shard(offsets, shard):
             offsets = None  # damaged: its places might cut a thread short or run into the next
-        searches: list[SearchLines] = []
-        bodies: dict[str, bytes] = {}
         for key, doc in docs.items():
             thread_id = _check_shape(doc)
             part = parts.get(thread_id)
             searches.append(part if part is not None else search_lines(doc))
             place = offsets.locate(int(key)) if offsets is not None else None
             bodies[key] = shard[place[0]:place[0] + place[1]] if place is not None else orjson.dumps(doc)
-        return searches, bodies
 
     def _merged_away(self, files: list[str], leaving: set[int]) -> list[str]:
         """The files of a shard that a commit writing into it merges into its new file: those holding a thread
@@ -1081,10 +1079,7 @@ class Library:
                     for merged_name in merged:
                         db = self._shard_db_named(merged_name)
                         reading = storage_of(db).path
-                        docs = {key: doc for key, doc in _docs(db, "posts").items() if int(key) not in leaving}
-                        kept_searches, kept_bodies = self._kept(db, docs)
-                        searches += kept_searches
-                        bodies.update(kept_bodies)
+                        self._keep(db, leaving, searches, bodies)
                         superseded += [merged_name, _search_name(merged_name), offsets_name(merged_name)]
                     searches += [thread.search or search_lines(thread.doc) for thread in incoming.values()]
                     bodies.update((key, thread.json) for key, thread in incoming.items())
