@@ -123,7 +123,7 @@ class UserData:
 
     def __init__(self, library: LibraryLike) -> None:
         self.library = library
-        self.path = user_data_path(library.path)
+        self.path = library.path.with_name(library.path.name + ".user")  # `<library>.user`, beside it
 
     def _read(self) -> TinyDB:
         """The file, checked whole: a damaged one is told in one line and never written over."""
@@ -382,8 +382,3 @@ def _merge_states(table: Table, changes: dict[str, dict[str, Any]]) -> None:
         table.update(lambda doc: doc.update(changes[doc["id"]]), doc_ids=present)
     table.insert_multiple({**fields, "id": thread_id} for thread_id, fields in changes.items()
                           if thread_id not in doc_ids)
-
-
-def user_data_path(library_path: Path) -> Path:
-    """Where a library's user file is: beside it, `<library>.user`."""
-    return library_path.with_name(library_path.name + ".user")
