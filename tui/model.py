@@ -248,9 +248,7 @@ class Thread:
 
     def __post_init__(self) -> None:
         if not self.id:
-            first = self.posts[0] if self.posts else Post("")
-            author = self.author_handle or self.author_name
-            self.id = make_thread_id(first.id, author, first.text)
+            self.id = (self.posts[0].id if self.posts else None) or self.text_key()
         if not self.url and self.posts:
             self.url = self.posts[0].url
         reply = self.in_reply_to
