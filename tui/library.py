@@ -1008,8 +1008,10 @@ class Library:
         if offsets is not None and not tiles_shard(offsets, shard):
             offsets = None  # damaged: its places might cut a thread short or run into the next
         for key, doc in docs.items():
-            thread_id = _check_shape(doc)
-            part = parts.get(thread_id)
+            # Not a thread's shape (an id, a list of posts): the commit fails, as it would making its lines again.
+            if not (isinstance(doc, dict) and isinstance(doc.get("id"), str) and isinstance(doc.get("posts"), list)):
+                raise ValueError(f"not a thread: {str(doc)[:80]!r}")
+            part = parts.get(doc["id"])
             searches.append(part if part is not None else search_lines(doc))
             place = offsets.locate(int(key)) if offsets is not None else None
             bodies[key] = shard[place[0]:place[0] + place[1]] if place is not None else orjson.dumps(doc)
@@ -1280,14 +1282,6 @@ def _mapped(handle: IO[bytes]) -> mmap.mmap:
 def _docs(db: TinyDB, table: str) -> dict[str, dict[str, Any]]:
     """A table's documents by document id as text, as its storage holds them (read, never changed here)."""
     return cast(dict[str, dict[str, Any]], (db.storage.read() or {}).get(table, {}))
-
-
-def _check_shape(doc: Any) -> str:
-    """A stored thread's id, where it has a thread's shape (an id, a list of posts); ValueError else:
-    a commit carrying a damaged thread over fails, as it would making the thread's lines again."""
-    if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) or not isinstance(doc.get("posts"), list):
-        raise ValueError(f"not a thread: {str(doc)[:80]!r}")
-    return doc["id"]
 
 
 def _search_name(shard_file_name: str) -> str:
