@@ -4,7 +4,7 @@ one import run by `parse`; `finish` builds the threads, so a status and its cont
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..model import InReplyTo, Post, Thread
@@ -61,14 +61,6 @@ class _Context:
     source: str
 
 
-@dataclass
-class _Pool:
-    statuses: dict[str, _Status] = field(default_factory=dict)
-    contexts: list[_Context] = field(default_factory=list)
-    status_files: set[str] = field(default_factory=set)
-    held: Held = field(default_factory=lambda: Held("the Mastodon API files of this import"))
-
-
 class MastodonApiImporter(Importer):
     """`/api/v1/statuses/<id>` and `/context` JSON: the conversation author's self-thread."""
 
@@ -76,7 +68,10 @@ class MastodonApiImporter(Importer):
     max_bytes = 16 * 1024 * 1024  # a context of the most posts the API gives (4,096): a few MB
 
     def __init__(self) -> None:
-        self.pool = _Pool()
+        self.statuses: dict[str, _Status] = {}
+        self.contexts: list[_Context] = []
+        self.status_files: set[str] = set()
+        self.held = Held("the Mastodon API files of this import")
 
     def detect(self, source: Source) -> bool:
         head = source.head_text().lstrip("\ufeff")
@@ -87,7 +82,7 @@ class MastodonApiImporter(Importer):
 
     def parse(self, source: Source) -> ParseResult:
         """Check the file and pool its statuses (nothing is pooled from a bad file)."""
-        source.held += self.pool.held.used
+        source.held += self.held.used
         document = Obj.at(load_json(source, self.max_bytes))
         context: _Context | None = None
         if "ancestors" in document.data or "descendants" in document.data:
@@ -102,18 +97,71 @@ class MastodonApiImporter(Importer):
             statuses = [status]
         new: dict[str, _Status] = {}
         for status in statuses:
-            if status.id not in self.pool.statuses:
+            if status.id not in self.statuses:
                 new.setdefault(status.id, status)
-        self.pool.held.add([status.post.text for status in new.values()])
+        self.held.add([status.post.text for status in new.values()])
         if context is not None:
-            self.pool.contexts.append(context)
+            self.contexts.append(context)
         else:
-            self.pool.status_files.add(source.name)
-        self.pool.statuses.update(new)
+            self.status_files.add(source.name)
+        self.statuses.update(new)
         return ParseResult()
 
     def finish(self) -> ParseResult:
-        return build_threads(self.pool)
+        """One thread per conversation: its first post and the chain of its author's self-replies."""
+        nodes = {s.id: _Node(s.id, s.reply_to, s.account_id, s.created, s, s.source)
+                 for s in self.statuses.values()}
+        answers: dict[str, set[str]] = {}
+        for status in self.statuses.values():
+            if status.reply_to is not None:
+                answers.setdefault(status.reply_to, set()).add(status.id)
+        for number, context in enumerate(self.contexts):
+            if not _focal_missing(context, self.statuses, answers):
+                continue
+            gap_id = context.focal_id or f"\0focal post of context {number}"
+            author_id = context.author_id
+            if author_id is None and context.parent_id is None:
+                author_id = _likely_author(gap_id, self.statuses, answers)
+            nodes.setdefault(gap_id, _Node(gap_id, context.parent_id, author_id, _UNKNOWN_TIME, None, context.source))
+        replies: dict[str, list[_Node]] = {}
+        for node in nodes.values():
+            if node.reply_to in nodes:
+                replies.setdefault(node.reply_to, []).append(node)
+
+        result = ParseResult()
+        used_sources: set[str] = set()
+        for top in nodes.values():
+            if top.reply_to in nodes:
+                continue
+            chain = _self_chain(top, replies)
+            statuses = [node.status for node in chain if node.status is not None]
+            saved_alone = len(chain) == 1 and top.source in self.status_files
+            if (len(chain) < 2 and not saved_alone) or not statuses:
+                continue
+            used_sources.update(node.source for node in chain)
+            if len(statuses) > MAX_POSTS_PER_THREAD:
+                result.warnings.append(f"{top.source}: a thread of more than {MAX_POSTS_PER_THREAD} posts, "
+                                       "more than threads-tui keeps: left out")
+                continue
+            first = statuses[0]
+            # A first post answering another account's starts the thread (a thread in reply to someone); one
+            # answering its author's is a gap, and so is a post alone answering anyone (a part of a conversation).
+            starts = first.reply_to is None or (
+                first.reply_to_account not in (None, first.account_id) and len(chain) > 1)
+            complete = len(statuses) == len(chain) and starts
+            result.threads.append(Thread(
+                posts=[status.post for status in statuses],
+                author_name=first.author_name,
+                author_handle=first.author_handle,
+                date=utc_date(first.created),
+                complete=complete,
+                source=", ".join(dict.fromkeys(node.source for node in chain)),
+                in_reply_to=InReplyTo(first.reply_to_handle)
+                if top.status is first and first.reply_to is not None else None,
+            ))
+        result.warnings += [f"{context.source}: no self-thread of the conversation's first author in it"
+                            for context in self.contexts if context.source not in used_sources]
+        return result
 
 
 def _read_status(status: Obj, source_name: str) -> _Status | None:
@@ -168,61 +216,6 @@ def _context(ancestors: list[_Status | None], descendants: list[_Status | None],
         source=source_name,
     )
 
-
-def build_threads(pool: _Pool) -> ParseResult:
-    """One thread per conversation: its first post and the chain of its author's self-replies."""
-    nodes = {s.id: _Node(s.id, s.reply_to, s.account_id, s.created, s, s.source)
-             for s in pool.statuses.values()}
-    answers: dict[str, set[str]] = {}
-    for status in pool.statuses.values():
-        if status.reply_to is not None:
-            answers.setdefault(status.reply_to, set()).add(status.id)
-    for number, context in enumerate(pool.contexts):
-        if not _focal_missing(context, pool.statuses, answers):
-            continue
-        gap_id = context.focal_id or f"\0focal post of context {number}"
-        author_id = context.author_id
-        if author_id is None and context.parent_id is None:
-            author_id = _likely_author(gap_id, pool.statuses, answers)
-        nodes.setdefault(gap_id, _Node(gap_id, context.parent_id, author_id, _UNKNOWN_TIME, None, context.source))
-    replies: dict[str, list[_Node]] = {}
-    for node in nodes.values():
-        if node.reply_to in nodes:
-            replies.setdefault(node.reply_to, []).append(node)
-
-    result = ParseResult()
-    used_sources: set[str] = set()
-    for top in nodes.values():
-        if top.reply_to in nodes:
-            continue
-        chain = _self_chain(top, replies)
-        statuses = [node.status for node in chain if node.status is not None]
-        saved_alone = len(chain) == 1 and top.source in pool.status_files
-        if (len(chain) < 2 and not saved_alone) or not statuses:
-            continue
-        used_sources.update(node.source for node in chain)
-        if len(statuses) > MAX_POSTS_PER_THREAD:
-            result.warnings.append(f"{top.source}: a thread of more than {MAX_POSTS_PER_THREAD} posts, "
-                                   "more than threads-tui keeps: left out")
-            continue
-        first = statuses[0]
-        # A first post answering another account's starts the thread (a thread in reply to someone); one
-        # answering its author's is a gap, and so is a post alone answering anyone (a part of a conversation).
-        starts = first.reply_to is None or (first.reply_to_account not in (None, first.account_id) and len(chain) > 1)
-        complete = len(statuses) == len(chain) and starts
-        result.threads.append(Thread(
-            posts=[status.post for status in statuses],
-            author_name=first.author_name,
-            author_handle=first.author_handle,
-            date=utc_date(first.created),
-            complete=complete,
-            source=", ".join(dict.fromkeys(node.source for node in chain)),
-            in_reply_to=InReplyTo(first.reply_to_handle)
-            if top.status is first and first.reply_to is not None else None,
-        ))
-    result.warnings += [f"{context.source}: no self-thread of the conversation's first author in it"
-                        for context in pool.contexts if context.source not in used_sources]
-    return result
 
 
 def _likely_author(gap_id: str, statuses: dict[str, _Status], answers: dict[str, set[str]]) -> str | None:
