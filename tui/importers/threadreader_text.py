@@ -306,27 +306,21 @@ def plain_page(lines: list[str], source_name: str) -> ParseResult | PlainResult:
 
 def _read_page(lines: list[str], source_name: str, plain: bool) -> ParseResult | PlainResult:
     result = ParseResult()
-    index = 0
-    author_name: str | None = None
-    while index < len(lines):
-        match = _PROFILE.match(lines[index].strip())
-        index += 1
-        if match:
+    numbered = enumerate(lines, 1)  # each line's number: the index of the line after it
+    for _, line in numbered:
+        if match := _PROFILE.match(line.strip()):
             author_name = clean_line(match.group(1))
             break
     else:
         raise ImportFailure("no 'Profile picture' line: not a Thread Reader page")
 
-    header: DateCounts | None = None
-    while index < len(lines) and header is None:
-        line = lines[index].strip()
-        index += 1
-        if line:
-            header = parse_date_line(line)
-            if header is None:
-                raise ImportFailure(f"line {index}: expected the thread's date, found {line[:40]!r}")
-    if header is None:
+    # The thread's date: the first line with text after the profile line.
+    index, line = next(((number, line.strip()) for number, line in numbered if line.strip()), (0, ""))
+    if not line:
         raise ImportFailure("no date line after the profile line")
+    header = parse_date_line(line)
+    if header is None:
+        raise ImportFailure(f"line {index}: expected the thread's date, found {line[:40]!r}")
     if header.date is None:
         result.warnings.append(_no_date(header))
     if header.declared is None:
@@ -349,19 +343,15 @@ def _read_page(lines: list[str], source_name: str, plain: bool) -> ParseResult |
     body = lines[start:index]
 
     handle: str | None = None
-    rest = lines[index + 1:]
+    rest = iter(lines[index + 1:])
     parts: list[_Part] = [(header, body, header.declared)]
-    position = 0
-    while position < len(rest):
-        match = _MORE_FROM.match(rest[position].strip())
-        position += 1
-        if match:
+    for line in rest:
+        if match := _MORE_FROM.match(line.strip()):
             handle = match.group(1)
             break
     current: tuple[DateCounts, list[str]] | None = None
-    while handle and position < len(rest):
-        line = rest[position].strip()
-        position += 1
+    for raw in rest:  # the previews after "More from" (without it, nothing is left)
+        line = raw.strip()
         if current is None:
             if _FOOTER.match(line):
                 break
@@ -373,7 +363,7 @@ def _read_page(lines: list[str], source_name: str, plain: bool) -> ParseResult |
             parts.append((current[0], current[1], int(read_more.group(1).replace(",", ""))))
             current = None
         else:
-            current[1].append(rest[position - 1])
+            current[1].append(raw)
 
     if plain and (found := _plain_threads(parts, author_name, handle, source_name)) is not None:
         return PlainResult(found[0], result.warnings + found[1])
