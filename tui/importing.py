@@ -288,8 +288,7 @@ class ImportRun:
                     continue  # the same file again (one page saved many times): its threads are in
                 read.add((member.file_size, member.CRC))
             label = f"{name}:{member.filename}"
-            if _unsafe_member_name(member.filename):
-                members.failed(label, "unsafe path in the zip (absolute or with '..'): skipped, nothing unpacked")
+            if members.unsafe(label, member.filename):
                 continue
             members.read(Source(label, zip_file=zip_file, member=member, held=members.held.used), self._importer_for)
         return members.result(self.report)
@@ -318,9 +317,7 @@ class ImportRun:
                         if not info.isreg():
                             continue  # folders, links, devices: nothing to read
                         label = f"{name}:{info.name}"
-                        if _unsafe_member_name(info.name):
-                            members.failed(label, "unsafe path in the tar.gz (absolute or with '..'): "
-                                                  "skipped, nothing unpacked", skipped=True)
+                        if members.unsafe(label, info.name):
                             continue
                         source = Source(label, stream=tar.extractfile(info), stream_size=info.size,
                                         held=members.held.used)
@@ -662,16 +659,20 @@ class _Members:
         self.failures: list[tuple[FileFailure, bool]] = []  # and whether it was skipped unread
         self.notes: list[FileFailure] = []
 
-    def failed(self, label: str, reason: str, skipped: bool = False) -> None:
-        """A file that holds no thread (`skipped`: not even read, such as an unsafe path)."""
-        self.failures.append((FileFailure(label, reason), skipped))
+    def unsafe(self, label: str, name: str) -> bool:
+        """Whether a file's name would escape a folder it was unpacked into: if so, it is told as skipped unread."""
+        if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/"):
+            self.failures.append((FileFailure(label, f"unsafe path in the {self.kind} (absolute or with '..'): "
+                                                     "skipped, nothing unpacked"), True))
+            return True
+        return False
 
     def read(self, source: Source, importer_for: Callable[[Source], Importer]) -> None:
         """Parse one file of the archive with the importer `importer_for` picks, and pool its threads and notes."""
         try:
             part = importer_for(source).parse(source)
         except ImportFailure as failure:
-            self.failed(source.name, str(failure))
+            self.failures.append((FileFailure(source.name, str(failure)), False))
             return
         self.parsed += 1
         self.notes += [FileFailure(source.name, warning) for warning in part.warnings]
@@ -708,11 +709,6 @@ class _Members:
         if self.failures and not self.parsed:
             raise ImportFailure(f"no file in the {self.kind} holds a thread")
         return self.pooled
-
-
-def _unsafe_member_name(name: str) -> bool:
-    """Whether an archive member's name would escape a folder it was unpacked into."""
-    return name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/")
 
 
 def _failing(reason: str) -> Callable[[], ParseResult]:
