@@ -455,9 +455,7 @@ class ImportRun:
 
 def _kind(entry: os.DirEntry[str]) -> bool | None:
     """False for a plain regular file, True for a folder, None when a stat must decide (links, others)."""
-    try:
-        if entry.is_symlink():
-            return None
+    try:  # a symbolic link is neither, unfollowed
         if entry.is_file(follow_symlinks=False):
             return False
         return True if entry.is_dir(follow_symlinks=False) else None
