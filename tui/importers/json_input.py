@@ -61,8 +61,11 @@ def check_json_size(data: bytes, start: int = 0, held: int = 0) -> None:
         return
     containers = data.count(b"{") + data.count(b"[")
     if containers > MAX_JSON_CONTAINERS:
-        if _deep_from_the_start(data, start):
-            raise ImportFailure(TOO_DEEP)
+        try:  # nested too deeply within its first 64 KiB (parsing those is cheap): say that instead
+            orjson.loads(data[start:start + _PROBE_BYTES])
+        except orjson.JSONDecodeError as error:
+            if is_too_deep(error):
+                raise ImportFailure(TOO_DEEP) from None
         raise ImportFailure(f"more than {MAX_JSON_CONTAINERS:,} JSON objects and arrays ({containers:,}): "
                             "more than any saved thread or archive file holds, not read")
     values = data.count(b",") + 1
@@ -75,15 +78,6 @@ def check_json_size(data: bytes, start: int = 0, held: int = 0) -> None:
         with_held = f" (with the {held // 1048576} MiB of the posts read before it)" if held else ""
         raise ImportFailure(f"would take about {needed // 1048576} MiB of memory to read{with_held}, "
                             f"more than threads-tui allows ({MAX_JSON_MEMORY // 1048576} MiB)")
-
-
-def _deep_from_the_start(data: bytes, start: int) -> bool:
-    """Whether the JSON nests too deeply within its first 64 KiB (parsing those is cheap)."""
-    try:
-        orjson.loads(data[start:start + _PROBE_BYTES])
-    except orjson.JSONDecodeError as error:
-        return is_too_deep(error)
-    return False
 
 
 def type_name(value: Any) -> str:
