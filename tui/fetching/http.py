@@ -113,21 +113,16 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
-def timeout_seconds() -> tuple[float, float]:
-    """The connect and read timeouts: `$THREADS_TUI_FETCH_TIMEOUT` for both, where it is a number."""
-    try:
-        seconds = float(os.environ.get(TIMEOUT_ENV_VAR, ""))
-    except ValueError:
-        seconds = 0
-    return (seconds, seconds) if seconds > 0 else (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
-
-
 class Http:
     """One client for a run of fetches, shared by the threads that fetch at once."""
 
     def __init__(self, on_wait: Callable[[str], None] = lambda line: None,
                  cancelled: Callable[[], bool] = lambda: False) -> None:
-        connect, read = timeout_seconds()
+        try:  # `$THREADS_TUI_FETCH_TIMEOUT` sets both timeouts, where it is a number
+            seconds = float(os.environ.get(TIMEOUT_ENV_VAR, ""))
+        except ValueError:
+            seconds = 0
+        connect, read = (seconds, seconds) if seconds > 0 else (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
         self.read_timeout = read
         self.on_wait = on_wait
         self.cancelled = cancelled
