@@ -81,9 +81,4 @@ def html_depth(html: str) -> int:
 
 def children(node: LexborNode | None) -> list[LexborNode]:
     """A node's children, text and comments included, in order (none for no node)."""
-    found: list[LexborNode] = []
-    child = node.first_child if node is not None else None
-    while child is not None:
-        found.append(child)
-        child = child.next
-    return found
+    return list(node.iter(include_text=True)) if node is not None else []
