@@ -221,19 +221,17 @@ def _context(ancestors: list[_Status | None], descendants: list[_Status | None],
 def _likely_author(gap_id: str, statuses: dict[str, _Status], answers: dict[str, set[str]]) -> str | None:
     """Who wrote a missing first post that no reply names: the author of the longest chain of self-replies
     right below it (on a tie, the one that starts first); None when nothing answers it."""
-    best: tuple[tuple[int, datetime, str], str] | None = None
-    for answer_id in answers.get(gap_id, ()):
-        first = statuses[answer_id]
-        current, length, seen = first, 1, {first.id}
+    def chain_length(first: _Status) -> int:
+        current, seen = first, {first.id}
         while following := [statuses[i] for i in answers.get(current.id, ())
                             if i not in seen and statuses[i].account_id == first.account_id]:
             current = min(following, key=lambda status: (status.created, status.id))
             seen.add(current.id)
-            length += 1
-        key = (-length, first.created, first.id)
-        if best is None or key < best[0]:
-            best = (key, first.account_id)
-    return best[1] if best else None
+        return len(seen)
+
+    firsts = [statuses[answer_id] for answer_id in answers.get(gap_id, ())]
+    best = min(firsts, key=lambda first: (-chain_length(first), first.created, first.id), default=None)
+    return best.account_id if best else None
 
 
 def _focal_missing(context: _Context, statuses: dict[str, _Status], answers: dict[str, set[str]]) -> bool:
