@@ -31,12 +31,9 @@ def fetch_bluesky(address: BlueskyPost, http: Http) -> ParseResult:
     ends = _complete_chain(api, focal, http)
     # The answer as it was read (not written out and read again: a long thread nests deeper than JSON
     # writers go), to the importer's own walk.
-    result = ParseResult(threads=[build_thread(focal, address.link)])
-    if ends is not None:
-        for thread in result.threads:
-            thread.complete = False
-        result.warnings.append(f"{ends}: stored as a preview")
-    return result
+    thread = build_thread(focal, address.link)
+    thread.complete = thread.complete and ends is None
+    return ParseResult([thread], [f"{ends}: stored as a preview"] if ends is not None else [])
 
 
 def _resolve_handle(api: str, handle: str, http: Http) -> str:
