@@ -116,8 +116,7 @@ def _host(url: str) -> str:
 class Http:
     """One client for a run of fetches, shared by the threads that fetch at once."""
 
-    def __init__(self, on_wait: Callable[[str], None] = lambda line: None,
-                 cancelled: Callable[[], bool] = lambda: False) -> None:
+    def __init__(self, on_wait: Callable[[str], None], cancelled: Callable[[], bool]) -> None:
         try:  # `$THREADS_TUI_FETCH_TIMEOUT` sets both timeouts, where it is a number
             seconds = float(os.environ.get(TIMEOUT_ENV_VAR, ""))
         except ValueError:

@@ -42,8 +42,8 @@ def _outcome(link: str, http: Http) -> ParseResult | str:
     return result
 
 
-def fetch_links(links: Sequence[str], on_wait: Callable[[str], None] = lambda line: None,
-                cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[str, ParseResult | str]]:
+def fetch_links(links: Sequence[str], on_wait: Callable[[str], None],
+                cancelled: Callable[[], bool]) -> Iterator[tuple[str, ParseResult | str]]:
     """Each link with its threads or why it failed, in order; FetchCancelled once `cancelled`. Fetched by
     LINKS_AT_ONCE daemon threads: a cancelled fetch's requests end at their timeouts, and nothing waits."""
     http = Http(on_wait, cancelled)
