@@ -363,11 +363,8 @@ def self_threads(tweets: dict[str, Tweet], account: Account) -> list[tuple[list[
         else:
             after_gap.add(tweet.id)
     linked = {reply.id for group in replies.values() for reply in group}
-    threads: list[tuple[list[tuple[Tweet, Tweet | None]], bool]] = []
-    for start in sorted((set(replies) - linked) | after_gap, key=int):
-        members = in_reply_order(tweets[start], replies, lambda tweet: tweet.id, lambda tweet: int(tweet.id))
-        threads.append((members, start not in after_gap))
-    return threads
+    return [(in_reply_order(tweets[start], replies, lambda tweet: tweet.id, lambda tweet: int(tweet.id)),
+             start not in after_gap) for start in sorted((set(replies) - linked) | after_gap, key=int)]
 
 
 def _answered(first: Tweet) -> InReplyTo | None:
