@@ -20,14 +20,14 @@ class KeyScroll(VerticalScroll, can_focus=True):
     """VerticalScroll with the reader's keys (the help and the import summary)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "scroll_down", "Scroll down", show=False, id="scroll.down"),
-        Binding("k,up", "scroll_up", "Scroll up", show=False, id="scroll.up"),
-        Binding("space,pagedown,ctrl+f", "page_down", "Page down", show=False, id="scroll.page-down"),
-        Binding("b,pageup,ctrl+b", "page_up", "Page up", show=False, id="scroll.page-up"),
-        Binding("ctrl+d", "half_page_down", "Half a page down", show=False, id="scroll.half-page-down"),
-        Binding("ctrl+u", "half_page_up", "Half a page up", show=False, id="scroll.half-page-up"),
-        Binding("g,home", "scroll_home", "Top", show=False, id="scroll.top"),
-        Binding("G,end", "scroll_end", "Bottom", show=False, id="scroll.bottom"),
+        Binding("j,down", "scroll('down')", "Scroll down", show=False, id="scroll.down"),
+        Binding("k,up", "scroll('up')", "Scroll up", show=False, id="scroll.up"),
+        Binding("space,pagedown,ctrl+f", "scroll('page_down')", "Page down", show=False, id="scroll.page-down"),
+        Binding("b,pageup,ctrl+b", "scroll('page_up')", "Page up", show=False, id="scroll.page-up"),
+        Binding("ctrl+d", "half_page(1)", "Half a page down", show=False, id="scroll.half-page-down"),
+        Binding("ctrl+u", "half_page(-1)", "Half a page up", show=False, id="scroll.half-page-up"),
+        Binding("g,home", "scroll('home')", "Top", show=False, id="scroll.top"),
+        Binding("G,end", "scroll('end')", "Bottom", show=False, id="scroll.bottom"),
     ]
 
     @classmethod
@@ -36,26 +36,10 @@ class KeyScroll(VerticalScroll, can_focus=True):
         return frozenset(key for binding in cls.BINDINGS if isinstance(binding, Binding)
                          for key in binding.key.split(","))
 
-    def action_scroll_home(self) -> None:
-        self.scroll_home(animate=False)
+    def action_scroll(self, how: str) -> None:
+        """Scroll by the widget's `scroll_<how>` (down, up, page_down, page_up, home, end), at once."""
+        getattr(self, f"scroll_{how}")(animate=False)
 
-    def action_scroll_end(self) -> None:
-        self.scroll_end(animate=False)
-
-    def action_scroll_down(self) -> None:
-        self.scroll_down(animate=False)
-
-    def action_scroll_up(self) -> None:
-        self.scroll_up(animate=False)
-
-    def action_page_down(self) -> None:
-        self.scroll_page_down(animate=False)
-
-    def action_page_up(self) -> None:
-        self.scroll_page_up(animate=False)
-
-    def action_half_page_down(self) -> None:
-        self.scroll_relative(y=max(1, self.scrollable_content_region.height // 2), animate=False)
-
-    def action_half_page_up(self) -> None:
-        self.scroll_relative(y=-max(1, self.scrollable_content_region.height // 2), animate=False)
+    def action_half_page(self, direction: int) -> None:
+        """Half a page down (`direction` 1) or up (-1)."""
+        self.scroll_relative(y=direction * max(1, self.scrollable_content_region.height // 2), animate=False)
