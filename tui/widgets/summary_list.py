@@ -47,14 +47,14 @@ class SummaryList(ScrollView, can_focus=True):
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", "Open", id="list.open"),
-        Binding("j,down", "cursor_down", "Next", show=False, id="list.next"),
-        Binding("k,up", "cursor_up", "Previous", show=False, id="list.previous"),
+        Binding("j,down", "move(1)", "Next", show=False, id="list.next"),
+        Binding("k,up", "move(-1)", "Previous", show=False, id="list.previous"),
         Binding("g,home", "first", "First", show=False, id="list.first"),
         Binding("G,end", "last", "Last", show=False, id="list.last"),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="list.page-down"),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="list.page-up"),
-        Binding("ctrl+d", "half_page_down", "Half a page down", show=False, id="list.half-page-down"),
-        Binding("ctrl+u", "half_page_up", "Half a page up", show=False, id="list.half-page-up"),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="list.page-down"),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="list.page-up"),
+        Binding("ctrl+d", "page(1, 2)", "Half a page down", show=False, id="list.half-page-down"),
+        Binding("ctrl+u", "page(-1, 2)", "Half a page up", show=False, id="list.half-page-up"),
     ]
     ROW_HEIGHT: ClassVar[int] = 2
 
@@ -136,11 +136,9 @@ class SummaryList(ScrollView, can_focus=True):
         region = Region(0, self.cursor * self.ROW_HEIGHT, self.size.width, self.ROW_HEIGHT)
         self.scroll_to_region(region, animate=False, force=True, immediate=True)
 
-    def action_cursor_down(self) -> None:
-        self.cursor += 1
-
-    def action_cursor_up(self) -> None:
-        self.cursor -= 1
+    def action_move(self, rows: int) -> None:
+        """The cursor `rows` down (up, if negative)."""
+        self.cursor += rows
 
     def action_first(self) -> None:
         self.cursor = 0
@@ -148,20 +146,10 @@ class SummaryList(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self.cursor = len(self.items) - 1
 
-    def _page_rows(self) -> int:
-        return max(1, self.scrollable_content_region.height // self.ROW_HEIGHT)
-
-    def action_page_down(self) -> None:
-        self.cursor += self._page_rows()
-
-    def action_page_up(self) -> None:
-        self.cursor -= self._page_rows()
-
-    def action_half_page_down(self) -> None:
-        self.cursor += max(1, self._page_rows() // 2)
-
-    def action_half_page_up(self) -> None:
-        self.cursor -= max(1, self._page_rows() // 2)
+    def action_page(self, direction: int, parts: int = 1) -> None:
+        """The cursor a page down (`direction` -1: up); `parts` 2: half a page."""
+        page = max(1, self.scrollable_content_region.height // self.ROW_HEIGHT)
+        self.cursor += direction * max(1, page // parts)
 
     def action_select(self) -> None:
         if self.current is not None:
