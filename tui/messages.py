@@ -24,7 +24,6 @@ class OpenThread(Message):
     focus_reader: bool = True
 
 
-@dataclass
 class LibraryChanged(Message):
     """The library on disk changed (an import finished, another process wrote)."""
 
@@ -36,7 +35,6 @@ class FetchAgain(Message):
     link: str
 
 
-@dataclass
 class StatesChanged(Message):
     """Reading state changed in the session: save it soon."""
 
@@ -63,7 +61,6 @@ class DeleteThread(Message):
     summary: Mapping[str, Any]
 
 
-@dataclass
 class UndoDelete(Message):
     """Put back the thread deleted last."""
 
@@ -95,7 +92,6 @@ class ChangeTags(Message):
     remove: list[str]
 
 
-@dataclass
 class ShowHighlights(Message):
     """Show every highlight (keys typed after it wait for the view)."""
 
