@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -17,9 +17,6 @@ class AuthorList(SummaryList):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "screen.toggle_sidebar", "Hide", id="sidebar.hide"),
     ]
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(empty_text="", **kwargs)
 
     def format_item(self, item: Item, width: int) -> list[Text]:
         first = Text(item.get("title") or "(no text)")

@@ -23,7 +23,7 @@ class HitList(SummaryList):
     COMPONENT_CLASSES = SummaryList.COMPONENT_CLASSES | {"hit-list--match"}
 
     def __init__(self, summary_of: Callable[[str], Item | None] = lambda thread_id: None, **kwargs: Any) -> None:
-        super().__init__(empty_text="", **kwargs)  # the status line above says why there are none
+        super().__init__(**kwargs)  # empty, it says nothing: the status line above says why
         self.summary_of = summary_of
 
     def format_item(self, item: Item, width: int) -> list[Text]:

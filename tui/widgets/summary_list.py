@@ -74,10 +74,10 @@ class SummaryList(ScrollView, can_focus=True):
     class Selected(Highlighted):
         """Enter (or a click) on an item."""
 
-    def __init__(self, *, empty_text: str = "Nothing here.", **kwargs: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.items: Sequence[Item] = []
-        self.empty_text = empty_text
+        self.empty_text = ""  # what the list says while it is empty: its screen tells it
         self._rendered: dict[tuple[int, int, bool], list[Strip]] = {}
 
     # -- data -------------------------------------------------------------

@@ -53,7 +53,7 @@ class ThreadList(SummaryList):
     ]
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(empty_text="No threads. Press i to import.", **kwargs)
+        super().__init__(**kwargs)
         self.states: dict[str, dict[str, Any]] = {}
         self.tags: dict[str, list[str]] = {}
 
