@@ -163,10 +163,6 @@ class ThreadsApp(ReportsWorkerErrors, OrderedKeysApp[int]):
         elif self.session.user_file_changed():
             self._reload_user_data()
 
-    @on(LibraryChanged)
-    def _library_changed(self) -> None:
-        self._reload_library()
-
     @work(thread=True, exclusive=True, group="prepare-search", exit_on_error=False)
     def _prepare_search(self) -> None:
         """The library's search files checked while the reader is idle, so the first search is as fast as the next."""
@@ -175,6 +171,7 @@ class ThreadsApp(ReportsWorkerErrors, OrderedKeysApp[int]):
         except LibraryError:
             pass  # the search that needs them says what is wrong
 
+    @on(LibraryChanged)
     @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
     def _reload_library(self) -> None:
         stamp = file_stamp(self.library.path)
@@ -267,16 +264,13 @@ class ThreadsApp(ReportsWorkerErrors, OrderedKeysApp[int]):
         self.call_from_thread(self._swap_library, library, read_user_data(library))
 
     @on(ExportThreads)
-    def export_threads(self, message: ExportThreads) -> None:
-        self._export(message.thread_ids, message.kind, message.folder)
-
     @work(thread=True, group="export", exit_on_error=False)
-    def _export(self, thread_ids: list[str], kind: str, folder: Path) -> None:
+    def _export(self, message: ExportThreads) -> None:
         """Write threads as the CLI's `export` does, off the UI thread; say how many and where, or why not."""
         from .export import ExportError, export_threads, user_extras, written_line
 
-        library = self.library
-        threads = (thread for thread in map(library.thread, thread_ids) if thread is not None)
+        library, kind, folder = self.library, message.kind, message.folder
+        threads = (thread for thread in map(library.thread, message.thread_ids) if thread is not None)
         try:
             written = export_threads(threads, folder, kind, user_extras(UserData(library)))
         except (ExportError, UserDataError) as error:
