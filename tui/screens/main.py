@@ -430,10 +430,6 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if event.widget is self.reading_pane.view and self._read_timer is not None:
             self._read_timer.stop()
 
-    @on(ThreadView.Moved)
-    def _moved_in_thread(self) -> None:
-        self._mark_read()
-
     @on(ThreadView.PastEnd)
     def _past_end(self, message: ThreadView.PastEnd) -> None:
         if message.again:
@@ -450,6 +446,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         else:
             self._mark_read()
 
+    @on(ThreadView.Moved)  # the user moves through the thread: they are reading it
     def _mark_read(self) -> None:
         if self.thread is not None and not self.session.state(self.thread.id).get("read"):
             # With unread-only on, the list's count changes; the thread stays listed while it is read.
