@@ -348,20 +348,17 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self.open_at(message.thread_id, message.index, message.terms, focus_reader=message.focus_reader)
 
     def open_at(self, thread_id: str, index: int = 0, terms: tuple[str, ...] = (), focus_reader: bool = True) -> None:
-        """Open a thread at post `index`, highlighting `terms`, and select it in the list."""
+        """Open a thread at post `index`, highlighting `terms`, and select it in the list (unfiltered if hidden)."""
         self.open_thread(thread_id, index, terms, focus_reader=focus_reader)
-        self._select_in_list(thread_id)
-
-    def _select_in_list(self, thread_id: str) -> None:
         thread_list = self.thread_list
-        index = position_of(thread_list.items, thread_id)
-        if index is None and (self.filter_text or self.bookmarked_only or self.unread_only):
+        row = position_of(thread_list.items, thread_id)
+        if row is None and (self.filter_text or self.bookmarked_only or self.unread_only):
             self._set_filter("")
             self.bookmarked_only, self.unread_only = False, False
             self.query_one("#filter", Input).value = ""
             thread_list.set_items(self.visible_summaries(), keep_id=thread_id)
-        elif index is not None and index != thread_list.cursor:
-            thread_list.select(index, announce=False)
+        elif row is not None and row != thread_list.cursor:
+            thread_list.select(row, announce=False)
 
     # -- opening threads --------------------------------------------------
 
