@@ -710,12 +710,12 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """The panes left to right, each as the widget that takes its focus."""
         return [self.thread_list, self.reading_pane.view, self.query_one(AuthorList)]
 
-    def _pane_index(self) -> int | None:
-        """Which of `_panes` holds the focus, if one does."""
-        if self.focused is None:
+    def _pane_of(self, widget: Widget | None) -> int | None:
+        """Which of `_panes` holds `widget`, if one does."""
+        if widget is None:
             return None
         boxes = [self.query_one("#list-pane"), self.reading_pane, self.query_one("#sidebar")]
-        return next((index for index, box in enumerate(boxes) if box in self.focused.ancestors_with_self), None)
+        return next((index for index, box in enumerate(boxes) if box in widget.ancestors_with_self), None)
 
     def _reachable(self, pane: Widget) -> bool:
         """One at a time, every pane can be shown; else those on screen."""
@@ -723,7 +723,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def _move_to_pane(self, step: int, wrap: bool) -> None:
         panes = self._panes()
-        index = self._pane_index()
+        index = self._pane_of(self.focused)
         if index is None:
             index = 0 if step > 0 else len(panes) - 1
             step = 0
@@ -766,13 +766,9 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """One pane at a time: show the pane holding `widget`."""
         if not self.has_class("-single"):
             return
-        shown = "-show-list"
-        if self.reading_pane in widget.ancestors_with_self:
-            shown = "-show-reader"
-        elif self.query_one("#sidebar") in widget.ancestors_with_self:
-            shown = "-show-sidebar"
-        for name in ("-show-list", "-show-reader", "-show-sidebar"):
-            self.set_class(name == shown, name)
+        shown = self._pane_of(widget) or 0  # in none: the list
+        for index, name in enumerate(("-show-list", "-show-reader", "-show-sidebar")):
+            self.set_class(index == shown, name)
         self.call_after_refresh(self._show_sidebar_hint)
 
     def action_toggle_bookmark(self) -> None:
@@ -972,8 +968,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if action == "end_find":
             return self.find_active
         if action == "back_to_list":
-            return self.has_class("-single") and self.focused is not None \
-                and self.query_one("#list-pane") not in self.focused.ancestors_with_self
+            return self.has_class("-single") and self.focused is not None and self._pane_of(self.focused) != 0
         return True
 
     def action_filter(self) -> None:
