@@ -95,6 +95,10 @@ class PickScreen(Dialog[ResultT]):
             self.options.highlighted = self.first_highlighted
         self.options.focus()
 
+    def action_cursor(self, direction: str) -> None:
+        """j and k, where a dialog binds them: the option above or below."""
+        getattr(self.options, f"action_cursor_{direction}")()
+
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.chosen(event.option_index)

@@ -50,8 +50,5 @@ class LinksScreen(PickScreen[str | None]):
                          subtitle="enter opens it (else copies it)")
         self.choices = choices
 
-    def action_cursor(self, direction: str) -> None:
-        getattr(self.options, f"action_cursor_{direction}")()
-
     def chosen(self, index: int) -> None:
         self.dismiss(self.choices[index].url)

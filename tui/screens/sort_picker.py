@@ -19,23 +19,18 @@ from ..sorting import SORT_LABELS
 from .base import PickScreen
 
 
-class SortList(OptionList):
-    """The orders, with vim keys."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False, id="sort.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="sort.up"),
-    ]
-
-
 class SortScreen(PickScreen[str | None]):
     """The orders, the current one highlighted; enter dismisses with the one chosen."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Cancel", id="sort.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Cancel", id="sort.cancel"),
+        Binding("j", "cursor('down')", "Down", show=False, id="sort.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="sort.up"),
+    ]
 
     def __init__(self, current: str) -> None:
-        options = SortList(*[Option(label.capitalize()) for label in SORT_LABELS.values()],
-                           id="sort-list", markup=False)
+        options = OptionList(*[Option(label.capitalize()) for label in SORT_LABELS.values()],
+                             id="sort-list", markup=False)
         super().__init__("sort", "Sort", options,
                          highlighted=list(SORT_LABELS).index(current) if current in SORT_LABELS else 0)
 
