@@ -65,7 +65,6 @@ class ExportScreen(Dialog[ExportChoice | None]):
         yield Static("", id="export-status", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#export-status").display = False
         self.query_one(PathInput).focus()
 
     def _chosen(self, group: str) -> str:

@@ -98,7 +98,6 @@ class ImportScreen(ReportsWorkerErrors, Dialog[None]):
             yield Static("", id="import-report", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#import-progress").display = False
         if self.start_at_once:
             self.start(*split_inputs(self.initial_path))
 
