@@ -43,6 +43,7 @@ class ExportScreen(Dialog[ExportChoice | None]):
         Binding("escape", "dismiss", "Close", id="export.close"),
         Binding("tab", "complete", "Complete the folder / next", priority=True, id="export.complete"),
     ]
+    AUTO_FOCUS = "#export-folder"
 
     def __init__(self, thread_open: bool, folder: str = "") -> None:
         super().__init__("export", "Export")
@@ -63,9 +64,6 @@ class ExportScreen(Dialog[ExportChoice | None]):
                         id="export-folder")
         yield candidates
         yield Static("", id="export-status", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one(PathInput).focus()
 
     def _chosen(self, group: str) -> str:
         pressed = self.query_one(f"#export-{group}", RadioSet).pressed_button

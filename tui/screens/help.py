@@ -41,6 +41,7 @@ class HelpScreen(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close"),
     ]
+    AUTO_FOCUS = "#help-body"
 
     def __init__(self, sections: list[tuple[str, list[BindingType]]], notes: list[tuple[str, str]]) -> None:
         super().__init__("help", "Help")
@@ -55,6 +56,3 @@ class HelpScreen(Dialog[None]):
                 yield Static(Text.assemble((title, "bold underline"), "\n" + note), classes="help-section help-note")
         yield Static("j k space b g G ctrl+d ctrl+u scroll · esc, q or ? closes · ctrl+p finds any command",
                      id="help-hint", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#help-body").focus()
