@@ -29,7 +29,7 @@ from .quoting import posts_text
 from .session import ReadingSession, UserSnapshot, position_in, read_user_data
 from .user_data import UserData, UserDataError
 from .ordered_keys import KeyEvent, OrderedKeysApp
-from .screens.base import ReportsWorkerErrors
+from .screens.base import ReportsWorkerErrors, after
 from .screens.main import MainScreen, describe
 from .sorting import SETTING as SORT_SETTING
 from .sorting import SORT_LABELS, known_sort
@@ -281,11 +281,7 @@ class ThreadsApp(ReportsWorkerErrors, OrderedKeysApp[int]):
     @on(StatesChanged)
     def states_changed(self) -> None:
         """Reading state changed in the session: saved shortly, off the UI thread."""
-        delay = self.session.delays.save_state_after
-        if delay > 0:
-            self.set_timer(delay, self._save_states)
-        else:
-            self._save_states()
+        after(self, self.session.delays.save_state_after, self._save_states)
 
     @on(KeepHighlight)
     def keep_highlight(self, message: KeepHighlight) -> None:

@@ -1,14 +1,17 @@
-"""What the reader's app and screens share: telling the user of a failed worker, counting things, and
-the dialog that offers a list to choose from."""
+"""What the reader's app and screens share: telling the user of a failed worker, delayed work, counting
+things, and the dialog that offers a list to choose from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from textual import on
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
+from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static
 from textual.worker import Worker, WorkerState
 
@@ -32,6 +35,14 @@ WORKER_TASKS = {
     "undo-delete": "Undoing the delete",
     "export": "The export",
 }
+
+
+def after(node: MessagePump, delay: float, callback: Callable[[], object]) -> Timer | None:
+    """Call `callback` in `delay` seconds (the timer that will), or now if the delay is 0 (`Delays` in tests)."""
+    if delay > 0:
+        return node.set_timer(delay, callback)
+    callback()
+    return None
 
 
 def plural(count: int, noun: str) -> str:

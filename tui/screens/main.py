@@ -36,7 +36,7 @@ from ..widgets.reader_footer import ReaderFooter
 from ..widgets.reading_pane import ReadingPane, ThreadView
 from ..widgets.summary_list import SummaryList
 from ..widgets.thread_list import ThreadList
-from .base import ReportsWorkerErrors, plural
+from .base import ReportsWorkerErrors, after, plural
 from .confirm import ConfirmScreen
 from .keep import NoteScreen, TagChange, TagsScreen
 from .links import LinkChoice, LinksScreen
@@ -296,10 +296,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
                 self.refresh_threads()  # the thread read is left: it goes from the unread list now
             # Paging through the list opens only the thread it stops on: reading each
             # thread paged past would hold up the frames that draw the list.
-            if self.session.delays.open_after > 0:
-                self._open_timer = self.set_timer(self.session.delays.open_after, self._open_resting)
-            else:
-                self._open_resting()
+            self._open_timer = after(self, self.session.delays.open_after, self._open_resting)
 
     @property
     def chosen_id(self) -> str | None:
@@ -438,10 +435,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         """Mark the open thread read once the reading pane has had focus a while."""
         if self._read_timer is not None:
             self._read_timer.stop()
-        if self.session.delays.mark_read_after > 0:
-            self._read_timer = self.set_timer(self.session.delays.mark_read_after, self._mark_read)
-        else:
-            self._mark_read()
+        self._read_timer = after(self, self.session.delays.mark_read_after, self._mark_read)
 
     @on(ThreadView.Moved)  # the user moves through the thread: they are reading it
     def _mark_read(self) -> None:

@@ -19,7 +19,7 @@ from ..search import Hit, Hits
 from ..session import ReadingSession
 from ..widgets.hit_list import HitList, hit_item
 from ..widgets.summary_list import SummaryList
-from .base import Dialog, ReportsWorkerErrors
+from .base import Dialog, ReportsWorkerErrors, after
 from .keep import AskScreen
 
 
@@ -63,10 +63,7 @@ class SearchScreen(ReportsWorkerErrors, Dialog[None]):
     def _query_changed(self, event: Input.Changed) -> None:
         if self._timer is not None:
             self._timer.stop()
-        if self.session.delays.search_delay > 0:
-            self._timer = self.set_timer(self.session.delays.search_delay, lambda: self._run_search(event.value))
-        else:
-            self._run_search(event.value)
+        self._timer = after(self, self.session.delays.search_delay, lambda: self._run_search(event.value))
 
     @on(Input.Submitted, "#search-input")
     def _query_submitted(self, event: Input.Submitted) -> None:
