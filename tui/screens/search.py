@@ -17,7 +17,7 @@ from ..ordered_keys import OrderedKeysApp
 from ..query import Node, QueryError, parse
 from ..search import Hit, Hits
 from ..session import ReadingSession
-from ..widgets.hit_list import HitList, hit_item
+from ..widgets.hit_list import HitList
 from ..widgets.summary_list import SummaryList
 from .base import Dialog, ReportsWorkerErrors, after
 from .keep import AskScreen
@@ -118,7 +118,7 @@ class SearchScreen(ReportsWorkerErrors, Dialog[None]):
         if hits and query == self._open_first_of:
             self._open_hit(0)  # enter was pressed: the hits need not be drawn
             return
-        self.query_one(HitList).set_items([hit_item(i, hit) for i, hit in enumerate(hits)])
+        self.query_one(HitList).set_items([{"id": str(index), "hit": hit} for index, hit in enumerate(hits)])
         listed = f" (the first {len(hits):,} listed, newest threads first)" if len(hits) < hits.total else ""
         status = (f"{hits.total:,} hit{'s' if hits.total != 1 else ''} for {query!r}{listed}. "
                   "Enter opens the first, ↓ picks another; n / N step through hits later." if hits

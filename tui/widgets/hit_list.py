@@ -11,14 +11,9 @@ from ..formatting import author_label, total_of
 from .summary_list import Item, SummaryList
 
 
-def hit_item(index: int, hit: Any) -> Item:
-    """A list item for one hit (a search.Hit); its thread's summary is looked up when drawn."""
-    return {"id": str(index), "hit": hit}
-
-
 class HitList(SummaryList):
-    """`n/N · @author · title` above the snippet, matches highlighted; made only for the hits drawn
-    (a common word can have tens of thousands)."""
+    """Items `{"id": its index, "hit": a search.Hit}`, each as `n/N · @author · title` above its snippet
+    (matches highlighted), drawn only when on screen: a common word has tens of thousands."""
 
     COMPONENT_CLASSES = SummaryList.COMPONENT_CLASSES | {"hit-list--match"}
 
