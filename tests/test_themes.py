@@ -56,3 +56,25 @@ async def test_a_new_theme_redraws_every_row_and_is_kept_across_a_restart(sample
         await settle(pilot)
         assert again.theme == "solarized-light"
         assert any(background in bg.lower() for _, bg in row_colours(again.screen.query_one(ThreadList), 2))
+
+
+async def test_the_list_cursor_row_is_drawn_as_focused_only_while_the_list_has_focus(sample_db: Path):
+    app = make_app(sample_db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        thread_list = app.screen.query_one(ThreadList)
+        cursor_row = thread_list.cursor * 2 - int(thread_list.scroll_y)
+
+        def cursor_backgrounds() -> set[str]:
+            return {bg for _, bg in row_colours(thread_list, cursor_row)}
+
+        assert app.focused is thread_list
+        focused = cursor_backgrounds()
+        await pilot.press("tab")  # to the reading pane: the cursor row is drawn as it is unfocused
+        await pilot.pause()
+        assert app.focused is app.screen.query_one(ThreadView)
+        unfocused = cursor_backgrounds()
+        assert unfocused and focused and unfocused.isdisjoint(focused)
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert cursor_backgrounds() == focused

@@ -78,7 +78,7 @@ class SummaryList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.items: Sequence[Item] = []
         self.empty_text = ""  # what the list says while it is empty: its screen tells it
-        self._rendered: dict[tuple[int, int, bool], list[Strip]] = {}
+        self._rendered: dict[tuple[int, int, bool, bool], list[Strip]] = {}
 
     # -- data -------------------------------------------------------------
 
@@ -98,8 +98,10 @@ class SummaryList(ScrollView, can_focus=True):
         if announce:
             self.cursor = index
             return
+        old = self.cursor
         self.set_reactive(SummaryList.cursor, self.validate_cursor(index))
-        self.refresh_items()
+        self._forget_cursor_rows(old, self.cursor)
+        self.refresh()
         self.call_after_refresh(self._scroll_to_cursor)
 
     @property
@@ -122,9 +124,15 @@ class SummaryList(ScrollView, can_focus=True):
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, len(self.items) - 1)) if self.items else 0
 
+    def _forget_cursor_rows(self, old: int, new: int) -> None:
+        """The two rows the cursor left and reached are drawn again; the others are kept."""
+        width = self.scrollable_content_region.width
+        for focused in (False, True):
+            self._rendered.pop((old, width, True, focused), None)
+        self._rendered.pop((new, width, False, False), None)
+
     def watch_cursor(self, old: int, new: int) -> None:
-        self._rendered.pop((old, self.size.width, True), None)
-        self._rendered.pop((new, self.size.width, False), None)
+        self._forget_cursor_rows(old, new)
         self.refresh()
         self._scroll_to_cursor()
         if self.current is not None:
@@ -174,7 +182,8 @@ class SummaryList(ScrollView, can_focus=True):
 
     def _item_strips(self, index: int, width: int) -> list[Strip]:
         is_cursor = index == self.cursor
-        key = (index, width, is_cursor)
+        # The cursor's row is drawn one way where the list has focus and another where it has not.
+        key = (index, width, is_cursor, is_cursor and self.has_focus)
         strips = self._rendered.get(key)
         if strips is None:
             base = self.rich_style
