@@ -338,6 +338,21 @@ async def test_a_burst_in_the_sidebar_opens_and_copies_the_authors_other_thread(
         assert copied_header(app) == header_of(app, other)
 
 
+async def test_keys_typed_after_a_search_act_on_the_sidebar_of_the_thread_it_opened(sample_db):
+    """The sidebar is drawn a frame after the thread a search opens: keys typed on meanwhile still
+    find it showing that thread's author, not the one before."""
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        main = app.main_screen
+        assert main.query_one(AuthorList).items  # the thread open at start: its author has another
+        burst(app, "slash", *typed("grep"), "enter", "tab", "enter")  # to the sidebar, and enter there
+        await settle(pilot)
+        # Theo's thread the search opened, then the first of Theo's others, from the sidebar.
+        assert main.thread.author_handle == "theo_types" and main.thread.id != app.session.hits[0].thread_id
+        assert "@theo_types" in str(main.query_one("#sidebar-title").render())
+
+
 async def test_a_filter_burst_then_copy_copies_the_thread_it_leaves_selected(sample_db, slow_disk):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:

@@ -138,6 +138,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         self._open_timer: Timer | None = None  # opens the highlighted thread once the cursor rests
         self._resting_on: str | None = None  # the thread that timer opens
         self._loading: Worker[None] | None = None  # the latest thread load
+        self._sidebar_behind = False  # a thread was shown: the sidebar follows it a frame later
         self._opening: str | None = None  # the thread it loads, until it is shown
         self.find_query = ""  # the search within the open thread, while the find bar is on
         self._find_matches: list[int] = []
@@ -157,6 +158,8 @@ class MainScreen(ReportsWorkerErrors, Screen):
 
     def on_screen_resume(self) -> None:
         self.query_one(ReaderFooter).refit()
+        if self._sidebar_behind:  # asked for under a dialog, whose refresh may never have come
+            self.call_after_refresh(self._catch_up_sidebar)
 
     def on_mount(self) -> None:
         self.refresh_threads(start_on=self.session.last_open_thread())
@@ -404,7 +407,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         if self.find_active and thread is not None:
             self._apply_find()
         self.show_user_data()
-        self.refresh_sidebar()
+        self._refresh_sidebar_after_thread()
         if focus_reader:
             self.reading_pane.view.focus()
         if thread is not None and (focus_reader or thread.id == self._read_when_shown):
@@ -462,7 +465,20 @@ class MainScreen(ReportsWorkerErrors, Screen):
             if self.session.position(self.thread.id) != position:
                 self._change_states({self.thread.id: {"position": position}})
 
+    def _refresh_sidebar_after_thread(self) -> None:
+        """The sidebar follows the thread shown, in the frame after it: the thread asked for is drawn
+        first, not after the author's other threads are found and drawn (half that frame's time)."""
+        if not self._sidebar_behind:
+            self._sidebar_behind = True
+            self.call_after_refresh(self._catch_up_sidebar)
+
+    def _catch_up_sidebar(self) -> None:
+        if self._sidebar_behind:
+            self._sidebar_behind = False
+            self.refresh_sidebar()
+
     def refresh_sidebar(self) -> None:
+        self._sidebar_behind = False
         title = self.query_one("#sidebar-title", Static)
         author_list = self.query_one(AuthorList)
         summary = self.session.library.summary(self.thread.id) if self.thread else None
