@@ -16,6 +16,7 @@ before it started this process), so they include Python's start-up and imports.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import resource
@@ -80,11 +81,14 @@ def reader(db: str):
 
 
 async def wait_until(pilot, condition, timeout: float = 60.0) -> None:
+    """Wait, looking every millisecond, until `condition()` holds. The app is left to draw at its own
+    pace: `pilot.pause` would repaint the screen at each look, taking the app's time (and the GIL
+    from its workers) as no terminal does."""
     deadline = time.perf_counter() + timeout
     while not condition():
         if time.perf_counter() > deadline:
             raise TimeoutError("the condition never held")
-        await pilot.pause(0.001)
+        await asyncio.sleep(0.001)
 
 
 async def idle(pilot) -> None:
