@@ -248,6 +248,32 @@ def test_a_search_file_whose_thread_index_is_damaged_is_not_read():
     assert len(merged) == len(blob) and search_layout(merged) is None
 
 
+def test_a_search_file_damaged_in_its_thread_index_is_found_by_the_library_and_rebuilt(db_path):
+    """A search skips the checks that read every thread: the library made them on the file's first use."""
+    Library.open(db_path).add_threads([thread([f"pear {n}", "plum"], handle=f"h{n}") for n in range(20)])
+    library = Library.open(db_path)
+
+    def threads_in(blob: bytes) -> int:
+        layout = search_layout(blob)
+        assert layout is not None
+        count = len(layout.first_lines)
+        layout.release()
+        return count
+
+    search_path = next(path for path in library.posts_dir.glob("*.search") if threads_in(path.read_bytes()) >= 2)
+    blob = search_path.read_bytes()
+    layout = search_layout(blob)
+    firsts = layout.ids_start - len(layout.first_lines) * 8
+    layout.release()
+    damaged = bytearray(blob)
+    damaged[firsts + 8:firsts + 16] = (0).to_bytes(8, sys.byteorder)  # the second thread starts where the first does
+    search_path.write_bytes(bytes(damaged))
+    hits = search_library(library, "plum")
+    assert sorted(hit.thread_id for hit in hits) == sorted(s["id"] for s in library.summaries())
+    assert all(hit.n == 2 for hit in hits)
+    assert search_layout(search_path.read_bytes()) is not None  # made again from the shard
+
+
 def test_a_rebuilt_search_file_is_as_private_as_the_library(db_path):
     Library.open(db_path).add_threads([thread(["a private damson"])])
     library = Library.open(db_path)

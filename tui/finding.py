@@ -195,14 +195,14 @@ def search_library(library: Library, query: str | Node, marks: Marks | None = No
 
     def scan(source: Library) -> Hits:
         if alternatives is None:
-            return Hits(every_post(source.search_blobs(), cancelled))
+            return Hits(every_post(source.search_blobs(), cancelled, checked=True))
         if words_only:  # one alternative, and only the first `limit` hits are read
             order = source.order_index()
             return find_posts(source.search_blobs(), alternatives[0], cancelled,
-                              lambda thread_id: order.get(thread_id, len(order)), limit)
+                              lambda thread_id: order.get(thread_id, len(order)), limit, checked=True)
         found: dict[tuple[str, int], Hit] = {}
         for words in alternatives:
-            for hit in find_posts(source.search_blobs(), words, cancelled):
+            for hit in find_posts(source.search_blobs(), words, cancelled, checked=True):
                 found.setdefault((hit.thread_id, hit.n), hit)
         return Hits(found.values())
 
@@ -265,7 +265,7 @@ def posts_found(library: Library, node: Node, summaries: Iterable[SummaryFields]
                                for text in texts_of(term)))  # those with `-` too
 
     def scan(source: Library) -> dict[str, set[str]]:
-        return {text: {hit.thread_id for hit in find_posts(source.search_blobs(), (text,), cancelled)}
+        return {text: {hit.thread_id for hit in find_posts(source.search_blobs(), (text,), cancelled, checked=True)}
                 for text in texts}
 
     holding = _scanned(library, scan)[1] if texts else {}

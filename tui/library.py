@@ -615,7 +615,8 @@ class Library:
 
     def search_blobs(self) -> Iterator[bytes | mmap.mmap]:
         """The search file of each shard in turn (see `search.py`), mapped copy-on-write, not copied, into
-        memory (nothing is ever written to it): a buffer ctypes can point into, for libc's `memmem`."""
+        memory (nothing is ever written to it): a buffer ctypes can point into, for libc's `memmem`. Each
+        has passed `search_layout`'s checks, once a reading of the library (a search need not redo them)."""
         for file_name in shard_files(self._meta()):
             try:
                 with open(self.posts_dir / _search_name(file_name), "rb") as handle:

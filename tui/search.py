@@ -176,8 +176,10 @@ class SearchLayout:
         self.first_lines.release()
 
 
-def search_layout(blob: Any) -> SearchLayout | None:
-    """The sections of a search file; None if it is not one this code wrote (old or damaged)."""
+def search_layout(blob: Any, checked: bool = False) -> SearchLayout | None:
+    """The sections of a search file; None if it is not one this code wrote (old or damaged).
+    `checked`: the file passed these checks before (the library's search files are checked once
+    a reading), so those that read every thread are skipped."""
     start = len(SEARCH_FILE_MAGIC)
     if blob[:start] != SEARCH_FILE_MAGIC or len(blob) < start + _HEADER.size:
         return None
@@ -198,12 +200,12 @@ def search_layout(blob: Any) -> SearchLayout | None:
                           view[middle:firsts].cast("Q"), view[firsts:ids_start].cast("Q"), ids_start, written_start)
     # The first and last of each line index in range (what a damaged file gets wrong first); the
     # threads, which say whose a hit is, checked whole: one id a line, each thread after the last.
-    firsts_list = layout.first_lines.tolist()
+    firsts = layout.first_lines
     if posts and (layout.lowered_starts[0] != 0 or layout.lowered_starts[-1] >= lowered_length
                   or layout.written_starts[-1] >= len(blob) - written_start
-                  or firsts_list[0] != 0 or firsts_list[-1] >= posts
-                  or any(map(ge, firsts_list, firsts_list[1:]))
-                  or blob[ids_start:written_start].count(b"\n") != threads):
+                  or firsts[0] != 0 or firsts[-1] >= posts
+                  or not checked and (any(map(ge, firsts.tolist(), firsts[1:].tolist()))
+                                      or blob[ids_start:written_start].count(b"\n") != threads)):
         layout.release()
         return None
     return layout
@@ -446,12 +448,13 @@ def _ids(blob: Any, layout: SearchLayout) -> list[str]:
     return blob[layout.ids_start:layout.written_start].decode("utf-8", errors="replace").split("\n")
 
 
-def _laid_out(blobs: Iterable[Any], cancelled: Callable[[], bool]) -> Iterator[tuple[Any, SearchLayout]]:
+def _laid_out(blobs: Iterable[Any], cancelled: Callable[[], bool],
+              checked: bool) -> Iterator[tuple[Any, SearchLayout]]:
     """Each search file this code wrote, with its sections (let go of once the caller is done with it)."""
     for blob in blobs:
         if cancelled():
             break
-        layout = search_layout(blob)
+        layout = search_layout(blob, checked)
         if layout is None:
             continue
         try:
@@ -461,25 +464,27 @@ def _laid_out(blobs: Iterable[Any], cancelled: Callable[[], bool]) -> Iterator[t
 
 
 def find_posts(blobs: Iterable[Any], terms: Sequence[str], cancelled: Callable[[], bool] = lambda: False,
-               rank: Callable[[str], int] | None = None, limit: int | None = None) -> Hits:
+               rank: Callable[[str], int] | None = None, limit: int | None = None, checked: bool = False) -> Hits:
     """Every post whose lowercased line holds every (lowercased) term, in file order; or, given a
-    `limit`, the first `limit` of them by `rank` of their thread, then post number (with the total)."""
+    `limit`, the first `limit` of them by `rank` of their thread, then post number (with the total).
+    `checked`: each file passed `search_layout`'s checks before."""
     terms = tuple(terms)
     encoded = sorted((term.encode("utf-8") for term in terms), key=len, reverse=True)
     if not encoded:
         return Hits()
     key, others = encoded[0], encoded[1:]
     kept = _Kept(rank, limit)
-    for blob, layout in _laid_out(blobs, cancelled):
+    for blob, layout in _laid_out(blobs, cancelled, checked):
         with suppress(IndexError):  # a damaged index that looked whole: its hits are lost, not the search
             _find_in(blob, layout, terms, key, others, kept)
     return kept.hits()
 
 
-def every_post(blobs: Iterable[Any], cancelled: Callable[[], bool] = lambda: False) -> list[Hit]:
+def every_post(blobs: Iterable[Any], cancelled: Callable[[], bool] = lambda: False,
+               checked: bool = False) -> list[Hit]:
     """Every post of the search files, as a hit with no terms (for a query no word narrows)."""
     found: list[Hit] = []
-    for blob, layout in _laid_out(blobs, cancelled):
+    for blob, layout in _laid_out(blobs, cancelled, checked):
         ids = _ids(blob, layout)
         lines = blob[layout.written_start:].decode("utf-8", errors="replace").split("\n")
         firsts = [*layout.first_lines.tolist(), len(lines) - 1]
