@@ -72,7 +72,8 @@ from .shard_offsets import (
 )
 from .summary_file import Summaries, check_summary, handle_key, journal_record, sort_newest_first, with_journal
 from .search import (
-    SearchLines, search_file, search_file_pieces, search_layout, search_lines, search_parts, thread_search_lines,
+    SearchLines, load_scanners, search_file, search_file_pieces, search_layout, search_lines, search_parts,
+    thread_search_lines,
 )
 from .thread_copies import MERGED, UNCHANGED, UPDATED, Plan, aliases_from, plan, text_key
 from .storage import (
@@ -639,10 +640,12 @@ class Library:
 
     def prepare_search(self) -> None:
         """Do ahead what the first search of this reading of the library does first: check each search
-        file whole (once), and index the threads' places (the reader calls this while idle)."""
+        file whole (once), index the threads' places and load libc's scanners (the reader calls this
+        while idle)."""
         self.order_index()
         for _blob in self.search_blobs():
             pass
+        load_scanners()
 
     def summary(self, thread_id: str) -> Summary | None:
         """A thread's summary; None if not here."""
