@@ -353,6 +353,26 @@ async def test_keys_typed_after_a_search_act_on_the_sidebar_of_the_thread_it_ope
         assert "@theo_types" in str(main.query_one("#sidebar-title").render())
 
 
+async def test_a_key_in_the_frame_after_a_thread_is_shown_finds_that_authors_list(sample_db):
+    """A load no key waited for ends while the sidebar has focus; the sidebar is drawn a frame later,
+    but a key handed over in that frame (alone, at once) finds the list of the thread just shown."""
+    app = make_app(sample_db)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        main = app.main_screen
+        author_list = main.query_one(AuthorList)
+        theo = next(s for s in app.library.summaries() if s["author_handle"] == "theo_types")
+        assert main.thread.author_handle != "theo_types"
+        author_list.focus()
+        await settle(pilot)
+        main._show(app.library.thread(theo["id"]))  # as a finished load shows it
+        app.prepare_for_key(key_event("enter"))  # what the app does before it hands a key over
+        assert [item["id"] for item in author_list.items] == [s["id"] for s in app.library.by_author(theo)]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert main.thread.id == app.library.by_author(theo)[0]["id"]
+
+
 async def test_a_filter_burst_then_copy_copies_the_thread_it_leaves_selected(sample_db, slow_disk):
     app = make_app(sample_db)
     async with app.run_test(size=WIDE) as pilot:

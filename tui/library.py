@@ -642,10 +642,10 @@ class Library:
         """Do ahead what the first search of this reading of the library does first: check each search
         file whole (once), index the threads' places and load libc's scanners (the reader calls this
         while idle)."""
+        load_scanners()
         self.order_index()
         for _blob in self.search_blobs():
             pass
-        load_scanners()
 
     def summary(self, thread_id: str) -> Summary | None:
         """A thread's summary; None if not here."""

@@ -200,11 +200,11 @@ def search_layout(blob: Any, checked: bool = False) -> SearchLayout | None:
                           view[middle:firsts].cast("Q"), view[firsts:ids_start].cast("Q"), ids_start, written_start)
     # The first and last of each line index in range (what a damaged file gets wrong first); the
     # threads, which say whose a hit is, checked whole: one id a line, each thread after the last.
-    firsts = layout.first_lines
+    first_lines = layout.first_lines
     if posts and (layout.lowered_starts[0] != 0 or layout.lowered_starts[-1] >= lowered_length
                   or layout.written_starts[-1] >= len(blob) - written_start
-                  or firsts[0] != 0 or firsts[-1] >= posts
-                  or not checked and (any(map(ge, firsts.tolist(), firsts[1:].tolist()))
+                  or first_lines[0] != 0 or first_lines[-1] >= posts
+                  or not checked and (any(map(ge, first_lines.tolist(), first_lines[1:].tolist()))
                                       or blob[ids_start:written_start].count(b"\n") != threads)):
         layout.release()
         return None

@@ -319,6 +319,7 @@ class MainScreen(ReportsWorkerErrors, Screen):
         the thread the list cursor rests on opens now, and the key waits until it shows."""
         if not self.is_mounted:
             return  # a key typed before the screen is up: nothing is open yet to wait for
+        self._catch_up_sidebar()  # a key in the frame after a thread was shown finds its author's list
         if isinstance(self.focused, Input) and is_text(event):
             return  # typed into the filter
         binding = self.active_bindings.get(event.key) if isinstance(event, events.Key) else None
